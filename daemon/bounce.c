@@ -1,0 +1,1 @@
+/* bounce.c: not written yet */

@@ -1,0 +1,1 @@
+/* bounce.h: not written yet */

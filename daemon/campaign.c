@@ -1,0 +1,1 @@
+/* campaign.c: not written yet */

@@ -1,0 +1,1 @@
+/* charset.h: not written yet */

@@ -1,0 +1,1 @@
+/* classify.c: not written yet */

@@ -1,0 +1,1 @@
+/* contacts.c: not written yet */

@@ -1,0 +1,1 @@
+/* contacts.h: not written yet */

@@ -1,0 +1,1 @@
+/* fetch_imap.c: not written yet */

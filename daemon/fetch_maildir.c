@@ -1,0 +1,1 @@
+/* fetch_maildir.c: not written yet */

@@ -1,0 +1,1 @@
+/* fetch_private.h: not written yet */

@@ -1,0 +1,1 @@
+/* form.c: not written yet */

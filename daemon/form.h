@@ -1,0 +1,1 @@
+/* form.h: not written yet */

@@ -1,0 +1,1 @@
+/* html.h: not written yet */

@@ -1,0 +1,1 @@
+/* inspect.h: not written yet */

@@ -1,0 +1,2 @@
+/* main.c: written next */
+int main(void) { return 0; }

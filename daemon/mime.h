@@ -1,0 +1,1 @@
+/* mime.h: not written yet */

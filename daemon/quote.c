@@ -1,0 +1,1 @@
+/* quote.c: not written yet */

@@ -1,0 +1,1 @@
+/* quote.h: not written yet */

@@ -1,0 +1,1 @@
+/* record.h: not written yet */

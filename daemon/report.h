@@ -1,0 +1,1 @@
+/* report.h: not written yet */

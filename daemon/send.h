@@ -1,0 +1,1 @@
+/* send.h: not written yet */

@@ -1,0 +1,1 @@
+/* store_inbound.c: not written yet */

@@ -1,0 +1,1 @@
+/* store_private.h: not written yet */

@@ -1,0 +1,1 @@
+/* store_report.c: not written yet */

@@ -1,0 +1,1 @@
+/* store_schema.c: not written yet */

@@ -1,0 +1,1 @@
+/* submit.c: not written yet */

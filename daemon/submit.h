@@ -1,0 +1,1 @@
+/* submit.h: not written yet */

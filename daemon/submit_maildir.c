@@ -1,0 +1,1 @@
+/* submit_maildir.c: not written yet */

@@ -1,0 +1,1 @@
+/* survey.c: not written yet */

@@ -1,0 +1,1 @@
+/* tmpl.c: not written yet */

@@ -1,0 +1,1 @@
+/* tmpl.h: not written yet */

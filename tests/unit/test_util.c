@@ -1,0 +1,3 @@
+/* placeholder until the module lands */
+#include <stdio.h>
+int main(void) { puts("1..0 # SKIP not written yet"); return 0; }
