@@ -68,7 +68,7 @@ void mime_html(struct mime *m, const char *html_utf8);
  * An extra part. content_type carries its parameters. A content type that
  * starts with "text/calendar" goes inside multipart/alternative after the
  * text and HTML (iMIP); anything else makes the message multipart/mixed
- * around the body. text/* without a charset gets "; charset=utf-8".
+ * around the body. A text type without a charset gets "; charset=utf-8".
  * filename (UTF-8, may be NULL) goes into Content-Disposition; inline_flag
  * picks "inline" over "attachment".
  */
