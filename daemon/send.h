@@ -1,1 +1,85 @@
-/* send.h: not written yet */
+/*
+ * send.h -- the send pipeline: plans a campaign's deliveries, renders each
+ * one (tmpl + form + mime), submits it and records the outcome in the
+ * store; the only place that decides what a server reply means.
+ *
+ * Use:     send_campaign(store, cfg, "fs26", &opts, &stats, &e)
+ *          send_one(store, cfg, &msg, &e)      one mail outside a campaign
+ *                                              run (ingest's "confirm" and
+ *                                              "problem" feedback)
+ *          send_classify(&result)             SENT / FAILED / DEFERRED
+ * Owns:    nothing beyond a call: templates, the questionnaire and one
+ *          batch of rendered messages live during the call only.
+ * Errors:  send_campaign returns 0 when the run went through, even when
+ *          some deliveries failed (each failure is recorded with the
+ *          server's reply). It returns -1 with e set when the run stops:
+ *          unknown campaign, unreadable questionnaire or template, a
+ *          template variable missing for some contact ("templates/survey/
+ *          bg/body.txt: line 3: unknown variable 'deadline'"), or the
+ *          transport failing ("127.0.0.1:2525: Couldn't connect to
+ *          server"). On a transport failure the deliveries of the batch
+ *          in hand are recorded DEFERRED with that reason and nothing is
+ *          marked sent; a later run retries them.
+ *          A dry run renders every due delivery with the same checks,
+ *          writes previews when asked, and changes nothing in the store
+ *          except planning (so the preview shows the real audience).
+ * Events:  none yet (submit_run polls; the daemon will drive it).
+ * Config:  sender.*, smtp.*, paths.templates, paths.schema.
+ * Spec:    RFC 5321 reply codes, RFC 3463 enhanced status codes.
+ * Tests:   tests/integration/send_errors.sh, tests/integration/demo.sh,
+ *          bench/send.
+ */
+#ifndef ANKETA_SEND_H
+#define ANKETA_SEND_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "err.h"
+#include "store.h"
+#include "submit.h"
+#include "tmpl.h"
+
+struct send_opts {
+	int dry_run;		/* render and preview, send nothing */
+	long limit;		/* at most this many deliveries; 0: all due */
+	const char *preview_dir;/* write one .eml per delivery here; NULL: no */
+	const char *kind;	/* "invite" (default when NULL), "reminder" */
+};
+
+struct send_stats {
+	long planned;		/* deliveries newly planned by this run */
+	long rendered;
+	long sent;
+	long failed;
+	long deferred;
+	long skipped;
+};
+
+int send_campaign(struct store *s, const struct config *cfg,
+		  const char *campaign, const struct send_opts *o,
+		  struct send_stats *st, struct err *e);
+
+/* One feedback mail to one contact about one campaign, sent at once.
+ * kind names the template set (templates/KIND/LANG/...): "confirm" or
+ * "problem". vars holds the kind's own variables (e.g. "recorded",
+ * "problems"); send_one adds name, municipality, survey_title, deadline,
+ * reference, organiser, token and the campaign's [vars]. in_reply_to, if
+ * not NULL, threads the mail under the respondent's message. */
+struct send_msg {
+	int64_t contact_id;
+	int64_t campaign_id;
+	const char *kind;
+	const struct tmpl_val *vars;	/* a TMPL_MAP, or NULL */
+	const char *in_reply_to;	/* Message-ID with <>, or NULL */
+};
+/* Returns 1 sent, 0 permanently refused, -1 temporary failure or error;
+ * e holds the reason (server reply verbatim) whenever it is not 1. */
+int send_one(struct store *s, const struct config *cfg,
+	     const struct send_msg *m, struct err *e);
+
+/* Postfix smtp_trouble-style policy: 2xx sent; 5xx failed; 4xx, no
+ * reply, timeouts and transport failures deferred. */
+enum store_dstate send_classify(const struct submit_result *r);
+
+#endif
