@@ -1,1 +1,38 @@
-/* report.h: not written yet */
+/*
+ * report.h -- read-only campaign reports from the store: delivery states,
+ * response rate, per-question results, free text, who has not answered,
+ * what needs a person; never writes to the store.
+ *
+ * Use:     report_format_parse("text"|"csv"|"json", &fmt)
+ *          report_write(s, cfg, campaign, fmt, out, &e)
+ * Owns:    nothing kept; everything is released before returning.
+ * Errors:  0 written; -1 with "what: why" in e (unknown campaign, store
+ *          error, stored questionnaire unreadable, write error). Output
+ *          may be partial on -1.
+ * Events:  none.
+ * Config:  paths.schema (to read the stored questionnaire XML).
+ * Spec:    TEXT: aligned sections for a person. CSV (RFC 4180): one row per
+ *          contact of the audience, a column per question, for a
+ *          spreadsheet. JSON (RFC 8259): one object with stable keys.
+ *          Percentages with one decimal; multi-choice percentages are of
+ *          respondents; response rate = responded / delivered.
+ * Tests:   tests/unit/test_report.c
+ */
+#ifndef ANKETA_REPORT_H
+#define ANKETA_REPORT_H
+
+#include <stdio.h>
+
+#include "config.h"
+#include "err.h"
+#include "store.h"
+
+enum report_format { REPORT_TEXT, REPORT_CSV, REPORT_JSON };
+
+/* 0 and *fmt_r set, or -1 for an unknown name. */
+int report_format_parse(const char *name, enum report_format *fmt_r);
+int report_write(struct store *s, const struct config *cfg,
+		 const char *campaign, enum report_format fmt, FILE *out,
+		 struct err *e);
+
+#endif
