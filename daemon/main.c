@@ -1,2 +1,645 @@
-/* main.c: written next */
-int main(void) { return 0; }
+/*
+ * main.c -- anketa: the command line. Parses arguments, loads the
+ * configuration, opens the store, calls one pipeline, maps the outcome to
+ * a sysexits(3) exit code. The only file (with daemon.c) that exits.
+ *
+ *   anketa [-c FILE] [-v] COMMAND [ARGS]     anketa --help, COMMAND --help
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "campaign.h"
+#include "config.h"
+#include "contacts.h"
+#include "ingest.h"
+#include "inspect.h"
+#include "log.h"
+#include "report.h"
+#include "send.h"
+#include "store.h"
+#include "survey.h"
+#include "form.h"
+#include "xmem.h"
+
+struct ctx {
+	const char *config_path;
+	int config_given;
+	int verbose;
+	struct config *cfg;
+	struct store *store;
+};
+
+struct command {
+	const char *name;	/* "contacts import" */
+	int (*fn)(struct ctx *, int, char **);
+	const char *usage;
+	const char *help;
+};
+
+static const struct command *commands_table(size_t *n);
+
+/* ---- helpers --------------------------------------------------------- */
+
+static void
+print_errs(const struct errlist *errs)
+{
+	for (size_t i = 0; i < errs->n; i++)
+		fprintf(stderr, "%s\n", errs->v[i]);
+}
+
+static int
+need_config(struct ctx *c)
+{
+	struct errlist errs = { 0 };
+
+	if (c->cfg != NULL)
+		return EX_OK;
+	if (config_load(c->config_path, &c->cfg, &errs) < 0) {
+		print_errs(&errs);
+		errlist_free(&errs);
+		return EX_CONFIG;
+	}
+	log_close();
+	log_init(c->verbose ? LOG_DEBUG : (enum log_level)c->cfg->log_level,
+		 *c->cfg->log_file ? c->cfg->log_file : NULL);
+	return EX_OK;
+}
+
+static int
+need_store(struct ctx *c)
+{
+	struct err e = { "" };
+	int rc;
+
+	if ((rc = need_config(c)) != EX_OK)
+		return rc;
+	if (c->store != NULL)
+		return EX_OK;
+	if (store_open(c->cfg->store_path, &c->store, &e) < 0) {
+		fprintf(stderr, "anketa: %s\n", e.msg);
+		return EX_CANTCREAT;
+	}
+	return EX_OK;
+}
+
+/* getopt_long over a subcommand's own options; "help" is always there. */
+static int
+want_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	return 0;
+}
+
+static int
+usage_error(const char *name, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "anketa %s: ", name);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n(see 'anketa %s --help')\n", name);
+	return EX_USAGE;
+}
+
+static const char *
+schema_path(struct ctx *c, const char *given)
+{
+	if (given != NULL)
+		return given;
+	if (c->config_given && need_config(c) == EX_OK)
+		return c->cfg->schema_path;
+	if (getenv("ANKETA_SCHEMA") != NULL)
+		return getenv("ANKETA_SCHEMA");
+	return PKGDATADIR "/surveys/survey.rng";
+}
+
+/* ---- config ------------------------------------------------------------ */
+
+static int
+cmd_config_check(struct ctx *c, int argc, char **argv)
+{
+	int rc = need_config(c);
+
+	if (rc == EX_OK)
+		printf("%s: configuration OK\n", c->config_path);
+	return rc;
+}
+
+/* ---- contacts ---------------------------------------------------------- */
+
+static int
+cmd_contacts_import(struct ctx *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "skip-invalid", no_argument, NULL, 's' }, { 0 } };
+	struct contacts_stats st = { 0 };
+	struct errlist errs = { 0 };
+	int skip = 0, ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (ch != 's')
+			return EX_USAGE;
+		skip = 1;
+	}
+	if (optind != argc - 1)
+		return usage_error("contacts import", "%s", "expected one FILE.csv");
+	if ((rc = need_store(c)) != EX_OK)
+		return rc;
+	rc = contacts_import(c->store, argv[optind], skip, &st, &errs);
+	print_errs(&errs);
+	errlist_free(&errs);
+	if (rc < 0) {
+		fprintf(stderr, "%s: nothing imported (fix the rows above, "
+			"or use --skip-invalid to import the valid ones)\n",
+			argv[optind]);
+		return EX_DATAERR;
+	}
+	printf("%s: %ld rows, %ld added, %ld updated, %ld skipped\n",
+	       argv[optind], st.rows, st.added, st.updated, st.skipped);
+	return st.skipped ? EX_DATAERR : EX_OK;
+}
+
+static int
+cmd_contacts_list(struct ctx *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "group", required_argument, NULL, 'g' },
+		{ "country", required_argument, NULL, 'C' },
+		{ "municipality", required_argument, NULL, 'm' },
+		{ "language", required_argument, NULL, 'l' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "format", required_argument, NULL, 'f' }, { 0 } };
+	struct store_filter f = { 0 };
+	const char *format = "text";
+	struct err e = { "" };
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'g': f.group = optarg; break;
+		case 'C': f.country = optarg; break;
+		case 'm': f.municipality = optarg; break;
+		case 'l': f.language = optarg; break;
+		case 'r': f.role = optarg; break;
+		case 'f': format = optarg; break;
+		default: return EX_USAGE;
+		}
+	}
+	if (strcmp(format, "text") && strcmp(format, "csv") &&
+	    strcmp(format, "json"))
+		return usage_error("contacts list", "unknown format '%s'", format);
+	if ((rc = need_store(c)) != EX_OK)
+		return rc;
+	if (contacts_list(c->store, &f, format, stdout, &e) < 0) {
+		fprintf(stderr, "anketa: %s\n", e.msg);
+		return EX_SOFTWARE;
+	}
+	return EX_OK;
+}
+
+/* ---- questionnaires ---------------------------------------------------- */
+
+static int
+cmd_survey_check(struct ctx *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "schema", required_argument, NULL, 's' }, { 0 } };
+	const char *schema = NULL;
+	int ch, bad = 0;
+
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (ch != 's')
+			return EX_USAGE;
+		schema = optarg;
+	}
+	if (optind >= argc)
+		return usage_error("survey check", "%s", "expected FILE.xml");
+	schema = schema_path(c, schema);
+	for (int i = optind; i < argc; i++) {
+		struct errlist errs = { 0 };
+		struct survey *sv = NULL;
+
+		if (survey_load_file(argv[i], schema, &sv, &errs) < 0) {
+			print_errs(&errs);
+			bad = 1;
+		} else {
+			printf("%s: OK (%s, %zu questions)\n", argv[i],
+			       survey_id(sv), survey_nquestions(sv));
+		}
+		errlist_free(&errs);
+		survey_free(&sv);
+	}
+	return bad ? EX_DATAERR : EX_OK;
+}
+
+static int
+cmd_survey_show(struct ctx *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "schema", required_argument, NULL, 's' },
+		{ "lang", required_argument, NULL, 'l' },
+		{ "html", no_argument, NULL, 'H' }, { 0 } };
+	const char *schema = NULL, *lang = "en";
+	struct errlist errs = { 0 };
+	struct survey *sv = NULL;
+	struct buf out;
+	int ch, html = 0;
+
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 's': schema = optarg; break;
+		case 'l': lang = optarg; break;
+		case 'H': html = 1; break;
+		default: return EX_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error("survey show", "%s", "expected FILE.xml");
+	if (survey_load_file(argv[optind], schema_path(c, schema), &sv,
+			     &errs) < 0) {
+		print_errs(&errs);
+		errlist_free(&errs);
+		return EX_DATAERR;
+	}
+	buf_init(&out, 0);
+	if (html)
+		form_render_html(sv, lang, &out);
+	else
+		form_render_text(sv, lang, &out);
+	fwrite(out.data, 1, out.len, stdout);
+	buf_free(&out);
+	survey_free(&sv);
+	return EX_OK;
+}
+
+/* ---- campaigns ----------------------------------------------------------- */
+
+static int
+cmd_campaign_add(struct ctx *c, int argc, char **argv)
+{
+	struct errlist errs = { 0 };
+	char *name = NULL;
+	int rc;
+
+	if (argc != 2)
+		return usage_error("campaign add", "%s", "expected FILE");
+	if ((rc = need_store(c)) != EX_OK)
+		return rc;
+	rc = campaign_add(c->store, c->cfg, argv[1], &name, &errs);
+	print_errs(&errs);
+	errlist_free(&errs);
+	if (rc < 0)
+		return EX_DATAERR;
+	printf("campaign %s: stored\n", name);
+	free(name);
+	return EX_OK;
+}
+
+static int
+cmd_campaign_check(struct ctx *c, int argc, char **argv)
+{
+	struct errlist errs = { 0 };
+	int rc;
+
+	if (argc != 2)
+		return usage_error("campaign check", "%s", "expected FILE");
+	if ((rc = need_config(c)) != EX_OK)
+		return rc;
+	rc = campaign_check(c->cfg, argv[1], &errs);
+	print_errs(&errs);
+	errlist_free(&errs);
+	if (rc < 0)
+		return EX_DATAERR;
+	printf("%s: OK\n", argv[1]);
+	return EX_OK;
+}
+
+/* ---- send ---------------------------------------------------------------- */
+
+static int
+cmd_send(struct ctx *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "preview", required_argument, NULL, 'p' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "kind", required_argument, NULL, 'k' }, { 0 } };
+	struct send_opts o = { 0 };
+	struct send_stats st = { 0 };
+	struct err e = { "" };
+	char *end;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'n': o.dry_run = 1; break;
+		case 'p': o.preview_dir = optarg; break;
+		case 'k': o.kind = optarg; break;
+		case 'l':
+			o.limit = strtol(optarg, &end, 10);
+			if (*end || o.limit < 0)
+				return usage_error("send", "bad --limit '%s'",
+						   optarg);
+			break;
+		default: return EX_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error("send", "%s", "expected CAMPAIGN");
+	if ((rc = need_store(c)) != EX_OK)
+		return rc;
+	rc = send_campaign(c->store, c->cfg, argv[optind], &o, &st, &e);
+	printf("%s%s: %ld planned, %ld rendered, %ld sent, %ld failed, "
+	       "%ld deferred, %ld skipped\n", argv[optind],
+	       o.dry_run ? " (dry run)" : "", st.planned, st.rendered,
+	       st.sent, st.failed, st.deferred, st.skipped);
+	if (rc < 0) {
+		fprintf(stderr, "anketa send: %s\n", e.msg);
+		return EX_UNAVAILABLE;
+	}
+	return (st.failed || st.deferred) ? EX_TEMPFAIL : EX_OK;
+}
+
+/* ---- fetch --------------------------------------------------------------- */
+
+static int
+cmd_fetch(struct ctx *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "source", required_argument, NULL, 's' },
+		{ "idle", no_argument, NULL, 'i' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "no-feedback", no_argument, NULL, 'F' }, { 0 } };
+	struct ingest_opts o = { 0 };
+	struct ingest_stats st = { 0 };
+	struct err e = { "" };
+	char *end;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 's': o.source = optarg; break;
+		case 'i': o.idle = 1; break;
+		case 'F': o.no_feedback = 1; break;
+		case 'l':
+			o.limit = strtol(optarg, &end, 10);
+			if (*end || o.limit < 0)
+				return usage_error("fetch", "bad --limit '%s'",
+						   optarg);
+			break;
+		default: return EX_USAGE;
+		}
+	}
+	if (optind != argc)
+		return usage_error("fetch", "unexpected argument '%s'",
+				   argv[optind]);
+	if ((rc = need_store(c)) != EX_OK)
+		return rc;
+	rc = ingest_run(c->store, c->cfg, &o, &st, &e);
+	printf("fetched %ld: %ld answers, %ld rsvp, %ld bounces, "
+	       "%ld auto-replies, %ld opt-outs, %ld unmatched, "
+	       "%ld unreadable, %ld quarantined, %ld duplicates\n",
+	       st.seen, st.answers, st.rsvp, st.bounces, st.autoreplies,
+	       st.optouts, st.unmatched, st.unreadable, st.quarantined,
+	       st.duplicates);
+	if (rc < 0) {
+		fprintf(stderr, "anketa fetch: %s\n", e.msg);
+		return EX_UNAVAILABLE;
+	}
+	return EX_OK;
+}
+
+/* ---- report -------------------------------------------------------------- */
+
+static int
+cmd_report(struct ctx *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "format", required_argument, NULL, 'f' }, { 0 } };
+	enum report_format fmt = REPORT_TEXT;
+	struct err e = { "" };
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (ch != 'f')
+			return EX_USAGE;
+		if (strcmp(optarg, "text") == 0)
+			fmt = REPORT_TEXT;
+		else if (strcmp(optarg, "csv") == 0)
+			fmt = REPORT_CSV;
+		else if (strcmp(optarg, "json") == 0)
+			fmt = REPORT_JSON;
+		else
+			return usage_error("report", "unknown format '%s'",
+					   optarg);
+	}
+	if (optind != argc - 1)
+		return usage_error("report", "%s", "expected CAMPAIGN");
+	if ((rc = need_store(c)) != EX_OK)
+		return rc;
+	if (report_write(c->store, c->cfg, argv[optind], fmt, stdout, &e) < 0) {
+		fprintf(stderr, "anketa report: %s\n", e.msg);
+		return EX_DATAERR;
+	}
+	return EX_OK;
+}
+
+/* ---- inspect ------------------------------------------------------------- */
+
+static int
+cmd_inspect(struct ctx *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "survey", required_argument, NULL, 's' },
+		{ "schema", required_argument, NULL, 'S' }, { 0 } };
+	struct inspect_opts o = { 0 };
+	const char *survey_file = NULL, *schema = NULL;
+	struct survey *sv = NULL;
+	struct buf out;
+	int ch, bad = 0;
+
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'j': o.json = 1; break;
+		case 's': survey_file = optarg; break;
+		case 'S': schema = optarg; break;
+		default: return EX_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return usage_error("inspect", "%s", "expected FILE.eml");
+	if (survey_file != NULL) {
+		struct errlist errs = { 0 };
+
+		if (survey_load_file(survey_file, schema_path(c, schema), &sv,
+				     &errs) < 0) {
+			print_errs(&errs);
+			errlist_free(&errs);
+			return EX_DATAERR;
+		}
+	}
+	o.survey = sv;
+	if (c->config_given && need_config(c) == EX_OK) {
+		o.copts.reply_to = c->cfg->reply_to;
+		o.copts.return_path = c->cfg->return_path;
+		o.copts.from_address = c->cfg->from_address;
+		o.copts.message_id_domain = c->cfg->message_id_domain;
+	}
+	o.limits.max_bytes = 64u << 20;
+	o.limits.max_parts = 256;
+	o.limits.max_depth = 16;
+	buf_init(&out, 0);
+	for (int i = optind; i < argc; i++) {
+		struct err e = { "" };
+
+		buf_reset(&out);
+		if (inspect_file(argv[i], &o, &out, &e) < 0) {
+			fprintf(stderr, "%s: %s\n", argv[i], e.msg);
+			bad = 1;
+			continue;
+		}
+		fwrite(out.data, 1, out.len, stdout);
+	}
+	buf_free(&out);
+	survey_free(&sv);
+	return bad ? EX_NOINPUT : EX_OK;
+}
+
+/* ---- dispatch ------------------------------------------------------------ */
+
+static const struct command commands[] = {
+	{ "config check", cmd_config_check, "",
+	  "check the configuration file; prints every FILE:LINE: reason" },
+	{ "contacts import", cmd_contacts_import, "[--skip-invalid] FILE.csv",
+	  "import or update contacts from an RFC 4180 CSV (all or nothing)" },
+	{ "contacts list", cmd_contacts_list,
+	  "[--group G] [--country C] [--municipality M] [--language L] "
+	  "[--role R] [--format text|csv|json]", "list contacts" },
+	{ "survey check", cmd_survey_check, "[--schema RNG] FILE.xml...",
+	  "validate questionnaires; prints every FILE:LINE: reason" },
+	{ "survey show", cmd_survey_show, "[--lang L] [--html] FILE.xml",
+	  "preview a questionnaire as respondents will see it" },
+	{ "campaign check", cmd_campaign_check, "FILE",
+	  "validate a campaign file without storing it" },
+	{ "campaign add", cmd_campaign_add, "FILE",
+	  "validate and store a campaign and its questionnaire version" },
+	{ "send", cmd_send,
+	  "[--dry-run] [--preview DIR] [--limit N] [--kind K] CAMPAIGN",
+	  "render and submit the campaign's messages (resumes; never twice)" },
+	{ "fetch", cmd_fetch, "[--source URL] [--idle] [--limit N] "
+	  "[--no-feedback]", "ingest replies from IMAP or a Maildir" },
+	{ "report", cmd_report, "[--format text|csv|json] CAMPAIGN",
+	  "answers and response rate of a campaign" },
+	{ "inspect", cmd_inspect, "[--json] [--survey FILE.xml] FILE.eml...",
+	  "show how anketa understands messages (touches no store)" },
+};
+
+static const struct command *
+commands_table(size_t *n)
+{
+	*n = sizeof(commands) / sizeof(commands[0]);
+	return commands;
+}
+
+static void
+usage(FILE *fp)
+{
+	size_t n;
+	const struct command *t = commands_table(&n);
+
+	fprintf(fp, "usage: anketa [-c FILE] [-v] COMMAND [ARGS]\n"
+		"       anketa --version | --help | COMMAND --help\n\n"
+		"Invitations and questionnaires by e-mail; replies read "
+		"back and reported.\n\ncommands:\n");
+	for (size_t i = 0; i < n; i++)
+		fprintf(fp, "  %-16s %s\n", t[i].name, t[i].help);
+	fprintf(fp, "\n  -c FILE   configuration (default %s)\n"
+		"  -v        verbose: log debug messages\n",
+		CONFIG_DEFAULT_PATH);
+}
+
+/* Match "contacts import ..." or "send ..." against the table; *used_r
+ * gets the number of words the command name took. */
+static const struct command *
+find_command(int argc, char **argv, int *used_r)
+{
+	size_t n;
+	const struct command *t = commands_table(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		const char *sp = strchr(t[i].name, ' ');
+		size_t l1 = sp ? (size_t)(sp - t[i].name) : strlen(t[i].name);
+
+		if (strlen(argv[0]) != l1 || strncmp(argv[0], t[i].name, l1))
+			continue;
+		if (sp == NULL)
+			return *used_r = 1, &t[i];
+		if (argc > 1 && strcmp(argv[1], sp + 1) == 0)
+			return *used_r = 2, &t[i];
+	}
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctx c = { 0 };
+	const struct command *cmd;
+	int ch, used, rc;
+
+	c.config_path = getenv("ANKETA_CONFIG") ? getenv("ANKETA_CONFIG")
+						: CONFIG_DEFAULT_PATH;
+	c.config_given = getenv("ANKETA_CONFIG") != NULL;
+	log_init(LOG_INFO, NULL);
+	while (argc > 1 && argv[1][0] == '-') {
+		if (strcmp(argv[1], "--version") == 0) {
+			printf("anketa %s\n", PACKAGE_VERSION);
+			return EX_OK;
+		}
+		if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+			usage(stdout);
+			return EX_OK;
+		}
+		ch = argv[1][1];
+		if (ch == 'v' && argv[1][2] == '\0') {
+			c.verbose = 1;
+			argv++, argc--;
+		} else if (ch == 'c' && argv[1][2] == '\0' && argc > 2) {
+			c.config_path = argv[2];
+			c.config_given = 1;
+			argv += 2, argc -= 2;
+		} else {
+			fprintf(stderr, "anketa: unknown option '%s'\n", argv[1]);
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (argc < 2) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if ((cmd = find_command(argc - 1, argv + 1, &used)) == NULL) {
+		fprintf(stderr, "anketa: unknown command '%s'\n", argv[1]);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	argc -= used;
+	argv += used;
+	if (want_help(argc, argv)) {
+		printf("usage: anketa [-c FILE] %s %s\n\n%s\n", cmd->name,
+		       cmd->usage, cmd->help);
+		return EX_OK;
+	}
+	optind = 1;
+	if (c.verbose)
+		log_init(LOG_DEBUG, NULL);
+	rc = cmd->fn(&c, argc, argv);
+	store_free(&c.store);
+	config_free(&c.cfg);
+	log_close();
+	return rc;
+}
