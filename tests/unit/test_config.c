@@ -34,9 +34,10 @@ teardown(void **state)
 static char *
 write_file(const char *name, const char *text, mode_t mode)
 {
-	static char path[2][128];
+	/* a few paths live at once in one test: keep them apart */
+	static char path[4][128];
 	static int which;
-	char *p = path[which++ % 2];
+	char *p = path[which++ % 4];
 	FILE *fp;
 
 	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
