@@ -14,7 +14,8 @@
  *          take ownership of the value given. Templates and partial
  *          texts are borrowed for the duration of one call.
  * Errors:  tmpl_render/tmpl_check return 0, or -1 with e = "line N: why"
- *          (inside a partial: "partial 'p' line N: why"); on failure
+ *          (inside a partial: "partial 'p': line N: why",
+ *          naming the innermost partial); on failure
  *          the output buffer is left exactly as it was. Errors: unclosed
  *          or mismatched section, unclosed tag, bad delimiter, partial
  *          nesting deeper than TMPL_MAX_DEPTH, output over out->max, and
@@ -28,6 +29,8 @@
  */
 #ifndef ANKETA_TMPL_H
 #define ANKETA_TMPL_H
+
+#include <stddef.h>
 
 #include "buf.h"
 #include "err.h"
@@ -81,6 +84,11 @@ void tmpl_list_add_str(struct tmpl_val *l, const char *s);
 struct tmpl_val *tmpl_list_add_map(struct tmpl_val *l);
 struct tmpl_val *tmpl_list_add_list(struct tmpl_val *l);
 
+/* Readers (borrowed results): number of items and item i (NULL past the
+ * end or when l is not a list); the text of a TMPL_STR, else NULL. */
+size_t tmpl_list_len(const struct tmpl_val *l);
+const struct tmpl_val *tmpl_list_get(const struct tmpl_val *l, size_t i);
+const char *tmpl_val_str(const struct tmpl_val *v);
 enum tmpl_type tmpl_val_type(const struct tmpl_val *v);
 
 /* A ready-made lookup: arg is a TMPL_MAP of name -> TMPL_STR template. */
