@@ -29,17 +29,19 @@
  *          (MOVE), 2177 (IDLE); Maildir (cr.yp.to/proto/maildir.html).
  * Tests:   tests/integration/fetch.sh (Dovecot), tests/unit/test_ingest.c
  *          (Maildir source, backoff).
+ * Size cap: IMAP asks for BODY.PEEK[]<0.max+1>, so memory stays bounded.
  *
  * Message identity. Every listed message is an item {uid, key}:
  *   IMAP:    uid is the message UID; key is "SOURCE/UIDVALIDITY/UID",
  *            e.g. "imap://127.0.0.1:10143/INBOX/1700000000/42".
- *   Maildir: uid is 0 (a Maildir has no stable ascending numbers; sorting
- *            names within a run would renumber across runs); key is
- *            "maildir:PATH/BASENAME" with BASENAME up to the ':' of the
- *            info part, which a rename to cur/ does not change. fetch_list
- *            returns every message in new/ and cur/ that is not disposed
- *            yet (no 'S' flag), sorted by name; after_uid is ignored and
- *            fetch_uidvalidity is 0, meaning "keep no position".
+ *   Maildir: key is "maildir:PATH/BASENAME" with BASENAME up to the ':'
+ *            of the info part, which a rename to cur/ does not change; uid
+ *            is only the item's position in this listing (a Maildir has no
+ *            stable ascending numbers: never store it). fetch_list returns
+ *            every message in new/ and cur/, sorted by name, so the store
+ *            (src_key seen before) decides what is new; after_uid is
+ *            ignored and fetch_uidvalidity is 0, meaning "keep no
+ *            position". Messages moved to a folder leave the listing.
  * Disposal. folder NULL or "": IMAP flags \Seen and keyword $AnketaDone;
  *   Maildir renames into cur/ with ":2,S". A folder name: IMAP MOVEs the
  *   message (UID MOVE when advertised, else UID COPY + \Deleted + UID
@@ -48,8 +50,9 @@
  * TLS. imaps:// connects with TLS; imap:// upgrades with STARTTLS when
  *   require_tls is set (refusal is permanent). libetpan (GnuTLS) does not
  *   verify the server certificate itself, so fetch checks it after the
- *   handshake: the peer chain is verified against ca_file (or the system
- *   trust store) and the URL's host; insecure = 1 skips the check.
+ *   handshake: the leaf certificate (all libetpan exposes) is verified
+ *   against ca_file (or the system trust store) and the URL's host, so an
+ *   intermediate must be in ca_file; insecure = 1 skips the check.
  */
 #ifndef ANKETA_FETCH_H
 #define ANKETA_FETCH_H
@@ -76,7 +79,8 @@ int fetch_open(const char *url, const struct config_imap *c,
 const char *fetch_source(const struct fetch *f);
 /* UIDVALIDITY of the selected mailbox; 0 for a Maildir. */
 uint32_t fetch_uidvalidity(const struct fetch *f);
-/* Messages with uid > after_uid (IMAP), or not yet disposed (Maildir),
+/* Messages with uid > after_uid not flagged $AnketaDone (IMAP), or all
+ * messages (Maildir),
  * in ascending order. 1/0/-1; on failure *items_r is NULL, *n_r 0. */
 int fetch_list(struct fetch *f, uint32_t after_uid,
 	       struct fetch_item **items_r, size_t *n_r, struct err *e);
