@@ -75,15 +75,65 @@ static const char *const daemon_locals[] = {
 	"mdaemon", NULL,
 };
 
+/* Lower-case one code point of the scripts our users write in. */
+static unsigned
+fold_cp(unsigned cp)
+{
+	if (cp < 0x80)
+		return (unsigned)tolower((int)cp);
+	if ((cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) ||
+	    (cp >= 0x410 && cp <= 0x42F))
+		return cp + 0x20;
+	if (cp >= 0x400 && cp <= 0x40F)
+		return cp + 0x50;
+	if (cp >= 0x100 && cp <= 0x17F && cp != 0x130 && cp != 0x131 &&
+	    cp != 0x138 && cp != 0x149 && cp != 0x17F) {
+		/* Latin Extended-A pairs: even upper / odd lower, except
+		 * the run 0x139-0x148 and 0x179-0x17E where odd is upper */
+		int odd_upper = (cp >= 0x139 && cp <= 0x148) ||
+				(cp >= 0x179 && cp <= 0x17E);
+		if (odd_upper ? (cp & 1) : !(cp & 1))
+			return cp + 1;
+	}
+	return cp;
+}
+
+char *
+bounce_casefold(const char *s)
+{
+	size_t n = strlen(s);
+	char *out = xmalloc(n + 1);	/* folding keeps UTF-8 lengths */
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0;
+
+	while (*p) {
+		if (*p >= 0xC0 && *p < 0xE0 && (p[1] & 0xC0) == 0x80) {
+			unsigned cp = fold_cp(((unsigned)(p[0] & 0x1F) << 6) |
+					      (p[1] & 0x3F));
+			out[o++] = (char)(0xC0 | (cp >> 6));
+			out[o++] = (char)(0x80 | (cp & 0x3F));
+			p += 2;
+		} else {
+			out[o++] = *p < 0x80 ? (char)tolower(*p) : (char)*p;
+			p++;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* Does hay contain one of the (lower-case) needles, in any case? */
 static int
 contains_any(const char *hay, const char *const *list)
 {
 	if (!hay || !*hay)
 		return 0;
-	for (size_t i = 0; list[i]; i++)
-		if (strcasestr(hay, list[i]))
-			return 1;
-	return 0;
+	char *f = bounce_casefold(hay);
+	int hit = 0;
+	for (size_t i = 0; list[i] && !hit; i++)
+		hit = strstr(f, list[i]) != NULL;
+	free(f);
+	return hit;
 }
 
 static void

@@ -6,6 +6,7 @@
  *
  * Use:     bounce_detect(p, c)          fills the bounce fields of c
  *          bounce_class_of(status, text)  class of one status + wording
+ *          bounce_casefold(s)           lower-cased copy for keyword lists
  * Owns:    nothing.
  * Errors:  none: a report that cannot be read is still a bounce, with
  *          what is missing said in c->reason.
@@ -36,5 +37,10 @@ enum bounce_result bounce_detect(const struct parsed *p, struct classified *c);
  * diagnostic wording (may be ""): 4.x.x temporary, 5.x.x permanent
  * unless the wording says spam / policy / blocklist / reputation. */
 enum classify_bclass bounce_class_of(const char *status, const char *text);
+
+/* A lower-cased copy of UTF-8 text (ASCII, Latin-1, Latin Extended-A,
+ * Cyrillic), for matching the keyword lists of bounce.c and classify.c
+ * in any letter case. The caller frees it with free(). */
+char *bounce_casefold(const char *s);
 
 #endif

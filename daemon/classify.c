@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libical/ical.h>
@@ -262,13 +263,16 @@ static const char *const auto_bodies[] = {
 	"je suis absent", "je suis absente", NULL,
 };
 
+/* Does hay contain one of the (lower-case) needles, in any case? */
 static int
 contains_any(const char *hay, const char *const *list)
 {
-	for (size_t i = 0; list[i]; i++)
-		if (strcasestr(hay, list[i]))
-			return 1;
-	return 0;
+	char *f = bounce_casefold(hay);
+	int hit = 0;
+	for (size_t i = 0; list[i] && !hit; i++)
+		hit = strstr(f, list[i]) != NULL;
+	free(f);
+	return hit;
 }
 
 /* A line "A3: ..." / "3: ..." as the form asks: a person answered. */
@@ -403,9 +407,7 @@ rsvp(const struct parsed *p, struct classified *c)
 
 static const char *const optout_words[] = {
 	"unsubscribe", "stop", "unsubscribe me", "remove me",
-	"отписване", "Отписване", "ОТПИСВАНЕ",
-	"odhlásit", "Odhlásit", "ODHLÁSIT", "odhlásit se", "Odhlásit se",
-	"afmelden", "abmelden", "désabonner", "se désabonner", NULL,
+	"отписване", "odhlásit", "odhlásit se", "afmelden", "abmelden", "désabonner", "se désabonner", NULL,
 };
 
 /* Is s, trimmed of space and final punctuation, one of the words? */
@@ -418,11 +420,13 @@ just_a_word(const char *s)
 	while (n && (isspace((unsigned char)s[n - 1]) || s[n - 1] == '.' ||
 		     s[n - 1] == '!'))
 		n--;
-	for (size_t i = 0; optout_words[i]; i++)
-		if (strlen(optout_words[i]) == n &&
-		    strncasecmp(s, optout_words[i], n) == 0)
-			return 1;
-	return 0;
+	char *f = bounce_casefold(s);
+	int hit = 0;
+	f[n] = '\0';
+	for (size_t i = 0; optout_words[i] && !hit; i++)
+		hit = strcmp(f, optout_words[i]) == 0;
+	free(f);
+	return hit;
 }
 
 static int
