@@ -122,6 +122,23 @@ add_err(struct loadctx *lc, int line, const char *reason)
 }
 
 static void
+errf(struct loadctx *lc, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+errf(struct loadctx *lc, int line, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	add_err(lc, line, s);
+	free(s);
+}
+
+static void
 xml_serror(void *data, xmlErrorPtr e)
 {
 	struct loadctx *lc = data;
@@ -373,6 +390,96 @@ build(xmlDocPtr doc, struct loadctx *lc)
 	return sv;
 }
 
+/* ---- plain-language hints for the mistakes organisers make ----------- */
+
+/* The schema's own messages ("Element question failed to validate
+ * attributes") do not say what to fix; these say it in words, next to
+ * the schema's report. */
+static int
+ident_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64 || !((*s >= 'a' && *s <= 'z') ||
+				   (*s >= '0' && *s <= '9')))
+		return 0;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
+static void
+hint_scale(xmlNodePtr n, const char *id, struct loadctx *lc)
+{
+	int minl = 0, maxl = 0;
+
+	for (xmlNodePtr c = n->children; c; c = c->next) {
+		minl += is_elem(c, "min-label");
+		maxl += is_elem(c, "max-label");
+	}
+	if (!minl || !maxl)
+		errf(lc, (int)xmlGetLineNo(n), "question '%s': a scale needs "
+		     "both <min-label> and <max-label>", id ? id : "?");
+	if (!xmlHasProp(n, (const xmlChar *)"min") ||
+	    !xmlHasProp(n, (const xmlChar *)"max"))
+		errf(lc, (int)xmlGetLineNo(n), "question '%s': a scale needs "
+		     "both min=\"\" and max=\"\"", id ? id : "?");
+}
+
+static void
+hint_node(xmlNodePtr n, struct loadctx *lc)
+{
+	int line = (int)xmlGetLineNo(n);
+	char *id, *type;
+
+	if (n->type == XML_ENTITY_REF_NODE) {
+		errf(lc, line, "entity '&%s;' is not allowed: write the text "
+		     "itself", (const char *)n->name);
+		return;
+	}
+	if (n->type != XML_ELEMENT_NODE)
+		return;
+	id = attr(n, "id");
+	type = is_elem(n, "question") ? attr(n, "type") : NULL;
+	if (id && !ident_ok(id) && !(is_elem(n, "option") && n->parent &&
+				     (type = attr(n->parent, "type")) &&
+				     strcmp(type, "date") == 0))
+		errf(lc, line, "id '%s': use lower-case letters a-z, digits, "
+		     "'-' and '_' only", id);
+	if (is_elem(n, "question") && type && strcmp(type, "single") &&
+	    strcmp(type, "multi") && strcmp(type, "scale") &&
+	    strcmp(type, "number") && strcmp(type, "yesno") &&
+	    strcmp(type, "text") && strcmp(type, "date"))
+		errf(lc, line, "question '%s': unknown type '%s' (use single, "
+		     "multi, scale, number, yesno, text or date)",
+		     id ? id : "?", type);
+	if (is_elem(n, "question") && type && strcmp(type, "scale") == 0)
+		hint_scale(n, id, lc);
+	free(id);
+	free(type);
+	for (xmlNodePtr c = n->children; c; c = c->next)
+		hint_node(c, lc);
+}
+
+/* libxml2 keeps no line for the DTD node: find it in the bytes. */
+static int
+doctype_line(const char *xml, size_t len)
+{
+	const char *p = memmem(xml, len, "<!DOCTYPE", 9);
+	int line = 1;
+
+	for (const char *q = xml; p && q < p; q++)
+		line += *q == '\n';
+	return line;
+}
+
+static void
+hints(xmlDocPtr doc, const char *xml, size_t len, struct loadctx *lc)
+{
+	if (doc->intSubset != NULL)
+		errf(lc, doctype_line(xml, len),
+		     "a DOCTYPE is not allowed in a survey");
+	hint_node(xmlDocGetRootElement(doc), lc);
+}
+
 /* ---- semantic checks -------------------------------------------------- */
 
 static int
@@ -383,23 +490,6 @@ lang_known(const char *l)
 		if (strcmp(l, survey_langs[i]) == 0)
 			return 1;
 	return 0;
-}
-
-static void
-errf(struct loadctx *lc, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-errf(struct loadctx *lc, int line, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
-	va_end(ap);
-	add_err(lc, line, s);
-	free(s);
 }
 
 /* what: "title", "Q3 text", "Q3 option b label" ... */
@@ -467,9 +557,6 @@ check_question(const struct survey *sv, const struct qinfo *q,
 		errf(lc, q->line, "question '%s': min %ld is greater than "
 		     "max %ld", p->id, p->min, p->max);
 	if (p->type == SURVEY_SCALE) {
-		if (q->minl.n == 0 || q->maxl.n == 0)
-			errf(lc, q->line, "question '%s': a scale needs both "
-			     "<min-label> and <max-label>", p->id);
 		if (p->has_min && p->has_max && p->max - p->min > 10)
 			errf(lc, q->line, "question '%s': a scale of more "
 			     "than 11 steps; use type=\"number\"", p->id);
@@ -529,7 +616,8 @@ survey_load_memory(const char *xml, size_t len, const char *name,
 	}
 	if ((doc = parse_xml(xml, len, &lc)) == NULL)
 		return -1;
-	if (validate(doc, schema_path, &lc) < 0) {
+	hints(doc, xml, len, &lc);
+	if (validate(doc, schema_path, &lc) < 0 || lc.nerr) {
 		xmlFreeDoc(doc);
 		return -1;
 	}
