@@ -1,0 +1,53 @@
+# lib.sh -- shared by the integration tests: TAP output, skipping, a
+# temporary directory, and a mail stack on 127.0.0.1. Sourced, not run.
+ANKETA_SRCDIR=${ANKETA_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+ANKETA_BIN=${ANKETA_BIN:-$ANKETA_SRCDIR/build/check/anketa}
+tap_n=0
+tap_failed=0
+
+ok() {		# ok DESCRIPTION COMMAND...: run COMMAND, report its result
+	local d=$1; shift
+	tap_n=$((tap_n + 1))
+	if "$@" >"$T/out.$tap_n" 2>&1; then
+		echo "ok $tap_n - $d"
+	else
+		echo "not ok $tap_n - $d"
+		sed 's/^/# /' "$T/out.$tap_n" | head -40
+		tap_failed=$((tap_failed + 1))
+	fi
+}
+
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+
+need_root_stack() {
+	[ -n "${ANKETA_SKIP_INTEGRATION:-}" ] && skip_all "ANKETA_SKIP_INTEGRATION set"
+	[ "$(id -u)" = 0 ] || skip_all "needs root to run Postfix and Dovecot"
+	for b in /usr/sbin/dovecot /usr/sbin/postfix /usr/bin/swaks; do
+		[ -x "$b" ] || skip_all "$b not installed (scripts/deps test)"
+	done
+}
+
+# A temporary directory short enough for Dovecot's socket paths and
+# traversable by the mail users.
+make_tmp() {
+	T=$(mktemp -d /tmp/ak-XXXXXX)
+	chmod 755 "$T"
+}
+
+# eq EXPECTED ACTUAL: for ok; prints both when they differ
+eq() {
+	[ "$1" = "$2" ] && return 0
+	printf 'expected: %s\n     got: %s\n' "$1" "$2"
+	return 1
+}
+
+# wait_files DIR N: until DIR holds at least N files (10 s at most)
+wait_files() {
+	local i
+	for i in $(seq 1 100); do
+		[ "$(find "$1" -type f 2>/dev/null | wc -l)" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	echo "$1: $(find "$1" -type f 2>/dev/null | wc -l) files, wanted $2"
+	return 1
+}
