@@ -358,6 +358,358 @@ test_rollback_atomic(void **state)
 	store_rollback(f->s);
 }
 
+/* ---- questionnaires and campaigns ---- */
+
+static void
+test_questionnaire_versions(void **state)
+{
+	struct fx *f = *state;
+	int64_t id1, id2, id3, id4;
+	int n1, n2, n3, n4;
+	char *xml = NULL;
+
+	OK(store_questionnaire_put(f->s, "fs", "h1", "a.xml", "<a/>", &id1,
+				   &n1, &f->e));
+	OK(store_questionnaire_put(f->s, "fs", "h1", "a.xml", "<a/>", &id2,
+				   &n2, &f->e));
+	OK(store_questionnaire_put(f->s, "fs", "h2", "a.xml", "<b/>", &id3,
+				   &n3, &f->e));
+	OK(store_questionnaire_put(f->s, "other", "h3", "o.xml", "<o/>",
+				   &id4, &n4, &f->e));
+	assert_int_equal(n1, 1);
+	assert_int_equal(n2, 0);
+	assert_int_equal(id2, id1);
+	assert_int_equal(n3, 1);
+	assert_true(id3 != id1);
+	assert_int_equal(sql_int(f, "SELECT max(version) FROM questionnaires "
+				 "WHERE survey_id = 'fs'"), 2);
+	assert_int_equal(sql_int(f, "SELECT version FROM questionnaires "
+				 "WHERE survey_id = 'other'"), 1);
+	assert_int_equal(store_questionnaire_xml(f->s, id3, &xml, &f->e), 1);
+	assert_string_equal(xml, "<b/>");
+	free(xml);
+	assert_int_equal(store_questionnaire_xml(f->s, 999, &xml, &f->e), 0);
+	assert_null(xml);
+}
+
+struct camp {
+	char name[64], kind[32], country[32], extra[64];
+	int64_t id, qid;
+	int n;
+};
+
+static int
+copy_campaign(void *arg, const struct store_campaign *c)
+{
+	struct camp *k = arg;
+
+	k->n++;
+	k->id = c->id;
+	k->qid = c->questionnaire_id;
+	snprintf(k->name, sizeof(k->name), "%s", c->name);
+	snprintf(k->kind, sizeof(k->kind), "%s", c->kind);
+	snprintf(k->country, sizeof(k->country), "%s",
+		 c->audience.country ? c->audience.country : "(null)");
+	snprintf(k->extra, sizeof(k->extra), "%s",
+		 c->extra ? c->extra : "(null)");
+	return 0;
+}
+
+static int64_t
+add_campaign(struct fx *f, const char *name, const char *country,
+	     const char *group)
+{
+	struct store_campaign c = {
+		.name = name, .kind = "survey", .template = "default",
+		.deadline = "2026-06-30", .reference = "FS26",
+		.audience = { .country = country, .group = group },
+		.file = "campaigns/x.ini", .extra = "{\"year\":2026}",
+	};
+	int64_t id = 0;
+
+	OK(store_campaign_put(f->s, &c, &id, &f->e));
+	assert_true(id > 0);
+	return id;
+}
+
+static void
+test_campaign_put_find(void **state)
+{
+	struct fx *f = *state;
+	struct camp k = { 0 };
+	int64_t id, id2;
+
+	id = add_campaign(f, "fs26", "BG,BE", NULL);
+	assert_int_equal(store_campaign_find(f->s, "fs26", copy_campaign, &k,
+					     &f->e), 1);
+	assert_int_equal(k.id, id);
+	assert_int_equal(k.qid, 0);
+	assert_string_equal(k.kind, "survey");
+	assert_string_equal(k.country, "BG,BE");
+	assert_string_equal(k.extra, "{\"year\":2026}");
+	assert_int_equal(store_campaign_find(f->s, "nope", copy_campaign, &k,
+					     &f->e), 0);
+	/* update before anything was sent: same id, new audience */
+	id2 = add_campaign(f, "fs26", "CZ", NULL);
+	assert_int_equal(id2, id);
+	memset(&k, 0, sizeof(k));
+	assert_int_equal(store_campaign_by_id(f->s, id, copy_campaign, &k,
+					      &f->e), 1);
+	assert_string_equal(k.country, "CZ");
+	add_campaign(f, "second", NULL, NULL);
+	memset(&k, 0, sizeof(k));
+	OK(store_campaigns_each(f->s, copy_campaign, &k, &f->e));
+	assert_int_equal(k.n, 2);
+	assert_string_equal(k.name, "second");
+}
+
+/* ---- deliveries ---- */
+
+struct due {
+	int64_t id[16];
+	char msgid[16][64];
+	int state[16];
+	int n;
+	int mark_sending;	/* callback claims each row as it comes */
+	struct store *s;
+};
+
+static int
+collect_due(void *arg, const struct store_delivery *d,
+	    const struct store_contact *c)
+{
+	struct due *u = arg;
+	struct err e;
+
+	assert_non_null(c->email);
+	assert_int_equal(c->id, d->contact_id);
+	if (u->n < 16) {
+		u->id[u->n] = d->id;
+		u->state[u->n] = d->state;
+		snprintf(u->msgid[u->n], sizeof(u->msgid[0]), "%s",
+			 d->message_id ? d->message_id : "");
+	}
+	u->n++;
+	if (u->mark_sending) {
+		char m[64];
+
+		snprintf(m, sizeof(m), "<%lld@test>", (long long)d->id);
+		if (store_delivery_sending(u->s, d->id, m, &e) != 0)
+			fail_msg("sending: %s", e.msg);
+	}
+	return 0;
+}
+
+/* Three contacts, one campaign to BG: a and b are in the audience. */
+static int64_t
+plan_setup(struct fx *f, long *added)
+{
+	int64_t cid;
+
+	add_contact(f, "a@x.org", "BG", NULL, NULL);
+	add_contact(f, "b@x.org", "BG", NULL, NULL);
+	add_contact(f, "c@x.org", "BE", NULL, NULL);
+	cid = add_campaign(f, "fs26", "BG", NULL);
+	OK(store_deliveries_plan(f->s, cid, "invite", added, &f->e));
+	return cid;
+}
+
+static void
+test_delivery_flow(void **state)
+{
+	struct fx *f = *state;
+	struct due u = { .s = f->s };
+	long added = -1, counts[6];
+	int64_t cid, did, camp, cont;
+
+	cid = plan_setup(f, &added);
+	assert_int_equal(added, 2);
+	OK(store_deliveries_plan(f->s, cid, "invite", &added, &f->e));
+	assert_int_equal(added, 0);	/* a second plan adds nothing */
+	OK(store_deliveries_due(f->s, cid, "invite", 0, collect_due, &u,
+				&f->e));
+	assert_int_equal(u.n, 2);
+	assert_int_equal(u.state[0], STORE_D_PENDING);
+	did = u.id[0];
+
+	OK(store_delivery_sending(f->s, did, "<m1@x>", &f->e));
+	OK(store_delivery_done(f->s, did, STORE_D_SENT, "250 2.0.0 queued",
+			       &f->e));
+	assert_int_equal(store_delivery_by_message_id(f->s, "<m1@x>", &did,
+						      &camp, &cont, &f->e), 1);
+	assert_int_equal(did, u.id[0]);
+	assert_int_equal(camp, cid);
+	assert_int_equal(store_delivery_by_message_id(f->s, "<none@x>", NULL,
+						      NULL, NULL, &f->e), 0);
+	/* SENT is never due and never sent again */
+	memset(&u, 0, sizeof(u));
+	OK(store_deliveries_due(f->s, cid, "invite", 0, collect_due, &u,
+				&f->e));
+	assert_int_equal(u.n, 1);
+	assert_true(u.id[0] != did);
+	assert_int_equal(store_delivery_sending(f->s, did, "<m2@x>", &f->e),
+			 -1);
+	assert_non_null(strstr(f->e.msg, "sent"));
+	assert_int_equal(store_delivery_done(f->s, u.id[0], STORE_D_SENT,
+					     "250", &f->e), -1);
+	/* temporary failure: deferred, due again with its Message-ID */
+	OK(store_delivery_sending(f->s, u.id[0], "<m3@x>", &f->e));
+	OK(store_delivery_done(f->s, u.id[0], STORE_D_DEFERRED,
+			       "451 4.7.1 try later", &f->e));
+	memset(&u, 0, sizeof(u));
+	OK(store_deliveries_due(f->s, cid, "invite", 0, collect_due, &u,
+				&f->e));
+	assert_int_equal(u.n, 1);
+	assert_int_equal(u.state[0], STORE_D_DEFERRED);
+	assert_string_equal(u.msgid[0], "<m3@x>");
+	OK(store_delivery_counts(f->s, cid, "invite", counts, &f->e));
+	assert_int_equal(counts[STORE_D_SENT], 1);
+	assert_int_equal(counts[STORE_D_DEFERRED], 1);
+	assert_int_equal(counts[STORE_D_PENDING], 0);
+	OK(store_deliveries_count_since(f->s, cont, "invite", 0, &added,
+					&f->e));
+	assert_int_equal(added, 1);
+	OK(store_deliveries_count_since(f->s, cont, "invite", INT64_MAX,
+					&added, &f->e));
+	assert_int_equal(added, 0);
+	assert_int_equal(store_delivery_latest(f->s, cont, &did, &camp,
+					       &f->e), 1);
+	assert_int_equal(camp, cid);
+	assert_int_equal(store_delivery_done(f->s, did, STORE_D_PENDING,
+					     NULL, &f->e), -1);
+}
+
+static void
+test_delivery_interrupted(void **state)
+{
+	struct fx *f = *state;
+	struct due u = { .s = f->s };
+	int64_t cid, did;
+	long added;
+
+	cid = plan_setup(f, &added);
+	OK(store_deliveries_due(f->s, cid, "invite", 1, collect_due, &u,
+				&f->e));
+	assert_int_equal(u.n, 1);	/* limit */
+	did = u.id[0];
+	OK(store_delivery_sending(f->s, did, "<keep@x>", &f->e));
+	/* in flight in this run: not handed out again */
+	memset(&u, 0, sizeof(u));
+	OK(store_deliveries_due(f->s, cid, "invite", 0, collect_due, &u,
+				&f->e));
+	assert_int_equal(u.n, 1);
+	assert_true(u.id[0] != did);
+	/* the run stops before the outcome is known; the next run gets it
+	 * again, first, with its Message-ID to re-use */
+	store_free(&f->s);
+	OK(store_open(f->path, &f->s, &f->e));
+	memset(&u, 0, sizeof(u));
+	OK(store_deliveries_due(f->s, cid, "invite", 0, collect_due, &u,
+				&f->e));
+	assert_int_equal(u.n, 2);
+	assert_int_equal(u.id[0], did);
+	assert_int_equal(u.state[0], STORE_D_SENDING);
+	assert_string_equal(u.msgid[0], "<keep@x>");
+	OK(store_delivery_sending(f->s, did, "<keep@x>", &f->e));
+	OK(store_delivery_done(f->s, did, STORE_D_SENT, "250", &f->e));
+	store_free(&f->s);
+	OK(store_open(f->path, &f->s, &f->e));
+	memset(&u, 0, sizeof(u));
+	OK(store_deliveries_due(f->s, cid, "invite", 0, collect_due, &u,
+				&f->e));
+	assert_int_equal(u.n, 1);
+	assert_true(u.id[0] != did);
+}
+
+/* Many rows, claimed by the callback as they stream: every row exactly
+ * once although the callback writes to the table being walked. */
+static void
+test_delivery_due_many(void **state)
+{
+	struct fx *f = *state;
+	struct due u = { .s = f->s, .mark_sending = 1 };
+	long added, counts[6];
+	int64_t cid, id;
+	int created;
+
+	OK(store_begin(f->s, &f->e));
+	for (int i = 0; i < 600; i++) {
+		char email[32];
+		struct store_contact c = { .email = email, .country = "BG" };
+
+		snprintf(email, sizeof(email), "u%03d@x.org", i);
+		OK(store_contact_upsert(f->s, &c, &id, &created, &f->e));
+	}
+	OK(store_commit(f->s, &f->e));
+	cid = add_campaign(f, "big", "BG", NULL);
+	OK(store_deliveries_plan(f->s, cid, "invite", &added, &f->e));
+	assert_int_equal(added, 600);
+	OK(store_deliveries_due(f->s, cid, "invite", 0, collect_due, &u,
+				&f->e));
+	assert_int_equal(u.n, 600);
+	OK(store_delivery_counts(f->s, cid, NULL, counts, &f->e));
+	assert_int_equal(counts[STORE_D_SENDING], 600);
+	assert_int_equal(sql_int(f, "SELECT count(DISTINCT message_id) "
+				 "FROM deliveries"), 600);
+}
+
+static void
+test_plan_skips_undeliverable(void **state)
+{
+	struct fx *f = *state;
+	struct due u = { .s = f->s };
+	int64_t cid, bad;
+	long added, counts[6];
+
+	add_contact(f, "a@x.org", "BG", "board", NULL);
+	bad = add_contact(f, "b@x.org", "BG", "board", NULL);
+	add_contact(f, "c@x.org", "BG", "staff", NULL);
+	OK(store_contact_set_status(f->s, bad, "undeliverable", "bounced",
+				    &f->e));
+	cid = add_campaign(f, "fs26", "BG", "board");
+	OK(store_deliveries_plan(f->s, cid, "invite", &added, &f->e));
+	assert_int_equal(added, 1);
+	OK(store_deliveries_plan(f->s, cid, "reminder", &added, &f->e));
+	assert_int_equal(added, 1);
+	/* a contact lost after planning: pending mail becomes skipped */
+	add_contact(f, "b@x.org", "BG", "board", NULL);
+	OK(store_contact_set_status(f->s, bad, "ok", "fixed", &f->e));
+	OK(store_deliveries_plan(f->s, cid, "invite", &added, &f->e));
+	assert_int_equal(added, 1);
+	OK(store_contact_set_status(f->s, bad, "undeliverable", "5.1.1",
+				    &f->e));
+	OK(store_delivery_counts(f->s, cid, "invite", counts, &f->e));
+	assert_int_equal(counts[STORE_D_SKIPPED], 1);
+	assert_int_equal(counts[STORE_D_PENDING], 1);
+	OK(store_deliveries_due(f->s, cid, "invite", 0, collect_due, &u,
+				&f->e));
+	assert_int_equal(u.n, 1);
+	assert_int_equal(store_deliveries_plan(f->s, 999, "invite", &added,
+					       &f->e), -1);
+}
+
+/* A changed campaign after mail went out is refused; an unchanged
+ * re-load is fine. */
+static void
+test_campaign_locked_after_send(void **state)
+{
+	struct fx *f = *state;
+	struct due u = { .s = f->s };
+	int64_t cid, id;
+	long added;
+	struct store_campaign c = { .name = "fs26", .kind = "survey",
+				    .audience = { .country = "BE" } };
+
+	cid = plan_setup(f, &added);
+	OK(store_deliveries_due(f->s, cid, "invite", 1, collect_due, &u,
+				&f->e));
+	OK(store_delivery_sending(f->s, u.id[0], "<z@x>", &f->e));
+	OK(store_delivery_done(f->s, u.id[0], STORE_D_SENT, "250", &f->e));
+	assert_int_equal(add_campaign(f, "fs26", "BG", NULL), cid);
+	assert_int_equal(store_campaign_put(f->s, &c, &id, &f->e), -1);
+	assert_non_null(strstr(f->e.msg, "already sent"));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int
@@ -372,6 +724,13 @@ main(void)
 		T(test_contact_filters),
 		T(test_contacts_stop),
 		T(test_rollback_atomic),
+		T(test_questionnaire_versions),
+		T(test_campaign_put_find),
+		T(test_delivery_flow),
+		T(test_delivery_interrupted),
+		T(test_delivery_due_many),
+		T(test_plan_skips_undeliverable),
+		T(test_campaign_locked_after_send),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
