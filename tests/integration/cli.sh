@@ -1,2 +1,58 @@
-#!/bin/sh
-echo "1..0 # SKIP not written yet"
+#!/usr/bin/env bash
+# cli.sh -- the command line as an organiser meets it: help, versions,
+# exit codes (sysexits), and every bad input named with FILE:LINE: reason
+# while nothing already accepted is lost.
+. "$(dirname "$0")/lib.sh"
+make_tmp
+trap 'rm -rf "$T"' EXIT
+echo "1..14"
+S=$ANKETA_SRCDIR
+cat >"$T/a.conf" <<CONF
+[store]
+path = $T/a.db
+[paths]
+templates = $S/templates
+surveys = $S/surveys
+schema = $S/surveys/survey.rng
+[sender]
+address = organiser@example.org
+reply_to = organiser+{token}@example.org
+[smtp]
+url = maildir:$T/out
+CONF
+A() { "$ANKETA_BIN" -c "$T/a.conf" "$@"; }
+rc() { local want=$1; shift; "$@"; local got=$?; eq "$want" "$got"; }
+
+ok "--version" bash -c "'$ANKETA_BIN' --version | grep -q '^anketa [0-9]'"
+ok "--help lists the commands" bash -c "'$ANKETA_BIN' --help | grep -q 'contacts import'"
+helps() { for c in "config check" "contacts import" "contacts list" "survey check" "campaign add" send fetch report inspect; do
+	"$ANKETA_BIN" $c --help | grep -q "^usage: anketa" || { echo "no help for $c"; return 1; }; done; }
+ok "every command has --help" helps
+ok "unknown command: exit 64" rc 64 "$ANKETA_BIN" frobnicate
+ok "config check: OK" bash -c "'$ANKETA_BIN' -c '$T/a.conf' config check | grep -q 'configuration OK'"
+printf '[smtp]\nurl = ftp://x\ntimeout = soon\n' >"$T/bad.conf"
+badconf() { "$ANKETA_BIN" -c "$T/bad.conf" config check 2>&1; }
+ok "config check: errors with FILE:LINE, exit 78" bash -c "$(declare -f badconf); T=$T ANKETA_BIN=$ANKETA_BIN; badconf | grep -q '$T/bad.conf:3: \[smtp\] timeout = soon'; r=\${PIPESTATUS[0]}; badconf >/dev/null; [ \$? = 78 ]"
+ok "survey check: shipped questionnaires are valid" A survey check "$S/surveys/field-study.xml" "$S/surveys/exchange-visit-feedback.xml"
+cat >"$T/bad.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<survey id="x" fallback="en">
+  <title xml:lang="en">T</title>
+  <question id="q1" type="sometimes">
+    <text xml:lang="en">Q</text>
+  </question>
+</survey>
+XML
+ok "survey check: an invalid file names FILE:LINE, exit 65" bash -c "'$ANKETA_BIN' -c '$T/a.conf' survey check '$T/bad.xml' 2>&1 | grep -q '$T/bad.xml:4:'; '$ANKETA_BIN' -c '$T/a.conf' survey check '$T/bad.xml' >/dev/null 2>&1; [ \$? = 65 ]"
+
+printf 'email,name,municipality,country,language,groups,role\nok@example.org,Ok,Kavarna,BG,bg,a,official\n' >"$T/good.csv"
+ok "contacts import: a good file" A contacts import "$T/good.csv"
+printf 'email,name,municipality,country,language,groups,role\nnew@example.org,New,Gent,BE,nl,a,official\nnot-an-address,X,Gent,BE,nl,a,official\n"unterminated,X,Gent,BE,nl,a,official\n' >"$T/bad.csv"
+badcsv() { A contacts import "$T/bad.csv" 2>&1; }
+ok "contacts import: bad rows named FILE:LINE" bash -c "$(declare -f A badcsv); T=$T ANKETA_BIN=$ANKETA_BIN; badcsv | grep -q '$T/bad.csv:3:'"
+ok "contacts import: all or nothing (exit 65, the good row not imported)" bash -c "'$ANKETA_BIN' -c '$T/a.conf' contacts import '$T/bad.csv' >/dev/null 2>&1; [ \$? = 65 ] && ! '$ANKETA_BIN' -c '$T/a.conf' contacts list --format csv | grep -q new@example.org && '$ANKETA_BIN' -c '$T/a.conf' contacts list --format csv | grep -q ok@example.org"
+ok "contacts import --skip-invalid imports the rest" bash -c "'$ANKETA_BIN' -c '$T/a.conf' contacts import --skip-invalid '$T/bad.csv' >/dev/null 2>&1; '$ANKETA_BIN' -c '$T/a.conf' contacts list --format csv | grep -q new@example.org"
+printf '[campaign]\nname = c1\nkind = survey\nquestionnaire = %s/surveys/field-study.xml\ntemplate = nosuchset\ndeadline = 2026-13-45\n' "$S" >"$T/bad.campaign"
+ok "campaign check: every problem with FILE:LINE" bash -c "out=\$('$ANKETA_BIN' -c '$T/a.conf' campaign check '$T/bad.campaign' 2>&1); echo \"\$out\"; echo \"\$out\" | grep -q '$T/bad.campaign:5:' && echo \"\$out\" | grep -q '$T/bad.campaign:6:'"
+ok "report on an unknown campaign: exit 65" rc 65 A report nosuch
+exit 0
