@@ -1,1 +1,224 @@
-/* inspect.c: not written yet */
+/*
+ * inspect.c -- see inspect.h. Reads one message file, runs parse and
+ * classify exactly as ingest would, reads the answers when a
+ * questionnaire is given, and describes the outcome; touches no store.
+ */
+#include "inspect.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "answers.h"
+#include "json.h"
+#include "xmem.h"
+
+/* What anketa would record, with the answers when they were read. */
+struct verdict {
+	const char *kind;	/* answers|rsvp|bounce|auto-reply|opt-out|
+				 * unmatched|unreadable */
+	char reason[512];
+	struct answers *answers;	/* NULL unless a survey was given */
+};
+
+static int
+read_file(const char *path, size_t max, char **raw_r, size_t *len_r,
+	  struct err *e)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		err_set(e, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	struct buf b;
+	char chunk[8192];
+	size_t n;
+	int rc = 0;
+	buf_init(&b, max ? max + 1 : 0);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (buf_add(&b, chunk, n) < 0) {
+			err_set(e, "%s: larger than %zu bytes", path, max);
+			rc = -1;
+			break;
+		}
+	if (rc == 0 && ferror(f)) {
+		err_set(e, "%s: read error", path);
+		rc = -1;
+	}
+	fclose(f);
+	if (rc < 0) {
+		buf_free(&b);
+		return -1;
+	}
+	*len_r = b.len;
+	*raw_r = b.data ? buf_steal(&b) : xstrdup("");
+	return 0;
+}
+
+/* A person's reply: answers when a questionnaire reads them, else
+ * unreadable; without a questionnaire only "unmatched" can be said. */
+static void
+judge_reply(const struct parsed *p, const struct classified *c,
+	    const struct inspect_opts *o, struct verdict *v)
+{
+	if (!o->survey) {
+		v->kind = "unmatched";
+		snprintf(v->reason, sizeof(v->reason), "%s",
+			 c->token[0] ? "reply: no questionnaire given to "
+				       "read the answers"
+				     : "reply: no token and no questionnaire");
+		return;
+	}
+	answers_extract(o->survey, p->reply_text, p->quoted_text,
+			&v->answers);
+	if (answers_none_found(v->answers) ||
+	    (answers_count(v->answers) == 0 &&
+	     answers_nproblems(v->answers) > 0)) {
+		v->kind = "unreadable";
+		snprintf(v->reason, sizeof(v->reason), "%s",
+			 answers_none_found(v->answers)
+				 ? "no answer lines found"
+				 : "no valid answer");
+	} else {
+		v->kind = "answers";
+	}
+	/* name the problems, so a person can see what went wrong */
+	for (size_t i = 0; i < answers_nproblems(v->answers); i++) {
+		const char *qid, *why;
+		size_t l = strlen(v->reason);
+		answers_problem(v->answers, i, &qid, &why);
+		snprintf(v->reason + l, sizeof(v->reason) - l, "%s%s",
+			 l ? "; " : "", why);
+	}
+}
+
+static void
+judge(const struct parsed *p, const struct classified *c,
+      const struct inspect_opts *o, struct verdict *v)
+{
+	snprintf(v->reason, sizeof(v->reason), "%s", c->reason);
+	switch (c->kind) {
+	case CLASSIFY_REPLY: judge_reply(p, c, o, v); break;
+	case CLASSIFY_RSVP: v->kind = "rsvp"; break;
+	case CLASSIFY_BOUNCE: v->kind = "bounce"; break;
+	case CLASSIFY_AUTOREPLY: v->kind = "auto-reply"; break;
+	case CLASSIFY_OPTOUT: v->kind = "opt-out"; break;
+	}
+}
+
+static int
+json_out(struct buf *b, const char *path, const struct parsed *p,
+	 const struct classified *c, const struct verdict *v)
+{
+	int rc = buf_adds(b, "{");
+	rc |= json_kv_str(b, 1, "file", path);
+	rc |= json_kv_str(b, 0, "kind", v->kind);
+	rc |= json_kv_str(b, 0, "reply_text", p ? p->reply_text : "");
+	rc |= json_kv_str(b, 0, "charset", p ? p->charset : "");
+	if (c && c->kind == CLASSIFY_BOUNCE) {
+		rc |= buf_adds(b, ",\"bounce\":{");
+		rc |= json_kv_str(b, 1, "recipient", c->bounce_recipient);
+		rc |= json_kv_str(b, 0, "class",
+				  classify_bclass_name(c->bclass));
+		rc |= json_kv_str(b, 0, "status", c->bounce_status);
+		rc |= buf_adds(b, "}");
+	}
+	if (c && c->kind == CLASSIFY_RSVP) {
+		rc |= buf_adds(b, ",\"rsvp\":{");
+		rc |= json_kv_str(b, 1, "attendee", c->rsvp_attendee);
+		rc |= json_kv_str(b, 0, "partstat", c->rsvp_partstat);
+		rc |= buf_adds(b, "}");
+	}
+	if (v->answers) {
+		rc |= buf_adds(b, ",\"answers\":[");
+		for (size_t i = 0; i < answers_count(v->answers); i++) {
+			const char *qid, *val;
+			answers_get(v->answers, i, &qid, &val);
+			rc |= buf_adds(b, i ? ",{" : "{");
+			rc |= json_kv_str(b, 1, "question", qid);
+			rc |= json_kv_str(b, 0, "value", val);
+			rc |= buf_adds(b, "}");
+		}
+		rc |= buf_adds(b, "]");
+	}
+	if (c && c->token[0]) {
+		rc |= json_kv_str(b, 0, "token", c->token);
+		rc |= json_kv_str(b, 0, "token_source", c->token_source);
+	}
+	if (c && c->ref_message_id[0])
+		rc |= json_kv_str(b, 0, "ref_message_id", c->ref_message_id);
+	if (v->reason[0])
+		rc |= json_kv_str(b, 0, "reason", v->reason);
+	rc |= buf_adds(b, "}\n");
+	return rc ? -1 : 0;
+}
+
+static int
+text_out(struct buf *b, const char *path, const struct parsed *p,
+	 const struct classified *c, const struct verdict *v)
+{
+	int rc = buf_printf(b, "%s: %s\n", path, v->kind);
+	if (c && c->kind == CLASSIFY_BOUNCE)
+		rc |= buf_printf(b, "  bounce: %s %s %s\n", c->bounce_recipient,
+				 classify_bclass_name(c->bclass),
+				 c->bounce_status[0] ? c->bounce_status : "-");
+	if (c && c->kind == CLASSIFY_RSVP)
+		rc |= buf_printf(b, "  rsvp: %s %s\n", c->rsvp_attendee,
+				 c->rsvp_partstat);
+	for (size_t i = 0; v->answers && i < answers_count(v->answers); i++) {
+		const char *qid, *val;
+		answers_get(v->answers, i, &qid, &val);
+		rc |= buf_printf(b, "  answer %s: %s\n", qid, val);
+	}
+	if (c && c->token[0])
+		rc |= buf_printf(b, "  token: %s (%s)\n", c->token,
+				 c->token_source);
+	if (v->reason[0])
+		rc |= buf_printf(b, "  reason: %s\n", v->reason);
+	if (p && p->reply_text[0]) {
+		/* the first line of the new text is enough to recognise it */
+		size_t n = strcspn(p->reply_text, "\n");
+		rc |= buf_printf(b, "  text (%s): %.*s%s\n", p->charset,
+				 (int)(n > 72 ? 72 : n), p->reply_text,
+				 n > 72 || p->reply_text[n] ? " ..." : "");
+	}
+	return rc ? -1 : 0;
+}
+
+int
+inspect_file(const char *path, const struct inspect_opts *o, struct buf *out,
+	     struct err *e)
+{
+	char *raw;
+	size_t len;
+	if (read_file(path, o->limits.max_bytes, &raw, &len, e) < 0)
+		return -1;
+
+	struct parsed *p = NULL;
+	struct classified c;
+	struct verdict v = { 0 };
+	struct err pe;
+	int parsed_ok = parse_message(raw, len, &o->limits, &p, &pe) == 0;
+	if (parsed_ok) {
+		classify_message(p, &o->copts, &c);
+		judge(p, &c, o, &v);
+	} else {
+		v.kind = "unreadable";
+		snprintf(v.reason, sizeof(v.reason), "%s", pe.msg);
+	}
+	size_t before = out->len;
+	int rc = o->json ? json_out(out, path, p, parsed_ok ? &c : NULL, &v)
+			 : text_out(out, path, p, parsed_ok ? &c : NULL, &v);
+	if (rc < 0) {
+		/* drop a half-written description rather than emit it */
+		out->len = before;
+		if (out->data)
+			out->data[before] = '\0';
+		err_set(e, "%s: output too large", path);
+	}
+	answers_free(&v.answers);
+	parse_free(&p);
+	free(raw);
+	return rc;
+}
