@@ -9,6 +9,7 @@
 #          cp1251   top-posted, body and subject in windows-1251
 #          outlook  top-posted above an Outlook "From: / Sent:" block
 #          ooo      an out-of-office auto-reply (RFC 3834), answers unused
+#          dsn      a Postfix bounce (RFC 3464) of ORIGINAL to FROM
 use strict;
 use warnings;
 use MIME::QuotedPrint qw(decode_qp);
@@ -130,6 +131,22 @@ if ($style eq 'top') {
 			'text/plain; charset=UTF-8', '8bit',
 			"Auto-Submitted: auto-replied\nX-Auto-Response-Suppress: All\n"),
 		 "Dobrý den,\n\njsem mimo kancelář do 30. 11. 2026.\n");
+} elsif ($style eq 'dsn') {
+	my ($rcpt) = $h{to} =~ /<?([^<>\s]+@[^<>\s]+)>?\s*$/;
+	print "From: MAILER-DAEMON\@mail.example.net (Mail Delivery System)\n"
+	    . "To: $to_addr\nSubject: Undelivered Mail Returned to Sender\n"
+	    . "Date: $date\nMessage-ID: $msgid\nAuto-Submitted: auto-replied\n"
+	    . "MIME-Version: 1.0\nContent-Type: multipart/report; "
+	    . "report-type=delivery-status; boundary=\"B1\"\n\n"
+	    . "--B1\nContent-Type: text/plain\n\nThis is the mail system at "
+	    . "host mail.example.net.\n\nI'm sorry to have to inform you that "
+	    . "your message could not\nbe delivered to one or more recipients.\n\n"
+	    . "<$rcpt>: host mx.example.net said: 550 5.1.1 User unknown\n\n"
+	    . "--B1\nContent-Type: message/delivery-status\n\n"
+	    . "Reporting-MTA: dns; mail.example.net\n\n"
+	    . "Final-Recipient: rfc822; $rcpt\nAction: failed\nStatus: 5.1.1\n"
+	    . "Diagnostic-Code: smtp; 550 5.1.1 <$rcpt>: User unknown\n\n"
+	    . "--B1\nContent-Type: text/rfc822-headers\n\n$head\n\n--B1--\n";
 } else {
 	die "reply.pl: unknown style '$style'\n";
 }
