@@ -322,9 +322,9 @@ struct hand_case {
 
 static const struct hand_case hand_cases[] = {
 	{ "reply token from To",
-	  "From: Ana <ana@example.net>\nTo: Organiser+AbC123@Example.org\n"
+	  "From: Ana <ana@example.net>\nTo: Organiser+abc123@Example.ORG\n"
 	  "Subject: Re: Survey\nIn-Reply-To: <x1@anketa.example.org>\n",
-	  "A1: yes\n", CLASSIFY_REPLY, "AbC123", "reply-to",
+	  "A1: yes\n", CLASSIFY_REPLY, "abc123", "reply-to",
 	  "x1@anketa.example.org", 0 },
 	{ "reply token from Delivered-To, References fallback",
 	  "From: ana@example.net\nTo: someone@example.org\n"
