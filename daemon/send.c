@@ -1,1 +1,1193 @@
-/* send.c: not written yet */
+/*
+ * send.c -- the send pipeline: plan -> render (tmpl + form + mime) ->
+ * submit -> record. The only module that connects those stages, and the
+ * one place that decides what a server's reply means (send_classify).
+ *
+ * Order of work, chosen so a crash or an error never sends twice and
+ * never loses a delivery:
+ *   1. every language's templates are rendered once with sample data
+ *      before anything is sent, so a template error stops the run at
+ *      once instead of after the first thousand messages;
+ *   2. due deliveries are taken SEND_BATCH at a time (never the whole
+ *      audience in memory) and rendered completely;
+ *   3. the batch is marked SENDING (with its Message-IDs) in one
+ *      transaction, then submitted; each outcome is recorded as soon as
+ *      the server has answered.
+ * An interrupted run leaves SENDING rows, which the next run sends again
+ * with the same Message-ID (so duplicates are recognisable).
+ */
+#include "send.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "form.h"
+#include "log.h"
+#include "mime.h"
+#include "survey.h"
+#include "xmem.h"
+
+#define SEND_BATCH 256
+#define SEND_MSG_MAX (10L * 1024 * 1024)	/* one outgoing message */
+#define SEND_TMPL_MAX (1L * 1024 * 1024)	/* one template file */
+#define SEND_LANG_MAX 8				/* language sets per run */
+
+/* ---- policy ----------------------------------------------------------- */
+
+/*
+ * Postfix smtp_trouble-style: a 2xx reply is delivery; a 5xx reply to
+ * this message is permanent; everything else (4xx, no reply, a timeout,
+ * a dropped connection, a transport that failed) is worth another try.
+ */
+enum store_dstate send_classify(const struct submit_result *r)
+{
+	if (!r->attempted || r->site_failure)
+		return STORE_D_DEFERRED;
+	if (r->smtp_code >= 200 && r->smtp_code < 300 && r->curl_code == 0)
+		return STORE_D_SENT;
+	if (r->smtp_code >= 500 && r->smtp_code < 600)
+		return STORE_D_FAILED;
+	return STORE_D_DEFERRED;
+}
+
+/* ---- owned copies of store rows --------------------------------------- */
+
+struct camp {
+	int64_t id, questionnaire_id;
+	char *name, *template, *deadline, *subject, *reference, *extra;
+};
+
+struct rcpt {
+	int64_t delivery_id, contact_id;
+	char *message_id;	/* stored one, or NULL */
+	char *email, *name, *municipality, *country, *language, *role;
+	char *token, *status;
+	/* filled while a batch runs */
+	char *new_msgid;
+	struct buf msg;
+	enum store_dstate outcome;
+	int done;
+	struct sendrun *run;
+};
+
+static char *dup0(const char *s)
+{
+	return xstrdup(s != NULL ? s : "");
+}
+
+static void camp_clear(struct camp *c)
+{
+	free(c->name);
+	free(c->template);
+	free(c->deadline);
+	free(c->subject);
+	free(c->reference);
+	free(c->extra);
+	memset(c, 0, sizeof(*c));
+}
+
+static int camp_cb(void *arg, const struct store_campaign *sc)
+{
+	struct camp *c = arg;
+
+	c->id = sc->id;
+	c->questionnaire_id = sc->questionnaire_id;
+	c->name = dup0(sc->name);
+	c->template = dup0(sc->template);
+	c->deadline = dup0(sc->deadline);
+	c->subject = dup0(sc->subject);
+	c->reference = dup0(sc->reference);
+	c->extra = dup0(sc->extra);
+	return 0;
+}
+
+static void rcpt_fill(struct rcpt *r, const struct store_contact *c)
+{
+	r->contact_id = c->id;
+	r->email = dup0(c->email);
+	r->name = dup0(c->name);
+	r->municipality = dup0(c->municipality);
+	r->country = dup0(c->country);
+	r->language = dup0(c->language);
+	r->role = dup0(c->role);
+	r->token = dup0(c->token);
+	r->status = dup0(c->status);
+}
+
+static void rcpt_clear(struct rcpt *r)
+{
+	free(r->message_id);
+	free(r->email);
+	free(r->name);
+	free(r->municipality);
+	free(r->country);
+	free(r->language);
+	free(r->role);
+	free(r->token);
+	free(r->status);
+	free(r->new_msgid);
+	buf_free(&r->msg);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- files ------------------------------------------------------------ */
+
+static int read_file(const char *path, char **out_r, struct err *e)
+{
+	FILE *f = fopen(path, "rb");
+	struct buf b;
+	char chunk[8192];
+	size_t n;
+	int rc = 0;
+
+	if (f == NULL) {
+		err_set(e, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	buf_init(&b, SEND_TMPL_MAX);
+	while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		rc = buf_add(&b, chunk, n);
+	if (rc != 0)
+		err_set(e, "%s: larger than %ld bytes", path, SEND_TMPL_MAX);
+	else if (ferror(f)) {
+		err_set(e, "%s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	fclose(f);
+	if (rc != 0) {
+		buf_free(&b);
+		return -1;
+	}
+	*out_r = buf_steal(&b);
+	return 0;
+}
+
+static int is_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* ---- flat JSON object of campaign variables ---------------------------- */
+
+struct jp {
+	const char *p, *end;
+};
+
+static void jp_ws(struct jp *j)
+{
+	while (j->p < j->end && isspace((unsigned char)*j->p))
+		j->p++;
+}
+
+static int jp_hex4(struct jp *j, unsigned *v)
+{
+	unsigned i, c;
+
+	if (j->end - j->p < 4)
+		return -1;
+	for (*v = 0, i = 0; i < 4; i++) {
+		c = (unsigned char)j->p[i];
+		if (!isxdigit(c))
+			return -1;
+		*v = *v * 16 + (isdigit(c) ? c - '0' : (c | 32) - 'a' + 10);
+	}
+	j->p += 4;
+	return 0;
+}
+
+static void utf8_put(struct buf *b, unsigned cp)
+{
+	char u[4];
+
+	if (cp < 0x80) {
+		buf_addc(b, (char)cp);
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xC0 | cp >> 6);
+		u[1] = (char)(0x80 | (cp & 0x3F));
+		buf_add(b, u, 2);
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xE0 | cp >> 12);
+		u[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+		u[2] = (char)(0x80 | (cp & 0x3F));
+		buf_add(b, u, 3);
+	} else {
+		u[0] = (char)(0xF0 | cp >> 18);
+		u[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+		u[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+		u[3] = (char)(0x80 | (cp & 0x3F));
+		buf_add(b, u, 4);
+	}
+}
+
+/* A JSON string at j->p (after the quote) into b; -1 if malformed. */
+static int jp_string(struct jp *j, struct buf *b)
+{
+	static const char esc[] = "\"\"\\\\//b\bf\fn\nr\rt\t";
+	unsigned cp, lo;
+	const char *x;
+
+	buf_reset(b);
+	while (j->p < j->end && *j->p != '"') {
+		if (*j->p != '\\') {
+			buf_addc(b, *j->p++);
+			continue;
+		}
+		if (++j->p >= j->end)
+			return -1;
+		if (*j->p == 'u') {
+			j->p++;
+			if (jp_hex4(j, &cp) != 0)
+				return -1;
+			if (cp >= 0xD800 && cp < 0xDC00 && j->end - j->p >= 6 &&
+			    j->p[0] == '\\' && j->p[1] == 'u') {
+				j->p += 2;
+				if (jp_hex4(j, &lo) != 0)
+					return -1;
+				cp = 0x10000 + ((cp - 0xD800) << 10) +
+				     (lo - 0xDC00);
+			}
+			utf8_put(b, cp);
+			continue;
+		}
+		for (x = esc; *x != '\0' && *x != *j->p; x += 2)
+			;
+		if (*x == '\0')
+			return -1;
+		buf_addc(b, x[1]);
+		j->p++;
+	}
+	if (j->p >= j->end)
+		return -1;
+	j->p++;
+	return 0;
+}
+
+/* One value into map m under key: string, number (kept as its text),
+ * true/false, null. Nested objects and arrays are refused. */
+static int jp_value(struct jp *j, struct tmpl_val *m, const char *key,
+		    struct buf *tmp)
+{
+	const char *s = j->p;
+
+	if (j->p < j->end && *j->p == '"') {
+		j->p++;
+		if (jp_string(j, tmp) != 0)
+			return -1;
+		tmpl_map_set_str(m, key, buf_cstr(tmp));
+	} else if (j->end - j->p >= 4 && strncmp(j->p, "true", 4) == 0) {
+		j->p += 4;
+		tmpl_map_set_bool(m, key, 1);
+	} else if (j->end - j->p >= 5 && strncmp(j->p, "false", 5) == 0) {
+		j->p += 5;
+		tmpl_map_set_bool(m, key, 0);
+	} else if (j->end - j->p >= 4 && strncmp(j->p, "null", 4) == 0) {
+		j->p += 4;
+		tmpl_map_set_null(m, key);
+	} else {
+		while (j->p < j->end && strchr("+-.0123456789eE", *j->p))
+			j->p++;
+		if (j->p == s)
+			return -1;
+		buf_reset(tmp);
+		buf_add(tmp, s, (size_t)(j->p - s));
+		tmpl_map_set_str(m, key, buf_cstr(tmp));
+	}
+	return 0;
+}
+
+/* Campaign [vars] (a flat JSON object) into map m. */
+static int vars_from_json(const char *json, struct tmpl_val *m,
+			  struct err *e)
+{
+	struct jp j = { json, json + strlen(json) };
+	struct buf key, tmp;
+	int rc = -1;
+
+	buf_init(&key, 0);
+	buf_init(&tmp, 0);
+	jp_ws(&j);
+	if (j.p == j.end) {
+		rc = 0;		/* no vars at all */
+		goto out;
+	}
+	if (*j.p++ != '{')
+		goto out;
+	for (jp_ws(&j); j.p < j.end && *j.p != '}'; jp_ws(&j)) {
+		if (*j.p++ != '"' || jp_string(&j, &key) != 0)
+			goto out;
+		jp_ws(&j);
+		if (j.p >= j.end || *j.p++ != ':')
+			goto out;
+		jp_ws(&j);
+		if (jp_value(&j, m, buf_cstr(&key), &tmp) != 0)
+			goto out;
+		jp_ws(&j);
+		if (j.p < j.end && *j.p == ',')
+			j.p++;
+	}
+	rc = j.p < j.end ? 0 : -1;
+out:
+	if (rc != 0)
+		err_set(e, "vars: not a flat JSON object (at byte %ld)",
+			(long)(j.p - json));
+	buf_free(&key);
+	buf_free(&tmp);
+	return rc;
+}
+
+/* ---- dates -------------------------------------------------------------- */
+
+/* "2026-03-15" or "2026-03-15T17:00" written the way a reader of lang
+ * writes dates; anything else is shown as given. */
+static char *deadline_text(const char *iso, const char *lang)
+{
+	static const char *const en[] = { "January", "February", "March",
+		"April", "May", "June", "July", "August", "September",
+		"October", "November", "December" };
+	static const char *const bg[] = { "януари", "февруари", "март",
+		"април", "май", "юни", "юли", "август", "септември",
+		"октомври", "ноември", "декември" };
+	static const char *const nl[] = { "januari", "februari", "maart",
+		"april", "mei", "juni", "juli", "augustus", "september",
+		"oktober", "november", "december" };
+	/* Czech dates use the genitive: 15. března */
+	static const char *const cs[] = { "ledna", "února", "března",
+		"dubna", "května", "června", "července", "srpna", "září",
+		"října", "listopadu", "prosince" };
+	int y, mo, d, h = -1, mi = -1, n = 0;
+	char tm[32] = "";
+
+	if (sscanf(iso, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 ||
+	    mo < 1 || mo > 12 || d < 1 || d > 31)
+		return xstrdup(iso);
+	if ((iso[n] == 'T' || iso[n] == ' ') &&
+	    sscanf(iso + n + 1, "%2d:%2d", &h, &mi) == 2)
+		snprintf(tm, sizeof(tm), "%02d:%02d", h, mi);
+	if (strcmp(lang, "bg") == 0)
+		return xasprintf("%d %s %d г.%s%s%s", d, bg[mo - 1], y,
+				 tm[0] ? ", " : "", tm, tm[0] ? " ч." : "");
+	if (strcmp(lang, "nl") == 0)
+		return xasprintf("%d %s %d%s%s%s", d, nl[mo - 1], y,
+				 tm[0] ? ", " : "", tm, tm[0] ? " uur" : "");
+	if (strcmp(lang, "cs") == 0)
+		return xasprintf("%d. %s %d%s%s", d, cs[mo - 1], y,
+				 tm[0] ? " v " : "", tm);
+	return xasprintf("%d %s %d%s%s", d, en[mo - 1], y,
+			 tm[0] ? ", " : "", tm);
+}
+
+/* ---- one language: its templates and its prepared variables ----------- */
+
+enum { T_SUBJECT, T_TEXT, T_HTML, T_N };
+static const char *const tfile[T_N] = { "subject.txt", "body.txt",
+					"body.html" };
+
+struct langset {
+	char lang[16];		/* the contact language it serves */
+	char *path[T_N];	/* file names, for error messages */
+	char *tpl[T_N];		/* NULL: body.html absent */
+	struct tmpl_val *vars;	/* campaign-wide values + form, in lang */
+};
+
+/* Everything one run of send_campaign / send_one shares. */
+struct sendrun {
+	struct store *s;
+	const struct config *cfg;
+	const struct send_opts *o;
+	struct send_stats *st;
+	const char *kind;		/* delivery kind */
+	const char *set;		/* template set name */
+	struct camp camp;
+	struct survey *sv;		/* NULL: no questionnaire */
+	struct err *e;			/* for callbacks of store streams */
+	struct langset ls[SEND_LANG_MAX];
+	size_t nls;
+	struct submit *sub;
+	char *msgid_domain;
+	/* ids handled by this run (deferred ones come back as due) */
+	int64_t *seen;
+	size_t nseen, capseen;
+	/* the batch in hand */
+	struct rcpt *batch;
+	size_t nbatch;
+	int collect_max;
+};
+
+static void langset_clear(struct langset *l)
+{
+	int i;
+
+	for (i = 0; i < T_N; i++) {
+		free(l->path[i]);
+		free(l->tpl[i]);
+	}
+	tmpl_val_free(&l->vars);
+	memset(l, 0, sizeof(*l));
+}
+
+/* The campaign-wide values in lang, set into v (replacing keys). */
+static int campaign_vars(struct sendrun *r, const char *lang,
+			 struct tmpl_val *v, struct err *e)
+{
+	struct buf ft, fh;
+	char *dl = deadline_text(r->camp.deadline, lang);
+	const char *intro;
+	int rc = 0;
+
+	tmpl_map_set_str(v, "organiser", r->cfg->from_name != NULL ?
+			 r->cfg->from_name : "");
+	tmpl_map_set_str(v, "deadline", dl);
+	tmpl_map_set_str(v, "deadline_iso", r->camp.deadline);
+	tmpl_map_set_str(v, "reference", r->camp.reference);
+	tmpl_map_set_str(v, "campaign", r->camp.name);
+	tmpl_map_set_bool(v, "reminder", strcmp(r->kind, "reminder") == 0);
+	free(dl);
+	buf_init(&ft, SEND_MSG_MAX);
+	buf_init(&fh, SEND_MSG_MAX);
+	if (r->sv != NULL) {
+		intro = survey_intro(r->sv, lang);
+		tmpl_map_set_str(v, "survey_title", survey_title(r->sv, lang));
+		tmpl_map_set_str(v, "intro", intro != NULL ? intro : "");
+		if (form_render_text(r->sv, lang, &ft) != 0 ||
+		    form_render_html(r->sv, lang, &fh) != 0) {
+			err_set(e, "campaign %s: the form is larger than %ld "
+				"bytes", r->camp.name, SEND_MSG_MAX);
+			rc = -1;
+		}
+	} else {
+		tmpl_map_set_str(v, "survey_title", r->camp.subject);
+		tmpl_map_set_str(v, "intro", "");
+	}
+	tmpl_map_set_bool(v, "has_form", r->sv != NULL);
+	tmpl_map_set_str(v, "form_text", buf_cstr(&ft));
+	tmpl_map_set_str(v, "form_html", buf_cstr(&fh));
+	buf_free(&ft);
+	buf_free(&fh);
+	/* the campaign's [vars] win over the defaults above (organiser) */
+	(void)vars_from_json(r->camp.extra, v, e);	/* checked at open */
+	return rc;
+}
+
+/* Which directory serves lang: its own if it has subject.txt, else en. */
+static int langset_load(struct sendrun *r, struct langset *l,
+			const char *lang, struct err *e)
+{
+	const char *dirs[2] = { lang, "en" };
+	char *p;
+	int i, k;
+
+	snprintf(l->lang, sizeof(l->lang), "%s", lang);
+	for (k = 0; k < 2; k++) {
+		p = xasprintf("%s/%s/%s/%s", r->cfg->templates_dir, r->set,
+			      dirs[k], tfile[T_SUBJECT]);
+		if (is_file(p)) {
+			free(p);
+			break;
+		}
+		free(p);
+	}
+	if (k == 2) {
+		err_set(e, "%s/%s: no templates for language '%s' nor 'en'",
+			r->cfg->templates_dir, r->set, lang);
+		return -1;
+	}
+	for (i = 0; i < T_N; i++) {
+		l->path[i] = xasprintf("%s/%s/%s/%s", r->cfg->templates_dir,
+				       r->set, dirs[k], tfile[i]);
+		if (i == T_HTML && !is_file(l->path[i]))
+			continue;	/* text-only messages are fine */
+		if (read_file(l->path[i], &l->tpl[i], e) != 0)
+			return -1;
+	}
+	l->vars = tmpl_map_new();
+	return campaign_vars(r, l->lang, l->vars, e);
+}
+
+/* The set for lang, loaded on first use. */
+static struct langset *langset_get(struct sendrun *r, const char *lang,
+				   struct err *e)
+{
+	size_t i;
+
+	if (lang == NULL || lang[0] == '\0' || strlen(lang) >= 16 ||
+	    strchr(lang, '/') != NULL || lang[0] == '.')
+		lang = "en";
+	for (i = 0; i < r->nls; i++)
+		if (strcmp(r->ls[i].lang, lang) == 0)
+			return &r->ls[i];
+	if (r->nls == SEND_LANG_MAX)
+		lang = "en";	/* exotic languages share English */
+	for (i = 0; i < r->nls; i++)
+		if (strcmp(r->ls[i].lang, lang) == 0)
+			return &r->ls[i];
+	if (langset_load(r, &r->ls[r->nls], lang, e) != 0) {
+		langset_clear(&r->ls[r->nls]);
+		return NULL;
+	}
+	return &r->ls[r->nls++];
+}
+
+/* ---- rendering one message -------------------------------------------- */
+
+static void vars_contact(struct tmpl_val *v, const struct rcpt *c)
+{
+	tmpl_map_set_str(v, "name", c->name);
+	tmpl_map_set_str(v, "email", c->email);
+	tmpl_map_set_str(v, "municipality", c->municipality);
+	tmpl_map_set_str(v, "country", c->country);
+	tmpl_map_set_str(v, "role", c->role);
+	tmpl_map_set_str(v, "language", c->language);
+	tmpl_map_set_str(v, "token", c->token);
+}
+
+static int render_part(const struct langset *l, int which,
+		       const struct tmpl_val *v, struct buf *out,
+		       struct err *e)
+{
+	buf_init(out, SEND_MSG_MAX);
+	if (tmpl_render(l->tpl[which], v, NULL, 1, out, e) == 0)
+		return 0;
+	err_prefix(e, "%s", l->path[which]);
+	return -1;
+}
+
+/* Subject line: one line, whatever the template's trailing newline. */
+static void subject_line(struct buf *b, const char *token)
+{
+	size_t i;
+
+	for (i = 0; i < b->len; i++)
+		if (b->data[i] == '\r' || b->data[i] == '\n')
+			b->data[i] = ' ';
+	while (b->len > 0 && b->data[b->len - 1] == ' ')
+		b->data[--b->len] = '\0';
+	/* the token lets a reply be matched when all headers are lost */
+	buf_printf(b, " [ref:%s]", token);
+}
+
+/* Envelope sender: return_path, else reply_to, else the From address. */
+static char *return_path(const struct config *cfg, const char *token)
+{
+	if (cfg->return_path != NULL && cfg->return_path[0] != '\0')
+		return config_expand_token(cfg->return_path, token);
+	if (cfg->reply_to != NULL && cfg->reply_to[0] != '\0')
+		return config_expand_token(cfg->reply_to, token);
+	return xstrdup(cfg->from_address);
+}
+
+static void mime_envelope(struct mime *m, const struct config *cfg,
+			  const struct rcpt *c, const char *msgid)
+{
+	char *reply, *unsub;
+
+	mime_addr(m, "From", cfg->from_name, cfg->from_address);
+	mime_addr(m, "To", c->name, c->email);
+	if (cfg->reply_to != NULL && cfg->reply_to[0] != '\0') {
+		reply = config_expand_token(cfg->reply_to, c->token);
+		mime_addr(m, "Reply-To", NULL, reply);
+		/* bulk senders must offer a way out; a reply with this
+		 * subject is classified as an opt-out */
+		unsub = xasprintf("<mailto:%s?subject=unsubscribe>", reply);
+		mime_header_raw(m, "List-Unsubscribe", unsub);
+		free(unsub);
+		free(reply);
+	}
+	mime_header_raw(m, "Message-ID", msgid);
+}
+
+/*
+ * Render one message for contact c with set l and values v (l->vars, or
+ * send_one's map) into out. The contact's values are set into v,
+ * replacing the previous contact's. Fails with "FILE: line N: why" or
+ * mime's reason.
+ */
+static int render_message(struct sendrun *r, const struct langset *l,
+			  struct tmpl_val *v, const struct rcpt *c,
+			  const char *msgid, const char *in_reply_to,
+			  struct buf *out, struct err *e)
+{
+	struct buf part[T_N];
+	struct mime *m = NULL;
+	int i, rc = -1;
+
+	vars_contact(v, c);
+	for (i = 0; i < T_N; i++)
+		buf_init(&part[i], 0);
+	for (i = 0; i < T_N; i++)
+		if (l->tpl[i] != NULL &&
+		    render_part(l, i, v, &part[i], e) != 0)
+			goto out;
+	subject_line(&part[T_SUBJECT], c->token);
+	m = mime_new();
+	mime_envelope(m, r->cfg, c, msgid);
+	if (in_reply_to != NULL) {
+		mime_header_raw(m, "In-Reply-To", in_reply_to);
+		mime_header_raw(m, "References", in_reply_to);
+		/* feedback is automatic: RFC 3834 keeps it out of loops */
+		mime_header_raw(m, "Auto-Submitted", "auto-replied");
+	}
+	mime_header(m, "Subject", buf_cstr(&part[T_SUBJECT]));
+	mime_text(m, buf_cstr(&part[T_TEXT]));
+	if (l->tpl[T_HTML] != NULL)
+		mime_html(m, buf_cstr(&part[T_HTML]));
+	buf_init(out, SEND_MSG_MAX);
+	if (mime_build(m, out, e) != 0) {
+		err_prefix(e, "message to %s", c->email);
+		goto out;
+	}
+	rc = 0;
+out:
+	mime_free(&m);
+	for (i = 0; i < T_N; i++)
+		buf_free(&part[i]);
+	return rc;
+}
+
+/* ---- previews ------------------------------------------------------------ */
+
+static int write_preview(const char *dir, const struct rcpt *c,
+			 const struct buf *msg, struct err *e)
+{
+	char *name, *p;
+	FILE *f;
+	int rc = 0;
+
+	/* the address, made safe as a file name */
+	name = xasprintf("%s/%06lld-%s.eml", dir, (long long)c->contact_id,
+			 c->email);
+	for (p = name + strlen(dir) + 1; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("@.-_+", *p))
+			*p = '_';
+	f = fopen(name, "wb");
+	if (f == NULL || fwrite(msg->data, 1, msg->len, f) != msg->len) {
+		err_set(e, "%s: %s", name, strerror(errno));
+		rc = -1;
+	}
+	if (f != NULL && fclose(f) != 0 && rc == 0) {
+		err_set(e, "%s: %s", name, strerror(errno));
+		rc = -1;
+	}
+	free(name);
+	return rc;
+}
+
+/* ---- run setup -------------------------------------------------------------- */
+
+static char *msgid_domain(const struct config *cfg)
+{
+	const char *at;
+
+	if (cfg->message_id_domain != NULL && cfg->message_id_domain[0])
+		return xstrdup(cfg->message_id_domain);
+	at = cfg->from_address != NULL ? strrchr(cfg->from_address, '@') :
+	     NULL;
+	return xstrdup(at != NULL ? at + 1 : "localhost");
+}
+
+static int load_survey(struct sendrun *r, struct err *e)
+{
+	struct errlist errs = { 0 };
+	char *xml = NULL, *name;
+	int rc;
+
+	if (r->camp.questionnaire_id == 0)
+		return 0;
+	rc = store_questionnaire_xml(r->s, r->camp.questionnaire_id, &xml, e);
+	if (rc == 0)
+		err_set(e, "campaign %s: questionnaire %lld not in the store",
+			r->camp.name, (long long)r->camp.questionnaire_id);
+	if (rc != 1)
+		return -1;
+	name = xasprintf("campaign %s questionnaire", r->camp.name);
+	rc = survey_load_memory(xml, strlen(xml), name, r->cfg->schema_path,
+				&r->sv, &errs);
+	if (rc != 0)
+		err_set(e, "%s", errs.n > 0 ? errs.v[0] : name);
+	free(name);
+	free(xml);
+	errlist_free(&errs);
+	return rc;
+}
+
+/* Every language directory of the set, rendered once with sample values,
+ * so a template error stops the run before anything is sent. */
+static int precheck(struct sendrun *r, struct err *e)
+{
+	static const char *const langs[] = { "en", "bg", "nl", "cs" };
+	struct rcpt sample = { 0 };
+	struct langset *l;
+	struct buf out;
+	char *dir;
+	size_t i;
+	int rc = 0;
+
+	sample.email = "sample@example.org";
+	sample.name = sample.municipality = sample.country = "Sample";
+	sample.role = sample.token = "sample";
+	for (i = 0; rc == 0 && i < sizeof(langs) / sizeof(langs[0]); i++) {
+		dir = xasprintf("%s/%s/%s", r->cfg->templates_dir, r->set,
+				langs[i]);
+		if (i == 0 || access(dir, F_OK) == 0) {
+			sample.language = (char *)langs[i];
+			l = langset_get(r, langs[i], e);
+			rc = l == NULL ? -1 : render_message(r, l, l->vars,
+				&sample, "<sample@example.org>", NULL, &out,
+				e);
+			if (l != NULL)
+				buf_free(&out);
+		}
+		free(dir);
+	}
+	return rc;
+}
+
+static int run_open(struct sendrun *r, struct store *s,
+		    const struct config *cfg, const char *campaign,
+		    int64_t campaign_id, struct err *e)
+{
+	struct tmpl_val *check;
+	int rc;
+
+	r->s = s;
+	r->cfg = cfg;
+	r->msgid_domain = msgid_domain(cfg);
+	if (campaign != NULL)
+		rc = store_campaign_find(s, campaign, camp_cb, &r->camp, e);
+	else
+		rc = store_campaign_by_id(s, campaign_id, camp_cb, &r->camp,
+					  e);
+	if (rc == 0) {
+		if (campaign != NULL)
+			err_set(e, "campaign '%s': no such campaign "
+				"(add it with: anketa campaign add FILE)",
+				campaign);
+		else
+			err_set(e, "campaign %lld: not in the store",
+				(long long)campaign_id);
+	}
+	if (rc != 1)
+		return -1;
+	check = tmpl_map_new();
+	rc = vars_from_json(r->camp.extra, check, e);
+	tmpl_val_free(&check);
+	if (rc != 0) {
+		err_prefix(e, "campaign %s", r->camp.name);
+		return -1;
+	}
+	if (r->set == NULL)
+		r->set = r->camp.template;
+	return load_survey(r, e);
+}
+
+static void run_close(struct sendrun *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nls; i++)
+		langset_clear(&r->ls[i]);
+	for (i = 0; i < r->nbatch; i++)
+		rcpt_clear(&r->batch[i]);
+	free(r->batch);
+	free(r->seen);
+	submit_free(&r->sub);
+	survey_free(&r->sv);
+	camp_clear(&r->camp);
+	free(r->msgid_domain);
+}
+
+/* ---- the seen set: ids this run has handled ------------------------------- */
+
+static size_t seen_slot(const struct sendrun *r, int64_t id)
+{
+	size_t h = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15ULL);
+
+	for (h &= r->capseen - 1; r->seen[h] != 0 && r->seen[h] != id;
+	     h = (h + 1) & (r->capseen - 1))
+		;
+	return h;
+}
+
+static int seen_has(const struct sendrun *r, int64_t id)
+{
+	return r->capseen > 0 && r->seen[seen_slot(r, id)] == id;
+}
+
+static void seen_add(struct sendrun *r, int64_t id)
+{
+	int64_t *old = r->seen;
+	size_t i, oldcap = r->capseen;
+
+	if (2 * (r->nseen + 1) > r->capseen) {
+		r->capseen = oldcap ? 2 * oldcap : 1024;
+		r->seen = xcalloc(r->capseen, sizeof(*r->seen));
+		for (i = 0; i < oldcap; i++)
+			if (old[i] != 0)
+				r->seen[seen_slot(r, old[i])] = old[i];
+		free(old);
+	}
+	if (r->seen[seen_slot(r, id)] != id) {
+		r->seen[seen_slot(r, id)] = id;
+		r->nseen++;
+	}
+}
+
+/* ---- the batch -------------------------------------------------------------- */
+
+#define SEND_FULL 2	/* collect_cb: batch full, stop the iteration */
+
+static int collect_cb(void *arg, const struct store_delivery *d,
+		      const struct store_contact *c)
+{
+	struct sendrun *r = arg;
+	struct rcpt *x;
+
+	if (seen_has(r, d->id))
+		return 0;
+	if (r->nbatch == (size_t)r->collect_max)
+		return SEND_FULL;
+	x = &r->batch[r->nbatch++];
+	rcpt_fill(x, c);
+	x->delivery_id = d->id;
+	x->message_id = d->message_id != NULL && d->message_id[0] ?
+			xstrdup(d->message_id) : NULL;
+	x->run = r;
+	return 0;
+}
+
+static void batch_clear(struct sendrun *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nbatch; i++)
+		rcpt_clear(&r->batch[i]);
+	r->nbatch = 0;
+}
+
+/* Record one outcome; the stats follow what the store holds. */
+static int record(struct sendrun *r, struct rcpt *x, enum store_dstate st,
+		  const char *reply, struct err *e)
+{
+	x->outcome = st;
+	x->done = 1;
+	if (store_delivery_done(r->s, x->delivery_id, st, reply, e) != 0)
+		return -1;
+	switch (st) {
+	case STORE_D_SENT:
+		r->st->sent++;
+		break;
+	case STORE_D_FAILED:
+		r->st->failed++;
+		log_notice("delivery %lld to %s failed: %s",
+			   (long long)x->delivery_id, x->email, reply);
+		break;
+	case STORE_D_SKIPPED:
+		r->st->skipped++;
+		break;
+	default:
+		r->st->deferred++;
+		log_info("delivery %lld to %s deferred: %s",
+			 (long long)x->delivery_id, x->email, reply);
+		break;
+	}
+	return 0;
+}
+
+static void submitted_cb(void *arg, const struct submit_result *res)
+{
+	struct rcpt *x = arg;
+	struct err e;
+
+	/* a store failure here is logged; the row stays SENDING and the
+	 * next run sends it again (with the same Message-ID) */
+	if (record(x->run, x, send_classify(res), res->reply, &e) != 0)
+		log_error("delivery %lld: %s", (long long)x->delivery_id,
+			  e.msg);
+}
+
+/* Render every message of the batch: nothing is marked before all are. */
+static int batch_render(struct sendrun *r, struct err *e)
+{
+	struct langset *l;
+	struct rcpt *x;
+	size_t i;
+
+	for (i = 0; i < r->nbatch; i++) {
+		x = &r->batch[i];
+		seen_add(r, x->delivery_id);
+		if (strcmp(x->status, "ok") != 0)
+			continue;	/* skipped below */
+		x->new_msgid = x->message_id != NULL ?
+			       xstrdup(x->message_id) :
+			       mime_message_id(r->msgid_domain);
+		l = langset_get(r, x->language, e);
+		if (l == NULL || render_message(r, l, l->vars, x,
+						x->new_msgid, NULL, &x->msg,
+						e) != 0)
+			return -1;
+		r->st->rendered++;
+		if (r->o->preview_dir != NULL &&
+		    write_preview(r->o->preview_dir, x, &x->msg, e) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Mark the whole batch SENDING in one transaction (one fsync, not 256);
+ * contacts that became undeliverable since planning are skipped. */
+static int batch_mark(struct sendrun *r, struct err *e)
+{
+	size_t i;
+	struct rcpt *x;
+
+	if (store_begin(r->s, e) != 0)
+		return -1;
+	for (i = 0; i < r->nbatch; i++) {
+		x = &r->batch[i];
+		if (store_delivery_sending(r->s, x->delivery_id,
+					   x->new_msgid, e) != 0) {
+			store_rollback(r->s);
+			return -1;
+		}
+	}
+	if (store_commit(r->s, e) != 0) {
+		store_rollback(r->s);
+		return -1;
+	}
+	for (i = 0; i < r->nbatch; i++) {
+		x = &r->batch[i];
+		if (strcmp(x->status, "ok") != 0 &&
+		    record(r, x, STORE_D_SKIPPED, "contact undeliverable",
+			   e) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int batch_send(struct sendrun *r, struct err *e)
+{
+	struct rcpt *x;
+	char *from;
+	size_t i;
+	int rc;
+
+	if (batch_render(r, e) != 0 || batch_mark(r, e) != 0)
+		return -1;
+	for (i = 0; i < r->nbatch; i++) {
+		x = &r->batch[i];
+		if (x->done)
+			continue;
+		from = return_path(r->cfg, x->token);
+		submit_enqueue(r->sub, from, x->email, x->msg.data, x->msg.len,
+			       submitted_cb, x);
+		free(from);
+		buf_free(&x->msg);	/* submit keeps its own copy */
+	}
+	rc = submit_run(r->sub, e);
+	if (rc != 0)
+		log_error("%s", e->msg);
+	return rc;
+}
+
+/* The next batch of due deliveries; 0 when none is left. */
+static int batch_next(struct sendrun *r, struct err *e)
+{
+	long want = SEND_BATCH, done = r->st->rendered + r->st->skipped;
+	int rc;
+
+	batch_clear(r);
+	if (r->o->limit > 0 && r->o->limit - done < want)
+		want = r->o->limit - done;
+	if (want <= 0)
+		return 0;
+	r->collect_max = (int)want;
+	/* rows this run handled may come back (deferred): ask for enough
+	 * to find want new ones behind them */
+	rc = store_deliveries_due(r->s, r->camp.id, r->kind,
+				  want + (long)r->nseen, collect_cb, r, e);
+	if (rc < 0)
+		return -1;
+	return r->nbatch > 0;
+}
+
+/* Dry run: render each due delivery straight from the store's stream. */
+static int dry_cb(void *arg, const struct store_delivery *d,
+		  const struct store_contact *c)
+{
+	struct sendrun *r = arg;
+	struct rcpt x = { 0 };
+	struct err *e = r->e;
+	struct langset *l;
+	int rc = 0;
+
+	rcpt_fill(&x, c);
+	x.delivery_id = d->id;
+	if (strcmp(x.status, "ok") != 0) {
+		r->st->skipped++;
+	} else {
+		x.new_msgid = d->message_id != NULL && d->message_id[0] ?
+			      xstrdup(d->message_id) :
+			      mime_message_id(r->msgid_domain);
+		l = langset_get(r, x.language, e);
+		rc = l == NULL || render_message(r, l, l->vars, &x,
+						 x.new_msgid, NULL, &x.msg,
+						 e) != 0 ? -1 : 0;
+		if (rc == 0)
+			r->st->rendered++;
+		if (rc == 0 && r->o->preview_dir != NULL)
+			rc = write_preview(r->o->preview_dir, &x, &x.msg, e);
+	}
+	rcpt_clear(&x);
+	return rc;
+}
+
+static int send_dry(struct sendrun *r, struct err *e)
+{
+	int rc;
+
+	r->e = e;
+	rc = store_deliveries_due(r->s, r->camp.id, r->kind, r->o->limit,
+				  dry_cb, r, e);
+	return rc < 0 ? -1 : 0;
+}
+
+static int send_real(struct sendrun *r, struct err *e)
+{
+	int rc;
+
+	if (submit_open(&r->cfg->smtp, &r->sub, e) != 0)
+		return -1;
+	r->batch = xcalloc(SEND_BATCH, sizeof(*r->batch));
+	while ((rc = batch_next(r, e)) > 0)
+		if (batch_send(r, e) != 0)
+			return -1;
+	return rc;
+}
+
+int send_campaign(struct store *s, const struct config *cfg,
+		  const char *campaign, const struct send_opts *o,
+		  struct send_stats *st, struct err *e)
+{
+	struct sendrun r = { 0 };
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	r.o = o;
+	r.st = st;
+	r.kind = o->kind != NULL ? o->kind : "invite";
+	rc = run_open(&r, s, cfg, campaign, 0, e);
+	if (rc == 0)
+		rc = precheck(&r, e);
+	if (rc == 0)
+		rc = store_deliveries_plan(s, r.camp.id, r.kind, &st->planned,
+					   e);
+	if (rc == 0 && o->preview_dir != NULL &&
+	    mkdir(o->preview_dir, 0755) != 0 && errno != EEXIST) {
+		err_set(e, "%s: %s", o->preview_dir, strerror(errno));
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = o->dry_run ? send_dry(&r, e) : send_real(&r, e);
+	if (rc == 0)
+		log_info("campaign %s: %ld planned, %ld sent, %ld failed, "
+			 "%ld deferred, %ld skipped", campaign, st->planned,
+			 st->sent, st->failed, st->deferred, st->skipped);
+	run_close(&r);
+	return rc;
+}
+
+/* ---- one feedback message --------------------------------------------- */
+
+static int contact_cb(void *arg, const struct store_contact *c)
+{
+	rcpt_fill(arg, c);
+	return 0;
+}
+
+struct one_result {
+	int outcome;
+	struct err *e;
+};
+
+static void one_cb(void *arg, const struct submit_result *res)
+{
+	struct one_result *o = arg;
+	enum store_dstate st = send_classify(res);
+
+	o->outcome = st == STORE_D_SENT ? 1 : st == STORE_D_FAILED ? 0 : -1;
+	if (o->outcome != 1)
+		err_set(o->e, "%s", res->reply);
+}
+
+/* Render m for its contact: the kind's template set in the contact's
+ * language, with the campaign's values added to the caller's. */
+static int one_render(struct sendrun *r, const struct send_msg *m,
+		      struct rcpt *c, struct tmpl_val *v, const char *msgid,
+		      struct buf *out, struct err *e)
+{
+	char key[32];
+	struct langset *l;
+	int rc;
+
+	snprintf(key, sizeof(key), "%lld", (long long)m->contact_id);
+	rc = store_contact_find(r->s, "id", key, contact_cb, c, e);
+	if (rc == 0)
+		err_set(e, "contact %s: not in the store", key);
+	if (rc != 1)
+		return -1;
+	l = langset_get(r, c->language, e);
+	if (l == NULL || campaign_vars(r, l->lang, v, e) != 0)
+		return -1;
+	return render_message(r, l, v, c, msgid, m->in_reply_to, out, e);
+}
+
+int send_one(struct store *s, const struct config *cfg,
+	     const struct send_msg *m, struct err *e)
+{
+	struct sendrun r = { 0 };
+	struct send_stats st = { 0 };
+	struct send_opts o = { 0 };
+	struct rcpt c = { 0 };
+	struct one_result res = { -1, e };
+	struct tmpl_val *v = m->vars != NULL ? m->vars : tmpl_map_new();
+	struct buf msg;
+	char *msgid = NULL, *from;
+	int rc;
+
+	r.o = &o;
+	r.st = &st;
+	r.kind = m->kind;
+	r.set = m->kind;	/* templates/confirm/, templates/problem/ */
+	buf_init(&msg, 0);
+	rc = run_open(&r, s, cfg, NULL, m->campaign_id, e);
+	if (rc == 0) {
+		msgid = mime_message_id(r.msgid_domain);
+		rc = one_render(&r, m, &c, v, msgid, &msg, e);
+	}
+	if (rc == 0)
+		rc = submit_open(&cfg->smtp, &r.sub, e);
+	if (rc == 0) {
+		from = return_path(cfg, c.token);
+		submit_enqueue(r.sub, from, c.email, msg.data, msg.len, one_cb,
+			       &res);
+		free(from);
+		(void)submit_run(r.sub, e);	/* the outcome says it all */
+		rc = res.outcome;
+	} else {
+		rc = -1;
+	}
+	tmpl_val_free(&v);
+	free(msgid);
+	buf_free(&msg);
+	rcpt_clear(&c);
+	run_close(&r);
+	return rc;
+}

@@ -70,7 +70,8 @@ struct send_msg {
 	int64_t contact_id;
 	int64_t campaign_id;
 	const char *kind;
-	const struct tmpl_val *vars;	/* a TMPL_MAP, or NULL */
+	struct tmpl_val *vars;	/* a TMPL_MAP, or NULL; send_one takes it
+				 * over and frees it, whatever it returns */
 	const char *in_reply_to;	/* Message-ID with <>, or NULL */
 };
 /* Returns 1 sent, 0 permanently refused, -1 temporary failure or error;
