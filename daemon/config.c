@@ -49,6 +49,8 @@ static const struct opt config_opts[] = {
 	{ "feedback", "enabled", OPT_BOOL, "yes", 0, 0, C(feedback) },
 	{ "feedback", "max_per_day", OPT_INT, "3", 0, 1000, C(feedback_max_per_day) },
 	{ "limits", "max_message_bytes", OPT_INT, "26214400", 1024, 1L << 30, C(max_message_bytes) },
+	{ "daemon", "send_interval", OPT_INT, "300", 10, 86400, C(send_interval) },
+	{ "daemon", "fetch_interval", OPT_INT, "60", 5, 86400, C(fetch_interval) },
 	{ "smtp", "url", OPT_STR, NULL, 0, 0, C(smtp.url) },
 	{ "smtp", "username", OPT_STR, "", 0, 0, C(smtp.username) },
 	{ "smtp", "password", OPT_STR, "", 0, 0, C(smtp.password) },

@@ -66,6 +66,9 @@ struct config {
 	int feedback;		/* send confirmations */
 	int feedback_max_per_day;
 	long max_message_bytes;
+	int send_interval;	/* daemon: seconds between send passes */
+	int fetch_interval;	/* daemon: seconds between fetch passes
+				 * (without IMAP IDLE) */
 	struct config_smtp smtp;
 	struct config_imap imap;
 };

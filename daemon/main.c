@@ -14,6 +14,7 @@
 #include "campaign.h"
 #include "config.h"
 #include "contacts.h"
+#include "daemon.h"
 #include "ingest.h"
 #include "inspect.h"
 #include "log.h"
@@ -509,6 +510,25 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 	return bad ? EX_NOINPUT : EX_OK;
 }
 
+/* ---- run ------------------------------------------------------------------ */
+
+static int
+cmd_run(struct ctx *c, int argc, char **argv)
+{
+	struct err e = { "" };
+	int rc;
+
+	if (argc != 1)
+		return usage_error("run", "unexpected argument '%s'", argv[1]);
+	if ((rc = need_config(c)) != EX_OK)
+		return rc;
+	if (daemon_run(c->config_path, &e) < 0) {
+		fprintf(stderr, "anketa run: %s\n", e.msg);
+		return EX_CONFIG;
+	}
+	return EX_OK;
+}
+
 /* ---- dispatch ------------------------------------------------------------ */
 
 static const struct command commands[] = {
@@ -534,6 +554,8 @@ static const struct command commands[] = {
 	  "[--no-feedback]", "ingest replies from IMAP or a Maildir" },
 	{ "report", cmd_report, "[--format text|csv|json] CAMPAIGN",
 	  "answers and response rate of a campaign" },
+	{ "run", cmd_run, "",
+	  "the daemon: sends due deliveries, ingests replies (IMAP IDLE)" },
 	{ "inspect", cmd_inspect, "[--json] [--survey FILE.xml] FILE.eml...",
 	  "show how anketa understands messages (touches no store)" },
 };

@@ -1,0 +1,278 @@
+/*
+ * daemon.c -- see daemon.h. One libev loop; two kinds of child process:
+ * a fetcher (`ingest_run`, with IMAP IDLE when the source is IMAP, so it
+ * lives long and is restarted with back-off when it exits) and a sender
+ * (one pass of `send_campaign` over every campaign, started every
+ * send_interval seconds unless the previous pass still runs). Children
+ * open their own store connection: SQLite handles must not cross fork().
+ */
+#include "daemon.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "config.h"
+#include "ingest.h"
+#include "log.h"
+#include "send.h"
+#include "store.h"
+#include "xmem.h"
+
+enum { JOB_FETCH, JOB_SEND, JOB_N };
+
+struct job {
+	const char *name;
+	pid_t pid;		/* 0: not running */
+	double backoff;		/* seconds before the next restart */
+	ev_child child;
+	ev_timer timer;
+	struct daemon *d;
+	int kind;
+};
+
+struct daemon {
+	struct ev_loop *loop;
+	const char *config_path;
+	struct config *cfg;	/* swapped on SIGHUP */
+	int stopping;
+	ev_signal sig_hup, sig_term, sig_int;
+	struct job jobs[JOB_N];
+};
+
+static int
+child_fetch(const struct config *cfg, struct store *s, struct err *e)
+{
+	struct ingest_opts o = { 0 };
+	struct ingest_stats st = { 0 };
+
+	o.idle = strncmp(cfg->imap.url, "imap", 4) == 0;
+	return ingest_run(s, cfg, &o, &st, e);
+}
+
+struct send_all {
+	struct store *s;
+	const struct config *cfg;
+	int failed;
+};
+
+static int
+send_one_campaign(void *arg, const struct store_campaign *c)
+{
+	struct send_all *sa = arg;
+	struct send_opts o = { 0 };
+	struct send_stats st = { 0 };
+	struct err e = { "" };
+
+	if (send_campaign(sa->s, sa->cfg, c->name, &o, &st, &e) < 0) {
+		log_warnx("send %s: %s", c->name, e.msg);
+		sa->failed = 1;
+	} else if (st.sent || st.failed || st.deferred) {
+		log_info("send %s: %ld sent, %ld failed, %ld deferred",
+			 c->name, st.sent, st.failed, st.deferred);
+	}
+	return 0;
+}
+
+static int
+child_send(const struct config *cfg, struct store *s, struct err *e)
+{
+	struct send_all sa = { s, cfg, 0 };
+
+	if (store_campaigns_each(s, send_one_campaign, &sa, e) < 0)
+		return -1;
+	return sa.failed ? -1 : 0;
+}
+
+/* In the child: restore default signals, open the store, do the job. */
+static void
+child_main(struct daemon *d, int kind)
+{
+	struct store *s = NULL;
+	struct err e = { "" };
+	int rc;
+
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	if (store_open(d->cfg->store_path, &s, &e) < 0) {
+		log_error("%s", e.msg);
+		_exit(75);
+	}
+	rc = kind == JOB_FETCH ? child_fetch(d->cfg, s, &e)
+			       : child_send(d->cfg, s, &e);
+	if (rc < 0)
+		log_warnx("%s: %s", d->jobs[kind].name, e.msg);
+	store_free(&s);
+	_exit(rc < 0 ? 75 : 0);
+}
+
+static void
+job_start(struct daemon *d, struct job *j)
+{
+	pid_t pid;
+
+	if (j->pid != 0 || d->stopping)
+		return;
+	if ((pid = fork()) < 0) {
+		log_warn("%s: fork", j->name);
+		return;
+	}
+	if (pid == 0) {
+		ev_loop_fork(d->loop);
+		child_main(d, j->kind);
+	}
+	j->pid = pid;
+	log_debug("%s: started pid %d", j->name, (int)pid);
+	ev_child_set(&j->child, pid, 0);
+	ev_child_start(d->loop, &j->child);
+}
+
+static double
+job_interval(const struct daemon *d, const struct job *j)
+{
+	return j->kind == JOB_FETCH ? d->cfg->fetch_interval
+				    : d->cfg->send_interval;
+}
+
+static void
+on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct job *j = w->data;
+
+	job_start(j->d, j);
+}
+
+/* A child ended: a clean end resets the back-off, a failure doubles it
+ * (up to 5 minutes); the next start is armed either way. */
+static void
+on_child(struct ev_loop *loop, ev_child *w, int revents)
+{
+	struct job *j = w->data;
+	struct daemon *d = j->d;
+	int ok = WIFEXITED(w->rstatus) && WEXITSTATUS(w->rstatus) == 0;
+	double next;
+
+	ev_child_stop(loop, w);
+	j->pid = 0;
+	if (!ok)
+		log_warnx("%s: child ended with status %d", j->name,
+			  w->rstatus);
+	if (d->stopping) {
+		int busy = 0;
+
+		for (int i = 0; i < JOB_N; i++)
+			busy |= d->jobs[i].pid != 0;
+		if (!busy)
+			ev_break(loop, EVBREAK_ALL);
+		return;
+	}
+	j->backoff = ok ? 1 : (j->backoff * 2 > 300 ? 300 : j->backoff * 2);
+	next = ok ? job_interval(d, j) : j->backoff;
+	ev_timer_stop(loop, &j->timer);
+	ev_timer_set(&j->timer, next, 0);
+	ev_timer_start(loop, &j->timer);
+}
+
+/* SIGHUP: load the file again; keep the old config unless the new one is
+ * valid in full. Children started later see the new one. */
+static void
+on_hup(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+	struct errlist errs = { 0 };
+	struct config *cfg = NULL;
+
+	if (config_load(d->config_path, &cfg, &errs) < 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			log_warnx("reload refused: %s", errs.v[i]);
+		errlist_free(&errs);
+		return;
+	}
+	config_free(&d->cfg);
+	d->cfg = cfg;
+	log_notice("%s: configuration reloaded", d->config_path);
+}
+
+/* SIGTERM/SIGINT: start nothing new, let the children finish (the fetcher
+ * in IDLE is told to stop), then leave the loop. */
+static void
+on_term(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+	int busy = 0;
+
+	d->stopping = 1;
+	log_notice("stopping: waiting for running children");
+	for (int i = 0; i < JOB_N; i++) {
+		ev_timer_stop(loop, &d->jobs[i].timer);
+		if (d->jobs[i].pid != 0) {
+			kill(d->jobs[i].pid, SIGTERM);
+			busy = 1;
+		}
+	}
+	if (!busy)
+		ev_break(loop, EVBREAK_ALL);
+}
+
+static void
+daemon_watchers(struct daemon *d)
+{
+	static const char *names[JOB_N] = { "fetch", "send" };
+
+	ev_signal_init(&d->sig_hup, on_hup, SIGHUP);
+	ev_signal_init(&d->sig_term, on_term, SIGTERM);
+	ev_signal_init(&d->sig_int, on_term, SIGINT);
+	d->sig_hup.data = d->sig_term.data = d->sig_int.data = d;
+	ev_signal_start(d->loop, &d->sig_hup);
+	ev_signal_start(d->loop, &d->sig_term);
+	ev_signal_start(d->loop, &d->sig_int);
+	for (int i = 0; i < JOB_N; i++) {
+		struct job *j = &d->jobs[i];
+
+		j->name = names[i];
+		j->kind = i;
+		j->d = d;
+		j->backoff = 1;
+		ev_init(&j->child, on_child);
+		j->child.data = j;
+		/* first passes at once: send a moment after fetch */
+		ev_timer_init(&j->timer, on_timer, 0.1 * (i + 1), 0);
+		j->timer.data = j;
+		if (i == JOB_FETCH && *d->cfg->imap.url == '\0')
+			continue;	/* no mailbox configured */
+		ev_timer_start(d->loop, &j->timer);
+	}
+}
+
+int
+daemon_run(const char *config_path, struct err *e)
+{
+	struct daemon d = { 0 };
+	struct errlist errs = { 0 };
+
+	if (config_load(config_path, &d.cfg, &errs) < 0) {
+		err_set(e, "%s", errs.n ? errs.v[0] : config_path);
+		errlist_free(&errs);
+		return -1;
+	}
+	d.config_path = config_path;
+	d.loop = ev_default_loop(EVFLAG_AUTO);
+	daemon_watchers(&d);
+	log_notice("running (send every %ds, fetch %s)",
+		   d.cfg->send_interval,
+		   strncmp(d.cfg->imap.url, "imap", 4) == 0 ? "with IDLE"
+							  : "periodically");
+	ev_run(d.loop, 0);
+	ev_signal_stop(d.loop, &d.sig_hup);
+	ev_signal_stop(d.loop, &d.sig_term);
+	ev_signal_stop(d.loop, &d.sig_int);
+	config_free(&d.cfg);
+	log_notice("stopped");
+	return 0;
+}
