@@ -119,5 +119,7 @@ void store_contact_row(sqlite3_stmt *st, int col,
 /* Delivery states as stored (text, readable from the sqlite3 shell). */
 const char *store_dstate_name(enum store_dstate st);
 int store_dstate_parse(const char *name, enum store_dstate *st_r);
+/* Inbound kinds are stored by name too (store_ikind_name). */
+int store_ikind_parse(const char *name, enum store_ikind *k_r);
 
 #endif

@@ -4,12 +4,14 @@
  * delivery state machine, mailboxes, inbound, responses and reports.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -710,6 +712,311 @@ test_campaign_locked_after_send(void **state)
 	assert_non_null(strstr(f->e.msg, "already sent"));
 }
 
+/* ---- mailboxes and inbound ---- */
+
+static void
+test_mailbox(void **state)
+{
+	struct fx *f = *state;
+	uint32_t v = 0, u = 0;
+	const char *src = "imap://127.0.0.1:143/INBOX";
+
+	assert_int_equal(store_mailbox_get(f->s, src, &v, &u, &f->e), 0);
+	OK(store_mailbox_set(f->s, src, 17, 5, &f->e));
+	assert_int_equal(store_mailbox_get(f->s, src, &v, &u, &f->e), 1);
+	assert_int_equal(v, 17);
+	assert_int_equal(u, 5);
+	OK(store_mailbox_set(f->s, src, 4000000000u, 4000000001u, &f->e));
+	assert_int_equal(store_mailbox_get(f->s, src, &v, &u, &f->e), 1);
+	assert_int_equal(v, 4000000000u);	/* full uint32 range */
+	assert_int_equal(u, 4000000001u);
+	assert_int_equal(store_mailbox_get(f->s, "maildir:/x", &v, &u,
+					   &f->e), 0);
+}
+
+static void
+test_ikind_names(void **state)
+{
+	static const char *const want[] = {
+		"answers", "rsvp", "bounce", "auto-reply", "opt-out",
+		"unmatched", "unreadable", "quarantine", "duplicate",
+	};
+
+	(void)state;
+	for (int k = STORE_I_ANSWERS; k <= STORE_I_DUPLICATE; k++)
+		assert_string_equal(store_ikind_name((enum store_ikind)k),
+				    want[k]);
+}
+
+static int64_t
+add_inbound(struct fx *f, const char *key, const char *msgid,
+	    enum store_ikind kind, int64_t contact, int64_t campaign,
+	    const char *answered_by)
+{
+	static const char raw[] = "Subject: x\r\n\r\nbody\0with nul";
+	struct store_inbound m = {
+		.src_key = key, .message_id = msgid, .from_addr = "a@x.org",
+		.subject = "Re: survey", .kind = kind, .reason = "test",
+		.contact_id = contact, .campaign_id = campaign,
+		.answered_by = answered_by, .raw = raw,
+		.raw_len = sizeof(raw) - 1, .bounce_status = "5.1.1",
+	};
+	int64_t id = 0;
+
+	OK(store_begin(f->s, &f->e));
+	OK(store_inbound_add(f->s, &m, &id, &f->e));
+	OK(store_commit(f->s, &f->e));
+	assert_true(id > 0);
+	return id;
+}
+
+struct inb {
+	int n;
+	int64_t first_id;
+	int kind;
+	char status[16], key[64];
+	size_t raw_len;
+	int raw_ok;
+};
+
+static int
+copy_inbound(void *arg, int64_t id, const struct store_inbound *m)
+{
+	static const char raw[] = "Subject: x\r\n\r\nbody\0with nul";
+	struct inb *k = arg;
+
+	if (k->n++ == 0) {
+		k->first_id = id;
+		k->kind = (int)m->kind;
+		snprintf(k->status, sizeof(k->status), "%s",
+			 m->bounce_status ? m->bounce_status : "");
+		snprintf(k->key, sizeof(k->key), "%s", m->src_key);
+		k->raw_len = m->raw_len;
+		k->raw_ok = m->raw_len == sizeof(raw) - 1 &&
+			    memcmp(m->raw, raw, m->raw_len) == 0;
+	}
+	return 0;
+}
+
+static void
+test_inbound(void **state)
+{
+	struct fx *f = *state;
+	struct inb k = { 0 };
+	struct store_inbound dup = { .src_key = "imap://h/INBOX/1/1",
+				     .kind = STORE_I_UNMATCHED };
+	int64_t id1, id2;
+
+	assert_int_equal(store_inbound_seen(f->s, "imap://h/INBOX/1/1",
+					    "<a@x>", &f->e), 0);
+	id1 = add_inbound(f, "imap://h/INBOX/1/1", "<a@x>", STORE_I_BOUNCE,
+			  0, 0, NULL);
+	assert_int_equal(store_inbound_seen(f->s, "imap://h/INBOX/1/1", NULL,
+					    &f->e), 1);
+	assert_int_equal(store_inbound_seen(f->s, "maildir:/m/new/x", "<a@x>",
+					    &f->e), 1);
+	assert_int_equal(store_inbound_seen(f->s, "maildir:/m/new/x", "",
+					    &f->e), 0);
+	id2 = add_inbound(f, "imap://h/INBOX/1/2", "", STORE_I_AUTOREPLY, 0,
+			  0, NULL);
+	/* an empty Message-ID never matches another empty one */
+	assert_int_equal(store_inbound_seen(f->s, "imap://h/INBOX/1/3", "",
+					    &f->e), 0);
+	/* the same source key twice is refused, and rolled back */
+	OK(store_begin(f->s, &f->e));
+	assert_int_equal(store_inbound_add(f->s, &dup, NULL, &f->e), -1);
+	assert_non_null(strstr(f->e.msg, "imap://h/INBOX/1/1"));
+	store_rollback(f->s);
+
+	OK(store_inbound_each(f->s, -1, 0, copy_inbound, &k, &f->e));
+	assert_int_equal(k.n, 2);
+	assert_int_equal(k.first_id, id2);	/* newest first */
+	memset(&k, 0, sizeof(k));
+	OK(store_inbound_each(f->s, STORE_I_BOUNCE, 0, copy_inbound, &k,
+			      &f->e));
+	assert_int_equal(k.n, 1);
+	assert_int_equal(k.first_id, id1);
+	assert_int_equal(k.kind, STORE_I_BOUNCE);
+	assert_string_equal(k.status, "5.1.1");
+	assert_string_equal(k.key, "imap://h/INBOX/1/1");
+	assert_true(k.raw_ok);	/* raw bytes kept exactly, NUL included */
+	memset(&k, 0, sizeof(k));
+	OK(store_inbound_each(f->s, STORE_I_ANSWERS, 0, copy_inbound, &k,
+			      &f->e));
+	assert_int_equal(k.n, 0);
+	assert_int_equal(store_inbound_each(f->s, 99, 0, copy_inbound, &k,
+					    &f->e), -1);
+}
+
+static void
+test_inbound_parsing_guard(void **state)
+{
+	struct fx *f = *state;
+	const char *key = "maildir:/m/cur/123.x";
+
+	assert_int_equal(store_inbound_parsing_left(f->s, key, &f->e), 0);
+	OK(store_inbound_parsing(f->s, key, &f->e));
+	/* committed at once: visible to a fresh handle (the next run) */
+	store_free(&f->s);
+	OK(store_open(f->path, &f->s, &f->e));
+	assert_int_equal(store_inbound_parsing_left(f->s, key, &f->e), 1);
+	OK(store_inbound_parsing(f->s, key, &f->e));	/* again: fine */
+	OK(store_inbound_parsing_clear(f->s, key, &f->e));
+	assert_int_equal(store_inbound_parsing_left(f->s, key, &f->e), 0);
+}
+
+/* ---- responses and reports ---- */
+
+struct ans {
+	char s[512];
+};
+
+static int
+join_answer(void *arg, const char *q, const char *v, int64_t contact)
+{
+	struct ans *a = arg;
+	size_t n = strlen(a->s);
+
+	snprintf(a->s + n, sizeof(a->s) - n, "%s%s=%s@%lld", n ? ";" : "", q,
+		 v, (long long)contact);
+	return 0;
+}
+
+static int64_t
+respond(struct fx *f, int64_t camp, int64_t contact, int64_t inbound,
+	const struct store_answer *a, size_t n)
+{
+	int64_t rid = 0;
+
+	OK(store_begin(f->s, &f->e));
+	OK(store_response_add(f->s, camp, contact, inbound, a, n, &rid,
+			      &f->e));
+	OK(store_commit(f->s, &f->e));
+	return rid;
+}
+
+static void
+test_responses(void **state)
+{
+	static const struct store_answer first[] = {
+		{ "q1", "a" }, { "q2", "3" },
+	};
+	static const struct store_answer second[] = {
+		{ "q1", "b,c" }, { "q3", "free text" }, { "q1", "c" },
+	};
+	static const struct store_answer other[] = { { "q2", "5" } };
+	struct fx *f = *state;
+	struct ans a = { "" };
+	int64_t camp, c1, c2, in1, in2, r1, r2;
+	long added;
+
+	camp = plan_setup(f, &added);
+	c1 = 1;
+	c2 = 2;
+	in1 = add_inbound(f, "k/1", "<r1@x>", STORE_I_ANSWERS, c1, camp, NULL);
+	in2 = add_inbound(f, "k/2", "<r2@x>", STORE_I_ANSWERS, c1, camp, NULL);
+	r1 = respond(f, camp, c1, in1, first, 2);
+	respond(f, camp, c2, 0, other, 1);
+	r2 = respond(f, camp, c1, in2, second, 3);
+	assert_true(r2 != r1);
+	/* both on record, only the newest current, the old one points on */
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM responses WHERE "
+				 "contact_id = 1"), 2);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM responses WHERE "
+				 "contact_id = 1 AND current = 1"), 1);
+	assert_int_equal(sql_int(f, "SELECT superseded_by FROM responses "
+				 "WHERE current = 0"), (int)r2);
+	OK(store_answers_each(f->s, camp, join_answer, &a, &f->e));
+	/* q1 answered twice in one reply: the later line wins */
+	assert_string_equal(a.s, "q1=c@1;q2=5@2;q3=free text@1");
+	/* a failed response leaves nothing after rollback */
+	OK(store_begin(f->s, &f->e));
+	assert_int_equal(store_response_add(f->s, camp, 999, 0, first, 2,
+					    NULL, &f->e), -1);
+	store_rollback(f->s);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM responses"), 3);
+	memset(&a, 0, sizeof(a));
+	OK(store_answers_each(f->s, 4242, join_answer, &a, &f->e));
+	assert_string_equal(a.s, "");
+}
+
+struct rost {
+	char s[512];
+};
+
+static int
+join_roster(void *arg, const struct store_contact *c, int delivered,
+	    int responded, const char *answered_by)
+{
+	struct rost *r = arg;
+	size_t n = strlen(r->s);
+
+	snprintf(r->s + n, sizeof(r->s) - n, "%s%s:%d:%d:%s", n ? ";" : "",
+		 c->email, delivered, responded,
+		 answered_by ? answered_by : "-");
+	return 0;
+}
+
+static void
+test_roster(void **state)
+{
+	static const struct store_answer one[] = { { "q1", "a" } };
+	struct fx *f = *state;
+	struct due u = { .s = f->s };
+	struct rost r = { "" };
+	int64_t camp, in;
+	long added;
+
+	/* a, b planned (BG); c (BE) only gets a confirm, so not listed */
+	camp = plan_setup(f, &added);
+	OK(store_deliveries_due(f->s, camp, "invite", 0, collect_due, &u,
+				&f->e));
+	OK(store_delivery_sending(f->s, u.id[0], "<a@x>", &f->e));
+	OK(store_delivery_done(f->s, u.id[0], STORE_D_SENT, "250", &f->e));
+	OK(store_delivery_sending(f->s, u.id[1], "<b@x>", &f->e));
+	OK(store_delivery_done(f->s, u.id[1], STORE_D_FAILED, "550", &f->e));
+	in = add_inbound(f, "k/9", "<f@x>", STORE_I_ANSWERS, 1, camp,
+			 "secretary@x.org");
+	respond(f, camp, 1, in, one, 1);
+	OK(store_roster_each(f->s, camp, join_roster, &r, &f->e));
+	assert_string_equal(r.s, "a@x.org:1:1:secretary@x.org;"
+			    "b@x.org:0:0:-");
+}
+
+/* ANKETA_CRASH_AFTER=N: the process aborts right after the N-th commit,
+ * and that commit is durable. Run in a child so the test survives. */
+static void
+test_crash_after(void **state)
+{
+	struct fx *f = *state;
+	int status;
+	pid_t pid;
+
+	store_free(&f->s);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct store *s;
+		struct err e;
+
+		setenv("ANKETA_CRASH_AFTER", "2", 1);
+		if (store_open(f->path, &s, &e) != 0)
+			_exit(3);
+		for (int i = 0; i < 5; i++) {
+			char src[32];
+
+			snprintf(src, sizeof(src), "maildir:/m%d", i);
+			store_mailbox_set(s, src, 1, 1, &e);
+		}
+		_exit(0);	/* not reached when the hook works */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGABRT);
+	OK(store_open(f->path, &f->s, &f->e));
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM mailboxes"), 2);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int
@@ -731,6 +1038,13 @@ main(void)
 		T(test_delivery_due_many),
 		T(test_plan_skips_undeliverable),
 		T(test_campaign_locked_after_send),
+		T(test_mailbox),
+		T(test_ikind_names),
+		T(test_inbound),
+		T(test_inbound_parsing_guard),
+		T(test_responses),
+		T(test_roster),
+		T(test_crash_after),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
