@@ -1,0 +1,526 @@
+/*
+ * test_ingest.c -- the receive path's pure and store-backed parts: the
+ * worker answer's packing, the parse worker (crash -> restart), key
+ * resolution order on a temporary store, record's dedup and effects, the
+ * Maildir fetch backend and the reconnect back-off.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "config.h"
+#include "fetch.h"
+#include "ingest.h"
+#include "ingest_worker.h"
+#include "record.h"
+#include "store.h"
+#include "xmem.h"
+
+/* ---- packing ------------------------------------------------------------- */
+
+static void
+sample_result(struct ingest_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->parsed = 1;
+	r->message_id = xstrdup("abc@example.net");
+	r->from_addr = xstrdup("ivan@kavarna.bg");
+	r->subject = xstrdup("Re: Анкета");
+	r->date = xstrdup("Mon, 23 Nov 2026 10:00:00 +0200");
+	r->charset = xstrdup("windows-1251");
+	r->reply_text = xstrdup("A1: b\nA2: yes\n");
+	r->quoted_text = xstrdup("");
+	r->notes = xstrdup("charset guessed");
+	r->charset_guessed = 1;
+	r->c.kind = CLASSIFY_BOUNCE;
+	r->c.bclass = CLASSIFY_B_PERMANENT;
+	snprintf(r->c.token, sizeof(r->c.token), "tok123");
+	snprintf(r->c.bounce_status, sizeof(r->c.bounce_status), "5.1.1");
+}
+
+static void
+test_pack_roundtrip(void **state)
+{
+	(void)state;
+	struct ingest_result a, b;
+	struct buf out;
+	struct err e;
+	sample_result(&a);
+	buf_init(&out, 0);
+	assert_int_equal(ingest_result_pack(&a, &out), 0);
+	assert_int_equal(ingest_result_unpack(out.data, out.len, &b, &e), 0);
+	assert_int_equal(b.parsed, 1);
+	assert_int_equal(b.charset_guessed, 1);
+	assert_int_equal(b.html_only, 0);
+	assert_string_equal(b.message_id, "abc@example.net");
+	assert_string_equal(b.subject, "Re: Анкета");
+	assert_string_equal(b.reply_text, "A1: b\nA2: yes\n");
+	assert_string_equal(b.quoted_text, "");
+	assert_string_equal(b.notes, "charset guessed");
+	assert_int_equal(b.c.kind, CLASSIFY_BOUNCE);
+	assert_int_equal(b.c.bclass, CLASSIFY_B_PERMANENT);
+	assert_string_equal(b.c.token, "tok123");
+	assert_string_equal(b.c.bounce_status, "5.1.1");
+	ingest_result_clear(&b);
+	ingest_result_clear(&a);
+	buf_free(&out);
+}
+
+/* Every truncation and a few corruptions are refused, never trusted. */
+static void
+test_unpack_damaged(void **state)
+{
+	(void)state;
+	struct ingest_result a, b;
+	struct buf out;
+	struct err e;
+	sample_result(&a);
+	buf_init(&out, 0);
+	assert_int_equal(ingest_result_pack(&a, &out), 0);
+	for (size_t n = 0; n < out.len; n++)
+		assert_int_equal(ingest_result_unpack(out.data, n, &b, &e), -1);
+	char *bad = xmalloc(out.len + 1);
+	memcpy(bad, out.data, out.len);
+	bad[0] ^= 1;			/* magic */
+	assert_int_equal(ingest_result_unpack(bad, out.len, &b, &e), -1);
+	memcpy(bad, out.data, out.len);
+	bad[4] = 7;			/* a flag that is not 0/1 */
+	assert_int_equal(ingest_result_unpack(bad, out.len, &b, &e), -1);
+	memcpy(bad, out.data, out.len);
+	memset(bad + 20, 0xff, 4);	/* first string length: huge */
+	assert_int_equal(ingest_result_unpack(bad, out.len, &b, &e), -1);
+	/* unterminated fixed buffers come back terminated */
+	memset(a.c.token, 'x', sizeof(a.c.token));
+	buf_reset(&out);
+	assert_int_equal(ingest_result_pack(&a, &out), 0);
+	assert_int_equal(ingest_result_unpack(out.data, out.len, &b, &e), 0);
+	assert_int_equal(strlen(b.c.token), sizeof(b.c.token) - 1);
+	ingest_result_clear(&b);
+	/* a kind out of range */
+	a.c.kind = (enum classify_kind)99;
+	buf_reset(&out);
+	assert_int_equal(ingest_result_pack(&a, &out), 0);
+	assert_int_equal(ingest_result_unpack(out.data, out.len, &b, &e), -1);
+	free(bad);
+	ingest_result_clear(&a);
+	buf_free(&out);
+}
+
+/* ---- the worker ------------------------------------------------------------ */
+
+static const char msg_ok[] =
+	"From: Ivan <ivan@kavarna.bg>\r\nTo: organiser@example.org\r\n"
+	"Subject: Re: survey\r\nMessage-ID: <ok-1@kavarna.bg>\r\n"
+	"Date: Mon, 23 Nov 2026 10:00:00 +0200\r\n\r\nA1: b\r\n";
+static const char msg_poison[] =
+	"From: x@y.org\r\nSubject: boom\r\nMessage-ID: <poison@y.org>\r\n"
+	"\r\nhello\r\n";
+
+static void
+test_worker_crash_restart(void **state)
+{
+	(void)state;
+	struct config cfg = { 0 };
+	cfg.max_message_bytes = 1 << 20;
+	cfg.from_address = "organiser@example.org";
+	cfg.reply_to = "organiser+{token}@example.org";
+	cfg.return_path = "bounces+{token}@example.org";
+	cfg.message_id_domain = "anketa.example.org";
+	struct ingest_worker *w = NULL;
+	struct ingest_result r;
+	char why[256];
+	setenv("ANKETA_TEST_CRASH_MSGID", "poison@y.org", 1);
+	assert_int_equal(ingest_worker_parse(&w, &cfg, msg_ok,
+					     strlen(msg_ok), &r, why,
+					     sizeof(why)), 1);
+	assert_int_equal(r.parsed, 1);
+	assert_string_equal(r.message_id, "ok-1@kavarna.bg");
+	assert_string_equal(r.from_addr, "ivan@kavarna.bg");
+	ingest_result_clear(&r);
+	assert_int_equal(ingest_worker_parse(&w, &cfg, msg_poison,
+					     strlen(msg_poison), &r, why,
+					     sizeof(why)), 0);
+	assert_non_null(strstr(why, "signal 6"));
+	assert_null(w);
+	/* the next message gets a fresh worker */
+	assert_int_equal(ingest_worker_parse(&w, &cfg, msg_ok,
+					     strlen(msg_ok), &r, why,
+					     sizeof(why)), 1);
+	assert_string_equal(r.message_id, "ok-1@kavarna.bg");
+	ingest_result_clear(&r);
+	ingest_worker_free(&w);
+	assert_null(w);
+	unsetenv("ANKETA_TEST_CRASH_MSGID");
+}
+
+/* ---- a temporary store ----------------------------------------------------- */
+
+struct fixture {
+	char dir[64];
+	struct store *s;
+	int64_t camp, ca, cb;
+};
+
+static int
+take_delivery(void *arg, const struct store_delivery *d,
+	      const struct store_contact *c)
+{
+	struct fixture *fx = arg;
+	struct err e;
+	char id[64];
+	snprintf(id, sizeof(id), "m-%s@anketa.example.org", c->email);
+	assert_int_equal(store_delivery_sending(fx->s, d->id, id, &e), 0);
+	assert_int_equal(store_delivery_done(fx->s, d->id, STORE_D_SENT,
+					     "250 ok", &e), 0);
+	return 0;
+}
+
+static int
+setup_store(void **state)
+{
+	struct fixture *fx = xcalloc(1, sizeof(*fx));
+	struct err e;
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_ingest.XXXXXX");
+	assert_non_null(mkdtemp(fx->dir));
+	char *path = xasprintf("%s/store.db", fx->dir);
+	assert_int_equal(store_open(path, &fx->s, &e), 0);
+	free(path);
+	struct store_contact a = { .email = "a@kavarna.bg", .name = "A",
+				   .country = "BG", .language = "bg" };
+	struct store_contact b = { .email = "b@ghent.be", .name = "B",
+				   .country = "BE", .language = "nl" };
+	int created;
+	assert_int_equal(store_begin(fx->s, &e), 0);
+	assert_int_equal(store_contact_upsert(fx->s, &a, &fx->ca, &created,
+					      &e), 0);
+	assert_int_equal(store_contact_upsert(fx->s, &b, &fx->cb, &created,
+					      &e), 0);
+	assert_int_equal(store_commit(fx->s, &e), 0);
+	struct store_campaign c = { .name = "fs26", .kind = "invitation",
+				    .template = "invite",
+				    .deadline = "2026-12-31" };
+	assert_int_equal(store_campaign_put(fx->s, &c, &fx->camp, &e), 0);
+	long added = 0;
+	assert_int_equal(store_deliveries_plan(fx->s, fx->camp, "invite",
+					       &added, &e), 0);
+	assert_int_equal(added, 2);
+	assert_int_equal(store_deliveries_due(fx->s, fx->camp, "invite", 0,
+					      take_delivery, fx, &e), 0);
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown_store(void **state)
+{
+	struct fixture *fx = *state;
+	char *cmd = xasprintf("rm -rf '%s'", fx->dir);
+	store_free(&fx->s);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(fx);
+	return 0;
+}
+
+static int
+take_token(void *arg, const struct store_contact *c)
+{
+	snprintf(arg, CLASSIFY_TOKEN_MAX, "%s", c->token);
+	return 0;
+}
+
+static void
+token_of(struct fixture *fx, int64_t id, char *out)
+{
+	char key[32];
+	struct err e;
+	snprintf(key, sizeof(key), "%lld", (long long)id);
+	assert_int_equal(store_contact_find(fx->s, "id", key, take_token, out,
+					    &e), 1);
+}
+
+struct resolve_case {
+	const char *name;
+	int token_of;		/* 0 none, 1 contact a, 2 contact b, 3 bogus */
+	const char *ref;	/* ref_message_id */
+	const char *from;
+	enum classify_kind kind;
+	const char *bounce_rcpt;
+	int want;		/* 1 a, 2 b, 0 none */
+	const char *how;
+	const char *answered_by;
+};
+
+static const struct resolve_case resolve_cases[] = {
+	{ "token beats sender", 1, "", "b@ghent.be", CLASSIFY_REPLY, "",
+	  1, "token", "b@ghent.be" },
+	{ "token beats thread", 1, "m-b@ghent.be@anketa.example.org",
+	  "a@kavarna.bg", CLASSIFY_REPLY, "", 1, "token", NULL },
+	{ "thread when no token", 0, "m-b@ghent.be@anketa.example.org",
+	  "a@kavarna.bg", CLASSIFY_REPLY, "", 2, "message-id",
+	  "a@kavarna.bg" },
+	{ "bogus token falls to sender", 3, "", "B@Ghent.be",
+	  CLASSIFY_REPLY, "", 2, "sender", NULL },
+	{ "unknown everything", 0, "nope@else", "z@z.org", CLASSIFY_REPLY,
+	  "", 0, "none", NULL },
+	{ "bounce names the recipient", 0, "", "mailer-daemon@ghent.be",
+	  CLASSIFY_BOUNCE, "a@kavarna.bg", 1, "sender", NULL },
+};
+
+static void
+test_resolve_order(void **state)
+{
+	struct fixture *fx = *state;
+	for (size_t i = 0; i < sizeof(resolve_cases) / sizeof(*resolve_cases);
+	     i++) {
+		const struct resolve_case *tc = &resolve_cases[i];
+		struct ingest_result r = { 0 };
+		struct ingest_match m;
+		struct err e;
+		r.from_addr = (char *)tc->from;
+		r.c.kind = tc->kind;
+		snprintf(r.c.ref_message_id, sizeof(r.c.ref_message_id), "%s",
+			 tc->ref);
+		snprintf(r.c.bounce_recipient, sizeof(r.c.bounce_recipient),
+			 "%s", tc->bounce_rcpt);
+		if (tc->token_of == 1 || tc->token_of == 2)
+			token_of(fx, tc->token_of == 1 ? fx->ca : fx->cb,
+				 r.c.token);
+		else if (tc->token_of == 3)
+			snprintf(r.c.token, sizeof(r.c.token), "bogus");
+		int got = ingest_resolve(fx->s, &r, &m, &e);
+		print_message("# case: %s\n", tc->name);
+		assert_int_equal(got, tc->want ? 1 : 0);
+		assert_string_equal(m.how, tc->how);
+		assert_int_equal(m.contact_id, tc->want == 1 ? fx->ca :
+				 tc->want == 2 ? fx->cb : 0);
+		assert_int_equal(m.campaign_id, tc->want ? fx->camp : 0);
+		if (tc->want)
+			assert_true(m.delivery_id > 0);
+		if (tc->answered_by)
+			assert_string_equal(m.answered_by, tc->answered_by);
+		else
+			assert_null(m.answered_by);
+		ingest_match_clear(&m);
+	}
+}
+
+/* ---- record ---------------------------------------------------------------- */
+
+struct counts {
+	long n[STORE_I_DUPLICATE + 1];
+};
+
+static int
+count_inbound(void *arg, int64_t id, const struct store_inbound *m)
+{
+	struct counts *c = arg;
+	(void)id;
+	c->n[m->kind]++;
+	return 0;
+}
+
+static int
+count_answer(void *arg, const char *q, const char *v, int64_t cid)
+{
+	(void)q;
+	(void)v;
+	(void)cid;
+	(*(long *)arg)++;
+	return 0;
+}
+
+static int
+take_status(void *arg, const struct store_contact *c)
+{
+	snprintf(arg, 32, "%s", c->status);
+	return 0;
+}
+
+static void
+test_record_dedup_and_effects(void **state)
+{
+	struct fixture *fx = *state;
+	struct err e;
+	struct store_answer av[] = { { "q1", "b" }, { "q2", "yes" } };
+	struct record_msg m = { .in = {
+		.src_key = "imap://h:1/INBOX/7/1", .message_id = "x1@y",
+		.from_addr = "a@kavarna.bg", .kind = STORE_I_ANSWERS,
+		.contact_id = fx->ca, .campaign_id = fx->camp,
+		.reason = "" }, .answers = av, .nanswers = 2 };
+	int64_t id = 0;
+	assert_int_equal(record_message(fx->s, &m, &id, &e), 1);
+	assert_true(id > 0);
+	/* the same src_key again: nothing written */
+	assert_int_equal(record_message(fx->s, &m, &id, &e), 0);
+	/* the same Message-ID under another key: one duplicate, no effect */
+	m.in.src_key = "imap://h:1/INBOX/8/1";
+	assert_int_equal(record_message(fx->s, &m, &id, &e), 1);
+	assert_int_equal(m.in.kind, STORE_I_DUPLICATE);
+	/* a permanent bounce marks the contact */
+	struct record_msg b = { .in = {
+		.src_key = "imap://h:1/INBOX/7/2", .message_id = "dsn@mx",
+		.kind = STORE_I_BOUNCE, .contact_id = fx->cb,
+		.campaign_id = fx->camp, .bounce_class = "permanent",
+		.bounce_status = "5.1.1", .reason = "" },
+		.undeliverable_reason = "bounce 5.1.1: user unknown" };
+	assert_int_equal(record_message(fx->s, &b, &id, &e), 1);
+
+	struct counts c = { 0 };
+	assert_int_equal(store_inbound_each(fx->s, -1, 0, count_inbound, &c,
+					    &e), 0);
+	assert_int_equal(c.n[STORE_I_ANSWERS], 1);
+	assert_int_equal(c.n[STORE_I_DUPLICATE], 1);
+	assert_int_equal(c.n[STORE_I_BOUNCE], 1);
+	long answers = 0;
+	assert_int_equal(store_answers_each(fx->s, fx->camp, count_answer,
+					    &answers, &e), 0);
+	assert_int_equal(answers, 2);
+	char status[32] = "";
+	char key[32];
+	snprintf(key, sizeof(key), "%lld", (long long)fx->cb);
+	assert_int_equal(store_contact_find(fx->s, "id", key, take_status,
+					    status, &e), 1);
+	assert_string_equal(status, "undeliverable");
+}
+
+/* ---- Maildir source ----------------------------------------------------- */
+
+static void
+put_file(const char *dir, const char *name, const char *text)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(p);
+}
+
+static void
+test_maildir_source(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/test_ingest_md.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *md = xasprintf("%s/Maildir", dir);
+	char *url = xasprintf("maildir:%s", md);
+	const char *subs[] = { "", "/new", "/cur", "/tmp" };
+	for (size_t i = 0; i < 4; i++) {
+		char *p = xasprintf("%s%s", md, subs[i]);
+		assert_int_equal(mkdir(p, 0700), 0);
+		free(p);
+	}
+	char *newd = xasprintf("%s/new", md), *curd = xasprintf("%s/cur", md);
+	put_file(newd, "200.M1.host", "Subject: two\r\n\r\nbody two\r\n");
+	put_file(curd, "100.M1.host:2,F", "Subject: one\r\n\r\none\r\n");
+	struct config_imap c = { 0 };
+	struct fetch *f = NULL;
+	struct err e;
+	assert_int_equal(fetch_open(url, &c, &f, &e), 1);
+	assert_string_equal(fetch_source(f), url);
+	assert_int_equal(fetch_uidvalidity(f), 0);
+	struct fetch_item *it = NULL;
+	size_t n = 0;
+	assert_int_equal(fetch_list(f, 0, &it, &n, &e), 1);
+	assert_int_equal(n, 2);
+	char *k0 = xasprintf("%s/100.M1.host", url);
+	char *k1 = xasprintf("%s/200.M1.host", url);
+	assert_string_equal(it[0].key, k0);
+	assert_string_equal(it[1].key, k1);
+	char *raw = NULL;
+	size_t len = 0;
+	assert_int_equal(fetch_get(f, &it[1], 0, &raw, &len, &e), 1);
+	assert_string_equal(raw, "Subject: two\r\n\r\nbody two\r\n");
+	assert_int_equal(len, strlen(raw));
+	free(raw);
+	/* over the cap: permanent, named */
+	assert_int_equal(fetch_get(f, &it[1], 10, &raw, &len, &e), 0);
+	assert_non_null(strstr(e.msg, "too large"));
+	/* done in place: cur/ with S added to the flags; folder: moved */
+	assert_int_equal(fetch_dispose(f, &it[0], NULL, &e), 1);
+	assert_int_equal(fetch_dispose(f, &it[1], "Processed", &e), 1);
+	char *p0 = xasprintf("%s/100.M1.host:2,FS", curd);
+	char *p1 = xasprintf("%s/.Processed/cur/200.M1.host:2,S", md);
+	assert_int_equal(access(p0, F_OK), 0);
+	assert_int_equal(access(p1, F_OK), 0);
+	fetch_items_free(&it, n);
+	/* the key survives the rename; the moved one left the listing */
+	assert_int_equal(fetch_list(f, 0, &it, &n, &e), 1);
+	assert_int_equal(n, 1);
+	assert_string_equal(it[0].key, k0);
+	fetch_items_free(&it, n);
+	fetch_close(&f);
+	assert_null(f);
+	/* not a Maildir: permanent */
+	char *bad = xasprintf("maildir:%s/none", dir);
+	assert_int_equal(fetch_open(bad, &c, &f, &e), 0);
+	assert_non_null(strstr(e.msg, "not a Maildir"));
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(bad);
+	free(p0);
+	free(p1);
+	free(k0);
+	free(k1);
+	free(newd);
+	free(curd);
+	free(url);
+	free(md);
+}
+
+static void
+test_imap_unreachable(void **state)
+{
+	(void)state;
+	/* port 1 on loopback: nothing listens; refused at once */
+	struct config_imap c = { .timeout = 5 };
+	struct fetch *f = NULL;
+	struct err e;
+	assert_int_equal(fetch_open("imap://127.0.0.1:1", &c, &f, &e), -1);
+	assert_non_null(strstr(e.msg, "127.0.0.1:1: "));
+	assert_null(f);
+	assert_int_equal(fetch_open("pop3://x", &c, &f, &e), 0);
+	assert_int_equal(fetch_open("imap://127.0.0.1:99999", &c, &f, &e), 0);
+}
+
+static void
+test_backoff(void **state)
+{
+	(void)state;
+	static const unsigned want[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256,
+					 300, 300 };
+	unsigned d = 0;
+	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++) {
+		d = fetch_backoff_next(d);
+		assert_int_equal(d, want[i]);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pack_roundtrip),
+		cmocka_unit_test(test_unpack_damaged),
+		cmocka_unit_test(test_worker_crash_restart),
+		cmocka_unit_test_setup_teardown(test_resolve_order,
+						setup_store, teardown_store),
+		cmocka_unit_test_setup_teardown(test_record_dedup_and_effects,
+						setup_store, teardown_store),
+		cmocka_unit_test(test_maildir_source),
+		cmocka_unit_test(test_imap_unreachable),
+		cmocka_unit_test(test_backoff),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
