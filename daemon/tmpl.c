@@ -586,6 +586,7 @@ tmpl_check(const char *tpl, struct err *e)
 struct render {
 	const struct tmpl_partials *p;
 	int strict;
+	int raw;			/* TMPL_RAW: no escaping at all */
 	struct buf *out;
 	struct err *e;
 	const struct tmpl_val **ctx;	/* context stack, top = ctx[n-1] */
@@ -725,7 +726,8 @@ render_var(struct render *r, const struct node *nd)
 		    nd->name, v->type == TMPL_LIST ? "list" : "map");
 		return -1;
 	}
-	return nd->escape ? out_escaped(r, s) : out_add(r, s, strlen(s));
+	return nd->escape && !r->raw ? out_escaped(r, s) :
+	    out_add(r, s, strlen(s));
 }
 
 static int render_nodes(struct render *, const struct node *);
@@ -843,7 +845,7 @@ render_nodes(struct render *r, const struct node *parent)
 
 int
 tmpl_render(const char *tpl, const struct tmpl_val *data,
-    const struct tmpl_partials *p, int strict, struct buf *out,
+    const struct tmpl_partials *p, int flags, struct buf *out,
     struct err *e)
 {
 	struct render r;
@@ -855,7 +857,8 @@ tmpl_render(const char *tpl, const struct tmpl_val *data,
 		return -1;
 	memset(&r, 0, sizeof(r));
 	r.p = p;
-	r.strict = strict;
+	r.strict = (flags & TMPL_STRICT) != 0;
+	r.raw = (flags & TMPL_RAW) != 0;
 	r.out = out;
 	r.e = e;
 	ctx_push(&r, data);

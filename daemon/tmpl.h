@@ -4,7 +4,8 @@
  * come through a caller's lookup function).
  *
  * Use:     v = tmpl_map_new(); tmpl_map_set_str(v, "name", "Jana"); ...
- *          tmpl_render(tpl, v, &partials_or_NULL, strict, &out, &e)
+ *          tmpl_render(tpl, v, &partials_or_NULL, TMPL_STRICT [| TMPL_RAW],
+ *                      &out, &e)
  *          tmpl_check(tpl, &e)            syntax only (sections, tags)
  *          tmpl_val_free(&v)
  * Owns:    a struct tmpl_val owns its whole subtree: keys, strings and
@@ -37,6 +38,11 @@
 
 /* Partial nesting limit: recursion through data is legal Mustache. */
 #define TMPL_MAX_DEPTH 64
+
+/* tmpl_render flags; 1 is plain strict, 0 the spec behaviour. */
+#define TMPL_STRICT 1	/* missing names are errors */
+#define TMPL_RAW 2	/* {{x}} is not HTML-escaped either: for text/plain
+			 * bodies and Subject lines, where "&amp;" is wrong */
 
 enum tmpl_type {
 	TMPL_NULL,
@@ -96,15 +102,16 @@ const char *tmpl_partial_from_map(void *arg, const char *name);
 
 /*
  * Render tpl with data as the root context and append the UTF-8 result to
- * out. {{x}} is HTML-escaped (& < > " '), {{{x}}} and {{&x}} are raw.
- * strict 1: every variable, section key and partial the template uses
- * must exist (a section key present as false, null or [] is fine).
- * strict 0: missing names render empty, as the Mustache spec wants.
+ * out. {{x}} is HTML-escaped (& < > " ') unless TMPL_RAW is given;
+ * {{{x}}} and {{&x}} are always raw.
+ * TMPL_STRICT (1): every variable, section key and partial the template
+ * uses must exist (a section key present as false, null or [] is fine).
+ * Without it: missing names render empty, as the Mustache spec wants.
  * p may be NULL (no partials). Returns 0, or -1 with e set and out
  * unchanged.
  */
 int tmpl_render(const char *tpl, const struct tmpl_val *data,
-    const struct tmpl_partials *p, int strict, struct buf *out,
+    const struct tmpl_partials *p, int flags, struct buf *out,
     struct err *e);
 
 /* Syntax check only: tags closed, sections balanced, delimiters valid.

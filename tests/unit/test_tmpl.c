@@ -212,6 +212,27 @@ test_lenient(void **state)
 	tmpl_val_free(&d);
 }
 
+/* TMPL_RAW: a plain-text body or Subject keeps "&" and "<" as they are. */
+static void
+test_raw(void **state)
+{
+	struct tmpl_val *d = sample_data();
+	struct buf out;
+	struct err e;
+
+	(void)state;
+	buf_init(&out, 0);
+	assert_int_equal(tmpl_render("Q&A: {{name}} {{{name}}}", d, NULL,
+	    TMPL_STRICT | TMPL_RAW, &out, &e), 0);
+	assert_string_equal(buf_cstr(&out),
+	    "Q&A: Jana <Nováková> Jana <Nováková>");
+	assert_int_equal(tmpl_render("{{deadline}}", d, NULL,
+	    TMPL_STRICT | TMPL_RAW, &out, &e), -1);
+	assert_string_equal(e.msg, "line 1: unknown variable 'deadline'");
+	buf_free(&out);
+	tmpl_val_free(&d);
+}
+
 static const struct strict_row syntax_rows[] = {
 	{ "ok {{#a}}{{/a}} {{! c }} {{=<% %>=}}<%x%>", "", NULL },
 	{ "a\n{{#s}}\nb\n", NULL, "line 2: section 's' is not closed" },
@@ -323,7 +344,7 @@ main(void)
 			ncase++;
 
 	struct spec_case cases[ncase > 0 ? ncase : 1];
-	struct CMUnitTest tests[ncase + 6];
+	struct CMUnitTest tests[ncase + 7];
 
 	for (size_t f = 0; f < NSPEC; f++) {
 		const struct tmpl_val *list = tmpl_map_get(specs[f], "tests");
@@ -352,6 +373,7 @@ main(void)
 	count.total = (int)ncase;
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_strict);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_lenient);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_raw);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_syntax);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_cap);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_partial_depth);
