@@ -1,2 +1,125 @@
-#!/bin/sh
-echo "1..0 # SKIP being written"
+#!/usr/bin/env bash
+# fetch.sh -- `anketa fetch` against a real Dovecot on 127.0.0.1: messages
+# saved into the organiser's INBOX with doveadm are ingested once (a second
+# run finds nothing new), sorted into folders, a message the parser
+# crashes on is quarantined while the rest go through (test hook
+# ANKETA_TEST_CRASH_MSGID, see daemon/ingest.h), a message left marked by
+# a run that died is quarantined, and connection trouble is an error that
+# names host:port.
+. "$(dirname "$0")/lib.sh"
+need_root_stack
+command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed"
+make_tmp
+S=$T/stack
+export IMAP_PORT=12143 IMAPS_PORT=12993 SMTP_PORT=12025
+stack="$ANKETA_SRCDIR/tests/mailstack/mailstack"
+cleanup() { "$stack" stop "$S" >/dev/null 2>&1; rm -rf "$T"; }
+trap cleanup EXIT
+"$stack" start "$S" >"$T/stack.log" 2>&1 || skip_all "mail stack did not start: $(tail -1 "$T/stack.log")"
+echo "1..14"
+
+printf 'secret\n' >"$T/pw"; chmod 600 "$T/pw"
+conf() {	# conf FILE URL [extra imap lines]
+	cat >"$1" <<CONF
+[store]
+path = $T/anketa.db
+[paths]
+templates = $ANKETA_SRCDIR/templates
+surveys = $ANKETA_SRCDIR/surveys
+schema = $ANKETA_SRCDIR/surveys/survey.rng
+[sender]
+address = organiser@example.org
+reply_to = organiser+{token}@example.org
+[smtp]
+url = smtp://127.0.0.1:$SMTP_PORT
+[imap]
+url = $2
+username = organiser@example.org
+password_file = $T/pw
+require_tls = yes
+ca_file = $S/ssl/cert.pem
+folder_processed = Processed
+folder_autoreplies = Auto
+folder_review = Review
+$3
+[feedback]
+enabled = no
+CONF
+}
+conf "$T/anketa.conf" "imap://127.0.0.1:$IMAP_PORT"
+A() { "$ANKETA_BIN" -c "$T/anketa.conf" "$@"; }
+DA() { doveadm -c "$S/dovecot.conf" "$@"; }
+MD=$S/mail/example.org/organiser/Maildir
+q() { sqlite3 "$T/anketa.db" "$1"; }
+
+save() {	# save ID FROM SUBJECT [extra header]
+	printf 'From: %s\r\nTo: organiser@example.org\r\nSubject: %s\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <%s>\r\n%sMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello,\r\nwhich survey is this about?\r\n' \
+		"$2" "$3" "$1" "${4:-}" | DA save -u organiser@example.org -m INBOX
+}
+fill() {
+	for i in 1 2 3 4 5; do save "q$i@elsewhere.org" "person$i@elsewhere.org" "A question $i" || return 1; done
+	save "ooo@elsewhere.org" "away@elsewhere.org" "Out of office" 'Auto-Submitted: auto-replied\r\n' || return 1
+	save "poison@elsewhere.org" "bad@elsewhere.org" "Crash me" || return 1
+}
+ok "seven messages saved into INBOX" fill
+
+fetch1() { ANKETA_TEST_CRASH_MSGID=poison@elsewhere.org A fetch; }
+ok "fetch: exit 0 although the parser crashed on one message" fetch1
+ok "fetch: the summary counts 7" grep -q "fetched 7:" "$T/out.2"
+kinds() { eq "auto-reply=1 quarantine=1 unmatched=5" "$(q "select group_concat(k, ' ') from (select kind || '=' || count(*) k from inbound group by kind order by kind)")"; }
+ok "store: 5 unmatched, 1 auto-reply, 1 quarantined" kinds
+qreason() { q "select reason from inbound where kind='quarantine'" | grep -q 'parser crashed or hung on this message: killed by signal 6'; }
+ok "the quarantined message says why" qreason
+qraw() { eq 1 "$(q "select count(*) from inbound where kind='quarantine' and length(raw) > 100")"; }
+ok "the quarantined message keeps its raw bytes" qraw
+nomark() { eq 0 "$(q "select count(*) from inbound_parsing")"; }
+ok "no parsing mark is left behind" nomark
+
+fetch2() { A fetch | grep -q "fetched 0:"; }
+ok "fetch again: nothing new" fetch2
+count7() { eq 7 "$(q "select count(*) from inbound")"; }
+ok "store still holds 7" count7
+
+nfiles() { find "$@" -type f 2>/dev/null | wc -l; }
+moved() {
+	eq 6 "$(nfiles "$MD/.Review/new" "$MD/.Review/cur")" &&
+	eq 1 "$(nfiles "$MD/.Auto/new" "$MD/.Auto/cur")" &&
+	eq 0 "$(nfiles "$MD/new" "$MD/cur")"
+}
+ok "moved: 6 to Review, 1 to Auto, INBOX empty" moved
+
+# A run that died while parsing leaves its mark: the next run quarantines
+# that message instead of parsing it again.
+left_mark() {
+	save "next@elsewhere.org" "next@elsewhere.org" "After the crash" || return 1
+	local uv uid
+	uv=$(DA -f flow mailbox status -u organiser@example.org uidvalidity INBOX | sed 's/.*uidvalidity=//')
+	uid=$(DA -f flow search -u organiser@example.org mailbox INBOX all | awk '{print $2}' | tail -1)
+	q "insert into inbound_parsing(src_key, started) values ('imap://127.0.0.1:$IMAP_PORT/INBOX/$uv/$uid', 0)"
+	A fetch || return 1
+	eq "imap://127.0.0.1:$IMAP_PORT/INBOX/$uv/$uid" "$(q "select src_key from inbound where kind='quarantine' and reason like '%earlier run died%'")"
+}
+ok "a mark left by a dead run quarantines that message" left_mark
+
+unreach() {
+	conf "$T/bad.conf" "imap://127.0.0.1:12199"
+	if "$ANKETA_BIN" -c "$T/bad.conf" fetch 2>"$T/err"; then return 1; fi
+	cat "$T/err"; grep -q "127.0.0.1:12199" "$T/err"
+}
+ok "unreachable IMAP: non-zero exit naming host:port" unreach
+
+untrusted() {
+	conf "$T/tls.conf" "imaps://127.0.0.1:$IMAPS_PORT"
+	sed -i "s|^ca_file = .*|ca_file = /etc/ssl/certs/ca-certificates.crt|" "$T/tls.conf"
+	if "$ANKETA_BIN" -c "$T/tls.conf" fetch 2>"$T/err"; then return 1; fi
+	cat "$T/err"; grep -q "certificate not trusted" "$T/err"
+}
+ok "imaps with a CA that does not sign the server: refused" untrusted
+
+trusted() {
+	conf "$T/tls2.conf" "imaps://127.0.0.1:$IMAPS_PORT"
+	"$ANKETA_BIN" -c "$T/tls2.conf" fetch | grep -q "fetched 0:"
+}
+ok "imaps with the right CA: connects, nothing new" trusted
+
+exit $((tap_failed > 0))
