@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gnutls/crypto.h>
 #include <libxml/parser.h>
@@ -189,7 +190,9 @@ validate(xmlDocPtr doc, const char *schema_path, struct loadctx *lc)
 	struct loadctx slc = { schema_path, lc->errs, 0 };
 	int rc;
 
-	pc = xmlRelaxNGNewParserCtxt(schema_path);
+	/* libxml2 would print its own I/O warning for a missing file */
+	pc = access(schema_path, R_OK) == 0 ?
+		xmlRelaxNGNewParserCtxt(schema_path) : NULL;
 	if (pc != NULL) {
 		xmlRelaxNGSetParserStructuredErrors(pc, xml_serror, &slc);
 		schema = xmlRelaxNGParse(pc);
