@@ -9,14 +9,12 @@
 #include "mime.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
-#include <unistd.h>
 
 #include "xmem.h"
 
@@ -474,17 +472,17 @@ word_add(struct buf *b, const unsigned char *s, size_t n, char mode)
 	buf_adds(b, "?=");
 }
 
-/* Bytes of s (whole UTF-8 characters, at least one) whose encoding fits
- * in room characters. */
+/* Bytes of s[0..len) (whole UTF-8 characters, at least one) whose
+ * encoding fits in room characters. */
 static size_t
-word_take(const unsigned char *s, size_t room, char mode)
+word_take(const unsigned char *s, size_t len, size_t room, char mode)
 {
 	size_t n = 0, c;
 
-	while (s[n]) {
+	while (n < len) {
 		c = utf8_len(s + n);
-		if (c == 0)
-			c = 1;	/* validated earlier; never split anyway */
+		if (c == 0 || n + c > len)
+			c = 1;	/* validated earlier; cannot happen */
 		if (n > 0 && (mode == 'B' ? b_size(n + c) :
 		    q_size(s, n + c)) > room)
 			break;
@@ -506,7 +504,6 @@ fold_encoded(struct fold *f, const char *ws, const char *str, size_t len)
 	while (len > 0) {
 		size_t used = f->col + strlen(ws);
 		size_t room = used < f->width ? f->width - used : 0;
-		char *one = xstrndup((const char *)s, len);
 		size_t n;
 
 		/* Too little room for even one 4-byte character: the word
@@ -515,9 +512,7 @@ fold_encoded(struct fold *f, const char *ws, const char *str, size_t len)
 			room = f->oneline ? MIME_WORD_MAX : f->width - 1;
 		if (room > MIME_WORD_MAX)
 			room = MIME_WORD_MAX;
-		n = word_take((const unsigned char *)one,
-		    room - MIME_WORD_OVERHEAD, mode);
-		free(one);
+		n = word_take(s, len, room - MIME_WORD_OVERHEAD, mode);
 		buf_reset(&w);
 		word_add(&w, s, n, mode);
 		fold_put(f, ws, w.data, w.len);
