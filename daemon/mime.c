@@ -988,6 +988,22 @@ date_add(struct buf *b, time_t t)
 	    labs(off) / 60, labs(off) % 60);
 }
 
+/* RFC 5322 2.1.1 MUST: no line over 998. Only a raw value without
+ * spaces can get there, since everything else folds. */
+static const char *
+long_line(const char *s, size_t n)
+{
+	const char *end = s + n, *line = s;
+
+	for (; s + 1 < end; s++)
+		if (s[0] == '\r' && s[1] == '\n') {
+			if (s - line > 998)
+				return line;
+			line = s + 2;
+		}
+	return NULL;
+}
+
 static void
 headers_write(const struct mime *m, struct buf *b)
 {
@@ -1009,6 +1025,7 @@ mime_build(struct mime *m, struct buf *out, struct err *e)
 {
 	struct layout lo;
 	struct buf msg;
+	const char *bad;
 	int rc = 0;
 
 	if (m->bad) {
@@ -1022,6 +1039,12 @@ mime_build(struct mime *m, struct buf *out, struct err *e)
 	layout_make(m, &lo);
 	buf_init(&msg, 0);
 	headers_write(m, &msg);
+	if ((bad = long_line(msg.data, msg.len)) != NULL) {
+		err_set(e, "%.*s: header line longer than 998",
+		    (int)strcspn(bad, ":"), bad);
+		rc = -1;
+		goto out;
+	}
 	if (lo.nmix > 0)
 		multipart_write(&msg, "mixed", lo.mix_bnd, lo.mix, lo.nmix,
 		    lo.nalt ? alt_write : NULL, &lo);
@@ -1035,6 +1058,7 @@ mime_build(struct mime *m, struct buf *out, struct err *e)
 		    msg.len, out->max);
 		rc = -1;
 	}
+out:
 	buf_free(&msg);
 	layout_free(&lo);
 	return rc;

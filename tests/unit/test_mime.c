@@ -516,6 +516,14 @@ static void r_name(struct mime *m) { mime_header(m, "Bad Name", "x"); }
 static void r_ours(struct mime *m) { mime_header(m, "content-type", "x"); }
 static void r_utf8(struct mime *m) { mime_header(m, "Subject", "\xc3("); }
 static void r_body(struct mime *m) { (void)m; }
+static void r_long(struct mime *m)
+{
+	char v[1200];
+
+	memset(v, 'a', sizeof(v) - 1);
+	v[sizeof(v) - 1] = '\0';
+	mime_header_raw(m, "X-Long", v);
+}
 static void r_disp(struct mime *m)
 {
 	mime_addr(m, "From", "Bad\nName", "a@b.c");
@@ -530,6 +538,7 @@ static const struct refuse_row refuse_rows[] = {
 	{ r_utf8, "Subject: not valid UTF-8" },
 	{ r_disp, "From: display name is not one line of UTF-8" },
 	{ r_body, "message: no body" },
+	{ r_long, "X-Long: header line longer than 998" },
 };
 
 static void
