@@ -51,8 +51,10 @@ static const struct charset_alias charset_aliases[] = {
 };
 
 /* Single-byte candidates tried when the label cannot be trusted. */
+/* Ties go to the earlier one: windows-1252 decodes the letters shared by
+ * Western and Central European text (ü, ö, ß, á, é) like the others. */
 static const char *const charset_candidates[] = {
-	"WINDOWS-1251", "KOI8-R", "WINDOWS-1250", "ISO-8859-2", "WINDOWS-1252",
+	"WINDOWS-1252", "WINDOWS-1251", "KOI8-R", "WINDOWS-1250", "ISO-8859-2",
 };
 
 const char *
@@ -312,6 +314,50 @@ latin_label_suspect(const char *name, const char *in, size_t len)
 	return hi > 8 && hi > ascii;
 }
 
+/* Mostly valid UTF-8 (a damaged or truncated part): invalid bytes become
+ * U+FFFD, a sequence cut off at the very end is dropped. NULL when the
+ * text does not look like UTF-8 at all. */
+static char *
+utf8_lenient(const char *in, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t good = 0, bad = 0;
+	struct buf o;
+	uint32_t cp;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq(p + i, len - i, &cp);
+		if (n == 0) {
+			bad++;
+			i++;
+		} else {
+			good += n > 1;
+			i += n;
+		}
+	}
+	if (good == 0 || bad * 10 > good)
+		return NULL;
+	buf_init(&o, 0);
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq(p + i, len - i, &cp);
+		if (n > 0) {
+			if (cp != 0)
+				buf_add(&o, p + i, n);
+			i += n;
+			continue;
+		}
+		/* a lead byte whose sequence the end of the data cut off */
+		size_t k = 1;
+		while (i + k < len && (p[i + k] & 0xc0) == 0x80)
+			k++;
+		if (!(p[i] >= 0xc2 && i + k == len && k < 4))
+			buf_adds(&o, "\xef\xbf\xbd");
+		i += (i + k == len) ? k : 1;
+	}
+	buf_cstr(&o);
+	return buf_steal(&o);
+}
+
 /* UTF-16 and ISO-2022-JP are meaningful without any 8-bit byte. */
 static int
 multibyte_7bit(const char *name)
@@ -367,6 +413,12 @@ charset_to_utf8(const char *label, const char *in, size_t len,
 		*guessed_r = !(name && strcmp(name, "UTF-8") == 0);
 		*used_r = "UTF-8";
 		return convert_strict("UTF-8", in, len);
+	}
+	if ((name == NULL || strcmp(name, "UTF-8") == 0) &&
+	    (out = utf8_lenient(in, len)) != NULL) {
+		*guessed_r = name == NULL;
+		*used_r = "UTF-8";
+		return out;
 	}
 	*guessed_r = 1;
 	return detect(in, len, used_r);

@@ -162,13 +162,16 @@ b64_decode(const char *s, size_t len, size_t *out_len, int *damaged)
 	unsigned acc = 0;
 	int bits = 0;
 
-	for (size_t i = 0; i < len && s[i] != '='; i++) {
+	size_t i, chars = 0;
+
+	for (i = 0; i < len && s[i] != '='; i++) {
 		int v = b64val((unsigned char)s[i]);
 		if (v < 0) {
 			if (!isspace((unsigned char)s[i]))
 				*damaged = 1;
 			continue;
 		}
+		chars++;
 		acc = (acc << 6) | (unsigned)v;
 		bits += 6;
 		if (bits >= 8) {
@@ -176,8 +179,8 @@ b64_decode(const char *s, size_t len, size_t *out_len, int *damaged)
 			o[n++] = (char)((acc >> bits) & 0xff);
 		}
 	}
-	if (bits >= 6)
-		*damaged = 1;
+	if (i == len && chars % 4 != 0)
+		*damaged = 1;	/* cut off: no padding, incomplete group */
 	o[n] = '\0';
 	*out_len = n;
 	return o;

@@ -164,6 +164,20 @@ norm_line(const struct qline *l, char *out, size_t outsz)
 			c = ' ';	/* no-break space */
 			i++;
 		}
+		if (c == 0xd0 && i + 1 < len && o + 2 < outsz) {
+			/* Cyrillic А-Я to а-я: "От:", "На ..." */
+			unsigned char d = (unsigned char)l->s[i + 1];
+			if (d >= 0x90 && d <= 0x9f)
+				d += 0x20;
+			else if (d >= 0xa0 && d <= 0xaf) {
+				c = 0xd1;
+				d -= 0x20;
+			}
+			out[o++] = (char)c;
+			out[o++] = (char)d;
+			i++;
+			continue;
+		}
 		out[o++] = (char)(c < 0x80 ? tolower(c) : c);
 	}
 	while (o > 0 && (isspace((unsigned char)out[o - 1]) || out[o - 1] == '-'))

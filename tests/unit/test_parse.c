@@ -549,6 +549,414 @@ test_corpus_talon_inline(void **state)
 	report("talon_inline", ok, total, dis);
 }
 
+/* ---- charset ---------------------------------------------------------- */
+
+#define BG_CP1251 "\xc7\xe4\xf0\xe0\xe2\xe5\xe9\xf2\xe5, \xe4\xe0, \xf9\xe5 \xe4\xee\xe9\xe4\xe0 \xed\xe0 \xf1\xf0\xe5\xf9\xe0\xf2\xe0 \xe2 \xef\xe5\xf2\xfa\xea."
+#define RU_KOI8 "\xf3\xd0\xc1\xd3\xc9\xc2\xcf, \xd1 \xd0\xd2\xc9\xc4\xd5 \xce\xc1 \xd7\xd3\xd4\xd2\xc5\xde\xd5 \xd7 \xd0\xd1\xd4\xce\xc9\xc3\xd5."
+#define CZ_L2 "Dobr\xfd den, p\xf8\xedli\xb9 \xbelu\xbbou\xe8k\xfd k\xf9\xf2 \xfap\xecl \xef\xe1" "belsk\xe9 \xf3" "dy."
+#define CZ_1250 "Dobr\xfd den, p\xf8\xedli\x9a \x9elu\x9dou\xe8k\xfd k\xf9\xf2 \xfap\xecl \xef\xe1" "belsk\xe9 \xf3" "dy."
+#define DE_1252 "Gr\xfc\xdf" "e aus M\xfcnchen, ich komme gerne. Sch\xf6ne Woche!"
+#define BG "Здравейте, да, ще дойда на срещата в петък."
+#define RU "Спасибо, я приду на встречу в пятницу."
+#define CZ "Dobrý den, příliš žluťoučký kůň úpěl ďábelské ódy."
+#define DE "Grüße aus München, ich komme gerne. Schöne Woche!"
+
+static const struct charset_case {
+	const char *label, *in, *want, *used;
+	int guessed;
+} charset_cases[] = {
+	/* labelled correctly */
+	{ "windows-1251", BG_CP1251, BG, "WINDOWS-1251", 0 },
+	{ "cp1251", BG_CP1251, BG, "WINDOWS-1251", 0 },
+	{ "KOI8-R", RU_KOI8, RU, "KOI8-R", 0 },
+	{ "iso-8859-2", CZ_L2, CZ, "ISO-8859-2", 0 },
+	{ "Windows-1250", CZ_1250, CZ, "WINDOWS-1250", 0 },
+	{ "windows-1252", DE_1252, DE, "WINDOWS-1252", 0 },
+	{ "latin1", DE_1252, DE, "ISO-8859-1", 0 },
+	{ "\"utf-8\"", BG, BG, "UTF-8", 0 },
+	{ "us-ascii", "plain text", "plain text", "US-ASCII", 0 },
+	/* missing label: detected */
+	{ NULL, BG_CP1251, BG, "WINDOWS-1251", 1 },
+	{ NULL, RU_KOI8, RU, "KOI8-R", 1 },
+	{ NULL, CZ_1250, CZ, "WINDOWS-1250", 1 },
+	{ NULL, DE_1252, DE, "WINDOWS-1252", 1 },
+	{ NULL, BG, BG, "UTF-8", 1 },
+	{ "x-unknown-charset", BG_CP1251, BG, "WINDOWS-1251", 1 },
+	/* wrong label: the bytes are not valid (or not plausible) in it */
+	{ "utf-8", BG_CP1251, BG, "WINDOWS-1251", 1 },
+	{ "iso-8859-1", BG, BG, "UTF-8", 1 },
+	{ "iso-8859-1", BG_CP1251, BG, "WINDOWS-1251", 1 },
+	{ "us-ascii", CZ_1250, CZ, "WINDOWS-1250", 1 },
+	{ "utf-8", DE_1252, DE, "WINDOWS-1252", 1 },
+};
+
+static void
+test_charset_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(charset_cases) / sizeof(*charset_cases);
+	     i++) {
+		const struct charset_case *c = &charset_cases[i];
+		const char *used = NULL;
+		int guessed = -1;
+		char *out = charset_to_utf8(c->label, c->in, strlen(c->in), &used,
+					    &guessed);
+		if (strcmp(out, c->want) || strcmp(used, c->used) ||
+		    guessed != c->guessed)
+			fail_msg("case %zu (%s): got [%s] as %s guessed=%d", i,
+				 c->label ? c->label : "none", out, used, guessed);
+		assert_true(charset_is_utf8(out, strlen(out)));
+		free(out);
+	}
+	/* NUL bytes never reach the text */
+	const char *used;
+	int g;
+	char *out = charset_to_utf8("utf-8", "a\0b", 3, &used, &g);
+	assert_string_equal(out, "ab");
+	free(out);
+	assert_string_equal(charset_canonical("CP1251"), "WINDOWS-1251");
+	assert_null(charset_canonical("no-such"));
+}
+
+/* ---- quote headers and signatures (written from the clients' formats;
+ * no public corpus covers bg/cs/nl/de) ------------------------------------ */
+
+static const struct quote_case {
+	const char *name, *in, *reply, *quoted;
+} quote_cases[] = {
+	{ "gmail bg",
+	  "Да, ще дойда.\n\nНа пт, 3.01.2025 г. в 10:00 Иван Петров <ivan@example.bg> написа:\n> Ще дойдете ли?\n",
+	  "Да, ще дойда.", "Ще дойдете ли?" },
+	{ "thunderbird cs",
+	  "Ano, přijdu.\n\nDne 3. 1. 2025 v 10:00 Jan Novák napsal(a):\n> Přijdete?\n",
+	  "Ano, přijdu.", "Přijdete?" },
+	{ "gmail nl wrapped",
+	  "Ja.\n\nOp vr 3 jan. 2025 om 10:00 schreef Jan de Vries <\njan@example.nl>:\n\n> Kom je?\n",
+	  "Ja.", "Kom je?" },
+	{ "gmail de",
+	  "Ja, gerne.\n\nAm Fr., 3. Jan. 2025 um 10:00 Uhr schrieb Max Muster <max@example.de>:\n> Kommen Sie?\n",
+	  "Ja, gerne.", "Kommen Sie?" },
+	{ "french",
+	  "Oui.\n\nLe ven. 3 janv. 2025 à 10:00, Jean <jean@example.fr> a écrit :\n> Venez-vous ?\n",
+	  "Oui.", "Venez-vous ?" },
+	{ "outlook bg",
+	  "Потвърждавам.\n\nОт: Иван Петров <ivan@example.bg>\nИзпратено: петък, 3 януари 2025 г. 10:00\nДо: Мария\nОтносно: Среща\n\nЩе дойдете ли?\n",
+	  "Потвърждавам.", NULL },
+	{ "outlook cs",
+	  "Souhlasím.\n\nOd: Jan Novák <jan@example.cz>\nOdesláno: pátek 3. ledna 2025 10:00\nKomu: Eva\nPředmět: Schůzka\n\nPřijdete?\n",
+	  "Souhlasím.", NULL },
+	{ "outlook nl",
+	  "Akkoord.\n________________________________\nVan: Jan <jan@example.nl>\nVerzonden: vrijdag 3 januari 2025 10:00\nAan: Eva\nOnderwerp: Afspraak\n\nKom je?\n",
+	  "Akkoord.", NULL },
+	{ "outlook de bold",
+	  "Einverstanden.\n\n*Von:* Max <max@example.de>\n*Gesendet:* Freitag, 3. Januar 2025 10:00\n*An:* Eva\n*Betreff:* Termin\n",
+	  "Einverstanden.", NULL },
+	{ "original message",
+	  "Yes.\n\n-----Original Message-----\nFrom: a@example.com\n\nQuestion?\n",
+	  "Yes.", NULL },
+	{ "sig bg", "Ще дойда.\n\nИзпратено от моя iPhone\n", "Ще дойда.", "" },
+	{ "sig cs", "Přijdu.\n\nOdesláno z iPhonu\n", "Přijdu.", "" },
+	{ "sig nl", "Ik kom.\n\nVerzonden vanaf mijn iPhone\n", "Ik kom.", "" },
+	{ "sig de", "Ich komme.\n\nVon meinem iPhone gesendet\n", "Ich komme.", "" },
+	{ "sig dashes", "Yes.\n-- \nJohn Smith\nACME\n", "Yes.", "" },
+	{ "interleaved",
+	  "On Fri, Jan 3, 2025 at 10:00 AM Ann <ann@example.com> wrote:\n> Q1: will you come?\n\nYes.\n\n> Q2: how many guests?\n\nTwo.\n",
+	  "Yes.\n\nTwo.", "Q1: will you come?\nQ2: how many guests?" },
+	{ "nested quote one level removed",
+	  "Fine.\n\n> > deep\n> shallow\n", "Fine.", "> deep\nshallow" },
+	{ "forward kept",
+	  "FYI\n\n---------- Forwarded message ---------\nFrom: a@example.com\nDate: Fri, 3 Jan 2025\nSubject: x\nTo: b@example.com\n\nText\n",
+	  "FYI\n\n---------- Forwarded message ---------\nFrom: a@example.com\nDate: Fri, 3 Jan 2025\nSubject: x\nTo: b@example.com\n\nText", "" },
+	{ "empty", "", "", "" },
+	{ "crlf", "Yes\r\n\r\nOn Fri, Jan 3, 2025, Ann wrote:\r\n> q\r\n", "Yes", "q" },
+};
+
+static void
+test_quote_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(quote_cases) / sizeof(*quote_cases); i++) {
+		const struct quote_case *c = &quote_cases[i];
+		char *reply, *quoted;
+		parse_split_reply(c->in, &reply, &quoted);
+		if (strcmp(reply, c->reply))
+			fail_msg("%s: reply [%s]", c->name, reply);
+		if (c->quoted && strcmp(quoted, c->quoted))
+			fail_msg("%s: quoted [%s]", c->name, quoted);
+		free(reply);
+		free(quoted);
+	}
+}
+
+/* ---- whole messages ---------------------------------------------------- */
+
+static struct parsed *
+parse_ok(const char *raw)
+{
+	struct parsed *p = NULL;
+	struct err e = { "" };
+
+	if (parse_message(raw, strlen(raw), NULL, &p, &e) != 0)
+		fail_msg("parse failed: %s", e.msg);
+	assert_non_null(p);
+	return p;
+}
+
+#define HDRS "From: =?UTF-8?B?0JjQstCw0L0g0J/QtdGC0YDQvtCy?= <Ivan.Petrov@Example.BG>\r\n" \
+	"To: survey+tok123@example.org, \"Maria\" <maria@example.org>\r\n" \
+	"Cc: Group: a@example.org, b@example.org;\r\n" \
+	"Subject: =?UTF-8?B?0KLQtdC80LA6INCw0L3QutC10YLQsCDQt9CwINC+0LHQvNC10L3QsA==?=\r\n" \
+	"Message-ID: <abc.123@mail.example.bg>\r\n" \
+	"In-Reply-To: <orig.1@anketa.example.org>\r\n" \
+	"References: <root@x.org>\r\n <orig.1@anketa.example.org>\r\n" \
+	"Delivered-To: survey+tok123@example.org\r\n" \
+	"X-Original-To: Survey+Tok123@example.org\r\n" \
+	"Return-Path: <Bounce@Example.BG>\r\n" \
+	"Date: Fri, 3 Jan 2025 10:00:00 +0200\r\n" \
+	"Auto-Submitted: no\r\n" \
+	"MIME-Version: 1.0\r\n"
+
+static void
+test_headers(void **state)
+{
+	(void)state;
+	struct parsed *p = parse_ok(HDRS "Content-Type: text/plain; charset=utf-8\r\n\r\nYes\r\n");
+
+	assert_string_equal(p->from_addr, "ivan.petrov@example.bg");
+	assert_string_equal(p->from_name, "Иван Петров");
+	assert_string_equal(p->subject, "Тема: анкета за обмена");
+	assert_string_equal(p->message_id, "abc.123@mail.example.bg");
+	assert_string_equal(p->in_reply_to, "orig.1@anketa.example.org");
+	assert_string_equal(p->references, "root@x.org orig.1@anketa.example.org");
+	assert_string_equal(p->to, "survey+tok123@example.org maria@example.org a@example.org b@example.org");
+	assert_string_equal(p->delivered_to, "survey+tok123@example.org");
+	assert_string_equal(p->return_path, "bounce@example.bg");
+	assert_string_equal(p->date, "Fri, 3 Jan 2025 10:00:00 +0200");
+	assert_string_equal(p->content_type, "text/plain");
+	assert_string_equal(parse_header(p, "auto-submitted"), "no");
+	assert_string_equal(parse_header(p, "X-Absent"), "");
+	assert_string_equal(p->reply_text, "Yes");
+	assert_string_equal(p->calendar, "");
+	parse_free(&p);
+	assert_null(p);
+	parse_free(&p);	/* NULL accepted */
+}
+
+struct msg_case {
+	const char *name, *raw;
+	const char *text;	/* expected reply_text */
+	const char *charset;
+	int guessed, html_only, forwarded;
+	const char *note;	/* substring of notes, or NULL */
+};
+
+static const struct msg_case msg_cases[] = {
+	{ "cp1251 labelled",
+	  "Content-Type: text/plain; charset=windows-1251\n"
+	  "Content-Transfer-Encoding: 8bit\n\n" BG_CP1251 "\n",
+	  BG, "WINDOWS-1251", 0, 0, 0, NULL },
+	{ "cp1251 unlabelled",
+	  "Content-Type: text/plain\n\n" BG_CP1251 "\n",
+	  BG, "WINDOWS-1251", 1, 0, 0, "charset: labelled (none), decoded as WINDOWS-1251" },
+	{ "cp1251 labelled utf-8",
+	  "Content-Type: text/plain; charset=\"utf-8\"\n\n" BG_CP1251 "\n",
+	  BG, "WINDOWS-1251", 1, 0, 0, "charset: labelled utf-8, decoded as WINDOWS-1251" },
+	{ "koi8-r quoted-printable",
+	  "Content-Type: text/plain; charset=koi8-r\n"
+	  "Content-Transfer-Encoding: quoted-printable\n\n"
+	  "=F3=D0=C1=D3=C9=C2=CF, =D1 =D0=D2=C9=C4=D5 =CE=C1 =D7=D3=D4=D2=C5=DE=D5 =\n"
+	  "=D7 =D0=D1=D4=CE=C9=C3=D5.\n",
+	  RU, "KOI8-R", 0, 0, 0, NULL },
+	{ "iso-8859-2 czech",
+	  "Content-Type: text/plain; charset=ISO-8859-2\n\n" CZ_L2 "\n",
+	  CZ, "ISO-8859-2", 0, 0, 0, NULL },
+	{ "utf-8 labelled latin1",
+	  "Content-Type: text/plain; charset=iso-8859-1\n\n" CZ "\n",
+	  CZ, "UTF-8", 1, 0, 0, "labelled iso-8859-1, decoded as UTF-8" },
+	{ "quoted-printable soft breaks",
+	  "Content-Type: text/plain; charset=utf-8\n"
+	  "Content-Transfer-Encoding: quoted-printable\n\n"
+	  "Gr=C3=BC=C3=9Fe, this line is soft=\n"
+	  "ly broken and   =\r\n"
+	  "joined; a=3Db; bad =ZZ kept.\n",
+	  "Grüße, this line is softly broken and   joined; a=b; bad =ZZ kept.",
+	  "UTF-8", 0, 0, 0, NULL },
+	{ "base64",
+	  "Content-Type: text/plain; charset=utf-8\n"
+	  "Content-Transfer-Encoding: base64\n\n"
+	  "0KnQtSDQtNC+0LnQtNCwLgrQn9C+0LfQtNGA0LDQstC4\nLArQmNCy0LDQvQo=\n",
+	  "Ще дойда.\nПоздрави,\nИван", "UTF-8", 0, 0, 0, NULL },
+	{ "truncated base64",
+	  "Content-Type: text/plain; charset=utf-8\n"
+	  "Content-Transfer-Encoding: base64\n\n"
+	  "0KnQtSDQtNC+0LnQtNCwLgrQn9C+0LfQtNGA0LDQstC4LArQmNCy0LDQ0",
+	  "Ще дойда.\nПоздрави,\nИва", "UTF-8", 0, 0, 0, "base64: damaged" },
+	{ "format=flowed delsp",
+	  "Content-Type: text/plain; charset=utf-8; format=flowed; delsp=yes\n\n"
+	  "This is one long para \ngraph that was wrap \nped.\n"
+	  " From the stuffed line.\n\n> quoted  \n> text\n",
+	  "This is one long paragraph that was wrapped.\nFrom the stuffed line.",
+	  "UTF-8", 0, 0, 0, NULL },
+	{ "format=flowed",
+	  "Content-Type: text/plain; charset=utf-8; format=flowed\n\n"
+	  "Yes, I will \ncome to the \nmeeting.\n-- \nIvan\n",
+	  "Yes, I will come to the meeting.", "UTF-8", 0, 0, 0, NULL },
+	{ "html only with gmail_quote",
+	  "Content-Type: text/html; charset=utf-8\n\n"
+	  "<div dir=\"ltr\">Yes,&nbsp;I <b>will</b> come.<br><br>Ivan</div>"
+	  "<div class=\"gmail_quote\"><div class=\"gmail_attr\">On Fri, Jan 3, 2025 at 10:00 AM Ann &lt;"
+	  "<a href=\"mailto:ann@example.com\">ann@example.com</a>&gt; wrote:<br></div>"
+	  "<blockquote class=\"gmail_quote\">Will you come?</blockquote></div>",
+	  "Yes, I will come.\n\nIvan", "UTF-8", 0, 1, 0, NULL },
+	{ "html outlook divider",
+	  "Content-Type: text/html; charset=utf-8\n\n"
+	  "<html><head><style>p{}</style></head><body><p>Agreed.</p>"
+	  "<div id=\"divRplyFwdMsg\"><b>From:</b> Ann<br><b>Sent:</b> Friday<br>"
+	  "<b>To:</b> Ivan<br><b>Subject:</b> Meeting</div>"
+	  "<div>Will you come?</div><script>x()</script></body></html>",
+	  "Agreed.", "UTF-8", 0, 1, 0, NULL },
+	{ "html table and list",
+	  "Content-Type: text/html\n\n"
+	  "<table><tr><td>Q1</td><td>yes</td></tr><tr><td>Q2</td><td>no</td></tr></table>"
+	  "<ul><li>one</li><li>two &amp; three</li></ul>",
+	  "Q1\tyes\nQ2\tno\n- one\n- two & three", "US-ASCII", 0, 1, 0, NULL },
+	{ "nested multipart with attachment",
+	  "Content-Type: multipart/mixed; boundary=\"outer\"\n\n"
+	  "--outer\nContent-Type: multipart/alternative; boundary=\"inner\"\n\n"
+	  "--inner\nContent-Type: text/html; charset=utf-8\n\n<p>HTML version</p>\n"
+	  "--inner\nContent-Type: text/plain; charset=utf-8\n\nPlain version\n"
+	  "--inner--\n"
+	  "--outer\nContent-Type: text/plain; name=\"notes.txt\"\n"
+	  "Content-Disposition: attachment;\n"
+	  " filename*0*=UTF-8''%D0%BE%D1%82%D1%87%D0%B5%D1%82;\n"
+	  " filename*1*=%20%D0%B7%D0%B0%202025.txt\n\nattached text\n"
+	  "--outer\nContent-Type: application/pdf\n"
+	  "Content-Disposition: attachment; filename*=utf-8''%D0%B0.pdf\n"
+	  "Content-Transfer-Encoding: base64\n\nJVBERi0=\n--outer--\n",
+	  "Plain version", "UTF-8", 0, 0, 0,
+	  "attachment skipped: text/plain отчет за 2025.txt; attachment skipped: application/pdf а.pdf" },
+	{ "forwarded message/rfc822",
+	  "Content-Type: multipart/mixed; boundary=\"b\"\n\n"
+	  "--b\nContent-Type: text/plain\n\n\n"
+	  "--b\nContent-Type: message/rfc822\n\n"
+	  "From: ann@example.com\nSubject: answers\n"
+	  "Content-Type: text/plain; charset=utf-8\n\nQ1: yes\n--b--\n",
+	  "Q1: yes", "UTF-8", 0, 0, 1, NULL },
+	{ "missing boundary",
+	  "Content-Type: multipart/alternative; boundary=\"nowhere\"\n\nJust text.\n",
+	  NULL, NULL, 0, 0, 0, NULL },
+};
+
+static void
+test_message_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(msg_cases) / sizeof(*msg_cases); i++) {
+		const struct msg_case *c = &msg_cases[i];
+		struct parsed *p = parse_ok(c->raw);
+		if (c->text && strcmp(p->reply_text, c->text))
+			fail_msg("%s: reply_text [%s] text [%s] notes [%s]", c->name,
+				 p->reply_text, p->text, p->notes);
+		if (c->charset && strcmp(p->charset, c->charset))
+			fail_msg("%s: charset %s", c->name, p->charset);
+		if (c->text && (p->charset_guessed != c->guessed ||
+		    p->html_only != c->html_only || p->forwarded != c->forwarded))
+			fail_msg("%s: guessed %d html %d fwd %d", c->name,
+				 p->charset_guessed, p->html_only, p->forwarded);
+		if (c->note && strstr(p->notes, c->note) == NULL)
+			fail_msg("%s: notes [%s]", c->name, p->notes);
+		assert_true(charset_is_utf8(p->text, strlen(p->text)));
+		parse_free(&p);
+	}
+}
+
+static void
+test_dsn_and_calendar(void **state)
+{
+	(void)state;
+	size_t len;
+	char *raw = slurp("local/dsn-5.1.1.eml", &len);
+	struct parsed *p = NULL;
+	struct err e;
+
+	assert_int_equal(parse_message(raw, len, NULL, &p, &e), 0);
+	assert_string_equal(p->report_type, "delivery-status");
+	assert_string_equal(p->content_type, "multipart/report");
+	assert_non_null(strstr(p->delivery_status, "Status: 5.1.1"));
+	assert_non_null(strstr(p->delivery_status,
+			       "Final-Recipient: rfc822; nobody@example.net"));
+	assert_non_null(strstr(p->returned_headers,
+			       "Message-ID: <inv.42@anketa.example.org>"));
+	/* the header block only, not the returned body */
+	assert_null(strstr(p->returned_headers, "Dear respondent"));
+	assert_non_null(strstr(p->text, "could not be delivered"));
+	assert_string_equal(p->return_path, "");
+	parse_free(&p);
+	free(raw);
+
+	raw = slurp("local/rsvp-reply.eml", &len);
+	assert_int_equal(parse_message(raw, len, NULL, &p, &e), 0);
+	assert_non_null(strstr(p->calendar, "METHOD:REPLY"));
+	assert_non_null(strstr(p->calendar, "PARTSTAT=ACCEPTED"));
+	assert_non_null(strstr(p->calendar, "Иван"));
+	assert_string_equal(p->reply_text, "Accepted.");
+	parse_free(&p);
+	free(raw);
+}
+
+/* Hostile input: every prefix of a multipart message, garbage, NUL bytes,
+ * a 1 MB line, 8-bit headers, limits. Nothing may crash; all parse. */
+static void
+test_robustness(void **state)
+{
+	(void)state;
+	const char *m = msg_cases[14].raw;	/* nested multipart */
+	size_t n = strlen(m);
+	struct parsed *p = NULL;
+	struct err e;
+
+	for (size_t k = 1; k <= n; k++) {
+		assert_int_equal(parse_message(m, k, NULL, &p, &e), 0);
+		assert_true(charset_is_utf8(p->reply_text, strlen(p->reply_text)));
+		parse_free(&p);
+	}
+	static const char nul[] = "Subject: a\0b\n\nbody\0with NUL\n";
+	assert_int_equal(parse_message(nul, sizeof(nul) - 1, NULL, &p, &e), 0);
+	assert_string_equal(p->reply_text, "body with NUL");
+	assert_non_null(strstr(p->notes, "NUL"));
+	parse_free(&p);
+
+	p = parse_ok("Subject: " BG_CP1251 "\nFrom: \xc8\xe2\xe0\xed <ivan@example.bg>\n\nx\n");
+	assert_string_equal(p->subject, BG);
+	assert_string_equal(p->from_name, "Иван");
+	parse_free(&p);
+
+	size_t big = 1024 * 1024 + 100;
+	char *s = xmalloc(big + 1);
+	memcpy(s, "Content-Type: text/plain\n\n", 26);
+	memset(s + 26, 'x', big - 26);
+	s[big] = '\0';
+	assert_int_equal(parse_message(s, big, NULL, &p, &e), 0);
+	assert_int_equal(strlen(p->text), big - 26);
+	parse_free(&p);
+	for (size_t i = 0; i < big; i++)	/* pseudo-random garbage */
+		s[i] = (char)((i * 2654435761u) >> 13);
+	assert_int_equal(parse_message(s, big, NULL, &p, &e), 0);
+	parse_free(&p);
+	free(s);
+
+	struct parse_limits lim = { 100, 10, 5 };
+	assert_int_equal(parse_message(m, n, &lim, &p, &e), -1);
+	assert_non_null(strstr(e.msg, "limit"));
+	assert_null(p);
+	assert_int_equal(parse_message("", 0, NULL, &p, &e), -1);
+	lim.max_bytes = 1 << 20;
+	lim.max_parts = 2;
+	assert_int_equal(parse_message(m, n, &lim, &p, &e), 0);
+	assert_non_null(strstr(p->notes, "limit"));
+	parse_free(&p);
+}
+
 static int
 setup(void **state)
 {
@@ -563,6 +971,12 @@ main(void)
 		cmocka_unit_test(test_corpus_email_reply_parser),
 		cmocka_unit_test(test_corpus_talon),
 		cmocka_unit_test(test_corpus_talon_inline),
+		cmocka_unit_test(test_charset_table),
+		cmocka_unit_test(test_quote_table),
+		cmocka_unit_test(test_headers),
+		cmocka_unit_test(test_message_table),
+		cmocka_unit_test(test_dsn_and_calendar),
+		cmocka_unit_test(test_robustness),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
