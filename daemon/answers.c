@@ -39,9 +39,13 @@ struct answers {
 	int found;		/* any answer line with a value, or a tick */
 };
 
+/* A text split into lines, each classified once (see line_kind). */
 struct lines {
 	char **v;
 	size_t n;
+	int *kind;		/* enum lkind */
+	int *num;		/* question number of a header or answer */
+	const char **rest;	/* an answer's text after the separator */
 };
 
 enum lkind {
@@ -176,32 +180,6 @@ fold(const char *s)
 
 /* ---- lines ------------------------------------------------------------- */
 
-static void
-lines_split(const char *text, struct lines *l)
-{
-	l->v = NULL;
-	l->n = 0;
-	while (text && *text) {
-		size_t n = strcspn(text, "\n");
-		size_t m = n;
-
-		while (m && (text[m - 1] == '\r' || text[m - 1] == ' ' ||
-			     text[m - 1] == '\t'))
-			m--;
-		l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
-		l->v[l->n++] = xstrndup(text, m);
-		text += n + (text[n] == '\n');
-	}
-}
-
-static void
-lines_free(struct lines *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-}
-
 static const char *
 skip_ws(const char *s)
 {
@@ -231,12 +209,14 @@ line_prefix(const char **sp)
 /* Classify one line; for an answer, *n_r is the question number and
  * *rest_r the text after the separator. */
 static enum lkind
-line_kind(const char *line, size_t nq, int *n_r, const char **rest_r)
+line_kind(const char *line, size_t nq, int *n_r, const char **rest_r,
+	  int *bare_paren_r)
 {
 	const char *s = skip_ws(line), *d;
 	char pre;
 	long n = 0;
 
+	*bare_paren_r = 0;
 	if (strncmp(s, FORM_BEGIN_MARK, strlen(FORM_BEGIN_MARK)) == 0 ||
 	    strcmp(s, FORM_END_MARK) == 0)
 		return L_MARK;
@@ -249,6 +229,7 @@ line_kind(const char *line, size_t nq, int *n_r, const char **rest_r)
 	if (pre == 'Q' && *d == '.' && (d[1] == ' ' || d[1] == '\0'))
 		return L_QHEAD;
 	s = skip_ws(d);
+	*bare_paren_r = !pre && *s == ')';
 	if (*s == ':' || *s == ')' || (pre && *s == '-') ||
 	    (pre == 'A' && *s == '.') || (pre == 'A' && *s == '=')) {
 		*rest_r = skip_ws(s + 1);
@@ -265,23 +246,64 @@ line_kind(const char *line, size_t nq, int *n_r, const char **rest_r)
 	return L_OTHER;
 }
 
+/* Split and classify. A bare "<n>)" counts as an answer only when n is
+ * past the last question seen above it: numbered lists inside a free
+ * text answer ("1) mediators") restart at 1 and must stay text. */
+static void
+lines_split(const char *text, size_t nq, struct lines *l)
+{
+	int last = 0;
+
+	memset(l, 0, sizeof(*l));
+	while (text && *text) {
+		size_t n = strcspn(text, "\n"), m = n, i = l->n;
+		int bare_paren = 0;
+
+		while (m && (text[m - 1] == '\r' || text[m - 1] == ' ' ||
+			     text[m - 1] == '\t'))
+			m--;
+		l->v = xreallocarray(l->v, i + 1, sizeof(*l->v));
+		l->kind = xreallocarray(l->kind, i + 1, sizeof(*l->kind));
+		l->num = xreallocarray(l->num, i + 1, sizeof(*l->num));
+		l->rest = xreallocarray(l->rest, i + 1, sizeof(*l->rest));
+		l->v[i] = xstrndup(text, m);
+		l->num[i] = 0;
+		l->rest[i] = NULL;
+		l->kind[i] = (int)line_kind(l->v[i], nq, &l->num[i],
+					    &l->rest[i], &bare_paren);
+		if (bare_paren && l->num[i] <= last)
+			l->kind[i] = L_OTHER;
+		if (l->kind[i] == L_ANSWER || l->kind[i] == L_QHEAD)
+			last = l->num[i];
+		l->n++;
+		text += n + (text[n] == '\n');
+	}
+}
+
+static void
+lines_free(struct lines *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	free(l->kind);
+	free(l->num);
+	free(l->rest);
+}
+
 /* The text of the answer starting at line i: the rest of its line and
  * the lines up to the next header, answer line or marker. Free text
  * keeps its lines; other types take the first non-empty line. */
 static char *
-span_value(const struct lines *l, size_t i, const char *rest, size_t nq,
-	   int free_text)
+span_value(const struct lines *l, size_t i, int free_text)
 {
 	struct buf b;
 	size_t blank = 0;
 
 	buf_init(&b, 0);
-	buf_adds(&b, rest);
+	buf_adds(&b, l->rest[i]);
 	for (size_t j = i + 1; j < l->n; j++) {
-		int n;
-		const char *r;
-
-		if (line_kind(l->v[j], nq, &n, &r) != L_OTHER)
+		if (l->kind[j] != L_OTHER)
 			break;
 		if (!free_text && b.len)
 			break;
@@ -305,17 +327,14 @@ span_value(const struct lines *l, size_t i, const char *rest, size_t nq,
 
 /* First non-empty answer to question n in l, from line `from` on. */
 static char *
-find_answer(const struct lines *l, size_t from, int n, size_t nq,
-	    int free_text)
+find_answer(const struct lines *l, size_t from, int n, int free_text)
 {
 	for (size_t i = from; i < l->n; i++) {
-		int k;
-		const char *rest;
 		char *v;
 
-		if (line_kind(l->v[i], nq, &k, &rest) != L_ANSWER || k != n)
+		if (l->kind[i] != L_ANSWER || l->num[i] != n)
 			continue;
-		v = span_value(l, i, rest, nq, free_text);
+		v = span_value(l, i, free_text);
 		if (*skip_ws(v))
 			return v;
 		free(v);
@@ -329,8 +348,8 @@ static size_t
 form_start(const struct lines *l)
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (strncmp(skip_ws(l->v[i]), FORM_BEGIN_MARK,
-			    strlen(FORM_BEGIN_MARK)) == 0)
+		if (l->kind[i] == L_MARK && strncmp(skip_ws(l->v[i]),
+			FORM_BEGIN_MARK, strlen(FORM_BEGIN_MARK)) == 0)
 			return i + 1;
 	return 0;
 }
@@ -780,19 +799,17 @@ tick_rest(const char *line)
 /* Ticked options in question n's block (its header to the next header
  * or marker), as "text\n" pieces for norm_choices; NULL if none. */
 static char *
-find_ticks(const struct lines *l, size_t from, int n, size_t nq)
+find_ticks(const struct lines *l, size_t from, int n)
 {
 	struct buf b;
 	int in = 0;
 
 	buf_init(&b, 0);
 	for (size_t i = from; i < l->n; i++) {
-		int k = 0;
-		const char *rest, *t;
-		enum lkind kind = line_kind(l->v[i], nq, &k, &rest);
+		const char *t;
 
-		if (kind == L_MARK || kind == L_QHEAD)
-			in = kind == L_QHEAD && k == n;
+		if (l->kind[i] == L_MARK || l->kind[i] == L_QHEAD)
+			in = l->kind[i] == L_QHEAD && l->num[i] == n;
 		else if (in && (t = tick_rest(l->v[i])) != NULL && *t)
 			buf_printf(&b, "%s\n", t);
 	}
@@ -829,17 +846,17 @@ normalise(const struct survey *sv, const struct survey_question *q,
  * the quoted form; ticks count only where no line holds a value. */
 static char *
 raw_answer(const struct survey_question *q, const struct lines *reply,
-	   const struct lines *quoted, size_t qfrom, size_t nq)
+	   const struct lines *quoted, size_t qfrom)
 {
 	int text = q->type == SURVEY_TEXT;
-	char *v = find_answer(reply, 0, q->number, nq, text);
+	char *v = find_answer(reply, 0, q->number, text);
 
 	if (v == NULL)
-		v = find_answer(quoted, qfrom, q->number, nq, text);
+		v = find_answer(quoted, qfrom, q->number, text);
 	if (v == NULL && q->noptions) {
-		v = find_ticks(reply, 0, q->number, nq);
+		v = find_ticks(reply, 0, q->number);
 		if (v == NULL)
-			v = find_ticks(quoted, qfrom, q->number, nq);
+			v = find_ticks(quoted, qfrom, q->number);
 	}
 	return v;
 }
@@ -852,12 +869,12 @@ answers_extract(const struct survey *sv, const char *reply_text,
 	struct lines reply, quoted;
 	size_t nq = survey_nquestions(sv), qfrom;
 
-	lines_split(reply_text, &reply);
-	lines_split(quoted_text, &quoted);
+	lines_split(reply_text, nq, &reply);
+	lines_split(quoted_text, nq, &quoted);
 	qfrom = form_start(&quoted);
 	for (size_t i = 0; i < nq; i++) {
 		const struct survey_question *q = survey_question(sv, i);
-		char *raw = raw_answer(q, &reply, &quoted, qfrom, nq), *v;
+		char *raw = raw_answer(q, &reply, &quoted, qfrom), *v;
 
 		if (raw == NULL) {
 			if (q->required)

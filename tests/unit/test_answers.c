@@ -175,6 +175,14 @@ static const struct acase {
 	  "\nA5: 0", "", "measures",
 	  "Two school mediators.\nA health mediator since 2019.", NULL },
 	{ FIELD, "A4: Two school mediators.\nA5: 0", "", "budget", "0", NULL },
+	/* a numbered list inside free text is text, not answers to Q1, Q2 */
+	{ FIELD, "A4: Our measures:\n1) school mediators\n2) a health "
+	  "mediator\nA5: 0", "", "measures", "Our measures:\n1) school "
+	  "mediators\n2) a health mediator", NULL },
+	{ FIELD, "A4: Our measures:\n1) school mediators\n2) a health "
+	  "mediator\nA5: 0", "", "strategy", NULL,
+	  "Q2: required, no answer found" },
+	{ FIELD, "1) Kavarna\n2) yes\n3) a", "", "areas", "education", NULL },
 	{ FIELD, "A1:\nKavarna\nMayor's office, deputy mayor\n", "",
 	  "municipality", "Kavarna\nMayor's office, deputy mayor", NULL },
 	/* inline in the quoted form; the new text wins */
