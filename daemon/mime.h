@@ -22,8 +22,8 @@
  *          address with spaces or <>, a header name that is not a token)
  *          is remembered and mime_build returns -1 with the first such
  *          reason in e ("To: bad address 'x y'"). mime_build also fails
- *          with no body or when out->max is reached; on failure out is
- *          left exactly as it was.
+ *          with no body, a header line over 998 that cannot fold, or when
+ *          out->max is reached; on failure out is left exactly as it was.
  * Events:  none (pure; reads getrandom() for boundaries and ids).
  * Config:  none.
  * Spec:    RFC 5322 (headers, folding at 78), RFC 2045 (QP, base64, lines
