@@ -372,9 +372,11 @@ static char *deadline_text(const char *iso, const char *lang)
 	if ((iso[n] == 'T' || iso[n] == ' ') &&
 	    sscanf(iso + n + 1, "%2d:%2d", &h, &mi) == 2)
 		snprintf(tm, sizeof(tm), "%02d:%02d", h, mi);
+	/* no "г." after the year: a sentence ending in it would get a
+	 * second full stop from the template */
 	if (strcmp(lang, "bg") == 0)
-		return xasprintf("%d %s %d г.%s%s%s", d, bg[mo - 1], y,
-				 tm[0] ? ", " : "", tm, tm[0] ? " ч." : "");
+		return xasprintf("%d %s %d%s%s", d, bg[mo - 1], y,
+				 tm[0] ? ", " : "", tm);
 	if (strcmp(lang, "nl") == 0)
 		return xasprintf("%d %s %d%s%s%s", d, nl[mo - 1], y,
 				 tm[0] ? ", " : "", tm, tm[0] ? " uur" : "");
@@ -508,6 +510,15 @@ static int langset_load(struct sendrun *r, struct langset *l,
 		if (read_file(l->path[i], &l->tpl[i], e) != 0)
 			return -1;
 	}
+	/* a campaign's own subject replaces subject.txt (campaigns only:
+	 * feedback mail keeps its set's subject) */
+	if (r->set == r->camp.template && r->camp.subject[0] != '\0') {
+		free(l->path[T_SUBJECT]);
+		free(l->tpl[T_SUBJECT]);
+		l->path[T_SUBJECT] = xasprintf("campaign %s: subject",
+					       r->camp.name);
+		l->tpl[T_SUBJECT] = xstrdup(r->camp.subject);
+	}
 	l->vars = tmpl_map_new();
 	return campaign_vars(r, l->lang, l->vars, e);
 }
@@ -553,8 +564,11 @@ static int render_part(const struct langset *l, int which,
 		       const struct tmpl_val *v, struct buf *out,
 		       struct err *e)
 {
+	/* "&" in a name must stay "&" outside HTML */
+	int flags = TMPL_STRICT | (which == T_HTML ? 0 : TMPL_RAW);
+
 	buf_init(out, SEND_MSG_MAX);
-	if (tmpl_render(l->tpl[which], v, NULL, 1, out, e) == 0)
+	if (tmpl_render(l->tpl[which], v, NULL, flags, out, e) == 0)
 		return 0;
 	err_prefix(e, "%s", l->path[which]);
 	return -1;
