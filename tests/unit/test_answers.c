@@ -13,6 +13,8 @@
 #include "answers.h"
 #include "buf.h"
 #include "form.h"
+#include "html.h"
+#include "parse.h"
 #include "survey.h"
 #include "xmem.h"
 
@@ -349,7 +351,7 @@ test_round_trip_text(void **state)
 /* A crude HTML -> text conversion like a reply client's: each row,
  * paragraph and heading ends a line, tags go, entities are decoded. */
 static char *
-html_to_text(const char *html)
+crude_html_to_text(const char *html)
 {
 	static const struct { const char *ent, *ch; } ents[] = {
 		{ "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" },
@@ -395,7 +397,7 @@ test_round_trip_html(void **state)
 
 	buf_init(&form, 0);
 	assert_int_equal(form_render_html(f->sv[FIELD], "cs", &form), 0);
-	text = html_to_text(buf_cstr(&form));
+	text = crude_html_to_text(buf_cstr(&form));
 	filled = fill_in(text);
 	answers_extract(f->sv[FIELD], "", filled, &a);
 	check_fills(a);
@@ -403,6 +405,68 @@ test_round_trip_html(void **state)
 	free(text);
 	free(filled);
 	buf_free(&form);
+}
+
+/* Type each answer into the HTML form itself, right after "A<n>:", as
+ * a person does in the quoted original of an HTML reply. */
+static char *
+fill_in_html(const char *form)
+{
+	struct buf out;
+	const char *s = form;
+
+	buf_init(&out, 0);
+	while (*s) {
+		int q = 0, len = 0;
+		const char *typed = NULL;
+
+		if (sscanf(s, ">A%d:%n", &q, &len) == 1 && len > 0 &&
+		    strncmp(s + len, "</td>", 5) == 0)
+			for (size_t i = 0; i < sizeof(fills) / sizeof(*fills);
+			     i++)
+				if (fills[i].n == q)
+					typed = fills[i].typed;
+		if (typed == NULL) {
+			buf_addc(&out, *s++);
+			continue;
+		}
+		buf_add(&out, s, (size_t)len);
+		buf_addc(&out, ' ');
+		for (const char *t = typed; *t; t++)	/* a typed line break */
+			*t == '\n' ? buf_adds(&out, "<br>") : buf_addc(&out, *t);
+		s += len;
+	}
+	return buf_steal(&out);
+}
+
+/* End to end through the parse module: an HTML reply quoting the HTML
+ * form with the answers typed inside the quote. */
+static void
+test_round_trip_html_reply(void **state)
+{
+	struct fixture *f = *state;
+	struct answers *a;
+	struct buf form, mail;
+	char *filled, *text, *fresh, *quoted;
+
+	buf_init(&form, 0);
+	buf_init(&mail, 0);
+	assert_int_equal(form_render_html(f->sv[FIELD], "bg", &form), 0);
+	filled = fill_in_html(buf_cstr(&form));
+	buf_printf(&mail, "<html><body><div>Answers below.</div><br>"
+		   "<blockquote type=\"cite\">%s</blockquote></body></html>",
+		   filled);
+	text = html_to_text(mail.data, mail.len);
+	parse_split_reply(text, &fresh, &quoted);
+	answers_extract(f->sv[FIELD], fresh, quoted, &a);
+	check_fills(a);
+	answers_free(&a);
+	free(filled);
+	free(text);
+	free(fresh);
+	free(quoted);
+	buf_free(&form);
+	buf_free(&mail);
 }
 
 int
@@ -413,6 +477,7 @@ main(void)
 		cmocka_unit_test(test_not_a_form_reply),
 		cmocka_unit_test(test_round_trip_text),
 		cmocka_unit_test(test_round_trip_html),
+		cmocka_unit_test(test_round_trip_html_reply),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
