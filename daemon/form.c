@@ -207,11 +207,13 @@ text_question(const struct survey *sv, const struct survey_question *q,
 int
 form_render_text(const struct survey *sv, const char *lang, struct buf *out)
 {
+	const struct form_lang *l;
 	const char *intro;
 	int rc;
 
 	lang = lang_pick(sv, lang);
-	rc = wrap(out, "", form_instruction(lang), "");
+	l = lang_get(lang) ? lang_get(lang) : &form_langs[0];
+	rc = wrap(out, "", l->instruction, "");
 	rc |= buf_addc(out, '\n');
 	rc |= wrap(out, "", survey_title(sv, lang), "");
 	if ((intro = survey_intro(sv, lang)) != NULL)
@@ -219,9 +221,7 @@ form_render_text(const struct survey *sv, const char *lang, struct buf *out)
 	rc |= buf_printf(out, "\n%s %s ===\n\n", FORM_BEGIN_MARK,
 			 survey_id(sv));
 	for (size_t i = 0; i < survey_nquestions(sv); i++)
-		rc |= text_question(sv, survey_question(sv, i), lang,
-				    lang_get(lang) ? lang_get(lang) :
-				    &form_langs[0], out);
+		rc |= text_question(sv, survey_question(sv, i), lang, l, out);
 	rc |= buf_printf(out, "%s\n", FORM_END_MARK);
 	return rc ? -1 : 0;
 }

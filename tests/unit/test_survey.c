@@ -348,6 +348,35 @@ test_form_html(void **state)
 	survey_free(&sv);
 }
 
+/* Every truncation of a real questionnaire is refused with a reason,
+ * never a crash (the bytes come from organisers' editors). */
+static void
+test_truncated_inputs(void **state)
+{
+	char *path = xasprintf("%s/surveys/field-study.xml", srcdir());
+	char *rng = schema();
+	FILE *fp = fopen(path, "rb");
+	char data[65536];
+	size_t len;
+
+	assert_non_null(fp);
+	len = fread(data, 1, sizeof(data), fp);
+	fclose(fp);
+	assert_true(len > 1000 && len < sizeof(data));
+	for (size_t n = 0; n < len - 10; n += 211) {
+		struct errlist e = { 0 };
+		struct survey *sv;
+
+		assert_int_equal(survey_load_memory(data, n, "cut", rng, &sv,
+						    &e), -1);
+		assert_true(e.n >= 1);
+		assert_non_null(strstr(e.v[0], "cut:"));
+		errlist_free(&e);
+	}
+	free(path);
+	free(rng);
+}
+
 int
 main(void)
 {
@@ -359,6 +388,7 @@ main(void)
 		cmocka_unit_test(test_load_memory_errors),
 		cmocka_unit_test(test_form_text),
 		cmocka_unit_test(test_form_html),
+		cmocka_unit_test(test_truncated_inputs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
