@@ -249,7 +249,8 @@ apply_defaults(struct loader *ld)
 	for (size_t i = 0; i < NOPTS; i++) {
 		const struct opt *o = &config_opts[i];
 
-		if (o->def == NULL || o->type == OPT_SECRET_FILE)
+		/* a key the file set keeps its value (bools and ints too) */
+		if (o->def == NULL || o->type == OPT_SECRET_FILE || ld->seen[i])
 			continue;
 		if (o->type == OPT_STR && *opt_str(ld->cfg, o) != NULL)
 			continue;	/* password and password_file share */
