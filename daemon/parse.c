@@ -703,11 +703,13 @@ param_get(clist *params, const char *name, int disposition)
 		const char *used;
 		int g;
 		r = charset_to_utf8(charset, raw.data, raw.len, &used, &g);
-		free(plain);
-	} else if (plain)
-		r = header_decode(plain, &raw);	/* raw: scratch notes */
-	if (plain && r == NULL)
-		free(plain);
+	} else if (plain) {
+		struct buf scratch;	/* header notes are not wanted here */
+		buf_init(&scratch, 0);
+		r = header_decode(plain, &scratch);
+		buf_free(&scratch);
+	}
+	free(plain);
 	free(charset);
 	buf_free(&raw);
 	return r;
@@ -1072,9 +1074,11 @@ walk_free(struct parse_walk *w)
 	free(w->report_type);
 }
 
-/* libetpan failed: the body after the header block is the plain text. */
+/* libetpan failed, or a multipart has no readable part (boundary lines
+ * missing or mangled): the body after the header block is the text. */
 static void
-fallback_body(struct parse_walk *w, const char *s, size_t len)
+fallback_body(struct parse_walk *w, const char *s, size_t len,
+	      const char *why)
 {
 	size_t h = header_block_end(s, len);
 
@@ -1082,7 +1086,7 @@ fallback_body(struct parse_walk *w, const char *s, size_t len)
 	w->plain.data = s + h;
 	w->plain.len = len - h;
 	w->plain.enc = MAILMIME_MECHANISM_8BIT;
-	note(w->notes, "mime: structure unreadable, body taken as plain text");
+	note(w->notes, why);
 }
 
 static void
@@ -1093,6 +1097,21 @@ split_reply(struct parse_impl *pi)
 	quote_split(pi->pub.text, &n, &q);
 	pi->pub.reply_text = keep(pi, n);
 	pi->pub.quoted_text = keep(pi, q);
+}
+
+/* Old Mac line ends (CR alone) would leave one endless header line. */
+static void
+bare_cr_to_lf(char *s, size_t len, struct buf *notes)
+{
+	int changed = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '\r' && (i + 1 == len || s[i + 1] != '\n')) {
+			s[i] = '\n';
+			changed = 1;
+		}
+	if (changed)
+		note(notes, "bare CR line ends read as LF");
 }
 
 int
@@ -1133,6 +1152,7 @@ parse_message(const char *raw, size_t len, const struct parse_limits *lim,
 				copy[i] = ' ';
 		note(&pi->notes, "NUL bytes replaced");
 	}
+	bare_cr_to_lf(copy, len, &pi->notes);
 	keep(pi, copy);
 	headers_split(pi, copy, header_block_end(copy, len));
 	set_headers(pi);
@@ -1143,9 +1163,15 @@ parse_message(const char *raw, size_t len, const struct parse_limits *lim,
 	if (mailmime_parse(copy, len, &idx, &mime) == MAILIMF_NO_ERROR && mime) {
 		set_content_type(pi, mime);
 		walk_mime(&w, mime, 0, 0, 0);
+		if (!w.plain.set && !w.html.set && !w.fplain.set &&
+		    !w.fhtml.set && strncmp(pi->pub.content_type,
+					    "multipart/", 10) == 0)
+			fallback_body(&w, copy, len, "mime: no readable part, "
+				      "body taken as plain text");
 	} else {
 		pi->pub.content_type = "text/plain";
-		fallback_body(&w, copy, len);
+		fallback_body(&w, copy, len, "mime: structure unreadable, "
+			      "body taken as plain text");
 	}
 	set_parts(pi, &w);
 	if (mime)

@@ -844,7 +844,7 @@ static const struct msg_case msg_cases[] = {
 	  "Q1: yes", "UTF-8", 0, 0, 1, NULL },
 	{ "missing boundary",
 	  "Content-Type: multipart/alternative; boundary=\"nowhere\"\n\nJust text.\n",
-	  NULL, NULL, 0, 0, 0, NULL },
+	  "Just text.", "US-ASCII", 0, 0, 0, NULL },
 };
 
 static void
