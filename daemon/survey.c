@@ -111,14 +111,18 @@ survey_free(struct survey **svp)
 static void
 add_err(struct loadctx *lc, int line, const char *reason)
 {
-	char *r = xstrdup(reason ? reason : "invalid");
+	char *r = xstrdup(reason ? reason : "invalid"), *msg;
 	size_t n = strlen(r);
 
 	/* libxml2 messages end in a newline */
 	while (n && (r[n - 1] == '\n' || r[n - 1] == ' '))
 		r[--n] = '\0';
-	errlist_add(lc->errs, "%s:%d: %s", lc->name, line, r);
+	/* libxml2 repeats some errors verbatim (entity loops): say it once */
+	msg = xasprintf("%s:%d: %s", lc->name, line, r);
+	if (lc->errs->n == 0 || strcmp(lc->errs->v[lc->errs->n - 1], msg))
+		errlist_add(lc->errs, "%s", msg);
 	lc->nerr++;
+	free(msg);
 	free(r);
 }
 
