@@ -426,7 +426,7 @@ keys_list(const struct survey_question *q)
 
 static const char *const answers_langs[] = { "bg", "en", "nl", "cs" };
 
-/* "10.3.2026", "10/03/2026" -> "2026-03-10"; 0 if not such a date. */
+/* "10.3.2026", "10/03/26" -> "2026-03-10"; 0 if not such a date. */
 static int
 dmy_to_iso(const char *s, char *iso, size_t n)
 {
@@ -437,6 +437,8 @@ dmy_to_iso(const char *s, char *iso, size_t n)
 		return 0;
 	if (s[used] != '\0' || d < 1 || d > 31 || m < 1 || m > 12)
 		return 0;
+	if (y < 100)
+		y += 2000;	/* "17.3.26" */
 	snprintf(iso, n, "%04d-%02d-%02d", y, m, d);
 	return 1;
 }

@@ -170,6 +170,7 @@ static const struct acase {
 	{ FIELD, "A13: b", "", "interview", "2026-03-12", NULL },
 	{ FIELD, "A13: 17.3.2026", "", "interview", "2026-03-17", NULL },
 	{ FIELD, "A13: 2026-03-10", "", "interview", "2026-03-10", NULL },
+	{ FIELD, "A13: 12/03/26", "", "interview", "2026-03-12", NULL },
 	{ FIELD, "A13: 11.3.2026", "", "interview", NULL,
 	  "'11.3.2026' is not one of a, b, c" },
 	/* free text spans lines up to the next answer line */
