@@ -225,8 +225,14 @@ store_tx_close(struct store *s, int outer, int rc, struct err *e)
 	struct err ignore;
 
 	if (rc == 0) {
-		if (outer)
-			return store_commit(s, e);
+		/* A failed COMMIT (disk full, I/O error) leaves the
+		 * transaction open: roll back so the call changed nothing. */
+		if (outer) {
+			if (store_commit(s, e) == 0)
+				return 0;
+			store_rollback(s);
+			return -1;
+		}
 		if (store_stmt(s, "RELEASE store_call", &st, e) == -1)
 			return -1;
 		rc = store_step_done(s, st, "store: release", e);

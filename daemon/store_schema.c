@@ -76,8 +76,9 @@ const char *const store_migrations[] = {
 	"CREATE INDEX deliveries_due ON deliveries(campaign_id, kind, state);"
 	"CREATE UNIQUE INDEX deliveries_msgid ON deliveries(message_id)"
 	"  WHERE message_id IS NOT NULL;"
-	"CREATE INDEX deliveries_contact ON deliveries(contact_id, kind,"
-	"  state, updated);"
+	/* contact_id only: a contact has a handful of rows, and an index
+	 * without state/updated is not rewritten by every state change. */
+	"CREATE INDEX deliveries_contact ON deliveries(contact_id);"
 	"CREATE TABLE mailboxes ("
 	"  source TEXT PRIMARY KEY,"
 	"  uidvalidity INTEGER NOT NULL, last_uid INTEGER NOT NULL,"
