@@ -93,6 +93,11 @@ put_newline(struct hstate *st)
 		return;
 	if (st->newlines >= 2)
 		return;
+	if (st->bol && st->depth + st->rest > 0) {
+		/* a blank line inside a quote stays part of the quote */
+		for (int i = 0; i < st->depth + st->rest; i++)
+			buf_addc(&st->out, '>');
+	}
 	buf_addc(&st->out, '\n');
 	st->newlines++;
 	st->bol = 1;
@@ -169,6 +174,58 @@ quote_container(xmlNode *n)
 
 static void walk(struct hstate *st, xmlNode *n, int level);
 
+/* Only blanks and no-break spaces: Word's "<p><o:p>&nbsp;</o:p></p>". */
+static int
+blank_content(xmlNode *n)
+{
+	xmlChar *c = xmlNodeGetContent(n);
+	int blank = 1;
+
+	for (const unsigned char *p = c; p && *p; p++) {
+		if (*p == 0xc2 && p[1] == 0xa0)
+			p++;
+		else if (!isspace(*p))
+			blank = 0;
+	}
+	xmlFree(c);
+	return blank;
+}
+
+/* br, hr, img below n: an element without text that still shows. */
+static int
+has_visible_child(xmlNode *n, int level)
+{
+	if (level > HTML_MAX_DEPTH)
+		return 0;
+	for (xmlNode *c = n->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (is_name(c, "br") || is_name(c, "hr") || is_name(c, "img") ||
+		    has_visible_child(c, level + 1))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+empty_element(xmlNode *n)
+{
+	return blank_content(n) && !has_visible_child(n, 0);
+}
+
+/* Outlook/Word paragraphs have no margins (class MsoNormal): a line each,
+ * and an empty one is a blank line. */
+static int
+word_paragraph(struct hstate *st, xmlNode *n)
+{
+	if (!attr_has(n, "class", "MsoNormal") || !empty_element(n))
+		return 0;
+	need_break(st, 1);
+	if (st->out.len > 0)
+		need_break(st, 2);
+	return 1;
+}
+
 static void
 walk_children(struct hstate *st, xmlNode *n, int level)
 {
@@ -182,7 +239,13 @@ walk_element(struct hstate *st, xmlNode *n, int level)
 	int block = name_in(n->name, html_blocks,
 			    sizeof(html_blocks) / sizeof(*html_blocks));
 	int quote = quote_container(n);
-	int para = is_name(n, "p") || is_name(n, "blockquote") ||
+	if (word_paragraph(st, n))
+		return;
+	/* an empty <p> (Word's <o:p></o:p> is read as one) has no height */
+	if (is_name(n, "p") && empty_element(n))
+		return;
+	int para = (is_name(n, "p") && !attr_has(n, "class", "MsoNormal")) ||
+		   is_name(n, "blockquote") ||
 		   is_name(n, "pre") || (n->name[0] == 'h' && isdigit(n->name[1]));
 
 	if (outlook_divider(n) && !st->rest) {
