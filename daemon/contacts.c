@@ -564,6 +564,15 @@ row_store(struct import *im, struct row *row)
 	return 0;
 }
 
+static int
+row_empty(const struct csv_reader *r)
+{
+	for (size_t i = 0; i < csv_nfields(r); i++)
+		if (csv_field(r, i)[strspn(csv_field(r, i), " \t")] != '\0')
+			return 0;
+	return 1;
+}
+
 /* Read every row; store the good ones while storing still makes sense
  * (always with skip_invalid; until the first bad row otherwise). */
 static void
@@ -575,6 +584,8 @@ import_rows(struct import *im, int skip_invalid)
 	while (!im->store_failed && (rc = csv_next(im->r, &e)) != 0) {
 		struct row row = { 0 };
 
+		if (rc > 0 && row_empty(im->r))
+			continue;	/* ",,,,," rows that spreadsheets add */
 		im->st->rows++;
 		if (rc < 0) {
 			errlist_add(im->errs, "%s", e.msg);

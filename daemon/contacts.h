@@ -11,7 +11,8 @@
  * Errors:  contacts_import: 0 imported (with skip_invalid, errs holds one
  *          "FILE:LINE: reason" per skipped row), -1 nothing imported
  *          (every bad row in errs; the store transaction rolled back, so
- *          the store is unchanged). contacts_list: 0, or -1 with "what: why"
+ *          the store is unchanged). A file with a header and no rows
+ *          imports nothing and returns 0. contacts_list: 0, or -1 with "what: why"
  *          in e. The validators return 0 ok / -1 with a static reason.
  * Events:  none.
  * Config:  none.
@@ -20,7 +21,10 @@
  *          groups: several names separated by ';' or '|' (or ',' inside a
  *          quoted field). country: ISO 3166 alpha-2 or a known name
  *          (Bulgaria, България, Česko ...). language: bg, en, nl, cs
- *          (empty: en). email: RFC 5322 addr-spec, ASCII only.
+ *          (empty: en). email: RFC 5322 addr-spec, ASCII only. Rows
+ *          whose fields are all empty are skipped (spreadsheets add them);
+ *          the same address twice in one file is an error naming both
+ *          lines. Values are trimmed of surrounding blanks.
  * Tests:   tests/unit/test_contacts.c, tests/data/contacts/
  */
 #ifndef ANKETA_CONTACTS_H

@@ -14,8 +14,12 @@
  * Spec:    TEXT: aligned sections for a person. CSV (RFC 4180): one row per
  *          contact of the audience, a column per question, for a
  *          spreadsheet. JSON (RFC 8259): one object with stable keys.
- *          Percentages with one decimal; multi-choice percentages are of
- *          respondents; response rate = responded / delivered.
+ *          Percentages with one decimal (rounded half away from zero);
+ *          a question's percentages are of the contacts who answered it
+ *          (multi-choice ones add up to more than 100); response rate =
+ *          responded / delivered (a sent invite). Texts in English.
+ *          Needs a person: unmatched and quarantined messages of this
+ *          campaign or of none, unreadable answers and bounces of it.
  * Tests:   tests/unit/test_report.c
  */
 #ifndef ANKETA_REPORT_H
