@@ -550,7 +550,8 @@ store_contact_groups(struct store *s, int64_t id, const char *groups,
 	return rc;
 }
 
-/* Binds the fields an import may change: 2 name .. 6 role. */
+/* Binds the fields an import may change: ?2 name .. ?6 role, ?7 status
+ * (NULL keeps the stored status: an import does not undo a bounce). */
 static void
 store_bind_contact(sqlite3_stmt *st, const struct store_contact *c)
 {

@@ -623,6 +623,34 @@ test_delivery_interrupted(void **state)
 	assert_true(u.id[0] != did);
 }
 
+/* A token reply answers mail the contact received: the newest SENT
+ * delivery wins over a newer one still pending; confirmations never. */
+static void
+test_delivery_latest(void **state)
+{
+	struct fx *f = *state;
+	struct due u = { .s = f->s };
+	int64_t c1, c2, did = 0, camp = 0, a;
+	long added;
+
+	c1 = plan_setup(f, &added);
+	a = 1;	/* a@x.org */
+	OK(store_deliveries_due(f->s, c1, "invite", 1, collect_due, &u,
+				&f->e));
+	assert_int_equal(u.n, 1);
+	OK(store_delivery_sending(f->s, u.id[0], "<l1@x>", &f->e));
+	OK(store_delivery_done(f->s, u.id[0], STORE_D_SENT, "250", &f->e));
+	c2 = add_campaign(f, "later", "BG", NULL);
+	OK(store_deliveries_plan(f->s, c2, "invite", &added, &f->e));
+	OK(store_deliveries_plan(f->s, c2, "confirm", &added, &f->e));
+	assert_int_equal(store_delivery_latest(f->s, a, &did, &camp, &f->e),
+			 1);
+	assert_int_equal(did, u.id[0]);
+	assert_int_equal(camp, c1);
+	assert_int_equal(store_delivery_latest(f->s, 4242, &did, &camp,
+					       &f->e), 0);
+}
+
 /* Many rows, claimed by the callback as they stream: every row exactly
  * once although the callback writes to the table being walked. */
 static void
@@ -1035,6 +1063,7 @@ main(void)
 		T(test_campaign_put_find),
 		T(test_delivery_flow),
 		T(test_delivery_interrupted),
+		T(test_delivery_latest),
 		T(test_delivery_due_many),
 		T(test_plan_skips_undeliverable),
 		T(test_campaign_locked_after_send),
