@@ -167,17 +167,16 @@ static int
 ids_pick(const char *ids, const char *domain, char *out, size_t size)
 {
 	const char *s = ids;
+	/* Skip exactly the separators the id stops at: a CR left over from a
+	 * CRLF line would otherwise stop strcspn at 0 forever. */
 	while (s && *s) {
-		while (*s == ' ' || *s == '<' || *s == ',' || *s == '\t')
-			s++;
+		s += strspn(s, " <>,\t\r\n");
 		size_t n = strcspn(s, " <>,\t\r\n");
 		if (n && n < size && our_id(s, n, domain)) {
 			set_str(out, size, s, n);
 			return 1;
 		}
 		s += n;
-		while (*s == '>')
-			s++;
 	}
 	return 0;
 }
