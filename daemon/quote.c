@@ -494,6 +494,8 @@ add_line(struct buf *b, const char *s, size_t len)
 static void
 drop_trailing_dividers(struct buf *b)
 {
+	if (b->data == NULL)
+		return;	/* nothing emitted yet (NULL + 0 is undefined) */
 	for (;;) {
 		while (b->len && (b->data[b->len - 1] == '\n' ||
 		       b->data[b->len - 1] == ' ' || b->data[b->len - 1] == '\t'))
@@ -506,8 +508,7 @@ drop_trailing_dividers(struct buf *b)
 			break;
 		b->len = st;
 	}
-	if (b->data)
-		b->data[b->len] = '\0';
+	b->data[b->len] = '\0';
 }
 
 static char *
