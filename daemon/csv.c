@@ -338,7 +338,7 @@ csv_bom(struct csv_reader *r)
 	size_t avail = r->in.len - r->pos;
 
 	if (avail < 3 && !r->ended &&
-	    memcmp(r->in.data + r->pos, bom, avail) == 0)
+	    (avail == 0 || memcmp(r->in.data + r->pos, bom, avail) == 0))
 		return 0;
 	if (avail >= 3 && memcmp(r->in.data + r->pos, bom, 3) == 0)
 		r->pos += 3;
