@@ -85,7 +85,7 @@ static const char *const quote_sig_prefixes[] = {
 	"sent from ", "sent with ", "sent via ", "get outlook for ",
 	"изпратено от ", "odesláno z ", "odesláno ze ", "verzonden vanaf ",
 	"verzonden met ", "verstuurd vanaf ", "von meinem ", "gesendet von ",
-	"envoyé de mon ", "отправлено с ", "отправлено из ",
+	"envoyé de mon ", "отправлено с ", "отправлено из ", "enviado desde ",
 };
 
 #define NELEM(a) (sizeof(a) / sizeof(*(a)))
@@ -390,8 +390,9 @@ signature_at(const struct qtext *t, size_t i)
 	const struct qline *l = &t->v[i];
 	char n[QUOTE_HDR_MAX + 1];
 
+	/* "-- " (RFC 3676), and the "--" / "---" people type instead */
 	if ((l->len == 2 || l->len == 3) && strncmp(l->s, "--", 2) == 0 &&
-	    (l->len == 2 || l->s[2] == ' '))
+	    (l->len == 2 || l->s[2] == ' ' || l->s[2] == '-'))
 		return 1;
 	if (l->len >= 2 && strncmp(l->s, "__", 2) == 0 && is_divider(l))
 		return 1;

@@ -957,6 +957,38 @@ test_robustness(void **state)
 	parse_free(&p);
 }
 
+/* talon's signature cases (inline_cases.json "signature_cases") test its
+ * brute-force valediction heuristic ("Thanks!\nRoman" is a signature).
+ * anketa keeps valedictions and names: talon's own HTML expectations keep
+ * "Thanks,\nAlex" too, and a survey answer may end with such words. So the
+ * score is printed for information only; it is not a target. */
+static void
+test_talon_signatures_info(void **state)
+{
+	char *json = slurp("talon/inline_cases.json", NULL);
+	const char *p = strstr(json, "\"signature_cases\"");
+	int ok = 0, total = 0;
+	(void)state;
+
+	assert_non_null(p);
+	while ((p = strstr(p, "\"test\":")) != NULL) {
+		const char *end;
+		char *name = json_value(p, "test", &end);
+		char *in = json_value(end, "input", &end);
+		char *want = json_value(end, "expected_text", &end);
+		char *reply, *quoted;
+		p = end;
+		quote_split(in, &reply, &quoted);
+		total++;
+		ok += same_text(reply, want);
+		free(name), free(in), free(want), free(reply), free(quoted);
+	}
+	free(json);
+	printf("# corpus talon_signature (information, not a target): %d/%d\n",
+	       ok, total);
+	assert_int_equal(total, 20);
+}
+
 static int
 setup(void **state)
 {
@@ -971,6 +1003,7 @@ main(void)
 		cmocka_unit_test(test_corpus_email_reply_parser),
 		cmocka_unit_test(test_corpus_talon),
 		cmocka_unit_test(test_corpus_talon_inline),
+		cmocka_unit_test(test_talon_signatures_info),
 		cmocka_unit_test(test_charset_table),
 		cmocka_unit_test(test_quote_table),
 		cmocka_unit_test(test_headers),
