@@ -197,6 +197,28 @@ test_open_newer_schema(void **state)
 	OK(store_open(f->path, &f->s, &f->e));
 }
 
+/* Two handles on one file (daemon and fetch child): a reader is never
+ * blocked by an open write transaction and sees only committed data. */
+static void
+test_two_handles(void **state)
+{
+	struct fx *f = *state;
+	struct store_contact c = { .email = "w@x.org" };
+	struct store *r = NULL;
+	int64_t id;
+	int created;
+
+	OK(store_open(f->path, &r, &f->e));
+	OK(store_begin(f->s, &f->e));
+	OK(store_contact_upsert(f->s, &c, &id, &created, &f->e));
+	assert_int_equal(store_contact_find(r, "email", "w@x.org", NULL, NULL,
+					    &f->e), 0);
+	OK(store_commit(f->s, &f->e));
+	assert_int_equal(store_contact_find(r, "email", "w@x.org", NULL, NULL,
+					    &f->e), 1);
+	store_free(&r);
+}
+
 /* ---- contacts ---- */
 
 static void
@@ -1054,6 +1076,7 @@ main(void)
 		T(test_open_migrate),
 		T(test_wal),
 		T(test_open_newer_schema),
+		T(test_two_handles),
 		T(test_contact_upsert),
 		T(test_contact_status),
 		T(test_contact_filters),
