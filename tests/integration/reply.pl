@@ -69,7 +69,8 @@ close $fh;
 
 my ($reply_to) = ($h{'reply-to'} // $h{from}) =~ /<?([^<>\s]+@[^<>\s]+)>?\s*$/;
 my $to_addr = $reply_to;
-$from //= ($h{to} =~ /<?([^<>\s]+@[^<>\s]+)>?\s*$/)[0];
+$from = ($h{to} =~ /<?([^<>\s]+@[^<>\s]+)>?\s*$/)[0]
+	unless defined $from && length $from;
 my $date = 'Tue, 24 Nov 2026 10:15:00 +0200';
 my $quote_intro = "On Mon, 23 Nov 2026 at 09:00, $h{from} wrote:";
 my $answers_text = join('', map { "A$_: $ans{$_}\n" } sort { $a <=> $b } keys %ans);
