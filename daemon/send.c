@@ -21,6 +21,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1086,6 +1087,20 @@ static int send_real(struct sendrun *r, struct err *e)
 	return rc;
 }
 
+/*
+ * Every message allocates and frees a few hundred KB (parts, MIME, the
+ * transport's copy). By default glibc hands that back to the kernel after
+ * each message (brk shrink, a TLB shootdown on every CPU), which took a
+ * quarter of a 10,000-message run. Keeping up to 8 MB of freed heap, and
+ * serving those buffers from it rather than from fresh mmaps, costs
+ * nothing the 64 MB budget cannot spare.
+ */
+static void send_tune_malloc(void)
+{
+	mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024);
+	mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+}
+
 int send_campaign(struct store *s, const struct config *cfg,
 		  const char *campaign, const struct send_opts *o,
 		  struct send_stats *st, struct err *e)
@@ -1093,6 +1108,7 @@ int send_campaign(struct store *s, const struct config *cfg,
 	struct sendrun r = { 0 };
 	int rc;
 
+	send_tune_malloc();
 	memset(st, 0, sizeof(*st));
 	r.o = o;
 	r.st = st;
