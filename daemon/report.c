@@ -431,7 +431,8 @@ option_label(const struct report *r, const struct qstat *st, size_t k)
 
 /* mean, median ("3.5"), min, max of the sorted values. */
 struct numstat {
-	char mean[32], median[32];
+	char mean[32], median[32];	/* rounded to tenths, for text */
+	double mean_v;			/* exact, for JSON */
 	long long min, max;
 };
 
@@ -444,6 +445,7 @@ numstat(const struct qstat *st, struct numstat *ns)
 	for (size_t i = 0; i < n; i++)
 		sum += st->vals[i];
 	fmt_tenths(ns->mean, sum, (long long)n);
+	ns->mean_v = n ? (double)sum / (double)n : 0;
 	if (n == 0)
 		fmt_tenths(ns->median, 0, 1);
 	else if (n % 2)
@@ -722,7 +724,7 @@ json_question(struct report *r, size_t qi, struct buf *b)
 		numstat(&st, &ns);
 		json_kv_int(b, 0, "n", (long long)st.nvals);
 		if (st.nvals > 0) {
-			json_tenths(b, "mean", ns.mean);
+			json_kv_num(b, 0, "mean", ns.mean_v);
 			json_tenths(b, "median", ns.median);
 			json_kv_int(b, 0, "min", ns.min);
 			json_kv_int(b, 0, "max", ns.max);
