@@ -623,7 +623,7 @@ static void mime_envelope(struct mime *m, const struct config *cfg,
  * Render one message for contact c with set l and values v (l->vars, or
  * send_one's map) into out. The contact's values are set into v,
  * replacing the previous contact's. Fails with "FILE: line N: why" or
- * mime's reason.
+ * mime's reason. out is the caller's, initialised (SEND_MSG_MAX cap).
  */
 static int render_message(struct sendrun *r, const struct langset *l,
 			  struct tmpl_val *v, const struct rcpt *c,
@@ -654,7 +654,6 @@ static int render_message(struct sendrun *r, const struct langset *l,
 	mime_text(m, buf_cstr(&part[T_TEXT]));
 	if (l->tpl[T_HTML] != NULL)
 		mime_html(m, buf_cstr(&part[T_HTML]));
-	buf_init(out, SEND_MSG_MAX);
 	if (mime_build(m, out, e) != 0) {
 		err_prefix(e, "message to %s", c->email);
 		goto out;
@@ -753,12 +752,12 @@ static int precheck(struct sendrun *r, struct err *e)
 				langs[i]);
 		if (i == 0 || access(dir, F_OK) == 0) {
 			sample.language = (char *)langs[i];
+			buf_init(&out, SEND_MSG_MAX);
 			l = langset_get(r, langs[i], e);
 			rc = l == NULL ? -1 : render_message(r, l, l->vars,
 				&sample, "<sample@example.org>", NULL, &out,
 				e);
-			if (l != NULL)
-				buf_free(&out);
+			buf_free(&out);
 		}
 		free(dir);
 	}
@@ -943,6 +942,7 @@ static int batch_render(struct sendrun *r, struct err *e)
 		x->new_msgid = x->message_id != NULL ?
 			       xstrdup(x->message_id) :
 			       mime_message_id(r->msgid_domain);
+		buf_init(&x->msg, SEND_MSG_MAX);
 		l = langset_get(r, x->language, e);
 		if (l == NULL || render_message(r, l, l->vars, x,
 						x->new_msgid, NULL, &x->msg,
@@ -1051,6 +1051,7 @@ static int dry_cb(void *arg, const struct store_delivery *d,
 		x.new_msgid = d->message_id != NULL && d->message_id[0] ?
 			      xstrdup(d->message_id) :
 			      mime_message_id(r->msgid_domain);
+		buf_init(&x.msg, SEND_MSG_MAX);
 		l = langset_get(r, x.language, e);
 		rc = l == NULL || render_message(r, l, l->vars, &x,
 						 x.new_msgid, NULL, &x.msg,
@@ -1196,7 +1197,7 @@ int send_one(struct store *s, const struct config *cfg,
 	r.st = &st;
 	r.kind = m->kind;
 	r.set = m->kind;	/* templates/confirm/, templates/problem/ */
-	buf_init(&msg, 0);
+	buf_init(&msg, SEND_MSG_MAX);
 	rc = run_open(&r, s, cfg, NULL, m->campaign_id, e);
 	if (rc == 0) {
 		msgid = mime_message_id(r.msgid_domain);

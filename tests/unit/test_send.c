@@ -1,0 +1,454 @@
+/* test_send.c -- the send pipeline without a network: the reply policy
+ * (send_classify) as a table, the Maildir transport, and whole campaign
+ * runs into a Maildir: dry run with previews, real run, no second send,
+ * per-language dates, a template error stopping the run before anything
+ * is sent, an unknown campaign, and one feedback mail (send_one). */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "campaign.h"
+#include "config.h"
+#include "contacts.h"
+#include "send.h"
+#include "store.h"
+#include "submit.h"
+#include "tmpl.h"
+#include "xmem.h"
+
+/* ---- send_classify ---------------------------------------------------- */
+
+static void test_classify(void **state)
+{
+	static const struct {
+		int attempted, site, code, curl;
+		enum store_dstate want;
+	} t[] = {
+		{ 1, 0, 250, 0, STORE_D_SENT },
+		{ 1, 0, 550, 55, STORE_D_FAILED },	/* RCPT refused */
+		{ 1, 0, 554, 8, STORE_D_FAILED },	/* DATA refused */
+		{ 1, 0, 451, 55, STORE_D_DEFERRED },	/* greylisting */
+		{ 1, 0, 421, 8, STORE_D_DEFERRED },	/* shutting down */
+		{ 1, 0, 0, 28, STORE_D_DEFERRED },	/* timeout, no reply */
+		{ 1, 0, 250, 56, STORE_D_DEFERRED },	/* dropped after DATA */
+		{ 1, 1, 0, 7, STORE_D_DEFERRED },	/* connection refused */
+		{ 1, 1, 535, 67, STORE_D_DEFERRED },	/* login denied */
+		{ 0, 1, 0, 0, STORE_D_DEFERRED },	/* never handed over */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct submit_result r = { t[i].attempted, t[i].site,
+					   t[i].code, t[i].curl, "x" };
+
+		if (send_classify(&r) != t[i].want)
+			fail_msg("case %zu: code %d curl %d: got %d want %d",
+				 i, t[i].code, t[i].curl, send_classify(&r),
+				 t[i].want);
+	}
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+struct fixture {
+	char dir[64];
+	char *outbox;
+	struct config cfg;
+	struct store *s;
+};
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static char *read_all(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *p;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	p = xmalloc((size_t)n + 1);
+	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
+	p[n] = '\0';
+	fclose(f);
+	return p;
+}
+
+/* Files in dir (not . and ..), or -1 when it does not exist. */
+static int count_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* Concatenation of every file in dir, for "some message says X". */
+static char *slurp_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	struct buf b;
+	char *p, *t;
+
+	assert_non_null(d);
+	buf_init(&b, 0);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		p = xasprintf("%s/%s", dir, de->d_name);
+		t = read_all(p);
+		buf_adds(&b, t);
+		buf_adds(&b, "\n\001\n");
+		free(t);
+		free(p);
+	}
+	closedir(d);
+	return buf_steal(&b);
+}
+
+static const char contacts_csv[] =
+	"email,name,municipality,country,language,groups,role\n"
+	"ivan@example.org,Иван Петров,Каварна,BG,bg,fs,mayor's office\n"
+	"jana@example.org,Jana Nováková,Ostrava,CZ,cs,fs,coordinator\n"
+	"pieter@example.org,Pieter De Vos,Gent,BE,nl,fs,officer\n"
+	"anna@example.org,Anna Smith & Co,Brussels,BE,en,fs,officer\n"
+	"other@example.org,Nobody,Elsewhere,BE,en,other,officer\n";
+
+static int setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof(*f));
+	const char *src = getenv("ANKETA_SRCDIR");
+	struct contacts_stats cst;
+	struct errlist errs = { 0 };
+	char *p;
+	struct err e;
+
+	if (chdir(src ? src : ".") != 0)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_send.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	f->outbox = xasprintf("%s/outbox", f->dir);
+	f->cfg.templates_dir = xstrdup("templates");
+	f->cfg.surveys_dir = xstrdup("surveys");
+	f->cfg.schema_path = xstrdup("surveys/survey.rng");
+	f->cfg.from_address = xstrdup("organiser@example.org");
+	f->cfg.from_name = xstrdup("Programme team");
+	f->cfg.reply_to = xstrdup("organiser+{token}@example.org");
+	f->cfg.return_path = xstrdup("bounces+{token}@example.org");
+	f->cfg.message_id_domain = xstrdup("example.org");
+	f->cfg.smtp.url = xasprintf("maildir:%s", f->outbox);
+	f->cfg.smtp.concurrency = 2;
+	f->cfg.smtp.timeout = 5;
+	p = xasprintf("%s/anketa.db", f->dir);
+	if (store_open(p, &f->s, &e) < 0) {
+		print_error("%s\n", e.msg);
+		return -1;
+	}
+	free(p);
+	p = xasprintf("%s/c.csv", f->dir);
+	write_file(p, contacts_csv);
+	if (contacts_import(f->s, p, 0, &cst, &errs) != 0) {
+		print_error("%s\n", errs.n ? errs.v[0] : "import");
+		return -1;
+	}
+	free(p);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char *cmd = xasprintf("rm -rf '%s'", f->dir);
+
+	store_free(&f->s);
+	if (system(cmd) != 0)
+		return -1;
+	free(cmd);
+	free(f->outbox);
+	free(f->cfg.templates_dir);
+	free(f->cfg.surveys_dir);
+	free(f->cfg.schema_path);
+	free(f->cfg.from_address);
+	free(f->cfg.from_name);
+	free(f->cfg.reply_to);
+	free(f->cfg.return_path);
+	free(f->cfg.message_id_domain);
+	free(f->cfg.smtp.url);
+	free(f);
+	return 0;
+}
+
+/* Store a campaign; extra is appended to the file (e.g. [vars]). */
+static void add_campaign(struct fixture *f, const char *name,
+			 const char *tmpl, const char *subject,
+			 const char *extra)
+{
+	struct errlist errs = { 0 };
+	char *path = xasprintf("%s/%s.campaign", f->dir, name);
+	char *text = xasprintf("[campaign]\nname = %s\nkind = survey\n"
+			       "questionnaire = field-study.xml\n"
+			       "template = %s\nreference = FS26\n"
+			       "deadline = 2026-03-15\n%s%s\n"
+			       "[audience]\ngroup = fs\n%s", name, tmpl,
+			       subject ? "subject = " : "",
+			       subject ? subject : "", extra ? extra : "");
+	char *got = NULL;
+
+	write_file(path, text);
+	if (campaign_add(f->s, &f->cfg, path, &got, &errs) != 0)
+		fail_msg("campaign_add: %s", errs.n ? errs.v[0] : "?");
+	free(got);
+	free(text);
+	free(path);
+}
+
+/* ---- the Maildir transport ---------------------------------------------- */
+
+static void count_cb(void *arg, const struct submit_result *r)
+{
+	int *n = arg;
+
+	assert_int_equal(r->attempted, 1);
+	assert_int_equal(r->smtp_code, 250);
+	assert_non_null(strstr(r->reply, "250 saved as "));
+	(*n)++;
+}
+
+static void test_maildir_transport(void **state)
+{
+	struct fixture *f = *state;
+	struct submit *s = NULL;
+	struct err e;
+	char *new = xasprintf("%s/new", f->outbox), *all;
+	int n = 0;
+
+	assert_int_equal(submit_open(&f->cfg.smtp, &s, &e), 0);
+	assert_string_equal(submit_where(s), f->cfg.smtp.url);
+	submit_enqueue(s, "b+t1@example.org", "a@example.org",
+		       "Subject: one\r\n\r\nbody\r\n", 23, count_cb, &n);
+	submit_enqueue(s, "b+t2@example.org", "c@example.org",
+		       "Subject: two\r\n\r\nbody\r\n", 23, count_cb, &n);
+	assert_int_equal(submit_pending(s), 2);
+	assert_int_equal(submit_run(s, &e), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(submit_pending(s), 0);
+	submit_free(&s);
+	assert_null(s);
+	assert_int_equal(count_files(new), 2);
+	all = slurp_dir(new);
+	assert_non_null(strstr(all, "Return-Path: <b+t1@example.org>\r\n"
+			       "Delivered-To: a@example.org\r\nSubject: one"));
+	assert_non_null(strstr(all, "Delivered-To: c@example.org\r\n"));
+	free(all);
+	free(new);
+}
+
+static void test_bad_url(void **state)
+{
+	struct config_smtp c = { 0 };
+	struct submit *s = NULL;
+	struct err e;
+
+	(void)state;
+	c.url = "ftp://example.org";
+	c.concurrency = 1;
+	assert_int_equal(submit_open(&c, &s, &e), -1);
+	assert_null(s);
+	assert_string_equal(e.msg, "smtp url: 'ftp://example.org' is not "
+			    "smtp://, smtps:// or maildir:PATH");
+}
+
+/* ---- whole campaigns -------------------------------------------------- */
+
+static void test_campaign_run(void **state)
+{
+	struct fixture *f = *state;
+	struct send_opts o = { 0 };
+	struct send_stats st;
+	struct err e;
+	char *prev = xasprintf("%s/preview", f->dir);
+	char *new = xasprintf("%s/new", f->outbox), *all;
+
+	add_campaign(f, "fs26", "survey", "Due {{deadline}}",
+		     "[vars]\nextra_note = x\n");
+	/* dry run: previews for the 4 of group fs, nothing sent */
+	o.dry_run = 1;
+	o.preview_dir = prev;
+	if (send_campaign(f->s, &f->cfg, "fs26", &o, &st, &e) != 0)
+		fail_msg("dry run: %s", e.msg);
+	assert_int_equal(st.planned, 4);
+	assert_int_equal(st.rendered, 4);
+	assert_int_equal(st.sent, 0);
+	assert_int_equal(count_files(prev), 4);
+	assert_true(count_files(new) <= 0);
+
+	/* the real run sends those 4 */
+	o.dry_run = 0;
+	o.preview_dir = NULL;
+	if (send_campaign(f->s, &f->cfg, "fs26", &o, &st, &e) != 0)
+		fail_msg("send: %s", e.msg);
+	assert_int_equal(st.planned, 0);
+	assert_int_equal(st.sent, 4);
+	assert_int_equal(st.failed + st.deferred + st.skipped, 0);
+	assert_int_equal(count_files(new), 4);
+	all = slurp_dir(new);
+	/* the deadline as each language writes it (ASCII subjects stay
+	 * readable in the header) and the reference token */
+	assert_non_null(strstr(all, "Subject: Due 15 March 2026 [ref:"));
+	assert_non_null(strstr(all, "Subject: Due 15 maart 2026 [ref:"));
+	assert_non_null(strstr(all, "Return-Path: <bounces+"));
+	assert_non_null(strstr(all, "Reply-To: organiser+"));
+	assert_non_null(strstr(all, "List-Unsubscribe: <mailto:organiser+"));
+	assert_non_null(strstr(all, "multipart/alternative"));
+	assert_null(strstr(all, "other@example.org"));
+	/* "&" in a name is not HTML-escaped in the text part's To: */
+	assert_null(strstr(all, "&amp; Co <anna"));
+	free(all);
+
+	/* a second run sends nothing twice */
+	if (send_campaign(f->s, &f->cfg, "fs26", &o, &st, &e) != 0)
+		fail_msg("second run: %s", e.msg);
+	assert_int_equal(st.sent + st.rendered, 0);
+	assert_int_equal(count_files(new), 4);
+	free(new);
+	free(prev);
+}
+
+static void test_template_error(void **state)
+{
+	struct fixture *f = *state;
+	struct send_opts o = { 0 };
+	struct send_stats st;
+	struct err e;
+	char *p, *new = xasprintf("%s/new", f->outbox);
+	char *tdir = xasprintf("%s/tpl", f->dir);
+
+	/* a set whose en body uses a variable nobody provides */
+	p = xasprintf("mkdir -p '%s/broken/en' && cp -r templates/survey "
+		      "'%s/'", tdir, tdir);
+	assert_int_equal(system(p), 0);
+	free(p);
+	p = xasprintf("%s/broken/en/subject.txt", tdir);
+	write_file(p, "Hello\n");
+	free(p);
+	p = xasprintf("%s/broken/en/body.txt", tdir);
+	write_file(p, "Dear {{{name}}},\n\nsee you on {{meeting_day}}\n");
+	free(p);
+	free(f->cfg.templates_dir);
+	f->cfg.templates_dir = tdir;
+	add_campaign(f, "broken", "broken", NULL, NULL);
+	for (o.dry_run = 1; o.dry_run >= 0; o.dry_run--) {
+		assert_int_equal(send_campaign(f->s, &f->cfg, "broken", &o,
+					       &st, &e), -1);
+		p = xasprintf("%s/broken/en/body.txt: line 3: unknown "
+			      "variable 'meeting_day'", tdir);
+		if (strstr(e.msg, p) == NULL)
+			fail_msg("got: %s", e.msg);
+		free(p);
+		assert_int_equal(st.sent, 0);
+	}
+	assert_true(count_files(new) <= 0);
+	free(new);
+}
+
+static void test_unknown_campaign(void **state)
+{
+	struct fixture *f = *state;
+	struct send_opts o = { 0 };
+	struct send_stats st;
+	struct err e;
+
+	assert_int_equal(send_campaign(f->s, &f->cfg, "nope", &o, &st, &e),
+			 -1);
+	assert_non_null(strstr(e.msg, "campaign 'nope': no such campaign"));
+}
+
+static int contact_id_cb(void *arg, const struct store_contact *c)
+{
+	*(int64_t *)arg = c->id;
+	return 0;
+}
+
+static void test_send_one(void **state)
+{
+	struct fixture *f = *state;
+	struct send_msg m = { 0 };
+	struct tmpl_val *v = tmpl_map_new(), *a;
+	struct err e;
+	int64_t cid = 0;
+	char *new = xasprintf("%s/new", f->outbox), *all;
+
+	add_campaign(f, "fs-one", "survey", NULL, NULL);
+	assert_int_equal(store_contact_find(f->s, "email",
+					    "pieter@example.org",
+					    contact_id_cb, &cid, &e), 1);
+	/* campaign id: the only campaign stored in this fixture is 1 */
+	a = tmpl_list_add_map(tmpl_map_set_list(v, "answers"));
+	tmpl_map_set_num(a, "number", 2);
+	tmpl_map_set_str(a, "question", "Strategy?");
+	tmpl_map_set_str(a, "answer", "yes");
+	tmpl_map_set_bool(v, "updated", 0);
+	m.contact_id = cid;
+	m.campaign_id = 1;
+	m.kind = "confirm";
+	m.vars = v;
+	m.in_reply_to = "<reply.1@example.net>";
+	if (send_one(f->s, &f->cfg, &m, &e) != 1)
+		fail_msg("send_one: %s", e.msg);
+	assert_int_equal(count_files(new), 1);
+	all = slurp_dir(new);
+	assert_non_null(strstr(all, "Delivered-To: pieter@example.org"));
+	assert_non_null(strstr(all, "In-Reply-To: <reply.1@example.net>"));
+	assert_non_null(strstr(all, "Auto-Submitted: auto-replied"));
+	assert_non_null(strstr(all, "[ref:"));
+	free(all);
+	free(new);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_classify),
+		cmocka_unit_test(test_bad_url),
+		cmocka_unit_test_setup_teardown(test_maildir_transport, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_campaign_run, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_template_error, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_campaign, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_send_one, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
