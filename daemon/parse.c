@@ -1114,6 +1114,24 @@ bare_cr_to_lf(char *s, size_t len, struct buf *notes)
 		note(notes, "bare CR line ends read as LF");
 }
 
+/* Length of a leading mbox separator ("From sender date", no colon after
+ * "From"), as saved mailboxes and some MDAs leave it: it is no header
+ * field, and libetpan would take the whole message for the body. */
+static size_t
+mbox_from_line(const char *s, size_t len, struct buf *notes)
+{
+	if (len < 5 || strncmp(s, "From ", 5) != 0)
+		return 0;
+	const char *eol = memchr(s, '\n', len);
+	size_t sp = 4;
+	while (sp < len && (s[sp] == ' ' || s[sp] == '\t'))
+		sp++;
+	if (!eol || s[sp] == ':')	/* obsolete "From :" is a field */
+		return 0;
+	note(notes, "mbox From_ line skipped");
+	return (size_t)(eol + 1 - s);
+}
+
 int
 parse_message(const char *raw, size_t len, const struct parse_limits *lim,
 	      struct parsed **p_r, struct err *e)
@@ -1154,6 +1172,9 @@ parse_message(const char *raw, size_t len, const struct parse_limits *lim,
 	}
 	bare_cr_to_lf(copy, len, &pi->notes);
 	keep(pi, copy);
+	size_t skip = mbox_from_line(copy, len, &pi->notes);
+	copy += skip;
+	len -= skip;
 	headers_split(pi, copy, header_block_end(copy, len));
 	set_headers(pi);
 
