@@ -1158,6 +1158,100 @@ static void one_cb(void *arg, const struct submit_result *res)
 		err_set(o->e, "%s", res->reply);
 }
 
+/* "yes"/"no" (answers_get's normal form) in the reader's language. */
+static const char *yesno_word(const char *value, const char *lang)
+{
+	static const struct {
+		const char *lang, *yes, *no;
+	} w[] = {
+		{ "bg", "да", "не" }, { "nl", "ja", "nee" },
+		{ "cs", "ano", "ne" }, { "en", "yes", "no" },
+	};
+	size_t i;
+	int yes = strcmp(value, "yes") == 0;
+
+	if (!yes && strcmp(value, "no") != 0)
+		return value;
+	for (i = 0; i < sizeof(w) / sizeof(w[0]) - 1; i++)
+		if (strcmp(lang, w[i].lang) == 0)
+			break;
+	return yes ? w[i].yes : w[i].no;
+}
+
+/* An answer as the respondent reads it: option ids become their labels
+ * in lang ("a,c" -> "Education; Health care"); other values stay. */
+static void answer_text(const struct survey *sv,
+			const struct survey_question *q, const char *lang,
+			const char *value, struct buf *out)
+{
+	const char *p = value, *end, *label;
+	char *oid;
+
+	buf_reset(out);
+	if (q != NULL && q->type == SURVEY_YESNO) {
+		buf_adds(out, yesno_word(value, lang));
+		return;
+	}
+	if (q == NULL || q->noptions == 0) {
+		buf_adds(out, value);
+		return;
+	}
+	while (*p != '\0') {
+		end = p + strcspn(p, ",");
+		oid = xstrndup(p, (size_t)(end - p));
+		label = survey_otext(sv, q, oid, lang);
+		if (out->len > 0)
+			buf_adds(out, "; ");
+		buf_adds(out, label != NULL ? label : oid);
+		free(oid);
+		p = *end != '\0' ? end + 1 : end;
+	}
+}
+
+/* One list of {number, question, KEY} from (question id, value) pairs;
+ * answers get their labels, problem reasons stay as written. */
+static void feedback_list(const struct sendrun *r, const char *lang,
+			  struct tmpl_val *v, const char *list,
+			  const char *key, const struct store_answer *a,
+			  size_t n, int labels)
+{
+	struct tmpl_val *l = tmpl_map_set_list(v, list), *it;
+	const struct survey_question *q;
+	struct buf txt;
+	size_t i;
+
+	buf_init(&txt, 0);
+	for (i = 0; i < n; i++) {
+		q = r->sv != NULL && a[i].question != NULL ?
+		    survey_find(r->sv, a[i].question) : NULL;
+		it = tmpl_list_add_map(l);
+		tmpl_map_set_num(it, "number", q != NULL ? q->number : 0);
+		tmpl_map_set_str(it, "question", q != NULL ?
+				 survey_qtext(r->sv, q, lang) :
+				 a[i].question != NULL ? a[i].question : "");
+		if (labels)
+			answer_text(r->sv, q, lang, a[i].value, &txt);
+		else {
+			buf_reset(&txt);
+			buf_adds(&txt, a[i].value);
+		}
+		tmpl_map_set_str(it, key, buf_cstr(&txt));
+	}
+	buf_free(&txt);
+}
+
+static void feedback_vars(const struct sendrun *r, const char *lang,
+			  const struct send_msg *m, struct tmpl_val *v)
+{
+	feedback_list(r, lang, v, "answers", "answer", m->answers,
+		      m->nanswers, 1);
+	feedback_list(r, lang, v, "problems", "reason", m->problems,
+		      m->nproblems, 0);
+	tmpl_map_set_bool(v, "recorded", m->nanswers > 0);
+	if (tmpl_map_get(v, "updated") == NULL)
+		tmpl_map_set_bool(v, "updated", 0);
+}
+
 /* Render m for its contact: the kind's template set in the contact's
  * language, with the campaign's values added to the caller's. */
 static int one_render(struct sendrun *r, const struct send_msg *m,
@@ -1177,6 +1271,7 @@ static int one_render(struct sendrun *r, const struct send_msg *m,
 	l = langset_get(r, c->language, e);
 	if (l == NULL || campaign_vars(r, l->lang, v, e) != 0)
 		return -1;
+	feedback_vars(r, l->lang, m, v);
 	return render_message(r, l, v, c, msgid, m->in_reply_to, out, e);
 }
 
@@ -1188,7 +1283,8 @@ int send_one(struct store *s, const struct config *cfg,
 	struct send_opts o = { 0 };
 	struct rcpt c = { 0 };
 	struct one_result res = { -1, e };
-	struct tmpl_val *v = m->vars != NULL ? m->vars : tmpl_map_new();
+	struct tmpl_val *own = m->vars == NULL ? tmpl_map_new() : NULL;
+	struct tmpl_val *v = m->vars != NULL ? m->vars : own;
 	struct buf msg;
 	char *msgid = NULL, *from;
 	int rc;
@@ -1215,7 +1311,7 @@ int send_one(struct store *s, const struct config *cfg,
 	} else {
 		rc = -1;
 	}
-	tmpl_val_free(&v);
+	tmpl_val_free(&own);
 	free(msgid);
 	buf_free(&msg);
 	rcpt_clear(&c);

@@ -62,17 +62,28 @@ int send_campaign(struct store *s, const struct config *cfg,
 
 /* One feedback mail to one contact about one campaign, sent at once.
  * kind names the template set (templates/KIND/LANG/...): "confirm" or
- * "problem". vars holds the kind's own variables (e.g. "recorded",
- * "problems"); send_one adds name, municipality, survey_title, deadline,
- * reference, organiser, token and the campaign's [vars]. in_reply_to, if
- * not NULL, threads the mail under the respondent's message. */
+ * "problem". send_one sets these variables (see templates/README.md):
+ * the contact's and the campaign's (name, survey_title, deadline, ...),
+ * "answers" (list of number, question, answer: the question's text and
+ * the chosen options' labels in the contact's language), "problems"
+ * (list of number, question, reason), "recorded" (answers not empty) and
+ * "updated" (false unless vars sets it). in_reply_to, if not NULL,
+ * threads the mail under the respondent's message and marks it
+ * Auto-Submitted: auto-replied (RFC 3834). */
 struct send_msg {
 	int64_t contact_id;
 	int64_t campaign_id;
 	const char *kind;
-	struct tmpl_val *vars;	/* a TMPL_MAP, or NULL; send_one takes it
-				 * over and frees it, whatever it returns */
+	/* extra variables, or NULL; borrowed: send_one adds its own keys
+	 * to this map, the caller still frees it */
+	struct tmpl_val *vars;
 	const char *in_reply_to;	/* Message-ID with <>, or NULL */
+	/* by question id: the answers recorded (normalised values, as
+	 * answers_get gives them) and the problems found (value = reason) */
+	const struct store_answer *answers;
+	size_t nanswers;
+	const struct store_answer *problems;
+	size_t nproblems;
 };
 /* Returns 1 sent, 0 permanently refused, -1 temporary failure or error;
  * e holds the reason (server reply verbatim) whenever it is not 1. */

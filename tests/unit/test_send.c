@@ -397,38 +397,83 @@ static int contact_id_cb(void *arg, const struct store_contact *c)
 	return 0;
 }
 
+/* Decoded text of the only message in dir: the test's own minimal
+ * quoted-printable reader (the text part is QP in UTF-8). */
+static char *qp_decoded(const char *all)
+{
+	struct buf b;
+	const char *p;
+	unsigned v;
+
+	buf_init(&b, 0);
+	for (p = all; *p != '\0'; p++) {
+		if (p[0] == '=' && p[1] == '\r' && p[2] == '\n') {
+			p += 2;
+		} else if (p[0] == '=' && p[1] && p[2] &&
+			   sscanf(p + 1, "%2X", &v) == 1) {
+			buf_addc(&b, (char)v);
+			p += 2;
+		} else {
+			buf_addc(&b, *p);
+		}
+	}
+	return buf_steal(&b);
+}
+
 static void test_send_one(void **state)
 {
 	struct fixture *f = *state;
+	static const struct store_answer ans[] = {
+		{ "strategy", "yes" },
+		{ "areas", "education,health" },
+	};
+	static const struct store_answer prob[] = {
+		{ "budget", "Q5: 'lots' is not a number" },
+	};
 	struct send_msg m = { 0 };
-	struct tmpl_val *v = tmpl_map_new(), *a;
+	struct tmpl_val *v = tmpl_map_new();
 	struct err e;
 	int64_t cid = 0;
-	char *new = xasprintf("%s/new", f->outbox), *all;
+	char *new = xasprintf("%s/new", f->outbox), *all, *txt;
 
 	add_campaign(f, "fs-one", "survey", NULL, NULL);
 	assert_int_equal(store_contact_find(f->s, "email",
-					    "pieter@example.org",
+					    "anna@example.org",
 					    contact_id_cb, &cid, &e), 1);
-	/* campaign id: the only campaign stored in this fixture is 1 */
-	a = tmpl_list_add_map(tmpl_map_set_list(v, "answers"));
-	tmpl_map_set_num(a, "number", 2);
-	tmpl_map_set_str(a, "question", "Strategy?");
-	tmpl_map_set_str(a, "answer", "yes");
-	tmpl_map_set_bool(v, "updated", 0);
+	tmpl_map_set_bool(v, "updated", 1);
 	m.contact_id = cid;
-	m.campaign_id = 1;
+	m.campaign_id = 1;	/* the only campaign of this fixture */
 	m.kind = "confirm";
 	m.vars = v;
 	m.in_reply_to = "<reply.1@example.net>";
+	m.answers = ans;
+	m.nanswers = 2;
 	if (send_one(f->s, &f->cfg, &m, &e) != 1)
-		fail_msg("send_one: %s", e.msg);
-	assert_int_equal(count_files(new), 1);
+		fail_msg("send_one confirm: %s", e.msg);
+	m.kind = "problem";
+	m.vars = NULL;
+	m.problems = prob;
+	m.nproblems = 1;
+	if (send_one(f->s, &f->cfg, &m, &e) != 1)
+		fail_msg("send_one problem: %s", e.msg);
+	tmpl_val_free(&v);	/* borrowed by send_one */
+	assert_int_equal(count_files(new), 2);
 	all = slurp_dir(new);
-	assert_non_null(strstr(all, "Delivered-To: pieter@example.org"));
+	txt = qp_decoded(all);
+	assert_non_null(strstr(all, "Delivered-To: anna@example.org"));
 	assert_non_null(strstr(all, "In-Reply-To: <reply.1@example.net>"));
 	assert_non_null(strstr(all, "Auto-Submitted: auto-replied"));
 	assert_non_null(strstr(all, "[ref:"));
+	/* answers by number, question text and option labels */
+	assert_non_null(strstr(txt, "  Q2. "));
+	assert_non_null(strstr(txt, "      yes\r\n"));
+	assert_non_null(strstr(txt, "      Education; Health"));
+	assert_non_null(strstr(txt, "replace the ones you sent"));
+	/* the problem note names the question and keeps the reason */
+	assert_non_null(strstr(txt, "  Q5. "));
+	assert_non_null(strstr(txt, "Q5: 'lots' is not a number"));
+	assert_non_null(strstr(txt, "These answers were recorded:"));
+	free(txt);
 	free(all);
 	free(new);
 }
