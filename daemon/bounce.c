@@ -366,6 +366,20 @@ dsn_pick(const char *ds, struct dsn_rcpt *pick)
 	return n;
 }
 
+/* The recipient group to report, from the delivery-status part or, when
+ * a report lost its MIME boundaries (saved, forwarded or mangled, the
+ * whole report then reads as text), from DSN fields in the text itself.
+ * 1 when a group names a recipient. */
+static int
+dsn_read(const struct parsed *p, struct dsn_rcpt *r)
+{
+	if (p->delivery_status[0])
+		return dsn_pick(p->delivery_status, r) > 0 &&
+		       (r->final[0] || r->original[0]);
+	return dsn_pick(p->text, r) > 0 && (r->final[0] || r->original[0]) &&
+	       (r->action[0] || r->status[0]);
+}
+
 /* ---- prose bounces ----------------------------------------------- */
 
 /* End of the diagnostic prose: the start of the returned original. */
@@ -513,6 +527,33 @@ daemon_sender(const struct parsed *p)
 	return 0;
 }
 
+/* The administrative address of a list server (fml, Mailman, ezmlm,
+ * Majordomo) refusing or returning a post: weak evidence like a daemon
+ * sender, counted only when the mail carries list-server fields so that
+ * a person whose name ends in "-admin" is not taken for one. */
+static int
+list_admin_sender(const struct parsed *p)
+{
+	static const char *const suffixes[] = { "-admin", "-owner",
+						"-request", "-bounces", NULL };
+	static const char *const fields[] = { "List-Id", "List-Subscribe",
+					      "List-Post", "Mailing-List",
+					      "X-MLServer", "X-Mailman-Version",
+					      NULL };
+	const char *at = strchr(p->from_addr, '@');
+	size_t n = at ? (size_t)(at - p->from_addr) : 0;
+	int admin = strncmp(p->from_addr, "owner-", 6) == 0;
+
+	for (size_t i = 0; suffixes[i] && !admin && n; i++) {
+		size_t k = strlen(suffixes[i]);
+		admin = n > k && strncmp(at - k, suffixes[i], k) == 0;
+	}
+	for (size_t i = 0; fields[i] && admin; i++)
+		if (parse_header(p, fields[i])[0])
+			return 1;
+	return 0;
+}
+
 static int
 bounce_subject(const char *subject)
 {
@@ -544,15 +585,14 @@ bounce_detect(const struct parsed *p, struct classified *c)
 	if (!dsn) {
 		int strong = bounce_subject(p->subject) ||
 			     parse_header(p, "X-Failed-Recipients")[0];
-		int weak = daemon_sender(p);
+		int weak = daemon_sender(p) || list_admin_sender(p);
 		int prose = contains_any(p->text, bounce_phrases);
 		if (!(strong && (weak || prose)) && !(weak && prose))
 			return BOUNCE_NOT;
 	}
 
 	struct dsn_rcpt r;
-	if (p->delivery_status[0] && dsn_pick(p->delivery_status, &r) > 0 &&
-	    (r.final[0] || r.original[0])) {
+	if (dsn_read(p, &r)) {
 		int delivered = strcmp(r.action, "delivered") == 0 ||
 				strcmp(r.action, "relayed") == 0 ||
 				strcmp(r.action, "expanded") == 0 ||

@@ -209,7 +209,9 @@ test_corpus_sisimai(void **state)
 	double pct = total ? 100.0 * good / total : 0;
 	print_message("# corpus sisimai: %d/%d (%.1f%%)\n", good, total, pct);
 	assert_true(total >= 160);
-	assert_true(pct >= 97.0);
+	/* 100% at the time of writing; a little room for a sample that a
+	 * general rule cannot read without special-casing its file */
+	assert_true(pct >= 99.0);
 }
 
 /* ---- auto-replies ----------------------------------------------------- */
@@ -222,42 +224,73 @@ test_autoreplies(void **state)
 	DIR *d = opendir(dir);
 	assert_non_null(d);
 	struct dirent *de;
-	int n = 0;
+	int n = 0, good = 0;
 	while ((de = readdir(d)) != NULL) {
 		size_t l = strlen(de->d_name);
 		if (l < 5 || strcmp(de->d_name + l - 4, ".eml") != 0)
 			continue;
 		char *rel = xasprintf("tests/data/autoreplies/%s", de->d_name);
 		struct classified c;
-		assert_int_equal(classify_file(rel, &c), 0);
-		if (c.kind != CLASSIFY_AUTOREPLY)
-			print_error("%s: %s (%s)\n", rel,
-				    classify_kind_name(c.kind), c.reason);
-		assert_int_equal(c.kind, CLASSIFY_AUTOREPLY);
+		n++;
+		if (classify_file(rel, &c) < 0) {
+			print_message("# miss %s: unreadable\n", rel);
+			free(rel);
+			continue;
+		}
 		/* every sample answers organiser+tkNNabc@ and our id sNN */
 		int num = (int)strtol(de->d_name, NULL, 10);
 		char tok[16], ref[64];
 		snprintf(tok, sizeof(tok), "tk%02dabc", num);
 		snprintf(ref, sizeof(ref), "s%02d.campaign@anketa.example.org",
 			 num);
-		assert_string_equal(c.token, tok);
-		assert_string_equal(c.token_source, "reply-to");
-		assert_string_equal(c.ref_message_id, ref);
+		if (c.kind == CLASSIFY_AUTOREPLY && strcmp(c.token, tok) == 0 &&
+		    strcmp(c.token_source, "reply-to") == 0 &&
+		    strcmp(c.ref_message_id, ref) == 0)
+			good++;
+		else
+			print_message("# miss %s: got %s token '%s' (%s) ref "
+				      "'%s' (%s)\n", rel,
+				      classify_kind_name(c.kind), c.token,
+				      c.token_source, c.ref_message_id,
+				      c.reason);
 		free(rel);
-		n++;
 	}
 	closedir(d);
 	free(dir);
+	print_message("# corpus autoreplies: %d/%d (%.1f%%)\n", good, n,
+		      n ? 100.0 * good / n : 0);
 	assert_true(n >= 12);
+	assert_int_equal(good, n);
 }
 
 /* ---- iMIP ------------------------------------------------------------ */
 
-/* Each expected.tsv row: a REPLY names its attendee=PARTSTAT; any other
- * method (REQUEST, CANCEL) is an invitation, not an answer; a DSN file
- * is a bounce. */
+/* Does one expected.tsv row hold? A REPLY names its attendee=PARTSTAT
+ * and UID; any other method (REQUEST, CANCEL) is an invitation, not an
+ * answer; a DSN file is a bounce. */
+static int
+imip_row_ok(const struct classified *c, char **fl, int nf, char *got,
+	    size_t size)
+{
+	const char *method = nf > 2 ? fl[2] : "";
+	snprintf(got, size, "%s %s=%s uid '%s'", classify_kind_name(c->kind),
+		 c->rsvp_attendee, c->rsvp_partstat, c->rsvp_uid);
+	if (strstr(fl[0], "dsn_failure"))
+		return c->kind == CLASSIFY_BOUNCE;
+	if (strcmp(method, "REPLY") != 0)
+		return c->kind != CLASSIFY_RSVP;
+	char want[400] = "", who[400] = "";
+	if (nf > 9 && fl[9][0])
+		snprintf(want, sizeof(want), "%s", fl[9]);
+	if (c->rsvp_attendee[0])
+		snprintf(who, sizeof(who), "%s=%s", c->rsvp_attendee,
+			 c->rsvp_partstat);
+	return c->kind == CLASSIFY_RSVP && strcmp(who, want) == 0 &&
+	       nf > 5 && strcmp(c->rsvp_uid, fl[5]) == 0;
+}
+
 static void
-check_imip(const char *dir, int *n)
+check_imip(const char *dir, int *good, int *n)
 {
 	char *tsv = xasprintf("tests/data/imip/%s/expected.tsv", dir);
 	char *path = path_of(tsv);
@@ -271,26 +304,16 @@ check_imip(const char *dir, int *n)
 		int nf = tsv_split(line, fl, 12);
 		char *rel = xasprintf("tests/data/imip/%s/%s", dir, fl[0]);
 		struct classified c;
-		assert_int_equal(classify_file(rel, &c), 0);
-		const char *method = nf > 2 ? fl[2] : "";
-		if (strstr(fl[0], "dsn_failure")) {
-			assert_int_equal(c.kind, CLASSIFY_BOUNCE);
-		} else if (strcmp(method, "REPLY") == 0) {
-			assert_int_equal(c.kind, CLASSIFY_RSVP);
-			char want[400] = "";
-			if (nf > 9 && fl[9][0])
-				snprintf(want, sizeof(want), "%s", fl[9]);
-			char got[400] = "";
-			if (c.rsvp_attendee[0])
-				snprintf(got, sizeof(got), "%s=%s",
-					 c.rsvp_attendee, c.rsvp_partstat);
-			assert_string_equal(got, want);
-			assert_string_equal(c.rsvp_uid, fl[5]);
-		} else {
-			assert_int_not_equal(c.kind, CLASSIFY_RSVP);
-		}
-		free(rel);
+		char got[1200];
 		(*n)++;
+		if (classify_file(rel, &c) < 0)
+			print_message("# miss %s: unreadable\n", rel);
+		else if (imip_row_ok(&c, fl, nf, got, sizeof(got)))
+			(*good)++;
+		else
+			print_message("# miss %s: method %s, got %s (%s)\n", rel,
+				      nf > 2 ? fl[2] : "", got, c.reason);
+		free(rel);
 	}
 	fclose(f);
 	free(path);
@@ -301,10 +324,13 @@ static void
 test_imip(void **state)
 {
 	(void)state;
-	int n = 0;
-	check_imip("ccs_calendarserver", &n);
-	check_imip("thunderbird", &n);
+	int n = 0, good = 0;
+	check_imip("ccs_calendarserver", &good, &n);
+	check_imip("thunderbird", &good, &n);
+	print_message("# corpus imip: %d/%d (%.1f%%)\n", good, n,
+		      n ? 100.0 * good / n : 0);
 	assert_true(n >= 20);
+	assert_int_equal(good, n);
 }
 
 /* ---- hand-made messages ------------------------------------------------ */
@@ -387,6 +413,11 @@ static const struct hand_case hand_cases[] = {
 	  "From: list@example.net\nTo: organiser+t9@example.org\n"
 	  "Subject: digest\nPrecedence: list\nList-Id: <l.example.net>\n",
 	  "news\n", CLASSIFY_AUTOREPLY, "t9", "reply-to", "", 0 },
+	{ "a person's -admin address without list fields is no list server",
+	  "From: club-admin@example.net\nTo: organiser+t10@example.org\n"
+	  "Subject: Re: Survey\n",
+	  "Sorry, we are not a member of the federation.\nA1: no\n",
+	  CLASSIFY_REPLY, "t10", "reply-to", "", 0 },
 	{ "a pattern look-alike is not a token",
 	  "From: ana@example.net\nTo: organiser+bad/tok@example.org\n"
 	  "Subject: Re: Survey\n",
