@@ -363,6 +363,28 @@ static int reap(struct submit *s)
 	return n;
 }
 
+/* The multi handle itself failed (out of sockets...): every message in
+ * a slot ends now, its outcome unknown, so it stays due for a retry. */
+static int multi_failed(struct submit *s, CURLMcode mc, struct err *e)
+{
+	struct submit_result r = { 1, 1, 0, 0, NULL };
+	struct job *j;
+	int i;
+
+	err_set(e, "%s: %s", s->where, curl_multi_strerror(mc));
+	r.reply = e->msg;
+	for (i = 0; i < s->nslots; i++) {
+		if ((j = s->slots[i].job) == NULL)
+			continue;
+		curl_multi_remove_handle(s->multi, s->slots[i].h);
+		curl_slist_free_all(s->slots[i].rcpts);
+		s->slots[i].rcpts = NULL;
+		s->slots[i].job = NULL;
+		job_finish(s, j, &r);
+	}
+	return -1;
+}
+
 static int run_smtp(struct submit *s, struct err *e)
 {
 	int running = 0;
@@ -371,19 +393,15 @@ static int run_smtp(struct submit *s, struct err *e)
 	for (;;) {
 		fill_slots(s);
 		mc = curl_multi_perform(s->multi, &running);
-		if (mc != CURLM_OK) {
-			err_set(e, "%s: %s", s->where, curl_multi_strerror(mc));
-			return -1;
-		}
+		if (mc != CURLM_OK)
+			return multi_failed(s, mc, e);
 		if (reap(s) > 0)
 			continue;	/* free slots: refill before waiting */
 		if (running == 0 && (s->head == NULL || s->stopped))
 			break;
 		mc = curl_multi_poll(s->multi, NULL, 0, 1000, NULL);
-		if (mc != CURLM_OK) {
-			err_set(e, "%s: %s", s->where, curl_multi_strerror(mc));
-			return -1;
-		}
+		if (mc != CURLM_OK)
+			return multi_failed(s, mc, e);
 	}
 	return 0;
 }
