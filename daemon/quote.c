@@ -249,6 +249,8 @@ attribution_at(const struct qtext *t, size_t i, int *block_r)
 	    !has_digit_or_at(one) && !dashed &&
 	    !contains_any(one, quote_wrote_words, NELEM(quote_wrote_words)))
 		return 0;
+	int opener = starts_with_any(one, quote_on_words,
+				     NELEM(quote_on_words));
 	buf_init(&j, 0);
 	for (size_t k = 0; k < QUOTE_SPAN_MAX && i + k < t->n; k++) {
 		char part[QUOTE_HDR_MAX + 1];
@@ -256,7 +258,12 @@ attribution_at(const struct qtext *t, size_t i, int *block_r)
 		size_t skip = k > 0 ? quote_prefix(l) : 0;
 		struct qline rest = { l->s + skip, l->len - skip };
 		norm_line(&rest, part, sizeof(part));
-		if (part[0] == '\0' && !is_blank(l))
+		/* Only an attribution that opens like one ("On <date>",
+		 * Polymail wraps it around blank lines) continues past a
+		 * blank line; otherwise new text with a digit ("A1:
+		 * Ostrava") would be swallowed into the "On ... wrote:"
+		 * paragraph below it. */
+		if (part[0] == '\0' && (!is_blank(l) || !opener))
 			break;
 		if (part[0] != '\0') {
 			if (j.len)

@@ -193,6 +193,12 @@ static const struct acase {
 	  "A2: yes\n\nQ3. Areas?\nA3:\n", "strategy", "yes", NULL },
 	{ FIELD, "A2: no", "=== ANKETA FORM field-study-2026 ===\nQ2. Plan?\n"
 	  "A2: yes\n", "strategy", "no", NULL },
+	/* a problem in the new text stands: the quoted form's empty A10
+	 * line must not turn it into "no answer found" */
+	{ FIELD, "A1: Ostrava\nA10: 9", "=== ANKETA FORM field-study-2026 "
+	  "===\nQ1. Municipality? *\nA1:\n\nQ10. Results? (1-5) *\nA10:\n\n"
+	  "=== END OF FORM ===\n", "results", NULL,
+	  "Q10: 9 is not between 1 and 5" },
 	/* the instruction's example before the marker is not an answer */
 	{ FIELD, "A1: Ostrava", "write your answer after each A-line\n"
 	  "A2: b\n=== ANKETA FORM field-study-2026 ===\nQ2. Plan?\nA2:\n",
@@ -470,6 +476,51 @@ test_round_trip_html_reply(void **state)
 	buf_free(&mail);
 }
 
+/* End to end through the reply splitter: answers typed on top of an
+ * "On <date>, <who> wrote:" attribution and the quoted, empty form. A
+ * digit in the new text once let the attribution swallow it, and the
+ * quoted form's empty "A10:" then said "required, no answer found"
+ * instead of the problem in what was written. */
+static void
+test_top_posted_reply(void **state)
+{
+	struct fixture *f = *state;
+	struct answers *a;
+	struct buf form, mail;
+	char *fresh, *quoted;
+
+	buf_init(&form, 0);
+	buf_init(&mail, 0);
+	assert_int_equal(form_render_text(f->sv[FIELD], "en", &form), 0);
+	buf_adds(&mail, "A1: Ostrava\nA10: 9\n\nOn Mon, 2 Mar 2026 at 09:14, "
+		 "organiser@example.org wrote:\n");
+	for (const char *s = buf_cstr(&form); *s;) {
+		size_t n = strcspn(s, "\n");
+		buf_printf(&mail, "> %.*s\n", (int)n, s);
+		s += n + (s[n] == '\n');
+	}
+	parse_split_reply(buf_cstr(&mail), &fresh, &quoted);
+	assert_string_equal(fresh, "A1: Ostrava\nA10: 9");
+	answers_extract(f->sv[FIELD], fresh, quoted, &a);
+	assert_string_equal(value_of(a, "municipality"), "Ostrava");
+	assert_null(value_of(a, "results"));
+	for (size_t i = 0, n10 = 0; i < answers_nproblems(a); i++) {
+		const char *q, *r;
+
+		answers_problem(a, i, &q, &r);
+		if (strcmp(q, "results") != 0)
+			continue;
+		assert_int_equal(n10++, 0);	/* one problem, the real one */
+		assert_string_equal(r, "Q10: 9 is not between 1 and 5");
+	}
+	assert_non_null(problem_of(a, "results"));
+	answers_free(&a);
+	free(fresh);
+	free(quoted);
+	buf_free(&form);
+	buf_free(&mail);
+}
+
 /* Every cut of a filled form (as a broken client might send it) reads
  * without a crash, and every value read back is non-empty. */
 static void
@@ -512,6 +563,7 @@ main(void)
 		cmocka_unit_test(test_round_trip_text),
 		cmocka_unit_test(test_round_trip_html),
 		cmocka_unit_test(test_round_trip_html_reply),
+		cmocka_unit_test(test_top_posted_reply),
 		cmocka_unit_test(test_truncated_replies),
 	};
 
