@@ -956,8 +956,9 @@ static int batch_render(struct sendrun *r, struct err *e)
 	return 0;
 }
 
-/* Mark the whole batch SENDING in one transaction (one fsync, not 256);
- * contacts that became undeliverable since planning are skipped. */
+/* Mark the whole batch SENDING in one transaction (one commit, not 256);
+ * a contact that became undeliverable since planning is skipped (the
+ * store hands out "ok" contacts only, so this is a race, not a rule). */
 static int batch_mark(struct sendrun *r, struct err *e)
 {
 	size_t i;
@@ -967,6 +968,8 @@ static int batch_mark(struct sendrun *r, struct err *e)
 		return -1;
 	for (i = 0; i < r->nbatch; i++) {
 		x = &r->batch[i];
+		if (strcmp(x->status, "ok") != 0)
+			continue;
 		if (store_delivery_sending(r->s, x->delivery_id,
 					   x->new_msgid, e) != 0) {
 			store_rollback(r->s);
