@@ -26,7 +26,8 @@
  * Events:  none yet (submit_run polls; the daemon will drive it).
  * Config:  sender.*, smtp.*, paths.templates, paths.schema.
  * Spec:    RFC 5321 reply codes, RFC 3463 enhanced status codes.
- * Tests:   tests/integration/send_errors.sh, tests/integration/demo.sh,
+ * Tests:   tests/unit/test_send.c, tests/integration/send_errors.sh,
+ *          tests/integration/demo.sh, tests/integration/mailstack.sh,
  *          bench/send.
  */
 #ifndef ANKETA_SEND_H

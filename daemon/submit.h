@@ -32,8 +32,11 @@
  *          command), concurrency.
  * Spec:    RFC 5321 (SMTP), RFC 3207 (STARTTLS), RFC 4954 (AUTH), RFC 8314
  *          (implicit TLS), Maildir (cr.yp.to/proto/maildir.html).
- * Tests:   tests/integration/send_errors.sh (smtp-sink and a scripted
- *          server on 127.0.0.1), bench/send.
+ * Tests:   tests/unit/test_send.c (Maildir, URL errors),
+ *          tests/integration/send_errors.sh (a scripted server on
+ *          127.0.0.1: refused connection, 5xx and 4xx per recipient),
+ *          tests/integration/mailstack.sh (Postfix, STARTTLS, AUTH),
+ *          bench/send (smtp-sink).
  */
 #ifndef ANKETA_SUBMIT_H
 #define ANKETA_SUBMIT_H
