@@ -265,6 +265,13 @@ attribution_at(const struct qtext *t, size_t i, int *block_r)
 		 * paragraph below it. */
 		if (part[0] == '\0' && (!is_blank(l) || !opener))
 			break;
+		/* Nor does a line that does not open like one run into an
+		 * "On ... wrote:" below it: the attribution starts there. */
+		if (k > 0 && !opener && !dashed &&
+		    starts_with_any(part, quote_on_words,
+				    NELEM(quote_on_words)) &&
+		    attribution_text(part, 0))
+			break;
 		if (part[0] != '\0') {
 			if (j.len)
 				buf_addc(&j, ' ');

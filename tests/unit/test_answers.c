@@ -485,40 +485,50 @@ static void
 test_top_posted_reply(void **state)
 {
 	struct fixture *f = *state;
-	struct answers *a;
-	struct buf form, mail;
-	char *fresh, *quoted;
+	/* with and without a blank line above the attribution */
+	static const char *const tops[] = {
+		"A1: Ostrava\nA10: 9\n\nOn Mon, 2 Mar 2026 at 09:14, "
+		"organiser@example.org wrote:\n",
+		"A1: Ostrava\nA10: 9\nOn Mon, 2 Mar 2026 at 09:14, Organiser "
+		"<organiser@example.org> wrote:\n",
+	};
+	struct buf form;
 
 	buf_init(&form, 0);
-	buf_init(&mail, 0);
 	assert_int_equal(form_render_text(f->sv[FIELD], "en", &form), 0);
-	buf_adds(&mail, "A1: Ostrava\nA10: 9\n\nOn Mon, 2 Mar 2026 at 09:14, "
-		 "organiser@example.org wrote:\n");
-	for (const char *s = buf_cstr(&form); *s;) {
-		size_t n = strcspn(s, "\n");
-		buf_printf(&mail, "> %.*s\n", (int)n, s);
-		s += n + (s[n] == '\n');
-	}
-	parse_split_reply(buf_cstr(&mail), &fresh, &quoted);
-	assert_string_equal(fresh, "A1: Ostrava\nA10: 9");
-	answers_extract(f->sv[FIELD], fresh, quoted, &a);
-	assert_string_equal(value_of(a, "municipality"), "Ostrava");
-	assert_null(value_of(a, "results"));
-	for (size_t i = 0, n10 = 0; i < answers_nproblems(a); i++) {
-		const char *q, *r;
+	for (size_t t = 0; t < sizeof(tops) / sizeof(*tops); t++) {
+		struct answers *a;
+		struct buf mail;
+		char *fresh, *quoted;
 
-		answers_problem(a, i, &q, &r);
-		if (strcmp(q, "results") != 0)
-			continue;
-		assert_int_equal(n10++, 0);	/* one problem, the real one */
-		assert_string_equal(r, "Q10: 9 is not between 1 and 5");
+		buf_init(&mail, 0);
+		buf_adds(&mail, tops[t]);
+		for (const char *s = buf_cstr(&form); *s;) {
+			size_t n = strcspn(s, "\n");
+			buf_printf(&mail, "> %.*s\n", (int)n, s);
+			s += n + (s[n] == '\n');
+		}
+		parse_split_reply(buf_cstr(&mail), &fresh, &quoted);
+		assert_string_equal(fresh, "A1: Ostrava\nA10: 9");
+		answers_extract(f->sv[FIELD], fresh, quoted, &a);
+		assert_string_equal(value_of(a, "municipality"), "Ostrava");
+		assert_null(value_of(a, "results"));
+		for (size_t i = 0, n10 = 0; i < answers_nproblems(a); i++) {
+			const char *q, *r;
+
+			answers_problem(a, i, &q, &r);
+			if (strcmp(q, "results") != 0)
+				continue;
+			assert_int_equal(n10++, 0);	/* only the real one */
+			assert_string_equal(r, "Q10: 9 is not between 1 and 5");
+		}
+		assert_non_null(problem_of(a, "results"));
+		answers_free(&a);
+		free(fresh);
+		free(quoted);
+		buf_free(&mail);
 	}
-	assert_non_null(problem_of(a, "results"));
-	answers_free(&a);
-	free(fresh);
-	free(quoted);
 	buf_free(&form);
-	buf_free(&mail);
 }
 
 /* Every cut of a filled form (as a broken client might send it) reads
