@@ -56,8 +56,23 @@ read_file(const char *path, size_t max, char **raw_r, size_t *len_r,
 	return 0;
 }
 
-/* A person's reply: answers when a questionnaire reads them, else
- * unreadable; without a questionnaire only "unmatched" can be said. */
+/* A person's reply, judged by the rule of ingest.c (decide_reply), which
+ * records the message: no answer line at all, or any problem, and the
+ * reply is "unreadable" (the respondent is asked again, so a half-read
+ * reply is never stored as answers); otherwise "answers". The reason is
+ * what ingest stores: the problems, each naming its question. Without
+ * a questionnaire only "unmatched" can be said. The answers that were
+ * read are still listed, so a person sees what did work. */
+/* Append to the reason as ingest does: "; "-separated, empty skipped. */
+static void
+reason_add(struct verdict *v, const char *s)
+{
+	size_t l = strlen(v->reason);
+	if (s && *s)
+		snprintf(v->reason + l, sizeof(v->reason) - l, "%s%s",
+			 l ? "; " : "", s);
+}
+
 static void
 judge_reply(const struct parsed *p, const struct classified *c,
 	    const struct inspect_opts *o, struct verdict *v)
@@ -72,24 +87,17 @@ judge_reply(const struct parsed *p, const struct classified *c,
 	}
 	answers_extract(o->survey, p->reply_text, p->quoted_text,
 			&v->answers);
-	if (answers_none_found(v->answers) ||
-	    (answers_count(v->answers) == 0 &&
-	     answers_nproblems(v->answers) > 0)) {
+	if (answers_none_found(v->answers)) {
 		v->kind = "unreadable";
-		snprintf(v->reason, sizeof(v->reason), "%s",
-			 answers_none_found(v->answers)
-				 ? "no answer lines found"
-				 : "no valid answer");
-	} else {
-		v->kind = "answers";
+		reason_add(v, "no answer lines found");
+		return;
 	}
-	/* name the problems, so a person can see what went wrong */
+	v->kind = answers_nproblems(v->answers) > 0 ? "unreadable"
+						     : "answers";
 	for (size_t i = 0; i < answers_nproblems(v->answers); i++) {
 		const char *qid, *why;
-		size_t l = strlen(v->reason);
 		answers_problem(v->answers, i, &qid, &why);
-		snprintf(v->reason + l, sizeof(v->reason) - l, "%s%s",
-			 l ? "; " : "", why);
+		reason_add(v, why);
 	}
 }
 

@@ -13,12 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "bounce.h"
 #include "classify.h"
+#include "inspect.h"
 #include "parse.h"
+#include "survey.h"
 #include "xmem.h"
 
 static const struct classify_opts opts = {
@@ -498,6 +501,74 @@ test_casefold(void **state)
 	free(f);
 }
 
+/* ---- inspect ------------------------------------------------------------ */
+
+/* inspect judges a reply by ingest's rule (ingest.c decide_reply): no
+ * answer line, or any problem, is "unreadable"; the reason lists the
+ * problems; only a reply without problems is "answers". */
+static void
+test_inspect_reply_rule(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *body;
+		int with_survey;
+		const char *kind, *reason;	/* reason: substring or NULL */
+		const char *answer;		/* a value listed, or NULL */
+	} t[] = {
+		{ "A1: Ostrava\nA2: yes\nA3: a, d\nA10: 3\n", 1, "answers",
+		  NULL, "\"value\":\"3\"" },
+		{ "A1: Ostrava\nA2: yes\nA3: a, d\nA10: 9\n", 1, "unreadable",
+		  "\"reason\":\"Q10: 9 is not between 1 and 5\"",
+		  "\"value\":\"Ostrava\"" },
+		{ "A1: Ostrava\nA10: 9\n", 1, "unreadable",
+		  "Q2: required, no answer found; Q3: required, no answer "
+		  "found; Q10: 9 is not between 1 and 5", NULL },
+		{ "Thank you, I will answer next week.\n", 1, "unreadable",
+		  "\"reason\":\"no answer lines found\"", NULL },
+		{ "A1: Ostrava\n", 0, "unmatched", "no questionnaire", NULL },
+	};
+	char *xml = path_of("surveys/field-study.xml");
+	char *rng = path_of("surveys/survey.rng");
+	struct survey *sv = NULL;
+	struct errlist el = { 0 };
+	assert_int_equal(survey_load_file(xml, rng, &sv, &el), 0);
+	errlist_free(&el);
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char path[] = "/tmp/test_classify_inspect_XXXXXX";
+		int fd = mkstemp(path);
+		assert_true(fd >= 0);
+		FILE *f = fdopen(fd, "w");
+		fprintf(f, "From: ana@example.net\nTo: organiser+t%zu@example."
+			"org\nSubject: Re: Survey\nMIME-Version: 1.0\n"
+			"Content-Type: text/plain; charset=utf-8\n\n%s", i,
+			t[i].body);
+		fclose(f);
+		struct inspect_opts o = { .json = 1, .copts = opts,
+					  .limits = limits };
+		o.survey = t[i].with_survey ? sv : NULL;
+		struct buf out;
+		struct err e;
+		buf_init(&out, 0);
+		assert_int_equal(inspect_file(path, &o, &out, &e), 0);
+		unlink(path);
+		const char *js = buf_cstr(&out);
+		char *kind = xasprintf("\"kind\":\"%s\"", t[i].kind);
+		print_message("# %s", js);
+		assert_non_null(strstr(js, kind));
+		if (t[i].reason)
+			assert_non_null(strstr(js, t[i].reason));
+		if (t[i].answer)
+			assert_non_null(strstr(js, t[i].answer));
+		free(kind);
+		buf_free(&out);
+	}
+	survey_free(&sv);
+	free(xml);
+	free(rng);
+}
+
 int
 main(void)
 {
@@ -508,6 +579,7 @@ main(void)
 		cmocka_unit_test(test_autoreplies),
 		cmocka_unit_test(test_imip),
 		cmocka_unit_test(test_corpus_sisimai),
+		cmocka_unit_test(test_inspect_reply_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
