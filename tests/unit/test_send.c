@@ -20,6 +20,7 @@
 #include "config.h"
 #include "contacts.h"
 #include "send.h"
+#include "send_private.h"
 #include "store.h"
 #include "submit.h"
 #include "tmpl.h"
@@ -55,6 +56,84 @@ static void test_classify(void **state)
 			fail_msg("case %zu: code %d curl %d: got %d want %d",
 				 i, t[i].code, t[i].curl, send_classify(&r),
 				 t[i].want);
+	}
+}
+
+/* ---- the pure text helpers ----------------------------------------------- */
+
+static void test_deadline(void **state)
+{
+	static const struct {
+		const char *iso, *lang, *want;
+	} t[] = {
+		{ "2026-03-15", "en", "15 March 2026" },
+		{ "2026-03-15", "bg", "15 март 2026" },
+		{ "2026-03-15", "nl", "15 maart 2026" },
+		{ "2026-03-15", "cs", "15. března 2026" },
+		{ "2026-10-05T17:00", "en", "5 October 2026, 17:00" },
+		{ "2026-10-05T17:00", "cs", "5. října 2026 v 17:00" },
+		{ "2026-10-05 09:30", "nl", "5 oktober 2026, 09:30 uur" },
+		{ "2026-01-01", "xx", "1 January 2026" },
+		{ "", "en", "" },
+		{ "end of May", "en", "end of May" },
+		{ "2026-13-01", "en", "2026-13-01" },
+	};
+	size_t i;
+	char *got;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		got = send_deadline(t[i].iso, t[i].lang);
+		if (strcmp(got, t[i].want) != 0)
+			fail_msg("%s/%s: got '%s' want '%s'", t[i].iso,
+				 t[i].lang, got, t[i].want);
+		free(got);
+	}
+}
+
+/* Render "{{{k}}}" with the map send_vars_json built. */
+static void test_vars_json(void **state)
+{
+	static const struct {
+		const char *json, *key, *want;	/* want NULL: -1 */
+	} t[] = {
+		{ "{\"venue\":\"Gent\"}", "venue", "Gent" },
+		{ " { \"a\" : \"x\" , \"n\" : 12.5 } ", "n", "12.5" },
+		{ "{\"q\":\"say \\\"hi\\\"\\n\"}", "q", "say \"hi\"\n" },
+		{ "{\"u\":\"\\u041a\\u0430\"}", "u", "Ка" },
+		{ "{\"e\":\"\\ud83d\\ude00\"}", "e", "\xf0\x9f\x98\x80" },
+		{ "{\"b\":true}", "b", "true" },
+		{ "{\"z\":null,\"k\":\"v\"}", "k", "v" },
+		{ "", "k", "" },	/* no vars: k unknown, rendered empty */
+		{ "{\"k\":[1]}", "k", NULL },
+		{ "{\"k\":\"unterminated}", "k", NULL },
+		{ "[\"k\"]", "k", NULL },
+	};
+	struct tmpl_val *m;
+	struct buf out;
+	struct err e;
+	char tpl[32];
+	size_t i;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		m = tmpl_map_new();
+		rc = send_vars_json(t[i].json, m, &e);
+		if (t[i].want == NULL) {
+			assert_int_equal(rc, -1);
+			assert_non_null(strstr(e.msg, "vars: not a flat JSON"));
+			tmpl_val_free(&m);
+			continue;
+		}
+		assert_int_equal(rc, 0);
+		snprintf(tpl, sizeof(tpl), "{{{%s}}}", t[i].key);
+		buf_init(&out, 0);
+		assert_int_equal(tmpl_render(tpl, m, NULL, 0, &out, &e), 0);
+		if (strcmp(buf_cstr(&out), t[i].want) != 0)
+			fail_msg("case %zu: got '%s'", i, buf_cstr(&out));
+		buf_free(&out);
+		tmpl_val_free(&m);
 	}
 }
 
@@ -482,6 +561,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_classify),
+		cmocka_unit_test(test_deadline),
+		cmocka_unit_test(test_vars_json),
 		cmocka_unit_test(test_bad_url),
 		cmocka_unit_test_setup_teardown(test_maildir_transport, setup,
 						teardown),
