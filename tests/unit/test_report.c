@@ -311,7 +311,7 @@ run(struct fixture *f, const char *campaign, enum report_format fmt, int *rc,
  * By hand: delivered a b c d (e failed) = 4, responded a b c = 3: 75.0%.
  * yes/no: yes a b, no c -> 2 66.7%, 1 33.3%. areas (multi, of 3):
  * education a b c 3 100.0%, employment c 1 33.3%, housing a c 2 66.7%.
- * satisfaction 4 5 2 -> mean 11/3 = 3.7, median 4.0; a's first answer 1
+ * satisfaction 4 5 2 -> mean 11/3 = 3.7 (JSON: 3.66667), median 4.0; a's first answer 1
  * was superseded. staff 3 10 -> mean 6.5, median 6.5.
  */
 static const char want_text[] =
@@ -443,7 +443,7 @@ static const char want_json[] =
 "\"housing\",\"label\":\"Housing\",\"count\":2,\"percent\":66.7}],"
 "\"other\":0},"
 "{\"id\":\"satisfaction\",\"number\":5,\"type\":\"scale\",\"text\":"
-"\"Satisfied?\",\"answered\":3,\"n\":3,\"mean\":3.7,\"median\":4.0,"
+"\"Satisfied?\",\"answered\":3,\"n\":3,\"mean\":3.66667,\"median\":4.0,"
 "\"min\":2,\"max\":5},"
 "{\"id\":\"staff\",\"number\":6,\"type\":\"number\",\"text\":\"Staff?\","
 "\"answered\":2,\"n\":2,\"mean\":6.5,\"median\":6.5,\"min\":3,\"max\":10},"
