@@ -729,6 +729,18 @@ crlf_add(struct buf *b, const char *s, size_t n)
 	}
 }
 
+/* A third or more of the bytes need encoding (Cyrillic text): base64 is
+ * shorter than QP. Short texts stay QP so they remain readable. */
+static int
+mostly_8bit(const char *s, size_t n)
+{
+	size_t high = 0;
+
+	for (size_t i = 0; i < n; i++)
+		high += (unsigned char)s[i] >= 0x80;
+	return n >= 64 && high * 3 >= n;
+}
+
 /* One line of quoted-printable (RFC 2045 6.7): soft breaks keep every
  * line at 76 including the '='; whitespace at the line end is encoded. */
 static void
@@ -747,9 +759,14 @@ qp_line(struct buf *b, const unsigned char *s, size_t n)
 			buf_adds(b, "=\r\n");
 			col = 0;
 		}
-		if (enc)
-			buf_printf(b, "=%02X", s[i]);
-		else
+		if (enc) {
+			/* a table, not printf: this runs for every byte of
+			 * every message sent */
+			static const char hex[] = "0123456789ABCDEF";
+			char t[3] = { '=', hex[s[i] >> 4], hex[s[i] & 15] };
+
+			buf_add(b, t, 3);
+		} else
 			buf_addc(b, (char)s[i]);
 		col += tl;
 	}
@@ -832,6 +849,17 @@ leaf_make(struct leaf *l, const char *ctype, const char *data, size_t len,
 	} else if (seven_bit_ok(data, len)) {
 		cte = "7bit";
 		crlf_add(&l->body, data, len);
+	} else if (mostly_8bit(data, len)) {
+		/* Cyrillic text: QP would triple it, base64 adds a third.
+		 * Text is put in canonical CRLF form before encoding. */
+		struct buf crlf;
+
+		buf_init(&crlf, 0);
+		crlf_add(&crlf, data, len);
+		cte = "base64";
+		base64_body(&l->body, (const unsigned char *)crlf.data,
+			    crlf.len);
+		buf_free(&crlf);
 	} else {
 		cte = "quoted-printable";
 		qp_add(&l->body, data, len);

@@ -307,6 +307,13 @@ static const struct qp_row qp_rows[] = {
 	{ "trailing space \nand tab\t\n", "quoted-printable",
 	    "trailing space=20\r\nand tab=09\r\n" },
 	{ "a=b é\n", "quoted-printable", "a=3Db =C3=A9\r\n" },
+	/* mostly Cyrillic: base64 of the CRLF text, a third the size of QP */
+	{ "Здравейте, госпожо Иванова!\nМоля, отговорете до 15 декември.\n",
+	  "base64",
+	  "0JfQtNGA0LDQstC10LnRgtC1LCDQs9C+0YHQv9C+0LbQviDQmNCy0LDQvdC+0LLQsCEN"
+	  "CtCc0L7Q\r\n"
+	  "u9GPLCDQvtGC0LPQvtCy0L7RgNC10YLQtSDQtNC+IDE1INC00LXQutC10LzQstGA0LguDQo="
+	  "\r\n" },
 	{ "CR\r\nLF\nlone\rend", "7bit", "CR\r\nLF\r\nlone\r\nend\r\n" },
 	{ "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", "quoted-printable",
