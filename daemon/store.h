@@ -158,6 +158,13 @@ int store_deliveries_due(struct store *s, int64_t campaign_id,
 /* PENDING/DEFERRED -> SENDING, recording the Message-ID (before submit). */
 int store_delivery_sending(struct store *s, int64_t id,
 			   const char *message_id, struct err *e);
+/* A one-off delivery (feedback: "confirm", "problem"; any number per
+ * campaign and contact), added straight in SENDING with its Message-ID
+ * before the submit; end it with store_delivery_done. Campaign kinds
+ * (planned ones) are refused. */
+int store_delivery_add(struct store *s, int64_t campaign_id,
+		       int64_t contact_id, const char *kind,
+		       const char *message_id, int64_t *id_r, struct err *e);
 /* SENDING -> SENT / FAILED / DEFERRED with the server's reply (after). */
 int store_delivery_done(struct store *s, int64_t id, enum store_dstate st,
 			const char *reply, struct err *e);

@@ -1,6 +1,8 @@
 /*
  * store_delivery.c -- deliveries: one row per (campaign, contact, kind)
- * and its state machine (see enum store_dstate in store.h):
+ * for campaign kinds (invite, reminder), any number for the one-off
+ * feedback kinds (confirm, problem), and the state machine of each row
+ * (see enum store_dstate in store.h):
  *
  *   pending --sending--> sending --done--> sent | failed | deferred
  *   deferred --sending--> sending          pending/deferred --> skipped
@@ -46,6 +48,14 @@ store_dstate_parse(const char *name, enum store_dstate *st_r)
 			return 0;
 		}
 	return -1;
+}
+
+/* Feedback kinds: added one by one (store_delivery_add), never planned;
+ * migration 2's unique index leaves exactly these out. */
+static int
+store_kind_oneoff(const char *kind)
+{
+	return strcmp(kind, "confirm") == 0 || strcmp(kind, "problem") == 0;
 }
 
 /* ---- plan ------------------------------------------------------------------ */
@@ -108,6 +118,7 @@ store_plan_insert(struct store *s, int64_t campaign_id, const char *kind,
 			"'pending', unixepoch(), unixepoch() FROM contacts c "
 			"WHERE c.status = 'ok'%s ORDER BY c.id "
 			"ON CONFLICT (campaign_id, contact_id, kind) "
+			"WHERE kind NOT IN ('confirm', 'problem') "
 			"DO NOTHING", buf_cstr(&w.sql));
 	rc = store_prepare(s, sql, &st, e);
 	free(sql);
@@ -137,6 +148,13 @@ store_deliveries_plan(struct store *s, int64_t campaign_id, const char *kind,
 	if (kind == NULL || *kind == '\0') {
 		err_set(e, "campaign %lld: plan: no delivery kind",
 			(long long)campaign_id);
+		return -1;
+	}
+	if (store_kind_oneoff(kind)) {
+		/* not unique per contact: each plan would add another */
+		err_set(e, "campaign %lld: plan %s: a feedback kind is sent "
+			"one by one, not planned", (long long)campaign_id,
+			kind);
 		return -1;
 	}
 	if (store_tx_open(s, &outer, e) == -1)
@@ -385,6 +403,44 @@ store_delivery_sending(struct store *s, int64_t id, const char *message_id,
 }
 
 int
+store_delivery_add(struct store *s, int64_t campaign_id, int64_t contact_id,
+		   const char *kind, const char *message_id, int64_t *id_r,
+		   struct err *e)
+{
+	static const char sql[] =
+		"INSERT INTO deliveries(campaign_id, contact_id, kind, state, "
+		"message_id, attempts, claim, created, updated) VALUES (?1, "
+		"?2, ?3, 'sending', ?4, 1, ?5, unixepoch(), unixepoch())";
+	sqlite3_stmt *st;
+	int outer, rc;
+
+	if (kind == NULL || !store_kind_oneoff(kind)) {
+		err_set(e, "delivery: add %s: only feedback (confirm, "
+			"problem) is added one by one", kind ? kind : "(none)");
+		return -1;
+	}
+	if (store_tx_open(s, &outer, e) == -1)
+		return -1;
+	rc = store_stmt(s, sql, &st, e);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, campaign_id);
+		sqlite3_bind_int64(st, 2, contact_id);
+		store_bind_text(st, 3, kind);
+		store_bind_opt_text(st, 4, message_id);
+		sqlite3_bind_int64(st, 5, s->run);
+		rc = store_step_done(s, st, "delivery: add", e);
+		if (rc == 0 && id_r)
+			*id_r = sqlite3_last_insert_rowid(s->db);
+		store_done(s, st);
+	}
+	if (rc == -1)
+		err_prefix(e, "campaign %lld, contact %lld, %s",
+			   (long long)campaign_id, (long long)contact_id,
+			   kind);
+	return store_tx_close(s, outer, rc, e);
+}
+
+int
 store_delivery_done(struct store *s, int64_t id, enum store_dstate st,
 		    const char *reply, struct err *e)
 {
@@ -459,9 +515,10 @@ store_delivery_latest(struct store *s, int64_t contact_id,
 		      struct err *e)
 {
 	/* A reply answers mail the contact received: prefer SENT, then the
-	 * newest. Confirmations are our replies, never what is answered. */
+	 * newest. Feedback is our reply, never what is answered. */
 	return store_lookup(s, "SELECT id, campaign_id FROM deliveries "
-			     "WHERE contact_id = ?1 AND kind <> 'confirm' "
+			     "WHERE contact_id = ?1 AND kind NOT IN "
+			     "('confirm', 'problem') "
 			     "ORDER BY state = 'sent' DESC, updated DESC, "
 			     "id DESC LIMIT 1",
 			     contact_id, NULL, 0, delivery_id_r,

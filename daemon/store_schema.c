@@ -121,6 +121,42 @@ const char *const store_migrations[] = {
 	"    ON DELETE CASCADE,"
 	"  question TEXT NOT NULL, value TEXT,"
 	"  PRIMARY KEY (response_id, question)) WITHOUT ROWID;",
+	/* 2: feedback ("confirm", "problem") is one mail per reply, so a
+	 * contact may get many per campaign; campaign kinds (invite,
+	 * reminder, ...) stay one per (campaign, contact, kind). SQLite
+	 * cannot drop a table constraint, so the table is rebuilt. With
+	 * foreign_keys on, inbound.delivery_id must keep pointing at the
+	 * same ids: dropping the parent counts its children as deferred
+	 * violations, and inserting the rows back into a table of the
+	 * same name uncounts them, so the commit passes (a rename would
+	 * rewrite inbound's REFERENCES instead). */
+	"PRAGMA defer_foreign_keys = ON;"
+	"CREATE TEMP TABLE deliveries_v1 AS SELECT * FROM deliveries;"
+	"DROP TABLE deliveries;"
+	"CREATE TABLE deliveries ("
+	"  id INTEGER PRIMARY KEY,"
+	"  campaign_id INTEGER NOT NULL REFERENCES campaigns(id),"
+	"  contact_id INTEGER NOT NULL REFERENCES contacts(id),"
+	"  kind TEXT NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending',"
+	"    'sending', 'sent', 'failed', 'deferred', 'skipped')),"
+	"  message_id TEXT,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  last_reply TEXT,"
+	"  claim INTEGER,"
+	"  created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+	"INSERT INTO deliveries(id, campaign_id, contact_id, kind, state,"
+	"  message_id, attempts, last_reply, claim, created, updated)"
+	"  SELECT id, campaign_id, contact_id, kind, state, message_id,"
+	"  attempts, last_reply, claim, created, updated FROM deliveries_v1;"
+	"DROP TABLE deliveries_v1;"
+	/* store_plan_insert's ON CONFLICT names this index's WHERE */
+	"CREATE UNIQUE INDEX deliveries_one ON deliveries(campaign_id,"
+	"  contact_id, kind) WHERE kind NOT IN ('confirm', 'problem');"
+	"CREATE INDEX deliveries_due ON deliveries(campaign_id, kind, state);"
+	"CREATE UNIQUE INDEX deliveries_msgid ON deliveries(message_id)"
+	"  WHERE message_id IS NOT NULL;"
+	"CREATE INDEX deliveries_contact ON deliveries(contact_id);",
 };
 
 const size_t store_nmigrations =

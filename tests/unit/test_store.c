@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_private.h"	/* store_migrations: build a version-1 file */
 #include "xmem.h"
 
 struct fx {
@@ -664,13 +665,151 @@ test_delivery_latest(void **state)
 	OK(store_delivery_done(f->s, u.id[0], STORE_D_SENT, "250", &f->e));
 	c2 = add_campaign(f, "later", "BG", NULL);
 	OK(store_deliveries_plan(f->s, c2, "invite", &added, &f->e));
-	OK(store_deliveries_plan(f->s, c2, "confirm", &added, &f->e));
+	/* feedback is added one by one (planning it is refused), and even
+	 * a newer SENT one is never what a reply answers */
+	assert_int_equal(store_deliveries_plan(f->s, c2, "confirm", &added,
+					       &f->e), -1);
+	OK(store_delivery_add(f->s, c2, a, "confirm", "<fb1@x>", &did,
+			      &f->e));
+	OK(store_delivery_done(f->s, did, STORE_D_SENT, "250", &f->e));
+	OK(store_delivery_add(f->s, c2, a, "problem", "<fb2@x>", &did,
+			      &f->e));
+	OK(store_delivery_done(f->s, did, STORE_D_SENT, "250", &f->e));
 	assert_int_equal(store_delivery_latest(f->s, a, &did, &camp, &f->e),
 			 1);
 	assert_int_equal(did, u.id[0]);
 	assert_int_equal(camp, c1);
 	assert_int_equal(store_delivery_latest(f->s, 4242, &did, &camp,
 					       &f->e), 0);
+}
+
+/* Feedback is one mail per reply: many rows per (campaign, contact,
+ * kind), each with its own Message-ID, counted for the daily limit only
+ * once the server took it; campaign kinds stay one per contact. */
+static void
+test_delivery_feedback(void **state)
+{
+	struct fx *f = *state;
+	int64_t cid, a, d1 = 0, d2 = 0, d3 = 0, camp, cont, did;
+	long added, n = -1;
+
+	cid = plan_setup(f, &added);
+	a = 1;	/* a@x.org */
+	OK(store_delivery_add(f->s, cid, a, "confirm", "<c1@x>", &d1, &f->e));
+	OK(store_delivery_add(f->s, cid, a, "confirm", "<c2@x>", &d2, &f->e));
+	OK(store_delivery_add(f->s, cid, a, "problem", "<p1@x>", &d3, &f->e));
+	assert_true(d1 > 0 && d2 > d1 && d3 > d2);
+	/* in flight: not counted yet */
+	OK(store_deliveries_count_since(f->s, a, "confirm", 0, &n, &f->e));
+	assert_int_equal(n, 0);
+	OK(store_delivery_done(f->s, d1, STORE_D_SENT, "250 ok", &f->e));
+	OK(store_delivery_done(f->s, d2, STORE_D_FAILED, "550 no", &f->e));
+	OK(store_delivery_done(f->s, d3, STORE_D_SENT, "250 ok", &f->e));
+	OK(store_deliveries_count_since(f->s, a, "confirm", 0, &n, &f->e));
+	assert_int_equal(n, 1);
+	OK(store_deliveries_count_since(f->s, a, "problem", 0, &n, &f->e));
+	assert_int_equal(n, 1);
+	OK(store_deliveries_count_since(f->s, a, "confirm", INT64_MAX, &n,
+					&f->e));
+	assert_int_equal(n, 0);
+	/* a reply to a confirmation is still matched to its campaign */
+	assert_int_equal(store_delivery_by_message_id(f->s, "<c2@x>", &did,
+						      &camp, &cont, &f->e), 1);
+	assert_int_equal(did, d2);
+	assert_int_equal(camp, cid);
+	assert_int_equal(cont, a);
+	/* the same Message-ID twice is refused */
+	assert_int_equal(store_delivery_add(f->s, cid, a, "confirm", "<c1@x>",
+					    &did, &f->e), -1);
+	/* campaign kinds are not added one by one, nor feedback planned */
+	assert_int_equal(store_delivery_add(f->s, cid, a, "invite", "<i@x>",
+					    &did, &f->e), -1);
+	assert_non_null(strstr(f->e.msg, "invite"));
+	assert_int_equal(store_deliveries_plan(f->s, cid, "problem", &added,
+					       &f->e), -1);
+	/* invites: still one per contact; feedback never due */
+	OK(store_deliveries_plan(f->s, cid, "invite", &added, &f->e));
+	assert_int_equal(added, 0);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM deliveries WHERE "
+				 "kind = 'invite'"), 2);
+	OK(store_deliveries_plan(f->s, cid, "reminder", &added, &f->e));
+	assert_int_equal(added, 2);
+	OK(store_deliveries_plan(f->s, cid, "reminder", &added, &f->e));
+	assert_int_equal(added, 0);
+}
+
+/* A store written by the first release (migration 1 only) opens: the
+ * deliveries table is rebuilt with its rows, ids and the inbound rows
+ * that point at them; afterwards feedback may repeat. */
+static void
+test_migrate_feedback_kinds(void **state)
+{
+	struct fx *f = *state;
+	char path[160];
+	sqlite3 *db;
+	struct store *s = NULL;
+	int64_t id;
+	long added;
+
+	snprintf(path, sizeof(path), "%s/v1.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, store_migrations[0], NULL, NULL,
+				      NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+		"PRAGMA foreign_keys = ON;"
+		"INSERT INTO contacts(id, email, token, created, updated) "
+		"VALUES (3, 'a@x.org', 'tok', 0, 0);"
+		"INSERT INTO campaigns(id, name, kind, created, updated) "
+		"VALUES (5, 'fs26', 'survey', 0, 0);"
+		"INSERT INTO deliveries(id, campaign_id, contact_id, kind, "
+		"state, message_id, created, updated) VALUES (7, 5, 3, "
+		"'invite', 'sent', '<m@x>', 0, 0), (8, 5, 3, 'confirm', "
+		"'sent', '<c@x>', 0, 0);"
+		"INSERT INTO inbound(id, src_key, kind, contact_id, "
+		"campaign_id, delivery_id, created) VALUES (1, 'k', "
+		"'answers', 3, 5, 7, 0);"
+		"PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	if (store_open(path, &s, &f->e) != 0)
+		fail_msg("store_open v1: %s", f->e.msg);
+	assert_int_equal(store_schema_version(s), (int)store_nmigrations);
+	OK(store_delivery_add(s, 5, 3, "confirm", "<c2@x>", &id, &f->e));
+	assert_true(id > 8);
+	OK(store_deliveries_plan(s, 5, "invite", &added, &f->e));
+	assert_int_equal(added, 0);	/* no second invite */
+	store_free(&s);
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	{
+		sqlite3_stmt *st;
+		const char *q[] = {
+			"SELECT count(*) FROM deliveries WHERE id IN (7, 8) "
+			"AND message_id IN ('<m@x>', '<c@x>')",
+			"SELECT count(*) FROM inbound i JOIN deliveries d ON "
+			"d.id = i.delivery_id WHERE d.kind = 'invite'",
+			"SELECT count(*) FROM pragma_foreign_key_check",
+			"SELECT count(*) FROM deliveries WHERE kind = "
+			"'confirm'",
+		};
+		const int want[] = { 2, 1, 0, 2 };
+
+		for (size_t i = 0; i < 4; i++) {
+			assert_int_equal(sqlite3_prepare_v2(db, q[i], -1, &st,
+							    NULL), SQLITE_OK);
+			assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+			if (sqlite3_column_int(st, 0) != want[i])
+				fail_msg("%s: %d, want %d", q[i],
+					 sqlite3_column_int(st, 0), want[i]);
+			sqlite3_finalize(st);
+		}
+	}
+	sqlite3_close(db);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/v1.db-wal", f->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/v1.db-shm", f->dir);
+	unlink(path);
 }
 
 /* Many rows, claimed by the callback as they stream: every row exactly
@@ -1087,6 +1226,8 @@ main(void)
 		T(test_delivery_flow),
 		T(test_delivery_interrupted),
 		T(test_delivery_latest),
+		T(test_delivery_feedback),
+		T(test_migrate_feedback_kinds),
 		T(test_delivery_due_many),
 		T(test_plan_skips_undeliverable),
 		T(test_campaign_locked_after_send),
