@@ -107,13 +107,110 @@ fetch_get(struct fetch *f, const struct fetch_item *it, size_t max,
 	return f->drv->get(f, it, max, raw_r, len_r, e);
 }
 
+void
+fetch_bodies_clear(struct fetch_body *b, size_t n)
+{
+	for (size_t i = 0; b != NULL && i < n; i++) {
+		free(b[i].raw);
+		free(b[i].why);
+		b[i] = (struct fetch_body){ 0 };
+	}
+}
+
+/* One message at a time until the budget is spent (a local Maildir pays
+ * no round trip, so there is nothing to batch). */
+static int
+get_each(struct fetch *f, const struct fetch_item *items, size_t n,
+	 size_t max, size_t budget, struct fetch_body *out, size_t *got_r,
+	 struct err *e)
+{
+	size_t used = 0;
+	for (size_t i = 0; i < n && (i == 0 || used < budget); i++) {
+		struct err ge;
+		int r = f->drv->get(f, &items[i], max, &out[i].raw,
+				    &out[i].len, &ge);
+		if (r < 0) {
+			fetch_bodies_clear(out, i + 1);
+			*e = ge;
+			return -1;
+		}
+		if (r == 0)
+			out[i].why = xstrdup(ge.msg);
+		used += out[i].len;
+		*got_r = i + 1;
+	}
+	return 1;
+}
+
+int
+fetch_get_many(struct fetch *f, const struct fetch_item *items, size_t n,
+	       size_t max, size_t budget, struct fetch_body *out,
+	       size_t *got_r, struct err *e)
+{
+	*got_r = 0;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (struct fetch_body){ 0 };
+	if (n == 0)
+		return 1;
+	if (f->drv->get_many == NULL)
+		return get_each(f, items, n, max, budget, out, got_r, e);
+	int r = f->drv->get_many(f, items, n, max, budget, out, got_r, e);
+	if (r != 1) {
+		fetch_bodies_clear(out, n);
+		*got_r = 0;
+	}
+	return r;
+}
+
+static const char *
+folder_or_null(const char *folder)
+{
+	return folder != NULL && *folder == '\0' ? NULL : folder;
+}
+
 int
 fetch_dispose(struct fetch *f, const struct fetch_item *it,
 	      const char *folder, struct err *e)
 {
-	if (folder != NULL && *folder == '\0')
-		folder = NULL;
-	return f->drv->dispose(f, it, folder, e);
+	return f->drv->dispose(f, it, folder_or_null(folder), e);
+}
+
+int
+fetch_dispose_many(struct fetch *f, const struct fetch_item *items,
+		   size_t n, const char *folder, struct err *e)
+{
+	folder = folder_or_null(folder);
+	if (n == 0)
+		return 1;
+	if (f->drv->dispose_many != NULL)
+		return f->drv->dispose_many(f, items, n, folder, e);
+	return fetch_dispose_each(f, items, n, folder, e);
+}
+
+int
+fetch_dispose_each(struct fetch *f, const struct fetch_item *items,
+		   size_t n, const char *folder, struct err *e)
+{
+	size_t failed = 0;
+	struct err first;
+	for (size_t i = 0; i < n; i++) {
+		struct err de;
+		int r = f->drv->dispose(f, &items[i], folder, &de);
+		if (r < 0) {
+			*e = de;
+			return -1;
+		}
+		if (r == 0 && failed++ == 0)
+			first = de;
+	}
+	if (failed == 0)
+		return 1;
+	if (failed == 1)
+		*e = first;
+	else
+		err_set(e, "%zu of %zu messages stay: first %s", failed, n,
+			first.msg);
+	return 0;
 }
 
 int

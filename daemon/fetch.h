@@ -7,15 +7,18 @@
  *          fetch_source(f), fetch_uidvalidity(f)   where positions are kept
  *          fetch_list(f, after_uid, &items, &n, &e)
  *          fetch_get(f, &items[i], max, &raw, &len, &e)
+ *          fetch_get_many(f, items, n, max, budget, bodies, &got, &e)
  *          fetch_dispose(f, &items[i], folder_or_NULL, &e)
+ *          fetch_dispose_many(f, items, n, folder_or_NULL, &e)
  *          fetch_idle(f, timeout_s, &e)           IMAP only: wait for mail
  *          fetch_items_free(&items, n), fetch_close(&f)
  *          fetch_backoff_next(prev_s)             reconnect delays (pure)
  * Owns:    struct fetch owns the connection and its strings; fetch_close
  *          logs out, frees it and sets the pointer to NULL. fetch_list's
  *          array and its keys are the caller's (fetch_items_free).
- *          fetch_get's bytes are the caller's (free()). fetch_source's
- *          string is borrowed until fetch_close.
+ *          fetch_get's bytes are the caller's (free()); fetch_get_many's
+ *          are released by fetch_bodies_clear. fetch_source's string is
+ *          borrowed until fetch_close.
  * Errors:  server calls return 1 done, 0 permanent (login refused, no such
  *          mailbox, message too large or gone), -1 temporary (unreachable,
  *          connection lost): the reason in e names "host:port: why" or
@@ -30,6 +33,13 @@
  * Tests:   tests/integration/fetch.sh (Dovecot), tests/unit/test_ingest.c
  *          (Maildir source, backoff).
  * Size cap: IMAP asks for BODY.PEEK[]<0.max+1>, so memory stays bounded.
+ * Batches: fetch_get_many reads a window of messages with one
+ *   UID FETCH a,b:c,... BODY.PEEK[]<0.max+1>, after one UID FETCH of
+ *   their RFC822.SIZE picks how many fit in `budget` bytes (at least
+ *   one), so a window of large messages never holds more than about
+ *   budget + max bytes. fetch_dispose_many does one UID STORE or one
+ *   UID MOVE (or COPY + STORE + EXPUNGE) per UID set. The Maildir
+ *   backend loops over the single-message calls.
  *
  * Message identity. Every listed message is an item {uid, key}:
  *   IMAP:    uid is the message UID; key is "SOURCE/UIDVALIDITY/UID",
@@ -90,9 +100,30 @@ void fetch_items_free(struct fetch_item **items, size_t n);
  * is 0 (permanent). A message gone meanwhile is 0. */
 int fetch_get(struct fetch *f, const struct fetch_item *it, size_t max,
 	      char **raw_r, size_t *len_r, struct err *e);
+/* One message of a batch: raw (NUL-terminated, len bytes), or NULL with
+ * why saying "KEY: message too large ..." or "...: message gone". */
+struct fetch_body {
+	char *raw;
+	size_t len;
+	char *why;
+};
+/* Read items[0 .. *got_r) (ascending, as fetch_list gives them) into
+ * out[0 .. *got_r): as many as fit in budget bytes, at least one, at most
+ * n. A message over max (max > 0) or gone is a body with why, not an
+ * error. 1 done, -1 temporary (connection lost), 0 the server refused the
+ * command (e says why; nothing in out). */
+int fetch_get_many(struct fetch *f, const struct fetch_item *items,
+		   size_t n, size_t max, size_t budget,
+		   struct fetch_body *out, size_t *got_r, struct err *e);
+void fetch_bodies_clear(struct fetch_body *b, size_t n);
 /* Move a handled message to folder, or only mark it done (see above). */
 int fetch_dispose(struct fetch *f, const struct fetch_item *it,
 		  const char *folder, struct err *e);
+/* The same for n messages in one command. When the server refuses the
+ * batch, each message is tried alone; 0 then means some stayed, e says
+ * how many and names the first. */
+int fetch_dispose_many(struct fetch *f, const struct fetch_item *items,
+		       size_t n, const char *folder, struct err *e);
 /* Wait up to timeout_s for new mail (IMAP IDLE). 1 new mail, 0 timeout,
  * -1 connection lost or no IDLE. A Maildir returns 0 after sleeping. */
 int fetch_idle(struct fetch *f, int timeout_s, struct err *e);

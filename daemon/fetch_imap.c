@@ -283,71 +283,236 @@ imap_list(struct fetch *f, uint32_t after_uid, struct fetch_item **items_r,
 	return 1;
 }
 
+/* ---- UID sets and FETCH answers ------------------------------------------ */
+
+/* "a,b:c,..." from ascending UIDs: runs become intervals, so a window of
+ * consecutive messages is one short command. */
+static struct mailimap_set *
+imap_uid_set(const uint32_t *uids, size_t n)
+{
+	struct mailimap_set *set = mailimap_set_new_empty();
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j + 1 < n && uids[j + 1] == uids[j] + 1)
+			j++;
+		mailimap_set_add_interval(set, uids[i], uids[j]);
+		i = j + 1;
+	}
+	return set;
+}
+
+static uint32_t *
+imap_uids_of(const struct fetch_item *items, size_t n)
+{
+	uint32_t *u = xcalloc(n ? n : 1, sizeof(*u));
+	for (size_t i = 0; i < n; i++)
+		u[i] = items[i].uid;
+	return u;
+}
+
+/* What one FETCH response line carries. */
+struct att_view {
+	uint32_t uid;
+	long long size;		/* RFC822.SIZE; -1 not sent */
+	const struct mailimap_msg_att_body_section *body;
+};
+
+static void
+imap_att_view(const struct mailimap_msg_att *ma, struct att_view *v)
+{
+	*v = (struct att_view){ .size = -1 };
+	for (clistiter *j = clist_begin(ma->att_list); j; j = clist_next(j)) {
+		struct mailimap_msg_att_item *item = clist_content(j);
+		if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+			continue;
+		struct mailimap_msg_att_static *st = item->att_data.att_static;
+		if (st->att_type == MAILIMAP_MSG_ATT_UID)
+			v->uid = st->att_data.att_uid;
+		else if (st->att_type == MAILIMAP_MSG_ATT_RFC822_SIZE)
+			v->size = st->att_data.att_rfc822_size;
+		else if (st->att_type == MAILIMAP_MSG_ATT_BODY_SECTION)
+			v->body = st->att_data.att_body_section;
+	}
+}
+
+/* Position of uid in the ascending items, or n. */
+static size_t
+imap_item_index(const struct fetch_item *items, size_t n, uint32_t uid)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (items[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && items[lo].uid == uid ? lo : n;
+}
+
+/* UID FETCH uids (att): one command, the answer in *res_r. 1/0/-1. */
+static int
+imap_fetch_uids(struct imap *im, const uint32_t *uids, size_t n,
+		struct mailimap_fetch_att *att, clist **res_r, struct err *e)
+{
+	struct mailimap_set *set = imap_uid_set(uids, n);
+	struct mailimap_fetch_type *ft =
+	    mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft, att);
+	*res_r = NULL;
+	int r = mailimap_uid_fetch(im->m, set, ft, res_r);
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	return r == MAILIMAP_NO_ERROR ? 1 : imap_fail(im, r, e, "UID FETCH");
+}
+
 /* ---- get ----------------------------------------------------------------- */
 
-static const struct mailimap_msg_att_body_section *
-imap_body_of(clist *res)
+/* How many of the n items fit in budget bytes (at least one), by their
+ * RFC822.SIZE; size[i] -1 means the server did not list the message
+ * (gone). One UID FETCH for the whole window. 1/0/-1. */
+static int
+imap_window(struct imap *im, const struct fetch_item *items, size_t n,
+	    size_t max, size_t budget, long long *size, size_t *k_r,
+	    struct err *e)
+{
+	for (size_t i = 0; i < n; i++)
+		size[i] = -1;
+	uint32_t *uids = imap_uids_of(items, n);
+	clist *res = NULL;
+	int r = imap_fetch_uids(im, uids, n, mailimap_fetch_att_new_rfc822_size(),
+				&res, e);
+	free(uids);
+	if (r != 1)
+		return r;
+	for (clistiter *i = clist_begin(res); i; i = clist_next(i)) {
+		struct att_view v;
+		imap_att_view(clist_content(i), &v);
+		size_t x = imap_item_index(items, n, v.uid);
+		if (x < n)
+			size[x] = v.size;
+	}
+	mailimap_fetch_list_free(res);
+	size_t used = 0, k = 0;
+	for (; k < n; k++) {
+		size_t cost = size[k] < 0 ? 0 : (size_t)size[k];
+		if (max > 0 && cost > max)
+			cost = 0;	/* not read: too large */
+		if (k > 0 && used + cost > budget)
+			break;
+		used += cost;
+	}
+	*k_r = k;
+	return 1;
+}
+
+static struct mailimap_fetch_att *
+imap_body_att(size_t max)
+{
+	struct mailimap_section *sec = mailimap_section_new(NULL);
+	/* ask for one byte over the cap: memory stays bounded and a larger
+	 * message shows itself by its length */
+	return max > 0 && max < UINT32_MAX ?
+	    mailimap_fetch_att_new_body_peek_section_partial(sec, 0,
+							    (uint32_t)max + 1) :
+	    mailimap_fetch_att_new_body_peek_section(sec);
+}
+
+/* Copy each body of the answer into out, by UID. */
+static void
+imap_take_bodies(struct fetch *f, clist *res, const struct fetch_item *items,
+		 size_t k, size_t max, struct fetch_body *out)
 {
 	for (clistiter *i = clist_begin(res); i; i = clist_next(i)) {
-		struct mailimap_msg_att *ma = clist_content(i);
-		for (clistiter *j = clist_begin(ma->att_list); j;
-		     j = clist_next(j)) {
-			struct mailimap_msg_att_item *item = clist_content(j);
-			if (item->att_type == MAILIMAP_MSG_ATT_ITEM_STATIC &&
-			    item->att_data.att_static->att_type ==
-				MAILIMAP_MSG_ATT_BODY_SECTION)
-				return item->att_data.att_static->att_data
-				    .att_body_section;
+		struct att_view v;
+		imap_att_view(clist_content(i), &v);
+		size_t x = imap_item_index(items, k, v.uid);
+		if (x == k || v.body == NULL || v.body->sec_body_part == NULL ||
+		    out[x].raw != NULL || out[x].why != NULL)
+			continue;
+		if (max > 0 && v.body->sec_length > max) {
+			out[x].why = xasprintf("%s/%u: message too large (over "
+					       "%zu bytes)", f->source,
+					       v.uid, max);
+			continue;
 		}
+		out[x].raw = xmalloc(v.body->sec_length + 1);
+		memcpy(out[x].raw, v.body->sec_body_part, v.body->sec_length);
+		out[x].raw[v.body->sec_length] = '\0';
+		out[x].len = v.body->sec_length;
 	}
-	return NULL;
+}
+
+static int
+imap_get_many(struct fetch *f, const struct fetch_item *items, size_t n,
+	      size_t max, size_t budget, struct fetch_body *out,
+	      size_t *got_r, struct err *e)
+{
+	struct imap *im = f->priv;
+	long long *size = xcalloc(n, sizeof(*size));
+	size_t k = 1;
+	int r = 1;
+	/* one message needs no sizes: the partial fetch caps it */
+	if (n > 1)
+		r = imap_window(im, items, n, max, budget, size, &k, e);
+	else
+		size[0] = 0;
+	uint32_t *want = xcalloc(k, sizeof(*want));
+	size_t nwant = 0;
+	for (size_t i = 0; r == 1 && i < k; i++) {
+		if (size[i] < 0)
+			out[i].why = xasprintf("%s/%u: message gone",
+					       f->source, items[i].uid);
+		else if (max > 0 && (size_t)size[i] > max)
+			out[i].why = xasprintf("%s/%u: message too large (%lld "
+					       "bytes, limit %zu)", f->source,
+					       items[i].uid, size[i], max);
+		else
+			want[nwant++] = items[i].uid;
+	}
+	clist *res = NULL;
+	if (r == 1 && nwant > 0 &&
+	    (r = imap_fetch_uids(im, want, nwant, imap_body_att(max), &res,
+				 e)) == 1) {
+		imap_take_bodies(f, res, items, k, max, out);
+		mailimap_fetch_list_free(res);
+	}
+	for (size_t i = 0; r == 1 && i < k; i++)
+		if (out[i].raw == NULL && out[i].why == NULL)
+			out[i].why = xasprintf("%s/%u: message gone",
+					       f->source, items[i].uid);
+	free(want);
+	free(size);
+	if (r == 1)
+		*got_r = k;
+	return r;
 }
 
 static int
 imap_get(struct fetch *f, const struct fetch_item *it, size_t max,
 	 char **raw_r, size_t *len_r, struct err *e)
 {
-	struct imap *im = f->priv;
-	struct mailimap_set *set = mailimap_set_new_single(it->uid);
-	struct mailimap_fetch_type *ft =
-	    mailimap_fetch_type_new_fetch_att_list_empty();
-	struct mailimap_section *sec = mailimap_section_new(NULL);
-	/* ask for one byte over the cap: memory stays bounded and a larger
-	 * message shows itself by its length */
-	struct mailimap_fetch_att *att = max > 0 && max < UINT32_MAX ?
-	    mailimap_fetch_att_new_body_peek_section_partial(sec, 0,
-							    (uint32_t)max + 1) :
-	    mailimap_fetch_att_new_body_peek_section(sec);
-	mailimap_fetch_type_new_fetch_att_list_add(ft, att);
-	clist *res = NULL;
-	int r = mailimap_uid_fetch(im->m, set, ft, &res);
-	mailimap_fetch_type_free(ft);
-	mailimap_set_free(set);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(im, r, e, "UID FETCH");
-	const struct mailimap_msg_att_body_section *b = imap_body_of(res);
-	int ret = 1;
-	if (b == NULL || b->sec_body_part == NULL) {
-		err_set(e, "%s/%u: message gone", f->source, it->uid);
-		ret = 0;
-	} else if (max > 0 && b->sec_length > max) {
-		err_set(e, "%s/%u: message too large (over %zu bytes)",
-			f->source, it->uid, max);
-		ret = 0;
-	} else {
-		*raw_r = xmalloc(b->sec_length + 1);
-		memcpy(*raw_r, b->sec_body_part, b->sec_length);
-		(*raw_r)[b->sec_length] = '\0';
-		*len_r = b->sec_length;
+	struct fetch_body b = { 0 };
+	size_t got = 0;
+	int r = imap_get_many(f, it, 1, max, 0, &b, &got, e);
+	if (r != 1)
+		return r;
+	if (b.raw == NULL) {
+		err_set(e, "%s", b.why);
+		fetch_bodies_clear(&b, 1);
+		return 0;
 	}
-	mailimap_fetch_list_free(res);
-	return ret;
+	*raw_r = b.raw;
+	*len_r = b.len;
+	free(b.why);
+	return 1;
 }
 
 /* ---- dispose ------------------------------------------------------------- */
 
 static int
-imap_store_flags(struct imap *im, uint32_t uid, int done, struct err *e)
+imap_store_flags(struct imap *im, struct mailimap_set *set, int done,
+		 struct err *e)
 {
 	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
 	if (done) {
@@ -358,10 +523,8 @@ imap_store_flags(struct imap *im, uint32_t uid, int done, struct err *e)
 		mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
 	struct mailimap_store_att_flags *sa =
 	    mailimap_store_att_flags_new_add_flags_silent(fl);
-	struct mailimap_set *set = mailimap_set_new_single(uid);
 	int r = mailimap_uid_store(im->m, set, sa);
 	mailimap_store_att_flags_free(sa);
-	mailimap_set_free(set);
 	return r == MAILIMAP_NO_ERROR ? 1 : imap_fail(im, r, e, "UID STORE");
 }
 
@@ -382,22 +545,19 @@ imap_ensure_folder(struct imap *im, const char *folder, struct err *e)
 }
 
 static int
-imap_move(struct imap *im, uint32_t uid, const char *folder, struct err *e)
+imap_move(struct imap *im, struct mailimap_set *set, const char *folder,
+	  struct err *e)
 {
-	struct mailimap_set *set = mailimap_set_new_single(uid);
 	int r;
 	if (mailimap_has_extension(im->m, "MOVE")) {
 		r = mailimap_uid_move(im->m, set, folder);
-		mailimap_set_free(set);
 		return r == MAILIMAP_NO_ERROR ? 1
 					      : imap_fail(im, r, e, "UID MOVE");
 	}
 	r = mailimap_uid_copy(im->m, set, folder);
-	if (r != MAILIMAP_NO_ERROR) {
-		mailimap_set_free(set);
+	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(im, r, e, "UID COPY");
-	}
-	int s = imap_store_flags(im, uid, 0, e);
+	int s = imap_store_flags(im, set, 0, e);
 	if (s == 1) {
 		/* without UIDPLUS, EXPUNGE also removes what others marked
 		 * \Deleted; the mailbox is ours, so accept that */
@@ -405,24 +565,38 @@ imap_move(struct imap *im, uint32_t uid, const char *folder, struct err *e)
 		    mailimap_uid_expunge(im->m, set) : mailimap_expunge(im->m);
 		s = r == MAILIMAP_NO_ERROR ? 1 : imap_fail(im, r, e, "EXPUNGE");
 	}
-	mailimap_set_free(set);
 	return s;
+}
+
+/* One UID STORE or MOVE for the whole set; a refused batch is retried
+ * message by message so the caller learns which stayed. */
+static int
+imap_dispose_many(struct fetch *f, const struct fetch_item *items, size_t n,
+		  const char *folder, struct err *e)
+{
+	struct imap *im = f->priv;
+	int r = folder ? imap_ensure_folder(im, folder, e) : 1;
+	if (r != 1)
+		return r;
+	uint32_t *uids = imap_uids_of(items, n);
+	struct mailimap_set *set = imap_uid_set(uids, n);
+	free(uids);
+	r = folder ? imap_move(im, set, folder, e)
+		   : imap_store_flags(im, set, 1, e);
+	mailimap_set_free(set);
+	if (r == 0 && n > 1)
+		return fetch_dispose_each(f, items, n, folder, e);
+	if (r == 0)
+		err_prefix(e, "%s/%u: %s %s", f->source, items[0].uid,
+			   folder ? "to" : "flag", folder ? folder : "done");
+	return r;
 }
 
 static int
 imap_dispose(struct fetch *f, const struct fetch_item *it, const char *folder,
 	     struct err *e)
 {
-	struct imap *im = f->priv;
-	if (folder == NULL)
-		return imap_store_flags(im, it->uid, 1, e);
-	int r = imap_ensure_folder(im, folder, e);
-	if (r != 1)
-		return r;
-	r = imap_move(im, it->uid, folder, e);
-	if (r == 0)
-		err_prefix(e, "%s/%u: to %s", f->source, it->uid, folder);
-	return r;
+	return imap_dispose_many(f, it, 1, folder, e);
 }
 
 /* ---- idle ---------------------------------------------------------------- */
@@ -461,6 +635,8 @@ const struct fetch_driver fetch_imap_driver = {
 	.list = imap_list,
 	.get = imap_get,
 	.dispose = imap_dispose,
+	.get_many = imap_get_many,
+	.dispose_many = imap_dispose_many,
 	.idle = imap_idle,
 	.close = imap_close,
 };
@@ -471,6 +647,8 @@ const struct fetch_driver fetch_imaps_driver = {
 	.list = imap_list,
 	.get = imap_get,
 	.dispose = imap_dispose,
+	.get_many = imap_get_many,
+	.dispose_many = imap_dispose_many,
 	.idle = imap_idle,
 	.close = imap_close,
 };

@@ -24,6 +24,13 @@ struct fetch_driver {
 		   char **raw_r, size_t *len_r, struct err *e);
 	int (*dispose)(struct fetch *f, const struct fetch_item *it,
 		       const char *folder, struct err *e);
+	/* optional batch forms (NULL: fetch.c loops over get/dispose) */
+	int (*get_many)(struct fetch *f, const struct fetch_item *items,
+			size_t n, size_t max, size_t budget,
+			struct fetch_body *out, size_t *got_r,
+			struct err *e);
+	int (*dispose_many)(struct fetch *f, const struct fetch_item *items,
+			    size_t n, const char *folder, struct err *e);
 	int (*idle)(struct fetch *f, int timeout_s, struct err *e);
 	void (*close)(struct fetch *f);	/* frees priv */
 };
@@ -39,6 +46,10 @@ extern const struct fetch_driver fetch_imap_driver;
 extern const struct fetch_driver fetch_imaps_driver;
 extern const struct fetch_driver fetch_maildir_driver;
 
+/* Dispose one by one (a batch the server refused, or no batch form):
+ * 1 all, 0 some stayed (e counts them, names the first), -1 temporary. */
+int fetch_dispose_each(struct fetch *f, const struct fetch_item *items,
+		       size_t n, const char *folder, struct err *e);
 /* Shared by the backends: grow an item array by one. */
 void fetch_items_push(struct fetch_item **v, size_t *n, size_t *cap,
 		      uint32_t uid, char *key);

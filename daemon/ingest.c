@@ -26,6 +26,12 @@
 #include "xmem.h"
 
 #define INGEST_IDLE_S 600	/* re-issue IDLE well inside RFC 2177's 29 min */
+/* A window: UIDs read with one UID FETCH and disposed with one STORE or
+ * MOVE per folder once every one of them is committed. Bodies held at
+ * once stay under INGEST_WINDOW_BYTES (plus one message up to
+ * max_message_bytes), so memory does not grow with the mailbox. */
+#define INGEST_WINDOW 256
+#define INGEST_WINDOW_BYTES (4u << 20)
 
 /* Set by the SIGTERM/SIGINT handler while ingest_run is in idle mode. */
 static volatile sig_atomic_t ingest_stop;
@@ -53,7 +59,14 @@ struct run {
 	struct ingest_worker *w;
 	struct qcache qc;
 	long handled;
-	int dispose_failed;	/* the last -1 came from the server */
+	/* the window's committed messages waiting for disposal */
+	struct fetch_item *disp;	/* shallow copies: keys borrowed */
+	const char **disp_folder;	/* config strings or NULL */
+	size_t ndisp;
+	/* poison marks set ahead: next_key is the message parsed after the
+	 * one in hand (its mark goes into that one's record commit), marked
+	 * the key whose mark is already committed that way */
+	const char *next_key, *marked;
 };
 
 /* ---- questionnaires ------------------------------------------------------ */
@@ -394,8 +407,8 @@ verdict_fill(struct verdict *v, const char *key, const struct ingest_result *r,
 	reason_add(v, r->notes);
 }
 
-/* Record, clear the mark, dispose, give feedback. 1 done, -1 store or
- * connection error (e set). */
+/* Record and clear the mark in one commit, queue the disposal for the
+ * end of the window, give feedback. 1 done, -1 store error (e set). */
 static int
 finish(struct run *rn, const struct fetch_item *it,
        const struct ingest_result *r, struct verdict *v, const char *raw,
@@ -407,29 +420,21 @@ finish(struct run *rn, const struct fetch_item *it,
 		in->raw_len = len;
 	}
 	in->reason = buf_cstr(&v->reason);
+	v->rm.clear_parsing_mark = 1;
+	v->rm.mark_next = rn->next_key;
 	int rec = record_message(rn->s, &v->rm, NULL, e);
 	if (rec < 0)
 		return -1;
-	if (store_inbound_parsing_clear(rn->s, it->key, e) < 0)
-		return -1;
-	if (rec == 0)
-		return 1;
+	if (rec == 0)	/* recorded meanwhile: only the mark is left */
+		return store_inbound_parsing_clear(rn->s, it->key, e) < 0 ?
+		    -1 : 1;
+	rn->marked = rn->next_key;
 	rn->st->seen++;
 	count(rn->st, in->kind);
 	log_info("%s: %s%s%s", it->key, store_ikind_name(in->kind),
 		 in->reason[0] ? ": " : "", in->reason);
-	struct err de;
-	int d = fetch_dispose(rn->f, it, folder_for(&rn->cfg->imap, in->kind),
-			      &de);
-	if (d < 0) {
-		*e = de;
-		rn->dispose_failed = 1;
-		return -1;
-	}
-	if (d == 0) {
-		log_warnx("%s: %s", it->key, de.msg);
-		rn->st->errors++;
-	}
+	rn->disp[rn->ndisp] = *it;
+	rn->disp_folder[rn->ndisp++] = folder_for(&rn->cfg->imap, in->kind);
 	if (r != NULL && in->kind != STORE_I_DUPLICATE)
 		feedback_send(rn, r, v);
 	return 1;
@@ -473,19 +478,20 @@ classified(struct run *rn, const struct fetch_item *it,
 	return ret;
 }
 
-/* Parse in the worker under the poison mark. */
+/* Parse in the worker under the poison mark: set by the previous
+ * message's commit (checked for a dead run's mark before that), or here
+ * in a commit of its own. */
 static int
-parse_guarded(struct run *rn, const struct fetch_item *it, const char *raw,
-	      size_t len, struct err *e)
+parse_guarded(struct run *rn, const struct fetch_item *it, int left,
+	      const char *raw, size_t len, struct err *e)
 {
-	int left = store_inbound_parsing_left(rn->s, it->key, e);
-	if (left < 0)
-		return -1;
+	int ahead = rn->marked != NULL && strcmp(rn->marked, it->key) == 0;
+	rn->marked = NULL;
 	if (left)
 		return quarantine(rn, it, "parser crashed or hung on this "
 				  "message (an earlier run died on it)", raw,
 				  len, e);
-	if (store_inbound_parsing(rn->s, it->key, e) < 0)
+	if (!ahead && store_inbound_parsing(rn->s, it->key, e) < 0)
 		return -1;
 	struct ingest_result r;
 	char why[512];
@@ -502,33 +508,180 @@ parse_guarded(struct run *rn, const struct fetch_item *it, const char *raw,
 	return ret;
 }
 
-/* 1 handled (or skipped), -1 connection lost, -2 store error: stop. */
+/* ---- a window of messages ------------------------------------------------ */
+
+/* Read bodies from todo[i] on: a batch within the byte budget, or, when
+ * the server refuses the batch, todo[i] alone (a refusal of that one
+ * becomes its reason). 1 (*got_r bodies), -1 connection lost. */
 static int
-ingest_one(struct run *rn, const struct fetch_item *it, struct err *e)
+read_bodies(struct run *rn, const struct fetch_item *todo, size_t n,
+	    struct fetch_body *out, size_t *got_r, struct err *e)
 {
-	int seen = store_inbound_seen(rn->s, it->key, NULL, e);
-	if (seen != 0)
-		return seen < 0 ? -2 : 1;
-	char *raw = NULL;
-	size_t len = 0;
 	size_t max = rn->cfg->max_message_bytes > 0 ?
 	    (size_t)rn->cfg->max_message_bytes : 0;
 	struct err ge;
-	int g = fetch_get(rn->f, it, max, &raw, &len, &ge);
-	if (g < 0) {
-		*e = ge;
-		return -1;
-	}
-	int ret;
+	int g = fetch_get_many(rn->f, todo, n, max, INGEST_WINDOW_BYTES, out,
+			       got_r, &ge);
+	if (g == 0 && n > 1)
+		g = fetch_get_many(rn->f, todo, 1, max, 0, out, got_r, &ge);
 	if (g == 0) {
 		/* too large or gone: a person decides; nothing to parse */
-		ret = quarantine(rn, it, ge.msg, NULL, 0, e);
-	} else
-		ret = parse_guarded(rn, it, raw, len, e);
-	free(raw);
-	if (ret == -1 && rn->dispose_failed)
-		return -1;
-	return ret < 0 ? -2 : 1;
+		out[0].why = xstrdup(ge.msg);
+		*got_r = 1;
+		g = 1;
+	}
+	if (g < 0)
+		*e = ge;
+	return g;
+}
+
+/* Dispose the window's committed messages: one batch per folder. 0 done
+ * (a message the server would not move is a warning), -1 connection
+ * lost. */
+static int
+dispose_window(struct run *rn, struct err *e)
+{
+	struct fetch_item *batch = xcalloc(rn->ndisp ? rn->ndisp : 1,
+					   sizeof(*batch));
+	int ret = 0;
+	for (size_t i = 0; i < rn->ndisp && ret == 0; i++) {
+		const char *folder = rn->disp_folder[i];
+		if (rn->disp[i].key == NULL)
+			continue;	/* taken by an earlier folder's batch */
+		size_t nb = 0;
+		for (size_t j = i; j < rn->ndisp; j++) {
+			const char *fj = rn->disp_folder[j];
+			if (rn->disp[j].key == NULL || (fj != folder &&
+			    (fj == NULL || folder == NULL ||
+			     strcmp(fj, folder) != 0)))
+				continue;
+			batch[nb++] = rn->disp[j];
+			rn->disp[j].key = NULL;
+		}
+		struct err de;
+		int d = fetch_dispose_many(rn->f, batch, nb, folder, &de);
+		if (d < 0) {
+			*e = de;
+			ret = -1;
+		} else if (d == 0) {
+			log_warnx("%s", de.msg);
+			rn->st->errors++;
+		}
+	}
+	free(batch);
+	rn->ndisp = 0;
+	return ret;
+}
+
+/* Which message's mark goes into the commit of todo[j]: the next one of
+ * the batch if it is to be parsed and no dead run left a mark on it
+ * (that one is quarantined unparsed). -1 store error. */
+static void
+next_to_mark(struct run *rn, const struct fetch_item *todo,
+	     const unsigned char *left, const struct fetch_body *b, size_t j,
+	     size_t end)
+{
+	rn->next_key = j + 1 < end && b[j + 1].raw != NULL && !left[j + 1] ?
+	    todo[j + 1].key : NULL;
+}
+
+/* Parse and record todo[0..n), reading bodies in byte-bounded batches.
+ * 0, -1 connection lost, -2 store error. */
+static int
+record_window(struct run *rn, const struct fetch_item *todo,
+	      const unsigned char *left, size_t n, struct err *e)
+{
+	struct fetch_body *b = xcalloc(n ? n : 1, sizeof(*b));
+	int ret = 0;
+	for (size_t i = 0; i < n && ret == 0;) {
+		size_t got = 0;
+		if (read_bodies(rn, todo + i, n - i, b + i, &got, e) < 0) {
+			ret = -1;
+			break;
+		}
+		for (size_t j = i; j < i + got && ret == 0; j++) {
+			next_to_mark(rn, todo, left, b, j, i + got);
+			int r = b[j].raw == NULL ?
+			    quarantine(rn, &todo[j], b[j].why, NULL, 0, e) :
+			    parse_guarded(rn, &todo[j], left[j], b[j].raw,
+					  b[j].len, e);
+			if (r < 0)
+				ret = -2;
+			fetch_bodies_clear(&b[j], 1);	/* memory stays flat */
+		}
+		fetch_bodies_clear(b + i, got);	/* left by a store error */
+		i += got;
+	}
+	struct err ce;
+	if (rn->marked != NULL &&	/* set ahead, never parsed */
+	    store_inbound_parsing_clear(rn->s, rn->marked, &ce) < 0)
+		log_warnx("%s: %s", rn->marked, ce.msg);
+	rn->marked = rn->next_key = NULL;
+	free(b);
+	return ret;
+}
+
+/* Which of the window's messages are new (into todo) and which of those
+ * a dead run left marked (left[]): lookups under one lock, not two per
+ * message. 0 or -2 (store error). */
+static int
+classify_window(struct run *rn, const struct fetch_item *items, size_t n,
+		struct fetch_item *todo, unsigned char *left, size_t *ntodo_r,
+		struct err *e)
+{
+	if (store_begin(rn->s, e) < 0)
+		return -2;
+	for (size_t i = 0; i < n; i++) {
+		int seen = store_inbound_seen(rn->s, items[i].key, NULL, e);
+		int l = seen == 0 ?
+		    store_inbound_parsing_left(rn->s, items[i].key, e) : 0;
+		if (seen < 0 || l < 0) {
+			store_rollback(rn->s);
+			return -2;
+		}
+		if (seen == 0) {
+			left[*ntodo_r] = (unsigned char)l;
+			todo[(*ntodo_r)++] = items[i];
+		}
+	}
+	store_rollback(rn->s);	/* read only */
+	return 0;
+}
+
+/* One window: skip what is recorded, record the rest one by one (each in
+ * its own commit), then dispose of them in batches. Whatever stops the
+ * window, committed messages are still disposed unless the connection is
+ * gone; a crash before that leaves them in place, and the next run skips
+ * them as recorded. 0, -1 connection lost, -2 store error. */
+static int
+ingest_window(struct run *rn, const struct fetch_item *items, size_t n,
+	      struct err *e)
+{
+	struct fetch_item *todo = xcalloc(n, sizeof(*todo));
+	unsigned char *left = xcalloc(n, 1);
+	size_t ntodo = 0;
+	int ret = classify_window(rn, items, n, todo, left, &ntodo, e);
+	rn->disp = xcalloc(n, sizeof(*rn->disp));
+	rn->disp_folder = xcalloc(n, sizeof(*rn->disp_folder));
+	rn->ndisp = 0;
+	if (ret == 0)
+		ret = record_window(rn, todo, left, ntodo, e);
+	if (ret != -1) {
+		struct err de;
+		if (dispose_window(rn, &de) < 0) {
+			if (ret == 0)
+				*e = de;
+			ret = ret == 0 ? -1 : ret;
+		}
+	}
+	free(rn->disp);
+	free(rn->disp_folder);
+	rn->disp = NULL;
+	rn->disp_folder = NULL;
+	rn->ndisp = 0;
+	free(todo);
+	free(left);
+	return ret;
 }
 
 /* ---- passes and the run ------------------------------------------------- */
@@ -570,16 +723,22 @@ ingest_pass(struct run *rn, struct err *e)
 		return r < 0 ? -1 : -2;
 	int ret = 0;
 	uint32_t uv = fetch_uidvalidity(rn->f);
-	for (size_t i = 0; i < n && !ingest_stop; i++) {
-		if (rn->o->limit > 0 && rn->handled >= rn->o->limit)
+	for (size_t i = 0; i < n && !ingest_stop;) {
+		size_t w = n - i < INGEST_WINDOW ? n - i : INGEST_WINDOW;
+		if (rn->o->limit > 0) {
+			if (rn->handled >= rn->o->limit)
+				break;
+			if ((long)w > rn->o->limit - rn->handled)
+				w = (size_t)(rn->o->limit - rn->handled);
+		}
+		if ((ret = ingest_window(rn, items + i, w, e)) < 0)
 			break;
-		rn->dispose_failed = 0;
-		if ((ret = ingest_one(rn, &items[i], e)) < 0)
-			break;
-		ret = 0;
-		rn->handled++;
+		rn->handled += (long)w;
+		i += w;
+		/* the position moves past a window only when all of it is
+		 * committed and disposed */
 		if (uv != 0 && store_mailbox_set(rn->s, fetch_source(rn->f),
-						 uv, items[i].uid, e) < 0) {
+						 uv, items[i - 1].uid, e) < 0) {
 			ret = -2;
 			break;
 		}

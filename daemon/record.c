@@ -53,6 +53,12 @@ record_message(struct store *s, struct record_msg *m, int64_t *inbound_id_r,
 		goto rollback;
 	if (in->kind != STORE_I_DUPLICATE && record_effects(s, m, id, e) < 0)
 		goto rollback;
+	if (m->clear_parsing_mark &&
+	    store_inbound_parsing_clear(s, in->src_key, e) < 0)
+		goto rollback;
+	if (m->mark_next != NULL &&
+	    store_inbound_parsing(s, m->mark_next, e) < 0)
+		goto rollback;
 	if (store_commit(s, e) < 0)
 		goto rollback;
 	if (inbound_id_r)

@@ -8,7 +8,7 @@
  * Owns:    nothing: every pointer in m is borrowed for the call.
  * Errors:  1 recorded (m->in.kind may have become STORE_I_DUPLICATE),
  *          0 skipped because src_key was recorded before (nothing
- *          written), -1 store error with "src_key: why" in e; the
+ *          written, no mark cleared or set), -1 store error with "src_key: why" in e; the
  *          transaction is rolled back and nothing is left half-written.
  * Events:  none.
  * Tests:   tests/unit/test_ingest.c (temporary store).
@@ -35,6 +35,11 @@ struct record_msg {
 	/* kind BOUNCE, permanent: set in.contact_id "undeliverable" with
 	 * this reason (NULL: no status change) */
 	const char *undeliverable_reason;
+	/* poison marks (store_inbound_parsing) in the same transaction, so
+	 * a message costs one commit, not three: delete in.src_key's mark,
+	 * and set the mark of the message parsed next (NULL: none) */
+	int clear_parsing_mark;
+	const char *mark_next;
 };
 
 int record_message(struct store *s, struct record_msg *m,

@@ -4,8 +4,9 @@
 # run finds nothing new), sorted into folders, a message the parser
 # crashes on is quarantined while the rest go through (test hook
 # ANKETA_TEST_CRASH_MSGID, see daemon/ingest.h), a message left marked by
-# a run that died is quarantined, and connection trouble is an error that
-# names host:port.
+# a run that died is quarantined, connection trouble is an error that
+# names host:port, and `anketa fetch --idle` records a message delivered
+# while it waits, then ends with exit 0 on SIGTERM.
 . "$(dirname "$0")/lib.sh"
 need_root_stack
 command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed"
@@ -13,10 +14,13 @@ make_tmp
 S=$T/stack
 export IMAP_PORT=12143 IMAPS_PORT=12993 SMTP_PORT=12025
 stack="$ANKETA_SRCDIR/tests/mailstack/mailstack"
-cleanup() { "$stack" stop "$S" >/dev/null 2>&1; rm -rf "$T"; }
+cleanup() {
+	[ -s "$T/idle.pid" ] && kill -KILL "$(cat "$T/idle.pid")" 2>/dev/null
+	"$stack" stop "$S" >/dev/null 2>&1; rm -rf "$T"
+}
 trap cleanup EXIT
 "$stack" start "$S" >"$T/stack.log" 2>&1 || skip_all "mail stack did not start: $(tail -1 "$T/stack.log")"
-echo "1..14"
+echo "1..17"
 
 printf 'secret\n' >"$T/pw"; chmod 600 "$T/pw"
 conf() {	# conf FILE URL [extra imap lines]
@@ -121,5 +125,41 @@ trusted() {
 	"$ANKETA_BIN" -c "$T/tls2.conf" fetch | grep -q "fetched 0:"
 }
 ok "imaps with the right CA: connects, nothing new" trusted
+
+# IDLE: the binary itself runs in the background (no shell function in
+# between, so SIGTERM reaches it); a message delivered through Postfix
+# after it started is recorded within 5 s; SIGTERM ends it with exit 0.
+idle_start() {
+	"$ANKETA_BIN" -c "$T/anketa.conf" fetch --idle >"$T/idle.out" 2>"$T/idle.err" &
+	echo $! >"$T/idle.pid"
+	sleep 1	# its first pass finds nothing; then it waits in IDLE
+	kill -0 "$(cat "$T/idle.pid")" || { cat "$T/idle.err"; return 1; }
+}
+ok "fetch --idle: starts and waits" idle_start
+idle_deliver() {
+	swaks --silent 2 --server 127.0.0.1:$SMTP_PORT --from late@elsewhere.org \
+		--to organiser@example.org --header 'Subject: Late question' \
+		--body 'Is it too late to answer?' || return 1
+	local i
+	for i in $(seq 1 50); do
+		[ "$(q "select count(*) from inbound where from_addr = 'late@elsewhere.org' and subject = 'Late question'")" = 1 ] &&
+			return 0
+		sleep 0.1
+	done
+	echo "not recorded within 5 s"; cat "$T/idle.err"; return 1
+}
+ok "fetch --idle: a message delivered meanwhile is recorded within 5 s" idle_deliver
+idle_stop() {
+	local pid rc=0
+	pid=$(cat "$T/idle.pid")
+	kill -TERM "$pid"
+	for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$pid" 2>/dev/null && { echo "still running 5 s after SIGTERM"; return 1; }
+	wait "$pid" || rc=$?
+	: >"$T/idle.pid"
+	cat "$T/idle.err"
+	eq 0 "$rc"
+}
+ok "fetch --idle: SIGTERM ends it with exit 0" idle_stop
 
 exit $((tap_failed > 0))

@@ -393,6 +393,34 @@ test_record_dedup_and_effects(void **state)
 	assert_string_equal(status, "undeliverable");
 }
 
+/* The poison marks travel in the record's commit: its own mark goes, the
+ * next message's mark is set; a skipped record touches neither. */
+static void
+test_record_marks(void **state)
+{
+	struct fixture *fx = *state;
+	struct err e;
+	const char *k1 = "imap://h:1/INBOX/9/1", *k2 = "imap://h:1/INBOX/9/2";
+	assert_int_equal(store_inbound_parsing(fx->s, k1, &e), 0);
+	struct record_msg m = { .in = { .src_key = k1, .message_id = "m1@y",
+		.kind = STORE_I_UNMATCHED, .reason = "" },
+		.clear_parsing_mark = 1, .mark_next = k2 };
+	assert_int_equal(record_message(fx->s, &m, NULL, &e), 1);
+	assert_int_equal(store_inbound_parsing_left(fx->s, k1, &e), 0);
+	assert_int_equal(store_inbound_parsing_left(fx->s, k2, &e), 1);
+	/* k1 again: skipped, so k2's mark stays and none is added */
+	m.mark_next = "imap://h:1/INBOX/9/3";
+	assert_int_equal(record_message(fx->s, &m, NULL, &e), 0);
+	assert_int_equal(store_inbound_parsing_left(fx->s, m.mark_next, &e),
+			 0);
+	assert_int_equal(store_inbound_parsing_left(fx->s, k2, &e), 1);
+	/* without the flag a mark is left alone */
+	struct record_msg n = { .in = { .src_key = k2, .message_id = "m2@y",
+		.kind = STORE_I_UNMATCHED, .reason = "" } };
+	assert_int_equal(record_message(fx->s, &n, NULL, &e), 1);
+	assert_int_equal(store_inbound_parsing_left(fx->s, k2, &e), 1);
+}
+
 /* ---- Maildir source ----------------------------------------------------- */
 
 static void
@@ -446,9 +474,29 @@ test_maildir_source(void **state)
 	/* over the cap: permanent, named */
 	assert_int_equal(fetch_get(f, &it[1], 10, &raw, &len, &e), 0);
 	assert_non_null(strstr(e.msg, "too large"));
+	/* a batch: a budget of 1 byte still reads one message; a larger
+	 * one reads both; a message over max is a reason, not an error */
+	struct fetch_body bodies[2];
+	size_t got = 0;
+	assert_int_equal(fetch_get_many(f, it, 2, 0, 1, bodies, &got, &e), 1);
+	assert_int_equal(got, 1);
+	assert_string_equal(bodies[0].raw, "Subject: one\r\n\r\none\r\n");
+	assert_null(bodies[0].why);
+	fetch_bodies_clear(bodies, got);
+	assert_null(bodies[0].raw);
+	assert_int_equal(fetch_get_many(f, it, 2, 22, 1 << 20, bodies, &got,
+					&e), 1);
+	assert_int_equal(got, 2);
+	assert_int_equal(bodies[0].len, strlen("Subject: one\r\n\r\none\r\n"));
+	assert_null(bodies[1].raw);
+	assert_non_null(strstr(bodies[1].why, "too large"));
+	fetch_bodies_clear(bodies, got);
 	/* done in place: cur/ with S added to the flags; folder: moved */
-	assert_int_equal(fetch_dispose(f, &it[0], NULL, &e), 1);
-	assert_int_equal(fetch_dispose(f, &it[1], "Processed", &e), 1);
+	assert_int_equal(fetch_dispose_many(f, &it[0], 1, "", &e), 1);
+	assert_int_equal(fetch_dispose_many(f, &it[1], 1, "Processed", &e), 1);
+	/* gone from the listing now: the batch says which stayed */
+	assert_int_equal(fetch_dispose_many(f, it, 2, "Processed", &e), 0);
+	assert_non_null(strstr(e.msg, "2 of 2 messages stay"));
 	char *p0 = xasprintf("%s/100.M1.host:2,FS", curd);
 	char *p1 = xasprintf("%s/.Processed/cur/200.M1.host:2,S", md);
 	assert_int_equal(access(p0, F_OK), 0);
@@ -515,6 +563,8 @@ main(void)
 		cmocka_unit_test(test_unpack_damaged),
 		cmocka_unit_test(test_worker_crash_restart),
 		cmocka_unit_test_setup_teardown(test_resolve_order,
+						setup_store, teardown_store),
+		cmocka_unit_test_setup_teardown(test_record_marks,
 						setup_store, teardown_store),
 		cmocka_unit_test_setup_teardown(test_record_dedup_and_effects,
 						setup_store, teardown_store),
