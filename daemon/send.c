@@ -939,18 +939,17 @@ static int contact_cb(void *arg, const struct store_contact *c)
 }
 
 struct one_result {
-	int outcome;
-	struct err *e;
+	enum store_dstate st;
+	char reply[512];	/* the server's reply, for the row and e */
 };
 
 static void one_cb(void *arg, const struct submit_result *res)
 {
 	struct one_result *o = arg;
-	enum store_dstate st = send_classify(res);
 
-	o->outcome = st == STORE_D_SENT ? 1 : st == STORE_D_FAILED ? 0 : -1;
-	if (o->outcome != 1)
-		err_set(o->e, "%s", res->reply);
+	o->st = send_classify(res);
+	snprintf(o->reply, sizeof(o->reply), "%s",
+		 res->reply != NULL ? res->reply : "");
 }
 
 /* One list of {number, question, KEY} from (question id, value) pairs;
@@ -1020,6 +1019,32 @@ static int one_render(struct sendrun *r, const struct send_msg *m,
 	return render_message(r, l, v, c, msgid, m->in_reply_to, out, e);
 }
 
+/*
+ * Submit the rendered message to contact c as delivery row did (already
+ * SENDING) and record the outcome. Returns what send_one returns.
+ */
+static int one_submit(struct sendrun *r, const struct rcpt *c, int64_t did,
+		      const struct buf *msg, struct err *e)
+{
+	struct one_result res = { STORE_D_DEFERRED, "" };
+	struct err ignore;
+	char *from = return_path(r->cfg, c->token);
+
+	submit_enqueue(r->sub, from, c->email, msg->data, msg->len, one_cb,
+		       &res);
+	free(from);
+	/* a transport failure still calls one_cb (deferred, with why) */
+	if (submit_run(r->sub, &ignore) != 0 && res.reply[0] == '\0')
+		snprintf(res.reply, sizeof(res.reply), "%s", ignore.msg);
+	submit_free(&r->sub);	/* any late callback runs while res lives */
+	if (store_delivery_done(r->s, did, res.st, res.reply, e) != 0)
+		return -1;	/* the row stays SENDING: counted as unsure */
+	if (res.st == STORE_D_SENT)
+		return 1;
+	err_set(e, "%s", res.reply);
+	return res.st == STORE_D_FAILED ? 0 : -1;
+}
+
 int send_one(struct store *s, const struct config *cfg,
 	     const struct send_msg *m, struct err *e)
 {
@@ -1027,11 +1052,11 @@ int send_one(struct store *s, const struct config *cfg,
 	struct send_stats st = { 0 };
 	struct send_opts o = { 0 };
 	struct rcpt c = { 0 };
-	struct one_result res = { -1, e };
 	struct tmpl_val *own = m->vars == NULL ? tmpl_map_new() : NULL;
 	struct tmpl_val *v = m->vars != NULL ? m->vars : own;
 	struct buf msg;
-	char *msgid = NULL, *from;
+	char *msgid = NULL;
+	int64_t did = 0;
 	int rc;
 
 	r.o = &o;
@@ -1044,15 +1069,15 @@ int send_one(struct store *s, const struct config *cfg,
 		msgid = mime_message_id(r.msgid_domain);
 		rc = one_render(&r, m, &c, v, msgid, &msg, e);
 	}
-	if (rc == 0)
-		rc = submit_open(&cfg->smtp, &r.sub, e);
-	if (rc == 0) {
-		from = return_path(cfg, c.token);
-		submit_enqueue(r.sub, from, c.email, msg.data, msg.len, one_cb,
-			       &res);
-		free(from);
-		(void)submit_run(r.sub, e);	/* the outcome says it all */
-		rc = res.outcome;
+	if (rc == 0 && strcmp(c.status, "ok") != 0) {
+		err_set(e, "%s: contact is %s", c.email, c.status);
+		rc = 0;		/* refused for good, like a 5xx */
+	} else if (rc == 0 && submit_open(&cfg->smtp, &r.sub, e) == 0 &&
+		   store_delivery_add(s, m->campaign_id, m->contact_id,
+				      m->kind, msgid, &did, e) == 0) {
+		/* the row (SENDING, its Message-ID) exists before the
+		 * hand-over, so the daily limit sees every attempt */
+		rc = one_submit(&r, &c, did, &msg, e);
 	} else {
 		rc = -1;
 	}

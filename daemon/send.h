@@ -86,7 +86,14 @@ struct send_msg {
 	const struct store_answer *problems;
 	size_t nproblems;
 };
-/* Returns 1 sent, 0 permanently refused, -1 temporary failure or error;
+/* The mail is a delivery row of kind m->kind (store_delivery_add: made
+ * SENDING with its Message-ID before the hand-over, then SENT, FAILED or
+ * DEFERRED with the server's reply), so store_deliveries_count_since
+ * counts it for [feedback] max_per_day. Feedback is never retried: a
+ * DEFERRED row stays as the record. To: the contact's address only (a
+ * colleague who answered from another address is not copied). A contact
+ * that is not "ok" gets nothing (0, no row).
+ * Returns 1 sent, 0 permanently refused, -1 temporary failure or error;
  * e holds the reason (server reply verbatim) whenever it is not 1. */
 int send_one(struct store *s, const struct config *cfg,
 	     const struct send_msg *m, struct err *e);

@@ -557,6 +557,67 @@ static void test_send_one(void **state)
 	free(new);
 }
 
+/* Every feedback mail is a delivery row (many per campaign and contact):
+ * SENT ones count for the daily limit; a transport failure is recorded
+ * DEFERRED and does not count; an undeliverable contact gets nothing. */
+static void test_send_one_records(void **state)
+{
+	struct fixture *f = *state;
+	static const struct store_answer ans[] = { { "strategy", "no" } };
+	struct send_msg m = { 0 };
+	struct err e;
+	int64_t cid = 0;
+	long n = -1, counts[6];
+	char *new = xasprintf("%s/new", f->outbox), *url = f->cfg.smtp.url;
+
+	add_campaign(f, "fs-rec", "survey", NULL, NULL);
+	assert_int_equal(store_contact_find(f->s, "email", "jana@example.org",
+					    contact_id_cb, &cid, &e), 1);
+	m.contact_id = cid;
+	m.campaign_id = 1;
+	m.kind = "confirm";
+	m.answers = ans;
+	m.nanswers = 1;
+	m.in_reply_to = "<r@example.net>";
+	for (int i = 0; i < 2; i++)
+		if (send_one(f->s, &f->cfg, &m, &e) != 1)
+			fail_msg("send_one %d: %s", i, e.msg);
+	assert_int_equal(count_files(new), 2);
+	if (store_deliveries_count_since(f->s, cid, "confirm", 0, &n, &e))
+		fail_msg("%s", e.msg);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_delivery_counts(f->s, 1, "confirm", counts,
+					       &e), 0);
+	assert_int_equal(counts[STORE_D_SENT], 2);
+	assert_int_equal(counts[STORE_D_SENDING], 0);
+
+	/* nobody listens on port 1: deferred, recorded, not counted */
+	f->cfg.smtp.url = "smtp://127.0.0.1:1";
+	assert_int_equal(send_one(f->s, &f->cfg, &m, &e), -1);
+	assert_true(e.msg[0] != '\0');
+	f->cfg.smtp.url = url;
+	assert_int_equal(store_delivery_counts(f->s, 1, "confirm", counts,
+					       &e), 0);
+	assert_int_equal(counts[STORE_D_DEFERRED], 1);
+	assert_int_equal(store_deliveries_count_since(f->s, cid, "confirm",
+						      0, &n, &e), 0);
+	assert_int_equal(n, 2);
+
+	/* undeliverable: refused for good, no row, no mail */
+	assert_int_equal(store_contact_set_status(f->s, cid, "undeliverable",
+						  "test", &e), 0);
+	assert_int_equal(send_one(f->s, &f->cfg, &m, &e), 0);
+	assert_non_null(strstr(e.msg, "undeliverable"));
+	assert_int_equal(count_files(new), 2);
+	assert_int_equal(store_delivery_counts(f->s, 1, "confirm", counts,
+					       &e), 0);
+	/* (the status change skips the deferred row: no retry either) */
+	assert_int_equal(counts[STORE_D_SENT], 2);
+	assert_int_equal(counts[STORE_D_SENT] + counts[STORE_D_DEFERRED] +
+			 counts[STORE_D_SKIPPED], 3);
+	free(new);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -571,6 +632,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_template_error, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_campaign, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_send_one_records, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_send_one, setup,
 						teardown),
