@@ -296,48 +296,47 @@ feedback_allowed(struct run *rn, const struct ingest_result *r,
 	return total < cfg->feedback_max_per_day;
 }
 
-static struct tmpl_val *
-feedback_vars(const struct verdict *v)
+/* The problems of v as (question id, reason) pairs for send_one; the
+ * strings stay v->ans's. Caller frees the array. */
+static struct store_answer *
+feedback_problems(const struct verdict *v, size_t *n_r)
 {
-	struct tmpl_val *vars = tmpl_map_new();
-	struct tmpl_val *rec = tmpl_map_set_list(vars, "recorded");
-	struct tmpl_val *pro = tmpl_map_set_list(vars, "problems");
-	for (size_t i = 0; i < v->rm.nanswers; i++) {
-		struct tmpl_val *it = tmpl_list_add_map(rec);
-		tmpl_map_set_str(it, "question", v->rm.answers[i].question);
-		tmpl_map_set_str(it, "value", v->rm.answers[i].value);
-	}
-	for (size_t i = 0; v->ans && i < answers_nproblems(v->ans); i++) {
-		const char *qid, *why;
-		answers_problem(v->ans, i, &qid, &why);
-		struct tmpl_val *it = tmpl_list_add_map(pro);
-		tmpl_map_set_str(it, "question", qid ? qid : "");
-		tmpl_map_set_str(it, "reason", why);
-	}
-	return vars;
+	size_t n = v->ans ? answers_nproblems(v->ans) : 0;
+	struct store_answer *p = xcalloc(n ? n : 1, sizeof(*p));
+	for (size_t i = 0; i < n; i++)
+		answers_problem(v->ans, i, &p[i].question, &p[i].value);
+	*n_r = n;
+	return p;
 }
 
+/* One confirmation (the answers recorded) or one problem note (which
+ * question and why; nothing of that reply was recorded, so no answers)
+ * to the contact, threaded under the reply. */
 static void
 feedback_send(struct run *rn, const struct ingest_result *r,
 	      const struct verdict *v)
 {
 	if (!feedback_allowed(rn, r, v))
 		return;
-	struct tmpl_val *vars = feedback_vars(v);
+	size_t np = 0;
+	struct store_answer *prob = feedback_problems(v, &np);
 	char *irt = r->message_id[0] ? xasprintf("<%s>", r->message_id) : NULL;
 	struct send_msg sm = {
 		.contact_id = v->rm.in.contact_id,
 		.campaign_id = v->rm.in.campaign_id,
 		.kind = v->feedback,
-		.vars = vars,
 		.in_reply_to = irt,
+		.answers = v->rm.answers,
+		.nanswers = v->rm.nanswers,
+		.problems = prob,
+		.nproblems = np,
 	};
 	struct err e;
 	if (send_one(rn->s, rn->cfg, &sm, &e) != 1)
 		log_warnx("%s: %s feedback not sent: %s", v->rm.in.src_key,
 			  v->feedback, e.msg);
 	free(irt);
-	tmpl_val_free(&vars);
+	free(prob);
 }
 
 /* ---- one message ----------------------------------------------------------- */
