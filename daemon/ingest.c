@@ -63,10 +63,6 @@ struct run {
 	struct fetch_item *disp;	/* shallow copies: keys borrowed */
 	const char **disp_folder;	/* config strings or NULL */
 	size_t ndisp;
-	/* poison marks set ahead: next_key is the message parsed after the
-	 * one in hand (its mark goes into that one's record commit), marked
-	 * the key whose mark is already committed that way */
-	const char *next_key, *marked;
 };
 
 /* ---- questionnaires ------------------------------------------------------ */
@@ -406,104 +402,234 @@ verdict_fill(struct verdict *v, const char *key, const struct ingest_result *r,
 	reason_add(v, r->notes);
 }
 
-/* Record and clear the mark in one commit, queue the disposal for the
- * end of the window, give feedback. 1 done, -1 store error (e set). */
-static int
-finish(struct run *rn, const struct fetch_item *it,
-       const struct ingest_result *r, struct verdict *v, const char *raw,
-       size_t len, struct err *e)
+/* ---- one message: verdict, record, after the commit ---------------------- */
+
+/* One message between reading and recording; everything a verdict
+ * borrows lives here until its commit and feedback are done. */
+struct handled {
+	const struct fetch_item *it;
+	struct ingest_result r;
+	int have_r, have_m, recorded;
+	struct ingest_match m;
+	struct verdict v;
+	char *batch_mark;	/* "batch:KEY" (owned) */
+};
+
+#define BATCH_MARK_PREFIX "batch:"
+
+static void
+handled_clear(struct handled *h)
 {
-	struct store_inbound *in = &v->rm.in;
+	if (h->have_r)
+		ingest_result_clear(&h->r);
+	if (h->have_m)
+		ingest_match_clear(&h->m);
+	verdict_free(&h->v);
+	free(h->batch_mark);
+	*h = (struct handled){ 0 };
+}
+
+static void
+verdict_quarantine(struct handled *h, const char *why)
+{
+	buf_init(&h->v.reason, 4096);
+	h->v.rm.in.src_key = h->it->key;
+	h->v.rm.in.kind = STORE_I_QUARANTINE;
+	reason_add(&h->v, why);
+	log_warnx("%s: quarantined: %s", h->it->key, why);
+}
+
+/* The verdict on a parsed message. -1 store error. */
+static int
+verdict_parsed(struct run *rn, struct handled *h, struct err *e)
+{
+	if (ingest_resolve(rn->s, &h->r, &h->m, e) < 0)
+		return -1;
+	h->have_m = 1;
+	buf_init(&h->v.reason, 8192);
+	verdict_fill(&h->v, h->it->key, &h->r, &h->m);
+	if (h->r.parsed)
+		return decide(rn, &h->r, &h->m, &h->v, e) < 0 ? -1 : 0;
+	h->v.rm.in.kind = STORE_I_UNREADABLE;
+	reason_add(&h->v, h->r.c.reason);
+	return 0;
+}
+
+/* Parse in the worker; a worker that dies or hangs quarantines the
+ * message. The caller has made the poison mark durable. */
+static void
+parse_in_worker(struct run *rn, struct handled *h, const char *raw,
+		size_t len)
+{
+	char why[512];
+	if (ingest_worker_parse(&rn->w, rn->cfg, raw, len, &h->r, why,
+				sizeof(why)) == 1) {
+		h->have_r = 1;
+		return;
+	}
+	char reason[600];
+	snprintf(reason, sizeof(reason), "parser crashed or hung on this "
+		 "message: %s", why);
+	verdict_quarantine(h, reason);
+}
+
+/* Record h with its marks cleared in the same transaction (the caller's
+ * when in_tx). 0 (h->recorded says whether it was new), -1 store error. */
+static int
+record_handled(struct run *rn, struct handled *h, const char *raw,
+	       size_t len, int in_tx, struct err *e)
+{
+	struct store_inbound *in = &h->v.rm.in;
 	if (keeps_raw(in->kind)) {
 		in->raw = raw;
 		in->raw_len = len;
 	}
-	in->reason = buf_cstr(&v->reason);
-	v->rm.clear_parsing_mark = 1;
-	v->rm.mark_next = rn->next_key;
-	int rec = record_message(rn->s, &v->rm, NULL, e);
+	in->reason = buf_cstr(&h->v.reason);
+	h->v.rm.clear_marks[0] = h->it->key;
+	h->v.rm.clear_marks[1] = h->batch_mark;
+	h->v.rm.in_tx = in_tx;
+	int rec = record_message(rn->s, &h->v.rm, NULL, e);
 	if (rec < 0)
 		return -1;
-	if (rec == 0)	/* recorded meanwhile: only the mark is left */
-		return store_inbound_parsing_clear(rn->s, it->key, e) < 0 ?
-		    -1 : 1;
-	rn->marked = rn->next_key;
+	h->recorded = rec == 1;
+	/* recorded meanwhile: only the marks are left to clear */
+	for (size_t i = 0; rec == 0 && i < 2; i++)
+		if (h->v.rm.clear_marks[i] && store_inbound_parsing_clear(
+		    rn->s, h->v.rm.clear_marks[i], e) < 0)
+			return -1;
+	return 0;
+}
+
+/* Once committed: count, log, queue the disposal for the end of the
+ * window, give feedback. */
+static void
+after_commit(struct run *rn, struct handled *h)
+{
+	const struct store_inbound *in = &h->v.rm.in;
+	if (!h->recorded)
+		return;
 	rn->st->seen++;
 	count(rn->st, in->kind);
-	log_info("%s: %s%s%s", it->key, store_ikind_name(in->kind),
+	log_info("%s: %s%s%s", h->it->key, store_ikind_name(in->kind),
 		 in->reason[0] ? ": " : "", in->reason);
-	rn->disp[rn->ndisp] = *it;
+	rn->disp[rn->ndisp] = *h->it;
 	rn->disp_folder[rn->ndisp++] = folder_for(&rn->cfg->imap, in->kind);
-	if (r != NULL && in->kind != STORE_I_DUPLICATE)
-		feedback_send(rn, r, v);
-	return 1;
+	if (h->have_r && in->kind != STORE_I_DUPLICATE)
+		feedback_send(rn, &h->r, &h->v);
 }
 
-static int
-quarantine(struct run *rn, const struct fetch_item *it, const char *why,
-	   const char *raw, size_t len, struct err *e)
-{
-	struct verdict v = { 0 };
-	buf_init(&v.reason, 4096);
-	v.rm.in.src_key = it->key;
-	v.rm.in.kind = STORE_I_QUARANTINE;
-	reason_add(&v, why);
-	log_warnx("%s: quarantined: %s", it->key, why);
-	int r = finish(rn, it, NULL, &v, raw, len, e);
-	verdict_free(&v);
-	return r;
-}
+/* ---- a batch of messages --------------------------------------------------- */
 
+/* Marks a dead run left on a message (classify_window). */
+enum { MARK_EXACT = 1, MARK_BATCH = 2 };
+
+/* One message alone under its own mark, in its own commit: the careful
+ * way for a batch in which a run died. A message with its own mark left
+ * is quarantined unparsed (the run died on it); one with only the batch
+ * mark gets its own mark, so dying again names it. -1 store error. */
 static int
-classified(struct run *rn, const struct fetch_item *it,
-	   const struct ingest_result *r, const char *raw, size_t len,
-	   struct err *e)
+handle_alone(struct run *rn, const struct fetch_item *it, int marks,
+	     const struct fetch_body *b, struct err *e)
 {
-	struct ingest_match m;
-	if (ingest_resolve(rn->s, r, &m, e) < 0)
-		return -1;
-	struct verdict v = { 0 };
-	buf_init(&v.reason, 8192);
-	verdict_fill(&v, it->key, r, &m);
-	int ret = -1;
-	if (!r->parsed) {
-		v.rm.in.kind = STORE_I_UNREADABLE;
-		reason_add(&v, r->c.reason);
-		ret = finish(rn, it, r, &v, raw, len, e);
-	} else if (decide(rn, r, &m, &v, e) == 0)
-		ret = finish(rn, it, r, &v, raw, len, e);
-	verdict_free(&v);
-	ingest_match_clear(&m);
+	struct handled h = { .it = it };
+	h.batch_mark = xasprintf(BATCH_MARK_PREFIX "%s", it->key);
+	int ret = 0;
+	if (b->raw == NULL)
+		verdict_quarantine(&h, b->why);
+	else if (marks & MARK_EXACT)
+		verdict_quarantine(&h, "parser crashed or hung on this message "
+				   "(an earlier run died on it)");
+	else if (store_inbound_parsing(rn->s, it->key, e) < 0)
+		ret = -1;
+	else {
+		parse_in_worker(rn, &h, b->raw, b->len);
+		if (h.have_r && verdict_parsed(rn, &h, e) < 0)
+			ret = -1;
+	}
+	if (ret == 0)
+		ret = record_handled(rn, &h, b->raw, b->len, 0, e);
+	if (ret == 0)
+		after_commit(rn, &h);
+	handled_clear(&h);
 	return ret;
 }
 
-/* Parse in the worker under the poison mark: set by the previous
- * message's commit (checked for a dead run's mark before that), or here
- * in a commit of its own. */
+/* Set the batch marks of every message about to be parsed: one commit. */
 static int
-parse_guarded(struct run *rn, const struct fetch_item *it, int left,
-	      const char *raw, size_t len, struct err *e)
+mark_batch(struct run *rn, struct handled *h, const struct fetch_body *b,
+	   size_t n, struct err *e)
 {
-	int ahead = rn->marked != NULL && strcmp(rn->marked, it->key) == 0;
-	rn->marked = NULL;
-	if (left)
-		return quarantine(rn, it, "parser crashed or hung on this "
-				  "message (an earlier run died on it)", raw,
-				  len, e);
-	if (!ahead && store_inbound_parsing(rn->s, it->key, e) < 0)
+	if (store_begin(rn->s, e) < 0)
 		return -1;
-	struct ingest_result r;
-	char why[512];
-	int w = ingest_worker_parse(&rn->w, rn->cfg, raw, len, &r, why,
-				    sizeof(why));
-	if (w == 0) {
-		char reason[600];
-		snprintf(reason, sizeof(reason), "parser crashed or hung on "
-			 "this message: %s", why);
-		return quarantine(rn, it, reason, raw, len, e);
+	for (size_t j = 0; j < n; j++)
+		if (b[j].raw != NULL &&
+		    store_inbound_parsing(rn->s, h[j].batch_mark, e) < 0) {
+			store_rollback(rn->s);
+			return -1;
+		}
+	return store_commit(rn->s, e) < 0 ? -1 : 0;
+}
+
+/* Record every message of the batch in one transaction: each record
+ * with its effects and its marks, all or none; nothing is disposed or
+ * answered before the commit. -1 store error (rolled back). */
+static int
+record_group(struct run *rn, struct handled *h, const struct fetch_body *b,
+	     size_t n, struct err *e)
+{
+	if (store_begin(rn->s, e) < 0)
+		return -1;
+	for (size_t j = 0; j < n; j++)
+		if ((h[j].have_r && verdict_parsed(rn, &h[j], e) < 0) ||
+		    record_handled(rn, &h[j], b[j].raw, b[j].len, 1, e) < 0) {
+			store_rollback(rn->s);
+			return -1;
+		}
+	if (store_commit(rn->s, e) < 0)
+		return -1;
+	for (size_t j = 0; j < n; j++)
+		after_commit(rn, &h[j]);
+	return 0;
+}
+
+/* A batch read in one command: one commit marks the messages to parse
+ * (durable before any parse, as the poison guard needs), the worker
+ * parses them one by one, one commit records them all. A run that dies
+ * in between leaves batch marks, and the next run takes that batch one
+ * message at a time (handle_alone), so the poison still costs one
+ * message. 0 or -2 (store error). */
+static int
+record_batch(struct run *rn, const struct fetch_item *todo,
+	     const unsigned char *marks, const struct fetch_body *b, size_t n,
+	     struct err *e)
+{
+	int careful = 0, ret = 0;
+	for (size_t j = 0; j < n; j++)
+		careful |= marks[j] != 0;
+	if (careful) {
+		for (size_t j = 0; j < n && ret == 0; j++)
+			ret = handle_alone(rn, &todo[j], marks[j], &b[j], e);
+		return ret < 0 ? -2 : 0;
 	}
-	int ret = classified(rn, it, &r, raw, len, e);
-	ingest_result_clear(&r);
+	struct handled *h = xcalloc(n, sizeof(*h));
+	for (size_t j = 0; j < n; j++) {
+		h[j].it = &todo[j];
+		h[j].batch_mark = xasprintf(BATCH_MARK_PREFIX "%s",
+					    todo[j].key);
+	}
+	if (mark_batch(rn, h, b, n, e) < 0)
+		ret = -2;
+	for (size_t j = 0; j < n && ret == 0; j++) {
+		if (b[j].raw == NULL)	/* too large or gone: a person */
+			verdict_quarantine(&h[j], b[j].why);
+		else
+			parse_in_worker(rn, &h[j], b[j].raw, b[j].len);
+	}
+	if (ret == 0 && record_group(rn, h, b, n, e) < 0)
+		ret = -2;
+	for (size_t j = 0; j < n; j++)
+		handled_clear(&h[j]);
+	free(h);
 	return ret;
 }
 
@@ -572,83 +698,59 @@ dispose_window(struct run *rn, struct err *e)
 	return ret;
 }
 
-/* Which message's mark goes into the commit of todo[j]: the next one of
- * the batch if it is to be parsed and no dead run left a mark on it
- * (that one is quarantined unparsed). -1 store error. */
-static void
-next_to_mark(struct run *rn, const struct fetch_item *todo,
-	     const unsigned char *left, const struct fetch_body *b, size_t j,
-	     size_t end)
-{
-	rn->next_key = j + 1 < end && b[j + 1].raw != NULL && !left[j + 1] ?
-	    todo[j + 1].key : NULL;
-}
-
 /* Parse and record todo[0..n), reading bodies in byte-bounded batches.
  * 0, -1 connection lost, -2 store error. */
 static int
 record_window(struct run *rn, const struct fetch_item *todo,
-	      const unsigned char *left, size_t n, struct err *e)
+	      const unsigned char *marks, size_t n, struct err *e)
 {
 	struct fetch_body *b = xcalloc(n ? n : 1, sizeof(*b));
 	int ret = 0;
 	for (size_t i = 0; i < n && ret == 0;) {
 		size_t got = 0;
-		if (read_bodies(rn, todo + i, n - i, b + i, &got, e) < 0) {
-			ret = -1;
-			break;
-		}
-		for (size_t j = i; j < i + got && ret == 0; j++) {
-			next_to_mark(rn, todo, left, b, j, i + got);
-			int r = b[j].raw == NULL ?
-			    quarantine(rn, &todo[j], b[j].why, NULL, 0, e) :
-			    parse_guarded(rn, &todo[j], left[j], b[j].raw,
-					  b[j].len, e);
-			if (r < 0)
-				ret = -2;
-			fetch_bodies_clear(&b[j], 1);	/* memory stays flat */
-		}
-		fetch_bodies_clear(b + i, got);	/* left by a store error */
+		if (read_bodies(rn, todo + i, n - i, b + i, &got, e) < 0)
+			return free(b), -1;
+		ret = record_batch(rn, todo + i, marks + i, b + i, got, e);
+		fetch_bodies_clear(b + i, got);	/* memory stays flat */
 		i += got;
 	}
-	struct err ce;
-	if (rn->marked != NULL &&	/* set ahead, never parsed */
-	    store_inbound_parsing_clear(rn->s, rn->marked, &ce) < 0)
-		log_warnx("%s: %s", rn->marked, ce.msg);
-	rn->marked = rn->next_key = NULL;
 	free(b);
 	return ret;
 }
 
 /* Which of the window's messages are new (into todo) and which of those
- * a dead run left marked (left[]): lookups under one lock, not two per
- * message. 0 or -2 (store error). */
+ * a dead run left marked (marks[]): lookups under one lock, not three
+ * per message. 0 or -2 (store error). */
 static int
 classify_window(struct run *rn, const struct fetch_item *items, size_t n,
-		struct fetch_item *todo, unsigned char *left, size_t *ntodo_r,
+		struct fetch_item *todo, unsigned char *marks, size_t *ntodo_r,
 		struct err *e)
 {
 	if (store_begin(rn->s, e) < 0)
 		return -2;
-	for (size_t i = 0; i < n; i++) {
+	int ret = 0;
+	for (size_t i = 0; i < n && ret == 0; i++) {
 		int seen = store_inbound_seen(rn->s, items[i].key, NULL, e);
-		int l = seen == 0 ?
-		    store_inbound_parsing_left(rn->s, items[i].key, e) : 0;
-		if (seen < 0 || l < 0) {
-			store_rollback(rn->s);
-			return -2;
+		if (seen != 0) {
+			ret = seen < 0 ? -2 : 0;
+			continue;
 		}
-		if (seen == 0) {
-			left[*ntodo_r] = (unsigned char)l;
-			todo[(*ntodo_r)++] = items[i];
-		}
+		char *bk = xasprintf(BATCH_MARK_PREFIX "%s", items[i].key);
+		int x = store_inbound_parsing_left(rn->s, items[i].key, e);
+		int y = x < 0 ? -1 : store_inbound_parsing_left(rn->s, bk, e);
+		free(bk);
+		if (x < 0 || y < 0)
+			ret = -2;
+		marks[*ntodo_r] = (unsigned char)((x > 0 ? MARK_EXACT : 0) |
+						  (y > 0 ? MARK_BATCH : 0));
+		todo[(*ntodo_r)++] = items[i];
 	}
 	store_rollback(rn->s);	/* read only */
-	return 0;
+	return ret;
 }
 
-/* One window: skip what is recorded, record the rest one by one (each in
- * its own commit), then dispose of them in batches. Whatever stops the
+/* One window: skip what is recorded, record the rest batch by batch
+ * (record_batch), then dispose of them, one command per folder. Whatever stops the
  * window, committed messages are still disposed unless the connection is
  * gone; a crash before that leaves them in place, and the next run skips
  * them as recorded. 0, -1 connection lost, -2 store error. */
@@ -657,14 +759,14 @@ ingest_window(struct run *rn, const struct fetch_item *items, size_t n,
 	      struct err *e)
 {
 	struct fetch_item *todo = xcalloc(n, sizeof(*todo));
-	unsigned char *left = xcalloc(n, 1);
+	unsigned char *marks = xcalloc(n, 1);
 	size_t ntodo = 0;
-	int ret = classify_window(rn, items, n, todo, left, &ntodo, e);
+	int ret = classify_window(rn, items, n, todo, marks, &ntodo, e);
 	rn->disp = xcalloc(n, sizeof(*rn->disp));
 	rn->disp_folder = xcalloc(n, sizeof(*rn->disp_folder));
 	rn->ndisp = 0;
 	if (ret == 0)
-		ret = record_window(rn, todo, left, ntodo, e);
+		ret = record_window(rn, todo, marks, ntodo, e);
 	if (ret != -1) {
 		struct err de;
 		if (dispose_window(rn, &de) < 0) {
@@ -679,7 +781,7 @@ ingest_window(struct run *rn, const struct fetch_item *items, size_t n,
 	rn->disp_folder = NULL;
 	rn->ndisp = 0;
 	free(todo);
-	free(left);
+	free(marks);
 	return ret;
 }
 

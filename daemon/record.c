@@ -32,13 +32,14 @@ record_message(struct store *s, struct record_msg *m, int64_t *inbound_id_r,
 	struct store_inbound *in = &m->in;
 	const char *msgid = in->message_id ? in->message_id : "";
 	int64_t id = 0;
-	if (store_begin(s, e) < 0)
+	if (!m->in_tx && store_begin(s, e) < 0)
 		goto fail;
 	int seen = store_inbound_seen(s, in->src_key, NULL, e);
 	if (seen < 0)
 		goto rollback;
 	if (seen) {
-		store_rollback(s);
+		if (!m->in_tx)
+			store_rollback(s);
 		return 0;
 	}
 	if (*msgid != '\0') {
@@ -53,19 +54,18 @@ record_message(struct store *s, struct record_msg *m, int64_t *inbound_id_r,
 		goto rollback;
 	if (in->kind != STORE_I_DUPLICATE && record_effects(s, m, id, e) < 0)
 		goto rollback;
-	if (m->clear_parsing_mark &&
-	    store_inbound_parsing_clear(s, in->src_key, e) < 0)
-		goto rollback;
-	if (m->mark_next != NULL &&
-	    store_inbound_parsing(s, m->mark_next, e) < 0)
-		goto rollback;
-	if (store_commit(s, e) < 0)
+	for (size_t i = 0; i < 2; i++)
+		if (m->clear_marks[i] != NULL &&
+		    store_inbound_parsing_clear(s, m->clear_marks[i], e) < 0)
+			goto rollback;
+	if (!m->in_tx && store_commit(s, e) < 0)
 		goto rollback;
 	if (inbound_id_r)
 		*inbound_id_r = id;
 	return 1;
 rollback:
-	store_rollback(s);
+	if (!m->in_tx)
+		store_rollback(s);
 fail:
 	err_prefix(e, "%s", in->src_key);
 	return -1;

@@ -5,11 +5,14 @@
  *
  * Use:     struct record_msg m = { .in = {...}, .answers = a, ... };
  *          record_message(s, &m, &inbound_id, &e)
+ *          group commit: store_begin, record_message with .in_tx = 1
+ *          for each message, store_commit
  * Owns:    nothing: every pointer in m is borrowed for the call.
  * Errors:  1 recorded (m->in.kind may have become STORE_I_DUPLICATE),
  *          0 skipped because src_key was recorded before (nothing
- *          written, no mark cleared or set), -1 store error with "src_key: why" in e; the
- *          transaction is rolled back and nothing is left half-written.
+ *          written, no mark cleared), -1 store error with "src_key: why"
+ *          in e; the transaction is rolled back (by the caller when
+ *          in_tx) and nothing is left half-written.
  * Events:  none.
  * Tests:   tests/unit/test_ingest.c (temporary store).
  *
@@ -35,11 +38,14 @@ struct record_msg {
 	/* kind BOUNCE, permanent: set in.contact_id "undeliverable" with
 	 * this reason (NULL: no status change) */
 	const char *undeliverable_reason;
-	/* poison marks (store_inbound_parsing) in the same transaction, so
-	 * a message costs one commit, not three: delete in.src_key's mark,
-	 * and set the mark of the message parsed next (NULL: none) */
-	int clear_parsing_mark;
-	const char *mark_next;
+	/* poison marks (store_inbound_parsing) deleted in the same
+	 * transaction, so a message and its marks change together (NULL:
+	 * none) */
+	const char *clear_marks[2];
+	/* the caller holds the transaction (store_begin .. store_commit
+	 * around a group of messages): record neither begins, commits nor
+	 * rolls back, and on -1 the caller rolls back */
+	int in_tx;
 };
 
 int record_message(struct store *s, struct record_msg *m,

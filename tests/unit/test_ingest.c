@@ -393,32 +393,52 @@ test_record_dedup_and_effects(void **state)
 	assert_string_equal(status, "undeliverable");
 }
 
-/* The poison marks travel in the record's commit: its own mark goes, the
- * next message's mark is set; a skipped record touches neither. */
+/* The poison marks go in the record's own commit; a skipped record
+ * clears nothing; in a caller's transaction (group commit) records and
+ * mark clearing stand or fall together. */
 static void
 test_record_marks(void **state)
 {
 	struct fixture *fx = *state;
 	struct err e;
-	const char *k1 = "imap://h:1/INBOX/9/1", *k2 = "imap://h:1/INBOX/9/2";
+	const char *k1 = "imap://h:1/INBOX/9/1", *b1 = "batch:imap://h:1/INBOX/9/1";
+	const char *k2 = "imap://h:1/INBOX/9/2", *k3 = "imap://h:1/INBOX/9/3";
 	assert_int_equal(store_inbound_parsing(fx->s, k1, &e), 0);
+	assert_int_equal(store_inbound_parsing(fx->s, b1, &e), 0);
 	struct record_msg m = { .in = { .src_key = k1, .message_id = "m1@y",
 		.kind = STORE_I_UNMATCHED, .reason = "" },
-		.clear_parsing_mark = 1, .mark_next = k2 };
+		.clear_marks = { k1, b1 } };
 	assert_int_equal(record_message(fx->s, &m, NULL, &e), 1);
 	assert_int_equal(store_inbound_parsing_left(fx->s, k1, &e), 0);
-	assert_int_equal(store_inbound_parsing_left(fx->s, k2, &e), 1);
-	/* k1 again: skipped, so k2's mark stays and none is added */
-	m.mark_next = "imap://h:1/INBOX/9/3";
+	assert_int_equal(store_inbound_parsing_left(fx->s, b1, &e), 0);
+	/* k1 again: skipped, the mark set meanwhile stays */
+	assert_int_equal(store_inbound_parsing(fx->s, k1, &e), 0);
 	assert_int_equal(record_message(fx->s, &m, NULL, &e), 0);
-	assert_int_equal(store_inbound_parsing_left(fx->s, m.mark_next, &e),
-			 0);
+	assert_int_equal(store_inbound_parsing_left(fx->s, k1, &e), 1);
+	/* a group rolled back: neither record nor the cleared marks */
+	assert_int_equal(store_inbound_parsing(fx->s, k2, &e), 0);
+	struct record_msg g[2] = {
+		{ .in = { .src_key = k2, .message_id = "m2@y",
+			  .kind = STORE_I_UNMATCHED, .reason = "" },
+		  .clear_marks = { k2, NULL }, .in_tx = 1 },
+		{ .in = { .src_key = k3, .message_id = "m2@y",
+			  .kind = STORE_I_UNMATCHED, .reason = "" },
+		  .in_tx = 1 },
+	};
+	assert_int_equal(store_begin(fx->s, &e), 0);
+	assert_int_equal(record_message(fx->s, &g[0], NULL, &e), 1);
+	store_rollback(fx->s);
+	assert_int_equal(store_inbound_seen(fx->s, k2, NULL, &e), 0);
 	assert_int_equal(store_inbound_parsing_left(fx->s, k2, &e), 1);
-	/* without the flag a mark is left alone */
-	struct record_msg n = { .in = { .src_key = k2, .message_id = "m2@y",
-		.kind = STORE_I_UNMATCHED, .reason = "" } };
-	assert_int_equal(record_message(fx->s, &n, NULL, &e), 1);
-	assert_int_equal(store_inbound_parsing_left(fx->s, k2, &e), 1);
+	/* committed: both, the second a duplicate of the first (same
+	 * Message-ID, seen inside the same transaction) */
+	assert_int_equal(store_begin(fx->s, &e), 0);
+	assert_int_equal(record_message(fx->s, &g[0], NULL, &e), 1);
+	assert_int_equal(record_message(fx->s, &g[1], NULL, &e), 1);
+	assert_int_equal(store_commit(fx->s, &e), 0);
+	assert_int_equal(g[1].in.kind, STORE_I_DUPLICATE);
+	assert_int_equal(store_inbound_seen(fx->s, k3, NULL, &e), 1);
+	assert_int_equal(store_inbound_parsing_left(fx->s, k2, &e), 0);
 }
 
 /* ---- Maildir source ----------------------------------------------------- */
