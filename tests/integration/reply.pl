@@ -52,6 +52,7 @@ sub walk {
 	$cte = lc($cte // '7bit');
 	$bd = decode_qp($bd) if $cte eq 'quoted-printable';
 	$bd = decode_base64($bd) if $cte eq 'base64';
+	$bd =~ s/\r\n/\n/g;	# base64 carries the canonical CRLF text
 	$part{$ct} //= decode('UTF-8', $bd);
 }
 walk($head, $body);
