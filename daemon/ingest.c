@@ -592,6 +592,38 @@ record_group(struct run *rn, struct handled *h, const struct fetch_body *b,
 	return 0;
 }
 
+/* Parse the batch's messages, streamed through the worker; a message
+ * it died or hung on is quarantined, one too large or gone as well. */
+static void
+parse_batch(struct run *rn, struct handled *h, const struct fetch_body *b,
+	    size_t n)
+{
+	struct ingest_worker_job *jobs = xcalloc(n, sizeof(*jobs));
+	size_t nj = 0;
+	for (size_t j = 0; j < n; j++)
+		if (b[j].raw != NULL)
+			jobs[nj++] = (struct ingest_worker_job){
+				.raw = b[j].raw, .len = b[j].len };
+	ingest_worker_parse_many(&rn->w, rn->cfg, jobs, nj);
+	for (size_t j = 0, k = 0; j < n; j++) {
+		if (b[j].raw == NULL) {	/* too large or gone: a person */
+			verdict_quarantine(&h[j], b[j].why);
+			continue;
+		}
+		struct ingest_worker_job *jb = &jobs[k++];
+		if (jb->ok) {
+			h[j].r = jb->r;	/* moved */
+			h[j].have_r = 1;
+		} else {
+			char reason[600];
+			snprintf(reason, sizeof(reason), "parser crashed or "
+				 "hung on this message: %s", jb->why);
+			verdict_quarantine(&h[j], reason);
+		}
+	}
+	free(jobs);
+}
+
 /* A batch read in one command: one commit marks the messages to parse
  * (durable before any parse, as the poison guard needs), the worker
  * parses them one by one, one commit records them all. A run that dies
@@ -619,12 +651,8 @@ record_batch(struct run *rn, const struct fetch_item *todo,
 	}
 	if (mark_batch(rn, h, b, n, e) < 0)
 		ret = -2;
-	for (size_t j = 0; j < n && ret == 0; j++) {
-		if (b[j].raw == NULL)	/* too large or gone: a person */
-			verdict_quarantine(&h[j], b[j].why);
-		else
-			parse_in_worker(rn, &h[j], b[j].raw, b[j].len);
-	}
+	if (ret == 0)
+		parse_batch(rn, h, b, n);
 	if (ret == 0 && record_group(rn, h, b, n, e) < 0)
 		ret = -2;
 	for (size_t j = 0; j < n; j++)

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -375,44 +376,196 @@ worker_reap(struct ingest_worker **w, int kill_it, char *why, size_t why_size)
 	*w = NULL;
 }
 
+/* ---- streaming requests -------------------------------------------------- */
+
+/* Requests go out while answers come back, so the worker parses message
+ * k+1 while this process reads the answer to k: no turn taking (two
+ * context switches) per message. The worker answers in order, so when it
+ * dies the first unanswered job is the one it died on. */
+struct stream {
+	struct ingest_worker_job *jobs;
+	size_t n;
+	size_t sent;	/* jobs fully written */
+	size_t off;	/* bytes of jobs[sent] written, length prefix included */
+	int broken;	/* the worker stopped reading: wait for its end */
+	char *in;	/* answers read, not yet taken */
+	size_t inlen, incap;
+};
+
+/* Write what the socket takes now. */
+static void
+stream_send(int fd, struct stream *s)
+{
+	while (!s->broken && s->sent < s->n) {
+		const struct ingest_worker_job *j = &s->jobs[s->sent];
+		uint64_t len = j->len;
+		const size_t hl = sizeof(len);
+		struct iovec iov[2];
+		int cnt = 1;
+		if (s->off < hl) {
+			iov[0] = (struct iovec){ (char *)&len + s->off,
+						 hl - s->off };
+			iov[1] = (struct iovec){ (char *)j->raw, j->len };
+			cnt = 2;
+		} else
+			iov[0] = (struct iovec){ (char *)j->raw + (s->off - hl),
+						 j->len - (s->off - hl) };
+		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)cnt };
+		ssize_t w = sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (w < 0) {
+			s->broken = 1;
+			return;
+		}
+		s->off += (size_t)w;
+		if (s->off == hl + j->len) {
+			s->sent++;
+			s->off = 0;
+		}
+	}
+}
+
+/* The answer at the front of s->in: 1 complete (*n_r bytes after the
+ * length), 0 not yet, -1 announced over PACK_MAX. */
+static int
+answer_ready(const struct stream *s, uint32_t *n_r)
+{
+	*n_r = 0;
+	if (s->inlen < sizeof(*n_r))
+		return 0;
+	memcpy(n_r, s->in, sizeof(*n_r));
+	if (*n_r > PACK_MAX)
+		return -1;
+	return s->inlen >= sizeof(*n_r) + *n_r;
+}
+
+/* Unpack the complete answer at the front of s->in into j and drop it
+ * from the buffer. 1, or 0 when it is garbage (worker killed). */
+static int
+take_answer(struct ingest_worker **w, struct stream *s, uint32_t n,
+	    struct ingest_worker_job *j)
+{
+	struct err e;
+	int u = ingest_result_unpack(s->in + sizeof(n), n, &j->r, &e);
+	s->inlen -= sizeof(n) + n;
+	memmove(s->in, s->in + sizeof(n) + n, s->inlen);
+	if (u == 0)
+		return 1;
+	worker_reap(w, 1, NULL, 0);
+	snprintf(j->why, sizeof(j->why), "%s", e.msg);
+	return 0;
+}
+
+/* Room for what the worker sends next: at least 64 KB free, and the
+ * whole of an announced answer. */
+static void
+stream_room(struct stream *s, uint32_t announced)
+{
+	size_t want = s->inlen + 65536;
+	if (want < sizeof(announced) + (size_t)announced)
+		want = sizeof(announced) + (size_t)announced;
+	if (s->incap < want) {
+		s->in = xreallocarray(s->in, want, 1);
+		s->incap = want;
+	}
+}
+
+/* The answer to j, sending meanwhile and reading whatever has arrived
+ * (several answers per read when the worker is ahead). 1 r filled, 0 the
+ * worker is gone (reaped, j->why says how); no answer within
+ * INGEST_PARSE_TIMEOUT_S + 5 s kills it. */
+static int
+next_answer(struct ingest_worker **w, struct stream *s,
+	    struct ingest_worker_job *j)
+{
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	const long limit = (INGEST_PARSE_TIMEOUT_S + 5) * 1000L;
+	for (;;) {
+		uint32_t n;
+		int ready = answer_ready(s, &n);
+		if (ready > 0)
+			return take_answer(w, s, n, j);
+		if (ready < 0) {
+			worker_reap(w, 1, NULL, 0);
+			snprintf(j->why, sizeof(j->why), "answer too large");
+			return 0;
+		}
+		stream_send((*w)->fd, s);
+		int out = !s->broken && s->sent < s->n;
+		struct pollfd pfd = { .fd = (*w)->fd,
+				      .events = (short)(POLLIN |
+							(out ? POLLOUT : 0)) };
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		long used = (t.tv_sec - t0.tv_sec) * 1000 +
+		    (t.tv_nsec - t0.tv_nsec) / 1000000;
+		int pr = used >= limit ? 0 : poll(&pfd, 1, (int)(limit - used));
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr == 0) {
+			worker_reap(w, 1, j->why, sizeof(j->why));
+			return 0;
+		}
+		if (pr < 0 || pfd.revents == POLLOUT)
+			continue;
+		stream_room(s, n);
+		ssize_t r = read((*w)->fd, s->in + s->inlen, s->incap - s->inlen);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {	/* it ended: say how */
+			worker_reap(w, 0, j->why, sizeof(j->why));
+			return 0;
+		}
+		s->inlen += (size_t)r;
+	}
+}
+
+int
+ingest_worker_parse_many(struct ingest_worker **w, const struct config *cfg,
+			 struct ingest_worker_job *jobs, size_t n)
+{
+	int all = 1;
+	for (size_t i = 0; i < n; i++) {
+		jobs[i].ok = 0;
+		jobs[i].why[0] = '\0';
+		memset(&jobs[i].r, 0, sizeof(jobs[i].r));
+	}
+	size_t recv = 0;
+	while (recv < n) {
+		struct ingest_worker_job *j = &jobs[recv];
+		if (*w == NULL &&
+		    !worker_start(w, cfg, j->why, sizeof(j->why))) {
+			all = 0;
+			recv++;
+			continue;
+		}
+		/* a fresh worker (or the one that answered so far) gets
+		 * every job from here on */
+		struct stream s = { .jobs = jobs, .n = n, .sent = recv };
+		while (recv < n && *w != NULL) {
+			j = &jobs[recv++];
+			j->ok = next_answer(w, &s, j);
+			all &= j->ok;
+		}
+		free(s.in);	/* a dead worker's half answer is garbage */
+	}
+	return all;
+}
+
 int
 ingest_worker_parse(struct ingest_worker **w, const struct config *cfg,
 		    const char *raw, size_t len, struct ingest_result *r,
 		    char *why, size_t why_size)
 {
-	memset(r, 0, sizeof(*r));
-	if (*w == NULL && !worker_start(w, cfg, why, why_size))
-		return 0;
-	uint64_t n64 = len;
-	uint32_t n = 0;
-	int rr = -1;
-	if (write_all((*w)->fd, &n64, sizeof(n64)) == 0 &&
-	    write_all((*w)->fd, raw, len) == 0)
-		rr = read_all((*w)->fd, &n, sizeof(n),
-			      (INGEST_PARSE_TIMEOUT_S + 5) * 1000L);
-	if (rr == 0 && n > PACK_MAX)
-		rr = -3;
-	char *ans = NULL;
-	if (rr == 0) {
-		ans = xmalloc(n ? n : 1);
-		rr = read_all((*w)->fd, ans, n, 5000);
-	}
-	if (rr < 0) {
-		free(ans);
-		worker_reap(w, rr != -1, why, why_size);
-		if (rr == -3)
-			snprintf(why, why_size, "answer too large");
-		return 0;
-	}
-	struct err e;
-	int u = ingest_result_unpack(ans, n, r, &e);
-	free(ans);
-	if (u < 0) {
-		worker_reap(w, 1, NULL, 0);
-		snprintf(why, why_size, "%s", e.msg);
-		return 0;
-	}
-	return 1;
+	struct ingest_worker_job j = { .raw = raw, .len = len };
+	ingest_worker_parse_many(w, cfg, &j, 1);
+	*r = j.r;
+	if (!j.ok)
+		snprintf(why, why_size, "%s", j.why);
+	return j.ok;
 }
 
 void

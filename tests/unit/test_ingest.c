@@ -162,6 +162,49 @@ test_worker_crash_restart(void **state)
 	unsetenv("ANKETA_TEST_CRASH_MSGID");
 }
 
+/* A streamed batch: the worker dies on the third of six messages; that
+ * one (and only that one) is charged, a new worker parses the rest. Big
+ * messages make the requests outrun the socket buffer. */
+static void
+test_worker_batch(void **state)
+{
+	(void)state;
+	struct config cfg = { 0 };
+	cfg.max_message_bytes = 4 << 20;
+	struct buf big;
+	buf_init(&big, 0);
+	buf_adds(&big, "From: ivan@kavarna.bg\r\nSubject: big\r\n"
+		 "Message-ID: <big@kavarna.bg>\r\n\r\n");
+	for (int i = 0; i < 20000; i++)
+		buf_adds(&big, "A1: a line of a long answer to fill it up\r\n");
+	const char *raw[6] = { msg_ok, buf_cstr(&big), msg_poison, msg_ok,
+			       buf_cstr(&big), msg_ok };
+	struct ingest_worker_job jobs[6];
+	for (size_t i = 0; i < 6; i++)
+		jobs[i] = (struct ingest_worker_job){ .raw = raw[i],
+						      .len = strlen(raw[i]) };
+	struct ingest_worker *w = NULL;
+	setenv("ANKETA_TEST_CRASH_MSGID", "poison@y.org", 1);
+	assert_int_equal(ingest_worker_parse_many(&w, &cfg, jobs, 6), 0);
+	static const char *const ids[6] = { "ok-1@kavarna.bg",
+		"big@kavarna.bg", NULL, "ok-1@kavarna.bg", "big@kavarna.bg",
+		"ok-1@kavarna.bg" };
+	for (size_t i = 0; i < 6; i++) {
+		if (ids[i] == NULL) {
+			assert_int_equal(jobs[i].ok, 0);
+			assert_non_null(strstr(jobs[i].why, "signal 6"));
+			continue;
+		}
+		assert_int_equal(jobs[i].ok, 1);
+		assert_string_equal(jobs[i].r.message_id, ids[i]);
+		ingest_result_clear(&jobs[i].r);
+	}
+	assert_non_null(w);	/* the second worker lives on */
+	ingest_worker_free(&w);
+	unsetenv("ANKETA_TEST_CRASH_MSGID");
+	buf_free(&big);
+}
+
 /* ---- a temporary store ----------------------------------------------------- */
 
 struct fixture {
@@ -582,6 +625,7 @@ main(void)
 		cmocka_unit_test(test_pack_roundtrip),
 		cmocka_unit_test(test_unpack_damaged),
 		cmocka_unit_test(test_worker_crash_restart),
+		cmocka_unit_test(test_worker_batch),
 		cmocka_unit_test_setup_teardown(test_resolve_order,
 						setup_store, teardown_store),
 		cmocka_unit_test_setup_teardown(test_record_marks,
