@@ -1,7 +1,10 @@
 /*
  * ingest.h -- the receive pipeline: fetch -> parse -> classify -> record,
- * one message at a time, advancing the stored mailbox position only after
- * the message's transaction commits. The only receive module that logs.
+ * in windows of up to 256 messages read with one UID FETCH (bytes
+ * capped), recorded per batch in one transaction (each message atomic
+ * with its effects), disposed with one STORE/MOVE per folder, advancing
+ * the stored mailbox position only after all of that. The only receive
+ * module that logs.
  *
  * Use:     ingest_run(store, cfg, &opts, &stats, &e)   one pass, or IDLE
  *                                                     until SIGTERM/SIGINT
@@ -15,7 +18,9 @@
  *          reason), -1 connection or store error: reason in e; nothing
  *          after the last committed message is lost, the next run resumes.
  *          Per-message trouble is never an error: it is recorded
- *          (unreadable, quarantine) and counted.
+ *          (unreadable, quarantine) and counted. A crash between a
+ *          commit and the disposal leaves recorded messages in the
+ *          mailbox; the next run skips them (src_key recorded).
  * Events:  none: blocking; runs as `anketa fetch`, a child of the daemon.
  *          With o->idle it installs SIGTERM/SIGINT handlers that set a
  *          flag and restores the old ones before returning.
@@ -26,11 +31,16 @@
  * Tests:   tests/unit/test_ingest.c, tests/integration/fetch.sh,
  *          bench/ingest.
  *
- * Poison guard: before parsing, the src_key is marked in the store
- * (store_inbound_parsing, committed). The worker aborts itself after
- * INGEST_PARSE_TIMEOUT_S seconds (alarm). If a worker dies, or a run dies
- * with the mark set, the message is recorded as "quarantine" with its raw
- * bytes and the run goes on with the next one.
+ * Poison guard: before a batch is parsed, each of its src_keys is marked
+ * "batch:SRC_KEY" in the store (store_inbound_parsing, one commit); the
+ * batch's record commit clears the marks. The worker aborts itself after
+ * INGEST_PARSE_TIMEOUT_S seconds (alarm); a message it dies or hangs on
+ * is recorded as "quarantine" with its raw bytes and the run goes on. If
+ * the run itself dies, the next run finds batch marks and takes that
+ * batch one message at a time, each under a mark on its plain src_key
+ * committed before parsing; a message found with such a mark is
+ * quarantined unparsed. So poison costs one message, at the price of at
+ * most one more dead run.
  * Test hook: ANKETA_TEST_CRASH_MSGID=<id> (no <>) makes the worker abort()
  * on the message with that Message-ID; ANKETA_TEST_HANG_MSGID=<id> makes
  * it spin until the alarm fires.
