@@ -22,7 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT
 "$stack" start "$S" >"$T/stack.log" 2>&1 || skip_all "mail stack did not start: $(tail -1 "$T/stack.log")"
-echo "1..20"
+echo "1..21"
 
 printf 'secret\n' >"$T/pw"; chmod 600 "$T/pw"
 conf() {	# conf FILE URL [extra imap lines]
@@ -154,6 +154,21 @@ crash_resume() {
 	eq 0 "$(q "select count(*) from inbound_parsing")"
 }
 ok "then that message alone is quarantined, the others are recorded" crash_resume
+
+# A message over max_message_bytes is quarantined without being read
+# (its RFC822.SIZE says so); the other message of the batch goes through.
+too_large() {
+	conf "$T/big.conf" "imap://127.0.0.1:$IMAP_PORT"
+	printf '[limits]\nmax_message_bytes = 2048\n' >>"$T/big.conf"
+	save "small@elsewhere.org" "small@elsewhere.org" "Small" || return 1
+	{ printf 'From: big@elsewhere.org\r\nSubject: Big\r\nMessage-ID: <big@elsewhere.org>\r\n\r\n'
+	  for i in $(seq 1 100); do printf 'line %d of a message larger than the limit\r\n' "$i"; done
+	} | DA save -u organiser@example.org -m INBOX || return 1
+	"$ANKETA_BIN" -c "$T/big.conf" fetch || return 1
+	q "select reason from inbound where kind = 'quarantine' order by id desc limit 1" | grep -q 'message too large' &&
+	eq 1 "$(q "select count(*) from inbound where subject = 'Small' and kind = 'unmatched'")"
+}
+ok "a message over max_message_bytes is quarantined unread, its batch goes on" too_large
 
 # IDLE: the binary itself runs in the background (no shell function in
 # between, so SIGTERM reaches it); a message delivered through Postfix
