@@ -91,6 +91,63 @@ store_step_done(struct store *s, sqlite3_stmt *st, const char *what,
 }
 
 int
+store_run(struct store *s, const char *sql, const char *what, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_stmt(s, sql, &st, e) == -1)
+		return -1;
+	rc = store_step_done(s, st, what, e);
+	store_done(s, st);
+	return rc;
+}
+
+int
+store_step_row(struct store *s, sqlite3_stmt *st, const char *what,
+	       struct err *e)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		return store_fail(s, e, what);
+	return 0;
+}
+
+int
+store_one_int64(struct store *s, sqlite3_stmt *st, const char *what,
+		int64_t *const out[], size_t n, struct err *e)
+{
+	int rc = store_step_row(s, st, what, e);
+
+	for (size_t i = 0; rc == 1 && i < n; i++)
+		if (out[i] != NULL)
+			*out[i] = sqlite3_column_int64(st, (int)i);
+	store_done(s, st);
+	return rc;
+}
+
+const char *
+store_name_of(const char *const names[], size_t n, size_t i)
+{
+	return i < n ? names[i] : "?";
+}
+
+int
+store_name_index(const char *const names[], size_t n, const char *name,
+		 size_t *i_r)
+{
+	for (size_t i = 0; name != NULL && i < n; i++)
+		if (strcmp(name, names[i]) == 0) {
+			*i_r = i;
+			return 0;
+		}
+	return -1;
+}
+
+int
 store_rows(struct store *s, sqlite3_stmt *st,
 	   int (*row)(void *ctx, sqlite3_stmt *st), void *ctx, long *n_r,
 	   const char *what, struct err *e)
@@ -164,32 +221,20 @@ store_committed(struct store *s)
 int
 store_begin(struct store *s, struct err *e)
 {
-	sqlite3_stmt *st;
-	int rc;
-
 	if (!sqlite3_get_autocommit(s->db)) {
 		err_set(e, "store: begin: a transaction is already open");
 		return -1;
 	}
 	/* IMMEDIATE: take the write lock now, so two processes (daemon and
 	 * fetch child) wait on busy_timeout instead of deadlocking. */
-	if (store_stmt(s, "BEGIN IMMEDIATE", &st, e) == -1)
-		return -1;
-	rc = store_step_done(s, st, "store: begin", e);
-	store_done(s, st);
-	return rc;
+	return store_run(s, "BEGIN IMMEDIATE", "store: begin", e);
 }
 
 int
 store_commit(struct store *s, struct err *e)
 {
-	sqlite3_stmt *st;
-	int rc;
+	int rc = store_run(s, "COMMIT", "store: commit", e);
 
-	if (store_stmt(s, "COMMIT", &st, e) == -1)
-		return -1;
-	rc = store_step_done(s, st, "store: commit", e);
-	store_done(s, st);
 	if (rc == 0)
 		store_committed(s);
 	return rc;
@@ -205,23 +250,15 @@ store_rollback(struct store *s)
 int
 store_tx_open(struct store *s, int *outer_r, struct err *e)
 {
-	sqlite3_stmt *st;
-	int rc;
-
 	*outer_r = sqlite3_get_autocommit(s->db);
 	if (*outer_r)
 		return store_begin(s, e);
-	if (store_stmt(s, "SAVEPOINT store_call", &st, e) == -1)
-		return -1;
-	rc = store_step_done(s, st, "store: savepoint", e);
-	store_done(s, st);
-	return rc;
+	return store_run(s, "SAVEPOINT store_call", "store: savepoint", e);
 }
 
 int
 store_tx_close(struct store *s, int outer, int rc, struct err *e)
 {
-	sqlite3_stmt *st;
 	struct err ignore;
 
 	if (rc == 0) {
@@ -233,11 +270,8 @@ store_tx_close(struct store *s, int outer, int rc, struct err *e)
 			store_rollback(s);
 			return -1;
 		}
-		if (store_stmt(s, "RELEASE store_call", &st, e) == -1)
-			return -1;
-		rc = store_step_done(s, st, "store: release", e);
-		store_done(s, st);
-		if (rc == 0)
+		if (store_run(s, "RELEASE store_call", "store: release",
+			      e) == 0)
 			return 0;
 		/* fall through: undo what this call did */
 	}
@@ -247,15 +281,29 @@ store_tx_close(struct store *s, int outer, int rc, struct err *e)
 	}
 	/* ROLLBACK TO keeps the savepoint open; RELEASE drops it. The
 	 * caller's own transaction stays as it was before this call. */
-	if (store_stmt(s, "ROLLBACK TO store_call", &st, &ignore) == 0) {
-		store_step_done(s, st, "store: rollback to", &ignore);
-		store_done(s, st);
-	}
-	if (store_stmt(s, "RELEASE store_call", &st, &ignore) == 0) {
-		store_step_done(s, st, "store: release", &ignore);
-		store_done(s, st);
-	}
+	store_run(s, "ROLLBACK TO store_call", "store: rollback to",
+		  &ignore);
+	store_run(s, "RELEASE store_call", "store: release", &ignore);
 	return -1;
+}
+
+int
+store_tx_stmt(struct store *s, const char *sql, sqlite3_stmt **st_r,
+	      int *outer_r, struct err *e)
+{
+	if (store_tx_open(s, outer_r, e) == -1)
+		return -1;
+	if (store_stmt(s, sql, st_r, e) == -1)
+		return store_tx_close(s, *outer_r, -1, e);
+	return 0;
+}
+
+int
+store_tx_stmt_close(struct store *s, sqlite3_stmt *st, int outer, int rc,
+		    struct err *e)
+{
+	store_done(s, st);
+	return store_tx_close(s, outer, rc, e);
 }
 
 /* ---- open, migrate, free ------------------------------------------------- */
@@ -925,16 +973,12 @@ store_questionnaire_xml(struct store *s, int64_t id, char **xml_r,
 			  &st, e) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = store_step_row(s, st, "questionnaire", e);
+	if (rc == 1)
 		*xml_r = xstrdup(store_col_text(st, 0) ? store_col_text(st, 0)
 				 : "");
-	else if (rc != SQLITE_DONE)
-		store_fail(s, e, "questionnaire");
 	store_done(s, st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc;
 }
 
 /* ---- campaigns ------------------------------------------------------------- */

@@ -34,20 +34,18 @@ static const char *const store_dstates[] = {
 const char *
 store_dstate_name(enum store_dstate st)
 {
-	if ((size_t)st >= STORE_NDSTATES)
-		return "?";
-	return store_dstates[st];
+	return store_name_of(store_dstates, STORE_NDSTATES, (size_t)st);
 }
 
 int
 store_dstate_parse(const char *name, enum store_dstate *st_r)
 {
-	for (size_t i = 0; name && i < STORE_NDSTATES; i++)
-		if (strcmp(name, store_dstates[i]) == 0) {
-			*st_r = (enum store_dstate)i;
-			return 0;
-		}
-	return -1;
+	size_t i;
+
+	if (store_name_index(store_dstates, STORE_NDSTATES, name, &i) == -1)
+		return -1;
+	*st_r = (enum store_dstate)i;
+	return 0;
 }
 
 /* Feedback kinds: added one by one (store_delivery_add), never planned;
@@ -75,19 +73,16 @@ store_audience(struct store *s, int64_t campaign_id, struct store_filter *f,
 			  "FROM campaigns WHERE id = ?1", &st, e) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, campaign_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = store_step_row(s, st, "campaign", e);
+	if (rc == 1) {
 		const char **v[] = { &f->group, &f->country, &f->municipality,
 				     &f->language, &f->role };
 		for (int i = 0; i < 5; i++)
 			if (store_col_text(st, i))
 				*v[i] = xstrdup(store_col_text(st, i));
-	} else if (rc != SQLITE_DONE)
-		store_fail(s, e, "campaign");
+	}
 	store_done(s, st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc;
 }
 
 static void
@@ -367,24 +362,20 @@ store_delivery_update(struct store *s, int64_t id, const char *sql,
 	sqlite3_stmt *st;
 	int outer, rc;
 
-	if (store_tx_open(s, &outer, e) == -1)
+	if (store_tx_stmt(s, sql, &st, &outer, e) == -1)
 		return -1;
-	rc = store_stmt(s, sql, &st, e);
-	if (rc == 0) {
-		sqlite3_bind_int64(st, 1, id);
-		store_bind_text(st, 2, t2);
-		store_bind_opt_text(st, 3, t3);
-		sqlite3_bind_int64(st, 4, s->run);
-		rc = store_step_done(s, st, change, e);
-		if (rc == -1)
-			err_prefix(e, "delivery %lld", (long long)id);
-		else if (sqlite3_changes(s->db) == 0) {
-			store_delivery_why(s, id, change, e);
-			rc = -1;
-		}
-		store_done(s, st);
+	sqlite3_bind_int64(st, 1, id);
+	store_bind_text(st, 2, t2);
+	store_bind_opt_text(st, 3, t3);
+	sqlite3_bind_int64(st, 4, s->run);
+	rc = store_step_done(s, st, change, e);
+	if (rc == -1)
+		err_prefix(e, "delivery %lld", (long long)id);
+	else if (sqlite3_changes(s->db) == 0) {
+		store_delivery_why(s, id, change, e);
+		rc = -1;
 	}
-	return store_tx_close(s, outer, rc, e);
+	return store_tx_stmt_close(s, st, outer, rc, e);
 }
 
 int
@@ -400,6 +391,16 @@ store_delivery_sending(struct store *s, int64_t id, const char *message_id,
 
 	return store_delivery_update(s, id, sql, "sending", NULL, message_id,
 				     e);
+}
+
+/* Name the delivery a failed add was for; returns -1. */
+static int
+store_delivery_add_fail(int64_t campaign_id, int64_t contact_id,
+			const char *kind, struct err *e)
+{
+	err_prefix(e, "campaign %lld, contact %lld, %s",
+		   (long long)campaign_id, (long long)contact_id, kind);
+	return -1;
 }
 
 int
@@ -419,25 +420,20 @@ store_delivery_add(struct store *s, int64_t campaign_id, int64_t contact_id,
 			"problem) is added one by one", kind ? kind : "(none)");
 		return -1;
 	}
-	if (store_tx_open(s, &outer, e) == -1)
-		return -1;
-	rc = store_stmt(s, sql, &st, e);
-	if (rc == 0) {
-		sqlite3_bind_int64(st, 1, campaign_id);
-		sqlite3_bind_int64(st, 2, contact_id);
-		store_bind_text(st, 3, kind);
-		store_bind_opt_text(st, 4, message_id);
-		sqlite3_bind_int64(st, 5, s->run);
-		rc = store_step_done(s, st, "delivery: add", e);
-		if (rc == 0 && id_r)
-			*id_r = sqlite3_last_insert_rowid(s->db);
-		store_done(s, st);
-	}
+	if (store_tx_stmt(s, sql, &st, &outer, e) == -1)
+		return store_delivery_add_fail(campaign_id, contact_id, kind,
+					       e);
+	sqlite3_bind_int64(st, 1, campaign_id);
+	sqlite3_bind_int64(st, 2, contact_id);
+	store_bind_text(st, 3, kind);
+	store_bind_opt_text(st, 4, message_id);
+	sqlite3_bind_int64(st, 5, s->run);
+	rc = store_step_done(s, st, "delivery: add", e);
+	if (rc == 0 && id_r)
+		*id_r = sqlite3_last_insert_rowid(s->db);
 	if (rc == -1)
-		err_prefix(e, "campaign %lld, contact %lld, %s",
-			   (long long)campaign_id, (long long)contact_id,
-			   kind);
-	return store_tx_close(s, outer, rc, e);
+		store_delivery_add_fail(campaign_id, contact_id, kind, e);
+	return store_tx_stmt_close(s, st, outer, rc, e);
 }
 
 int
@@ -472,28 +468,15 @@ store_lookup(struct store *s, const char *sql, int64_t k1, const char *k2,
 	      int64_t k3, int64_t *a_r, int64_t *b_r, int64_t *c_r,
 	      struct err *e)
 {
+	int64_t *const out[] = { a_r, b_r, c_r };
 	sqlite3_stmt *st;
-	int rc;
 
 	if (store_stmt(s, sql, &st, e) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, k1);
 	store_bind_text(st, 2, k2);
 	sqlite3_bind_int64(st, 3, k3);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		if (a_r)
-			*a_r = sqlite3_column_int64(st, 0);
-		if (b_r)
-			*b_r = sqlite3_column_int64(st, 1);
-		if (c_r)
-			*c_r = sqlite3_column_int64(st, 2);
-	} else if (rc != SQLITE_DONE)
-		store_fail(s, e, "deliveries");
-	store_done(s, st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : -1;
+	return store_one_int64(s, st, "deliveries", out, 3, e);
 }
 
 int

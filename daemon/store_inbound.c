@@ -8,8 +8,6 @@
  */
 #include "store_private.h"
 
-#include <string.h>
-
 static const char *const store_ikinds[] = {
 	[STORE_I_ANSWERS] = "answers",	   [STORE_I_RSVP] = "rsvp",
 	[STORE_I_BOUNCE] = "bounce",	   [STORE_I_AUTOREPLY] = "auto-reply",
@@ -23,20 +21,18 @@ static const char *const store_ikinds[] = {
 const char *
 store_ikind_name(enum store_ikind k)
 {
-	if ((size_t)k >= STORE_NIKINDS)
-		return "?";
-	return store_ikinds[k];
+	return store_name_of(store_ikinds, STORE_NIKINDS, (size_t)k);
 }
 
 int
 store_ikind_parse(const char *name, enum store_ikind *k_r)
 {
-	for (size_t i = 0; name && i < STORE_NIKINDS; i++)
-		if (strcmp(name, store_ikinds[i]) == 0) {
-			*k_r = (enum store_ikind)i;
-			return 0;
-		}
-	return -1;
+	size_t i;
+
+	if (store_name_index(store_ikinds, STORE_NIKINDS, name, &i) == -1)
+		return -1;
+	*k_r = (enum store_ikind)i;
+	return 0;
 }
 
 /* One cached write with up to two text parameters, as its own
@@ -48,16 +44,12 @@ store_write_text(struct store *s, const char *sql, const char *what,
 	sqlite3_stmt *st;
 	int outer, rc;
 
-	if (store_tx_open(s, &outer, e) == -1)
+	if (store_tx_stmt(s, sql, &st, &outer, e) == -1)
 		return -1;
-	rc = store_stmt(s, sql, &st, e);
-	if (rc == 0) {
-		store_bind_text(st, 1, t1);
-		store_bind_text(st, 2, t2);
-		rc = store_step_done(s, st, what, e);
-		store_done(s, st);
-	}
-	return store_tx_close(s, outer, rc, e);
+	store_bind_text(st, 1, t1);
+	store_bind_text(st, 2, t2);
+	rc = store_step_done(s, st, what, e);
+	return store_tx_stmt_close(s, st, outer, rc, e);
 }
 
 /* A cached query with up to two text parameters: 1 if it returns a row
@@ -67,25 +59,14 @@ store_exists(struct store *s, const char *sql, const char *what,
 	     const char *t1, const char *t2, int64_t *a_r, int64_t *b_r,
 	     struct err *e)
 {
+	int64_t *const out[] = { a_r, b_r };
 	sqlite3_stmt *st;
-	int rc;
 
 	if (store_stmt(s, sql, &st, e) == -1)
 		return -1;
 	store_bind_text(st, 1, t1);
 	store_bind_text(st, 2, t2);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		if (a_r)
-			*a_r = sqlite3_column_int64(st, 0);
-		if (b_r)
-			*b_r = sqlite3_column_int64(st, 1);
-	} else if (rc != SQLITE_DONE)
-		store_fail(s, e, what);
-	store_done(s, st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : -1;
+	return store_one_int64(s, st, what, out, 2, e);
 }
 
 /* ---- mailbox positions ------------------------------------------------------- */
@@ -126,17 +107,13 @@ store_mailbox_set(struct store *s, const char *source, uint32_t uidvalidity,
 		err_set(e, "mailbox: empty source");
 		return -1;
 	}
-	if (store_tx_open(s, &outer, e) == -1)
+	if (store_tx_stmt(s, sql, &st, &outer, e) == -1)
 		return -1;
-	rc = store_stmt(s, sql, &st, e);
-	if (rc == 0) {
-		store_bind_text(st, 1, source);
-		sqlite3_bind_int64(st, 2, uidvalidity);
-		sqlite3_bind_int64(st, 3, last_uid);
-		rc = store_step_done(s, st, source, e);
-		store_done(s, st);
-	}
-	return store_tx_close(s, outer, rc, e);
+	store_bind_text(st, 1, source);
+	sqlite3_bind_int64(st, 2, uidvalidity);
+	sqlite3_bind_int64(st, 3, last_uid);
+	rc = store_step_done(s, st, source, e);
+	return store_tx_stmt_close(s, st, outer, rc, e);
 }
 
 /* ---- inbound ----------------------------------------------------------------- */
