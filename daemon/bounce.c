@@ -122,9 +122,8 @@ bounce_casefold(const char *s)
 	return out;
 }
 
-/* Does hay contain one of the (lower-case) needles, in any case? */
-static int
-contains_any(const char *hay, const char *const *list)
+int
+bounce_contains_any(const char *hay, const char *const *list)
 {
 	if (!hay || !*hay)
 		return 0;
@@ -136,8 +135,8 @@ contains_any(const char *hay, const char *const *list)
 	return hit;
 }
 
-static void
-copy_str(char *dst, size_t size, const char *s, size_t n)
+void
+bounce_copy(char *dst, size_t size, const char *s, size_t n)
 {
 	if (n >= size)
 		n = size - 1;
@@ -195,7 +194,7 @@ find_status(const char *s, const char *end, char *out, size_t size)
 	for (const char *q = s; q < end; q++) {
 		size_t n = status_at(s, q);
 		if (n) {
-			copy_str(out, size, q, n);
+			bounce_copy(out, size, q, n);
 			return q;
 		}
 	}
@@ -232,15 +231,15 @@ bounce_class_of(const char *status, const char *text)
 		/* 5.7.x is the security/policy class; elsewhere only spam
 		 * wording marks a content rejection as not the address's. */
 		if (strncmp(status, "5.7.", 4) == 0 &&
-		    contains_any(text, policy_words))
+		    bounce_contains_any(text, policy_words))
 			return CLASSIFY_B_POLICY;
 		if (strcasestr(text ? text : "", "spam"))
 			return CLASSIFY_B_POLICY;
 		return CLASSIFY_B_PERMANENT;
 	}
-	if (contains_any(text, temporary_words))
+	if (bounce_contains_any(text, temporary_words))
 		return CLASSIFY_B_TEMPORARY;
-	if (contains_any(text, policy_words))
+	if (bounce_contains_any(text, policy_words))
 		return CLASSIFY_B_POLICY;
 	return CLASSIFY_B_PERMANENT;
 }
@@ -268,7 +267,7 @@ dsn_address(const char *v, size_t n, char *out, size_t size)
 		v++, n--;
 	while (n && (isspace((unsigned char)v[n - 1]) || v[n - 1] == '>'))
 		n--;
-	copy_str(out, size, v, n);
+	bounce_copy(out, size, v, n);
 	lower_str(out);
 }
 
@@ -286,7 +285,7 @@ dsn_field(struct dsn_rcpt *r, const char *name, size_t nlen, const char *v,
 	else if (nlen == 18 && strncasecmp(name, "Original-Recipient", 18) == 0)
 		dsn_address(v, n, r->original, sizeof(r->original));
 	else if (nlen == 6 && strncasecmp(name, "Action", 6) == 0) {
-		copy_str(r->action, sizeof(r->action), v, n);
+		bounce_copy(r->action, sizeof(r->action), v, n);
 		lower_str(r->action);
 	} else if (nlen == 6 && strncasecmp(name, "Status", 6) == 0) {
 		char st[16];
@@ -300,7 +299,7 @@ dsn_field(struct dsn_rcpt *r, const char *name, size_t nlen, const char *v,
 			while (n && isspace((unsigned char)*v))
 				v++, n--;
 		}
-		copy_str(r->diag, sizeof(r->diag), v, n);
+		bounce_copy(r->diag, sizeof(r->diag), v, n);
 	}
 }
 
@@ -411,6 +410,22 @@ addr_char(int ch)
 	return isalnum(ch) || strchr("._%+-=~!#$&'*/?^`{|}", ch) != NULL;
 }
 
+/* Is the local part of addr a mail daemon's (MAILER-DAEMON, postmaster,
+ * ...)? Both the sender test and the recipient search ask this. */
+static int
+daemon_local(const char *addr)
+{
+	char local[128];
+	const char *at = strchr(addr, '@');
+
+	bounce_copy(local, sizeof(local), addr,
+		    at ? (size_t)(at - addr) : strlen(addr));
+	for (size_t i = 0; daemon_locals[i]; i++)
+		if (strcasestr(local, daemon_locals[i]))
+			return 1;
+	return 0;
+}
+
 /* Is the address one of ours (the original sender) or a daemon? */
 static int
 addr_skip(const struct parsed *p, const char *a)
@@ -419,13 +434,7 @@ addr_skip(const struct parsed *p, const char *a)
 	    (p->from_addr[0] && strcasecmp(p->from_addr, a) == 0) ||
 	    (p->return_path[0] && strcasecmp(p->return_path, a) == 0))
 		return 1;
-	char local[128];
-	const char *at = strchr(a, '@');
-	copy_str(local, sizeof(local), a, at ? (size_t)(at - a) : strlen(a));
-	for (size_t i = 0; daemon_locals[i]; i++)
-		if (strcasestr(local, daemon_locals[i]))
-			return 1;
-	return 0;
+	return daemon_local(a);
 }
 
 /* First address in [s, end) that is not ours and not a daemon's. */
@@ -446,13 +455,13 @@ prose_recipient(const struct parsed *p, const char *s, const char *end,
 		if (a == q || b == q + 1 || !memchr(q, '.', (size_t)(b - q)))
 			continue;
 		char cand[CLASSIFY_ADDR_MAX];
-		copy_str(cand, sizeof(cand), a, (size_t)(b - a));
+		bounce_copy(cand, sizeof(cand), a, (size_t)(b - a));
 		lower_str(cand);
 		if (addr_skip(p, cand)) {
 			q = b;
 			continue;
 		}
-		copy_str(out, size, cand, strlen(cand));
+		bounce_copy(out, size, cand, strlen(cand));
 		return 1;
 	}
 	return 0;
@@ -471,7 +480,7 @@ line_around(const char *start, const char *pos, char *out, size_t size)
 		a++;
 	while (b > a && isspace((unsigned char)b[-1]))
 		b--;
-	copy_str(out, size, a, (size_t)(b - a));
+	bounce_copy(out, size, a, (size_t)(b - a));
 }
 
 static void
@@ -517,14 +526,7 @@ daemon_sender(const struct parsed *p)
 		return 1;
 	if (strcasestr(p->from_name, "mail delivery"))
 		return 1;
-	char local[128];
-	const char *a = strchr(p->from_addr, '@');
-	copy_str(local, sizeof(local), p->from_addr,
-		 a ? (size_t)(a - p->from_addr) : strlen(p->from_addr));
-	for (size_t i = 0; daemon_locals[i]; i++)
-		if (strcasestr(local, daemon_locals[i]))
-			return 1;
-	return 0;
+	return daemon_local(p->from_addr);
 }
 
 /* The administrative address of a list server (fml, Mailman, ezmlm,
@@ -559,7 +561,7 @@ bounce_subject(const char *subject)
 {
 	if (strncasecmp(subject, "re:", 3) == 0)
 		return 0;
-	return contains_any(subject, bounce_subjects);
+	return bounce_contains_any(subject, bounce_subjects);
 }
 
 static void
@@ -586,7 +588,7 @@ bounce_detect(const struct parsed *p, struct classified *c)
 		int strong = bounce_subject(p->subject) ||
 			     parse_header(p, "X-Failed-Recipients")[0];
 		int weak = daemon_sender(p) || list_admin_sender(p);
-		int prose = contains_any(p->text, bounce_phrases);
+		int prose = bounce_contains_any(p->text, bounce_phrases);
 		if (!(strong && (weak || prose)) && !(weak && prose))
 			return BOUNCE_NOT;
 	}

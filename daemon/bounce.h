@@ -7,6 +7,8 @@
  * Use:     bounce_detect(p, c)          fills the bounce fields of c
  *          bounce_class_of(status, text)  class of one status + wording
  *          bounce_casefold(s)           lower-cased copy for keyword lists
+ *          bounce_contains_any(hay, list)  keyword list match, any case
+ *          bounce_copy(dst, size, s, n)  bounded copy into a field
  * Owns:    nothing.
  * Errors:  none: a report that cannot be read is still a bounce, with
  *          what is missing said in c->reason.
@@ -42,5 +44,14 @@ enum classify_bclass bounce_class_of(const char *status, const char *text);
  * Cyrillic), for matching the keyword lists of bounce.c and classify.c
  * in any letter case. The caller frees it with free(). */
 char *bounce_casefold(const char *s);
+
+/* Does hay (NULL or "" never) contain one of the lower-case needles of
+ * the NULL-terminated list, in any letter case (bounce_casefold)? */
+int bounce_contains_any(const char *hay, const char *const *list);
+
+/* Copy n bytes of s into the fixed field dst of size bytes, cut to fit
+ * and NUL-terminated: how bounce.c and classify.c fill struct
+ * classified. */
+void bounce_copy(char *dst, size_t size, const char *s, size_t n);
 
 #endif

@@ -43,15 +43,6 @@ classify_bclass_name(enum classify_bclass b)
 }
 
 static void
-set_str(char *dst, size_t size, const char *s, size_t n)
-{
-	if (n >= size)
-		n = size - 1;
-	memcpy(dst, s, n);
-	dst[n] = '\0';
-}
-
-static void
 say(struct classified *c, const char *why)
 {
 	snprintf(c->reason, sizeof(c->reason), "%s", why);
@@ -86,7 +77,7 @@ pattern_token(const char *pattern, const char *addr, size_t alen,
 	for (size_t i = 0; i < tlen; i++)
 		if (!token_char((unsigned char)addr[pre + i]))
 			return 0;
-	set_str(tok, size, addr + pre, tlen);
+	bounce_copy(tok, size, addr + pre, tlen);
 	return 1;
 }
 
@@ -121,7 +112,7 @@ subject_token(const char *subject, char *tok, size_t size)
 		n++;
 	if (n == 0 || n >= size || s[n] != ']')
 		return 0;
-	set_str(tok, size, s, n);
+	bounce_copy(tok, size, s, n);
 	return 1;
 }
 
@@ -140,7 +131,7 @@ find_token(const struct parsed *p, const struct classify_opts *o,
 		for (size_t j = 0; j < 2; j++)
 			if (list_token(lists[j], pat, c->token,
 				       sizeof(c->token))) {
-				set_str(c->token_source,
+				bounce_copy(c->token_source,
 					sizeof(c->token_source),
 					order[i].source,
 					strlen(order[i].source));
@@ -148,7 +139,8 @@ find_token(const struct parsed *p, const struct classify_opts *o,
 			}
 	}
 	if (subject_token(p->subject, c->token, sizeof(c->token)))
-		set_str(c->token_source, sizeof(c->token_source), "subject", 7);
+		bounce_copy(c->token_source, sizeof(c->token_source),
+			    "subject", 7);
 }
 
 /* Is this id (n bytes) one of ours: "...@domain"? Any id counts when no
@@ -173,7 +165,7 @@ ids_pick(const char *ids, const char *domain, char *out, size_t size)
 		s += strspn(s, " <>,\t\r\n");
 		size_t n = strcspn(s, " <>,\t\r\n");
 		if (n && n < size && our_id(s, n, domain)) {
-			set_str(out, size, s, n);
+			bounce_copy(out, size, s, n);
 			return 1;
 		}
 		s += n;
@@ -191,7 +183,7 @@ returned_id(const char *text, const char *domain, char *out, size_t size)
 		const char *eol = strchr(s, '\n');
 		size_t n = eol ? (size_t)(eol - s) : strlen(s);
 		char line[600];
-		set_str(line, sizeof(line), s, n);
+		bounce_copy(line, sizeof(line), s, n);
 		/* the id may be folded onto the next line */
 		if (!strchr(line, '@') && eol)
 			continue;
@@ -261,18 +253,6 @@ static const char *const auto_bodies[] = {
 	"absent du bureau", "absente du bureau", "réponse automatique",
 	"je suis absent", "je suis absente", NULL,
 };
-
-/* Does hay contain one of the (lower-case) needles, in any case? */
-static int
-contains_any(const char *hay, const char *const *list)
-{
-	char *f = bounce_casefold(hay);
-	int hit = 0;
-	for (size_t i = 0; list[i] && !hit; i++)
-		hit = strstr(f, list[i]) != NULL;
-	free(f);
-	return hit;
-}
 
 /* A line "A3: ..." / "3: ..." as the form asks: a person answered. */
 static int
@@ -344,10 +324,10 @@ auto_reply(const struct parsed *p, struct classified *c)
 		return say(c, "X-MS-Exchange-Inbox-Rules-Loop (inbox rule)"), 1;
 	if (no_reply_sender(p->from_addr))
 		return say(c, "sent from a no-reply address"), 1;
-	if (contains_any(p->subject, auto_subjects))
+	if (bounce_contains_any(p->subject, auto_subjects))
 		return say(c, "out-of-office subject"), 1;
 	if (!has_answer_lines(p->reply_text) &&
-	    contains_any(p->reply_text, auto_bodies))
+	    bounce_contains_any(p->reply_text, auto_bodies))
 		return say(c, "out-of-office wording in the text"), 1;
 	return 0;
 }
@@ -371,7 +351,7 @@ rsvp(const struct parsed *p, struct classified *c)
 	if (ev) {
 		const char *uid = icalcomponent_get_uid(ev);
 		if (uid)
-			set_str(c->rsvp_uid, sizeof(c->rsvp_uid), uid,
+			bounce_copy(c->rsvp_uid, sizeof(c->rsvp_uid), uid,
 				strlen(uid));
 		icalproperty *a = icalcomponent_get_first_property(
 			ev, ICAL_ATTENDEE_PROPERTY);
@@ -382,14 +362,14 @@ rsvp(const struct parsed *p, struct classified *c)
 			if (who && strncasecmp(who, "mailto:", 7) == 0)
 				who += 7;
 			if (who) {
-				set_str(c->rsvp_attendee,
+				bounce_copy(c->rsvp_attendee,
 					sizeof(c->rsvp_attendee), who,
 					strlen(who));
 				for (char *q = c->rsvp_attendee; *q; q++)
 					*q = (char)tolower((unsigned char)*q);
 			}
 			if (ps)
-				set_str(c->rsvp_partstat,
+				bounce_copy(c->rsvp_partstat,
 					sizeof(c->rsvp_partstat), ps,
 					strlen(ps));
 		}
