@@ -15,7 +15,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +30,17 @@ struct answer {
 	char *value;
 };
 
+/* A problem: its English reason (for staff) and the same as data. */
+struct problem {
+	char *qid;
+	char *reason;
+	struct answers_pinfo info;
+};
+
 struct answers {
 	struct answer *a;
 	size_t na;
-	struct answer *p;	/* problems: qid + reason */
+	struct problem *p;
 	size_t np;
 	int found;		/* any answer line with a value, or a tick */
 };
@@ -354,6 +360,394 @@ form_start(const struct lines *l)
 	return 0;
 }
 
+/* ---- problem texts ------------------------------------------------------- */
+
+/*
+ * Every problem text is a template over the problem's data: {v} the
+ * respondent's words, {keys} the option keys, {n} {min} {max} numbers,
+ * {q} the question number, {first} {last} the first and last key. The
+ * staff reason (English, "Q3: ..." as the store keeps it) and the
+ * respondent's text in each language come from the same data; the staff
+ * template is also matched backwards by answers_reason_parse.
+ */
+#define ANSWERS_NCODES (ANSWERS_P_TOO_LARGE + 1)
+#define ANSWERS_MAX_REASON 512	/* longer is not a reason answers wrote */
+
+static const char *const staff_text[ANSWERS_NCODES] = {
+	[ANSWERS_P_REQUIRED] = "required, no answer found",
+	[ANSWERS_P_NOT_OPTION] = "'{v}' is not one of {keys}",
+	[ANSWERS_P_ONLY_ONE] = "'{v}': choose only one of {keys}",
+	[ANSWERS_P_NOT_YESNO] = "'{v}' is not yes or no",
+	[ANSWERS_P_NOT_NUMBER] = "'{v}' is not a number",
+	[ANSWERS_P_MANY_NUMBERS] = "'{v}': write one number only",
+	[ANSWERS_P_NOT_WHOLE] = "'{v}' is not a whole number",
+	[ANSWERS_P_OUT_OF_BOUNDS] = "{n} is not between {min} and {max}",
+	[ANSWERS_P_TOO_SMALL] = "{n} is less than {min}",
+	[ANSWERS_P_TOO_LARGE] = "{n} is more than {max}",
+};
+
+/* What is accepted, by the question's type and bounds. */
+enum hint {
+	H_NONE, H_ONE_KEY, H_TWO_KEYS, H_KEYS, H_MULTI, H_YESNO, H_RANGE,
+	H_MIN, H_MAX, H_NUMBER, H_TEXT, NHINTS
+};
+
+/* The respondent's words stay in straight quotes in every language: they
+ * are quoted as typed, as the staff reason quotes them. */
+static const struct ptexts {
+	const char *lang;
+	const char *what[ANSWERS_NCODES];
+	const char *hint[NHINTS];
+} ptexts[] = {
+	{ "en", {
+		[ANSWERS_P_REQUIRED] =
+			"No answer was found, and this question is required.",
+		[ANSWERS_P_NOT_OPTION] = "'{v}' is not one of the options.",
+		[ANSWERS_P_ONLY_ONE] = "'{v}': only one answer can be chosen.",
+		[ANSWERS_P_NOT_YESNO] = "'{v}' is neither yes nor no.",
+		[ANSWERS_P_NOT_NUMBER] = "'{v}' is not a number.",
+		[ANSWERS_P_MANY_NUMBERS] = "'{v}' holds more than one number.",
+		[ANSWERS_P_NOT_WHOLE] = "'{v}' is not a whole number.",
+		[ANSWERS_P_OUT_OF_BOUNDS] =
+			"{n} is not between {min} and {max}.",
+		[ANSWERS_P_TOO_SMALL] = "{n} is less than {min}.",
+		[ANSWERS_P_TOO_LARGE] = "{n} is more than {max}.",
+	}, {
+		[H_ONE_KEY] = "Write {first}.",
+		[H_TWO_KEYS] = "Write {first} or {last}.",
+		[H_KEYS] = "Write one letter from {first} to {last}.",
+		[H_MULTI] = "Write one or more letters from {first} to "
+			    "{last}, separated by commas.",
+		[H_YESNO] = "Write \u201Cyes\u201D or \u201Cno\u201D.",
+		[H_RANGE] = "Write one whole number from {min} to {max}.",
+		[H_MIN] = "Write one whole number, at least {min}.",
+		[H_MAX] = "Write one whole number, at most {max}.",
+		[H_NUMBER] = "Write one whole number.",
+		[H_TEXT] = "Write your answer after \u201CA{q}:\u201D.",
+	} },
+	{ "bg", {
+		[ANSWERS_P_REQUIRED] = "Не открихме отговор, а въпросът е "
+				       "задължителен.",
+		[ANSWERS_P_NOT_OPTION] = "'{v}' не е сред възможните "
+					 "отговори.",
+		[ANSWERS_P_ONLY_ONE] = "'{v}': може да изберете само един "
+				       "отговор.",
+		[ANSWERS_P_NOT_YESNO] = "'{v}' не е нито „да“, нито „не“.",
+		[ANSWERS_P_NOT_NUMBER] = "'{v}' не е число.",
+		[ANSWERS_P_MANY_NUMBERS] = "'{v}' съдържа повече от едно "
+					   "число.",
+		[ANSWERS_P_NOT_WHOLE] = "'{v}' не е цяло число.",
+		[ANSWERS_P_OUT_OF_BOUNDS] = "{n} не е между {min} и {max}.",
+		[ANSWERS_P_TOO_SMALL] = "{n} е по-малко от {min}.",
+		[ANSWERS_P_TOO_LARGE] = "{n} е повече от {max}.",
+	}, {
+		[H_ONE_KEY] = "Напишете {first}.",
+		[H_TWO_KEYS] = "Напишете {first} или {last}.",
+		[H_KEYS] = "Напишете една буква от {first} до {last}.",
+		[H_MULTI] = "Напишете една или повече букви от {first} до "
+			    "{last}, разделени със запетаи.",
+		[H_YESNO] = "Напишете „да“ или „не“.",
+		[H_RANGE] = "Напишете едно цяло число от {min} до {max}.",
+		[H_MIN] = "Напишете едно цяло число, не по-малко от {min}.",
+		[H_MAX] = "Напишете едно цяло число, не по-голямо от {max}.",
+		[H_NUMBER] = "Напишете едно цяло число.",
+		[H_TEXT] = "Напишете отговора си след „A{q}:“.",
+	} },
+	{ "nl", {
+		[ANSWERS_P_REQUIRED] = "We hebben geen antwoord gevonden, "
+				       "terwijl deze vraag verplicht is.",
+		[ANSWERS_P_NOT_OPTION] = "'{v}' is geen van de "
+					 "antwoordmogelijkheden.",
+		[ANSWERS_P_ONLY_ONE] = "'{v}': u kunt maar één antwoord "
+				       "kiezen.",
+		[ANSWERS_P_NOT_YESNO] = "'{v}' is noch ja, noch nee.",
+		[ANSWERS_P_NOT_NUMBER] = "'{v}' is geen getal.",
+		[ANSWERS_P_MANY_NUMBERS] = "'{v}' bevat meer dan één getal.",
+		[ANSWERS_P_NOT_WHOLE] = "'{v}' is geen geheel getal.",
+		[ANSWERS_P_OUT_OF_BOUNDS] =
+			"{n} ligt niet tussen {min} en {max}.",
+		[ANSWERS_P_TOO_SMALL] = "{n} is kleiner dan {min}.",
+		[ANSWERS_P_TOO_LARGE] = "{n} is groter dan {max}.",
+	}, {
+		[H_ONE_KEY] = "Schrijf {first}.",
+		[H_TWO_KEYS] = "Schrijf {first} of {last}.",
+		[H_KEYS] = "Schrijf één letter van {first} tot en met "
+			   "{last}.",
+		[H_MULTI] = "Schrijf één of meer letters van {first} tot en "
+			    "met {last}, gescheiden door komma's.",
+		[H_YESNO] = "Schrijf \u2018ja\u2019 of \u2018nee\u2019.",
+		[H_RANGE] = "Schrijf één geheel getal van {min} tot en met "
+			    "{max}.",
+		[H_MIN] = "Schrijf één geheel getal van minstens {min}.",
+		[H_MAX] = "Schrijf één geheel getal van hoogstens {max}.",
+		[H_NUMBER] = "Schrijf één geheel getal.",
+		[H_TEXT] = "Schrijf uw antwoord na \u2018A{q}:\u2019.",
+	} },
+	{ "cs", {
+		[ANSWERS_P_REQUIRED] = "Nenašli jsme žádnou odpověď a otázka "
+				       "je povinná.",
+		[ANSWERS_P_NOT_OPTION] = "'{v}' není žádná z nabízených "
+					 "možností.",
+		[ANSWERS_P_ONLY_ONE] = "'{v}': lze vybrat jen jednu "
+				       "možnost.",
+		[ANSWERS_P_NOT_YESNO] = "'{v}' není ani „ano“, ani „ne“.",
+		[ANSWERS_P_NOT_NUMBER] = "'{v}' není číslo.",
+		[ANSWERS_P_MANY_NUMBERS] = "'{v}' obsahuje více než jedno "
+					   "číslo.",
+		[ANSWERS_P_NOT_WHOLE] = "'{v}' není celé číslo.",
+		[ANSWERS_P_OUT_OF_BOUNDS] = "{n} není mezi {min} a {max}.",
+		[ANSWERS_P_TOO_SMALL] = "{n} je méně než {min}.",
+		[ANSWERS_P_TOO_LARGE] = "{n} je více než {max}.",
+	}, {
+		[H_ONE_KEY] = "Napište {first}.",
+		[H_TWO_KEYS] = "Napište {first} nebo {last}.",
+		[H_KEYS] = "Napište jedno písmeno {first} až {last}.",
+		[H_MULTI] = "Napište jedno nebo více písmen {first} až "
+			    "{last} oddělených čárkami.",
+		[H_YESNO] = "Napište „ano“ nebo „ne“.",
+		[H_RANGE] = "Napište jedno celé číslo od {min} do {max}.",
+		[H_MIN] = "Napište jedno celé číslo, nejméně {min}.",
+		[H_MAX] = "Napište jedno celé číslo, nejvýše {max}.",
+		[H_NUMBER] = "Napište jedno celé číslo.",
+		[H_TEXT] = "Napište svou odpověď za „A{q}:“.",
+	} },
+};
+
+/* The values a template's {names} stand for. */
+struct targs {
+	const char *v, *keys, *first, *last;
+	long n, min, max, q;
+};
+
+static void
+subst(struct buf *out, const char *t, const struct targs *x)
+{
+	static const char *const names[] = { "v", "keys", "first", "last",
+					     "n", "min", "max", "q" };
+
+	while (*t) {
+		size_t lit = strcspn(t, "{"), k, len;
+		const char *end;
+
+		buf_add(out, t, lit);
+		t += lit;
+		if (*t == '\0' || (end = strchr(t, '}')) == NULL)
+			break;
+		len = (size_t)(end - t - 1);
+		for (k = 0; k < sizeof(names) / sizeof(*names); k++)
+			if (strlen(names[k]) == len &&
+			    strncmp(t + 1, names[k], len) == 0)
+				break;
+		if (k < 4) {
+			const char *sv[] = { x->v, x->keys, x->first, x->last };
+
+			buf_adds(out, sv[k] ? sv[k] : "");
+		} else if (k < 8) {
+			const long nv[] = { x->n, x->min, x->max, x->q };
+
+			buf_printf(out, "%ld", nv[k - 4]);
+		}
+		t = end + 1;
+	}
+}
+
+static struct targs
+pinfo_args(const struct answers_pinfo *p)
+{
+	struct targs x = { p->value, p->keys, NULL, NULL, p->n, p->min,
+			   p->max, p->number };
+
+	return x;
+}
+
+static int
+code_ok(enum answers_pcode c)
+{
+	return c > ANSWERS_P_NONE && c < ANSWERS_NCODES;
+}
+
+/* "Q3: 'maybe' is not one of a, b, c": the staff reason. */
+static void
+reason_en(const struct answers_pinfo *p, struct buf *out)
+{
+	struct targs x = pinfo_args(p);
+
+	buf_printf(out, "Q%d: ", p->number);
+	if (code_ok(p->code))
+		subst(out, staff_text[p->code], &x);
+}
+
+/* "a, b, c": keys as keys_list writes them. */
+static int
+keys_ok(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t w = 0;
+
+		while (i + w < n && ((s[i + w] >= 'a' && s[i + w] <= 'z') ||
+				     (s[i + w] >= '0' && s[i + w] <= '9')))
+			w++;
+		if (w == 0)
+			return 0;
+		i += w;
+		if (i == n)
+			return 1;
+		if (n - i < 3 || s[i] != ',' || s[i + 1] != ' ')
+			return 0;
+		i += 2;
+	}
+	return 0;
+}
+
+/* Match s against template t (staff_text with "Q{q}: " before it),
+ * filling p. {v} and {keys} take the longest text that lets the rest
+ * match, so a quote inside the respondent's words does not end them. */
+static int
+tmatch(const char *t, const char *s, struct answers_pinfo *p)
+{
+	for (;;) {
+		const char *end;
+
+		while (*t && *t != '{' && *t == *s) {
+			t++;
+			s++;
+		}
+		if (*t != '{')
+			return *t == '\0' && *s == '\0';
+		end = strchr(t, '}');
+		if (end == NULL)
+			return 0;
+		if (t[1] == 'v' || t[1] == 'k') {
+			for (size_t k = strlen(s) + 1; k-- > 0;) {
+				if ((t[1] == 'k' && !keys_ok(s, k)) ||
+				    !tmatch(end + 1, s + k, p))
+					continue;
+				if (t[1] == 'v')
+					p->value = xstrndup(s, k);
+				else
+					p->keys = xstrndup(s, k);
+				return 1;
+			}
+			return 0;
+		}
+		{
+			char *e;
+			long v;
+
+			errno = 0;
+			v = strtol(s, &e, 10);
+			if (e == s || errno != 0)
+				return 0;
+			if (t[1] == 'q')
+				p->number = v > 0 && v < 10000 ? (int)v : 0;
+			else if (t[1] == 'n')
+				p->n = v;
+			else if (t[2] == 'i')
+				p->min = v;
+			else
+				p->max = v;
+			s = e;
+			t = end + 1;
+		}
+	}
+}
+
+int
+answers_reason_parse(const char *reason, struct answers_pinfo *p)
+{
+	memset(p, 0, sizeof(*p));
+	for (int c = 1; reason && strlen(reason) < ANSWERS_MAX_REASON &&
+	     c < ANSWERS_NCODES; c++) {
+		char *t = xasprintf("Q{q}: %s", staff_text[c]);
+		int ok = tmatch(t, reason, p);
+		struct buf b;
+
+		free(t);
+		p->code = (enum answers_pcode)c;
+		if (p->value == NULL)
+			p->value = xstrdup("");
+		if (p->keys == NULL)
+			p->keys = xstrdup("");
+		/* strtol is lenient ("+5", " 5"): only what reason_en
+		 * writes again byte for byte counts */
+		buf_init(&b, 0);
+		if (ok && p->number > 0)
+			reason_en(p, &b);
+		ok = ok && b.len && strcmp(buf_cstr(&b), reason) == 0;
+		buf_free(&b);
+		if (ok)
+			return 0;
+		answers_pinfo_clear(p);
+	}
+	return -1;
+}
+
+void
+answers_pinfo_clear(struct answers_pinfo *p)
+{
+	if (p == NULL)
+		return;
+	free(p->value);
+	free(p->keys);
+	memset(p, 0, sizeof(*p));
+}
+
+/* What q accepts, as a hint kind. */
+static enum hint
+hint_of(const struct survey_question *q)
+{
+	if (q == NULL)
+		return H_NONE;
+	switch (q->type) {
+	case SURVEY_SINGLE:
+	case SURVEY_DATE:
+		return q->noptions == 0 ? H_NONE : q->noptions == 1 ?
+		       H_ONE_KEY : q->noptions == 2 ? H_TWO_KEYS : H_KEYS;
+	case SURVEY_MULTI:
+		return q->noptions == 0 ? H_NONE : q->noptions == 1 ?
+		       H_ONE_KEY : H_MULTI;
+	case SURVEY_YESNO:
+		return H_YESNO;
+	case SURVEY_SCALE:
+	case SURVEY_NUMBER:
+		return q->has_min && q->has_max ? H_RANGE : q->has_min ?
+		       H_MIN : q->has_max ? H_MAX : H_NUMBER;
+	case SURVEY_TEXT:
+		break;
+	}
+	return H_TEXT;
+}
+
+void
+answers_problem_text(const struct answers_pinfo *p,
+		     const struct survey_question *q, const char *lang,
+		     struct buf *out)
+{
+	const struct ptexts *l = &ptexts[0];	/* English */
+	struct targs x = pinfo_args(p);
+	enum hint h = hint_of(q);
+
+	buf_reset(out);
+	for (size_t i = 0; lang && i < sizeof(ptexts) / sizeof(*ptexts); i++)
+		if (strcmp(ptexts[i].lang, lang) == 0)
+			l = &ptexts[i];
+	if (!code_ok(p->code))
+		return;
+	subst(out, l->what[p->code], &x);
+	if (h == H_NONE)
+		return;
+	/* the hint speaks of the question as it is now */
+	x.first = q->noptions ? q->options[0].key : "";
+	x.last = q->noptions ? q->options[q->noptions - 1].key : "";
+	x.min = q->min;
+	x.max = q->max;
+	x.q = q->number;
+	buf_addc(out, ' ');
+	subst(out, l->hint[h], &x);
+}
+
 /* ---- results ------------------------------------------------------------ */
 
 static void
@@ -363,27 +757,6 @@ add_answer(struct answers *a, const char *qid, char *value)
 	a->a[a->na].qid = xstrdup(qid);
 	a->a[a->na].value = value;
 	a->na++;
-}
-
-static void
-add_problem(struct answers *a, const struct survey_question *q,
-	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-add_problem(struct answers *a, const struct survey_question *q,
-	    const char *fmt, ...)
-{
-	va_list ap;
-	char *why;
-
-	va_start(ap, fmt);
-	why = xvasprintf(fmt, ap);
-	va_end(ap);
-	a->p = xreallocarray(a->p, a->np + 1, sizeof(*a->p));
-	a->p[a->np].qid = xstrdup(q->id);
-	a->p[a->np].value = xasprintf("Q%d: %s", q->number, why);
-	a->np++;
-	free(why);
 }
 
 /* The respondent's words, cut short and on one line, to quote back. */
@@ -420,6 +793,42 @@ keys_list(const struct survey_question *q)
 	for (size_t j = 0; j < q->noptions; j++)
 		buf_printf(&b, "%s%s", j ? ", " : "", q->options[j].key);
 	return buf_steal(&b);
+}
+
+/* Record a problem with q: raw is the respondent's answer (NULL for
+ * "required"), n/min/max the number and bounds of a range problem. The
+ * English reason is rendered from the same data answers_problem_text
+ * renders for the respondent, so the two never disagree. */
+static void
+add_problem(struct answers *a, const struct survey_question *q,
+	    enum answers_pcode code, const char *raw, long n, long min,
+	    long max)
+{
+	struct problem *p;
+	struct buf b;
+
+	a->p = xreallocarray(a->p, a->np + 1, sizeof(*a->p));
+	p = &a->p[a->np++];
+	p->qid = xstrdup(q->id);
+	p->info.code = code;
+	p->info.number = q->number;
+	p->info.value = raw ? quote_back(raw) : xstrdup("");
+	p->info.keys = code == ANSWERS_P_NOT_OPTION ||
+		       code == ANSWERS_P_ONLY_ONE ? keys_list(q) : xstrdup("");
+	p->info.n = n;
+	p->info.min = min;
+	p->info.max = max;
+	buf_init(&b, 0);
+	reason_en(&p->info, &b);
+	p->reason = buf_steal(&b);
+}
+
+static void
+problem_free(struct problem *p)
+{
+	free(p->qid);
+	free(p->reason);
+	answers_pinfo_clear(&p->info);
 }
 
 /* ---- choices ------------------------------------------------------------ */
@@ -576,7 +985,7 @@ norm_choices(const struct survey *sv, const struct survey_question *q,
 	     const char *raw, struct answers *a)
 {
 	int *chosen = xcalloc(q->noptions ? q->noptions : 1, sizeof(int));
-	char *f = fold(raw), *save = NULL, *keys, *bad;
+	char *f = fold(raw), *save = NULL;
 	int ok = 1, n = 0, whole;
 	struct buf b;
 
@@ -593,14 +1002,10 @@ norm_choices(const struct survey *sv, const struct survey_question *q,
 			buf_printf(&b, "%s%s", n++ ? "," : "",
 				   q->options[j].id);
 	free(chosen);
-	keys = keys_list(q);
-	bad = quote_back(raw);
 	if (!ok || n == 0)
-		add_problem(a, q, "'%s' is not one of %s", bad, keys);
+		add_problem(a, q, ANSWERS_P_NOT_OPTION, raw, 0, 0, 0);
 	else if (n > 1 && q->type != SURVEY_MULTI)
-		add_problem(a, q, "'%s': choose only one of %s", bad, keys);
-	free(keys);
-	free(bad);
+		add_problem(a, q, ANSWERS_P_ONLY_ONE, raw, 0, 0, 0);
 	if (!ok || n == 0 || (n > 1 && q->type != SURVEY_MULTI)) {
 		buf_free(&b);
 		return NULL;
@@ -637,15 +1042,13 @@ static char *
 norm_yesno(const struct survey_question *q, const char *raw,
 	   struct answers *a)
 {
-	char *f = fold(raw), *bad;
+	char *f = fold(raw);
 	int v = yesno_word(f);
 
 	free(f);
 	if (v >= 0)
 		return xstrdup(v ? "yes" : "no");
-	bad = quote_back(raw);
-	add_problem(a, q, "'%s' is not yes or no", bad);
-	free(bad);
+	add_problem(a, q, ANSWERS_P_NOT_YESNO, raw, 0, 0, 0);
 	return NULL;
 }
 
@@ -732,29 +1135,28 @@ static char *
 norm_number(const struct survey *sv, const struct survey_question *q,
 	    const char *raw, struct answers *a)
 {
-	char *f = fold(raw), *bad = quote_back(raw), *r = NULL;
+	char *f = fold(raw), *r = NULL;
 	long v = 0;
 	int frac, n = find_numbers(f, &v, &frac);
 
 	if (n == 0 && scale_label(sv, q, f, &v))
 		n = 1;
 	if (n == 0)
-		add_problem(a, q, "'%s' is not a number", bad);
+		add_problem(a, q, ANSWERS_P_NOT_NUMBER, raw, 0, 0, 0);
 	else if (n > 1)
-		add_problem(a, q, "'%s': write one number only", bad);
+		add_problem(a, q, ANSWERS_P_MANY_NUMBERS, raw, 0, 0, 0);
 	else if (frac)
-		add_problem(a, q, "'%s' is not a whole number", bad);
+		add_problem(a, q, ANSWERS_P_NOT_WHOLE, raw, 0, 0, 0);
 	else if (q->has_min && q->has_max && (v < q->min || v > q->max))
-		add_problem(a, q, "%ld is not between %ld and %ld", v, q->min,
+		add_problem(a, q, ANSWERS_P_OUT_OF_BOUNDS, NULL, v, q->min,
 			    q->max);
 	else if (q->has_min && v < q->min)
-		add_problem(a, q, "%ld is less than %ld", v, q->min);
+		add_problem(a, q, ANSWERS_P_TOO_SMALL, NULL, v, q->min, 0);
 	else if (q->has_max && v > q->max)
-		add_problem(a, q, "%ld is more than %ld", v, q->max);
+		add_problem(a, q, ANSWERS_P_TOO_LARGE, NULL, v, 0, q->max);
 	else
 		r = xasprintf("%ld", v);
 	free(f);
-	free(bad);
 	return r;
 }
 
@@ -880,7 +1282,8 @@ answers_extract(const struct survey *sv, const char *reply_text,
 
 		if (raw == NULL) {
 			if (q->required)
-				add_problem(a, q, "required, no answer found");
+				add_problem(a, q, ANSWERS_P_REQUIRED, NULL,
+					    0, 0, 0);
 			continue;
 		}
 		a->found = 1;
@@ -890,10 +1293,8 @@ answers_extract(const struct survey *sv, const char *reply_text,
 	}
 	/* not a form reply: "required" would only confuse the caller */
 	if (!a->found) {
-		for (size_t i = 0; i < a->np; i++) {
-			free(a->p[i].qid);
-			free(a->p[i].value);
-		}
+		for (size_t i = 0; i < a->np; i++)
+			problem_free(&a->p[i]);
 		a->np = 0;
 	}
 	lines_free(&reply);
@@ -926,7 +1327,13 @@ answers_problem(const struct answers *a, size_t i, const char **qid_r,
 		const char **reason_r)
 {
 	*qid_r = i < a->np ? a->p[i].qid : NULL;
-	*reason_r = i < a->np ? a->p[i].value : NULL;
+	*reason_r = i < a->np ? a->p[i].reason : NULL;
+}
+
+const struct answers_pinfo *
+answers_problem_info(const struct answers *a, size_t i)
+{
+	return i < a->np ? &a->p[i].info : NULL;
 }
 
 int
@@ -946,10 +1353,8 @@ answers_free(struct answers **ap)
 		free(a->a[i].qid);
 		free(a->a[i].value);
 	}
-	for (size_t i = 0; i < a->np; i++) {
-		free(a->p[i].qid);
-		free(a->p[i].value);
-	}
+	for (size_t i = 0; i < a->np; i++)
+		problem_free(&a->p[i]);
 	free(a->a);
 	free(a->p);
 	free(a);

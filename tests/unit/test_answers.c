@@ -249,6 +249,314 @@ test_answer_table(void **state)
 	}
 }
 
+/* Each kind of problem: the English reason staff see (exact, as the
+ * store keeps it), its data read back from that reason, and the text the
+ * respondent reads in each language, with what the question accepts. */
+static const struct pcase {
+	int survey;
+	const char *reply, *qid;
+	enum answers_pcode code;
+	const char *reason;
+	const char *text[4];	/* en, bg, nl, cs */
+} pcases[] = {
+	{ FIELD, "A3: z", "areas", ANSWERS_P_NOT_OPTION,
+	  "Q3: 'z' is not one of a, b, c, d, e, f", {
+	  "'z' is not one of the options. Write one or more letters from a "
+	  "to f, separated by commas.",
+	  "'z' не е сред възможните отговори. Напишете една или повече "
+	  "букви от a до f, разделени със запетаи.",
+	  "'z' is geen van de antwoordmogelijkheden. Schrijf één of meer "
+	  "letters van a tot en met f, gescheiden door komma's.",
+	  "'z' není žádná z nabízených možností. Napište jedno nebo více "
+	  "písmen a až f oddělených čárkami." } },
+	{ FIELD, "A6: a, b", "funding", ANSWERS_P_ONLY_ONE,
+	  "Q6: 'a, b': choose only one of a, b, c, d, e", {
+	  "'a, b': only one answer can be chosen. Write one letter from a "
+	  "to e.",
+	  "'a, b': може да изберете само един отговор. Напишете една буква "
+	  "от a до e.",
+	  "'a, b': u kunt maar één antwoord kiezen. Schrijf één letter van "
+	  "a tot en met e.",
+	  "'a, b': lze vybrat jen jednu možnost. Napište jedno písmeno a "
+	  "až e." } },
+	{ FEEDBACK, "A9: 11.3.2026", "follow-up", ANSWERS_P_NOT_OPTION,
+	  "Q9: '11.3.2026' is not one of a, b, c", {
+	  "'11.3.2026' is not one of the options. Write one letter from a "
+	  "to c.",
+	  "'11.3.2026' не е сред възможните отговори. Напишете една буква "
+	  "от a до c.",
+	  "'11.3.2026' is geen van de antwoordmogelijkheden. Schrijf één "
+	  "letter van a tot en met c.",
+	  "'11.3.2026' není žádná z nabízených možností. Napište jedno "
+	  "písmeno a až c." } },
+	{ FIELD, "A2: може би", "strategy", ANSWERS_P_NOT_YESNO,
+	  "Q2: 'може би' is not yes or no", {
+	  "'може би' is neither yes nor no. Write \u201Cyes\u201D or "
+	  "\u201Cno\u201D.",
+	  "'може би' не е нито „да“, нито „не“. Напишете „да“ или „не“.",
+	  "'може би' is noch ja, noch nee. Schrijf \u2018ja\u2019 of "
+	  "\u2018nee\u2019.",
+	  "'може би' není ani „ano“, ani „ne“. Napište „ano“ nebo „ne“." } },
+	{ FIELD, "A5: a lot", "budget", ANSWERS_P_NOT_NUMBER,
+	  "Q5: 'a lot' is not a number", {
+	  "'a lot' is not a number. Write one whole number, at least 0.",
+	  "'a lot' не е число. Напишете едно цяло число, не по-малко от 0.",
+	  "'a lot' is geen getal. Schrijf één geheel getal van minstens 0.",
+	  "'a lot' není číslo. Napište jedno celé číslo, nejméně 0." } },
+	{ FIELD, "A7: 2 or 3", "staff", ANSWERS_P_MANY_NUMBERS,
+	  "Q7: '2 or 3': write one number only", {
+	  "'2 or 3' holds more than one number. Write one whole number from "
+	  "0 to 500.",
+	  "'2 or 3' съдържа повече от едно число. Напишете едно цяло число "
+	  "от 0 до 500.",
+	  "'2 or 3' bevat meer dan één getal. Schrijf één geheel getal van "
+	  "0 tot en met 500.",
+	  "'2 or 3' obsahuje více než jedno číslo. Napište jedno celé číslo "
+	  "od 0 do 500." } },
+	{ FIELD, "A5: 12,5", "budget", ANSWERS_P_NOT_WHOLE,
+	  "Q5: '12,5' is not a whole number", {
+	  "'12,5' is not a whole number. Write one whole number, at least 0.",
+	  "'12,5' не е цяло число. Напишете едно цяло число, не по-малко "
+	  "от 0.",
+	  "'12,5' is geen geheel getal. Schrijf één geheel getal van "
+	  "minstens 0.",
+	  "'12,5' není celé číslo. Napište jedno celé číslo, nejméně 0." } },
+	{ FIELD, "A10: 9", "results", ANSWERS_P_OUT_OF_BOUNDS,
+	  "Q10: 9 is not between 1 and 5", {
+	  "9 is not between 1 and 5. Write one whole number from 1 to 5.",
+	  "9 не е между 1 и 5. Напишете едно цяло число от 1 до 5.",
+	  "9 ligt niet tussen 1 en 5. Schrijf één geheel getal van 1 tot en "
+	  "met 5.",
+	  "9 není mezi 1 a 5. Napište jedno celé číslo od 1 do 5." } },
+	{ FIELD, "A5: -3", "budget", ANSWERS_P_TOO_SMALL,
+	  "Q5: -3 is less than 0", {
+	  "-3 is less than 0. Write one whole number, at least 0.",
+	  "-3 е по-малко от 0. Напишете едно цяло число, не по-малко от 0.",
+	  "-3 is kleiner dan 0. Schrijf één geheel getal van minstens 0.",
+	  "-3 je méně než 0. Napište jedno celé číslo, nejméně 0." } },
+	{ FIELD, "A2: yes", "municipality", ANSWERS_P_REQUIRED,
+	  "Q1: required, no answer found", {
+	  "No answer was found, and this question is required. Write your "
+	  "answer after \u201CA1:\u201D.",
+	  "Не открихме отговор, а въпросът е задължителен. Напишете "
+	  "отговора си след „A1:“.",
+	  "We hebben geen antwoord gevonden, terwijl deze vraag verplicht "
+	  "is. Schrijf uw antwoord na \u2018A1:\u2019.",
+	  "Nenašli jsme žádnou odpověď a otázka je povinná. Napište svou "
+	  "odpověď za „A1:“." } },
+	{ FIELD, "A1: Ostrava", "strategy", ANSWERS_P_REQUIRED,
+	  "Q2: required, no answer found", {
+	  "No answer was found, and this question is required. Write "
+	  "\u201Cyes\u201D or \u201Cno\u201D.",
+	  "Не открихме отговор, а въпросът е задължителен. Напишете „да“ "
+	  "или „не“.",
+	  "We hebben geen antwoord gevonden, terwijl deze vraag verplicht "
+	  "is. Schrijf \u2018ja\u2019 of \u2018nee\u2019.",
+	  "Nenašli jsme žádnou odpověď a otázka je povinná. Napište „ano“ "
+	  "nebo „ne“." } },
+};
+
+static const char *const plangs[4] = { "en", "bg", "nl", "cs" };
+
+static const struct answers_pinfo *
+pinfo_of(const struct answers *a, const char *qid, const char **reason_r)
+{
+	for (size_t i = 0; i < answers_nproblems(a); i++) {
+		const char *q;
+
+		answers_problem(a, i, &q, reason_r);
+		if (strcmp(q, qid) == 0)
+			return answers_problem_info(a, i);
+	}
+	return NULL;
+}
+
+static void
+assert_pinfo_equal(const struct answers_pinfo *x,
+		   const struct answers_pinfo *y)
+{
+	assert_int_equal(x->code, y->code);
+	assert_int_equal(x->number, y->number);
+	assert_string_equal(x->value, y->value);
+	assert_string_equal(x->keys, y->keys);
+	assert_int_equal(x->n, y->n);
+	assert_int_equal(x->min, y->min);
+	assert_int_equal(x->max, y->max);
+}
+
+static void
+test_problem_texts(void **state)
+{
+	struct fixture *f = *state;
+	struct buf out;
+
+	buf_init(&out, 0);
+	for (size_t i = 0; i < sizeof(pcases) / sizeof(*pcases); i++) {
+		const struct pcase *c = &pcases[i];
+		const struct survey_question *q =
+			survey_find(f->sv[c->survey], c->qid);
+		const struct answers_pinfo *p;
+		struct answers_pinfo back;
+		struct answers *a = NULL;
+		const char *reason = NULL;
+
+		answers_extract(f->sv[c->survey], c->reply, "", &a);
+		p = pinfo_of(a, c->qid, &reason);
+		if (p == NULL)
+			fail_msg("case %zu (%s): no problem", i, c->reply);
+		assert_int_equal(p->code, c->code);
+		assert_int_equal(p->number, q->number);
+		/* staff keep the English reason exactly as before */
+		assert_string_equal(reason, c->reason);
+		/* the reason as stored gives the same data back */
+		assert_int_equal(answers_reason_parse(reason, &back), 0);
+		assert_pinfo_equal(&back, p);
+		for (size_t l = 0; l < 4; l++) {
+			answers_problem_text(p, q, plangs[l], &out);
+			if (strcmp(buf_cstr(&out), c->text[l]) != 0)
+				fail_msg("case %zu %s: got \"%s\"", i,
+					 plangs[l], buf_cstr(&out));
+			/* read back from the store, the same text */
+			answers_problem_text(&back, q, plangs[l], &out);
+			assert_string_equal(buf_cstr(&out), c->text[l]);
+		}
+		/* an unknown language reads English */
+		answers_problem_text(p, q, "de", &out);
+		assert_string_equal(buf_cstr(&out), c->text[0]);
+		answers_pinfo_clear(&back);
+		answers_pinfo_clear(&back);	/* cleared twice is fine */
+		answers_free(&a);
+	}
+	buf_free(&out);
+}
+
+/* Questions the shipped surveys lack: a number with only a maximum, a
+ * choice of two; and no question at all (no hint). */
+static void
+test_problem_texts_synthetic(void **state)
+{
+	static const struct survey_option two[] = { { "in", "a" },
+						    { "out", "b" } };
+	static const struct survey_question cap = { "cap", 4, SURVEY_NUMBER,
+		0, 0, 100, 0, 1, 0, NULL };
+	static const struct survey_question pick = { "pick", 2, SURVEY_SINGLE,
+		0, 0, 0, 0, 0, 2, two };
+	static const struct {
+		const char *reason;
+		const struct survey_question *q;
+		const char *lang, *want;
+	} t[] = {
+		{ "Q4: 120 is more than 100", &cap, "en",
+		  "120 is more than 100. Write one whole number, at most 100." },
+		{ "Q4: 120 is more than 100", &cap, "bg",
+		  "120 е повече от 100. Напишете едно цяло число, не по-голямо "
+		  "от 100." },
+		{ "Q4: 120 is more than 100", &cap, "nl",
+		  "120 is groter dan 100. Schrijf één geheel getal van "
+		  "hoogstens 100." },
+		{ "Q4: 120 is more than 100", &cap, "cs",
+		  "120 je více než 100. Napište jedno celé číslo, nejvýše 100." },
+		{ "Q2: 'c' is not one of a, b", &pick, "en",
+		  "'c' is not one of the options. Write a or b." },
+		{ "Q2: 'c' is not one of a, b", &pick, "bg",
+		  "'c' не е сред възможните отговори. Напишете a или b." },
+		{ "Q2: 'c' is not one of a, b", &pick, "nl",
+		  "'c' is geen van de antwoordmogelijkheden. Schrijf a of b." },
+		{ "Q2: 'c' is not one of a, b", &pick, "cs",
+		  "'c' není žádná z nabízených možností. Napište a nebo b." },
+		{ "Q2: 'c' is not one of a, b", NULL, "bg",
+		  "'c' не е сред възможните отговори." },
+	};
+	struct buf out;
+
+	(void)state;
+	buf_init(&out, 0);
+	for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++) {
+		struct answers_pinfo p;
+
+		assert_int_equal(answers_reason_parse(t[i].reason, &p), 0);
+		answers_problem_text(&p, t[i].q, t[i].lang, &out);
+		if (strcmp(buf_cstr(&out), t[i].want) != 0)
+			fail_msg("case %zu: got \"%s\"", i, buf_cstr(&out));
+		answers_pinfo_clear(&p);
+	}
+	buf_free(&out);
+}
+
+/* Reading reasons back: the respondent's words may hold quotes and the
+ * reason's own phrases; anything answers does not write is refused. */
+static void
+test_reason_parse(void **state)
+{
+	static const struct {
+		const char *reason;
+		enum answers_pcode code;
+		const char *value, *keys;
+		long n, min, max;
+	} t[] = {
+		{ "Q3: 'it's b' is not one of a, b, c", ANSWERS_P_NOT_OPTION,
+		  "it's b", "a, b, c", 0, 0, 0 },
+		{ "Q2: 'x' is not one of a' is not yes or no",
+		  ANSWERS_P_NOT_YESNO, "x' is not one of a", "", 0, 0, 0 },
+		{ "Q6: 'z' is not one of a': choose only one of a, b",
+		  ANSWERS_P_ONLY_ONE, "z' is not one of a", "a, b", 0, 0, 0 },
+		{ "Q5: '' is not a number", ANSWERS_P_NOT_NUMBER, "", "",
+		  0, 0, 0 },
+		{ "Q12: -40 is not between -10 and 10",
+		  ANSWERS_P_OUT_OF_BOUNDS, "", "", -40, -10, 10 },
+		{ "Q7: 600 is more than 500", ANSWERS_P_TOO_LARGE, "", "",
+		  600, 0, 500 },
+		/* not answers' own words: stays as written */
+		{ "no answer lines found", ANSWERS_P_NONE, NULL, NULL, 0, 0, 0 },
+		{ "Q3: required", ANSWERS_P_NONE, NULL, NULL, 0, 0, 0 },
+		{ "Q0: required, no answer found", ANSWERS_P_NONE, NULL, NULL,
+		  0, 0, 0 },
+		{ "Q5: +3 is less than 0", ANSWERS_P_NONE, NULL, NULL, 0, 0, 0 },
+		{ "Q5:  3 is less than 0", ANSWERS_P_NONE, NULL, NULL, 0, 0, 0 },
+		{ "Q3: 'z' is not one of A, B", ANSWERS_P_NONE, NULL, NULL,
+		  0, 0, 0 },
+		{ "Q3: 'z' is not one of a,b", ANSWERS_P_NONE, NULL, NULL,
+		  0, 0, 0 },
+		{ "Q5: 'x' is not a number; Q6: 'y' is not a number",
+		  ANSWERS_P_NOT_NUMBER, "x' is not a number; Q6: 'y", "",
+		  0, 0, 0 },
+		{ "", ANSWERS_P_NONE, NULL, NULL, 0, 0, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++) {
+		struct answers_pinfo p;
+		int rc = answers_reason_parse(t[i].reason, &p);
+
+		if (p.code != t[i].code)
+			fail_msg("case %zu (%s): code %d", i, t[i].reason,
+				 (int)p.code);
+		assert_int_equal(rc, t[i].code == ANSWERS_P_NONE ? -1 : 0);
+		if (rc == 0) {
+			assert_string_equal(p.value, t[i].value);
+			assert_string_equal(p.keys, t[i].keys);
+			assert_int_equal(p.n, t[i].n);
+			assert_int_equal(p.min, t[i].min);
+			assert_int_equal(p.max, t[i].max);
+		}
+		answers_pinfo_clear(&p);
+	}
+	/* NULL and an over-long text are no reasons either */
+	{
+		struct answers_pinfo p;
+		char *big = xmalloc(4000);
+
+		assert_int_equal(answers_reason_parse(NULL, &p), -1);
+		memset(big, 'x', 3999);
+		big[3999] = '\0';
+		memcpy(big, "Q1: '", 5);
+		memcpy(big + 3999 - 17, "' is not a number", 17);
+		assert_int_equal(answers_reason_parse(big, &p), -1);
+		assert_int_equal(p.code, ANSWERS_P_NONE);
+		free(big);
+	}
+}
+
 static void
 test_not_a_form_reply(void **state)
 {
@@ -570,6 +878,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_answer_table),
 		cmocka_unit_test(test_not_a_form_reply),
+		cmocka_unit_test(test_problem_texts),
+		cmocka_unit_test(test_problem_texts_synthetic),
+		cmocka_unit_test(test_reason_parse),
 		cmocka_unit_test(test_round_trip_text),
 		cmocka_unit_test(test_round_trip_html),
 		cmocka_unit_test(test_round_trip_html_reply),
