@@ -1,7 +1,8 @@
 /*
  * config.c -- reads anketa.conf with libinih into an immutable struct
  * config. Every option is one row of config_opts[]: section, key, type,
- * default, bounds and target field; contrib/anketa.conf documents each.
+ * default, bounds and target field (the login keys smtp and imap share
+ * come from one macro, SERVER_OPTS); contrib/anketa.conf documents each.
  *
  * Debian's libinih is built without line numbers in the handler, so a
  * line-counting reader (ini_parse_stream) supplies them for messages.
@@ -34,6 +35,17 @@ struct opt {
 };
 
 #define C(f) offsetof(struct config, f)
+/* How anketa logs in to a server, the same keys and defaults for the
+ * smtp and the imap section (struct config_smtp / config_imap share the
+ * field names), so a new connection option is added to both at once. */
+#define SERVER_OPTS(sect, f) \
+	{ sect, "username", OPT_STR, "", 0, 0, C(f.username) }, \
+	{ sect, "password", OPT_STR, "", 0, 0, C(f.password) }, \
+	{ sect, "password_file", OPT_SECRET_FILE, NULL, 0, 0, C(f.password) }, \
+	{ sect, "require_tls", OPT_BOOL, "yes", 0, 0, C(f.require_tls) }, \
+	{ sect, "ca_file", OPT_STR, "", 0, 0, C(f.ca_file) }, \
+	{ sect, "insecure", OPT_BOOL, "no", 0, 0, C(f.insecure) }, \
+	{ sect, "timeout", OPT_INT, "30", 1, 3600, C(f.timeout) }
 static const struct opt config_opts[] = {
 	{ "store", "path", OPT_STR, "/var/lib/anketa/anketa.db", 0, 0, C(store_path) },
 	{ "paths", "templates", OPT_STR, PKGDATADIR "/templates", 0, 0, C(templates_dir) },
@@ -52,28 +64,17 @@ static const struct opt config_opts[] = {
 	{ "daemon", "send_interval", OPT_INT, "300", 10, 86400, C(send_interval) },
 	{ "daemon", "fetch_interval", OPT_INT, "60", 5, 86400, C(fetch_interval) },
 	{ "smtp", "url", OPT_STR, NULL, 0, 0, C(smtp.url) },
-	{ "smtp", "username", OPT_STR, "", 0, 0, C(smtp.username) },
-	{ "smtp", "password", OPT_STR, "", 0, 0, C(smtp.password) },
-	{ "smtp", "password_file", OPT_SECRET_FILE, NULL, 0, 0, C(smtp.password) },
-	{ "smtp", "require_tls", OPT_BOOL, "yes", 0, 0, C(smtp.require_tls) },
-	{ "smtp", "ca_file", OPT_STR, "", 0, 0, C(smtp.ca_file) },
-	{ "smtp", "insecure", OPT_BOOL, "no", 0, 0, C(smtp.insecure) },
-	{ "smtp", "timeout", OPT_INT, "30", 1, 3600, C(smtp.timeout) },
+	SERVER_OPTS("smtp", smtp),
 	{ "smtp", "concurrency", OPT_INT, "4", 1, 64, C(smtp.concurrency) },
 	{ "imap", "url", OPT_STR, "", 0, 0, C(imap.url) },
-	{ "imap", "username", OPT_STR, "", 0, 0, C(imap.username) },
-	{ "imap", "password", OPT_STR, "", 0, 0, C(imap.password) },
-	{ "imap", "password_file", OPT_SECRET_FILE, NULL, 0, 0, C(imap.password) },
+	SERVER_OPTS("imap", imap),
 	{ "imap", "mailbox", OPT_STR, "INBOX", 0, 0, C(imap.mailbox) },
-	{ "imap", "require_tls", OPT_BOOL, "yes", 0, 0, C(imap.require_tls) },
-	{ "imap", "ca_file", OPT_STR, "", 0, 0, C(imap.ca_file) },
-	{ "imap", "insecure", OPT_BOOL, "no", 0, 0, C(imap.insecure) },
-	{ "imap", "timeout", OPT_INT, "30", 1, 3600, C(imap.timeout) },
 	{ "imap", "folder_processed", OPT_STR, "", 0, 0, C(imap.folder_processed) },
 	{ "imap", "folder_bounces", OPT_STR, "", 0, 0, C(imap.folder_bounces) },
 	{ "imap", "folder_autoreplies", OPT_STR, "", 0, 0, C(imap.folder_autoreplies) },
 	{ "imap", "folder_review", OPT_STR, "", 0, 0, C(imap.folder_review) },
 };
+#undef SERVER_OPTS
 #undef C
 #define NOPTS (sizeof(config_opts) / sizeof(config_opts[0]))
 
