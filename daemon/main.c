@@ -105,6 +105,18 @@ usage_error(const char *name, const char *fmt, const char *arg)
 	return EX_USAGE;
 }
 
+/* --limit N of send and fetch: a count, 0 or more. */
+static int
+opt_limit(const char *name, const char *arg, long *limit_r)
+{
+	char *end;
+
+	*limit_r = strtol(arg, &end, 10);
+	if (*end || *limit_r < 0)
+		return usage_error(name, "bad --limit '%s'", arg);
+	return EX_OK;
+}
+
 static const char *
 schema_path(struct ctx *c, const char *given)
 {
@@ -331,7 +343,6 @@ cmd_send(struct ctx *c, int argc, char **argv)
 	struct send_opts o = { 0 };
 	struct send_stats st = { 0 };
 	struct err e = { "" };
-	char *end;
 	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -340,10 +351,8 @@ cmd_send(struct ctx *c, int argc, char **argv)
 		case 'p': o.preview_dir = optarg; break;
 		case 'k': o.kind = optarg; break;
 		case 'l':
-			o.limit = strtol(optarg, &end, 10);
-			if (*end || o.limit < 0)
-				return usage_error("send", "bad --limit '%s'",
-						   optarg);
+			if (opt_limit("send", optarg, &o.limit) != EX_OK)
+				return EX_USAGE;
 			break;
 		default: return EX_USAGE;
 		}
@@ -377,7 +386,6 @@ cmd_fetch(struct ctx *c, int argc, char **argv)
 	struct ingest_opts o = { 0 };
 	struct ingest_stats st = { 0 };
 	struct err e = { "" };
-	char *end;
 	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -386,10 +394,8 @@ cmd_fetch(struct ctx *c, int argc, char **argv)
 		case 'i': o.idle = 1; break;
 		case 'F': o.no_feedback = 1; break;
 		case 'l':
-			o.limit = strtol(optarg, &end, 10);
-			if (*end || o.limit < 0)
-				return usage_error("fetch", "bad --limit '%s'",
-						   optarg);
+			if (opt_limit("fetch", optarg, &o.limit) != EX_OK)
+				return EX_USAGE;
 			break;
 		default: return EX_USAGE;
 		}
