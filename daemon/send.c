@@ -953,7 +953,7 @@ static void one_cb(void *arg, const struct submit_result *res)
 }
 
 /* One list of {number, question, KEY} from (question id, value) pairs;
- * answers get their labels, problem reasons stay as written. */
+ * answers get their labels, problem reasons the reader's language. */
 static void feedback_list(const struct sendrun *r, const char *lang,
 			  struct tmpl_val *v, const char *list,
 			  const char *key, const struct store_answer *a,
@@ -975,10 +975,8 @@ static void feedback_list(const struct sendrun *r, const char *lang,
 				 a[i].question != NULL ? a[i].question : "");
 		if (labels)
 			send_answer_text(r->sv, q, lang, a[i].value, &txt);
-		else {
-			buf_reset(&txt);
-			buf_adds(&txt, a[i].value);
-		}
+		else
+			send_problem_text(q, lang, a[i].value, &txt);
 		tmpl_map_set_str(it, key, buf_cstr(&txt));
 	}
 	buf_free(&txt);

@@ -5,6 +5,8 @@
  * Use:     send_vars_json(json, map, &e)    campaign [vars] into a map
  *          send_deadline(iso, lang)         "15 March 2026", "15. března"
  *          send_answer_text(sv, q, lang, value, &out)   labels, yes/no
+ *          send_problem_text(q, lang, reason, &out)     the reason
+ *                                              in the reader's language
  * Owns:    send_deadline returns a string the caller frees.
  * Errors:  send_vars_json: 0, or -1 with e ("vars: not a flat JSON object
  *          (at byte N)"); the map may hold the keys read before.
@@ -31,5 +33,12 @@ char *send_deadline(const char *iso, const char *lang);
 void send_answer_text(const struct survey *sv,
 		      const struct survey_question *q, const char *lang,
 		      const char *value, struct buf *out);
+/* A problem reason as answers writes it for staff ("Q5: 'lots' is not a
+ * number") as the reader of lang reads it, with what q accepts ("'lots'
+ * не е число. Напишете едно цяло число, не по-малко от 0."); a reason
+ * answers does not write is kept as given. q may be NULL. out is reset
+ * first. */
+void send_problem_text(const struct survey_question *q, const char *lang,
+		       const char *reason, struct buf *out);
 
 #endif

@@ -1,8 +1,8 @@
 /*
  * send_text.c -- the pure text helpers of the send pipeline (see
  * send_private.h): campaign [vars] from their stored JSON, dates as a
- * reader of each language writes them, answers as the respondent reads
- * them. No store, no network, no allocation that outlives a call.
+ * reader of each language writes them, answers and problem reasons as
+ * the respondent reads them. No store, no network, no allocation that outlives a call.
  */
 #include "send_private.h"
 
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "answers.h"
 #include "xmem.h"
 
 /* ---- flat JSON object of campaign variables ------------------------------ */
@@ -273,3 +274,19 @@ void send_answer_text(const struct survey *sv,
 	}
 }
 
+/* The reason comes to send_one as the English text ingest stores; the
+ * problem's data is read back from it rather than carried alongside, so
+ * the store, inspect and this note all start from the same string. */
+void send_problem_text(const struct survey_question *q, const char *lang,
+		       const char *reason, struct buf *out)
+{
+	struct answers_pinfo p;
+
+	if (answers_reason_parse(reason, &p) == 0) {
+		answers_problem_text(&p, q, lang, out);
+	} else {
+		buf_reset(out);
+		buf_adds(out, reason != NULL ? reason : "");
+	}
+	answers_pinfo_clear(&p);
+}

@@ -499,6 +499,36 @@ static char *qp_decoded(const char *all)
 	return buf_steal(&b);
 }
 
+/* The base64 bodies of a maildir's messages decoded, one after the
+ * other (Cyrillic text parts are base64, see mime.c). */
+static char *b64_decoded(const char *all)
+{
+	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+				"qrstuvwxyz0123456789+/";
+	const char *p = all, *c;
+	unsigned acc = 0, bits = 0;
+	struct buf b;
+
+	buf_init(&b, 0);
+	while ((p = strstr(p, "Content-Transfer-Encoding: base64")) != NULL &&
+	       (p = strstr(p, "\r\n\r\n")) != NULL) {
+		for (p += 4; *p != '\0' && *p != '-' &&
+		     !(p[0] == '\r' && p[1] == '\n' && p[2] == '\r'); p++) {
+			if ((c = strchr(a, *p)) == NULL)
+				continue;
+			acc = (acc << 6) | (unsigned)(c - a);
+			bits += 6;
+			if (bits >= 8) {
+				bits -= 8;
+				buf_addc(&b, (char)((acc >> bits) & 0xFF));
+			}
+		}
+		acc = bits = 0;
+		buf_addc(&b, '\n');
+	}
+	return buf_steal(&b);
+}
+
 static void test_send_one(void **state)
 {
 	struct fixture *f = *state;
@@ -548,10 +578,33 @@ static void test_send_one(void **state)
 	assert_non_null(strstr(txt, "      yes\r\n"));
 	assert_non_null(strstr(txt, "      Education; Health"));
 	assert_non_null(strstr(txt, "replace the ones you sent"));
-	/* the problem note names the question and keeps the reason */
+	/* the problem note names the question and gives the reason for
+	 * the respondent: what was wrong and what the question accepts */
 	assert_non_null(strstr(txt, "  Q5. "));
-	assert_non_null(strstr(txt, "Q5: 'lots' is not a number"));
+	assert_non_null(strstr(txt, "      'lots' is not a number. Write one "
+			       "whole number, at least 0.\r\n"));
+	assert_null(strstr(txt, "Q5: 'lots'"));	/* staff form */
 	assert_non_null(strstr(txt, "These answers were recorded:"));
+	free(txt);
+	free(all);
+
+	/* a Bulgarian contact reads the reason in Bulgarian */
+	assert_int_equal(store_contact_find(f->s, "email",
+					    "ivan@example.org",
+					    contact_id_cb, &cid, &e), 1);
+	m.contact_id = cid;
+	m.answers = NULL;
+	m.nanswers = 0;
+	if (send_one(f->s, &f->cfg, &m, &e) != 1)
+		fail_msg("send_one problem bg: %s", e.msg);
+	assert_int_equal(count_files(new), 3);
+	all = slurp_dir(new);
+	txt = b64_decoded(all);
+	assert_non_null(strstr(txt, "не успяхме да прочетем следните "
+			       "отговори"));
+	assert_non_null(strstr(txt, "      'lots' не е число. Напишете едно "
+			       "цяло число, не по-малко от 0.\r\n"));
+	assert_null(strstr(txt, "is not a number"));
 	free(txt);
 	free(all);
 	free(new);
