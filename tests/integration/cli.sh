@@ -7,19 +7,7 @@ make_tmp
 trap 'rm -rf "$T"' EXIT
 echo "1..14"
 S=$ANKETA_SRCDIR
-cat >"$T/a.conf" <<CONF
-[store]
-path = $T/a.db
-[paths]
-templates = $S/templates
-surveys = $S/surveys
-schema = $S/surveys/survey.rng
-[sender]
-address = organiser@example.org
-reply_to = organiser+{token}@example.org
-[smtp]
-url = maildir:$T/out
-CONF
+write_conf "$T/a.conf" "$T/a.db" "maildir:$T/out" </dev/null
 A() { "$ANKETA_BIN" -c "$T/a.conf" "$@"; }
 rc() { local want=$1; shift; "$@"; local got=$?; eq "$want" "$got"; }
 

@@ -15,18 +15,7 @@ echo "1..4"
 setup() {
 	local d=$1
 	mkdir -p "$d"/out/{tmp,new,cur} "$d"/in/{tmp,new,cur}
-	cat >"$d/a.conf" <<CONF
-[store]
-path = $d/a.db
-[paths]
-templates = $S/templates
-surveys = $S/surveys
-schema = $S/surveys/survey.rng
-[sender]
-address = organiser@example.org
-reply_to = organiser+{token}@example.org
-[smtp]
-url = maildir:$d/out
+	write_conf "$d/a.conf" "$d/a.db" "maildir:$d/out" <<CONF
 [imap]
 url = maildir:$d/in
 [feedback]

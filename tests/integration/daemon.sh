@@ -9,18 +9,7 @@ trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$
 echo "1..6"
 S=$ANKETA_SRCDIR
 mkdir -p "$T"/out/{tmp,new,cur} "$T"/in/{tmp,new,cur}
-cat >"$T/a.conf" <<CONF
-[store]
-path = $T/a.db
-[paths]
-templates = $S/templates
-surveys = $S/surveys
-schema = $S/surveys/survey.rng
-[sender]
-address = organiser@example.org
-reply_to = organiser+{token}@example.org
-[smtp]
-url = maildir:$T/out
+write_conf "$T/a.conf" "$T/a.db" "maildir:$T/out" <<CONF
 [imap]
 url = maildir:$T/in
 [daemon]

@@ -10,19 +10,9 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 echo "1..12"
 S=$ANKETA_SRCDIR
 mkdir -p "$T"/out/{tmp,new,cur} "$T"/in/{tmp,new,cur} "$T/inv"
-cat >"$T/a.conf" <<CONF
-[store]
-path = $T/a.db
-[paths]
-templates = $S/templates
-surveys = $S/surveys
-schema = $S/surveys/survey.rng
+write_conf "$T/a.conf" "$T/a.db" "maildir:$T/out" <<CONF
 [sender]
 name = Exchange team
-address = organiser@example.org
-reply_to = organiser+{token}@example.org
-[smtp]
-url = maildir:$T/out
 [imap]
 url = maildir:$T/in
 [feedback]

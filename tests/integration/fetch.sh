@@ -26,18 +26,7 @@ echo "1..21"
 
 printf 'secret\n' >"$T/pw"; chmod 600 "$T/pw"
 conf() {	# conf FILE URL [extra imap lines]
-	cat >"$1" <<CONF
-[store]
-path = $T/anketa.db
-[paths]
-templates = $ANKETA_SRCDIR/templates
-surveys = $ANKETA_SRCDIR/surveys
-schema = $ANKETA_SRCDIR/surveys/survey.rng
-[sender]
-address = organiser@example.org
-reply_to = organiser+{token}@example.org
-[smtp]
-url = smtp://127.0.0.1:$SMTP_PORT
+	write_conf "$1" "$T/anketa.db" "smtp://127.0.0.1:$SMTP_PORT" <<CONF
 [imap]
 url = $2
 username = organiser@example.org

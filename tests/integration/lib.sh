@@ -51,3 +51,25 @@ wait_files() {
 	echo "$1: $(find "$1" -type f 2>/dev/null | wc -l) files, wanted $2"
 	return 1
 }
+
+# write_conf FILE DB SMTP_URL: an anketa.conf with the keys every test
+# shares (store DB, the source tree's templates, surveys and schema, the
+# organiser as sender, the smtp url), then standard input appended as is:
+# lines before a section header go on in [smtp]; a section given again
+# adds keys to it (give </dev/null for none).
+write_conf() {
+	cat >"$1" <<CONF
+[store]
+path = $2
+[paths]
+templates = $ANKETA_SRCDIR/templates
+surveys = $ANKETA_SRCDIR/surveys
+schema = $ANKETA_SRCDIR/surveys/survey.rng
+[sender]
+address = organiser@example.org
+reply_to = organiser+{token}@example.org
+[smtp]
+url = $3
+CONF
+	cat >>"$1"
+}

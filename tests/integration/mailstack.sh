@@ -18,19 +18,7 @@ trap cleanup EXIT
 echo "1..17"
 
 printf 'secret\n' >"$T/pw"; chmod 600 "$T/pw"
-cat >"$T/anketa.conf" <<CONF
-[store]
-path = $T/anketa.db
-[paths]
-templates = $ANKETA_SRCDIR/templates
-surveys = $ANKETA_SRCDIR/surveys
-schema = $ANKETA_SRCDIR/surveys/survey.rng
-[sender]
-address = organiser@example.org
-name = Programme team
-reply_to = organiser+{token}@example.org
-[smtp]
-url = smtp://127.0.0.1:$SMTP_PORT
+write_conf "$T/anketa.conf" "$T/anketa.db" "smtp://127.0.0.1:$SMTP_PORT" <<CONF
 require_tls = yes
 ca_file = $S/ssl/cert.pem
 username = organiser@example.org
@@ -45,6 +33,8 @@ folder_processed = Processed
 folder_autoreplies = Auto-replies
 folder_bounces = Bounces
 folder_review = Review
+[sender]
+name = Programme team
 [feedback]
 enabled = no
 CONF
