@@ -45,7 +45,12 @@ imap_fail(struct imap *im, int r, struct err *e, const char *what)
 {
 	const char *reply = im->m && im->m->imap_response ?
 	    im->m->imap_response : "";
-	if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_FATAL)
+	/* on a stream error imap_response still holds the previous
+	 * command's reply ("Store completed"), which says nothing; a
+	 * FATAL (BYE) carries the server's own words */
+	if (r == MAILIMAP_ERROR_STREAM)
+		reply = "connection lost";
+	else if (r == MAILIMAP_ERROR_FATAL)
 		reply = *reply ? reply : "connection lost";
 	err_set(e, "%s:%u: %s: %s", im->host, im->port, what,
 		*reply ? reply : "refused");
@@ -156,18 +161,22 @@ imap_connect(struct imap *im, int tls, const struct config_imap *c,
 		    : mailimap_socket_connect(im->m, im->host, im->port);
 	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED &&
 	    r != MAILIMAP_NO_ERROR_AUTHENTICATED) {
+		/* libetpan connects without blocking and keeps the socket's
+		 * own error to itself: errno is then a stale EINPROGRESS */
 		err_set(e, "%s:%u: cannot connect: %s", im->host, im->port,
-			errno ? strerror(errno) :
+			errno && errno != EINPROGRESS ? strerror(errno) :
+			r == MAILIMAP_ERROR_CONNECTION_REFUSED ?
+			"connection refused or timed out" :
 			r == MAILIMAP_ERROR_SSL ? "TLS handshake failed" :
 			"no IMAP greeting");
 		return -1;
 	}
 	if (!tls && c->require_tls) {
+		/* a server going down mid-STARTTLS is temporary (reconnect);
+		 * only a refusal needs a person */
 		r = mailimap_socket_starttls(im->m);
-		if (r != MAILIMAP_NO_ERROR) {
-			imap_fail(im, r, e, "STARTTLS refused");
-			return 0;
-		}
+		if (r != MAILIMAP_NO_ERROR)
+			return imap_fail(im, r, e, "STARTTLS");
 		tls = 1;
 	}
 	if (tls && !imap_verify_cert(im, c, e))
