@@ -19,6 +19,7 @@
 #include "send.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -189,6 +190,7 @@ struct langset {
 	char *path[T_N];	/* file names, for error messages */
 	char *tpl[T_N];		/* NULL: body.html absent */
 	struct tmpl_val *vars;	/* campaign-wide values + form, in lang */
+	struct tmpl_val *partials;	/* name -> template ({{> name}}) */
 };
 
 /* Everything one run of send_campaign / send_one shares. */
@@ -224,6 +226,7 @@ static void langset_clear(struct langset *l)
 		free(l->tpl[i]);
 	}
 	tmpl_val_free(&l->vars);
+	tmpl_val_free(&l->partials);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -270,6 +273,41 @@ static int campaign_vars(struct sendrun *r, const char *lang,
 	return rc;
 }
 
+/* Every NAME.html of dir except the message bodies becomes partial NAME,
+ * replacing one of the same name read before: a set's language directory
+ * can override the shared templates/_partials/ (the mail layout). A
+ * missing directory has no partials. */
+static int load_partials(struct tmpl_val *map, const char *dir,
+			 struct err *e)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int rc = 0;
+
+	if (d == NULL)
+		return 0;
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		char *path, *text;
+
+		if (n <= 5 || de->d_name[0] == '.' ||
+		    strcmp(de->d_name + n - 5, ".html") != 0 ||
+		    strcmp(de->d_name, tfile[T_HTML]) == 0)
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		if ((rc = read_file(path, &text, e)) == 0) {
+			char *name = xstrndup(de->d_name, n - 5);
+
+			tmpl_map_set_str(map, name, text);
+			free(name);
+			free(text);
+		}
+		free(path);
+	}
+	closedir(d);
+	return rc;
+}
+
 /* Which directory serves lang: its own if it has subject.txt, else en. */
 static int langset_load(struct sendrun *r, struct langset *l,
 			const char *lang, struct err *e)
@@ -310,7 +348,19 @@ static int langset_load(struct sendrun *r, struct langset *l,
 					       r->camp.name);
 		l->tpl[T_SUBJECT] = xstrdup(r->camp.subject);
 	}
+	l->partials = tmpl_map_new();
+	p = xasprintf("%s/_partials", r->cfg->templates_dir);
+	i = load_partials(l->partials, p, e);
+	free(p);
+	p = xasprintf("%s/%s/%s", r->cfg->templates_dir, r->set, dirs[k]);
+	if (i == 0)
+		i = load_partials(l->partials, p, e);
+	free(p);
+	if (i != 0)
+		return -1;
 	l->vars = tmpl_map_new();
+	/* the language the text is written in, for <html lang> */
+	tmpl_map_set_str(l->vars, "html_lang", dirs[k]);
 	return campaign_vars(r, l->lang, l->vars, e);
 }
 
@@ -357,9 +407,10 @@ static int render_part(const struct langset *l, int which,
 {
 	/* "&" in a name must stay "&" outside HTML */
 	int flags = TMPL_STRICT | (which == T_HTML ? 0 : TMPL_RAW);
+	struct tmpl_partials p = { tmpl_partial_from_map, l->partials };
 
 	buf_init(out, SEND_MSG_MAX);
-	if (tmpl_render(l->tpl[which], v, NULL, flags, out, e) == 0)
+	if (tmpl_render(l->tpl[which], v, &p, flags, out, e) == 0)
 		return 0;
 	err_prefix(e, "%s", l->path[which]);
 	return -1;
