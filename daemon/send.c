@@ -1064,6 +1064,8 @@ static int one_render(struct sendrun *r, const struct send_msg *m,
 	l = langset_get(r, c->language, e);
 	if (l == NULL || campaign_vars(r, l->lang, v, e) != 0)
 		return -1;
+	tmpl_map_set_str(v, "html_lang",
+			 tmpl_val_str(tmpl_map_get(l->vars, "html_lang")));
 	feedback_vars(r, l->lang, m, v);
 	return render_message(r, l, v, c, msgid, m->in_reply_to, out, e);
 }
