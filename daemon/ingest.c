@@ -930,8 +930,15 @@ ingest_run(struct store *s, const struct config *cfg,
 {
 	struct run rn = { .s = s, .cfg = cfg, .o = o, .st = st };
 	struct sigaction sa = { .sa_handler = on_stop }, old_term, old_int;
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
 	int ret;
 	ingest_stop = 0;
+	/* libetpan writes to a plain (non-TLS) socket without MSG_NOSIGNAL:
+	 * a server gone away would kill the run with SIGPIPE instead of
+	 * failing the write (EPIPE -> reconnect). The worker's socket
+	 * writes use MSG_NOSIGNAL, so nothing relies on the signal. */
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &old_pipe);
 	if (o->idle) {
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGTERM, &sa, &old_term);
@@ -943,8 +950,9 @@ ingest_run(struct store *s, const struct config *cfg,
 		ret = connect_source(&rn, e);
 		ret = ret == 1 && ingest_pass(&rn, e) == 0 ? 0 : -1;
 	}
-	fetch_close(&rn.f);
+	fetch_close(&rn.f);	/* LOGOUT may still write to a dead socket */
 	ingest_worker_free(&rn.w);
 	qcache_free(&rn.qc);
+	sigaction(SIGPIPE, &old_pipe, NULL);
 	return ret;
 }
