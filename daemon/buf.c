@@ -28,6 +28,9 @@ buf_grow(struct buf *b, size_t extra)
 	size_t cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap *= 2;
+	/* never past the cap: buf_add's fast path relies on it */
+	if (b->max && cap > b->max + 1)
+		cap = b->max + 1;
 	b->data = xreallocarray(b->data, cap, 1);
 	b->cap = cap;
 	return 0;
@@ -36,7 +39,8 @@ buf_grow(struct buf *b, size_t extra)
 int
 buf_add(struct buf *b, const void *p, size_t n)
 {
-	if (buf_grow(b, n) < 0)
+	/* the common case, room already there, without a call */
+	if (b->len + n + 1 > b->cap && buf_grow(b, n) < 0)
 		return -1;
 	if (n)
 		memcpy(b->data + b->len, p, n);
@@ -54,7 +58,11 @@ buf_adds(struct buf *b, const char *s)
 int
 buf_addc(struct buf *b, char c)
 {
-	return buf_add(b, &c, 1);
+	if (b->len + 2 > b->cap && buf_grow(b, 1) < 0)
+		return -1;
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
+	return 0;
 }
 
 int

@@ -437,20 +437,28 @@ static const char b64[] =
 static void
 b64_add(struct buf *b, const unsigned char *s, size_t n)
 {
+	/* encode into a small local block, append once per block: this
+	 * runs over every byte of every Cyrillic message */
+	char q[4 * 64];
+	size_t k = 0;
+
 	for (size_t i = 0; i < n; i += 3) {
 		unsigned long v = (unsigned long)s[i] << 16;
-		char q[4];
 
 		if (i + 1 < n)
 			v |= (unsigned long)s[i + 1] << 8;
 		if (i + 2 < n)
 			v |= s[i + 2];
-		q[0] = b64[v >> 18 & 63];
-		q[1] = b64[v >> 12 & 63];
-		q[2] = i + 1 < n ? b64[v >> 6 & 63] : '=';
-		q[3] = i + 2 < n ? b64[v & 63] : '=';
-		buf_add(b, q, 4);
+		q[k++] = b64[v >> 18 & 63];
+		q[k++] = b64[v >> 12 & 63];
+		q[k++] = i + 1 < n ? b64[v >> 6 & 63] : '=';
+		q[k++] = i + 2 < n ? b64[v & 63] : '=';
+		if (k == sizeof(q)) {
+			buf_add(b, q, k);
+			k = 0;
+		}
 	}
+	buf_add(b, q, k);
 }
 
 /* One encoded-word for s[0..n) in b ('B' or 'Q'). */
@@ -718,14 +726,19 @@ crlf_add(struct buf *b, const char *s, size_t n)
 {
 	const char *end = s + n;
 
-	for (; s < end; s++) {
-		size_t el = eol_len(s, end);
+	while (s < end) {
+		const char *e = s;
+		size_t el;
 
-		if (el) {
-			buf_adds(b, "\r\n");
-			s += el - 1;
-		} else
-			buf_addc(b, *s);
+		/* copy each line in one piece, then its break as CRLF */
+		while (e < end && *e != '\r' && *e != '\n')
+			e++;
+		buf_add(b, s, (size_t)(e - s));
+		if (e == end)
+			break;
+		el = eol_len(e, end);
+		buf_adds(b, "\r\n");
+		s = e + el;
 	}
 }
 
@@ -746,6 +759,10 @@ mostly_8bit(const char *s, size_t n)
 static void
 qp_line(struct buf *b, const unsigned char *s, size_t n)
 {
+	static const char hex[] = "0123456789ABCDEF";
+	/* one output line at a time in a local block, appended once: this
+	 * runs over every byte of every message sent */
+	char line[MIME_BODY_WIDTH + 4];
 	size_t col = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -756,20 +773,19 @@ qp_line(struct buf *b, const unsigned char *s, size_t n)
 		size_t tl = enc ? 3 : 1;
 
 		if (col + tl > (last ? MIME_BODY_WIDTH : MIME_BODY_WIDTH - 1)) {
+			buf_add(b, line, col);
 			buf_adds(b, "=\r\n");
 			col = 0;
 		}
 		if (enc) {
-			/* a table, not printf: this runs for every byte of
-			 * every message sent */
-			static const char hex[] = "0123456789ABCDEF";
-			char t[3] = { '=', hex[s[i] >> 4], hex[s[i] & 15] };
-
-			buf_add(b, t, 3);
-		} else
-			buf_addc(b, (char)s[i]);
-		col += tl;
+			line[col++] = '=';
+			line[col++] = hex[s[i] >> 4];
+			line[col++] = hex[s[i] & 15];
+		} else {
+			line[col++] = (char)s[i];
+		}
 	}
+	buf_add(b, line, col);
 }
 
 static void
