@@ -239,7 +239,7 @@ decide(struct run *rn, const struct ingest_result *r,
 		in->kind = STORE_I_AUTOREPLY;
 		return 0;
 	case CLASSIFY_OPTOUT:
-		/* stopping mail to a contact is a person's decision */
+		/* record.c stops mail to the contact (List-Unsubscribe) */
 		in->kind = STORE_I_OPTOUT;
 		return 0;
 	case CLASSIFY_RSVP:

@@ -22,6 +22,13 @@ record_effects(struct store *s, const struct record_msg *m, int64_t id,
 	    store_contact_set_status(s, in->contact_id, "undeliverable",
 				     m->undeliverable_reason, e) < 0)
 		return -1;
+	/* Our mail carries List-Unsubscribe: a request to stop is honoured
+	 * at once (no more invitations or reminders); staff see it in the
+	 * report and may set the contact back. */
+	if (in->kind == STORE_I_OPTOUT && in->contact_id > 0 &&
+	    store_contact_set_status(s, in->contact_id, "opted-out",
+				     "asked to receive no more mail", e) < 0)
+		return -1;
 	return 0;
 }
 

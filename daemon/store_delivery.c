@@ -108,10 +108,18 @@ store_plan_insert(struct store *s, int64_t campaign_id, const char *kind,
 	/* ?1 ?2 come first in the text, so the filter's plain "?" are
 	 * numbered from 3 on. */
 	store_where_build(&w, f);
+	/* A reminder goes only to those the invitation reached and who have
+	 * not answered yet. */
 	sql = xasprintf("INSERT INTO deliveries(campaign_id, contact_id, "
 			"kind, state, created, updated) SELECT ?1, c.id, ?2, "
 			"'pending', unixepoch(), unixepoch() FROM contacts c "
-			"WHERE c.status = 'ok'%s ORDER BY c.id "
+			"WHERE c.status = 'ok'%s AND (?2 <> 'reminder' OR ("
+			"EXISTS (SELECT 1 FROM deliveries i WHERE "
+			"i.campaign_id = ?1 AND i.contact_id = c.id AND "
+			"i.kind = 'invite' AND i.state = 'sent') AND "
+			"NOT EXISTS (SELECT 1 FROM responses r WHERE "
+			"r.campaign_id = ?1 AND r.contact_id = c.id))) "
+			"ORDER BY c.id "
 			"ON CONFLICT (campaign_id, contact_id, kind) "
 			"WHERE kind NOT IN ('confirm', 'problem') "
 			"DO NOTHING", buf_cstr(&w.sql));
