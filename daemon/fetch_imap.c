@@ -638,26 +638,14 @@ imap_idle(struct fetch *f, int timeout_s, struct err *e)
 	return n > 0 ? 1 : 0;
 }
 
-const struct fetch_driver fetch_imap_driver = {
-	.scheme = "imap",
-	.open = imap_open,
-	.list = imap_list,
-	.get = imap_get,
-	.dispose = imap_dispose,
-	.get_many = imap_get_many,
-	.dispose_many = imap_dispose_many,
-	.idle = imap_idle,
-	.close = imap_close,
-};
-
-const struct fetch_driver fetch_imaps_driver = {
-	.scheme = "imaps",
-	.open = imaps_open,
-	.list = imap_list,
-	.get = imap_get,
-	.dispose = imap_dispose,
-	.get_many = imap_get_many,
-	.dispose_many = imap_dispose_many,
-	.idle = imap_idle,
-	.close = imap_close,
-};
+/* imap:// and imaps:// differ only in how the connection opens. */
+#define IMAP_DRIVER(scheme_, open_) {					\
+		.scheme = scheme_, .open = open_, .list = imap_list,	\
+		.get = imap_get, .dispose = imap_dispose,		\
+		.get_many = imap_get_many,				\
+		.dispose_many = imap_dispose_many, .idle = imap_idle,	\
+		.close = imap_close,					\
+	}
+const struct fetch_driver fetch_imap_driver = IMAP_DRIVER("imap", imap_open);
+const struct fetch_driver fetch_imaps_driver =
+	IMAP_DRIVER("imaps", imaps_open);
