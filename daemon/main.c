@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "campaign.h"
 #include "config.h"
@@ -26,6 +27,7 @@
 #include "xmem.h"
 
 struct ctx {
+	char schema_buf[4096];	/* a schema found beside a survey file */
 	const char *config_path;
 	int config_given;
 	int verbose;
@@ -117,15 +119,28 @@ opt_limit(const char *name, const char *arg, long *limit_r)
 	return EX_OK;
 }
 
+/* The RELAX NG schema: --schema, the config's, $ANKETA_SCHEMA, the
+ * installed one, or else the survey.rng beside the questionnaire (as in
+ * the source tree's surveys/), so a check works before installing. */
 static const char *
-schema_path(struct ctx *c, const char *given)
+schema_path(struct ctx *c, const char *given, const char *survey_file)
 {
+	const char *slash;
+
 	if (given != NULL)
 		return given;
 	if (c->config_given && need_config(c) == EX_OK)
 		return c->cfg->schema_path;
 	if (getenv("ANKETA_SCHEMA") != NULL)
 		return getenv("ANKETA_SCHEMA");
+	if (access(PKGDATADIR "/surveys/survey.rng", R_OK) == 0 ||
+	    survey_file == NULL)
+		return PKGDATADIR "/surveys/survey.rng";
+	slash = strrchr(survey_file, '/');
+	snprintf(c->schema_buf, sizeof(c->schema_buf), "%.*ssurvey.rng",
+		 slash ? (int)(slash - survey_file + 1) : 0, survey_file);
+	if (access(c->schema_buf, R_OK) == 0)
+		return c->schema_buf;
 	return PKGDATADIR "/surveys/survey.rng";
 }
 
@@ -230,12 +245,12 @@ cmd_survey_check(struct ctx *c, int argc, char **argv)
 	}
 	if (optind >= argc)
 		return usage_error("survey check", "%s", "expected FILE.xml");
-	schema = schema_path(c, schema);
 	for (int i = optind; i < argc; i++) {
 		struct errlist errs = { 0 };
 		struct survey *sv = NULL;
 
-		if (survey_load_file(argv[i], schema, &sv, &errs) < 0) {
+		if (survey_load_file(argv[i], schema_path(c, schema, argv[i]),
+				     &sv, &errs) < 0) {
 			print_errs(&errs);
 			bad = 1;
 		} else {
@@ -271,7 +286,8 @@ cmd_survey_show(struct ctx *c, int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return usage_error("survey show", "%s", "expected FILE.xml");
-	if (survey_load_file(argv[optind], schema_path(c, schema), &sv,
+	if (survey_load_file(argv[optind],
+			     schema_path(c, schema, argv[optind]), &sv,
 			     &errs) < 0) {
 		print_errs(&errs);
 		errlist_free(&errs);
@@ -330,6 +346,41 @@ cmd_campaign_check(struct ctx *c, int argc, char **argv)
 	return EX_OK;
 }
 
+static int
+campaign_row(void *arg, const struct store_campaign *cp)
+{
+	struct ctx *c = arg;
+	struct err e = { "" };
+	long n[6] = { 0 };
+
+	if (store_delivery_counts(c->store, cp->id, "invite", n, &e) < 0)
+		return -1;
+	printf("%-24s %-10s %-8s %-12s %6ld sent %5ld failed %5ld to go\n",
+	       cp->name, cp->kind, *cp->reference ? cp->reference : "-",
+	       *cp->deadline ? cp->deadline : "-", n[STORE_D_SENT],
+	       n[STORE_D_FAILED], n[STORE_D_PENDING] + n[STORE_D_DEFERRED] +
+	       n[STORE_D_SENDING]);
+	return 0;
+}
+
+static int
+cmd_campaign_list(struct ctx *c, int argc, char **argv)
+{
+	struct err e = { "" };
+	int rc;
+
+	if (argc != 1)
+		return usage_error("campaign list", "unexpected argument '%s'",
+				   argv[1]);
+	if ((rc = need_store(c)) != EX_OK)
+		return rc;
+	if (store_campaigns_each(c->store, campaign_row, c, &e) < 0) {
+		fprintf(stderr, "anketa: %s\n", e.msg);
+		return EX_SOFTWARE;
+	}
+	return EX_OK;
+}
+
 /* ---- send ---------------------------------------------------------------- */
 
 static int
@@ -362,7 +413,8 @@ cmd_send(struct ctx *c, int argc, char **argv)
 	if ((rc = need_store(c)) != EX_OK)
 		return rc;
 	rc = send_campaign(c->store, c->cfg, argv[optind], &o, &st, &e);
-	printf("%s%s: %ld planned, %ld rendered, %ld sent, %ld failed, "
+	if (rc == 0 || st.planned || st.rendered)
+		printf("%s%s: %ld planned, %ld rendered, %ld sent, %ld failed, "
 	       "%ld deferred, %ld skipped\n", argv[optind],
 	       o.dry_run ? " (dry run)" : "", st.planned, st.rendered,
 	       st.sent, st.failed, st.deferred, st.skipped);
@@ -482,7 +534,8 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 	if (survey_file != NULL) {
 		struct errlist errs = { 0 };
 
-		if (survey_load_file(survey_file, schema_path(c, schema), &sv,
+		if (survey_load_file(survey_file,
+				     schema_path(c, schema, survey_file), &sv,
 				     &errs) < 0) {
 			print_errs(&errs);
 			errlist_free(&errs);
@@ -505,7 +558,7 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 
 		buf_reset(&out);
 		if (inspect_file(argv[i], &o, &out, &e) < 0) {
-			fprintf(stderr, "%s: %s\n", argv[i], e.msg);
+			fprintf(stderr, "%s\n", e.msg);	/* names the file */
 			bad = 1;
 			continue;
 		}
@@ -551,6 +604,8 @@ static const struct command commands[] = {
 	  "preview a questionnaire as respondents will see it" },
 	{ "campaign check", cmd_campaign_check, "FILE",
 	  "validate a campaign file without storing it" },
+	{ "campaign list", cmd_campaign_list, "",
+	  "the stored campaigns and how far their sending is" },
 	{ "campaign add", cmd_campaign_add, "FILE",
 	  "validate and store a campaign and its questionnaire version" },
 	{ "send", cmd_send,

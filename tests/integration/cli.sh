@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 make_tmp
 trap 'rm -rf "$T"' EXIT
-echo "1..14"
+echo "1..17"
 S=$ANKETA_SRCDIR
 write_conf "$T/a.conf" "$T/a.db" "maildir:$T/out" </dev/null
 A() { "$ANKETA_BIN" -c "$T/a.conf" "$@"; }
@@ -13,7 +13,7 @@ rc() { local want=$1; shift; "$@"; local got=$?; eq "$want" "$got"; }
 
 ok "--version" bash -c "'$ANKETA_BIN' --version | grep -q '^anketa [0-9]'"
 ok "--help lists the commands" bash -c "'$ANKETA_BIN' --help | grep -q 'contacts import'"
-helps() { for c in "config check" "contacts import" "contacts list" "survey check" "campaign add" send fetch report inspect; do
+helps() { for c in "config check" "contacts import" "contacts list" "survey check" "survey show" "campaign add" "campaign check" "campaign list" send fetch report inspect run; do
 	"$ANKETA_BIN" $c --help | grep -q "^usage: anketa" || { echo "no help for $c"; return 1; }; done; }
 ok "every command has --help" helps
 ok "unknown command: exit 64" rc 64 "$ANKETA_BIN" frobnicate
@@ -43,4 +43,9 @@ ok "contacts import --skip-invalid imports the rest" bash -c "'$ANKETA_BIN' -c '
 printf '[campaign]\nname = c1\nkind = survey\nquestionnaire = %s/surveys/field-study.xml\ntemplate = nosuchset\ndeadline = 2026-13-45\n' "$S" >"$T/bad.campaign"
 ok "campaign check: every problem with FILE:LINE" bash -c "out=\$('$ANKETA_BIN' -c '$T/a.conf' campaign check '$T/bad.campaign' 2>&1); echo \"\$out\"; echo \"\$out\" | grep -q '$T/bad.campaign:5:' && echo \"\$out\" | grep -q '$T/bad.campaign:6:'"
 ok "report on an unknown campaign: exit 65" rc 65 A report nosuch
+ok "survey check without a config: the schema beside the file" bash -c "cd / && env -u ANKETA_CONFIG '$ANKETA_BIN' survey check '$S/surveys/field-study.xml' | grep -q 'OK (field-study-2026'"
+printf '[campaign]\nname = c2\nquestionnaire = %s/surveys/field-study.xml\ntemplate = survey\nreference = FS\ndeadline = 2026-12-15\n[audience]\ngroup = a\n' "$S" >"$T/c2.campaign"
+listed() { A campaign add "$T/c2.campaign" >/dev/null && A send c2 >/dev/null; A campaign list | grep -E '^c2 +survey +FS +2026-12-15 +2 sent +0 failed +0 to go'; }
+ok "campaign list: name, kind, reference, deadline, progress" listed
+ok "send on an unknown campaign: no summary, the reason, exit 69" bash -c "out=\$('$ANKETA_BIN' -c '$T/a.conf' send nosuch 2>&1); r=\$?; echo \"\$out\"; [ \$r = 69 ] && echo \"\$out\" | grep -q 'no such campaign' && ! echo \"\$out\" | grep -q planned"
 exit 0
