@@ -288,7 +288,7 @@ dsn_field(struct dsn_rcpt *r, const char *name, size_t nlen, const char *v,
 		bounce_copy(r->action, sizeof(r->action), v, n);
 		lower_str(r->action);
 	} else if (nlen == 6 && strncasecmp(name, "Status", 6) == 0) {
-		char st[16];
+		char st[16] = "";	/* copied whole below */
 		find_status(v, v + n, st, sizeof(st));
 		memcpy(r->status, st, sizeof(st));
 	} else if (nlen == 15 && strncasecmp(name, "Diagnostic-Code", 15) == 0) {
