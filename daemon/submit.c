@@ -287,6 +287,11 @@ static void site_reason(struct submit *s, struct slot *sl, CURLcode rc)
 {
 	const char *why = curl_easy_strerror(rc);
 
+	/* curl's "Requested SSL level failed" does not tell an organiser
+	 * what to change */
+	if (rc == CURLE_USE_SSL_FAILED)
+		why = "the server does not offer STARTTLS, and require_tls = "
+		      "yes refuses to send in the clear";
 	if (sl->reply.len > 0)
 		err_set(&s->site, "%s: %s: %s", s->where, why,
 			buf_cstr(&sl->reply));

@@ -73,7 +73,7 @@ PY
 # A port nobody listens on: bound, read, released.
 dead_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
-conf() {	# conf URL
+conf() {	# conf URL [REQUIRE_TLS]
 	cat >"$T/a.conf" <<CONF
 [store]
 path = $T/a.db
@@ -87,7 +87,7 @@ name = Programme team
 reply_to = organiser+{token}@example.org
 [smtp]
 url = $1
-require_tls = no
+require_tls = ${2:-no}
 timeout = 10
 concurrency = 3
 CONF
@@ -116,7 +116,7 @@ deadline = 2026-03-15
 group = fs
 CAMP
 
-echo "1..12"
+echo "1..14"
 conf "smtp://127.0.0.1:$dead_port"
 A contacts import "$T/c.csv" >/dev/null 2>&1
 A campaign add "$T/fs.campaign" >/dev/null 2>&1
@@ -146,10 +146,19 @@ python3 "$T/server.py" "$T/accepted.log" "$T/port" &
 srv_pid=$!
 for i in $(seq 1 50); do [ -s "$T/port" ] && break; sleep 0.1; done
 port=$(cat "$T/port")
-conf "smtp://127.0.0.1:$port"
 : >>"$T/accepted.log"
 
-# 5-10: one 5xx, one 4xx, four delivered
+# 5-6: the server offers no STARTTLS and the config requires it: refused
+conf "smtp://127.0.0.1:$port" yes
+A send fs-test >"$T/tls.out" 2>"$T/tls.err"
+rc=$?
+ok "STARTTLS required but not offered: exit 69, the reason names the server" \
+	bash -c "[ $rc = 69 ] && grep -qi 'tls' '$T/tls.err' && grep -q '127.0.0.1:$port' '$T/tls.err' || { cat '$T/tls.err'; exit 1; }"
+ok "STARTTLS required but not offered: nothing handed over, nothing sent" \
+	bash -c "[ ! -s '$T/accepted.log' ] && [ \"\$(sqlite3 '$T/a.db' \"SELECT count(*) FROM deliveries WHERE state = 'sent'\")\" = 0 ]"
+conf "smtp://127.0.0.1:$port"
+
+# 7-12: one 5xx, one 4xx, four delivered
 A send fs-test >"$T/send.out" 2>"$T/send.err"
 rc=$?
 ok "send with refusals: exit 75 (some failed or deferred)" eq 75 "$rc"
@@ -170,7 +179,7 @@ ok "4xx: deferred with the server's reply verbatim" \
 ok "accepted: sent with the server's queue reply" \
 	eq "sent|250 2.0.0 Ok: queued as TEST1" "$(reply_of ana@example.org)"
 
-# 11-12: a second run retries only the deferred one and sends nothing twice
+# 13-14: a second run retries only the deferred one and sends nothing twice
 A send fs-test >"$T/send2.out" 2>&1
 ok "second run: nothing sent twice" eq 4 "$(wc -l <"$T/accepted.log")"
 ok "second run: only the deferred delivery was tried again" \
