@@ -971,12 +971,7 @@ int send_campaign(struct store *s, const struct config *cfg,
 	}
 	if (rc == 0)
 		rc = o->dry_run ? send_dry(&r, e) : send_real(&r, e);
-	if (rc == 0)
-		log_info("campaign %s%s: %ld planned, %ld rendered, %ld sent, "
-			 "%ld failed, %ld deferred, %ld skipped", campaign,
-			 o->dry_run ? " (dry run)" : "", st->planned,
-			 st->rendered, st->sent, st->failed, st->deferred,
-			 st->skipped);
+	/* the caller reports st: main.c prints it, the daemon logs it */
 	run_close(&r);
 	return rc;
 }
