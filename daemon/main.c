@@ -485,14 +485,9 @@ cmd_report(struct ctx *c, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (ch != 'f')
 			return EX_USAGE;
-		if (strcmp(optarg, "text") == 0)
-			fmt = REPORT_TEXT;
-		else if (strcmp(optarg, "csv") == 0)
-			fmt = REPORT_CSV;
-		else if (strcmp(optarg, "json") == 0)
-			fmt = REPORT_JSON;
-		else
-			return usage_error("report", "unknown format '%s'",
+		if (report_format_parse(optarg, &fmt) < 0)
+			return usage_error("report", "unknown format '%s' "
+					   "(text, csv, json or html)",
 					   optarg);
 	}
 	if (optind != argc - 1)
@@ -613,7 +608,7 @@ static const struct command commands[] = {
 	  "render and submit the campaign's messages (resumes; never twice)" },
 	{ "fetch", cmd_fetch, "[--source URL] [--idle] [--limit N] "
 	  "[--no-feedback]", "ingest replies from IMAP or a Maildir" },
-	{ "report", cmd_report, "[--format text|csv|json] CAMPAIGN",
+	{ "report", cmd_report, "[--format text|csv|json|html] CAMPAIGN",
 	  "answers and response rate of a campaign" },
 	{ "run", cmd_run, "",
 	  "the daemon: sends due deliveries, ingests replies (IMAP IDLE)" },

@@ -2,12 +2,14 @@
  * report.c -- see report.h. Reads one campaign from the store into memory
  * (the roster with each contact's current answers, delivery counts, the
  * stored questionnaire, what needs a person), then writes it as text, CSV
- * or JSON. Read-only: only store_*_each/find/counts/xml are called.
+ * or JSON here, or as HTML in report_html.c (through report_private.h).
+ * Read-only: only store_*_each/find/counts/xml are called.
  *
  * Numbers are formatted from integers (round half away from zero), so the
  * same store always gives byte-identical reports.
  */
 #include "report.h"
+#include "report_private.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -21,57 +23,18 @@
 #include "textcol.h"
 #include "xmem.h"
 
-#define REPORT_LANG "en"
-
-static const char *const dstate_names[6] = {
+const char *const report_dstate_names[6] = {
 	"pending", "sending", "sent", "failed", "deferred", "skipped",
 };
-static const char *const dkinds[] = { "invite", "reminder" };
-#define NDKINDS 2
+const char *const report_dkinds[REPORT_NDKINDS] = { "invite", "reminder" };
 
-/* What needs a person, and where to look: the campaign's own messages,
- * or (campaign 0) those no campaign could be found for. */
-static const struct {
-	enum store_ikind kind;
-	const char *key, *label;
-	int any_campaign;
-} needs[] = {
+const struct report_need report_needs[REPORT_NNEEDS] = {
 	{ STORE_I_UNMATCHED, "unmatched", "replies not matched to a contact",
 	  1 },
 	{ STORE_I_UNREADABLE, "unreadable", "answers that could not be read",
 	  0 },
 	{ STORE_I_QUARANTINE, "quarantine", "messages quarantined", 1 },
 	{ STORE_I_BOUNCE, "bounces", "bounces", 0 },
-};
-#define NNEEDS (sizeof(needs) / sizeof(needs[0]))
-
-struct rcontact {
-	int64_t id;
-	char *email, *name, *municipality, *country, *language, *answered_by;
-	int delivered, responded;
-	char **ans;		/* [nq] current answer values, or NULL */
-};
-
-struct rmsg {
-	char *from, *subject, *date, *reason;
-};
-
-struct report {
-	struct store *s;
-	/* campaign */
-	int64_t cid, qid;
-	char *name, *kind, *reference, *deadline;
-	struct survey *sv;
-	size_t nq;
-	long counts[NDKINDS][6];
-	/* roster in email order, and an index by contact id */
-	struct rcontact *c;
-	size_t n, cap;
-	struct rcontact **byid;
-	long delivered, responded;
-	/* needs a person */
-	struct rmsg *msgs[NNEEDS];
-	size_t nmsgs[NNEEDS];
 };
 
 static char *
@@ -100,7 +63,7 @@ roster_cb(void *arg, const struct store_contact *c, int delivered,
 	  int responded, const char *answered_by)
 {
 	struct report *r = arg;
-	struct rcontact *rc;
+	struct report_contact *rc;
 
 	if (r->n == r->cap) {
 		r->cap = r->cap ? 2 * r->cap : 64;
@@ -127,16 +90,16 @@ roster_cb(void *arg, const struct store_contact *c, int delivered,
 static int
 byid_cmp(const void *a, const void *b)
 {
-	const struct rcontact *x = *(struct rcontact *const *)a;
-	const struct rcontact *y = *(struct rcontact *const *)b;
+	const struct report_contact *x = *(struct report_contact *const *)a;
+	const struct report_contact *y = *(struct report_contact *const *)b;
 
 	return (x->id > y->id) - (x->id < y->id);
 }
 
-static struct rcontact *
+static struct report_contact *
 find_contact(struct report *r, int64_t id)
 {
-	struct rcontact key = { .id = id }, *kp = &key, **hit;
+	struct report_contact key = { .id = id }, *kp = &key, **hit;
 
 	hit = bsearch(&kp, r->byid, r->n, sizeof(*r->byid), byid_cmp);
 	return hit ? *hit : NULL;
@@ -150,7 +113,7 @@ answer_cb(void *arg, const char *question, const char *value,
 {
 	struct report *r = arg;
 	const struct survey_question *q = survey_find(r->sv, question);
-	struct rcontact *c = find_contact(r, contact_id);
+	struct report_contact *c = find_contact(r, contact_id);
 
 	if (q == NULL || c == NULL || q->number < 1 ||
 	    (size_t)q->number > r->nq)
@@ -170,10 +133,10 @@ inbound_cb(void *arg, int64_t id, const struct store_inbound *m)
 {
 	struct needs_ctx *x = arg;
 	struct report *r = x->r;
-	struct rmsg *msg;
+	struct report_msg *msg;
 
 	(void)id;
-	if (needs[x->i].any_campaign && m->campaign_id != 0 &&
+	if (report_needs[x->i].any_campaign && m->campaign_id != 0 &&
 	    m->campaign_id != r->cid)
 		return 0;	/* another campaign's problem */
 	r->msgs[x->i] = xreallocarray(r->msgs[x->i], r->nmsgs[x->i] + 1,
@@ -233,8 +196,8 @@ report_load(struct report *r, const struct config *cfg, const char *name,
 	}
 	if (load_survey(r, cfg, e) < 0)
 		return -1;
-	for (size_t k = 0; k < NDKINDS; k++)
-		if (store_delivery_counts(r->s, r->cid, dkinds[k],
+	for (size_t k = 0; k < REPORT_NDKINDS; k++)
+		if (store_delivery_counts(r->s, r->cid, report_dkinds[k],
 					  r->counts[k], e) < 0)
 			return -1;
 	if (store_roster_each(r->s, r->cid, roster_cb, r, e) < 0)
@@ -245,11 +208,11 @@ report_load(struct report *r, const struct config *cfg, const char *name,
 	qsort(r->byid, r->n, sizeof(*r->byid), byid_cmp);
 	if (r->sv && store_answers_each(r->s, r->cid, answer_cb, r, e) < 0)
 		return -1;
-	for (size_t i = 0; i < NNEEDS; i++) {
+	for (size_t i = 0; i < REPORT_NNEEDS; i++) {
 		struct needs_ctx x = { r, i };
 
-		if (store_inbound_each(r->s, (int)needs[i].kind,
-				       needs[i].any_campaign ? 0 : r->cid,
+		if (store_inbound_each(r->s, (int)report_needs[i].kind,
+				       report_needs[i].any_campaign ? 0 : r->cid,
 				       inbound_cb, &x, e) < 0)
 			return -1;
 	}
@@ -260,7 +223,7 @@ static void
 report_free(struct report *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
-		struct rcontact *c = &r->c[i];
+		struct report_contact *c = &r->c[i];
 
 		for (size_t q = 0; c->ans && q < r->nq; q++)
 			free(c->ans[q]);
@@ -274,7 +237,7 @@ report_free(struct report *r)
 	}
 	free(r->c);
 	free(r->byid);
-	for (size_t i = 0; i < NNEEDS; i++) {
+	for (size_t i = 0; i < REPORT_NNEEDS; i++) {
 		for (size_t k = 0; k < r->nmsgs[i]; k++) {
 			free(r->msgs[i][k].from);
 			free(r->msgs[i][k].subject);
@@ -293,8 +256,8 @@ report_free(struct report *r)
 /* ---- numbers ----------------------------------------------------------- */
 
 /* num/den with one decimal, rounded half away from zero: "66.7". */
-static void
-fmt_tenths(char out[32], long long num, long long den)
+void
+report_fmt_tenths(char out[32], long long num, long long den)
 {
 	int neg = (num < 0) != (den < 0) && num != 0;
 	unsigned long long n = (unsigned long long)llabs(num);
@@ -309,24 +272,13 @@ fmt_tenths(char out[32], long long num, long long den)
 	snprintf(out, 32, "%s%llu.%llu", neg && t ? "-" : "", t / 10, t % 10);
 }
 
-static void
-fmt_percent(char out[32], long count, long n)
+void
+report_fmt_percent(char out[32], long count, long n)
 {
-	fmt_tenths(out, (long long)count * 100, n);
+	report_fmt_tenths(out, (long long)count * 100, n);
 }
 
 /* ---- per-question statistics ------------------------------------------ */
-
-struct qstat {
-	const struct survey_question *q;
-	long answered;
-	size_t nopt;
-	const char *const *optid;	/* nopt ids */
-	long *count;			/* per option */
-	long other;			/* values matching no option */
-	long long *vals;		/* scale, number: sorted */
-	size_t nvals;
-};
 
 static const char *const yesno_ids[] = { "yes", "no" };
 
@@ -339,7 +291,7 @@ ll_cmp(const void *a, const void *b)
 }
 
 static void
-count_option(struct qstat *st, const char *v, size_t n)
+count_option(struct report_qstat *st, const char *v, size_t n)
 {
 	for (size_t k = 0; k < st->nopt; k++)
 		if (strlen(st->optid[k]) == n &&
@@ -351,7 +303,7 @@ count_option(struct qstat *st, const char *v, size_t n)
 }
 
 static void
-qstat_add(struct qstat *st, const char *v)
+qstat_add(struct report_qstat *st, const char *v)
 {
 	char *end;
 	long long x;
@@ -382,8 +334,8 @@ qstat_add(struct qstat *st, const char *v)
 	}
 }
 
-static void
-qstat_init(struct qstat *st, const struct report *r, size_t qi)
+void
+report_qstat_init(struct report_qstat *st, const struct report *r, size_t qi)
 {
 	static const char *const none[1] = { NULL };
 	const char **ids;
@@ -409,8 +361,8 @@ qstat_init(struct qstat *st, const struct report *r, size_t qi)
 	qsort(st->vals, st->nvals, sizeof(*st->vals), ll_cmp);
 }
 
-static void
-qstat_free(struct qstat *st)
+void
+report_qstat_free(struct report_qstat *st)
 {
 	if (st->optid != yesno_ids && st->nopt > 0)
 		free((void *)st->optid);
@@ -418,8 +370,8 @@ qstat_free(struct qstat *st)
 	free(st->vals);
 }
 
-static const char *
-option_label(const struct report *r, const struct qstat *st, size_t k)
+const char *
+report_option_label(const struct report *r, const struct report_qstat *st, size_t k)
 {
 	const char *l;
 
@@ -429,29 +381,22 @@ option_label(const struct report *r, const struct qstat *st, size_t k)
 	return l && *l ? l : st->optid[k];	/* dates may have no label */
 }
 
-/* mean, median ("3.5"), min, max of the sorted values. */
-struct numstat {
-	char mean[32], median[32];	/* rounded to tenths, for text */
-	double mean_v;			/* exact, for JSON */
-	long long min, max;
-};
-
-static void
-numstat(const struct qstat *st, struct numstat *ns)
+void
+report_numstat(const struct report_qstat *st, struct report_numstat *ns)
 {
 	long long sum = 0;
 	size_t n = st->nvals;
 
 	for (size_t i = 0; i < n; i++)
 		sum += st->vals[i];
-	fmt_tenths(ns->mean, sum, (long long)n);
+	report_fmt_tenths(ns->mean, sum, (long long)n);
 	ns->mean_v = n ? (double)sum / (double)n : 0;
 	if (n == 0)
-		fmt_tenths(ns->median, 0, 1);
+		report_fmt_tenths(ns->median, 0, 1);
 	else if (n % 2)
-		fmt_tenths(ns->median, st->vals[n / 2], 1);
+		report_fmt_tenths(ns->median, st->vals[n / 2], 1);
 	else
-		fmt_tenths(ns->median, st->vals[n / 2 - 1] + st->vals[n / 2],
+		report_fmt_tenths(ns->median, st->vals[n / 2 - 1] + st->vals[n / 2],
 			   2);
 	ns->min = n ? st->vals[0] : 0;
 	ns->max = n ? st->vals[n - 1] : 0;
@@ -459,15 +404,9 @@ numstat(const struct qstat *st, struct numstat *ns)
 
 /* ---- output plumbing --------------------------------------------------- */
 
-struct out {
-	struct buf b;
-	FILE *fp;
-	int failed;
-};
-
 /* Keep memory flat for 100,000 contacts: hand text to stdio often. */
-static void
-out_flush(struct out *o, int force)
+void
+report_out_flush(struct report_out *o, int force)
 {
 	if (!force && o->b.len < 65536)
 		return;
@@ -479,7 +418,7 @@ out_flush(struct out *o, int force)
 /* ---- text -------------------------------------------------------------- */
 
 static void
-text_header(struct report *r, struct out *o)
+text_header(struct report *r, struct report_out *o)
 {
 	struct buf *b = &o->b;
 	char pct[32];
@@ -495,14 +434,14 @@ text_header(struct report *r, struct out *o)
 		buf_printf(b, "Questionnaire: %s (%s)\n",
 			   survey_title(r->sv, REPORT_LANG), survey_id(r->sv));
 	buf_adds(b, "\nDeliveries\n");
-	for (size_t k = 0; k < NDKINDS; k++) {
-		buf_printf(b, "  %-9s", dkinds[k]);
+	for (size_t k = 0; k < REPORT_NDKINDS; k++) {
+		buf_printf(b, "  %-9s", report_dkinds[k]);
 		for (size_t i = 0; i < 6; i++)
-			buf_printf(b, "  %s %ld", dstate_names[i],
+			buf_printf(b, "  %s %ld", report_dstate_names[i],
 				   r->counts[k][i]);
 		buf_addc(b, '\n');
 	}
-	fmt_percent(pct, r->responded, r->delivered);
+	report_fmt_percent(pct, r->responded, r->delivered);
 	buf_printf(b, "\nResponses: %ld of %ld delivered (%s%%)\n",
 		   r->responded, r->delivered, pct);
 }
@@ -523,13 +462,13 @@ text_answer(struct buf *b, const char *who, const char *text)
 }
 
 static void
-text_options(struct report *r, struct qstat *st, struct buf *b)
+text_options(struct report *r, struct report_qstat *st, struct buf *b)
 {
 	size_t lw = 0, cw = 1;
 	char digits[32];
 
 	for (size_t k = 0; k < st->nopt; k++) {
-		size_t w = textcol_width(option_label(r, st, k));
+		size_t w = textcol_width(report_option_label(r, st, k));
 
 		lw = w > lw ? w : lw;
 		snprintf(digits, sizeof(digits), "%ld", st->count[k]);
@@ -538,9 +477,9 @@ text_options(struct report *r, struct qstat *st, struct buf *b)
 	for (size_t k = 0; k < st->nopt; k++) {
 		char pct[32];
 
-		fmt_percent(pct, st->count[k], st->answered);
+		report_fmt_percent(pct, st->count[k], st->answered);
 		buf_adds(b, "  ");
-		textcol_pad(b, option_label(r, st, k), lw);
+		textcol_pad(b, report_option_label(r, st, k), lw);
 		buf_printf(b, "  %*ld  %5s%%\n", (int)cw, st->count[k], pct);
 	}
 	if (st->other)
@@ -548,13 +487,13 @@ text_options(struct report *r, struct qstat *st, struct buf *b)
 }
 
 static void
-text_question(struct report *r, size_t qi, struct out *o)
+text_question(struct report *r, size_t qi, struct report_out *o)
 {
-	struct qstat st;
+	struct report_qstat st;
 	struct buf *b = &o->b;
-	struct numstat ns;
+	struct report_numstat ns;
 
-	qstat_init(&st, r, qi);
+	report_qstat_init(&st, r, qi);
 	buf_printf(b, "\nQ%d. %s\n", st.q->number,
 		   survey_qtext(r->sv, st.q, REPORT_LANG));
 	buf_printf(b, "  (%s, %ld answered", survey_qtype_name(st.q->type),
@@ -566,7 +505,7 @@ text_question(struct report *r, size_t qi, struct out *o)
 	switch (st.q->type) {
 	case SURVEY_SCALE:
 	case SURVEY_NUMBER:
-		numstat(&st, &ns);
+		report_numstat(&st, &ns);
 		if (st.nvals > 0)
 			buf_printf(b, "  n %zu  mean %s  median %s  min %lld  "
 				   "max %lld\n", st.nvals, ns.mean,
@@ -579,17 +518,17 @@ text_question(struct report *r, size_t qi, struct out *o)
 			if (a && *a)
 				text_answer(b, *r->c[i].municipality ?
 					    r->c[i].municipality : "?", a);
-			out_flush(o, 0);
+			report_out_flush(o, 0);
 		}
 		break;
 	default:
 		text_options(r, &st, b);
 	}
-	qstat_free(&st);
+	report_qstat_free(&st);
 }
 
 static void
-text_roster(struct report *r, struct out *o)
+text_roster(struct report *r, struct report_out *o)
 {
 	size_t w[3] = { 0, 0, 0 };
 	long n = 0;
@@ -623,20 +562,20 @@ text_roster(struct report *r, struct out *o)
 		while (b->len > start && b->data[b->len - 1] == ' ')
 			b->data[--b->len] = '\0';
 		buf_addc(b, '\n');
-		out_flush(o, 0);
+		report_out_flush(o, 0);
 	}
 }
 
 static void
-text_needs(struct report *r, struct out *o)
+text_needs(struct report *r, struct report_out *o)
 {
 	struct buf *b = &o->b;
 
 	buf_adds(b, "\nNeeds a person\n");
-	for (size_t i = 0; i < NNEEDS; i++) {
-		buf_printf(b, "  %-32s %zu\n", needs[i].label, r->nmsgs[i]);
+	for (size_t i = 0; i < REPORT_NNEEDS; i++) {
+		buf_printf(b, "  %-32s %zu\n", report_needs[i].label, r->nmsgs[i]);
 		for (size_t k = 0; k < r->nmsgs[i]; k++) {
-			struct rmsg *m = &r->msgs[i][k];
+			struct report_msg *m = &r->msgs[i][k];
 
 			buf_adds(b, "   ");
 			if (*m->date)
@@ -652,7 +591,7 @@ text_needs(struct report *r, struct out *o)
 }
 
 static void
-report_text(struct report *r, struct out *o)
+report_text(struct report *r, struct report_out *o)
 {
 	text_header(r, o);
 	for (size_t q = 0; q < r->nq; q++)
@@ -664,7 +603,7 @@ report_text(struct report *r, struct out *o)
 /* ---- CSV: one row per contact, a column per question -------------------- */
 
 static void
-report_csv(struct report *r, struct out *o)
+report_csv(struct report *r, struct report_out *o)
 {
 	static const char *const fixed[] = {
 		"email", "name", "municipality", "country", "language",
@@ -677,11 +616,11 @@ report_csv(struct report *r, struct out *o)
 		row[k] = fixed[k];
 	for (size_t q = 0; q < r->nq; q++)
 		row[nf + q] = survey_question(r->sv, q)->id;
-	out_flush(o, 1);
+	report_out_flush(o, 1);
 	if (csv_write_row(o->fp, row, nf + r->nq) < 0)
 		o->failed = 1;
 	for (size_t i = 0; i < r->n && !o->failed; i++) {
-		struct rcontact *c = &r->c[i];
+		struct report_contact *c = &r->c[i];
 
 		row[0] = c->email;
 		row[1] = c->name;
@@ -710,10 +649,10 @@ json_tenths(struct buf *b, const char *key, const char *num)
 static void
 json_question(struct report *r, size_t qi, struct buf *b)
 {
-	struct qstat st;
-	struct numstat ns;
+	struct report_qstat st;
+	struct report_numstat ns;
 
-	qstat_init(&st, r, qi);
+	report_qstat_init(&st, r, qi);
 	buf_addc(b, '{');
 	json_kv_str(b, 1, "id", st.q->id);
 	json_kv_int(b, 0, "number", st.q->number);
@@ -721,7 +660,7 @@ json_question(struct report *r, size_t qi, struct buf *b)
 	json_kv_str(b, 0, "text", survey_qtext(r->sv, st.q, REPORT_LANG));
 	json_kv_int(b, 0, "answered", st.answered);
 	if (st.q->type == SURVEY_SCALE || st.q->type == SURVEY_NUMBER) {
-		numstat(&st, &ns);
+		report_numstat(&st, &ns);
 		json_kv_int(b, 0, "n", (long long)st.nvals);
 		if (st.nvals > 0) {
 			json_kv_num(b, 0, "mean", ns.mean_v);
@@ -751,10 +690,10 @@ json_question(struct report *r, size_t qi, struct buf *b)
 		for (size_t k = 0; k < st.nopt; k++) {
 			char pct[32];
 
-			fmt_percent(pct, st.count[k], st.answered);
+			report_fmt_percent(pct, st.count[k], st.answered);
 			buf_adds(b, k ? ",{" : "{");
 			json_kv_str(b, 1, "id", st.optid[k]);
-			json_kv_str(b, 0, "label", option_label(r, &st, k));
+			json_kv_str(b, 0, "label", report_option_label(r, &st, k));
 			json_kv_int(b, 0, "count", st.count[k]);
 			json_tenths(b, "percent", pct);
 			buf_addc(b, '}');
@@ -763,7 +702,7 @@ json_question(struct report *r, size_t qi, struct buf *b)
 		json_kv_int(b, 0, "other", st.other);
 	}
 	buf_addc(b, '}');
-	qstat_free(&st);
+	report_qstat_free(&st);
 }
 
 static void
@@ -778,14 +717,14 @@ json_head(struct report *r, struct buf *b)
 	json_kv_str(b, 0, "deadline", r->deadline);
 	json_kv_str(b, 0, "questionnaire", r->sv ? survey_id(r->sv) : NULL);
 	buf_adds(b, "},\"deliveries\":{");
-	for (size_t k = 0; k < NDKINDS; k++) {
-		buf_printf(b, "%s\"%s\":{", k ? "," : "", dkinds[k]);
+	for (size_t k = 0; k < REPORT_NDKINDS; k++) {
+		buf_printf(b, "%s\"%s\":{", k ? "," : "", report_dkinds[k]);
 		for (size_t i = 0; i < 6; i++)
-			json_kv_int(b, i == 0, dstate_names[i],
+			json_kv_int(b, i == 0, report_dstate_names[i],
 				    r->counts[k][i]);
 		buf_addc(b, '}');
 	}
-	fmt_percent(pct, r->responded, r->delivered);
+	report_fmt_percent(pct, r->responded, r->delivered);
 	buf_adds(b, "},\"responses\":{");
 	json_kv_int(b, 1, "contacts", (long long)r->n);
 	json_kv_int(b, 0, "delivered", r->delivered);
@@ -795,7 +734,7 @@ json_head(struct report *r, struct buf *b)
 }
 
 static void
-report_json(struct report *r, struct out *o)
+report_json(struct report *r, struct report_out *o)
 {
 	struct buf *b = &o->b;
 	int first = 1;
@@ -806,7 +745,7 @@ report_json(struct report *r, struct out *o)
 		if (q)
 			buf_addc(b, ',');
 		json_question(r, q, b);
-		out_flush(o, 0);
+		report_out_flush(o, 0);
 	}
 	buf_adds(b, "],\"not_answered\":[");
 	for (size_t i = 0; i < r->n; i++) {
@@ -819,11 +758,11 @@ report_json(struct report *r, struct out *o)
 		buf_printf(b, ",\"delivered\":%s}",
 			   r->c[i].delivered ? "true" : "false");
 		first = 0;
-		out_flush(o, 0);
+		report_out_flush(o, 0);
 	}
 	buf_adds(b, "],\"needs_person\":{");
-	for (size_t i = 0; i < NNEEDS; i++)
-		json_kv_int(b, i == 0, needs[i].key, (long long)r->nmsgs[i]);
+	for (size_t i = 0; i < REPORT_NNEEDS; i++)
+		json_kv_int(b, i == 0, report_needs[i].key, (long long)r->nmsgs[i]);
 	buf_adds(b, "}}\n");
 }
 
@@ -832,9 +771,9 @@ report_json(struct report *r, struct out *o)
 int
 report_format_parse(const char *name, enum report_format *fmt_r)
 {
-	static const char *const names[] = { "text", "csv", "json" };
+	static const char *const names[] = { "text", "csv", "json", "html" };
 
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		if (strcmp(name, names[i]) == 0) {
 			*fmt_r = (enum report_format)i;
 			return 0;
@@ -847,19 +786,21 @@ report_write(struct store *s, const struct config *cfg, const char *campaign,
 	     enum report_format fmt, FILE *out, struct err *e)
 {
 	struct report r = { .s = s };
-	struct out o = { .fp = out };
+	struct report_out o = { .fp = out };
 	int rc = -1;
 
-	buf_init(&o.b, 0);	/* flushed every 64 KiB by out_flush */
+	buf_init(&o.b, 0);	/* flushed every 64 KiB by report_out_flush */
 	if (report_load(&r, cfg, campaign, e) < 0)
 		goto done;
 	if (fmt == REPORT_CSV)
 		report_csv(&r, &o);
 	else if (fmt == REPORT_JSON)
 		report_json(&r, &o);
+	else if (fmt == REPORT_HTML)
+		report_html(&r, &o);
 	else
 		report_text(&r, &o);
-	out_flush(&o, 1);
+	report_out_flush(&o, 1);
 	if (o.failed || fflush(out) != 0 || ferror(out)) {
 		err_set(e, "report %s: write error: %s", campaign,
 			strerror(errno));

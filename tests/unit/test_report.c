@@ -1,5 +1,7 @@
 /* test_report.c -- reports on a store filled through store.h: exact text,
- * CSV and JSON, with numbers worked out by hand in the comments. */
+ * CSV and JSON, with numbers worked out by hand in the comments; the HTML
+ * page parsed back with libxml2 (HTML and XML parsers) and its figures
+ * compared with the JSON report's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +12,11 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libxml/HTMLparser.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
 
+#include "buf.h"
 #include "config.h"
 #include "report.h"
 #include "store.h"
@@ -93,20 +99,18 @@ contacts_fill(struct fixture *f)
 	return store_commit(f->s, &e);
 }
 
+/* Stores the questionnaire xml and campaign c (its questionnaire_id is
+ * filled in here). */
 static int
-campaign_fill(struct fixture *f)
+campaign_put(struct fixture *f, const char *xml, struct store_campaign *c,
+	     int64_t *cid_r)
 {
 	struct errlist errs = { 0 };
 	struct survey *sv;
-	struct store_campaign c = {
-		.name = "rt-2026", .kind = "survey", .template = "survey",
-		.deadline = "2026-12-15", .reference = "RT26",
-		.file = "rt.campaign", .extra = "{}",
-	};
 	struct err e;
 	int isnew;
 
-	if (survey_load_memory(survey_xml, strlen(survey_xml), "rt.xml",
+	if (survey_load_memory(xml, strlen(xml), "rt.xml",
 			       f->cfg.schema_path, &sv, &errs) < 0) {
 		for (size_t i = 0; i < errs.n; i++)
 			print_error("%s\n", errs.v[i]);
@@ -114,15 +118,27 @@ campaign_fill(struct fixture *f)
 		return -1;
 	}
 	if (store_questionnaire_put(f->s, survey_id(sv), survey_hash(sv),
-				    "rt.xml", survey_xml, &c.questionnaire_id,
+				    "rt.xml", xml, &c->questionnaire_id,
 				    &isnew, &e) < 0 ||
-	    store_campaign_put(f->s, &c, &f->cid, &e) < 0) {
+	    store_campaign_put(f->s, c, cid_r, &e) < 0) {
 		print_error("%s\n", e.msg);
 		survey_free(&sv);
 		return -1;
 	}
 	survey_free(&sv);
 	return 0;
+}
+
+static int
+campaign_fill(struct fixture *f)
+{
+	struct store_campaign c = {
+		.name = "rt-2026", .kind = "survey", .template = "survey",
+		.deadline = "2026-12-15", .reference = "RT26",
+		.file = "rt.campaign", .extra = "{}",
+	};
+
+	return campaign_put(f, survey_xml, &c, &f->cid);
 }
 
 struct due {
@@ -190,19 +206,26 @@ inbound(struct fixture *f, const char *key, enum store_ikind kind,
 }
 
 static int
-respond(struct fixture *f, int who, const char *key,
-	const struct store_answer *a, size_t n)
+respond_in(struct fixture *f, int64_t cid, int64_t contact, const char *from,
+	   const char *key, const struct store_answer *a, size_t n)
 {
 	struct err e;
 	int64_t in, rid;
 
 	if (store_begin(f->s, &e) < 0 ||
-	    inbound(f, key, STORE_I_ANSWERS, f->contact[who], f->cid,
-		    people[who][0], NULL, &in) < 0 ||
-	    store_response_add(f->s, f->cid, f->contact[who], in, a, n, &rid,
-			       &e) < 0)
+	    inbound(f, key, STORE_I_ANSWERS, contact, cid, from, NULL,
+		    &in) < 0 ||
+	    store_response_add(f->s, cid, contact, in, a, n, &rid, &e) < 0)
 		return -1;
 	return store_commit(f->s, &e);
+}
+
+static int
+respond(struct fixture *f, int who, const char *key,
+	const struct store_answer *a, size_t n)
+{
+	return respond_in(f, f->cid, f->contact[who], people[who][0], key, a,
+			  n);
 }
 
 static int
@@ -491,7 +514,415 @@ test_unknown_campaign_and_format(void **state)
 	assert_int_equal(fmt, REPORT_CSV);
 	assert_int_equal(report_format_parse("text", &fmt), 0);
 	assert_int_equal(fmt, REPORT_TEXT);
-	assert_int_equal(report_format_parse("html", &fmt), -1);
+	assert_int_equal(report_format_parse("html", &fmt), 0);
+	assert_int_equal(fmt, REPORT_HTML);
+	assert_int_equal(report_format_parse("pdf", &fmt), -1);
+}
+
+/* ---- HTML ------------------------------------------------------------- */
+
+struct perrs {
+	int n;
+	char first[512];
+};
+
+/* libxml2 2.9's HTML parser predates HTML5 and calls inline SVG's
+ * elements unknown tags; those, and nothing else, are accepted. */
+static void
+collect(void *arg, xmlErrorPtr err)
+{
+	static const char *const svg[] = { "svg", "rect", "text" };
+	struct perrs *pe = arg;
+
+	if (err->code == XML_HTML_UNKNOWN_TAG && err->str1)
+		for (size_t i = 0; i < 3; i++)
+			if (strcmp(err->str1, svg[i]) == 0)
+				return;
+	if (pe->n++ == 0)
+		snprintf(pe->first, sizeof(pe->first), "line %d: %s",
+			 err->line, err->message);
+}
+
+static xmlDocPtr
+parse_page(const char *page, int html, struct perrs *pe)
+{
+	int len = (int)strlen(page);
+	xmlDocPtr d;
+
+	memset(pe, 0, sizeof(*pe));
+	xmlSetStructuredErrorFunc(pe, collect);
+	if (html)
+		d = htmlReadMemory(page, len, "report.html", "UTF-8",
+				   HTML_PARSE_NONET);
+	else
+		d = xmlReadMemory(page, len, "report.xhtml", "UTF-8",
+				  XML_PARSE_NONET);
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	if (pe->n)
+		print_error("%s parser: %d errors, first %s\n",
+			    html ? "HTML" : "XML", pe->n, pe->first);
+	return d;
+}
+
+/* Parses the page both ways; both must succeed without an error. */
+static xmlDocPtr
+parse_both(const char *page)
+{
+	struct perrs pe;
+	xmlDocPtr d = parse_page(page, 1, &pe);
+
+	assert_non_null(d);
+	assert_int_equal(pe.n, 0);
+	xmlFreeDoc(d);
+	d = parse_page(page, 0, &pe);
+	assert_non_null(d);
+	assert_int_equal(pe.n, 0);
+	return d;
+}
+
+/* The text of the one node xpath matches; NULL for none or several. */
+static char *
+xpath_text(xmlDocPtr d, const char *xpath)
+{
+	xmlXPathContextPtr x = xmlXPathNewContext(d);
+	xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST xpath, x);
+	char *r = NULL;
+
+	if (o && o->nodesetval && o->nodesetval->nodeNr == 1) {
+		xmlChar *t = xmlNodeGetContent(o->nodesetval->nodeTab[0]);
+
+		r = xstrdup((const char *)t);
+		xmlFree(t);
+	}
+	xmlXPathFreeObject(o);
+	xmlXPathFreeContext(x);
+	return r;
+}
+
+static double
+xpath_num(xmlDocPtr d, const char *xpath)
+{
+	xmlXPathContextPtr x = xmlXPathNewContext(d);
+	xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST xpath, x);
+	double v = o ? o->floatval : -1;
+
+	xmlXPathFreeObject(o);
+	xmlXPathFreeContext(x);
+	return v;
+}
+
+static void
+assert_xpath(xmlDocPtr d, const char *xpath, const char *want)
+{
+	char *got = xpath_text(d, xpath);
+
+	if (got == NULL)
+		print_error("no single node for %s\n", xpath);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void
+test_html_page(void **state)
+{
+	struct fixture *f = *state;
+	struct err e;
+	int rc;
+	char *out = run(f, "rt-2026", REPORT_HTML, &rc, &e);
+	xmlDocPtr d;
+
+	assert_int_equal(rc, 0);
+	assert_memory_equal(out, "<!DOCTYPE html>\n<html lang=\"en\">", 31);
+	d = parse_both(out);
+	assert_xpath(d, "/html/@lang", "en");
+	assert_xpath(d, "/html/head/meta/@charset", "utf-8");
+	assert_xpath(d, "/html/head/title", "Campaign rt-2026: results");
+	assert_xpath(d, "//h1", "Campaign rt-2026");
+	/* self-contained: nothing to fetch, nothing to run */
+	assert_true(xpath_num(d, "count(//script|//link|//img|//iframe|"
+			      "//object|//@src|//@href)") == 0);
+	assert_true(xpath_num(d, "count(//@*[starts-with(name(),'on')])")
+		    == 0);
+	/* bars for yesno, single, multi, date; histograms for scale and
+	 * number; each chart names itself with its <title> */
+	assert_true(xpath_num(d, "count(//*[local-name()='svg'])") == 6);
+	assert_true(xpath_num(d, "count(//*[local-name()='svg']"
+			      "[*[1][local-name()='title']])") == 6);
+	assert_xpath(d, "//*[@id='strategy-chart']",
+		     "Q2. A strategy?: Yes 2 (66.7%); No 1 (33.3%)");
+	assert_xpath(d, "//*[@id='satisfaction-hist']",
+		     "Q5. Satisfied?: 1: 0; 2: 1; 3: 0; 4: 1; 5: 1");
+	/* a short range of whole numbers: a bin per value, zeros shown */
+	assert_xpath(d, "//*[@id='staff-hist']", "Q6. Staff?: 3: 1; 4: 0; "
+		     "5: 0; 6: 0; 7: 0; 8: 0; 9: 0; 10: 1");
+	/* the same numbers beside each chart, in a table */
+	assert_xpath(d, "//div[@id='q-meeting']//tbody/tr[2]",
+		     "Tuesday 17 March133.3%");
+	/* free text with the municipality, multi-line kept */
+	assert_xpath(d, "//div[@id='q-muni']//li[1]/span[@class='who']",
+		     "Каварна");
+	assert_xpath(d, "//div[@id='q-muni']//li[1]/span[@class='a']",
+		     "Община Каварна,\nексперт");
+	assert_true(xpath_num(d, "count(//div[@id='q-muni']//li)") == 2);
+	/* roster and what needs a person */
+	assert_xpath(d, "//table[@class='roster']/tbody/tr[2]",
+		     "e@example.orgEmil StoevВарнаnot delivered");
+	assert_true(xpath_num(d, "count(//table[@class='roster']/tbody/tr)")
+		    == 2);
+	assert_true(xpath_num(d, "count(//td[.='stranger@example.net'])")
+		    == 1);
+	assert_true(xpath_num(d, "count(//td[.=\"Q3: 'maybe' is not one "
+			      "of a, b, c\"])") == 1);
+	xmlFreeDoc(d);
+	free(out);
+}
+
+/* JSON numbers by path: "responses.rate", "questions.ID.options.OID.count"
+ * (array items named by their leading "id", else their index). */
+struct leaves {
+	char path[128][96];
+	double v[128];
+	size_t n;
+	const char *p;
+};
+
+static void jvalue(struct leaves *l, struct buf *path);
+
+static void
+jstring(struct leaves *l, struct buf *out)
+{
+	assert_true(*l->p == '"');
+	for (l->p++; *l->p != '"'; l->p++) {
+		assert_true(*l->p != '\0');
+		if (*l->p == '\\')
+			l->p++;
+		if (out)
+			buf_addc(out, *l->p);
+	}
+	l->p++;
+}
+
+static void
+jmember(struct leaves *l, struct buf *path, const char *seg, size_t seglen)
+{
+	size_t keep = path->len;
+
+	if (path->len)
+		buf_addc(path, '.');
+	buf_add(path, seg, seglen);
+	jvalue(l, path);
+	path->len = keep;
+	path->data[keep] = '\0';
+}
+
+static void
+jvalue(struct leaves *l, struct buf *path)
+{
+	struct buf key;
+	char *end;
+
+	buf_init(&key, 0);
+	if (*l->p == '{') {
+		for (l->p++; *l->p != '}'; l->p += *l->p == ',') {
+			buf_reset(&key);
+			jstring(l, &key);
+			assert_true(*l->p++ == ':');
+			jmember(l, path, key.data, key.len);
+		}
+		l->p++;
+	} else if (*l->p == '[') {
+		for (size_t i = 0; *++l->p != ']'; i++) {
+			const char *q = l->p;
+
+			buf_reset(&key);
+			if (strncmp(q, "{\"id\":\"", 7) == 0) {
+				l->p += 6;
+				jstring(l, &key);
+				l->p = q;
+			} else {
+				buf_printf(&key, "%zu", i);
+			}
+			jmember(l, path, key.data, key.len);
+			if (*l->p == ']')
+				break;
+		}
+		l->p++;
+	} else if (*l->p == '"') {
+		jstring(l, NULL);
+	} else if (*l->p == '-' || (*l->p >= '0' && *l->p <= '9')) {
+		assert_true(l->n < 128);
+		l->v[l->n] = strtod(l->p, &end);
+		snprintf(l->path[l->n++], 96, "%s", path->data);
+		l->p = end;
+	} else {	/* true, false, null */
+		while (*l->p >= 'a' && *l->p <= 'z')
+			l->p++;
+	}
+	buf_free(&key);
+}
+
+static void
+test_html_numbers_are_json(void **state)
+{
+	struct fixture *f = *state;
+	struct leaves *l = xcalloc(1, sizeof(*l));
+	struct err e;
+	struct buf path;
+	int rc;
+	char *json = run(f, "rt-2026", REPORT_JSON, &rc, &e);
+	char *html = run(f, "rt-2026", REPORT_HTML, &rc, &e);
+	xmlDocPtr d = parse_both(html);
+
+	buf_init(&path, 0);
+	l->p = json;
+	jvalue(l, &path);
+	/* deliveries 12, responses 4, questions 2+7+9+9+7+7+7, needs 4 */
+	assert_int_equal(l->n, 68);
+	for (size_t i = 0; i < l->n; i++) {
+		char *xp = xasprintf("//*[@data-key='%s']", l->path[i]);
+		char *got = xpath_text(d, xp);
+		/* the page shows the mean to a tenth, JSON exactly */
+		double tol = strstr(l->path[i], ".mean") ? 0.05 : 0;
+		double v;
+
+		if (got == NULL)
+			print_error("%s: not in the page once\n", l->path[i]);
+		assert_non_null(got);
+		v = strtod(got, NULL);
+		if (v < l->v[i] - tol || v > l->v[i] + tol)
+			print_error("%s: page %s, JSON %g\n", l->path[i], got,
+				    l->v[i]);
+		assert_true(v >= l->v[i] - tol && v <= l->v[i] + tol);
+		free(got);
+		free(xp);
+	}
+	/* and the page has no figure the JSON lacks */
+	assert_true(xpath_num(d, "count(//*[@data-key])") == (double)l->n);
+	assert_string_equal(l->path[13], "responses.delivered");
+	xmlFreeDoc(d);
+	buf_free(&path);
+	free(json);
+	free(html);
+	free(l);
+}
+
+static const char esc_xml[] =
+"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+"<survey id=\"esc\" fallback=\"en\">\n"
+" <title xml:lang=\"en\">Escapes &amp; &lt;tests&gt; \"q\"</title>\n"
+" <question id=\"view\" type=\"text\"><text xml:lang=\"en\">Your "
+"&lt;b&gt;view&lt;/b&gt; &amp; 'why'?</text></question>\n"
+" <question id=\"pick\" type=\"single\"><text xml:lang=\"en\">Pick</text>\n"
+"  <option id=\"x\"><label xml:lang=\"en\">&lt;img src=x "
+"onerror=alert(1)&gt;</label></option>\n"
+"  <option id=\"y\"><label xml:lang=\"en\">Y</label></option>\n"
+" </question>\n"
+"</survey>\n";
+
+static const char hostile[] = "<script>alert(1)</script> & \"quotes\"";
+static const char cyrillic[] = "Да, имаме стратегия „Заедно“ — 2026 г.";
+
+/* Contacts and a campaign of their own, so the other tests' figures stay
+ * as worked out above: evil@ answers the hostile text, penka@ Cyrillic,
+ * bytes@ invalid UTF-8 and a control character, mal@ does not answer. */
+static int
+esc_fill(struct fixture *f, int64_t *cid)
+{
+	static const char *const who[4][3] = {
+		{ "bytes@example.org", "Bytes", "Bad\x01Town" },
+		{ "evil@example.org", "<b>Evil</b> & \"Co\"", "<i>Town</i>" },
+		{ "mal@example.org", "Mal <script>x</script> 'O'", "M&M" },
+		{ "penka@example.org", "Пенка Колева", "Кърджали" },
+	};
+	const struct store_answer a[3][2] = {
+		{ { "view", "bad \xff\xfe byte \x01 end\r\n" } },
+		{ { "view", hostile }, { "pick", "x" } },
+		{ { "view", cyrillic }, { "pick", "y" } },
+	};
+	struct store_campaign c = {
+		.name = "esc-2026", .kind = "survey", .template = "survey",
+		.reference = "E&<1>", .file = "esc.campaign", .extra = "{}",
+		.audience = { .group = "esc" },
+	};
+	int64_t id[4];
+	struct err e;
+	long added;
+	int created;
+
+	if (store_begin(f->s, &e) < 0)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		struct store_contact k = {
+			.email = who[i][0], .name = who[i][1],
+			.municipality = who[i][2], .country = "BG",
+			.language = "en", .groups = "esc",
+		};
+
+		if (store_contact_upsert(f->s, &k, &id[i], &created, &e) < 0)
+			return -1;
+	}
+	if (store_commit(f->s, &e) < 0 || campaign_put(f, esc_xml, &c, cid) < 0 ||
+	    store_deliveries_plan(f->s, *cid, "invite", &added, &e) < 0 ||
+	    added != 4)
+		return -1;
+	return respond_in(f, *cid, id[0], who[0][0], "e/1", a[0], 1) < 0 ||
+	       respond_in(f, *cid, id[1], who[1][0], "e/2", a[1], 2) < 0 ||
+	       respond_in(f, *cid, id[3], who[3][0], "e/3", a[2], 2) < 0 ?
+	       -1 : 0;
+}
+
+static void
+test_html_escapes(void **state)
+{
+	struct fixture *f = *state;
+	struct err e;
+	int64_t cid;
+	int rc;
+	char *out;
+	xmlDocPtr d;
+
+	assert_int_equal(esc_fill(f, &cid), 0);
+	out = run(f, "esc-2026", REPORT_HTML, &rc, &e);
+	assert_int_equal(rc, 0);
+	/* no markup from the data survives as markup */
+	assert_null(strstr(out, "<script"));
+	assert_null(strstr(out, "<img"));
+	assert_null(strstr(out, "<b>"));
+	assert_null(strstr(out, "<i>"));
+	assert_null(strstr(out, "\x01"));
+	assert_non_null(strstr(out, "&lt;script&gt;alert(1)&lt;/script&gt; "
+				"&amp; &quot;quotes&quot;"));
+	assert_non_null(strstr(out, cyrillic));
+	assert_non_null(strstr(out, "Кърджали"));
+	d = parse_both(out);
+	/* and reads back as the very text given (email order: bytes, evil,
+	 * penka); bytes XML cannot carry become U+FFFD, CR is dropped */
+	assert_xpath(d, "//div[@id='q-view']//li[1]/span[@class='a']",
+		     "bad \xef\xbf\xbd\xef\xbf\xbd byte \xef\xbf\xbd end\n");
+	assert_xpath(d, "//div[@id='q-view']//li[1]/span[@class='who']",
+		     "Bad\xef\xbf\xbdTown");
+	assert_xpath(d, "//div[@id='q-view']//li[2]/span[@class='a']",
+		     hostile);
+	assert_xpath(d, "//div[@id='q-view']//li[2]/span[@class='who']",
+		     "<i>Town</i>");
+	assert_xpath(d, "//div[@id='q-view']//li[3]/span[@class='a']",
+		     cyrillic);
+	assert_xpath(d, "//div[@id='q-view']/h3",
+		     "Q1. Your <b>view</b> & 'why'?");
+	assert_xpath(d, "//div[@id='q-pick']//tbody/tr[1]/th",
+		     "<img src=x onerror=alert(1)>");
+	assert_xpath(d, "//*[@id='pick-chart']", "Q2. Pick: <img src=x "
+		     "onerror=alert(1)> 1 (50.0%); Y 1 (50.0%)");
+	assert_xpath(d, "//table[@class='roster']/tbody/tr/td[2]",
+		     "Mal <script>x</script> 'O'");
+	assert_xpath(d, "//table[@class='facts']/tr[th='Reference']/td",
+		     "E&<1>");
+	assert_xpath(d, "/html/body/p[1]", "Questionnaire: Escapes & "
+		     "<tests> \"q\" (esc)");
+	assert_true(xpath_num(d, "count(//script|//img|//b|//i)") == 0);
+	xmlFreeDoc(d);
+	free(out);
 }
 
 int
@@ -502,6 +933,9 @@ main(void)
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_unknown_campaign_and_format),
+		cmocka_unit_test(test_html_page),
+		cmocka_unit_test(test_html_numbers_are_json),
+		cmocka_unit_test(test_html_escapes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
