@@ -212,7 +212,8 @@ report_load(struct report *r, const struct config *cfg, const char *name,
 		struct needs_ctx x = { r, i };
 
 		if (store_inbound_each(r->s, (int)report_needs[i].kind,
-				       report_needs[i].any_campaign ? 0 : r->cid,
+				       report_needs[i].any_campaign ? 0 :
+				       r->cid,
 				       inbound_cb, &x, e) < 0)
 			return -1;
 	}
@@ -371,7 +372,8 @@ report_qstat_free(struct report_qstat *st)
 }
 
 const char *
-report_option_label(const struct report *r, const struct report_qstat *st, size_t k)
+report_option_label(const struct report *r, const struct report_qstat *st,
+		    size_t k)
 {
 	const char *l;
 
@@ -396,7 +398,8 @@ report_numstat(const struct report_qstat *st, struct report_numstat *ns)
 	else if (n % 2)
 		report_fmt_tenths(ns->median, st->vals[n / 2], 1);
 	else
-		report_fmt_tenths(ns->median, st->vals[n / 2 - 1] + st->vals[n / 2],
+		report_fmt_tenths(ns->median,
+				  st->vals[n / 2 - 1] + st->vals[n / 2],
 			   2);
 	ns->min = n ? st->vals[0] : 0;
 	ns->max = n ? st->vals[n - 1] : 0;
@@ -573,7 +576,8 @@ text_needs(struct report *r, struct report_out *o)
 
 	buf_adds(b, "\nNeeds a person\n");
 	for (size_t i = 0; i < REPORT_NNEEDS; i++) {
-		buf_printf(b, "  %-32s %zu\n", report_needs[i].label, r->nmsgs[i]);
+		buf_printf(b, "  %-32s %zu\n", report_needs[i].label,
+			   r->nmsgs[i]);
 		for (size_t k = 0; k < r->nmsgs[i]; k++) {
 			struct report_msg *m = &r->msgs[i][k];
 
@@ -693,7 +697,8 @@ json_question(struct report *r, size_t qi, struct buf *b)
 			report_fmt_percent(pct, st.count[k], st.answered);
 			buf_adds(b, k ? ",{" : "{");
 			json_kv_str(b, 1, "id", st.optid[k]);
-			json_kv_str(b, 0, "label", report_option_label(r, &st, k));
+			json_kv_str(b, 0, "label",
+				    report_option_label(r, &st, k));
 			json_kv_int(b, 0, "count", st.count[k]);
 			json_tenths(b, "percent", pct);
 			buf_addc(b, '}');
@@ -762,7 +767,8 @@ report_json(struct report *r, struct report_out *o)
 	}
 	buf_adds(b, "],\"needs_person\":{");
 	for (size_t i = 0; i < REPORT_NNEEDS; i++)
-		json_kv_int(b, i == 0, report_needs[i].key, (long long)r->nmsgs[i]);
+		json_kv_int(b, i == 0, report_needs[i].key,
+			    (long long)r->nmsgs[i]);
 	buf_adds(b, "}}\n");
 }
 

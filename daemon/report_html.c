@@ -337,7 +337,7 @@ hist_bins(const struct report_qstat *st, struct hist *h)
 {
 	const long long *v = st->vals;
 	long long lo = v[0], hi = v[st->nvals - 1];
-	unsigned long long range, step;	/* unsigned: any two values fit */
+	unsigned long long range, step;	/* no overflow */
 	size_t distinct = 1;
 
 	if (st->q->type == SURVEY_SCALE && st->q->has_min && st->q->has_max &&

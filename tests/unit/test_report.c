@@ -862,7 +862,8 @@ esc_fill(struct fixture *f, int64_t *cid)
 		if (store_contact_upsert(f->s, &k, &id[i], &created, &e) < 0)
 			return -1;
 	}
-	if (store_commit(f->s, &e) < 0 || campaign_put(f, esc_xml, &c, cid) < 0 ||
+	if (store_commit(f->s, &e) < 0 ||
+	    campaign_put(f, esc_xml, &c, cid) < 0 ||
 	    store_deliveries_plan(f->s, *cid, "invite", &added, &e) < 0 ||
 	    added != 4)
 		return -1;
