@@ -16,6 +16,7 @@
 #include "campaign.h"
 #include "config.h"
 #include "store.h"
+#include "tfix.h"
 #include "xmem.h"
 
 #define DIR "tests/data/campaigns/"
@@ -30,14 +31,9 @@ static int
 setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
-	const char *src = getenv("ANKETA_SRCDIR");
-	char *db, *set;
-	struct err e;
+	char *set;
 
-	if (chdir(src ? src : ".") != 0)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_campaign.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (tfix_open("test_campaign", f->dir, &f->s) < 0)
 		return -1;
 	f->cfg.templates_dir = xasprintf("%s/templates", f->dir);
 	f->cfg.surveys_dir = xstrdup("surveys");
@@ -46,12 +42,6 @@ setup(void **state)
 	if (mkdir(f->cfg.templates_dir, 0700) != 0 || mkdir(set, 0700) != 0)
 		return -1;
 	free(set);
-	db = xasprintf("%s/anketa.db", f->dir);
-	if (store_open(db, &f->s, &e) < 0) {
-		print_error("%s\n", e.msg);
-		return -1;
-	}
-	free(db);
 	*state = f;
 	return 0;
 }
@@ -60,12 +50,8 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char *cmd = xasprintf("rm -rf '%s'", f->dir);
 
-	store_free(&f->s);
-	if (system(cmd) != 0)
-		print_error("could not remove %s\n", f->dir);
-	free(cmd);
+	tfix_close(f->dir, &f->s);
 	free(f->cfg.templates_dir);
 	free(f->cfg.surveys_dir);
 	free(f->cfg.schema_path);

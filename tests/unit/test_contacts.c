@@ -13,6 +13,7 @@
 
 #include "contacts.h"
 #include "store.h"
+#include "tfix.h"
 #include "xmem.h"
 
 #define GOOD "tests/data/contacts/good.csv"
@@ -28,20 +29,11 @@ static int
 setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
-	const char *src = getenv("ANKETA_SRCDIR");
-	struct err e;
 
 	/* error texts name files relative to the source tree */
-	if (chdir(src ? src : ".") != 0)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_contacts.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (tfix_open("test_contacts", f->dir, &f->s) < 0)
 		return -1;
 	f->db = xasprintf("%s/anketa.db", f->dir);
-	if (store_open(f->db, &f->s, &e) < 0) {
-		print_error("%s\n", e.msg);
-		return -1;
-	}
 	*state = f;
 	return 0;
 }
@@ -50,12 +42,8 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char *cmd = xasprintf("rm -rf '%s'", f->dir);
 
-	store_free(&f->s);
-	if (system(cmd) != 0)
-		print_error("could not remove %s\n", f->dir);
-	free(cmd);
+	tfix_close(f->dir, &f->s);
 	free(f->db);
 	free(f);
 	return 0;

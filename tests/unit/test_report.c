@@ -20,6 +20,7 @@
 #include "config.h"
 #include "report.h"
 #include "store.h"
+#include "tfix.h"
 #include "survey.h"
 #include "xmem.h"
 
@@ -276,23 +277,10 @@ static int
 setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
-	const char *src = getenv("ANKETA_SRCDIR");
-	char *db;
-	struct err e;
 
-	if (chdir(src ? src : ".") != 0)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_report.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (tfix_open("test_report", f->dir, &f->s) < 0)
 		return -1;
 	f->cfg.schema_path = xstrdup("surveys/survey.rng");
-	db = xasprintf("%s/anketa.db", f->dir);
-	if (store_open(db, &f->s, &e) < 0) {
-		print_error("%s\n", e.msg);
-		free(db);
-		return -1;
-	}
-	free(db);
 	*state = f;
 	if (contacts_fill(f) < 0 || campaign_fill(f) < 0 ||
 	    deliveries_fill(f) < 0 || responses_fill(f) < 0) {
@@ -306,12 +294,8 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char *cmd = xasprintf("rm -rf '%s'", f->dir);
 
-	store_free(&f->s);
-	if (system(cmd) != 0)
-		print_error("could not remove %s\n", f->dir);
-	free(cmd);
+	tfix_close(f->dir, &f->s);
 	free(f->cfg.schema_path);
 	free(f);
 	return 0;

@@ -22,6 +22,7 @@
 #include "send.h"
 #include "send_private.h"
 #include "store.h"
+#include "tfix.h"
 #include "submit.h"
 #include "tmpl.h"
 #include "xmem.h"
@@ -222,16 +223,11 @@ static const char contacts_csv[] =
 static int setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
-	const char *src = getenv("ANKETA_SRCDIR");
 	struct contacts_stats cst;
 	struct errlist errs = { 0 };
 	char *p;
-	struct err e;
 
-	if (chdir(src ? src : ".") != 0)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_send.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (tfix_open("test_send", f->dir, &f->s) < 0)
 		return -1;
 	f->outbox = xasprintf("%s/outbox", f->dir);
 	f->cfg.templates_dir = xstrdup("templates");
@@ -245,12 +241,6 @@ static int setup(void **state)
 	f->cfg.smtp.url = xasprintf("maildir:%s", f->outbox);
 	f->cfg.smtp.concurrency = 2;
 	f->cfg.smtp.timeout = 5;
-	p = xasprintf("%s/anketa.db", f->dir);
-	if (store_open(p, &f->s, &e) < 0) {
-		print_error("%s\n", e.msg);
-		return -1;
-	}
-	free(p);
 	p = xasprintf("%s/c.csv", f->dir);
 	write_file(p, contacts_csv);
 	if (contacts_import(f->s, p, 0, &cst, &errs) != 0) {
@@ -265,12 +255,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char *cmd = xasprintf("rm -rf '%s'", f->dir);
 
-	store_free(&f->s);
-	if (system(cmd) != 0)
-		return -1;
-	free(cmd);
+	tfix_close(f->dir, &f->s);
 	free(f->outbox);
 	free(f->cfg.templates_dir);
 	free(f->cfg.surveys_dir);
