@@ -17,12 +17,12 @@
 
 #include <ev.h>
 
-#include "config.h"
-#include "ingest.h"
-#include "log.h"
-#include "send.h"
-#include "store.h"
-#include "xmem.h"
+#include "base/config.h"
+#include "receive/ingest.h"
+#include "base/log.h"
+#include "send/send.h"
+#include "store/store.h"
+#include "base/xmem.h"
 
 enum { JOB_FETCH, JOB_SEND, JOB_N };
 

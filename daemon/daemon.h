@@ -20,7 +20,7 @@
 #ifndef ANKETA_DAEMON_H
 #define ANKETA_DAEMON_H
 
-#include "err.h"
+#include "base/err.h"
 
 int daemon_run(const char *config_path, struct err *e);
 

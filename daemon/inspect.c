@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "answers.h"
-#include "json.h"
-#include "xmem.h"
+#include "receive/answers.h"
+#include "base/json.h"
+#include "base/xmem.h"
 
 /* What anketa would record, with the answers when they were read. */
 struct verdict {

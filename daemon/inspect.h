@@ -17,11 +17,11 @@
 #ifndef ANKETA_INSPECT_H
 #define ANKETA_INSPECT_H
 
-#include "buf.h"
-#include "classify.h"
-#include "err.h"
-#include "parse.h"
-#include "survey.h"
+#include "base/buf.h"
+#include "mail/classify.h"
+#include "base/err.h"
+#include "mail/parse.h"
+#include "model/survey.h"
 
 struct inspect_opts {
 	int json;			/* 1: one JSON object + "\n" per file;

@@ -12,19 +12,19 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "campaign.h"
-#include "config.h"
-#include "contacts.h"
+#include "model/campaign.h"
+#include "base/config.h"
+#include "model/contacts.h"
 #include "daemon.h"
-#include "ingest.h"
+#include "receive/ingest.h"
 #include "inspect.h"
-#include "log.h"
-#include "report.h"
-#include "send.h"
-#include "store.h"
-#include "survey.h"
-#include "form.h"
-#include "xmem.h"
+#include "base/log.h"
+#include "report/report.h"
+#include "send/send.h"
+#include "store/store.h"
+#include "model/survey.h"
+#include "model/form.h"
+#include "base/xmem.h"
 
 struct ctx {
 	char schema_buf[4096];	/* a schema found beside a survey file */

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xmem.h"
+#include "base/xmem.h"
 
 #ifndef FUZZ_SRCDIR
 #define FUZZ_SRCDIR "."

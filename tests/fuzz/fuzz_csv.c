@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "csv.h"
-#include "err.h"
+#include "base/buf.h"
+#include "base/csv.h"
+#include "base/err.h"
 #include "fuzz.h"
 
 #define FUZZ_MAX_RECORD 4096

@@ -12,12 +12,12 @@
 
 #include <libxml/parser.h>
 
-#include "answers.h"
-#include "classify.h"
-#include "err.h"
+#include "receive/answers.h"
+#include "mail/classify.h"
+#include "base/err.h"
 #include "fuzz.h"
-#include "parse.h"
-#include "survey.h"
+#include "mail/parse.h"
+#include "model/survey.h"
 
 /* libFuzzer gives no context pointer: loaded once, read-only afterwards. */
 static struct survey *field_study;

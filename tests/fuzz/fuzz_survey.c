@@ -11,12 +11,12 @@
 
 #include <libxml/parser.h>
 
-#include "answers.h"
-#include "buf.h"
-#include "err.h"
-#include "form.h"
+#include "receive/answers.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "model/form.h"
 #include "fuzz.h"
-#include "survey.h"
+#include "model/survey.h"
 
 #define FUZZ_FORM_MAX (1u << 20)
 

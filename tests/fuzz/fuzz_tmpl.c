@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "err.h"
+#include "base/buf.h"
+#include "base/err.h"
 #include "fuzz.h"
-#include "tmpl.h"
+#include "base/tmpl.h"
 
 #define FUZZ_OUT_MAX (256u << 10)
 

@@ -3,10 +3,10 @@
 # saved into the organiser's INBOX with doveadm are ingested once (a second
 # run finds nothing new), sorted into folders, a message the parser
 # crashes on is quarantined while the rest go through (test hook
-# ANKETA_TEST_CRASH_MSGID, see daemon/ingest.h), a message left marked by
+# ANKETA_TEST_CRASH_MSGID, see daemon/receive/ingest.h), a message left marked by
 # a run that died is quarantined, a run that dies between a batch's
 # marks and its commit costs one message at most (ANKETA_CRASH_AFTER,
-# see daemon/store.c), connection trouble is an error that
+# see daemon/store/store.c), connection trouble is an error that
 # names host:port, and `anketa fetch --idle` records a message delivered
 # while it waits, then ends with exit 0 on SIGTERM.
 . "$(dirname "$0")/lib.sh"

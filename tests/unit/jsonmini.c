@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "xmem.h"
+#include "base/buf.h"
+#include "base/xmem.h"
 
 #define JSONMINI_DEPTH 64
 

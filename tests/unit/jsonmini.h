@@ -11,8 +11,8 @@
 #ifndef ANKETA_JSONMINI_H
 #define ANKETA_JSONMINI_H
 
-#include "err.h"
-#include "tmpl.h"
+#include "base/err.h"
+#include "base/tmpl.h"
 
 struct tmpl_val *jsonmini_parse(const char *text, struct err *e);
 

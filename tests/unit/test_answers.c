@@ -10,13 +10,13 @@
 
 #include <cmocka.h>
 
-#include "answers.h"
-#include "buf.h"
-#include "form.h"
-#include "html.h"
-#include "parse.h"
-#include "survey.h"
-#include "xmem.h"
+#include "receive/answers.h"
+#include "base/buf.h"
+#include "model/form.h"
+#include "mail/html.h"
+#include "mail/parse.h"
+#include "model/survey.h"
+#include "base/xmem.h"
 
 enum { FIELD, FEEDBACK, NSURVEYS };
 

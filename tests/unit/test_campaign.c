@@ -13,11 +13,11 @@
 
 #include <cmocka.h>
 
-#include "campaign.h"
-#include "config.h"
-#include "store.h"
+#include "model/campaign.h"
+#include "base/config.h"
+#include "store/store.h"
 #include "tfix.h"
-#include "xmem.h"
+#include "base/xmem.h"
 
 #define DIR "tests/data/campaigns/"
 

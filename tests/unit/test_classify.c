@@ -17,12 +17,12 @@
 
 #include <cmocka.h>
 
-#include "bounce.h"
-#include "classify.h"
+#include "mail/bounce.h"
+#include "mail/classify.h"
 #include "inspect.h"
-#include "parse.h"
-#include "survey.h"
-#include "xmem.h"
+#include "mail/parse.h"
+#include "model/survey.h"
+#include "base/xmem.h"
 
 static const struct classify_opts opts = {
 	.reply_to = "organiser+{token}@example.org",

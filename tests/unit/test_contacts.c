@@ -11,10 +11,10 @@
 
 #include <cmocka.h>
 
-#include "contacts.h"
-#include "store.h"
+#include "model/contacts.h"
+#include "store/store.h"
 #include "tfix.h"
-#include "xmem.h"
+#include "base/xmem.h"
 
 #define GOOD "tests/data/contacts/good.csv"
 #define BAD "tests/data/contacts/bad.csv"

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
-#include "csv.h"
+#include "base/buf.h"
+#include "base/csv.h"
 
 /* Each record prints as "LINE:[f1][f2]\n", each error as "E msg\n". */
 struct csv_case {

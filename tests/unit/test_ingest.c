@@ -16,14 +16,14 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
-#include "config.h"
-#include "fetch.h"
-#include "ingest.h"
-#include "ingest_worker.h"
-#include "record.h"
-#include "store.h"
-#include "xmem.h"
+#include "base/buf.h"
+#include "base/config.h"
+#include "receive/fetch.h"
+#include "receive/ingest.h"
+#include "receive/ingest_worker.h"
+#include "receive/record.h"
+#include "store/store.h"
+#include "base/xmem.h"
 
 /* ---- packing ------------------------------------------------------------- */
 

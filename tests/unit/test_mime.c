@@ -17,10 +17,10 @@
 #include <cmocka.h>
 #include <libetpan/libetpan.h>
 
-#include "buf.h"
-#include "err.h"
-#include "mime.h"
-#include "xmem.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "mail/mime.h"
+#include "base/xmem.h"
 
 static const char subj_cs[] =
     "Dotazník k výměnnému pobytu: prosíme o vyplnění do pátku 28. "

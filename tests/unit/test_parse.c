@@ -19,12 +19,12 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
-#include "charset.h"
-#include "html.h"
-#include "parse.h"
-#include "quote.h"
-#include "xmem.h"
+#include "base/buf.h"
+#include "base/charset.h"
+#include "mail/html.h"
+#include "mail/parse.h"
+#include "mail/quote.h"
+#include "base/xmem.h"
 
 #define TARGET 0.99
 

@@ -16,13 +16,13 @@
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
 
-#include "buf.h"
-#include "config.h"
-#include "report.h"
-#include "store.h"
+#include "base/buf.h"
+#include "base/config.h"
+#include "report/report.h"
+#include "store/store.h"
 #include "tfix.h"
-#include "survey.h"
-#include "xmem.h"
+#include "model/survey.h"
+#include "base/xmem.h"
 
 static const char survey_xml[] =
 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"

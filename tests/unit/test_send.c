@@ -16,16 +16,16 @@
 
 #include <cmocka.h>
 
-#include "campaign.h"
-#include "config.h"
-#include "contacts.h"
-#include "send.h"
-#include "send_private.h"
-#include "store.h"
+#include "model/campaign.h"
+#include "base/config.h"
+#include "model/contacts.h"
+#include "send/send.h"
+#include "send/send_private.h"
+#include "store/store.h"
 #include "tfix.h"
-#include "submit.h"
-#include "tmpl.h"
-#include "xmem.h"
+#include "send/submit.h"
+#include "base/tmpl.h"
+#include "base/xmem.h"
 
 /* ---- send_classify ---------------------------------------------------- */
 

@@ -17,9 +17,9 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "store.h"
-#include "store_private.h"	/* store_migrations: build a version-1 file */
-#include "xmem.h"
+#include "store/store.h"
+#include "store/store_private.h"	/* store_migrations: build a version-1 file */
+#include "base/xmem.h"
 
 struct fx {
 	char dir[64];

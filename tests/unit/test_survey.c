@@ -10,10 +10,10 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
-#include "form.h"
-#include "survey.h"
-#include "xmem.h"
+#include "base/buf.h"
+#include "model/form.h"
+#include "model/survey.h"
+#include "base/xmem.h"
 
 static const char *
 srcdir(void)

@@ -14,11 +14,11 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
-#include "err.h"
+#include "base/buf.h"
+#include "base/err.h"
 #include "jsonmini.h"
-#include "tmpl.h"
-#include "xmem.h"
+#include "base/tmpl.h"
+#include "base/xmem.h"
 
 static const char *const spec_files[] = {
 	"interpolation", "sections", "inverted", "comments", "partials",

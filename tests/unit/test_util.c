@@ -7,10 +7,10 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
-#include "err.h"
-#include "json.h"
-#include "xmem.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "base/xmem.h"
 
 static void
 test_buf_grows_and_caps(void **state)

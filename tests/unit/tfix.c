@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "xmem.h"
+#include "base/xmem.h"
 
 int
 tfix_open(const char *name, char dir[TFIX_DIR_MAX], struct store **s_r)

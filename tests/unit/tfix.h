@@ -12,7 +12,7 @@
 #ifndef ANKETA_TFIX_H
 #define ANKETA_TFIX_H
 
-#include "store.h"
+#include "store/store.h"
 
 #define TFIX_DIR_MAX 64
 

@@ -1,0 +1,374 @@
+/*
+ * config.c -- reads anketa.conf with libinih into an immutable struct
+ * config. Every option is one row of config_opts[]: section, key, type,
+ * default, bounds and target field (the login keys smtp and imap share
+ * come from one macro, SERVER_OPTS); contrib/anketa.conf documents each.
+ *
+ * Debian's libinih is built without line numbers in the handler, so a
+ * line-counting reader (ini_parse_stream) supplies them for messages.
+ */
+#include "base/config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <ini.h>
+
+#include "base/log.h"
+#include "base/xmem.h"
+
+enum opt_type { OPT_STR, OPT_INT, OPT_BOOL, OPT_LEVEL, OPT_SECRET_FILE };
+
+struct opt {
+	const char *section;
+	const char *key;
+	enum opt_type type;
+	const char *def;	/* default as text; NULL: none */
+	long min, max;		/* OPT_INT bounds */
+	size_t off;		/* offset into struct config */
+};
+
+#define C(f) offsetof(struct config, f)
+/* How anketa logs in to a server, the same keys and defaults for the
+ * smtp and the imap section (struct config_smtp / config_imap share the
+ * field names), so a new connection option is added to both at once. */
+#define SERVER_OPTS(sect, f) \
+	{ sect, "username", OPT_STR, "", 0, 0, C(f.username) }, \
+	{ sect, "password", OPT_STR, "", 0, 0, C(f.password) }, \
+	{ sect, "password_file", OPT_SECRET_FILE, NULL, 0, 0, C(f.password) }, \
+	{ sect, "require_tls", OPT_BOOL, "yes", 0, 0, C(f.require_tls) }, \
+	{ sect, "ca_file", OPT_STR, "", 0, 0, C(f.ca_file) }, \
+	{ sect, "insecure", OPT_BOOL, "no", 0, 0, C(f.insecure) }, \
+	{ sect, "timeout", OPT_INT, "30", 1, 3600, C(f.timeout) }
+static const struct opt config_opts[] = {
+	{ "store", "path", OPT_STR, "/var/lib/anketa/anketa.db", 0, 0, C(store_path) },
+	{ "paths", "templates", OPT_STR, PKGDATADIR "/templates", 0, 0, C(templates_dir) },
+	{ "paths", "surveys", OPT_STR, PKGDATADIR "/surveys", 0, 0, C(surveys_dir) },
+	{ "paths", "schema", OPT_STR, PKGDATADIR "/surveys/survey.rng", 0, 0, C(schema_path) },
+	{ "sender", "address", OPT_STR, NULL, 0, 0, C(from_address) },
+	{ "sender", "name", OPT_STR, "", 0, 0, C(from_name) },
+	{ "sender", "reply_to", OPT_STR, NULL, 0, 0, C(reply_to) },
+	{ "sender", "return_path", OPT_STR, "", 0, 0, C(return_path) },
+	{ "sender", "message_id_domain", OPT_STR, "", 0, 0, C(message_id_domain) },
+	{ "log", "file", OPT_STR, "", 0, 0, C(log_file) },
+	{ "log", "level", OPT_LEVEL, "info", 0, 0, C(log_level) },
+	{ "feedback", "enabled", OPT_BOOL, "yes", 0, 0, C(feedback) },
+	{ "feedback", "max_per_day", OPT_INT, "3", 0, 1000, C(feedback_max_per_day) },
+	{ "limits", "max_message_bytes", OPT_INT, "26214400", 1024, 1L << 30, C(max_message_bytes) },
+	{ "daemon", "send_interval", OPT_INT, "300", 10, 86400, C(send_interval) },
+	{ "daemon", "fetch_interval", OPT_INT, "60", 5, 86400, C(fetch_interval) },
+	{ "smtp", "url", OPT_STR, NULL, 0, 0, C(smtp.url) },
+	SERVER_OPTS("smtp", smtp),
+	{ "smtp", "concurrency", OPT_INT, "4", 1, 64, C(smtp.concurrency) },
+	{ "imap", "url", OPT_STR, "", 0, 0, C(imap.url) },
+	SERVER_OPTS("imap", imap),
+	{ "imap", "mailbox", OPT_STR, "INBOX", 0, 0, C(imap.mailbox) },
+	{ "imap", "folder_processed", OPT_STR, "", 0, 0, C(imap.folder_processed) },
+	{ "imap", "folder_bounces", OPT_STR, "", 0, 0, C(imap.folder_bounces) },
+	{ "imap", "folder_autoreplies", OPT_STR, "", 0, 0, C(imap.folder_autoreplies) },
+	{ "imap", "folder_review", OPT_STR, "", 0, 0, C(imap.folder_review) },
+};
+#undef SERVER_OPTS
+#undef C
+#define NOPTS (sizeof(config_opts) / sizeof(config_opts[0]))
+
+struct loader {
+	struct config *cfg;
+	struct errlist *errs;
+	const char *path;
+	FILE *fp;
+	int line;
+	int seen[NOPTS];
+	int inline_password_line[2];	/* smtp, imap: where it was set */
+};
+
+static char **
+opt_str(struct config *cfg, const struct opt *o)
+{
+	return (char **)((char *)cfg + o->off);
+}
+
+static int *
+opt_int(struct config *cfg, const struct opt *o)
+{
+	return (int *)((char *)cfg + o->off);
+}
+
+static int
+parse_bool(const char *v, int *out)
+{
+	static const char *yes[] = { "yes", "true", "on", "1" };
+	static const char *no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return *out = 1, 0;
+		if (strcasecmp(v, no[i]) == 0)
+			return *out = 0, 0;
+	}
+	return -1;
+}
+
+static int
+parse_level(const char *v, int *out)
+{
+	static const char *names[] = { "debug", "info", "notice", "warning",
+				       "error" };
+
+	for (int i = 0; i < 5; i++)
+		if (strcasecmp(v, names[i]) == 0)
+			return *out = i, 0;
+	return -1;
+}
+
+/* Read a secret from a file: first line, trailing newline removed. The
+ * file must not be readable by others. */
+static int
+read_secret_file(const char *path, char **out, char *why, size_t whylen)
+{
+	struct stat st;
+	char line[1024];
+	FILE *fp = fopen(path, "r");
+
+	if (fp == NULL) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(fp), &st) == 0 && (st.st_mode & 0077)) {
+		snprintf(why, whylen,
+			 "%s: readable by others (mode %03o); chmod 600 it",
+			 path, (unsigned)(st.st_mode & 0777));
+		fclose(fp);
+		return -1;
+	}
+	if (fgets(line, sizeof(line), fp) == NULL)
+		line[0] = '\0';
+	fclose(fp);
+	line[strcspn(line, "\r\n")] = '\0';
+	free(*out);
+	*out = xstrdup(line);
+	for (volatile char *v = line; *v; v++)
+		*v = 0;
+	return 0;
+}
+
+static int
+set_opt(struct loader *ld, size_t i, const char *value)
+{
+	const struct opt *o = &config_opts[i];
+	char why[512];
+	char *end;
+	long n;
+
+	switch (o->type) {
+	case OPT_STR:
+		free(*opt_str(ld->cfg, o));
+		*opt_str(ld->cfg, o) = xstrdup(value);
+		return 0;
+	case OPT_BOOL:
+		if (parse_bool(value, opt_int(ld->cfg, o)) == 0)
+			return 0;
+		snprintf(why, sizeof(why), "expected yes or no");
+		break;
+	case OPT_LEVEL:
+		if (parse_level(value, opt_int(ld->cfg, o)) == 0)
+			return 0;
+		snprintf(why, sizeof(why),
+			 "expected debug, info, notice, warning or error");
+		break;
+	case OPT_INT:
+		errno = 0;
+		n = strtol(value, &end, 10);
+		if (errno == 0 && end != value && *end == '\0' &&
+		    n >= o->min && n <= o->max) {
+			if (o->off == offsetof(struct config, max_message_bytes))
+				ld->cfg->max_message_bytes = n;
+			else
+				*opt_int(ld->cfg, o) = (int)n;
+			return 0;
+		}
+		snprintf(why, sizeof(why), "expected a whole number from %ld to %ld",
+			 o->min, o->max);
+		break;
+	case OPT_SECRET_FILE:
+		if (read_secret_file(value, opt_str(ld->cfg, o), why,
+				     sizeof(why)) == 0)
+			return 0;
+		break;
+	}
+	errlist_add(ld->errs, "%s:%d: [%s] %s = %s: %s", ld->path, ld->line,
+		    o->section, o->key, value, why);
+	return -1;
+}
+
+static int
+config_handler(void *user, const char *section, const char *name,
+	       const char *value)
+{
+	struct loader *ld = user;
+
+	for (size_t i = 0; i < NOPTS; i++) {
+		if (strcmp(config_opts[i].section, section) != 0 ||
+		    strcmp(config_opts[i].key, name) != 0)
+			continue;
+		if (ld->seen[i])
+			errlist_add(ld->errs, "%s:%d: [%s] %s set twice",
+				    ld->path, ld->line, section, name);
+		ld->seen[i] = ld->line;
+		if (strcmp(name, "password") == 0 && *value)
+			ld->inline_password_line[strcmp(section, "imap") == 0] =
+				ld->line;
+		set_opt(ld, i, value);
+		return 1;
+	}
+	errlist_add(ld->errs, "%s:%d: unknown key [%s] %s", ld->path,
+		    ld->line, section, name);
+	return 1;	/* go on: report every problem at once */
+}
+
+/* ini_reader that counts lines so the handler can name them. */
+static char *
+config_reader(char *str, int num, void *stream)
+{
+	struct loader *ld = stream;
+	char *r = fgets(str, num, ld->fp);
+
+	if (r != NULL)
+		ld->line++;
+	return r;
+}
+
+static void
+apply_defaults(struct loader *ld)
+{
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct opt *o = &config_opts[i];
+
+		/* a key the file set keeps its value (bools and ints too) */
+		if (o->def == NULL || o->type == OPT_SECRET_FILE || ld->seen[i])
+			continue;
+		if (o->type == OPT_STR && *opt_str(ld->cfg, o) != NULL)
+			continue;	/* password and password_file share */
+		set_opt(ld, i, o->def);
+	}
+}
+
+static int
+url_has_scheme(const char *url, const char *const *schemes)
+{
+	for (; *schemes; schemes++)
+		if (strncmp(url, *schemes, strlen(*schemes)) == 0)
+			return 1;
+	return 0;
+}
+
+/* Checks that need several keys, done once everything is read. */
+static void
+check_config(struct loader *ld, struct stat *st)
+{
+	static const char *smtp_schemes[] = { "smtp://", "smtps://",
+					      "maildir:", NULL };
+	static const char *imap_schemes[] = { "imap://", "imaps://",
+					      "maildir:", NULL };
+	struct config *cfg = ld->cfg;
+	static const char *const sect[2] = { "smtp", "imap" };
+
+	if (cfg->from_address == NULL || strchr(cfg->from_address, '@') == NULL)
+		errlist_add(ld->errs, "%s: [sender] address: missing or not an "
+			    "e-mail address", ld->path);
+	if (cfg->reply_to == NULL || strstr(cfg->reply_to, "{token}") == NULL)
+		errlist_add(ld->errs, "%s: [sender] reply_to: must contain "
+			    "{token}, e.g. organiser+{token}@example.org",
+			    ld->path);
+	if (cfg->smtp.url == NULL || !url_has_scheme(cfg->smtp.url, smtp_schemes))
+		errlist_add(ld->errs, "%s: [smtp] url: missing or not smtp://, "
+			    "smtps:// or maildir:PATH", ld->path);
+	if (*cfg->imap.url && !url_has_scheme(cfg->imap.url, imap_schemes))
+		errlist_add(ld->errs, "%s: [imap] url: not imap://, imaps:// "
+			    "or maildir:PATH", ld->path);
+	for (int i = 0; i < 2; i++)
+		if (ld->inline_password_line[i] && (st->st_mode & 0077))
+			errlist_add(ld->errs, "%s:%d: [%s] password: the file "
+				    "is readable by others (mode %03o); use "
+				    "password_file or chmod 600 %s", ld->path,
+				    ld->inline_password_line[i], sect[i],
+				    (unsigned)(st->st_mode & 0777), ld->path);
+	if (*cfg->message_id_domain == '\0' && cfg->from_address &&
+	    strchr(cfg->from_address, '@')) {
+		free(cfg->message_id_domain);
+		cfg->message_id_domain =
+			xstrdup(strchr(cfg->from_address, '@') + 1);
+	}
+	if (*cfg->return_path == '\0' && cfg->reply_to) {
+		free(cfg->return_path);
+		cfg->return_path = xstrdup(cfg->reply_to);
+	}
+}
+
+int
+config_load(const char *path, struct config **cfg_r, struct errlist *errs)
+{
+	struct loader ld = { 0 };
+	struct stat st;
+	size_t nerr = errs->n;
+	int rc;
+
+	ld.cfg = xcalloc(1, sizeof(*ld.cfg));
+	ld.cfg->path = xstrdup(path);
+	ld.errs = errs;
+	ld.path = path;
+	if ((ld.fp = fopen(path, "r")) == NULL) {
+		errlist_add(errs, "%s: %s", path, strerror(errno));
+		config_free(&ld.cfg);
+		return -1;
+	}
+	fstat(fileno(ld.fp), &st);
+	rc = ini_parse_stream(config_reader, &ld, config_handler, &ld);
+	fclose(ld.fp);
+	if (rc > 0)
+		errlist_add(errs, "%s:%d: syntax error (expected [section] "
+			    "or key = value)", path, rc);
+	apply_defaults(&ld);
+	check_config(&ld, &st);
+	if (errs->n > nerr) {
+		config_free(&ld.cfg);
+		return -1;
+	}
+	*cfg_r = ld.cfg;
+	return 0;
+}
+
+void
+config_free(struct config **cfgp)
+{
+	struct config *cfg = *cfgp;
+
+	if (cfg == NULL)
+		return;
+	xfree_secret(cfg->smtp.password);
+	xfree_secret(cfg->imap.password);
+	cfg->smtp.password = cfg->imap.password = NULL;
+	for (size_t i = 0; i < NOPTS; i++)
+		if (config_opts[i].type == OPT_STR)
+			free(*opt_str(cfg, &config_opts[i]));
+	free(cfg->path);
+	free(cfg);
+	*cfgp = NULL;
+}
+
+char *
+config_expand_token(const char *pattern, const char *token)
+{
+	const char *p = strstr(pattern, "{token}");
+
+	if (p == NULL)
+		return xstrdup(pattern);
+	return xasprintf("%.*s%s%s", (int)(p - pattern), pattern, token,
+			 p + strlen("{token}"));
+}

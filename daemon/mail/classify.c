@@ -1,0 +1,468 @@
+/*
+ * classify.c -- see classify.h. The checks run in a fixed order, the
+ * first that fires decides the kind: our own mail, bounce (bounce.c),
+ * auto-reply, iMIP RSVP, opt-out, else a person's reply. The keys
+ * (token, our Message-ID) are read for every kind, because ingest needs
+ * them to find the delivery a bounce or auto-reply belongs to.
+ * Spec: RFC 3464, 3834, 5546 / 6047, 2369 / 8058; VERP.
+ */
+#include "mail/classify.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libical/ical.h>
+
+#include "mail/bounce.h"
+
+const char *
+classify_kind_name(enum classify_kind k)
+{
+	switch (k) {
+	case CLASSIFY_REPLY: return "reply";
+	case CLASSIFY_RSVP: return "rsvp";
+	case CLASSIFY_BOUNCE: return "bounce";
+	case CLASSIFY_AUTOREPLY: return "auto-reply";
+	case CLASSIFY_OPTOUT: return "opt-out";
+	}
+	return "unknown";
+}
+
+const char *
+classify_bclass_name(enum classify_bclass b)
+{
+	switch (b) {
+	case CLASSIFY_B_NONE: return "none";
+	case CLASSIFY_B_PERMANENT: return "permanent";
+	case CLASSIFY_B_TEMPORARY: return "temporary";
+	case CLASSIFY_B_POLICY: return "policy";
+	}
+	return "unknown";
+}
+
+static void
+say(struct classified *c, const char *why)
+{
+	snprintf(c->reason, sizeof(c->reason), "%s", why);
+}
+
+static int
+token_char(int ch)
+{
+	return isalnum(ch) || ch == '-' || ch == '_' || ch == '.';
+}
+
+/* ---- keys ----------------------------------------------------------- */
+
+/* Match one address against "prefix{token}suffix" (case-insensitive);
+ * on a match copy the token out. */
+static int
+pattern_token(const char *pattern, const char *addr, size_t alen,
+	      char *tok, size_t size)
+{
+	const char *ph = pattern ? strstr(pattern, "{token}") : NULL;
+	if (!ph)
+		return 0;
+	size_t pre = (size_t)(ph - pattern);
+	const char *suf = ph + 7;
+	size_t slen = strlen(suf);
+	if (alen <= pre + slen || strncasecmp(addr, pattern, pre) ||
+	    strncasecmp(addr + alen - slen, suf, slen))
+		return 0;
+	size_t tlen = alen - pre - slen;
+	if (tlen >= size)
+		return 0;
+	for (size_t i = 0; i < tlen; i++)
+		if (!token_char((unsigned char)addr[pre + i]))
+			return 0;
+	bounce_copy(tok, size, addr + pre, tlen);
+	return 1;
+}
+
+/* Look through a space-separated address list for one of our patterns. */
+static int
+list_token(const char *list, const char *pattern, char *tok, size_t size)
+{
+	const char *s = list;
+	while (s && *s) {
+		while (*s == ' ' || *s == ',')
+			s++;
+		size_t n = strcspn(s, " ,");
+		if (n && pattern_token(pattern, s, n, tok, size))
+			return 1;
+		s += n;
+	}
+	return 0;
+}
+
+/* "[ref:TOKEN]" anywhere in the subject. */
+static int
+subject_token(const char *subject, char *tok, size_t size)
+{
+	const char *s = strcasestr(subject, "[ref:");
+	if (!s)
+		return 0;
+	s += 5;
+	while (*s == ' ')
+		s++;
+	size_t n = 0;
+	while (token_char((unsigned char)s[n]))
+		n++;
+	if (n == 0 || n >= size || s[n] != ']')
+		return 0;
+	bounce_copy(tok, size, s, n);
+	return 1;
+}
+
+static void
+find_token(const struct parsed *p, const struct classify_opts *o,
+	   struct classified *c)
+{
+	static const struct {
+		int pattern;	/* 0 reply_to, 1 return_path */
+		const char *source;
+	} order[] = { { 0, "reply-to" }, { 1, "verp" } };
+	const char *lists[] = { p->delivered_to, p->to };
+
+	for (size_t i = 0; i < 2; i++) {
+		const char *pat = order[i].pattern ? o->return_path : o->reply_to;
+		for (size_t j = 0; j < 2; j++)
+			if (list_token(lists[j], pat, c->token,
+				       sizeof(c->token))) {
+				bounce_copy(c->token_source,
+					sizeof(c->token_source),
+					order[i].source,
+					strlen(order[i].source));
+				return;
+			}
+	}
+	if (subject_token(p->subject, c->token, sizeof(c->token)))
+		bounce_copy(c->token_source, sizeof(c->token_source),
+			    "subject", 7);
+}
+
+/* Is this id (n bytes) one of ours: "...@domain"? Any id counts when no
+ * domain is configured. */
+static int
+our_id(const char *id, size_t n, const char *domain)
+{
+	if (!domain || !*domain)
+		return n > 0 && memchr(id, '@', n) != NULL;
+	size_t dl = strlen(domain);
+	return n > dl + 1 && id[n - dl - 1] == '@' &&
+	       strncasecmp(id + n - dl, domain, dl) == 0;
+}
+
+static int
+ids_pick(const char *ids, const char *domain, char *out, size_t size)
+{
+	const char *s = ids;
+	/* Skip exactly the separators the id stops at: a CR left over from a
+	 * CRLF line would otherwise stop strcspn at 0 forever. */
+	while (s && *s) {
+		s += strspn(s, " <>,\t\r\n");
+		size_t n = strcspn(s, " <>,\t\r\n");
+		if (n && n < size && our_id(s, n, domain)) {
+			bounce_copy(out, size, s, n);
+			return 1;
+		}
+		s += n;
+	}
+	return 0;
+}
+
+/* Message-ID: fields inside returned headers or a prose bounce. */
+static int
+returned_id(const char *text, const char *domain, char *out, size_t size)
+{
+	const char *s = text;
+	while ((s = strcasestr(s, "message-id:")) != NULL) {
+		s += 11;
+		const char *eol = strchr(s, '\n');
+		size_t n = eol ? (size_t)(eol - s) : strlen(s);
+		char line[600];
+		bounce_copy(line, sizeof(line), s, n);
+		/* the id may be folded onto the next line */
+		if (!strchr(line, '@') && eol)
+			continue;
+		if (ids_pick(line, domain, out, size))
+			return 1;
+	}
+	return 0;
+}
+
+static void
+find_ref(const struct parsed *p, const struct classify_opts *o,
+	 struct classified *c)
+{
+	char *out = c->ref_message_id;
+	size_t size = sizeof(c->ref_message_id);
+	const char *dom = o->message_id_domain;
+
+	if (ids_pick(p->in_reply_to, dom, out, size) ||
+	    ids_pick(p->references, dom, out, size))
+		return;
+	if (c->kind == CLASSIFY_BOUNCE &&
+	    !returned_id(p->returned_headers, dom, out, size))
+		returned_id(p->text, dom, out, size);
+}
+
+/* ---- our own mail ---------------------------------------------------- */
+
+static int
+from_us(const struct parsed *p, const struct classify_opts *o)
+{
+	if (o->from_address && *o->from_address &&
+	    strcasecmp(p->from_addr, o->from_address) == 0)
+		return 1;
+	return p->message_id[0] &&
+	       o->message_id_domain && *o->message_id_domain &&
+	       our_id(p->message_id, strlen(p->message_id),
+		      o->message_id_domain);
+}
+
+/* ---- auto-replies ----------------------------------------------------- */
+
+/* Subjects that say "automatic answer" in en, bg, cs, nl, de, fr. */
+static const char *const auto_subjects[] = {
+	"out of office", "out of the office", "automatic reply",
+	"auto reply", "auto-reply", "autoreply", "auto response",
+	"autoresponse", "vacation reply", "away from the office",
+	"автоматичен отговор", "извън офиса", "отсъствие от офиса",
+	"automatická odpověď", "mimo kancelář", "nepřítomnost",
+	"automatisch antwoord", "afwezig", "niet aanwezig",
+	"abwesenheitsnotiz", "automatische antwort", "abwesend",
+	"nicht im büro", "réponse automatique", "absent du bureau",
+	"absente du bureau", "absence du bureau", "message d'absence",
+	NULL,
+};
+
+/* Body wording of an out-of-office message, read only when the new text
+ * carries no answer lines (a person may mention being away). */
+static const char *const auto_bodies[] = {
+	"out of the office", "out of office", "i am currently away",
+	"i'm currently away", "i am away from", "on annual leave",
+	"limited access to e-mail", "limited access to email",
+	"this is an automatic reply", "this is an automated reply",
+	"извън офиса", "отсъствам", "автоматичен отговор",
+	"mimo kancelář", "automatická odpověď", "nejsem v kanceláři",
+	"ben afwezig", "niet op kantoor", "automatisch antwoord",
+	"nicht im büro", "abwesend", "automatische antwort",
+	"absent du bureau", "absente du bureau", "réponse automatique",
+	"je suis absent", "je suis absente", NULL,
+};
+
+/* A line "A3: ..." / "3: ..." as the form asks: a person answered. */
+static int
+has_answer_lines(const char *text)
+{
+	for (const char *s = text; s && *s;) {
+		while (*s == ' ' || *s == '\t' || *s == '>')
+			s++;
+		const char *q = s;
+		if (*q == 'A' || *q == 'a')
+			q++;
+		if (isdigit((unsigned char)*q)) {
+			while (isdigit((unsigned char)*q))
+				q++;
+			if (*q == ':' || *q == ')' || *q == '.')
+				return 1;
+		}
+		s = strchr(s, '\n');
+		if (s)
+			s++;
+	}
+	return 0;
+}
+
+static int
+header_is(const struct parsed *p, const char *name, const char *const *vals)
+{
+	const char *v = parse_header(p, name);
+	while (*v == ' ' || *v == '\t')
+		v++;
+	for (size_t i = 0; vals[i]; i++)
+		if (strncasecmp(v, vals[i], strlen(vals[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* Nobody writes by hand from a no-reply address: a notification. */
+static int
+no_reply_sender(const char *addr)
+{
+	static const char *const locals[] = { "no-reply@", "noreply@",
+					       "do-not-reply@", "donotreply@",
+					       NULL };
+	for (size_t i = 0; locals[i]; i++)
+		if (strncasecmp(addr, locals[i], strlen(locals[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* 1 and a reason when the message was generated by a machine. */
+static int
+auto_reply(const struct parsed *p, struct classified *c)
+{
+	static const char *const no[] = { "no", NULL };
+	static const char *const prec[] = { "bulk", "junk", "list", NULL };
+	static const char *const oof[] = { "oof", "all", NULL };
+	const char *as = parse_header(p, "Auto-Submitted");
+
+	if (as[0] && !header_is(p, "Auto-Submitted", no))
+		return say(c, "Auto-Submitted header (RFC 3834)"), 1;
+	if (parse_header(p, "X-Autoreply")[0] ||
+	    parse_header(p, "X-Autorespond")[0])
+		return say(c, "X-Autoreply / X-Autorespond header"), 1;
+	if (header_is(p, "X-Auto-Response-Suppress", oof))
+		return say(c, "X-Auto-Response-Suppress (Exchange OOF)"), 1;
+	if (header_is(p, "Precedence", prec))
+		return say(c, "Precedence bulk/junk/list"), 1;
+	if (parse_header(p, "X-MS-Exchange-Inbox-Rules-Loop")[0])
+		return say(c, "X-MS-Exchange-Inbox-Rules-Loop (inbox rule)"), 1;
+	if (no_reply_sender(p->from_addr))
+		return say(c, "sent from a no-reply address"), 1;
+	if (bounce_contains_any(p->subject, auto_subjects))
+		return say(c, "out-of-office subject"), 1;
+	if (!has_answer_lines(p->reply_text) &&
+	    bounce_contains_any(p->reply_text, auto_bodies))
+		return say(c, "out-of-office wording in the text"), 1;
+	return 0;
+}
+
+/* ---- iMIP RSVP --------------------------------------------------------- */
+
+/* The ATTENDEE of a METHOD:REPLY and its PARTSTAT. Returns 1 when the
+ * calendar is an iMIP reply (even one lacking an attendee). */
+static int
+rsvp(const struct parsed *p, struct classified *c)
+{
+	if (!p->calendar[0])
+		return 0;
+	icalcomponent *cal = icalparser_parse_string(p->calendar);
+	if (!cal)
+		return 0;
+	int is_reply = icalcomponent_get_method(cal) == ICAL_METHOD_REPLY;
+	icalcomponent *ev = is_reply
+				    ? icalcomponent_get_first_real_component(cal)
+				    : NULL;
+	if (ev) {
+		const char *uid = icalcomponent_get_uid(ev);
+		if (uid)
+			bounce_copy(c->rsvp_uid, sizeof(c->rsvp_uid), uid,
+				strlen(uid));
+		icalproperty *a = icalcomponent_get_first_property(
+			ev, ICAL_ATTENDEE_PROPERTY);
+		if (a) {
+			const char *who = icalproperty_get_attendee(a);
+			const char *ps = icalproperty_get_parameter_as_string(
+				a, "PARTSTAT");
+			if (who && strncasecmp(who, "mailto:", 7) == 0)
+				who += 7;
+			if (who) {
+				bounce_copy(c->rsvp_attendee,
+					sizeof(c->rsvp_attendee), who,
+					strlen(who));
+				for (char *q = c->rsvp_attendee; *q; q++)
+					*q = (char)tolower((unsigned char)*q);
+			}
+			if (ps)
+				bounce_copy(c->rsvp_partstat,
+					sizeof(c->rsvp_partstat), ps,
+					strlen(ps));
+		}
+	}
+	icalcomponent_free(cal);
+	if (!is_reply)
+		return 0;
+	say(c, c->rsvp_attendee[0] ? "iMIP REPLY"
+				   : "iMIP REPLY without an ATTENDEE");
+	return 1;
+}
+
+/* ---- opt-out ---------------------------------------------------------- */
+
+static const char *const optout_words[] = {
+	"unsubscribe", "stop", "unsubscribe me", "remove me",
+	"отписване", "odhlásit", "odhlásit se", "afmelden", "abmelden", "désabonner", "se désabonner", NULL,
+};
+
+/* Is s, trimmed of space and final punctuation, one of the words? */
+static int
+just_a_word(const char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && (isspace((unsigned char)s[n - 1]) || s[n - 1] == '.' ||
+		     s[n - 1] == '!'))
+		n--;
+	char *f = bounce_casefold(s);
+	int hit = 0;
+	f[n] = '\0';
+	for (size_t i = 0; optout_words[i] && !hit; i++)
+		hit = strcmp(f, optout_words[i]) == 0;
+	free(f);
+	return hit;
+}
+
+static int
+opt_out(const struct parsed *p, struct classified *c)
+{
+	if (just_a_word(p->reply_text))
+		return say(c, "the reply asks to unsubscribe"), 1;
+	const char *s = p->subject;
+	if (strncasecmp(s, "re:", 3) == 0)
+		s += 3;
+	if (just_a_word(s))
+		return say(c, "unsubscribe subject (RFC 2369 mailto)"), 1;
+	return 0;
+}
+
+/* ---- the decision ------------------------------------------------------ */
+
+static enum classify_kind
+decide(const struct parsed *p, const struct classify_opts *o,
+       struct classified *c)
+{
+	if (from_us(p, o)) {
+		c->from_us = 1;
+		say(c, "our own message came back (loop guard)");
+		return CLASSIFY_AUTOREPLY;
+	}
+	switch (bounce_detect(p, c)) {
+	case BOUNCE_FAILED:
+		return CLASSIFY_BOUNCE;
+	case BOUNCE_DELIVERED:
+		return CLASSIFY_AUTOREPLY;	/* nothing to act on */
+	case BOUNCE_FEEDBACK:
+		return CLASSIFY_OPTOUT;		/* a complaint: stop mailing */
+	case BOUNCE_NOT:
+		break;
+	}
+	if (rsvp(p, c))
+		return CLASSIFY_RSVP;
+	if (auto_reply(p, c))
+		return CLASSIFY_AUTOREPLY;
+	if (opt_out(p, c))
+		return CLASSIFY_OPTOUT;
+	c->rsvp_attendee[0] = c->rsvp_partstat[0] = c->rsvp_uid[0] = '\0';
+	say(c, "");
+	return CLASSIFY_REPLY;
+}
+
+void
+classify_message(const struct parsed *p, const struct classify_opts *o,
+		 struct classified *c)
+{
+	static const char *const list[] = { "list", NULL };
+
+	memset(c, 0, sizeof(*c));
+	c->is_list = parse_header(p, "List-Id")[0] ||
+		     header_is(p, "Precedence", list);
+	c->kind = decide(p, o, c);
+	find_token(p, o, c);
+	find_ref(p, o, c);
+}

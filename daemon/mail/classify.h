@@ -1,0 +1,80 @@
+/*
+ * classify.h -- decides what one parsed message is (answers, RSVP,
+ * bounce, auto-reply, opt-out, or unknown) and extracts the keys that
+ * identify its sender's delivery; never touches the store: resolving a
+ * token or Message-ID to a contact is ingest's job.
+ *
+ * Use:     classify_message(p, &opts, &c)   fills struct classified
+ * Owns:    nothing; struct classified is a caller-owned value with fixed
+ *          buffers.
+ * Errors:  none: every message gets a kind; doubt goes into c->reason.
+ * Events:  none (pure).
+ * Spec:    RFC 3464 (DSN), 3834 (Auto-Submitted), 6522, 5546 (iMIP),
+ *          RFC 2369 / 8058 (unsubscribe); VERP.
+ * Tests:   tests/unit/test_classify.c, tests/data/bounces/ (sisimai)
+ */
+#ifndef ANKETA_CLASSIFY_H
+#define ANKETA_CLASSIFY_H
+
+#include "mail/parse.h"
+
+enum classify_kind {
+	CLASSIFY_REPLY,		/* a person wrote: answers or unreadable,
+				 * decided once the questionnaire is known */
+	CLASSIFY_RSVP,		/* iMIP REPLY or a written yes/no to an
+				 * invitation */
+	CLASSIFY_BOUNCE,
+	CLASSIFY_AUTOREPLY,
+	CLASSIFY_OPTOUT,
+};
+
+enum classify_bclass {
+	CLASSIFY_B_NONE,
+	CLASSIFY_B_PERMANENT,	/* 5.x.x: the address is bad */
+	CLASSIFY_B_TEMPORARY,	/* 4.x.x: mailbox full, greylisting, ... */
+	CLASSIFY_B_POLICY,	/* rejected as spam / by policy: not the
+				 * address's fault */
+};
+
+#define CLASSIFY_TOKEN_MAX 64
+#define CLASSIFY_ADDR_MAX 320
+
+struct classify_opts {
+	/* Our reply and return-path patterns with "{token}", e.g.
+	 * "organiser+{token}@example.org", "bounces+{token}@example.org". */
+	const char *reply_to;
+	const char *return_path;
+	const char *from_address;	/* our own address: mail from it is
+					 * ours (loop guard) */
+	const char *message_id_domain;	/* our Message-IDs end @this */
+};
+
+struct classified {
+	enum classify_kind kind;
+	/* keys, strongest first; empty when absent */
+	char token[CLASSIFY_TOKEN_MAX];	/* from a reply/VERP address or
+					 * the subject reference [ref:TOKEN] */
+	char token_source[16];		/* "reply-to", "verp", "subject" */
+	char ref_message_id[512];	/* first of our Message-IDs found in
+					 * In-Reply-To/References or in the
+					 * returned headers of a bounce */
+	int from_us;			/* our own mail came back to us */
+	int is_list;			/* List-Id / Precedence list */
+	/* bounce */
+	enum classify_bclass bclass;
+	char bounce_recipient[CLASSIFY_ADDR_MAX];
+	char bounce_status[16];		/* "5.1.1" */
+	char bounce_diag[512];
+	/* rsvp */
+	char rsvp_attendee[CLASSIFY_ADDR_MAX];
+	char rsvp_partstat[32];		/* ACCEPTED, DECLINED, TENTATIVE */
+	char rsvp_uid[256];
+	char reason[256];		/* why this kind, or what is doubtful */
+};
+
+void classify_message(const struct parsed *p, const struct classify_opts *o,
+		      struct classified *c);
+const char *classify_kind_name(enum classify_kind k);
+const char *classify_bclass_name(enum classify_bclass b);
+
+#endif

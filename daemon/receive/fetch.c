@@ -1,0 +1,241 @@
+/*
+ * fetch.c -- picks the backend by URL scheme and forwards to it; see
+ * fetch.h for the contract and fetch_private.h for the driver table.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "receive/fetch_private.h"
+#include "base/xmem.h"
+
+static const struct fetch_driver *const drivers[] = {
+	&fetch_imap_driver, &fetch_imaps_driver, &fetch_maildir_driver,
+};
+
+static const struct fetch_driver *
+driver_for(const char *url)
+{
+	for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
+		size_t n = strlen(drivers[i]->scheme);
+		if (strncmp(url, drivers[i]->scheme, n) == 0 &&
+		    url[n] == ':')
+			return drivers[i];
+	}
+	return NULL;
+}
+
+int
+fetch_open(const char *url, const struct config_imap *c, struct fetch **f_r,
+	   struct err *e)
+{
+	if (url == NULL || *url == '\0')
+		url = c->url;
+	if (url == NULL || *url == '\0') {
+		err_set(e, "imap.url: not set");
+		return 0;
+	}
+	const struct fetch_driver *drv = driver_for(url);
+	if (drv == NULL) {
+		err_set(e, "%s: unknown scheme (imap://, imaps://, maildir:)",
+			url);
+		return 0;
+	}
+	struct fetch *f = xcalloc(1, sizeof(*f));
+	f->drv = drv;
+	int r = drv->open(f, url, c, e);
+	if (r != 1) {
+		drv->close(f);
+		free(f->source);
+		free(f);
+		return r;
+	}
+	*f_r = f;
+	return 1;
+}
+
+const char *
+fetch_source(const struct fetch *f)
+{
+	return f->source;
+}
+
+uint32_t
+fetch_uidvalidity(const struct fetch *f)
+{
+	return f->uidvalidity;
+}
+
+int
+fetch_list(struct fetch *f, uint32_t after_uid, struct fetch_item **items_r,
+	   size_t *n_r, struct err *e)
+{
+	*items_r = NULL;
+	*n_r = 0;
+	return f->drv->list(f, after_uid, items_r, n_r, e);
+}
+
+void
+fetch_items_free(struct fetch_item **items, size_t n)
+{
+	if (*items == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free((*items)[i].key);
+	free(*items);
+	*items = NULL;
+}
+
+void
+fetch_items_push(struct fetch_item **v, size_t *n, size_t *cap,
+		 uint32_t uid, char *key)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*v = xreallocarray(*v, *cap, sizeof(**v));
+	}
+	(*v)[*n].uid = uid;
+	(*v)[*n].key = key;
+	(*n)++;
+}
+
+int
+fetch_get(struct fetch *f, const struct fetch_item *it, size_t max,
+	  char **raw_r, size_t *len_r, struct err *e)
+{
+	*raw_r = NULL;
+	*len_r = 0;
+	return f->drv->get(f, it, max, raw_r, len_r, e);
+}
+
+void
+fetch_bodies_clear(struct fetch_body *b, size_t n)
+{
+	for (size_t i = 0; b != NULL && i < n; i++) {
+		free(b[i].raw);
+		free(b[i].why);
+		b[i] = (struct fetch_body){ 0 };
+	}
+}
+
+/* One message at a time until the budget is spent (a local Maildir pays
+ * no round trip, so there is nothing to batch). */
+static int
+get_each(struct fetch *f, const struct fetch_item *items, size_t n,
+	 size_t max, size_t budget, struct fetch_body *out, size_t *got_r,
+	 struct err *e)
+{
+	size_t used = 0;
+	for (size_t i = 0; i < n && (i == 0 || used < budget); i++) {
+		struct err ge;
+		int r = f->drv->get(f, &items[i], max, &out[i].raw,
+				    &out[i].len, &ge);
+		if (r < 0) {
+			fetch_bodies_clear(out, i + 1);
+			*e = ge;
+			return -1;
+		}
+		if (r == 0)
+			out[i].why = xstrdup(ge.msg);
+		used += out[i].len;
+		*got_r = i + 1;
+	}
+	return 1;
+}
+
+int
+fetch_get_many(struct fetch *f, const struct fetch_item *items, size_t n,
+	       size_t max, size_t budget, struct fetch_body *out,
+	       size_t *got_r, struct err *e)
+{
+	*got_r = 0;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (struct fetch_body){ 0 };
+	if (n == 0)
+		return 1;
+	if (f->drv->get_many == NULL)
+		return get_each(f, items, n, max, budget, out, got_r, e);
+	int r = f->drv->get_many(f, items, n, max, budget, out, got_r, e);
+	if (r != 1) {
+		fetch_bodies_clear(out, n);
+		*got_r = 0;
+	}
+	return r;
+}
+
+static const char *
+folder_or_null(const char *folder)
+{
+	return folder != NULL && *folder == '\0' ? NULL : folder;
+}
+
+int
+fetch_dispose(struct fetch *f, const struct fetch_item *it,
+	      const char *folder, struct err *e)
+{
+	return f->drv->dispose(f, it, folder_or_null(folder), e);
+}
+
+int
+fetch_dispose_many(struct fetch *f, const struct fetch_item *items,
+		   size_t n, const char *folder, struct err *e)
+{
+	folder = folder_or_null(folder);
+	if (n == 0)
+		return 1;
+	if (f->drv->dispose_many != NULL)
+		return f->drv->dispose_many(f, items, n, folder, e);
+	return fetch_dispose_each(f, items, n, folder, e);
+}
+
+int
+fetch_dispose_each(struct fetch *f, const struct fetch_item *items,
+		   size_t n, const char *folder, struct err *e)
+{
+	size_t failed = 0;
+	struct err first;
+	for (size_t i = 0; i < n; i++) {
+		struct err de;
+		int r = f->drv->dispose(f, &items[i], folder, &de);
+		if (r < 0) {
+			*e = de;
+			return -1;
+		}
+		if (r == 0 && failed++ == 0)
+			first = de;
+	}
+	if (failed == 0)
+		return 1;
+	if (failed == 1)
+		*e = first;
+	else
+		err_set(e, "%zu of %zu messages stay: first %s", failed, n,
+			first.msg);
+	return 0;
+}
+
+int
+fetch_idle(struct fetch *f, int timeout_s, struct err *e)
+{
+	return f->drv->idle(f, timeout_s, e);
+}
+
+void
+fetch_close(struct fetch **f)
+{
+	if (f == NULL || *f == NULL)
+		return;
+	(*f)->drv->close(*f);
+	free((*f)->source);
+	free(*f);
+	*f = NULL;
+}
+
+unsigned
+fetch_backoff_next(unsigned prev_s)
+{
+	if (prev_s == 0)
+		return 1;
+	if (prev_s >= 150)
+		return 300;
+	return prev_s * 2;
+}

@@ -1,0 +1,651 @@
+/*
+ * fetch_imap.c -- the IMAP backend of fetch.h over libetpan: connect
+ * (imap:// + STARTTLS, or imaps://), verify the server certificate with
+ * GnuTLS (libetpan does not), LOGIN, SELECT, UID SEARCH, BODY.PEEK[],
+ * UID MOVE or COPY + EXPUNGE, IDLE.
+ * Spec: RFC 3501, 2595, 4315 (UIDPLUS), 6851 (MOVE), 2177 (IDLE).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <libetpan/libetpan.h>
+
+#include "receive/fetch_private.h"
+#include "base/xmem.h"
+
+#define IMAP_DONE_KEYWORD "$AnketaDone"
+
+struct imap {
+	mailimap *m;
+	char *host;
+	uint16_t port;
+	char *mailbox;
+	char **created;		/* folders known to exist */
+	size_t ncreated;
+};
+
+/* ---- errors ------------------------------------------------------------ */
+
+static int
+imap_temporary(int r)
+{
+	return r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_CONNECTION_REFUSED
+	    || r == MAILIMAP_ERROR_FATAL || r == MAILIMAP_ERROR_PARSE
+	    || r == MAILIMAP_ERROR_BAD_STATE || r == MAILIMAP_ERROR_MEMORY;
+}
+
+/* "host:port: what: server reply" and the class of the failure. */
+static int
+imap_fail(struct imap *im, int r, struct err *e, const char *what)
+{
+	const char *reply = im->m && im->m->imap_response ?
+	    im->m->imap_response : "";
+	/* on a stream error imap_response still holds the previous
+	 * command's reply ("Store completed"), which says nothing; a
+	 * FATAL (BYE) carries the server's own words */
+	if (r == MAILIMAP_ERROR_STREAM)
+		reply = "connection lost";
+	else if (r == MAILIMAP_ERROR_FATAL)
+		reply = *reply ? reply : "connection lost";
+	err_set(e, "%s:%u: %s: %s", im->host, im->port, what,
+		*reply ? reply : "refused");
+	return imap_temporary(r) ? -1 : 0;
+}
+
+/* ---- URL --------------------------------------------------------------- */
+
+static int
+imap_parse_url(struct imap *im, const char *url, int tls,
+	       const struct config_imap *c, struct err *e)
+{
+	const char *p = strstr(url, "://");
+	if (p == NULL) {
+		err_set(e, "%s: expected imap://host[:port][/mailbox]", url);
+		return 0;
+	}
+	p += 3;
+	size_t hl = strcspn(p, ":/");
+	if (hl == 0) {
+		err_set(e, "%s: no host", url);
+		return 0;
+	}
+	im->host = xstrndup(p, hl);
+	p += hl;
+	long port = tls ? 993 : 143;
+	if (*p == ':') {
+		char *end;
+		errno = 0;
+		port = strtol(p + 1, &end, 10);
+		if (errno || end == p + 1 || port < 1 || port > 65535 ||
+		    (*end != '\0' && *end != '/')) {
+			err_set(e, "%s: bad port", url);
+			return 0;
+		}
+		p = end;
+	}
+	im->port = (uint16_t)port;
+	if (*p == '/' && p[1] != '\0')
+		im->mailbox = xstrdup(p + 1);
+	else
+		im->mailbox = xstrdup(c->mailbox && *c->mailbox ? c->mailbox
+							     : "INBOX");
+	return 1;
+}
+
+/* ---- TLS verification ----------------------------------------------------
+ * libetpan's GnuTLS stream accepts any certificate; check the leaf after
+ * the handshake against ca_file (or the system store) and the host. A chain
+ * with intermediates the trust store lacks fails: only the leaf is
+ * available from libetpan (mailstream_ssl_get_certificate). */
+static int
+imap_verify_cert(struct imap *im, const struct config_imap *c, struct err *e)
+{
+	if (c->insecure)
+		return 1;
+	unsigned char *der = NULL;
+	ssize_t n = mailstream_ssl_get_certificate(im->m->imap_stream, &der);
+	if (n <= 0) {
+		err_set(e, "%s:%u: TLS: no server certificate", im->host,
+			im->port);
+		return 0;
+	}
+	gnutls_x509_crt_t crt;
+	gnutls_x509_trust_list_t tl;
+	gnutls_datum_t d = { der, (unsigned)n };
+	unsigned status = 0;
+	int ok = 0;
+	gnutls_x509_crt_init(&crt);
+	gnutls_x509_trust_list_init(&tl, 0);
+	int added = c->ca_file && *c->ca_file ?
+	    gnutls_x509_trust_list_add_trust_file(tl, c->ca_file, NULL,
+						  GNUTLS_X509_FMT_PEM, 0, 0) :
+	    gnutls_x509_trust_list_add_system_trust(tl, 0, 0);
+	if (added <= 0)
+		err_set(e, "%s: no CA certificates loaded",
+			c->ca_file && *c->ca_file ? c->ca_file : "system trust");
+	else if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) < 0)
+		err_set(e, "%s:%u: TLS: unreadable server certificate",
+			im->host, im->port);
+	else if (gnutls_x509_trust_list_verify_crt(tl, &crt, 1, 0, &status,
+						   NULL) < 0 || status != 0) {
+		gnutls_datum_t out = { NULL, 0 };
+		gnutls_certificate_verification_status_print(
+		    status, GNUTLS_CRT_X509, &out, 0);
+		err_set(e, "%s:%u: TLS: certificate not trusted: %s",
+			im->host, im->port, out.data ? (char *)out.data : "?");
+		gnutls_free(out.data);
+	} else if (!gnutls_x509_crt_check_hostname(crt, im->host))
+		err_set(e, "%s:%u: TLS: certificate does not name %s",
+			im->host, im->port, im->host);
+	else
+		ok = 1;
+	gnutls_x509_trust_list_deinit(tl, 1);
+	gnutls_x509_crt_deinit(crt);
+	free(der);
+	return ok;
+}
+
+/* ---- open ---------------------------------------------------------------- */
+
+static int
+imap_connect(struct imap *im, int tls, const struct config_imap *c,
+	     struct err *e)
+{
+	errno = 0;
+	int r = tls ? mailimap_ssl_connect(im->m, im->host, im->port)
+		    : mailimap_socket_connect(im->m, im->host, im->port);
+	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED &&
+	    r != MAILIMAP_NO_ERROR_AUTHENTICATED) {
+		/* libetpan connects without blocking and keeps the socket's
+		 * own error to itself: errno is then a stale EINPROGRESS */
+		err_set(e, "%s:%u: cannot connect: %s", im->host, im->port,
+			errno && errno != EINPROGRESS ? strerror(errno) :
+			r == MAILIMAP_ERROR_CONNECTION_REFUSED ?
+			"connection refused or timed out" :
+			r == MAILIMAP_ERROR_SSL ? "TLS handshake failed" :
+			"no IMAP greeting");
+		return -1;
+	}
+	if (!tls && c->require_tls) {
+		/* a server going down mid-STARTTLS is temporary (reconnect);
+		 * only a refusal needs a person */
+		r = mailimap_socket_starttls(im->m);
+		if (r != MAILIMAP_NO_ERROR)
+			return imap_fail(im, r, e, "STARTTLS");
+		tls = 1;
+	}
+	if (tls && !imap_verify_cert(im, c, e))
+		return 0;
+	return 1;
+}
+
+static int
+imap_open_as(struct fetch *f, const char *url, int tls,
+	     const struct config_imap *c, struct err *e)
+{
+	struct imap *im = xcalloc(1, sizeof(*im));
+	f->priv = im;
+	int r = imap_parse_url(im, url, tls, c, e);
+	if (r != 1)
+		return r;
+	im->m = mailimap_new(0, NULL);
+	mailimap_set_timeout(im->m, c->timeout > 0 ? c->timeout : 60);
+	if ((r = imap_connect(im, tls, c, e)) != 1)
+		return r;
+	r = mailimap_login(im->m, c->username ? c->username : "",
+			   c->password ? c->password : "");
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(im, r, e, "LOGIN");
+	r = mailimap_select(im->m, im->mailbox);
+	if (r != MAILIMAP_NO_ERROR) {
+		char what[300];
+		snprintf(what, sizeof(what), "SELECT %s", im->mailbox);
+		return imap_fail(im, r, e, what);
+	}
+	f->uidvalidity = im->m->imap_selection_info ?
+	    im->m->imap_selection_info->sel_uidvalidity : 0;
+	f->source = xasprintf("%s://%s:%u/%s", tls ? "imaps" : "imap",
+			      im->host, im->port, im->mailbox);
+	return 1;
+}
+
+static int
+imap_open(struct fetch *f, const char *url, const struct config_imap *c,
+	  struct err *e)
+{
+	return imap_open_as(f, url, 0, c, e);
+}
+
+static int
+imaps_open(struct fetch *f, const char *url, const struct config_imap *c,
+	   struct err *e)
+{
+	return imap_open_as(f, url, 1, c, e);
+}
+
+static void
+imap_close(struct fetch *f)
+{
+	struct imap *im = f->priv;
+	if (im == NULL)
+		return;
+	if (im->m) {
+		if (im->m->imap_stream)
+			mailimap_logout(im->m);
+		mailimap_free(im->m);
+	}
+	for (size_t i = 0; i < im->ncreated; i++)
+		free(im->created[i]);
+	free(im->created);
+	free(im->host);
+	free(im->mailbox);
+	free(im);
+	f->priv = NULL;
+}
+
+/* ---- list ---------------------------------------------------------------- */
+
+static int
+cmp_item(const void *a, const void *b)
+{
+	uint32_t x = ((const struct fetch_item *)a)->uid;
+	uint32_t y = ((const struct fetch_item *)b)->uid;
+	return x < y ? -1 : x > y;
+}
+
+static int
+imap_list(struct fetch *f, uint32_t after_uid, struct fetch_item **items_r,
+	  size_t *n_r, struct err *e)
+{
+	struct imap *im = f->priv;
+	if (after_uid == UINT32_MAX)
+		return 1;
+	/* UID n:* UNKEYWORD $AnketaDone: new mail not flagged done by us */
+	struct mailimap_search_key *key = mailimap_search_key_new_multiple_empty();
+	mailimap_search_key_multiple_add(key, mailimap_search_key_new_uid(
+	    mailimap_set_new_interval(after_uid + 1, 0)));
+	mailimap_search_key_multiple_add(key,
+	    mailimap_search_key_new_unkeyword(xstrdup(IMAP_DONE_KEYWORD)));
+	clist *res = NULL;
+	int r = mailimap_uid_search(im->m, NULL, key, &res);
+	mailimap_search_key_free(key);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(im, r, e, "UID SEARCH");
+	size_t cap = 0;
+	for (clistiter *it = clist_begin(res); it; it = clist_next(it)) {
+		uint32_t uid = *(uint32_t *)clist_content(it);
+		/* "n:*" matches the highest UID even when it is below n */
+		if (uid <= after_uid)
+			continue;
+		fetch_items_push(items_r, n_r, &cap, uid,
+				 xasprintf("%s/%u/%u", f->source,
+					   f->uidvalidity, uid));
+	}
+	mailimap_search_result_free(res);
+	if (*n_r > 1)
+		qsort(*items_r, *n_r, sizeof(**items_r), cmp_item);
+	return 1;
+}
+
+/* ---- UID sets and FETCH answers ------------------------------------------ */
+
+/* "a,b:c,..." from ascending UIDs: runs become intervals, so a window of
+ * consecutive messages is one short command. */
+static struct mailimap_set *
+imap_uid_set(const uint32_t *uids, size_t n)
+{
+	struct mailimap_set *set = mailimap_set_new_empty();
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j + 1 < n && uids[j + 1] == uids[j] + 1)
+			j++;
+		mailimap_set_add_interval(set, uids[i], uids[j]);
+		i = j + 1;
+	}
+	return set;
+}
+
+static uint32_t *
+imap_uids_of(const struct fetch_item *items, size_t n)
+{
+	uint32_t *u = xcalloc(n ? n : 1, sizeof(*u));
+	for (size_t i = 0; i < n; i++)
+		u[i] = items[i].uid;
+	return u;
+}
+
+/* What one FETCH response line carries. */
+struct att_view {
+	uint32_t uid;
+	long long size;		/* RFC822.SIZE; -1 not sent */
+	const struct mailimap_msg_att_body_section *body;
+};
+
+static void
+imap_att_view(const struct mailimap_msg_att *ma, struct att_view *v)
+{
+	*v = (struct att_view){ .size = -1 };
+	for (clistiter *j = clist_begin(ma->att_list); j; j = clist_next(j)) {
+		struct mailimap_msg_att_item *item = clist_content(j);
+		if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+			continue;
+		struct mailimap_msg_att_static *st = item->att_data.att_static;
+		if (st->att_type == MAILIMAP_MSG_ATT_UID)
+			v->uid = st->att_data.att_uid;
+		else if (st->att_type == MAILIMAP_MSG_ATT_RFC822_SIZE)
+			v->size = st->att_data.att_rfc822_size;
+		else if (st->att_type == MAILIMAP_MSG_ATT_BODY_SECTION)
+			v->body = st->att_data.att_body_section;
+	}
+}
+
+/* Position of uid in the ascending items, or n. */
+static size_t
+imap_item_index(const struct fetch_item *items, size_t n, uint32_t uid)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (items[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && items[lo].uid == uid ? lo : n;
+}
+
+/* UID FETCH uids (att): one command, the answer in *res_r. 1/0/-1. */
+static int
+imap_fetch_uids(struct imap *im, const uint32_t *uids, size_t n,
+		struct mailimap_fetch_att *att, clist **res_r, struct err *e)
+{
+	struct mailimap_set *set = imap_uid_set(uids, n);
+	struct mailimap_fetch_type *ft =
+	    mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft, att);
+	*res_r = NULL;
+	int r = mailimap_uid_fetch(im->m, set, ft, res_r);
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	return r == MAILIMAP_NO_ERROR ? 1 : imap_fail(im, r, e, "UID FETCH");
+}
+
+/* ---- get ----------------------------------------------------------------- */
+
+/* How many of the n items fit in budget bytes (at least one), by their
+ * RFC822.SIZE; size[i] -1 means the server did not list the message
+ * (gone). One UID FETCH for the whole window. 1/0/-1. */
+static int
+imap_window(struct imap *im, const struct fetch_item *items, size_t n,
+	    size_t max, size_t budget, long long *size, size_t *k_r,
+	    struct err *e)
+{
+	for (size_t i = 0; i < n; i++)
+		size[i] = -1;
+	uint32_t *uids = imap_uids_of(items, n);
+	clist *res = NULL;
+	int r = imap_fetch_uids(im, uids, n, mailimap_fetch_att_new_rfc822_size(),
+				&res, e);
+	free(uids);
+	if (r != 1)
+		return r;
+	for (clistiter *i = clist_begin(res); i; i = clist_next(i)) {
+		struct att_view v;
+		imap_att_view(clist_content(i), &v);
+		size_t x = imap_item_index(items, n, v.uid);
+		if (x < n)
+			size[x] = v.size;
+	}
+	mailimap_fetch_list_free(res);
+	size_t used = 0, k = 0;
+	for (; k < n; k++) {
+		size_t cost = size[k] < 0 ? 0 : (size_t)size[k];
+		if (max > 0 && cost > max)
+			cost = 0;	/* not read: too large */
+		if (k > 0 && used + cost > budget)
+			break;
+		used += cost;
+	}
+	*k_r = k;
+	return 1;
+}
+
+static struct mailimap_fetch_att *
+imap_body_att(size_t max)
+{
+	struct mailimap_section *sec = mailimap_section_new(NULL);
+	/* ask for one byte over the cap: memory stays bounded and a larger
+	 * message shows itself by its length */
+	return max > 0 && max < UINT32_MAX ?
+	    mailimap_fetch_att_new_body_peek_section_partial(sec, 0,
+							    (uint32_t)max + 1) :
+	    mailimap_fetch_att_new_body_peek_section(sec);
+}
+
+/* Copy each body of the answer into out, by UID. */
+static void
+imap_take_bodies(struct fetch *f, clist *res, const struct fetch_item *items,
+		 size_t k, size_t max, struct fetch_body *out)
+{
+	for (clistiter *i = clist_begin(res); i; i = clist_next(i)) {
+		struct att_view v;
+		imap_att_view(clist_content(i), &v);
+		size_t x = imap_item_index(items, k, v.uid);
+		if (x == k || v.body == NULL || v.body->sec_body_part == NULL ||
+		    out[x].raw != NULL || out[x].why != NULL)
+			continue;
+		if (max > 0 && v.body->sec_length > max) {
+			out[x].why = xasprintf("%s/%u: message too large (over "
+					       "%zu bytes)", f->source,
+					       v.uid, max);
+			continue;
+		}
+		out[x].raw = xmalloc(v.body->sec_length + 1);
+		memcpy(out[x].raw, v.body->sec_body_part, v.body->sec_length);
+		out[x].raw[v.body->sec_length] = '\0';
+		out[x].len = v.body->sec_length;
+	}
+}
+
+static int
+imap_get_many(struct fetch *f, const struct fetch_item *items, size_t n,
+	      size_t max, size_t budget, struct fetch_body *out,
+	      size_t *got_r, struct err *e)
+{
+	struct imap *im = f->priv;
+	long long *size = xcalloc(n, sizeof(*size));
+	size_t k = 1;
+	int r = 1;
+	/* one message needs no sizes: the partial fetch caps it */
+	if (n > 1)
+		r = imap_window(im, items, n, max, budget, size, &k, e);
+	else
+		size[0] = 0;
+	uint32_t *want = xcalloc(k, sizeof(*want));
+	size_t nwant = 0;
+	for (size_t i = 0; r == 1 && i < k; i++) {
+		if (size[i] < 0)
+			out[i].why = xasprintf("%s/%u: message gone",
+					       f->source, items[i].uid);
+		else if (max > 0 && (size_t)size[i] > max)
+			out[i].why = xasprintf("%s/%u: message too large (%lld "
+					       "bytes, limit %zu)", f->source,
+					       items[i].uid, size[i], max);
+		else
+			want[nwant++] = items[i].uid;
+	}
+	clist *res = NULL;
+	if (r == 1 && nwant > 0 &&
+	    (r = imap_fetch_uids(im, want, nwant, imap_body_att(max), &res,
+				 e)) == 1) {
+		imap_take_bodies(f, res, items, k, max, out);
+		mailimap_fetch_list_free(res);
+	}
+	for (size_t i = 0; r == 1 && i < k; i++)
+		if (out[i].raw == NULL && out[i].why == NULL)
+			out[i].why = xasprintf("%s/%u: message gone",
+					       f->source, items[i].uid);
+	free(want);
+	free(size);
+	if (r == 1)
+		*got_r = k;
+	return r;
+}
+
+static int
+imap_get(struct fetch *f, const struct fetch_item *it, size_t max,
+	 char **raw_r, size_t *len_r, struct err *e)
+{
+	struct fetch_body b = { 0 };
+	size_t got = 0;
+	int r = imap_get_many(f, it, 1, max, 0, &b, &got, e);
+	if (r != 1)
+		return r;
+	if (b.raw == NULL) {
+		err_set(e, "%s", b.why);
+		fetch_bodies_clear(&b, 1);
+		return 0;
+	}
+	*raw_r = b.raw;
+	*len_r = b.len;
+	free(b.why);
+	return 1;
+}
+
+/* ---- dispose ------------------------------------------------------------- */
+
+static int
+imap_store_flags(struct imap *im, struct mailimap_set *set, int done,
+		 struct err *e)
+{
+	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
+	if (done) {
+		mailimap_flag_list_add(fl, mailimap_flag_new_seen());
+		mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(
+		    xstrdup(IMAP_DONE_KEYWORD)));
+	} else
+		mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
+	struct mailimap_store_att_flags *sa =
+	    mailimap_store_att_flags_new_add_flags_silent(fl);
+	int r = mailimap_uid_store(im->m, set, sa);
+	mailimap_store_att_flags_free(sa);
+	return r == MAILIMAP_NO_ERROR ? 1 : imap_fail(im, r, e, "UID STORE");
+}
+
+/* CREATE once per session; "already exists" is fine. */
+static int
+imap_ensure_folder(struct imap *im, const char *folder, struct err *e)
+{
+	for (size_t i = 0; i < im->ncreated; i++)
+		if (strcmp(im->created[i], folder) == 0)
+			return 1;
+	int r = mailimap_create(im->m, folder);
+	if (r != MAILIMAP_NO_ERROR && imap_temporary(r))
+		return imap_fail(im, r, e, "CREATE");
+	im->created = xreallocarray(im->created, im->ncreated + 1,
+				    sizeof(*im->created));
+	im->created[im->ncreated++] = xstrdup(folder);
+	return 1;
+}
+
+static int
+imap_move(struct imap *im, struct mailimap_set *set, const char *folder,
+	  struct err *e)
+{
+	int r;
+	if (mailimap_has_extension(im->m, "MOVE")) {
+		r = mailimap_uid_move(im->m, set, folder);
+		return r == MAILIMAP_NO_ERROR ? 1
+					      : imap_fail(im, r, e, "UID MOVE");
+	}
+	r = mailimap_uid_copy(im->m, set, folder);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(im, r, e, "UID COPY");
+	int s = imap_store_flags(im, set, 0, e);
+	if (s == 1) {
+		/* without UIDPLUS, EXPUNGE also removes what others marked
+		 * \Deleted; the mailbox is ours, so accept that */
+		r = mailimap_has_uidplus(im->m) ?
+		    mailimap_uid_expunge(im->m, set) : mailimap_expunge(im->m);
+		s = r == MAILIMAP_NO_ERROR ? 1 : imap_fail(im, r, e, "EXPUNGE");
+	}
+	return s;
+}
+
+/* One UID STORE or MOVE for the whole set; a refused batch is retried
+ * message by message so the caller learns which stayed. */
+static int
+imap_dispose_many(struct fetch *f, const struct fetch_item *items, size_t n,
+		  const char *folder, struct err *e)
+{
+	struct imap *im = f->priv;
+	int r = folder ? imap_ensure_folder(im, folder, e) : 1;
+	if (r != 1)
+		return r;
+	uint32_t *uids = imap_uids_of(items, n);
+	struct mailimap_set *set = imap_uid_set(uids, n);
+	free(uids);
+	r = folder ? imap_move(im, set, folder, e)
+		   : imap_store_flags(im, set, 1, e);
+	mailimap_set_free(set);
+	if (r == 0 && n > 1)
+		return fetch_dispose_each(f, items, n, folder, e);
+	if (r == 0)
+		err_prefix(e, "%s/%u: %s %s", f->source, items[0].uid,
+			   folder ? "to" : "flag", folder ? folder : "done");
+	return r;
+}
+
+static int
+imap_dispose(struct fetch *f, const struct fetch_item *it, const char *folder,
+	     struct err *e)
+{
+	return imap_dispose_many(f, it, 1, folder, e);
+}
+
+/* ---- idle ---------------------------------------------------------------- */
+
+static int
+imap_idle(struct fetch *f, int timeout_s, struct err *e)
+{
+	struct imap *im = f->priv;
+	if (!mailimap_has_idle(im->m)) {
+		err_set(e, "%s:%u: server has no IDLE", im->host, im->port);
+		return -1;
+	}
+	int r = mailimap_idle(im->m);
+	if (r != MAILIMAP_NO_ERROR) {
+		imap_fail(im, r, e, "IDLE");
+		return -1;	/* the session is unusable: reconnect */
+	}
+	struct pollfd pfd = { .fd = mailimap_idle_get_fd(im->m),
+			      .events = POLLIN };
+	long ms = timeout_s > 0 && timeout_s < INT_MAX / 1000 ?
+	    timeout_s * 1000L : 60000L;
+	int n = poll(&pfd, 1, (int)ms);
+	r = mailimap_idle_done(im->m);
+	if (r != MAILIMAP_NO_ERROR) {
+		imap_fail(im, r, e, "IDLE DONE");
+		return -1;
+	}
+	/* any untagged data (EXISTS, or Dovecot's "OK Still here") leads to a
+	 * new pass: a pass over nothing new costs one UID SEARCH */
+	return n > 0 ? 1 : 0;
+}
+
+/* imap:// and imaps:// differ only in how the connection opens. */
+#define IMAP_DRIVER(scheme_, open_) {					\
+		.scheme = scheme_, .open = open_, .list = imap_list,	\
+		.get = imap_get, .dispose = imap_dispose,		\
+		.get_many = imap_get_many,				\
+		.dispose_many = imap_dispose_many, .idle = imap_idle,	\
+		.close = imap_close,					\
+	}
+const struct fetch_driver fetch_imap_driver = IMAP_DRIVER("imap", imap_open);
+const struct fetch_driver fetch_imaps_driver =
+	IMAP_DRIVER("imaps", imaps_open);

@@ -1,0 +1,958 @@
+/*
+ * ingest.c -- the receive pipeline: fetch -> parse (in a worker process)
+ * -> classify -> resolve -> record -> dispose -> feedback. See ingest.h.
+ * The mailbox position moves only after a message's transaction commits,
+ * so a crash costs at most the message in hand, and the poison mark makes
+ * sure that one is quarantined instead of crashing every later run.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "receive/answers.h"
+#include "receive/fetch.h"
+#include "receive/ingest.h"
+#include "receive/ingest_worker.h"
+#include "base/log.h"
+#include "receive/record.h"
+#include "send/send.h"
+#include "model/survey.h"
+#include "base/tmpl.h"
+#include "base/xmem.h"
+
+#define INGEST_IDLE_S 600	/* re-issue IDLE well inside RFC 2177's 29 min */
+/* A window: UIDs read with one UID FETCH and disposed with one STORE or
+ * MOVE per folder once every one of them is committed. Bodies held at
+ * once stay under INGEST_WINDOW_BYTES (plus one message up to
+ * max_message_bytes), so memory does not grow with the mailbox. */
+#define INGEST_WINDOW 256
+#define INGEST_WINDOW_BYTES (4u << 20)
+
+/* Set by the SIGTERM/SIGINT handler while ingest_run is in idle mode. */
+static volatile sig_atomic_t ingest_stop;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	ingest_stop = 1;
+}
+
+/* Questionnaires loaded during one run, by store row id. */
+struct qcache {
+	int64_t *ids;
+	struct survey **sv;
+	size_t n;
+};
+
+struct run {
+	struct store *s;
+	const struct config *cfg;
+	const struct ingest_opts *o;
+	struct ingest_stats *st;
+	struct fetch *f;
+	struct ingest_worker *w;
+	struct qcache qc;
+	long handled;
+	/* the window's committed messages waiting for disposal */
+	struct fetch_item *disp;	/* shallow copies: keys borrowed */
+	const char **disp_folder;	/* config strings or NULL */
+	size_t ndisp;
+};
+
+/* ---- questionnaires ------------------------------------------------------ */
+
+struct campaign_info {
+	int64_t questionnaire_id;
+	char *name;
+};
+
+static int
+take_campaign(void *arg, const struct store_campaign *c)
+{
+	struct campaign_info *ci = arg;
+	ci->questionnaire_id = c->questionnaire_id;
+	ci->name = xstrdup(c->name);
+	return 0;
+}
+
+/* The questionnaire of a campaign, loaded once per run. 1 found, 0 the
+ * campaign has none, -1 error (store, or stored XML no longer valid). */
+static int
+qcache_get(struct run *rn, int64_t qid, const struct survey **sv_r,
+	   struct err *e)
+{
+	for (size_t i = 0; i < rn->qc.n; i++)
+		if (rn->qc.ids[i] == qid) {
+			*sv_r = rn->qc.sv[i];
+			return 1;
+		}
+	char *xml = NULL;
+	int r = store_questionnaire_xml(rn->s, qid, &xml, e);
+	if (r <= 0)
+		return r;
+	char name[64];
+	snprintf(name, sizeof(name), "questionnaire #%lld", (long long)qid);
+	struct survey *sv = NULL;
+	struct errlist errs = { 0 };
+	r = survey_load_memory(xml, strlen(xml), name, rn->cfg->schema_path,
+			       &sv, &errs);
+	free(xml);
+	if (r < 0) {
+		err_set(e, "%s", errs.n ? errs.v[0] : name);
+		errlist_free(&errs);
+		return -1;
+	}
+	errlist_free(&errs);
+	rn->qc.ids = xreallocarray(rn->qc.ids, rn->qc.n + 1, sizeof(int64_t));
+	rn->qc.sv = xreallocarray(rn->qc.sv, rn->qc.n + 1, sizeof(*rn->qc.sv));
+	rn->qc.ids[rn->qc.n] = qid;
+	rn->qc.sv[rn->qc.n++] = sv;
+	*sv_r = sv;
+	return 1;
+}
+
+static void
+qcache_free(struct qcache *qc)
+{
+	for (size_t i = 0; i < qc->n; i++)
+		survey_free(&qc->sv[i]);
+	free(qc->ids);
+	free(qc->sv);
+	memset(qc, 0, sizeof(*qc));
+}
+
+/* ---- deciding the kind --------------------------------------------------- */
+
+/* What one message becomes: the row, its answers and its feedback. */
+struct verdict {
+	struct record_msg rm;
+	struct answers *ans;		/* owned */
+	struct store_answer *av;	/* owned array, strings borrowed */
+	struct buf reason;
+	char undeliverable[700];
+	const char *feedback;		/* "confirm", "problem" or NULL */
+};
+
+static void
+verdict_free(struct verdict *v)
+{
+	answers_free(&v->ans);
+	free(v->av);
+	buf_free(&v->reason);
+}
+
+static void
+reason_add(struct verdict *v, const char *s)
+{
+	if (s == NULL || *s == '\0')
+		return;
+	if (v->reason.len)
+		buf_adds(&v->reason, "; ");
+	buf_adds(&v->reason, s);
+}
+
+/* A reply from a matched contact: read the answers against the
+ * campaign's questionnaire. -1 only on store trouble. */
+static int
+decide_reply(struct run *rn, const struct ingest_result *r,
+	     const struct ingest_match *m, struct verdict *v, struct err *e)
+{
+	struct store_inbound *in = &v->rm.in;
+	struct campaign_info ci = { 0 };
+	if (store_campaign_by_id(rn->s, m->campaign_id, take_campaign, &ci,
+				 e) < 0)
+		return -1;
+	const struct survey *sv = NULL;
+	int q = ci.questionnaire_id > 0 ?
+	    qcache_get(rn, ci.questionnaire_id, &sv, e) : 0;
+	if (q < 0) {
+		log_warnx("%s: %s", in->src_key, e->msg);
+		in->kind = STORE_I_UNREADABLE;
+		reason_add(v, e->msg);
+	} else if (q == 0) {
+		in->kind = STORE_I_UNREADABLE;
+		reason_add(v, "a written reply to a campaign without a form");
+	} else {
+		answers_extract(sv, r->reply_text, r->quoted_text, &v->ans);
+		size_t n = answers_count(v->ans), np = answers_nproblems(v->ans);
+		if (answers_none_found(v->ans)) {
+			in->kind = STORE_I_UNREADABLE;
+			reason_add(v, "no answer lines found");
+		} else if (np > 0) {
+			in->kind = STORE_I_UNREADABLE;
+			for (size_t i = 0; i < np; i++) {
+				const char *qid, *why;
+				answers_problem(v->ans, i, &qid, &why);
+				reason_add(v, why);
+			}
+			v->feedback = "problem";
+		} else {
+			in->kind = STORE_I_ANSWERS;
+			v->av = xcalloc(n ? n : 1, sizeof(*v->av));
+			for (size_t i = 0; i < n; i++)
+				answers_get(v->ans, i, &v->av[i].question,
+					    &v->av[i].value);
+			v->rm.answers = v->av;
+			v->rm.nanswers = n;
+			v->feedback = "confirm";
+		}
+	}
+	free(ci.name);
+	return 0;
+}
+
+static void
+decide_bounce(const struct ingest_result *r, struct verdict *v)
+{
+	struct store_inbound *in = &v->rm.in;
+	in->kind = STORE_I_BOUNCE;
+	in->bounce_recipient = r->c.bounce_recipient;
+	in->bounce_class = r->c.bclass == CLASSIFY_B_NONE ? "" :
+	    classify_bclass_name(r->c.bclass);
+	in->bounce_status = r->c.bounce_status;
+	in->bounce_diag = r->c.bounce_diag;
+	if (r->c.bclass == CLASSIFY_B_PERMANENT && in->contact_id > 0) {
+		snprintf(v->undeliverable, sizeof(v->undeliverable),
+			 "bounce %s: %s", r->c.bounce_status,
+			 r->c.bounce_diag);
+		v->rm.undeliverable_reason = v->undeliverable;
+	}
+}
+
+static int
+decide(struct run *rn, const struct ingest_result *r,
+       const struct ingest_match *m, struct verdict *v, struct err *e)
+{
+	struct store_inbound *in = &v->rm.in;
+	reason_add(v, r->c.reason);
+	switch (r->c.kind) {
+	case CLASSIFY_BOUNCE:
+		decide_bounce(r, v);
+		return 0;
+	case CLASSIFY_AUTOREPLY:
+		in->kind = STORE_I_AUTOREPLY;
+		return 0;
+	case CLASSIFY_OPTOUT:
+		/* record.c stops mail to the contact (List-Unsubscribe) */
+		in->kind = STORE_I_OPTOUT;
+		return 0;
+	case CLASSIFY_RSVP:
+		in->kind = STORE_I_RSVP;
+		in->rsvp_attendee = r->c.rsvp_attendee;
+		in->rsvp_partstat = r->c.rsvp_partstat;
+		return 0;
+	case CLASSIFY_REPLY:
+		break;
+	}
+	if (m->campaign_id <= 0) {
+		in->kind = STORE_I_UNMATCHED;
+		reason_add(v, m->contact_id ? "sender known, but no campaign "
+			   "was sent to them" : "no token, thread or known "
+			   "sender");
+		return 0;
+	}
+	return decide_reply(rn, r, m, v, e);
+}
+
+/* ---- feedback ------------------------------------------------------------ */
+
+/* Never answer machines, lists or ourselves; at most feedback_max_per_day
+ * confirmations and problem notes per contact. */
+static int
+feedback_allowed(struct run *rn, const struct ingest_result *r,
+		 const struct verdict *v)
+{
+	const struct config *cfg = rn->cfg;
+	if (!cfg->feedback || rn->o->no_feedback || v->feedback == NULL)
+		return 0;
+	if (r->c.is_list || r->c.from_us || v->rm.in.contact_id <= 0 ||
+	    v->rm.in.campaign_id <= 0)
+		return 0;
+	if (cfg->from_address && strcasecmp(r->from_addr, cfg->from_address)
+	    == 0)
+		return 0;
+	long n = 0, total = 0;
+	struct err e;
+	int64_t since = (int64_t)time(NULL) - 86400;
+	static const char *const kinds[] = { "confirm", "problem" };
+	for (size_t i = 0; i < 2; i++) {
+		if (store_deliveries_count_since(rn->s, v->rm.in.contact_id,
+						 kinds[i], since, &n, &e) < 0) {
+			log_warnx("feedback: %s", e.msg);
+			return 0;
+		}
+		total += n;
+	}
+	return total < cfg->feedback_max_per_day;
+}
+
+/* The problems of v as (question id, reason) pairs for send_one; the
+ * strings stay v->ans's. Caller frees the array. */
+static struct store_answer *
+feedback_problems(const struct verdict *v, size_t *n_r)
+{
+	size_t n = v->ans ? answers_nproblems(v->ans) : 0;
+	struct store_answer *p = xcalloc(n ? n : 1, sizeof(*p));
+	for (size_t i = 0; i < n; i++)
+		answers_problem(v->ans, i, &p[i].question, &p[i].value);
+	*n_r = n;
+	return p;
+}
+
+/* One confirmation (the answers recorded) or one problem note (which
+ * question and why; nothing of that reply was recorded, so no answers)
+ * to the contact, threaded under the reply. */
+static void
+feedback_send(struct run *rn, const struct ingest_result *r,
+	      const struct verdict *v)
+{
+	if (!feedback_allowed(rn, r, v))
+		return;
+	size_t np = 0;
+	struct store_answer *prob = feedback_problems(v, &np);
+	char *irt = r->message_id[0] ? xasprintf("<%s>", r->message_id) : NULL;
+	struct send_msg sm = {
+		.contact_id = v->rm.in.contact_id,
+		.campaign_id = v->rm.in.campaign_id,
+		.kind = v->feedback,
+		.in_reply_to = irt,
+		.answers = v->rm.answers,
+		.nanswers = v->rm.nanswers,
+		.problems = prob,
+		.nproblems = np,
+	};
+	struct err e;
+	if (send_one(rn->s, rn->cfg, &sm, &e) != 1)
+		log_warnx("%s: %s feedback not sent: %s", v->rm.in.src_key,
+			  v->feedback, e.msg);
+	free(irt);
+	free(prob);
+}
+
+/* ---- one message ----------------------------------------------------------- */
+
+static const char *
+folder_for(const struct config_imap *c, enum store_ikind k)
+{
+	switch (k) {
+	case STORE_I_BOUNCE:
+		return c->folder_bounces;
+	case STORE_I_AUTOREPLY:
+		return c->folder_autoreplies;
+	case STORE_I_OPTOUT:
+	case STORE_I_UNMATCHED:
+	case STORE_I_UNREADABLE:
+	case STORE_I_QUARANTINE:
+		return c->folder_review;
+	default:
+		return c->folder_processed;
+	}
+}
+
+static void
+count(struct ingest_stats *st, enum store_ikind k)
+{
+	long *c[] = {
+		[STORE_I_ANSWERS] = &st->answers, [STORE_I_RSVP] = &st->rsvp,
+		[STORE_I_BOUNCE] = &st->bounces,
+		[STORE_I_AUTOREPLY] = &st->autoreplies,
+		[STORE_I_OPTOUT] = &st->optouts,
+		[STORE_I_UNMATCHED] = &st->unmatched,
+		[STORE_I_UNREADABLE] = &st->unreadable,
+		[STORE_I_QUARANTINE] = &st->quarantined,
+		[STORE_I_DUPLICATE] = &st->duplicates,
+	};
+	if ((size_t)k < sizeof(c) / sizeof(c[0]) && c[k])
+		(*c[k])++;
+}
+
+/* Kinds a person must look at keep their raw bytes. */
+static int
+keeps_raw(enum store_ikind k)
+{
+	return k == STORE_I_UNMATCHED || k == STORE_I_UNREADABLE ||
+	    k == STORE_I_QUARANTINE || k == STORE_I_OPTOUT;
+}
+
+/* Fill the row from the worker's answer and the match. */
+static void
+verdict_fill(struct verdict *v, const char *key, const struct ingest_result *r,
+	     const struct ingest_match *m)
+{
+	struct store_inbound *in = &v->rm.in;
+	in->src_key = key;
+	in->message_id = r->message_id;
+	in->from_addr = r->from_addr;
+	in->subject = r->subject;
+	in->date = r->date;
+	in->charset = r->charset;
+	in->contact_id = m->contact_id;
+	in->campaign_id = m->campaign_id;
+	in->delivery_id = m->delivery_id;
+	in->answered_by = m->answered_by;
+	in->reply_text = r->reply_text;
+	if (r->charset_guessed)
+		reason_add(v, "charset (guessed)");
+	reason_add(v, r->notes);
+}
+
+/* ---- one message: verdict, record, after the commit ---------------------- */
+
+/* One message between reading and recording; everything a verdict
+ * borrows lives here until its commit and feedback are done. */
+struct handled {
+	const struct fetch_item *it;
+	struct ingest_result r;
+	int have_r, have_m, recorded;
+	struct ingest_match m;
+	struct verdict v;
+	char *batch_mark;	/* "batch:KEY" (owned) */
+};
+
+#define BATCH_MARK_PREFIX "batch:"
+
+static void
+handled_clear(struct handled *h)
+{
+	if (h->have_r)
+		ingest_result_clear(&h->r);
+	if (h->have_m)
+		ingest_match_clear(&h->m);
+	verdict_free(&h->v);
+	free(h->batch_mark);
+	*h = (struct handled){ 0 };
+}
+
+static void
+verdict_quarantine(struct handled *h, const char *why)
+{
+	buf_init(&h->v.reason, 4096);
+	h->v.rm.in.src_key = h->it->key;
+	h->v.rm.in.kind = STORE_I_QUARANTINE;
+	reason_add(&h->v, why);
+	log_warnx("%s: quarantined: %s", h->it->key, why);
+}
+
+/* The verdict on a parsed message. -1 store error. */
+static int
+verdict_parsed(struct run *rn, struct handled *h, struct err *e)
+{
+	if (ingest_resolve(rn->s, &h->r, &h->m, e) < 0)
+		return -1;
+	h->have_m = 1;
+	buf_init(&h->v.reason, 8192);
+	verdict_fill(&h->v, h->it->key, &h->r, &h->m);
+	if (h->r.parsed)
+		return decide(rn, &h->r, &h->m, &h->v, e) < 0 ? -1 : 0;
+	h->v.rm.in.kind = STORE_I_UNREADABLE;
+	reason_add(&h->v, h->r.c.reason);
+	return 0;
+}
+
+/* Parse in the worker; a worker that dies or hangs quarantines the
+ * message. The caller has made the poison mark durable. */
+static void
+parse_in_worker(struct run *rn, struct handled *h, const char *raw,
+		size_t len)
+{
+	char why[512];
+	if (ingest_worker_parse(&rn->w, rn->cfg, raw, len, &h->r, why,
+				sizeof(why)) == 1) {
+		h->have_r = 1;
+		return;
+	}
+	char reason[600];
+	snprintf(reason, sizeof(reason), "parser crashed or hung on this "
+		 "message: %s", why);
+	verdict_quarantine(h, reason);
+}
+
+/* Record h with its marks cleared in the same transaction (the caller's
+ * when in_tx). 0 (h->recorded says whether it was new), -1 store error. */
+static int
+record_handled(struct run *rn, struct handled *h, const char *raw,
+	       size_t len, int in_tx, struct err *e)
+{
+	struct store_inbound *in = &h->v.rm.in;
+	if (keeps_raw(in->kind)) {
+		in->raw = raw;
+		in->raw_len = len;
+	}
+	in->reason = buf_cstr(&h->v.reason);
+	h->v.rm.clear_marks[0] = h->it->key;
+	h->v.rm.clear_marks[1] = h->batch_mark;
+	h->v.rm.in_tx = in_tx;
+	int rec = record_message(rn->s, &h->v.rm, NULL, e);
+	if (rec < 0)
+		return -1;
+	h->recorded = rec == 1;
+	/* recorded meanwhile: only the marks are left to clear */
+	for (size_t i = 0; rec == 0 && i < 2; i++)
+		if (h->v.rm.clear_marks[i] && store_inbound_parsing_clear(
+		    rn->s, h->v.rm.clear_marks[i], e) < 0)
+			return -1;
+	return 0;
+}
+
+/* Once committed: count, log, queue the disposal for the end of the
+ * window, give feedback. */
+static void
+after_commit(struct run *rn, struct handled *h)
+{
+	const struct store_inbound *in = &h->v.rm.in;
+	if (!h->recorded)
+		return;
+	rn->st->seen++;
+	count(rn->st, in->kind);
+	log_info("%s: %s%s%s", h->it->key, store_ikind_name(in->kind),
+		 in->reason[0] ? ": " : "", in->reason);
+	rn->disp[rn->ndisp] = *h->it;
+	rn->disp_folder[rn->ndisp++] = folder_for(&rn->cfg->imap, in->kind);
+	if (h->have_r && in->kind != STORE_I_DUPLICATE)
+		feedback_send(rn, &h->r, &h->v);
+}
+
+/* ---- a batch of messages --------------------------------------------------- */
+
+/* Marks a dead run left on a message (classify_window). */
+enum { MARK_EXACT = 1, MARK_BATCH = 2 };
+
+/* One message alone under its own mark, in its own commit: the careful
+ * way for a batch in which a run died. A message with its own mark left
+ * is quarantined unparsed (the run died on it); one with only the batch
+ * mark gets its own mark, so dying again names it. -1 store error. */
+static int
+handle_alone(struct run *rn, const struct fetch_item *it, int marks,
+	     const struct fetch_body *b, struct err *e)
+{
+	struct handled h = { .it = it };
+	h.batch_mark = xasprintf(BATCH_MARK_PREFIX "%s", it->key);
+	int ret = 0;
+	if (b->raw == NULL)
+		verdict_quarantine(&h, b->why);
+	else if (marks & MARK_EXACT)
+		verdict_quarantine(&h, "parser crashed or hung on this message "
+				   "(an earlier run died on it)");
+	else if (store_inbound_parsing(rn->s, it->key, e) < 0)
+		ret = -1;
+	else {
+		parse_in_worker(rn, &h, b->raw, b->len);
+		if (h.have_r && verdict_parsed(rn, &h, e) < 0)
+			ret = -1;
+	}
+	if (ret == 0)
+		ret = record_handled(rn, &h, b->raw, b->len, 0, e);
+	if (ret == 0)
+		after_commit(rn, &h);
+	handled_clear(&h);
+	return ret;
+}
+
+/* Set the batch marks of every message about to be parsed: one commit. */
+static int
+mark_batch(struct run *rn, struct handled *h, const struct fetch_body *b,
+	   size_t n, struct err *e)
+{
+	if (store_begin(rn->s, e) < 0)
+		return -1;
+	for (size_t j = 0; j < n; j++)
+		if (b[j].raw != NULL &&
+		    store_inbound_parsing(rn->s, h[j].batch_mark, e) < 0) {
+			store_rollback(rn->s);
+			return -1;
+		}
+	return store_commit(rn->s, e) < 0 ? -1 : 0;
+}
+
+/* Record every message of the batch in one transaction: each record
+ * with its effects and its marks, all or none; nothing is disposed or
+ * answered before the commit. -1 store error (rolled back). */
+static int
+record_group(struct run *rn, struct handled *h, const struct fetch_body *b,
+	     size_t n, struct err *e)
+{
+	if (store_begin(rn->s, e) < 0)
+		return -1;
+	for (size_t j = 0; j < n; j++)
+		if ((h[j].have_r && verdict_parsed(rn, &h[j], e) < 0) ||
+		    record_handled(rn, &h[j], b[j].raw, b[j].len, 1, e) < 0) {
+			store_rollback(rn->s);
+			return -1;
+		}
+	if (store_commit(rn->s, e) < 0)
+		return -1;
+	for (size_t j = 0; j < n; j++)
+		after_commit(rn, &h[j]);
+	return 0;
+}
+
+/* Parse the batch's messages, streamed through the worker; a message
+ * it died or hung on is quarantined, one too large or gone as well. */
+static void
+parse_batch(struct run *rn, struct handled *h, const struct fetch_body *b,
+	    size_t n)
+{
+	struct ingest_worker_job *jobs = xcalloc(n, sizeof(*jobs));
+	size_t nj = 0;
+	for (size_t j = 0; j < n; j++)
+		if (b[j].raw != NULL)
+			jobs[nj++] = (struct ingest_worker_job){
+				.raw = b[j].raw, .len = b[j].len };
+	ingest_worker_parse_many(&rn->w, rn->cfg, jobs, nj);
+	for (size_t j = 0, k = 0; j < n; j++) {
+		if (b[j].raw == NULL) {	/* too large or gone: a person */
+			verdict_quarantine(&h[j], b[j].why);
+			continue;
+		}
+		struct ingest_worker_job *jb = &jobs[k++];
+		if (jb->ok) {
+			h[j].r = jb->r;	/* moved */
+			h[j].have_r = 1;
+		} else {
+			char reason[600];
+			snprintf(reason, sizeof(reason), "parser crashed or "
+				 "hung on this message: %s", jb->why);
+			verdict_quarantine(&h[j], reason);
+		}
+	}
+	free(jobs);
+}
+
+/* A batch read in one command: one commit marks the messages to parse
+ * (durable before any parse, as the poison guard needs), the worker
+ * parses them one by one, one commit records them all. A run that dies
+ * in between leaves batch marks, and the next run takes that batch one
+ * message at a time (handle_alone), so the poison still costs one
+ * message. 0 or -2 (store error). */
+static int
+record_batch(struct run *rn, const struct fetch_item *todo,
+	     const unsigned char *marks, const struct fetch_body *b, size_t n,
+	     struct err *e)
+{
+	int careful = 0, ret = 0;
+	for (size_t j = 0; j < n; j++)
+		careful |= marks[j] != 0;
+	if (careful) {
+		for (size_t j = 0; j < n && ret == 0; j++)
+			ret = handle_alone(rn, &todo[j], marks[j], &b[j], e);
+		return ret < 0 ? -2 : 0;
+	}
+	struct handled *h = xcalloc(n, sizeof(*h));
+	for (size_t j = 0; j < n; j++) {
+		h[j].it = &todo[j];
+		h[j].batch_mark = xasprintf(BATCH_MARK_PREFIX "%s",
+					    todo[j].key);
+	}
+	if (mark_batch(rn, h, b, n, e) < 0)
+		ret = -2;
+	if (ret == 0)
+		parse_batch(rn, h, b, n);
+	if (ret == 0 && record_group(rn, h, b, n, e) < 0)
+		ret = -2;
+	for (size_t j = 0; j < n; j++)
+		handled_clear(&h[j]);
+	free(h);
+	return ret;
+}
+
+/* ---- a window of messages ------------------------------------------------ */
+
+/* Read bodies from todo[i] on: a batch within the byte budget, or, when
+ * the server refuses the batch, todo[i] alone (a refusal of that one
+ * becomes its reason). 1 (*got_r bodies), -1 connection lost. */
+static int
+read_bodies(struct run *rn, const struct fetch_item *todo, size_t n,
+	    struct fetch_body *out, size_t *got_r, struct err *e)
+{
+	size_t max = rn->cfg->max_message_bytes > 0 ?
+	    (size_t)rn->cfg->max_message_bytes : 0;
+	struct err ge;
+	int g = fetch_get_many(rn->f, todo, n, max, INGEST_WINDOW_BYTES, out,
+			       got_r, &ge);
+	if (g == 0 && n > 1)
+		g = fetch_get_many(rn->f, todo, 1, max, 0, out, got_r, &ge);
+	if (g == 0) {
+		/* too large or gone: a person decides; nothing to parse */
+		out[0].why = xstrdup(ge.msg);
+		*got_r = 1;
+		g = 1;
+	}
+	if (g < 0)
+		*e = ge;
+	return g;
+}
+
+/* Dispose the window's committed messages: one batch per folder. 0 done
+ * (a message the server would not move is a warning), -1 connection
+ * lost. */
+static int
+dispose_window(struct run *rn, struct err *e)
+{
+	struct fetch_item *batch = xcalloc(rn->ndisp ? rn->ndisp : 1,
+					   sizeof(*batch));
+	int ret = 0;
+	for (size_t i = 0; i < rn->ndisp && ret == 0; i++) {
+		const char *folder = rn->disp_folder[i];
+		if (rn->disp[i].key == NULL)
+			continue;	/* taken by an earlier folder's batch */
+		size_t nb = 0;
+		for (size_t j = i; j < rn->ndisp; j++) {
+			const char *fj = rn->disp_folder[j];
+			if (rn->disp[j].key == NULL || (fj != folder &&
+			    (fj == NULL || folder == NULL ||
+			     strcmp(fj, folder) != 0)))
+				continue;
+			batch[nb++] = rn->disp[j];
+			rn->disp[j].key = NULL;
+		}
+		struct err de;
+		int d = fetch_dispose_many(rn->f, batch, nb, folder, &de);
+		if (d < 0) {
+			*e = de;
+			ret = -1;
+		} else if (d == 0) {
+			log_warnx("%s", de.msg);
+			rn->st->errors++;
+		}
+	}
+	free(batch);
+	rn->ndisp = 0;
+	return ret;
+}
+
+/* Parse and record todo[0..n), reading bodies in byte-bounded batches.
+ * 0, -1 connection lost, -2 store error. */
+static int
+record_window(struct run *rn, const struct fetch_item *todo,
+	      const unsigned char *marks, size_t n, struct err *e)
+{
+	struct fetch_body *b = xcalloc(n ? n : 1, sizeof(*b));
+	int ret = 0;
+	for (size_t i = 0; i < n && ret == 0;) {
+		size_t got = 0;
+		if (read_bodies(rn, todo + i, n - i, b + i, &got, e) < 0)
+			return free(b), -1;
+		ret = record_batch(rn, todo + i, marks + i, b + i, got, e);
+		fetch_bodies_clear(b + i, got);	/* memory stays flat */
+		i += got;
+	}
+	free(b);
+	return ret;
+}
+
+/* Which of the window's messages are new (into todo) and which of those
+ * a dead run left marked (marks[]): lookups under one lock, not three
+ * per message. 0 or -2 (store error). */
+static int
+classify_window(struct run *rn, const struct fetch_item *items, size_t n,
+		struct fetch_item *todo, unsigned char *marks, size_t *ntodo_r,
+		struct err *e)
+{
+	if (store_begin(rn->s, e) < 0)
+		return -2;
+	int ret = 0;
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		int seen = store_inbound_seen(rn->s, items[i].key, NULL, e);
+		if (seen != 0) {
+			ret = seen < 0 ? -2 : 0;
+			continue;
+		}
+		char *bk = xasprintf(BATCH_MARK_PREFIX "%s", items[i].key);
+		int x = store_inbound_parsing_left(rn->s, items[i].key, e);
+		int y = x < 0 ? -1 : store_inbound_parsing_left(rn->s, bk, e);
+		free(bk);
+		if (x < 0 || y < 0)
+			ret = -2;
+		marks[*ntodo_r] = (unsigned char)((x > 0 ? MARK_EXACT : 0) |
+						  (y > 0 ? MARK_BATCH : 0));
+		todo[(*ntodo_r)++] = items[i];
+	}
+	store_rollback(rn->s);	/* read only */
+	return ret;
+}
+
+/* One window: skip what is recorded, record the rest batch by batch
+ * (record_batch), then dispose of them, one command per folder. Whatever stops the
+ * window, committed messages are still disposed unless the connection is
+ * gone; a crash before that leaves them in place, and the next run skips
+ * them as recorded. 0, -1 connection lost, -2 store error. */
+static int
+ingest_window(struct run *rn, const struct fetch_item *items, size_t n,
+	      struct err *e)
+{
+	struct fetch_item *todo = xcalloc(n, sizeof(*todo));
+	unsigned char *marks = xcalloc(n, 1);
+	size_t ntodo = 0;
+	int ret = classify_window(rn, items, n, todo, marks, &ntodo, e);
+	rn->disp = xcalloc(n, sizeof(*rn->disp));
+	rn->disp_folder = xcalloc(n, sizeof(*rn->disp_folder));
+	rn->ndisp = 0;
+	if (ret == 0)
+		ret = record_window(rn, todo, marks, ntodo, e);
+	if (ret != -1) {
+		struct err de;
+		if (dispose_window(rn, &de) < 0) {
+			if (ret == 0)
+				*e = de;
+			ret = ret == 0 ? -1 : ret;
+		}
+	}
+	free(rn->disp);
+	free(rn->disp_folder);
+	rn->disp = NULL;
+	rn->disp_folder = NULL;
+	rn->ndisp = 0;
+	free(todo);
+	free(marks);
+	return ret;
+}
+
+/* ---- passes and the run ------------------------------------------------- */
+
+static int
+position(struct run *rn, uint32_t *last_r, struct err *e)
+{
+	uint32_t uv = fetch_uidvalidity(rn->f), stored_uv = 0, last = 0;
+	*last_r = 0;
+	if (uv == 0)
+		return 0;
+	int r = store_mailbox_get(rn->s, fetch_source(rn->f), &stored_uv,
+				  &last, e);
+	if (r < 0)
+		return -1;
+	if (r == 1 && stored_uv != uv) {
+		/* the server renumbered: start over; Message-IDs catch what
+		 * was recorded under the old numbers */
+		log_notice("%s: UIDVALIDITY %u -> %u: reading the mailbox "
+			   "again", fetch_source(rn->f), stored_uv, uv);
+		last = 0;
+	}
+	*last_r = r == 1 && stored_uv == uv ? last : 0;
+	return 0;
+}
+
+/* One pass over what is new. 0 done, -1 connection lost (retry),
+ * -2 store error or permanent refusal (stop); e set. */
+static int
+ingest_pass(struct run *rn, struct err *e)
+{
+	uint32_t last;
+	if (position(rn, &last, e) < 0)
+		return -2;
+	struct fetch_item *items = NULL;
+	size_t n = 0;
+	int r = fetch_list(rn->f, last, &items, &n, e);
+	if (r != 1)
+		return r < 0 ? -1 : -2;
+	int ret = 0;
+	uint32_t uv = fetch_uidvalidity(rn->f);
+	for (size_t i = 0; i < n && !ingest_stop;) {
+		size_t w = n - i < INGEST_WINDOW ? n - i : INGEST_WINDOW;
+		if (rn->o->limit > 0) {
+			if (rn->handled >= rn->o->limit)
+				break;
+			if ((long)w > rn->o->limit - rn->handled)
+				w = (size_t)(rn->o->limit - rn->handled);
+		}
+		if ((ret = ingest_window(rn, items + i, w, e)) < 0)
+			break;
+		rn->handled += (long)w;
+		i += w;
+		/* the position moves past a window only when all of it is
+		 * committed and disposed */
+		if (uv != 0 && store_mailbox_set(rn->s, fetch_source(rn->f),
+						 uv, items[i - 1].uid, e) < 0) {
+			ret = -2;
+			break;
+		}
+	}
+	fetch_items_free(&items, n);
+	return ret;
+}
+
+static int
+connect_source(struct run *rn, struct err *e)
+{
+	int r = fetch_open(rn->o->source, &rn->cfg->imap, &rn->f, e);
+	if (r == 1)
+		log_debug("%s: open, UIDVALIDITY %u", fetch_source(rn->f),
+			  fetch_uidvalidity(rn->f));
+	return r;
+}
+
+/* Wait delay_s seconds unless asked to stop. */
+static void
+pause_s(unsigned delay_s)
+{
+	struct timespec ts = { .tv_sec = delay_s, .tv_nsec = 0 };
+	while (!ingest_stop && nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* IDLE mode: pass, wait, pass ... reconnecting with back-off on
+ * temporary trouble; a refused login or a store error ends it. */
+static int
+ingest_idle_loop(struct run *rn, struct err *e)
+{
+	unsigned backoff = 0;
+	while (!ingest_stop) {
+		int r = rn->f ? 1 : connect_source(rn, e);
+		if (r == 0)
+			return -1;	/* a person must fix the config */
+		if (r == 1) {
+			r = ingest_pass(rn, e);
+			if (r == -2)
+				return -1;
+			if (r == 0) {
+				backoff = 0;
+				if (fetch_idle(rn->f, INGEST_IDLE_S, e) >= 0)
+					continue;
+			}
+		}
+		fetch_close(&rn->f);
+		backoff = fetch_backoff_next(backoff);
+		log_warnx("%s; retrying in %u s", e->msg, backoff);
+		pause_s(backoff);
+	}
+	return 0;
+}
+
+int
+ingest_run(struct store *s, const struct config *cfg,
+	   const struct ingest_opts *o, struct ingest_stats *st,
+	   struct err *e)
+{
+	struct run rn = { .s = s, .cfg = cfg, .o = o, .st = st };
+	struct sigaction sa = { .sa_handler = on_stop }, old_term, old_int;
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
+	int ret;
+	ingest_stop = 0;
+	/* libetpan writes to a plain (non-TLS) socket without MSG_NOSIGNAL:
+	 * a server gone away would kill the run with SIGPIPE instead of
+	 * failing the write (EPIPE -> reconnect). The worker's socket
+	 * writes use MSG_NOSIGNAL, so nothing relies on the signal. */
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &old_pipe);
+	if (o->idle) {
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGTERM, &sa, &old_term);
+		sigaction(SIGINT, &sa, &old_int);
+		ret = ingest_idle_loop(&rn, e);
+		sigaction(SIGTERM, &old_term, NULL);
+		sigaction(SIGINT, &old_int, NULL);
+	} else {
+		ret = connect_source(&rn, e);
+		ret = ret == 1 && ingest_pass(&rn, e) == 0 ? 0 : -1;
+	}
+	fetch_close(&rn.f);	/* LOGOUT may still write to a dead socket */
+	ingest_worker_free(&rn.w);
+	qcache_free(&rn.qc);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	return ret;
+}

@@ -1,0 +1,114 @@
+/*
+ * ingest.h -- the receive pipeline: fetch -> parse -> classify -> record,
+ * in windows of up to 256 messages read with one UID FETCH (bytes
+ * capped), recorded per batch in one transaction (each message atomic
+ * with its effects), disposed with one STORE/MOVE per folder, advancing
+ * the stored mailbox position only after all of that. The only receive
+ * module that logs.
+ *
+ * Use:     ingest_run(store, cfg, &opts, &stats, &e)   one pass, or IDLE
+ *                                                     until SIGTERM/SIGINT
+ *          (for tests) ingest_result_pack / _unpack / _clear,
+ *          ingest_resolve / ingest_match_clear
+ * Owns:    nothing after return: every connection, worker process and
+ *          cache is released. The parser runs in a forked worker process
+ *          (one per run, restarted after a crash) so hostile mail costs
+ *          one message, never the run.
+ * Errors:  ingest_run: 0 ok (every message handled or recorded with a
+ *          reason), -1 connection or store error: reason in e; nothing
+ *          after the last committed message is lost, the next run resumes.
+ *          Per-message trouble is never an error: it is recorded
+ *          (unreadable, quarantine) and counted. A crash between a
+ *          commit and the disposal leaves recorded messages in the
+ *          mailbox; the next run skips them (src_key recorded).
+ * Events:  none: blocking; runs as `anketa fetch`, a child of the daemon.
+ *          With o->idle it installs SIGTERM/SIGINT handlers that set a
+ *          flag and restores the old ones before returning.
+ * Config:  imap.* (fetch.h), imap.folder_processed, folder_bounces,
+ *          folder_autoreplies, folder_review; reply_to, return_path,
+ *          from_address, message_id_domain (classify); max_message_bytes;
+ *          surveys via the store; feedback, feedback_max_per_day.
+ * Tests:   tests/unit/test_ingest.c, tests/integration/fetch.sh,
+ *          bench/ingest.
+ *
+ * Poison guard: before a batch is parsed, each of its src_keys is marked
+ * "batch:SRC_KEY" in the store (store_inbound_parsing, one commit); the
+ * batch's record commit clears the marks. The worker aborts itself after
+ * INGEST_PARSE_TIMEOUT_S seconds (alarm); a message it dies or hangs on
+ * is recorded as "quarantine" with its raw bytes and the run goes on. If
+ * the run itself dies, the next run finds batch marks and takes that
+ * batch one message at a time, each under a mark on its plain src_key
+ * committed before parsing; a message found with such a mark is
+ * quarantined unparsed. So poison costs one message, at the price of at
+ * most one more dead run.
+ * Test hook: ANKETA_TEST_CRASH_MSGID=<id> (no <>) makes the worker abort()
+ * on the message with that Message-ID; ANKETA_TEST_HANG_MSGID=<id> makes
+ * it spin until the alarm fires.
+ */
+#ifndef ANKETA_INGEST_H
+#define ANKETA_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "mail/classify.h"
+#include "base/config.h"
+#include "base/err.h"
+#include "store/store.h"
+
+#define INGEST_PARSE_TIMEOUT_S 10
+
+struct ingest_opts {
+	const char *source;	/* override cfg imap url, e.g. "maildir:/p" */
+	int idle;		/* keep running with IDLE */
+	long limit;		/* at most this many messages (0: all) */
+	int no_feedback;
+};
+
+struct ingest_stats {
+	long seen, answers, rsvp, bounces, autoreplies, optouts, unmatched,
+	     unreadable, quarantined, duplicates, errors;
+};
+
+int ingest_run(struct store *s, const struct config *cfg,
+	       const struct ingest_opts *o, struct ingest_stats *st,
+	       struct err *e);
+
+/* ---- the worker's answer, exposed for tests ----------------------------
+ * What the parse worker sends back: the parsed fields ingest needs and the
+ * classification. Strings are owned (ingest_result_clear frees them) and
+ * never NULL after a successful unpack. */
+struct ingest_result {
+	int parsed;		/* 0: parse_message failed, why in c.reason */
+	char *message_id, *from_addr, *subject, *date, *charset;
+	char *reply_text, *quoted_text, *notes;
+	int charset_guessed, html_only, forwarded;
+	struct classified c;
+};
+
+/* Append r to out as length-prefixed fields; -1 if out's cap is hit. */
+int ingest_result_pack(const struct ingest_result *r, struct buf *out);
+/* Read what pack wrote; -1 with a reason on any truncated, oversized or
+ * malformed field (a damaged worker must not damage the parent). */
+int ingest_result_unpack(const char *p, size_t n, struct ingest_result *r,
+			 struct err *e);
+void ingest_result_clear(struct ingest_result *r);
+
+/* Who a message is from, in the order of trust: token (reply address,
+ * VERP, subject) -> contact + newest delivery; our Message-ID in
+ * In-Reply-To/References -> delivery; else the sender's address ->
+ * contact. A valid token from another sender sets answered_by. */
+struct ingest_match {
+	int64_t contact_id, campaign_id, delivery_id;	/* 0: unknown */
+	char *contact_email;	/* owned; NULL when unknown */
+	char *answered_by;	/* owned; NULL unless forwarded/colleague */
+	const char *how;	/* "token", "message-id", "sender", "none" */
+};
+
+/* 1 matched a contact, 0 none, -1 store error. */
+int ingest_resolve(struct store *s, const struct ingest_result *r,
+		   struct ingest_match *m, struct err *e);
+void ingest_match_clear(struct ingest_match *m);
+
+#endif

@@ -1,0 +1,578 @@
+/*
+ * ingest_worker.c -- the parse worker (see ingest_worker.h) and the
+ * packing of its answer (ingest.h). Wire format, both directions over one
+ * AF_UNIX stream socket: request = u64 length + raw bytes; answer = u32
+ * length + packed result. Packed result = magic, four u32 flags, eight
+ * u32-length-prefixed strings, u32 sizeof(struct classified) + its bytes
+ * (the worker is a fork of the same binary, so the layout matches; every
+ * field is still checked on unpack).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "receive/ingest_worker.h"
+#include "mail/parse.h"
+#include "base/xmem.h"
+
+#define PACK_MAGIC 0x414b5231u	/* "AKR1" */
+#define PACK_MAX (64u << 20)	/* an answer larger than this is garbage */
+
+struct ingest_worker {
+	pid_t pid;
+	int fd;
+};
+
+/* ---- packing ------------------------------------------------------------- */
+
+static int
+put_u32(struct buf *b, uint32_t v)
+{
+	return buf_add(b, &v, sizeof(v));
+}
+
+static int
+put_str(struct buf *b, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n > UINT32_MAX || put_u32(b, (uint32_t)n) < 0)
+		return -1;
+	return buf_add(b, s ? s : "", n);
+}
+
+#define NSTR 8
+static char **
+result_strings(struct ingest_result *r, char **v[NSTR])
+{
+	char **f[NSTR] = { &r->message_id, &r->from_addr, &r->subject,
+			   &r->date, &r->charset, &r->reply_text,
+			   &r->quoted_text, &r->notes };
+	memcpy(v, f, sizeof(f));
+	return v[0];
+}
+
+int
+ingest_result_pack(const struct ingest_result *r, struct buf *out)
+{
+	char **v[NSTR];
+	result_strings((struct ingest_result *)r, v);
+	if (put_u32(out, PACK_MAGIC) < 0 || put_u32(out, (uint32_t)r->parsed)
+	    < 0 || put_u32(out, (uint32_t)r->charset_guessed) < 0 ||
+	    put_u32(out, (uint32_t)r->html_only) < 0 ||
+	    put_u32(out, (uint32_t)r->forwarded) < 0)
+		return -1;
+	for (size_t i = 0; i < NSTR; i++)
+		if (put_str(out, *v[i]) < 0)
+			return -1;
+	if (put_u32(out, (uint32_t)sizeof(r->c)) < 0)
+		return -1;
+	return buf_add(out, &r->c, sizeof(r->c));
+}
+
+struct cursor {
+	const char *p;
+	size_t n;
+};
+
+static int
+get_u32(struct cursor *c, uint32_t *v)
+{
+	if (c->n < sizeof(*v))
+		return -1;
+	memcpy(v, c->p, sizeof(*v));
+	c->p += sizeof(*v);
+	c->n -= sizeof(*v);
+	return 0;
+}
+
+static int
+get_str(struct cursor *c, char **s)
+{
+	uint32_t n;
+	if (get_u32(c, &n) < 0 || n > c->n)
+		return -1;
+	*s = xstrndup(c->p, n);
+	c->p += n;
+	c->n -= n;
+	return 0;
+}
+
+/* Every fixed buffer NUL-terminated, every enum in range. */
+static int
+sane_classified(struct classified *k)
+{
+#define TERMINATE(a) ((a)[sizeof(a) - 1] = '\0')
+	TERMINATE(k->token);
+	TERMINATE(k->token_source);
+	TERMINATE(k->ref_message_id);
+	TERMINATE(k->bounce_recipient);
+	TERMINATE(k->bounce_status);
+	TERMINATE(k->bounce_diag);
+	TERMINATE(k->rsvp_attendee);
+	TERMINATE(k->rsvp_partstat);
+	TERMINATE(k->rsvp_uid);
+	TERMINATE(k->reason);
+#undef TERMINATE
+	return (unsigned)k->kind <= CLASSIFY_OPTOUT &&
+	    (unsigned)k->bclass <= CLASSIFY_B_POLICY;
+}
+
+int
+ingest_result_unpack(const char *p, size_t n, struct ingest_result *r,
+		     struct err *e)
+{
+	struct cursor c = { p, n };
+	uint32_t magic, flags[4], csize;
+	char **v[NSTR];
+	memset(r, 0, sizeof(*r));
+	result_strings(r, v);
+	if (get_u32(&c, &magic) < 0 || magic != PACK_MAGIC)
+		goto bad;
+	for (size_t i = 0; i < 4; i++)
+		if (get_u32(&c, &flags[i]) < 0 || flags[i] > 1)
+			goto bad;
+	for (size_t i = 0; i < NSTR; i++)
+		if (get_str(&c, v[i]) < 0)
+			goto bad;
+	if (get_u32(&c, &csize) < 0 || csize != sizeof(r->c) || c.n != csize)
+		goto bad;
+	memcpy(&r->c, c.p, csize);
+	if (!sane_classified(&r->c))
+		goto bad;
+	r->parsed = (int)flags[0];
+	r->charset_guessed = (int)flags[1];
+	r->html_only = (int)flags[2];
+	r->forwarded = (int)flags[3];
+	return 0;
+bad:
+	ingest_result_clear(r);
+	err_set(e, "worker answer: malformed (%zu bytes)", n);
+	return -1;
+}
+
+void
+ingest_result_clear(struct ingest_result *r)
+{
+	char **v[NSTR];
+	result_strings(r, v);
+	for (size_t i = 0; i < NSTR; i++) {
+		free(*v[i]);
+		*v[i] = NULL;
+	}
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- I/O helpers ----------------------------------------------------------- */
+
+static int
+write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n > 0) {
+		ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Read n bytes; deadline_ms < 0 waits forever. -1 EOF/error, -2 timeout. */
+static int
+read_all(int fd, void *p, size_t n, long deadline_ms)
+{
+	char *c = p;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (n > 0) {
+		if (deadline_ms >= 0) {
+			struct timespec t;
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			long used = (t.tv_sec - t0.tv_sec) * 1000 +
+			    (t.tv_nsec - t0.tv_nsec) / 1000000;
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+			int pr = used >= deadline_ms ? 0 :
+			    poll(&pfd, 1, (int)(deadline_ms - used));
+			if (pr < 0 && errno == EINTR)
+				continue;
+			if (pr == 0)
+				return -2;
+			if (pr < 0)
+				return -1;
+		}
+		ssize_t r = read(fd, c, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		c += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* ---- the worker process ---------------------------------------------------- */
+
+static void
+fill_result(const struct parsed *p, const struct classify_opts *co,
+	    struct ingest_result *r)
+{
+	r->parsed = 1;
+	r->message_id = xstrdup(p->message_id);
+	r->from_addr = xstrdup(p->from_addr);
+	r->subject = xstrdup(p->subject);
+	r->date = xstrdup(p->date);
+	r->charset = xstrdup(p->charset);
+	r->reply_text = xstrdup(p->reply_text);
+	r->quoted_text = xstrdup(p->quoted_text);
+	r->notes = xstrdup(p->notes);
+	r->charset_guessed = p->charset_guessed != 0;
+	r->html_only = p->html_only != 0;
+	r->forwarded = p->forwarded != 0;
+	classify_message(p, co, &r->c);
+}
+
+static void
+test_hooks(const char *msgid)
+{
+	const char *crash = getenv("ANKETA_TEST_CRASH_MSGID");
+	const char *hang = getenv("ANKETA_TEST_HANG_MSGID");
+	if (crash && *crash && strcmp(crash, msgid) == 0)
+		abort();
+	if (hang && *hang && strcmp(hang, msgid) == 0)
+		for (volatile unsigned long i = 0;; i++)
+			;
+}
+
+static void
+parse_one(const struct config *cfg, const char *raw, size_t len,
+	  struct buf *out)
+{
+	struct parse_limits lim = {
+		.max_bytes = cfg->max_message_bytes > 0 ?
+		    (size_t)cfg->max_message_bytes : 0,
+		.max_parts = 200,
+		.max_depth = 12,
+	};
+	struct classify_opts co = {
+		.reply_to = cfg->reply_to,
+		.return_path = cfg->return_path,
+		.from_address = cfg->from_address,
+		.message_id_domain = cfg->message_id_domain,
+	};
+	struct ingest_result r = { 0 };
+	struct parsed *p = NULL;
+	struct err e;
+	if (parse_message(raw, len, &lim, &p, &e) < 0) {
+		r.parsed = 0;
+		snprintf(r.c.reason, sizeof(r.c.reason), "%s", e.msg);
+	} else {
+		test_hooks(p->message_id);
+		fill_result(p, &co, &r);
+		parse_free(&p);
+	}
+	if (ingest_result_pack(&r, out) < 0) {
+		buf_reset(out);
+		ingest_result_clear(&r);
+		snprintf(r.c.reason, sizeof(r.c.reason),
+			 "parsed text over %u bytes", PACK_MAX);
+		ingest_result_pack(&r, out);
+	}
+	ingest_result_clear(&r);
+}
+
+static void __attribute__((noreturn))
+worker_main(int fd, const struct config *cfg)
+{
+	struct buf out;
+	buf_init(&out, PACK_MAX);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_IGN);	/* the parent decides when to stop */
+	for (;;) {
+		uint64_t len;
+		if (read_all(fd, &len, sizeof(len), -1) < 0 || len > SIZE_MAX - 1)
+			_exit(0);
+		char *raw = xmalloc((size_t)len + 1);
+		if (read_all(fd, raw, (size_t)len, -1) < 0)
+			_exit(0);
+		raw[len] = '\0';
+		/* SIGALRM's default action ends a parse that hangs */
+		alarm(INGEST_PARSE_TIMEOUT_S);
+		buf_reset(&out);
+		parse_one(cfg, raw, (size_t)len, &out);
+		alarm(0);
+		free(raw);
+		uint32_t n = (uint32_t)out.len;
+		if (write_all(fd, &n, sizeof(n)) < 0 ||
+		    write_all(fd, out.data, out.len) < 0)
+			_exit(0);
+	}
+}
+
+static int
+worker_start(struct ingest_worker **w, const struct config *cfg,
+	     char *why, size_t why_size)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		snprintf(why, why_size, "socketpair: %s", strerror(errno));
+		return 0;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(why, why_size, "fork: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		return 0;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		worker_main(sv[1], cfg);
+	}
+	close(sv[1]);
+	*w = xcalloc(1, sizeof(**w));
+	(*w)->pid = pid;
+	(*w)->fd = sv[0];
+	return 1;
+}
+
+/* Kill and reap; say how it ended. */
+static void
+worker_reap(struct ingest_worker **w, int kill_it, char *why, size_t why_size)
+{
+	int st = 0;
+	close((*w)->fd);
+	if (kill_it)
+		kill((*w)->pid, SIGKILL);
+	while (waitpid((*w)->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (why != NULL) {
+		if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
+			snprintf(why, why_size, "timed out after %d s",
+				 INGEST_PARSE_TIMEOUT_S);
+		else if (WIFSIGNALED(st) && !kill_it)
+			snprintf(why, why_size, "killed by signal %d (%s)",
+				 WTERMSIG(st), strsignal(WTERMSIG(st)));
+		else if (kill_it)
+			snprintf(why, why_size, "no answer within %d s",
+				 INGEST_PARSE_TIMEOUT_S + 5);
+		else
+			snprintf(why, why_size, "exited with status %d",
+				 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	}
+	free(*w);
+	*w = NULL;
+}
+
+/* ---- streaming requests -------------------------------------------------- */
+
+/* Requests go out while answers come back, so the worker parses message
+ * k+1 while this process reads the answer to k: no turn taking (two
+ * context switches) per message. The worker answers in order, so when it
+ * dies the first unanswered job is the one it died on. */
+struct stream {
+	struct ingest_worker_job *jobs;
+	size_t n;
+	size_t sent;	/* jobs fully written */
+	size_t off;	/* bytes of jobs[sent] written, length prefix included */
+	int broken;	/* the worker stopped reading: wait for its end */
+	char *in;	/* answers read, not yet taken */
+	size_t inlen, incap;
+};
+
+/* Write what the socket takes now. */
+static void
+stream_send(int fd, struct stream *s)
+{
+	while (!s->broken && s->sent < s->n) {
+		const struct ingest_worker_job *j = &s->jobs[s->sent];
+		uint64_t len = j->len;
+		const size_t hl = sizeof(len);
+		struct iovec iov[2];
+		int cnt = 1;
+		if (s->off < hl) {
+			iov[0] = (struct iovec){ (char *)&len + s->off,
+						 hl - s->off };
+			iov[1] = (struct iovec){ (char *)j->raw, j->len };
+			cnt = 2;
+		} else
+			iov[0] = (struct iovec){ (char *)j->raw + (s->off - hl),
+						 j->len - (s->off - hl) };
+		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)cnt };
+		ssize_t w = sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (w < 0) {
+			s->broken = 1;
+			return;
+		}
+		s->off += (size_t)w;
+		if (s->off == hl + j->len) {
+			s->sent++;
+			s->off = 0;
+		}
+	}
+}
+
+/* The answer at the front of s->in: 1 complete (*n_r bytes after the
+ * length), 0 not yet, -1 announced over PACK_MAX. */
+static int
+answer_ready(const struct stream *s, uint32_t *n_r)
+{
+	*n_r = 0;
+	if (s->inlen < sizeof(*n_r))
+		return 0;
+	memcpy(n_r, s->in, sizeof(*n_r));
+	if (*n_r > PACK_MAX)
+		return -1;
+	return s->inlen >= sizeof(*n_r) + *n_r;
+}
+
+/* Unpack the complete answer at the front of s->in into j and drop it
+ * from the buffer. 1, or 0 when it is garbage (worker killed). */
+static int
+take_answer(struct ingest_worker **w, struct stream *s, uint32_t n,
+	    struct ingest_worker_job *j)
+{
+	struct err e;
+	int u = ingest_result_unpack(s->in + sizeof(n), n, &j->r, &e);
+	s->inlen -= sizeof(n) + n;
+	memmove(s->in, s->in + sizeof(n) + n, s->inlen);
+	if (u == 0)
+		return 1;
+	worker_reap(w, 1, NULL, 0);
+	snprintf(j->why, sizeof(j->why), "%s", e.msg);
+	return 0;
+}
+
+/* Room for what the worker sends next: at least 64 KB free, and the
+ * whole of an announced answer. */
+static void
+stream_room(struct stream *s, uint32_t announced)
+{
+	size_t want = s->inlen + 65536;
+	if (want < sizeof(announced) + (size_t)announced)
+		want = sizeof(announced) + (size_t)announced;
+	if (s->incap < want) {
+		s->in = xreallocarray(s->in, want, 1);
+		s->incap = want;
+	}
+}
+
+/* The answer to j, sending meanwhile and reading whatever has arrived
+ * (several answers per read when the worker is ahead). 1 r filled, 0 the
+ * worker is gone (reaped, j->why says how); no answer within
+ * INGEST_PARSE_TIMEOUT_S + 5 s kills it. */
+static int
+next_answer(struct ingest_worker **w, struct stream *s,
+	    struct ingest_worker_job *j)
+{
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	const long limit = (INGEST_PARSE_TIMEOUT_S + 5) * 1000L;
+	for (;;) {
+		uint32_t n;
+		int ready = answer_ready(s, &n);
+		if (ready > 0)
+			return take_answer(w, s, n, j);
+		if (ready < 0) {
+			worker_reap(w, 1, NULL, 0);
+			snprintf(j->why, sizeof(j->why), "answer too large");
+			return 0;
+		}
+		stream_send((*w)->fd, s);
+		int out = !s->broken && s->sent < s->n;
+		struct pollfd pfd = { .fd = (*w)->fd,
+				      .events = (short)(POLLIN |
+							(out ? POLLOUT : 0)) };
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		long used = (t.tv_sec - t0.tv_sec) * 1000 +
+		    (t.tv_nsec - t0.tv_nsec) / 1000000;
+		int pr = used >= limit ? 0 : poll(&pfd, 1, (int)(limit - used));
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr == 0) {
+			worker_reap(w, 1, j->why, sizeof(j->why));
+			return 0;
+		}
+		if (pr < 0 || pfd.revents == POLLOUT)
+			continue;
+		stream_room(s, n);
+		ssize_t r = read((*w)->fd, s->in + s->inlen, s->incap - s->inlen);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {	/* it ended: say how */
+			worker_reap(w, 0, j->why, sizeof(j->why));
+			return 0;
+		}
+		s->inlen += (size_t)r;
+	}
+}
+
+int
+ingest_worker_parse_many(struct ingest_worker **w, const struct config *cfg,
+			 struct ingest_worker_job *jobs, size_t n)
+{
+	int all = 1;
+	for (size_t i = 0; i < n; i++) {
+		jobs[i].ok = 0;
+		jobs[i].why[0] = '\0';
+		memset(&jobs[i].r, 0, sizeof(jobs[i].r));
+	}
+	size_t recv = 0;
+	while (recv < n) {
+		struct ingest_worker_job *j = &jobs[recv];
+		if (*w == NULL &&
+		    !worker_start(w, cfg, j->why, sizeof(j->why))) {
+			all = 0;
+			recv++;
+			continue;
+		}
+		/* a fresh worker (or the one that answered so far) gets
+		 * every job from here on */
+		struct stream s = { .jobs = jobs, .n = n, .sent = recv };
+		while (recv < n && *w != NULL) {
+			j = &jobs[recv++];
+			j->ok = next_answer(w, &s, j);
+			all &= j->ok;
+		}
+		free(s.in);	/* a dead worker's half answer is garbage */
+	}
+	return all;
+}
+
+int
+ingest_worker_parse(struct ingest_worker **w, const struct config *cfg,
+		    const char *raw, size_t len, struct ingest_result *r,
+		    char *why, size_t why_size)
+{
+	struct ingest_worker_job j = { .raw = raw, .len = len };
+	ingest_worker_parse_many(w, cfg, &j, 1);
+	*r = j.r;
+	if (!j.ok)
+		snprintf(why, why_size, "%s", j.why);
+	return j.ok;
+}
+
+void
+ingest_worker_free(struct ingest_worker **w)
+{
+	if (w == NULL || *w == NULL)
+		return;
+	/* closing the socket ends its loop; it exits on EOF */
+	worker_reap(w, 0, NULL, 0);
+}

@@ -1,0 +1,55 @@
+/*
+ * ingest_worker.h -- the parse worker of ingest: a forked process that
+ * parses and classifies one message at a time and answers with a packed
+ * struct ingest_result, so a crash or hang on hostile mail costs that
+ * message, never the run. Part of ingest; never touches the store.
+ *
+ * Use:     ingest_worker_parse(&w, cfg, raw, len, &r, why, sizeof why)
+ *          ingest_worker_parse_many(&w, cfg, jobs, n)   a batch, streamed
+ *          (starts the worker on first use, restarts it after a death)
+ *          ingest_worker_free(&w)   closes the pipe, reaps the process
+ * Owns:    the worker process and its socket; r's strings are the
+ *          caller's (ingest_result_clear).
+ * Errors:  1 parsed (r filled, r.parsed may be 0: unreadable), 0 the
+ *          worker died, hung past INGEST_PARSE_TIMEOUT_S or answered
+ *          garbage: why says which ("killed by signal 6 (Aborted)").
+ *          In a batch each job says so itself; the worker answers in
+ *          order, so a death is charged to the first unanswered job and
+ *          a new worker takes the jobs after it.
+ * Events:  none; blocking with a poll() deadline.
+ * Config:  max_message_bytes (parse limit), reply_to, return_path,
+ *          from_address, message_id_domain (classify).
+ * Tests:   tests/unit/test_ingest.c, tests/integration/fetch.sh (poison).
+ * Test hooks (read by the worker): ANKETA_TEST_CRASH_MSGID=ID aborts and
+ *          ANKETA_TEST_HANG_MSGID=ID spins on the message whose Message-ID
+ *          (without <>) is ID.
+ */
+#ifndef ANKETA_INGEST_WORKER_H
+#define ANKETA_INGEST_WORKER_H
+
+#include <stddef.h>
+
+#include "base/config.h"
+#include "receive/ingest.h"
+
+struct ingest_worker;
+
+int ingest_worker_parse(struct ingest_worker **w, const struct config *cfg,
+			const char *raw, size_t len, struct ingest_result *r,
+			char *why, size_t why_size);
+/* One message of a batch: raw/len in (borrowed); ok, r, why out. */
+struct ingest_worker_job {
+	const char *raw;
+	size_t len;
+	int ok;
+	struct ingest_result r;	/* ok: the caller's (ingest_result_clear) */
+	char why[512];		/* !ok: why */
+};
+/* Parse jobs[0..n) with requests streamed ahead of the answers.
+ * 1 every job ok, 0 some not. */
+int ingest_worker_parse_many(struct ingest_worker **w,
+			     const struct config *cfg,
+			     struct ingest_worker_job *jobs, size_t n);
+void ingest_worker_free(struct ingest_worker **w);
+
+#endif

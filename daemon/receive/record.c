@@ -1,0 +1,79 @@
+/*
+ * record.c -- one classified inbound message and its effects in one
+ * store transaction; see record.h. Never parses, fetches or sends.
+ */
+#include <string.h>
+
+#include "receive/record.h"
+
+/* Answers and status changes: only for a first, non-duplicate message. */
+static int
+record_effects(struct store *s, const struct record_msg *m, int64_t id,
+	       struct err *e)
+{
+	const struct store_inbound *in = &m->in;
+	if ((in->kind == STORE_I_ANSWERS || in->kind == STORE_I_RSVP) &&
+	    m->nanswers > 0 && in->campaign_id > 0 && in->contact_id > 0 &&
+	    store_response_add(s, in->campaign_id, in->contact_id, id,
+			       m->answers, m->nanswers, NULL, e) < 0)
+		return -1;
+	if (in->kind == STORE_I_BOUNCE && m->undeliverable_reason != NULL &&
+	    in->contact_id > 0 &&
+	    store_contact_set_status(s, in->contact_id, "undeliverable",
+				     m->undeliverable_reason, e) < 0)
+		return -1;
+	/* Our mail carries List-Unsubscribe: a request to stop is honoured
+	 * at once (no more invitations or reminders); staff see it in the
+	 * report and may set the contact back. */
+	if (in->kind == STORE_I_OPTOUT && in->contact_id > 0 &&
+	    store_contact_set_status(s, in->contact_id, "opted-out",
+				     "asked to receive no more mail", e) < 0)
+		return -1;
+	return 0;
+}
+
+int
+record_message(struct store *s, struct record_msg *m, int64_t *inbound_id_r,
+	       struct err *e)
+{
+	struct store_inbound *in = &m->in;
+	const char *msgid = in->message_id ? in->message_id : "";
+	int64_t id = 0;
+	if (!m->in_tx && store_begin(s, e) < 0)
+		goto fail;
+	int seen = store_inbound_seen(s, in->src_key, NULL, e);
+	if (seen < 0)
+		goto rollback;
+	if (seen) {
+		if (!m->in_tx)
+			store_rollback(s);
+		return 0;
+	}
+	if (*msgid != '\0') {
+		/* "" never matches a src_key: ask about the Message-ID only */
+		seen = store_inbound_seen(s, "", msgid, e);
+		if (seen < 0)
+			goto rollback;
+		if (seen)
+			in->kind = STORE_I_DUPLICATE;
+	}
+	if (store_inbound_add(s, in, &id, e) < 0)
+		goto rollback;
+	if (in->kind != STORE_I_DUPLICATE && record_effects(s, m, id, e) < 0)
+		goto rollback;
+	for (size_t i = 0; i < 2; i++)
+		if (m->clear_marks[i] != NULL &&
+		    store_inbound_parsing_clear(s, m->clear_marks[i], e) < 0)
+			goto rollback;
+	if (!m->in_tx && store_commit(s, e) < 0)
+		goto rollback;
+	if (inbound_id_r)
+		*inbound_id_r = id;
+	return 1;
+rollback:
+	if (!m->in_tx)
+		store_rollback(s);
+fail:
+	err_prefix(e, "%s", in->src_key);
+	return -1;
+}

@@ -1,0 +1,54 @@
+/*
+ * record.h -- writes one classified inbound message and its effects
+ * (answers, bounce status) in ONE store transaction; never parses,
+ * classifies, fetches or sends.
+ *
+ * Use:     struct record_msg m = { .in = {...}, .answers = a, ... };
+ *          record_message(s, &m, &inbound_id, &e)
+ *          group commit: store_begin, record_message with .in_tx = 1
+ *          for each message, store_commit
+ * Owns:    nothing: every pointer in m is borrowed for the call.
+ * Errors:  1 recorded (m->in.kind may have become STORE_I_DUPLICATE),
+ *          0 skipped because src_key was recorded before (nothing
+ *          written, no mark cleared), -1 store error with "src_key: why"
+ *          in e; the transaction is rolled back (by the caller when
+ *          in_tx) and nothing is left half-written.
+ * Events:  none.
+ * Tests:   tests/unit/test_ingest.c (temporary store).
+ *
+ * Dedup: a src_key recorded before is skipped (the same message fetched
+ * again after a crash between commit and the mailbox position). A new
+ * src_key whose non-empty Message-ID was recorded before is stored once
+ * as kind "duplicate" with no effects (no answers, no status change): a
+ * mailbox whose UIDVALIDITY changed, or the same mail in two folders.
+ */
+#ifndef ANKETA_RECORD_H
+#define ANKETA_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "store/store.h"
+
+struct record_msg {
+	struct store_inbound in;	/* the row; in.kind decides effects */
+	const struct store_answer *answers;	/* kind ANSWERS/RSVP */
+	size_t nanswers;
+	/* kind BOUNCE, permanent: set in.contact_id "undeliverable" with
+	 * this reason (NULL: no status change) */
+	const char *undeliverable_reason;
+	/* poison marks (store_inbound_parsing) deleted in the same
+	 * transaction, so a message and its marks change together (NULL:
+	 * none) */
+	const char *clear_marks[2];
+	/* the caller holds the transaction (store_begin .. store_commit
+	 * around a group of messages): record neither begins, commits nor
+	 * rolls back, and on -1 the caller rolls back */
+	int in_tx;
+};
+
+int record_message(struct store *s, struct record_msg *m,
+		   int64_t *inbound_id_r, struct err *e);
+
+#endif

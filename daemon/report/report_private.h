@@ -1,0 +1,120 @@
+/*
+ * report_private.h -- what the report module's files share: the campaign
+ * read into memory, per-question statistics and number formatting, so
+ * each output format (report.c: text, CSV, JSON; report_html.c: HTML)
+ * writes the same figures; never included outside daemon/report/report*.c.
+ *
+ * Use:     report_write (report.c) loads a struct report, then calls one
+ *          writer; writers call report_qstat_init/_free per question,
+ *          report_numstat for scales and numbers, report_fmt_percent,
+ *          report_option_label and report_out_flush.
+ * Owns:    struct report owns every string in it (report.c frees it).
+ *          A report_qstat owns count/vals; free with report_qstat_free.
+ *          Its q and optid point into r->sv: valid while r is.
+ * Errors:  none here; a failed write sets report_out.failed.
+ * Events:  none.
+ * Config:  none.       Spec: see report.h (rounding, percent bases).
+ * Tests:   tests/unit/test_report.c
+ */
+#ifndef ANKETA_REPORT_PRIVATE_H
+#define ANKETA_REPORT_PRIVATE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "base/buf.h"
+#include "store/store.h"
+#include "model/survey.h"
+
+#define REPORT_LANG "en"
+
+/* Delivery states in store order, and the two kinds of mail counted. */
+extern const char *const report_dstate_names[6];
+#define REPORT_NDKINDS 2
+extern const char *const report_dkinds[REPORT_NDKINDS];
+
+/* What needs a person, and where to look: the campaign's own messages,
+ * or (any_campaign) also those no campaign could be found for. */
+struct report_need {
+	enum store_ikind kind;
+	const char *key, *label;
+	int any_campaign;
+};
+#define REPORT_NNEEDS 4
+extern const struct report_need report_needs[REPORT_NNEEDS];
+
+struct report_contact {
+	int64_t id;
+	char *email, *name, *municipality, *country, *language, *answered_by;
+	int delivered, responded;
+	char **ans;		/* [nq] current answer values, or NULL */
+};
+
+struct report_msg {
+	char *from, *subject, *date, *reason;
+};
+
+struct report {
+	struct store *s;
+	/* campaign */
+	int64_t cid, qid;
+	char *name, *kind, *reference, *deadline;
+	struct survey *sv;
+	size_t nq;
+	long counts[REPORT_NDKINDS][6];
+	/* roster in email order, and an index by contact id */
+	struct report_contact *c;
+	size_t n, cap;
+	struct report_contact **byid;
+	long delivered, responded;
+	/* needs a person */
+	struct report_msg *msgs[REPORT_NNEEDS];
+	size_t nmsgs[REPORT_NNEEDS];
+};
+
+/* One question's figures over the roster's current answers. */
+struct report_qstat {
+	const struct survey_question *q;
+	long answered;
+	size_t nopt;
+	const char *const *optid;	/* nopt ids */
+	long *count;			/* per option */
+	long other;			/* values matching no option */
+	long long *vals;		/* scale, number: sorted */
+	size_t nvals;
+};
+
+/* mean, median ("3.5"), min, max of the sorted values. */
+struct report_numstat {
+	char mean[32], median[32];	/* rounded to tenths, for text */
+	double mean_v;			/* exact, for JSON */
+	long long min, max;
+};
+
+/* Text goes to b and is handed to fp every 64 KiB. */
+struct report_out {
+	struct buf b;
+	FILE *fp;
+	int failed;
+};
+
+/* num/den with one decimal, rounded half away from zero: "66.7";
+ * a zero den gives "0.0". */
+void report_fmt_tenths(char out[32], long long num, long long den);
+void report_fmt_percent(char out[32], long count, long n);
+
+void report_qstat_init(struct report_qstat *st, const struct report *r,
+		       size_t qi);
+void report_qstat_free(struct report_qstat *st);
+/* The option's English label, its id when it has none ("Yes"/"No"). */
+const char *report_option_label(const struct report *r,
+				const struct report_qstat *st, size_t k);
+void report_numstat(const struct report_qstat *st,
+		    struct report_numstat *ns);
+/* Writes the buffer out once it is large (force: always). */
+void report_out_flush(struct report_out *o, int force);
+
+/* report_html.c: the whole page. */
+void report_html(struct report *r, struct report_out *o);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * send_private.h -- shared by send.c and send_text.c only: the pure text
+ * helpers of the send pipeline; nothing here reads files or the store.
+ *
+ * Use:     send_vars_json(json, map, &e)    campaign [vars] into a map
+ *          send_deadline(iso, lang)         "15 March 2026", "15. března"
+ *          send_answer_text(sv, q, lang, value, &out)   labels, yes/no
+ *          send_problem_text(q, lang, reason, &out)     the reason
+ *                                              in the reader's language
+ * Owns:    send_deadline returns a string the caller frees.
+ * Errors:  send_vars_json: 0, or -1 with e ("vars: not a flat JSON object
+ *          (at byte N)"); the map may hold the keys read before.
+ * Events:  none (pure).
+ * Tests:   tests/unit/test_send.c
+ */
+#ifndef ANKETA_SEND_PRIVATE_H
+#define ANKETA_SEND_PRIVATE_H
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "model/survey.h"
+#include "base/tmpl.h"
+
+/* A flat JSON object (strings, numbers kept as text, true/false, null)
+ * into map m; nested objects and arrays are refused. "" is no vars. */
+int send_vars_json(const char *json, struct tmpl_val *m, struct err *e);
+/* "YYYY-MM-DD[THH:MM]" in lang (bg, en, nl, cs; others get English);
+ * anything else is returned as given. Caller frees. */
+char *send_deadline(const char *iso, const char *lang);
+/* value (answers_get's normal form) as the reader of lang reads it:
+ * option ids become labels joined by "; ", yes/no translated. q may be
+ * NULL (value as is). out is reset first. */
+void send_answer_text(const struct survey *sv,
+		      const struct survey_question *q, const char *lang,
+		      const char *value, struct buf *out);
+/* A problem reason as answers writes it for staff ("Q5: 'lots' is not a
+ * number") as the reader of lang reads it, with what q accepts ("'lots'
+ * не е число. Напишете едно цяло число, не по-малко от 0."); a reason
+ * answers does not write is kept as given. q may be NULL. out is reset
+ * first. */
+void send_problem_text(const struct survey_question *q, const char *lang,
+		       const char *reason, struct buf *out);
+
+#endif

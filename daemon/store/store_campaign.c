@@ -1,0 +1,338 @@
+/*
+ * store_campaign.c -- questionnaires (versioned by content hash) and
+ * campaigns in the state store. See store.h; the shared statement and
+ * transaction helpers are in store.c (store_private.h).
+ */
+#include "store/store_private.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xmem.h"
+
+/* ---- questionnaires -------------------------------------------------------- */
+
+static int
+store_questionnaire_insert(struct store *s, const char *survey_id,
+			   const char *hash, const char *path,
+			   const char *xml, int64_t *id_r, int *new_r,
+			   struct err *e)
+{
+	static const char find[] =
+		"SELECT id FROM questionnaires WHERE hash = ?1";
+	static const char ins[] =
+		"INSERT INTO questionnaires(survey_id, version, hash, path, "
+		"xml, created) SELECT ?1, coalesce(max(version), 0) + 1, ?2, "
+		"?3, ?4, unixepoch() FROM questionnaires WHERE survey_id = ?1";
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_prepare(s, find, &st, e) == -1)
+		return -1;
+	store_bind_text(st, 1, hash);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id_r = sqlite3_column_int64(st, 0);
+	store_done(s, st);
+	if (rc == SQLITE_ROW) {
+		*new_r = 0;
+		return 0;
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(s, e, "questionnaire");
+	if (store_prepare(s, ins, &st, e) == -1)
+		return -1;
+	store_bind_text(st, 1, survey_id);
+	store_bind_text(st, 2, hash);
+	store_bind_opt_text(st, 3, path);
+	store_bind_text(st, 4, xml);
+	rc = store_step_done(s, st, "questionnaire", e);
+	store_done(s, st);
+	*id_r = sqlite3_last_insert_rowid(s->db);
+	*new_r = 1;
+	return rc;
+}
+
+int
+store_questionnaire_put(struct store *s, const char *survey_id,
+			const char *hash, const char *path, const char *xml,
+			int64_t *id_r, int *new_r, struct err *e)
+{
+	int64_t id = 0;
+	int isnew = 0, outer, rc;
+
+	if (survey_id == NULL || hash == NULL || xml == NULL) {
+		err_set(e, "questionnaire %s: survey id, hash and XML needed",
+			path ? path : "?");
+		return -1;
+	}
+	if (store_tx_open(s, &outer, e) == -1)
+		return -1;
+	rc = store_questionnaire_insert(s, survey_id, hash, path, xml, &id,
+					&isnew, e);
+	if (rc == -1)
+		err_prefix(e, "questionnaire %s", survey_id);
+	if (store_tx_close(s, outer, rc, e) == -1)
+		return -1;
+	if (id_r)
+		*id_r = id;
+	if (new_r)
+		*new_r = isnew;
+	return 0;
+}
+
+int
+store_questionnaire_xml(struct store *s, int64_t id, char **xml_r,
+			struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*xml_r = NULL;
+	if (store_prepare(s, "SELECT xml FROM questionnaires WHERE id = ?1",
+			  &st, e) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = store_step_row(s, st, "questionnaire", e);
+	if (rc == 1)
+		*xml_r = xstrdup(store_col_text(st, 0) ? store_col_text(st, 0)
+				 : "");
+	store_done(s, st);
+	return rc;
+}
+
+/* ---- campaigns ------------------------------------------------------------- */
+
+/* Column order shared by the reader, the insert and the update: ?2..?16
+ * of the write statements are these columns after the id. */
+#define STORE_CAMPAIGN_COLS \
+	"id, name, questionnaire_id, kind, template, deadline, subject, " \
+	"reference, aud_group, aud_country, aud_municipality, " \
+	"aud_language, aud_role, file, extra"
+
+static void
+store_campaign_row(sqlite3_stmt *st, struct store_campaign *c)
+{
+	c->id = sqlite3_column_int64(st, 0);
+	c->name = store_col_text(st, 1);
+	c->questionnaire_id = sqlite3_column_int64(st, 2);
+	c->kind = store_col_text(st, 3);
+	c->template = store_col_text(st, 4);
+	c->deadline = store_col_text(st, 5);
+	c->subject = store_col_text(st, 6);
+	c->reference = store_col_text(st, 7);
+	c->audience.group = store_col_text(st, 8);
+	c->audience.country = store_col_text(st, 9);
+	c->audience.municipality = store_col_text(st, 10);
+	c->audience.language = store_col_text(st, 11);
+	c->audience.role = store_col_text(st, 12);
+	c->file = store_col_text(st, 13);
+	c->extra = store_col_text(st, 14);
+}
+
+static void
+store_campaign_bind(sqlite3_stmt *st, const struct store_campaign *c)
+{
+	const char *v[] = {
+		c->kind, c->template, c->deadline, c->subject, c->reference,
+		c->audience.group, c->audience.country,
+		c->audience.municipality, c->audience.language,
+		c->audience.role, c->file, c->extra,
+	};
+
+	store_bind_text(st, 2, c->name);
+	store_bind_id(st, 3, c->questionnaire_id);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		store_bind_opt_text(st, 4 + (int)i, v[i]);
+}
+
+/* Existing row id of c->name and whether it differs from c (NULL and ""
+ * compare equal, as they are stored alike): 1 found, 0 not, -1. */
+static int
+store_campaign_same(struct store *s, const struct store_campaign *c,
+		    int64_t *id_r, int *same_r, struct err *e)
+{
+	static const char cmp[] = "SELECT id FROM campaigns WHERE id = ?1 "
+		"AND questionnaire_id IS ?3 AND kind IS ?4 AND template IS ?5 "
+		"AND deadline IS ?6 AND subject IS ?7 AND reference IS ?8 "
+		"AND aud_group IS ?9 AND aud_country IS ?10 AND "
+		"aud_municipality IS ?11 AND aud_language IS ?12 AND "
+		"aud_role IS ?13 AND file IS ?14 AND extra IS ?15 "
+		"AND name = ?2";
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_prepare(s, "SELECT id FROM campaigns WHERE name = ?1", &st,
+			  e) == -1)
+		return -1;
+	store_bind_text(st, 1, c->name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id_r = sqlite3_column_int64(st, 0);
+	store_done(s, st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return store_fail(s, e, "campaign");
+	if (store_prepare(s, cmp, &st, e) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, *id_r);
+	store_campaign_bind(st, c);
+	rc = sqlite3_step(st);
+	*same_r = rc == SQLITE_ROW;
+	store_done(s, st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, e, "campaign");
+	return 1;
+}
+
+static int
+store_campaign_write(struct store *s, const struct store_campaign *c,
+		     int64_t *id_r, struct err *e)
+{
+	static const char ins[] = "INSERT INTO campaigns(" STORE_CAMPAIGN_COLS
+		", created, updated) VALUES (NULL, ?2, ?3, ?4, ?5, ?6, ?7, "
+		"?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, unixepoch(), "
+		"unixepoch())";
+	static const char upd[] = "UPDATE campaigns SET questionnaire_id = ?3,"
+		" kind = ?4, template = ?5, deadline = ?6, subject = ?7, "
+		"reference = ?8, aud_group = ?9, aud_country = ?10, "
+		"aud_municipality = ?11, aud_language = ?12, aud_role = ?13, "
+		"file = ?14, extra = ?15, updated = unixepoch() "
+		"WHERE id = ?1 AND name = ?2";
+	static const char sent[] = "SELECT count(*) FROM deliveries WHERE "
+		"campaign_id = ?1 AND state IN ('sending', 'sent')";
+	sqlite3_stmt *st;
+	int64_t id = 0;
+	int same = 0, found, rc;
+
+	if ((found = store_campaign_same(s, c, &id, &same, e)) == -1)
+		return -1;
+	*id_r = id;
+	if (found && same)
+		return 0;	/* re-loading an unchanged campaign file */
+	if (found) {
+		/* Mail already went out with the old settings: changing them
+		 * now would make the record lie about what was sent. */
+		if (store_prepare(s, sent, &st, e) == -1)
+			return -1;
+		sqlite3_bind_int64(st, 1, id);
+		rc = sqlite3_step(st);
+		found = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+		store_done(s, st);
+		if (found == -1)
+			return store_fail(s, e, "campaign");
+		if (found > 0) {
+			err_set(e, "already sent to %d contacts; cannot "
+				"change it (make a new campaign)", found);
+			return -1;
+		}
+	}
+	if (store_prepare(s, id ? upd : ins, &st, e) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	store_campaign_bind(st, c);
+	rc = store_step_done(s, st, "campaign", e);
+	store_done(s, st);
+	if (rc == 0 && id == 0)
+		*id_r = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+int
+store_campaign_put(struct store *s, const struct store_campaign *c,
+		   int64_t *id_r, struct err *e)
+{
+	int64_t id = 0;
+	int outer, rc;
+
+	if (c->name == NULL || *c->name == '\0' || c->kind == NULL) {
+		err_set(e, "campaign: name and kind needed");
+		return -1;
+	}
+	if (store_tx_open(s, &outer, e) == -1)
+		return -1;
+	rc = store_campaign_write(s, c, &id, e);
+	if (rc == -1)
+		err_prefix(e, "campaign %s", c->name);
+	if (store_tx_close(s, outer, rc, e) == -1)
+		return -1;
+	if (id_r)
+		*id_r = id;
+	return 0;
+}
+
+struct store_campaign_ctx {
+	store_campaign_cb cb;
+	void *arg;
+};
+
+static int
+store_campaign_cb_row(void *ctx, sqlite3_stmt *st)
+{
+	struct store_campaign_ctx *x = ctx;
+	struct store_campaign c;
+
+	if (x->cb == NULL)
+		return 0;
+	store_campaign_row(st, &c);
+	return x->cb(x->arg, &c);
+}
+
+/* where: a fixed clause with at most one parameter ?1 (text or id).
+ * Returns the callback's stop value, 0 or -1; *n_r counts the rows. */
+static int
+store_campaign_query(struct store *s, const char *where, const char *key,
+		     int64_t id, store_campaign_cb cb, void *arg, long *n_r,
+		     struct err *e)
+{
+	struct store_campaign_ctx x = { cb, arg };
+	sqlite3_stmt *st;
+	char *sql;
+	int rc;
+
+	sql = xasprintf("SELECT " STORE_CAMPAIGN_COLS " FROM campaigns %s",
+			where);
+	rc = store_prepare(s, sql, &st, e);
+	free(sql);
+	if (rc == -1)
+		return -1;
+	if (key)
+		store_bind_text(st, 1, key);
+	else if (id)
+		sqlite3_bind_int64(st, 1, id);
+	rc = store_rows(s, st, store_campaign_cb_row, &x, n_r, "campaign", e);
+	store_done(s, st);
+	return rc;
+}
+
+int
+store_campaign_find(struct store *s, const char *name, store_campaign_cb cb,
+		    void *arg, struct err *e)
+{
+	long n;
+	int rc = store_campaign_query(s, "WHERE name = ?1", name ? name : "",
+				      0, cb, arg, &n, e);
+
+	return rc != 0 ? rc : n > 0;
+}
+
+int
+store_campaign_by_id(struct store *s, int64_t id, store_campaign_cb cb,
+		     void *arg, struct err *e)
+{
+	long n;
+	int rc = store_campaign_query(s, "WHERE id = ?1", NULL, id, cb, arg,
+				      &n, e);
+
+	return rc != 0 ? rc : n > 0;
+}
+
+int
+store_campaigns_each(struct store *s, store_campaign_cb cb, void *arg,
+		     struct err *e)
+{
+	return store_campaign_query(s, "ORDER BY id", NULL, 0, cb, arg, NULL,
+				    e);
+}

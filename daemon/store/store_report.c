@@ -1,0 +1,156 @@
+/*
+ * store_report.c -- read-only queries for reports: current answers, the
+ * roster of a campaign and the inbound messages by kind. See store.h.
+ * Each streams from one statement; callbacks get borrowed rows and must
+ * not write to the store while the walk is running.
+ */
+#include "store/store_private.h"
+
+#include <string.h>
+
+struct store_report_ctx {
+	union {
+		store_answer_cb answer;
+		store_roster_cb roster;
+		store_inbound_cb inbound;
+	} cb;
+	void *arg;
+};
+
+/* Prepare sql, bind ?1 campaign_id, stream rows through row(x). */
+static int
+store_report_run(struct store *s, const char *sql, int64_t campaign_id,
+		 int (*row)(void *, sqlite3_stmt *),
+		 struct store_report_ctx *x, const char *what, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_prepare(s, sql, &st, e) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, campaign_id);
+	rc = store_rows(s, st, row, x, NULL, what, e);
+	store_done(s, st);
+	return rc;
+}
+
+static int
+store_answer_row(void *ctx, sqlite3_stmt *st)
+{
+	struct store_report_ctx *x = ctx;
+
+	return x->cb.answer(x->arg, store_col_text(st, 0),
+			    store_col_text(st, 1),
+			    sqlite3_column_int64(st, 2));
+}
+
+int
+store_answers_each(struct store *s, int64_t campaign_id, store_answer_cb cb,
+		   void *arg, struct err *e)
+{
+	struct store_report_ctx x = { .cb.answer = cb, .arg = arg };
+
+	return store_report_run(s, "SELECT a.question, a.value, "
+				"r.contact_id FROM responses r JOIN answers a "
+				"ON a.response_id = r.id WHERE "
+				"r.campaign_id = ?1 AND r.current = 1 "
+				"ORDER BY a.question, r.contact_id",
+				campaign_id, store_answer_row, &x,
+				"answers", e);
+}
+
+static int
+store_roster_row(void *ctx, sqlite3_stmt *st)
+{
+	struct store_report_ctx *x = ctx;
+	struct store_contact c;
+	const char *by;
+
+	store_contact_row(st, 0, &c);
+	by = store_col_text(st, STORE_CONTACT_NCOLS + 2);
+	return x->cb.roster(x->arg, &c,
+			    sqlite3_column_int(st, STORE_CONTACT_NCOLS),
+			    sqlite3_column_int(st, STORE_CONTACT_NCOLS + 1),
+			    by && *by ? by : NULL);
+}
+
+int
+store_roster_each(struct store *s, int64_t campaign_id, store_roster_cb cb,
+		  void *arg, struct err *e)
+{
+	struct store_report_ctx x = { .cb.roster = cb, .arg = arg };
+
+	return store_report_run(s, "SELECT " STORE_CONTACT_COLS ", "
+				"EXISTS (SELECT 1 FROM deliveries d WHERE "
+				"d.campaign_id = ?1 AND d.contact_id = c.id "
+				"AND d.state = 'sent'), r.id IS NOT NULL, "
+				"i.answered_by FROM contacts c "
+				"LEFT JOIN responses r ON r.campaign_id = ?1 "
+				"AND r.contact_id = c.id AND r.current = 1 "
+				"LEFT JOIN inbound i ON i.id = r.inbound_id "
+				"WHERE c.id IN (SELECT contact_id FROM "
+				"deliveries WHERE campaign_id = ?1 AND "
+				"kind <> 'confirm') ORDER BY c.email",
+				campaign_id, store_roster_row, &x,
+				"roster", e);
+}
+
+static int
+store_inbound_row(void *ctx, sqlite3_stmt *st)
+{
+	struct store_report_ctx *x = ctx;
+	struct store_inbound m;
+	const char **t[] = {
+		&m.src_key, &m.message_id, &m.from_addr, &m.subject, &m.date,
+		NULL, &m.reason, &m.charset, &m.answered_by, &m.reply_text,
+		&m.bounce_recipient, &m.bounce_class, &m.bounce_status,
+		&m.bounce_diag, &m.rsvp_attendee, &m.rsvp_partstat,
+	};
+
+	memset(&m, 0, sizeof(m));
+	for (int i = 0; i < (int)(sizeof(t) / sizeof(t[0])); i++)
+		if (t[i] != NULL)
+			*t[i] = store_col_text(st, i + 1);
+	if (store_ikind_parse(store_col_text(st, 6), &m.kind) == -1)
+		m.kind = STORE_I_UNREADABLE;
+	m.contact_id = sqlite3_column_int64(st, 17);
+	m.campaign_id = sqlite3_column_int64(st, 18);
+	m.delivery_id = sqlite3_column_int64(st, 19);
+	m.raw = sqlite3_column_blob(st, 20);
+	m.raw_len = (size_t)sqlite3_column_bytes(st, 20);
+	return x->cb.inbound(x->arg, sqlite3_column_int64(st, 0), &m);
+}
+
+int
+store_inbound_each(struct store *s, int kind, int64_t campaign_id,
+		   store_inbound_cb cb, void *arg, struct err *e)
+{
+	/* Column order matches the INSERT of store_inbound_add, after id. */
+	static const char sql[] =
+		"SELECT id, src_key, message_id, from_addr, subject, date, "
+		"kind, reason, charset, answered_by, reply_text, "
+		"bounce_recipient, bounce_class, bounce_status, bounce_diag, "
+		"rsvp_attendee, rsvp_partstat, contact_id, campaign_id, "
+		"delivery_id, raw FROM inbound WHERE (?1 = 0 OR "
+		"campaign_id = ?1) AND (?2 IS NULL OR kind = ?2) "
+		"ORDER BY id DESC";
+	struct store_report_ctx x = { .cb.inbound = cb, .arg = arg };
+	const char *name = NULL;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (kind >= 0) {
+		name = store_ikind_name((enum store_ikind)kind);
+		if (*name == '?') {
+			err_set(e, "inbound: unknown kind %d", kind);
+			return -1;
+		}
+	}
+	if (store_prepare(s, sql, &st, e) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, campaign_id);
+	store_bind_text(st, 2, name);
+	rc = store_rows(s, st, store_inbound_row, &x, NULL, "inbound", e);
+	store_done(s, st);
+	return rc;
+}

@@ -1,0 +1,163 @@
+/*
+ * store_schema.c -- the numbered schema migrations of the state store.
+ * Migration i (0-based) brings PRAGMA user_version from i to i + 1; each
+ * runs in its own transaction at store_open. Never edit a released
+ * migration: append a new one.
+ *
+ * Sizing: 100,000 contacts per campaign and 100,000 inbound messages;
+ * every column looked up by a hot path has an index, and the audience
+ * filters scan contacts once per plan (a few milliseconds).
+ */
+#include "store/store_private.h"
+
+const char *const store_migrations[] = {
+	/* 1: everything the first release needs. */
+	"CREATE TABLE contacts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  email TEXT NOT NULL COLLATE NOCASE UNIQUE,"	/* stored lower-case */
+	"  name TEXT, municipality TEXT, country TEXT, language TEXT,"
+	"  role TEXT,"
+	"  token TEXT NOT NULL UNIQUE,"	/* made once, never changed */
+	"  status TEXT NOT NULL DEFAULT 'ok',"
+	"  created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+	"CREATE INDEX contacts_country ON contacts(country COLLATE NOCASE);"
+	"CREATE TABLE groups ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL COLLATE NOCASE UNIQUE);"
+	"CREATE TABLE contact_groups ("
+	"  contact_id INTEGER NOT NULL REFERENCES contacts(id)"
+	"    ON DELETE CASCADE,"
+	"  group_id INTEGER NOT NULL REFERENCES groups(id),"
+	"  PRIMARY KEY (contact_id, group_id)) WITHOUT ROWID;"
+	"CREATE INDEX contact_groups_group ON contact_groups(group_id);"
+	/* status changes with their reason: why a contact stopped getting
+	 * mail must be answerable later. */
+	"CREATE TABLE contact_events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  contact_id INTEGER NOT NULL REFERENCES contacts(id)"
+	"    ON DELETE CASCADE,"
+	"  status TEXT NOT NULL, reason TEXT,"
+	"  created INTEGER NOT NULL);"
+	"CREATE INDEX contact_events_contact ON contact_events(contact_id);"
+	"CREATE TABLE questionnaires ("
+	"  id INTEGER PRIMARY KEY,"
+	"  survey_id TEXT NOT NULL,"
+	"  version INTEGER NOT NULL,"	/* 1, 2, ... per survey_id */
+	"  hash TEXT NOT NULL UNIQUE,"
+	"  path TEXT, xml TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  UNIQUE (survey_id, version));"
+	"CREATE TABLE campaigns ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  questionnaire_id INTEGER REFERENCES questionnaires(id),"
+	"  kind TEXT NOT NULL, template TEXT, deadline TEXT, subject TEXT,"
+	"  reference TEXT,"
+	"  aud_group TEXT, aud_country TEXT, aud_municipality TEXT,"
+	"  aud_language TEXT, aud_role TEXT,"
+	"  file TEXT, extra TEXT,"
+	"  created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+	/* state: pending, sending, sent, failed, deferred, skipped.
+	 * claim: the store handle (run) that set sending; a SENDING row of
+	 * another run was interrupted and is due again. */
+	"CREATE TABLE deliveries ("
+	"  id INTEGER PRIMARY KEY,"
+	"  campaign_id INTEGER NOT NULL REFERENCES campaigns(id),"
+	"  contact_id INTEGER NOT NULL REFERENCES contacts(id),"
+	"  kind TEXT NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending',"
+	"    'sending', 'sent', 'failed', 'deferred', 'skipped')),"
+	"  message_id TEXT,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  last_reply TEXT,"
+	"  claim INTEGER,"
+	"  created INTEGER NOT NULL, updated INTEGER NOT NULL,"
+	"  UNIQUE (campaign_id, contact_id, kind));"
+	"CREATE INDEX deliveries_due ON deliveries(campaign_id, kind, state);"
+	"CREATE UNIQUE INDEX deliveries_msgid ON deliveries(message_id)"
+	"  WHERE message_id IS NOT NULL;"
+	/* contact_id only: a contact has a handful of rows, and an index
+	 * without state/updated is not rewritten by every state change. */
+	"CREATE INDEX deliveries_contact ON deliveries(contact_id);"
+	"CREATE TABLE mailboxes ("
+	"  source TEXT PRIMARY KEY,"
+	"  uidvalidity INTEGER NOT NULL, last_uid INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL);"
+	"CREATE TABLE inbound ("
+	"  id INTEGER PRIMARY KEY,"
+	"  src_key TEXT NOT NULL UNIQUE,"
+	"  message_id TEXT,"	/* not unique: duplicates are recorded */
+	"  from_addr TEXT, subject TEXT, date TEXT,"
+	"  kind TEXT NOT NULL,"
+	"  reason TEXT, charset TEXT,"
+	"  contact_id INTEGER REFERENCES contacts(id),"
+	"  campaign_id INTEGER REFERENCES campaigns(id),"
+	"  delivery_id INTEGER REFERENCES deliveries(id),"
+	"  answered_by TEXT, reply_text TEXT, raw BLOB,"
+	"  bounce_recipient TEXT, bounce_class TEXT, bounce_status TEXT,"
+	"  bounce_diag TEXT, rsvp_attendee TEXT, rsvp_partstat TEXT,"
+	"  created INTEGER NOT NULL);"
+	"CREATE INDEX inbound_msgid ON inbound(message_id);"
+	"CREATE INDEX inbound_kind ON inbound(kind);"
+	"CREATE INDEX inbound_campaign ON inbound(campaign_id, kind);"
+	/* poison guard: a key left here means parsing it crashed or hung */
+	"CREATE TABLE inbound_parsing ("
+	"  src_key TEXT PRIMARY KEY, started INTEGER NOT NULL);"
+	/* every response stays on record; current = 1 on the newest only */
+	"CREATE TABLE responses ("
+	"  id INTEGER PRIMARY KEY,"
+	"  campaign_id INTEGER NOT NULL REFERENCES campaigns(id),"
+	"  contact_id INTEGER NOT NULL REFERENCES contacts(id),"
+	"  inbound_id INTEGER REFERENCES inbound(id),"
+	"  current INTEGER NOT NULL DEFAULT 1,"
+	"  superseded_by INTEGER REFERENCES responses(id),"
+	"  created INTEGER NOT NULL);"
+	"CREATE INDEX responses_current ON responses(campaign_id, contact_id,"
+	"  current);"
+	"CREATE UNIQUE INDEX responses_one_current ON responses(campaign_id,"
+	"  contact_id) WHERE current = 1;"
+	"CREATE TABLE answers ("
+	"  response_id INTEGER NOT NULL REFERENCES responses(id)"
+	"    ON DELETE CASCADE,"
+	"  question TEXT NOT NULL, value TEXT,"
+	"  PRIMARY KEY (response_id, question)) WITHOUT ROWID;",
+	/* 2: feedback ("confirm", "problem") is one mail per reply, so a
+	 * contact may get many per campaign; campaign kinds (invite,
+	 * reminder, ...) stay one per (campaign, contact, kind). SQLite
+	 * cannot drop a table constraint, so the table is rebuilt. With
+	 * foreign_keys on, inbound.delivery_id must keep pointing at the
+	 * same ids: dropping the parent counts its children as deferred
+	 * violations, and inserting the rows back into a table of the
+	 * same name uncounts them, so the commit passes (a rename would
+	 * rewrite inbound's REFERENCES instead). */
+	"PRAGMA defer_foreign_keys = ON;"
+	"CREATE TEMP TABLE deliveries_v1 AS SELECT * FROM deliveries;"
+	"DROP TABLE deliveries;"
+	"CREATE TABLE deliveries ("
+	"  id INTEGER PRIMARY KEY,"
+	"  campaign_id INTEGER NOT NULL REFERENCES campaigns(id),"
+	"  contact_id INTEGER NOT NULL REFERENCES contacts(id),"
+	"  kind TEXT NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending',"
+	"    'sending', 'sent', 'failed', 'deferred', 'skipped')),"
+	"  message_id TEXT,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  last_reply TEXT,"
+	"  claim INTEGER,"
+	"  created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+	"INSERT INTO deliveries(id, campaign_id, contact_id, kind, state,"
+	"  message_id, attempts, last_reply, claim, created, updated)"
+	"  SELECT id, campaign_id, contact_id, kind, state, message_id,"
+	"  attempts, last_reply, claim, created, updated FROM deliveries_v1;"
+	"DROP TABLE deliveries_v1;"
+	/* store_plan_insert's ON CONFLICT names this index's WHERE */
+	"CREATE UNIQUE INDEX deliveries_one ON deliveries(campaign_id,"
+	"  contact_id, kind) WHERE kind NOT IN ('confirm', 'problem');"
+	"CREATE INDEX deliveries_due ON deliveries(campaign_id, kind, state);"
+	"CREATE UNIQUE INDEX deliveries_msgid ON deliveries(message_id)"
+	"  WHERE message_id IS NOT NULL;"
+	"CREATE INDEX deliveries_contact ON deliveries(contact_id);",
+};
+
+const size_t store_nmigrations =
+	sizeof(store_migrations) / sizeof(store_migrations[0]);
