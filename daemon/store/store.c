@@ -365,6 +365,19 @@ fail:
 	return -1;
 }
 
+static void
+store_sql_token(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	char tok[17];
+	struct err e;
+
+	if (store_token(tok, &e) == -1) {
+		sqlite3_result_error(ctx, e.msg, -1);
+		return;
+	}
+	sqlite3_result_text(ctx, tok, 16, SQLITE_TRANSIENT);
+}
+
 static int
 store_settings(struct store *s, struct err *e)
 {
@@ -390,12 +403,18 @@ store_settings(struct store *s, struct err *e)
 	sqlite3_finalize(st);
 	if (!ok)
 		return -1;
+	/* anketa_token(): migration 3 and the planner give every delivery
+	 * a token of its own inside one INSERT ... SELECT */
+	if (sqlite3_create_function(s->db, "anketa_token", 0, SQLITE_UTF8,
+				    NULL, store_sql_token, NULL, NULL) !=
+	    SQLITE_OK)
+		return store_fail(s, e, "store: anketa_token");
 	return store_exec(s, "PRAGMA synchronous = NORMAL;"
 			  "PRAGMA foreign_keys = ON;"
 			  "PRAGMA trusted_schema = OFF;", e);
 }
 
-static int
+int
 store_random(void *p, size_t n, struct err *e)
 {
 	unsigned char *b = p;
@@ -423,10 +442,7 @@ store_open(const char *path, struct store **s_r, struct err *e)
 	*s_r = NULL;
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
-	if (store_random(&s->run, sizeof(s->run), e) == -1)
-		goto fail;
-	if (s->run < 0)
-		s->run = -s->run;
+	s->owner_fd = -1;
 	crash = getenv("ANKETA_CRASH_AFTER");
 	if (crash != NULL)
 		s->crash_after = strtol(crash, NULL, 10);
@@ -456,6 +472,7 @@ store_free(struct store **sp)
 		return;
 	if (s->db != NULL) {
 		store_rollback(s);
+		store_owner_end(s);
 		for (size_t i = 0; i < s->ncache; i++)
 			sqlite3_finalize(s->cache[i].st);
 		sqlite3_close(s->db);
@@ -490,7 +507,7 @@ store_contact_row(sqlite3_stmt *st, int col, struct store_contact *c)
 
 /* 16 characters of RFC 4648 base32 (lower case) from 80 random bits:
  * unguessable, and safe in a local part and a URL. */
-static int
+int
 store_token(char tok[17], struct err *e)
 {
 	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";

@@ -121,53 +121,177 @@ int store_campaign_by_id(struct store *s, int64_t id, store_campaign_cb cb,
 int store_campaigns_each(struct store *s, store_campaign_cb cb, void *arg,
 			 struct err *e);
 
-/* ---- deliveries: one row per (campaign, contact, kind) ------------------ */
+/* ---- the outbox: every outgoing mail is one row of deliveries ----------
+ *
+ * Producers enqueue (store_deliveries_plan for a campaign's audience,
+ * store_outbox_enqueue for one mail), inside the transaction of what
+ * caused the mail when there is one. Senders claim due rows, hand each
+ * over, and complete it; a row changes only while its claim holds.
+ *
+ *   pending|deferred|unknown --claim--> (same state, owner set)
+ *        --handover--> sending --complete--> sent | failed | deferred
+ *                                              | unknown | skipped
+ *   waiting rows --cancel--> cancelled       owner dead: sending -> unknown
+ *
+ * An owner is a live process: store_owner_register writes its row (role,
+ * host, pid, start) and holds an flock on a lock file of its own beside
+ * the store ("STORE.owners/") for as long as it lives, so any other
+ * process sees at once that it died and frees its rows (store_outbox_reap,
+ * run by every claim). The lease only frees the rows of an owner that
+ * hangs (SIGSTOP, a stuck disk); it must outlast the longest legal SMTP
+ * transaction. A row that was SENDING when its owner died becomes
+ * UNKNOWN: the server may have taken it (RFC 1047), so it is retried and
+ * counted apart. */
 
 enum store_dstate {
-	STORE_D_PENDING,	/* planned, not yet tried */
-	STORE_D_SENDING,	/* handed to the transport; outcome unknown */
+	STORE_D_PENDING,	/* waiting for its first attempt */
+	STORE_D_SENDING,	/* handed to the server by its owner */
 	STORE_D_SENT,		/* the server accepted it: never again */
 	STORE_D_FAILED,		/* permanent failure, server reply kept */
-	STORE_D_DEFERRED,	/* temporary failure, retried later */
+	STORE_D_DEFERRED,	/* temporary failure, retried at next_attempt */
 	STORE_D_SKIPPED,	/* contact undeliverable or opted out */
+	STORE_D_UNKNOWN,	/* handed over, no answer: retried, counted */
+	STORE_D_CANCELLED,	/* taken out of the queue by a person */
+	STORE_D_N
 };
+const char *store_dstate_name(enum store_dstate st);
+int store_dstate_parse(const char *name, enum store_dstate *st_r);
+
+/* One outbox row as a claim hands it out (strings borrowed for the
+ * callback). contact is NULL for a staff address (rcpt). */
+struct store_outrow {
+	int64_t id;
+	int64_t campaign_id;	/* 0: none */
+	const char *kind;	/* a send_kind name: invite, reminder, ... */
+	enum store_dstate state;/* pending, deferred or unknown */
+	const char *rcpt;	/* the recipient's address */
+	const char *token;	/* this delivery's reply token */
+	const char *message_id;	/* set at the first hand-over, then kept */
+	const char *in_reply_to;/* Message-ID with <>, or NULL */
+	const char *vars;	/* JSON object for the renderer, or NULL */
+	int attempts;
+	int64_t queued;		/* queue entry, moved forward by pauses */
+	const struct store_contact *contact;
+};
+typedef int (*store_outrow_cb)(void *arg, const struct store_outrow *r);
+
+/* Register this process as an owner of claims (role "send", "daemon",
+ * ...). exclusive: refuse while another live owner of the same role
+ * exists, with e naming it ("anketa daemon pid 4242 on host h since
+ * ... holds STORE"). The registration ends with store_free (rows still
+ * claimed are released, the lock file removed) or with the process. */
+int store_owner_register(struct store *s, const char *role, int exclusive,
+			 struct err *e);
+/* Free the rows of dead owners (lock free) and of hung ones (lease
+ * over): SENDING becomes UNKNOWN (due at once), claimed rows wait again.
+ * *freed_r (may be NULL) counts the rows freed. */
+int store_outbox_reap(struct store *s, long *freed_r, struct err *e);
+
+/* What to claim: campaign 0 any, kind NULL any. */
+struct store_outbox_filter {
+	int64_t campaign_id;
+	const char *kind;
+};
+/* Claim up to max due rows for this owner (one transaction, after a
+ * reap) with a lease of lease_s seconds, then hand each to cb with no
+ * statement open (cb may write). Rows of a paused site are not due.
+ * *n_r counts the rows claimed. Needs store_owner_register. */
+int store_outbox_claim(struct store *s, const struct store_outbox_filter *f,
+		       long max, long lease_s, store_outrow_cb cb, void *arg,
+		       long *n_r, struct err *e);
+/* Claimed row -> SENDING with its Message-ID (kept when NULL), lease
+ * renewed: commit this before the message is handed to the server.
+ * 0 ok, 1 the claim is no longer ours (nothing changed), -1 error. */
+int store_outbox_handover(struct store *s, int64_t id,
+			  const char *message_id, long lease_s,
+			  struct err *e);
+struct store_outcome {
+	enum store_dstate state;	/* sent, failed, deferred, unknown,
+					 * skipped */
+	const char *reply;		/* the server's reply or the reason */
+	int64_t next_attempt;		/* deferred, unknown: unix time */
+	int rcpt_dead;			/* failed because the recipient does
+					 * not exist: contact undeliverable */
+};
+/* A row of ours (SENDING, or claimed and never handed over: skipped,
+ * failed before the hand-over) gets its outcome, the claim ends.
+ * 0 ok, 1 the claim is no longer ours (nothing changed), -1 error. */
+int store_outbox_complete(struct store *s, int64_t id,
+			  const struct store_outcome *o, struct err *e);
+/* Give back claimed rows never handed over (id 0: all of ours). */
+int store_outbox_unclaim(struct store *s, int64_t id, struct err *e);
+
+/* One mail to enqueue. contact_id 0: rcpt is the address (staff). */
+struct store_enqueue {
+	int64_t campaign_id;
+	int64_t contact_id;
+	const char *rcpt;
+	const char *kind;
+	int64_t not_before;	/* unix time; 0: now */
+	const char *in_reply_to;
+	const char *vars;	/* JSON object, or NULL */
+	int64_t inbound_id;	/* the message that caused it, or 0 */
+};
+int store_outbox_enqueue(struct store *s, const struct store_enqueue *q,
+			 int64_t *id_r, struct err *e);
+
+/* Sending through site (submission server "host:port") is paused until
+ * `until` (unix time) because of reason. While paused nothing is due;
+ * when the pause ends, every waiting row's queued time moves forward by
+ * the paused time, so a pause never counts toward the queue lifetime. */
+int store_outbox_pause(struct store *s, const char *site, int64_t until,
+		       const char *reason, struct err *e);
+/* 1 and the pause's end and reason (caller frees) when site is paused,
+ * 0 when not (an ended pause is lifted here), -1 error. */
+int store_outbox_paused(struct store *s, const char *site, int64_t *until_r,
+			char **reason_r, struct err *e);
+
+/* ---- the queue as a person sees it (anketa queue) ---- */
+struct store_qrow {
+	int64_t id;
+	const char *campaign;	/* name or NULL */
+	const char *kind, *rcpt;
+	enum store_dstate state;
+	int attempts, unknowns;
+	int64_t next_attempt, queued;
+	const char *owner;	/* "pid 123 on host" while claimed, or NULL */
+	const char *last_reply;
+};
+typedef int (*store_qrow_cb)(void *arg, const struct store_qrow *q);
+/* Waiting and in-flight rows (pending, deferred, unknown, sending) of
+ * campaign (0: all) in id order. */
+int store_queue_each(struct store *s, int64_t campaign_id, store_qrow_cb cb,
+		     void *arg, struct err *e);
+/* Retry now (next_attempt = now) or cancel waiting rows: one id, or all
+ * of a campaign (id 0, campaign_id > 0), or all (both 0). *n_r counts. */
+int store_queue_retry(struct store *s, int64_t id, int64_t campaign_id,
+		      long *n_r, struct err *e);
+int store_queue_cancel(struct store *s, int64_t id, int64_t campaign_id,
+		       long *n_r, struct err *e);
+
+/* The store's clock (unix time): time(NULL) unless a test set it. */
+int64_t store_now(const struct store *s);
+void store_clock_set(struct store *s, int64_t t);	/* 0: real time */
+
+/* ---- deliveries: planning and lookups ---------------------------------- */
 
 struct store_delivery {
 	int64_t id;
 	int64_t campaign_id;
 	int64_t contact_id;
-	const char *kind;	/* "invite", "reminder", "confirm", ... */
+	const char *kind;
 	enum store_dstate state;
-	const char *message_id;	/* set when first rendered, reused on retry */
+	const char *message_id;
 	int attempts;
-	const char *last_reply;	/* server reply or reason */
+	const char *last_reply;
 };
 
-typedef int (*store_delivery_cb)(void *arg, const struct store_delivery *d,
-				 const struct store_contact *c);
-
-/* Add a pending delivery of kind for each contact of the campaign's
- * audience that has none yet (status "ok" only). *added_r counts them. */
+/* Enqueue kind for each contact of the campaign's audience that has no
+ * such row yet (status "ok" only; a reminder only to those the invitation
+ * reached who have not answered), each with a token of its own.
+ * *added_r counts them. */
 int store_deliveries_plan(struct store *s, int64_t campaign_id,
 			  const char *kind, long *added_r, struct err *e);
-/* Stream deliveries of campaign/kind that are due: PENDING, DEFERRED,
- * and SENDING left by an interrupted run. At most limit rows (0: all). */
-int store_deliveries_due(struct store *s, int64_t campaign_id,
-			 const char *kind, long limit, store_delivery_cb cb,
-			 void *arg, struct err *e);
-/* PENDING/DEFERRED -> SENDING, recording the Message-ID (before submit). */
-int store_delivery_sending(struct store *s, int64_t id,
-			   const char *message_id, struct err *e);
-/* A one-off delivery (feedback: "confirm", "problem"; any number per
- * campaign and contact), added straight in SENDING with its Message-ID
- * before the submit; end it with store_delivery_done. Campaign kinds
- * (planned ones) are refused. */
-int store_delivery_add(struct store *s, int64_t campaign_id,
-		       int64_t contact_id, const char *kind,
-		       const char *message_id, int64_t *id_r, struct err *e);
-/* SENDING -> SENT / FAILED / DEFERRED with the server's reply (after). */
-int store_delivery_done(struct store *s, int64_t id, enum store_dstate st,
-			const char *reply, struct err *e);
 /* Find the delivery that sent Message-ID msgid. 1/0/-1. */
 int store_delivery_by_message_id(struct store *s, const char *msgid,
 				 int64_t *delivery_id_r, int64_t *campaign_id_r,
@@ -176,13 +300,15 @@ int store_delivery_by_message_id(struct store *s, const char *msgid,
 int store_delivery_latest(struct store *s, int64_t contact_id,
 			  int64_t *delivery_id_r, int64_t *campaign_id_r,
 			  struct err *e);
-/* How many of kind were SENT to contact since unix time t (rate limits). */
+/* How many of kind were enqueued for contact since unix time t and not
+ * failed (rate limits count what is on its way, too). */
 int store_deliveries_count_since(struct store *s, int64_t contact_id,
 				 const char *kind, int64_t since, long *n_r,
 				 struct err *e);
 /* Counts per state for one campaign (index by enum store_dstate). */
 int store_delivery_counts(struct store *s, int64_t campaign_id,
-			  const char *kind, long counts[6], struct err *e);
+			  const char *kind, long counts[STORE_D_N],
+			  struct err *e);
 
 /* ---- mailbox positions --------------------------------------------------- */
 

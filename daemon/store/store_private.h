@@ -37,8 +37,10 @@ struct store {
 	int version;		/* schema version after migrations */
 	long crash_after;	/* ANKETA_CRASH_AFTER, 0: off */
 	long commits;		/* successful commits so far */
-	int64_t run;		/* random id of this handle: marks SENDING
-				 * rows claimed by this run, see due */
+	int64_t clock;		/* fixed unix time (tests), 0: real */
+	int64_t owner;		/* owners.id once registered, 0: none */
+	int owner_fd;		/* its flock'ed lock file, -1: none */
+	char *owner_lock;	/* that file's path */
 	struct store_cached cache[STORE_CACHE_MAX];
 	size_t ncache;
 };
@@ -127,6 +129,12 @@ int store_tx_stmt_close(struct store *s, sqlite3_stmt *st, int outer,
 			int rc, struct err *e);
 /* Counts a commit and honours ANKETA_CRASH_AFTER. */
 void store_committed(struct store *s);
+/* n bytes from getrandom(2). */
+int store_random(void *p, size_t n, struct err *e);
+/* 80 random bits as 16 lower-case base32 characters (a token). */
+int store_token(char tok[17], struct err *e);
+/* Ends this handle's owner registration (store_free calls it). */
+void store_owner_end(struct store *s);
 
 /* ---- shared row readers ---- */
 
@@ -140,9 +148,6 @@ void store_committed(struct store *s);
 void store_contact_row(sqlite3_stmt *st, int col,
 		       struct store_contact *c);
 
-/* Delivery states as stored (text, readable from the sqlite3 shell). */
-const char *store_dstate_name(enum store_dstate st);
-int store_dstate_parse(const char *name, enum store_dstate *st_r);
 /* Enums stored by name (delivery states, inbound kinds): a table indexed
  * by the enum. store_name_of gives "?" past the end; store_name_index
  * finds a name (NULL: not found), 0 / -1. */

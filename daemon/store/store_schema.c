@@ -157,6 +157,72 @@ const char *const store_migrations[] = {
 	"CREATE UNIQUE INDEX deliveries_msgid ON deliveries(message_id)"
 	"  WHERE message_id IS NOT NULL;"
 	"CREATE INDEX deliveries_contact ON deliveries(contact_id);",
+	/* 3: the outbox. deliveries becomes the one queue of every outgoing
+	 * mail: a recipient that may be a staff address (no contact), a
+	 * token of its own (the reply address and subject reference name
+	 * this delivery, not only the contact), what a later render needs
+	 * (in_reply_to, vars), when it may go (not_before, next_attempt),
+	 * who holds it (owner, lease_until: see store_outbox.c) and how
+	 * long it may wait (queued, moved forward while sending is paused).
+	 * A row SENDING before this version was cut off by a crash or stop:
+	 * whether the server took it is unknown. Every row gets a token
+	 * (anketa_token(), registered by store_open); rows sent before
+	 * carried the contact's token, which ingest still resolves. */
+	"PRAGMA defer_foreign_keys = ON;"
+	"CREATE TEMP TABLE deliveries_v2 AS SELECT * FROM deliveries;"
+	"DROP TABLE deliveries;"
+	"CREATE TABLE deliveries ("
+	"  id INTEGER PRIMARY KEY,"
+	"  campaign_id INTEGER REFERENCES campaigns(id),"
+	"  contact_id INTEGER REFERENCES contacts(id),"
+	"  rcpt TEXT,"	/* the address when there is no contact */
+	"  kind TEXT NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending',"
+	"    'sending', 'sent', 'failed', 'deferred', 'skipped', 'unknown',"
+	"    'cancelled')),"
+	"  token TEXT NOT NULL UNIQUE,"
+	"  message_id TEXT,"
+	"  in_reply_to TEXT, vars TEXT,"
+	"  inbound_id INTEGER REFERENCES inbound(id),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  unknowns INTEGER NOT NULL DEFAULT 0,"
+	"  last_reply TEXT,"
+	"  not_before INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER NOT NULL DEFAULT 0,"
+	"  queued INTEGER NOT NULL,"
+	"  owner INTEGER, lease_until INTEGER,"
+	"  created INTEGER NOT NULL, updated INTEGER NOT NULL,"
+	"  CHECK (contact_id IS NOT NULL OR rcpt IS NOT NULL));"
+	"INSERT INTO deliveries(id, campaign_id, contact_id, kind, state,"
+	"  token, message_id, attempts, unknowns, last_reply, queued,"
+	"  created, updated)"
+	"  SELECT id, campaign_id, contact_id, kind,"
+	"  CASE state WHEN 'sending' THEN 'unknown' ELSE state END,"
+	"  anketa_token(), message_id, attempts, state = 'sending',"
+	"  last_reply, created, created, updated FROM deliveries_v2;"
+	"DROP TABLE deliveries_v2;"
+	"CREATE UNIQUE INDEX deliveries_one ON deliveries(campaign_id,"
+	"  contact_id, kind) WHERE kind NOT IN ('confirm', 'problem');"
+	"CREATE INDEX deliveries_due ON deliveries(campaign_id, kind, state);"
+	"CREATE UNIQUE INDEX deliveries_msgid ON deliveries(message_id)"
+	"  WHERE message_id IS NOT NULL;"
+	"CREATE INDEX deliveries_contact ON deliveries(contact_id);"
+	/* what a claim looks at: only rows still waiting are indexed */
+	"CREATE INDEX deliveries_queue ON deliveries(next_attempt, id)"
+	"  WHERE state IN ('pending', 'deferred', 'unknown');"
+	"CREATE INDEX deliveries_owner ON deliveries(owner)"
+	"  WHERE owner IS NOT NULL;"
+	/* processes that may hold claims: each holds an flock on its lock
+	 * file for as long as it lives (see store_outbox.c) */
+	"CREATE TABLE owners ("
+	"  id INTEGER PRIMARY KEY,"
+	"  role TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,"
+	"  started INTEGER NOT NULL, lock TEXT NOT NULL,"
+	"  seen INTEGER NOT NULL);"
+	/* a submission server on which sending is paused, and why */
+	"CREATE TABLE pauses ("
+	"  site TEXT PRIMARY KEY, since INTEGER NOT NULL,"
+	"  until INTEGER NOT NULL, reason TEXT NOT NULL);",
 };
 
 const size_t store_nmigrations =
