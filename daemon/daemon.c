@@ -29,6 +29,8 @@ enum { JOB_FETCH, JOB_SEND, JOB_N };
 struct job {
 	const char *name;
 	pid_t pid;		/* 0: not running */
+	int reload;		/* told to stop for a reload: start again at
+				 * once with the new configuration */
 	double backoff;		/* seconds before the next restart */
 	ev_child child;
 	ev_timer timer;
@@ -40,6 +42,8 @@ struct daemon {
 	struct ev_loop *loop;
 	const char *config_path;
 	struct config *cfg;	/* swapped on SIGHUP */
+	struct store *store;	/* holds the store's "daemon" ownership;
+				 * never used by a child */
 	int stopping;
 	ev_signal sig_hup, sig_term, sig_int;
 	struct job jobs[JOB_N];
@@ -55,38 +59,50 @@ child_fetch(const struct config *cfg, struct store *s, struct err *e)
 	return ingest_run(s, cfg, &o, &st, e);
 }
 
-struct send_all {
-	struct store *s;
-	const struct config *cfg;
-	int failed;
+/* Collect the campaigns first: a SELECT left open across the plans'
+ * writes would meet SQLITE_BUSY_SNAPSHOT, which no busy timeout covers. */
+struct ids {
+	int64_t *v;
+	size_t n, cap;
 };
 
 static int
-send_one_campaign(void *arg, const struct store_campaign *c)
+collect_id(void *arg, const struct store_campaign *c)
 {
-	struct send_all *sa = arg;
-	struct send_opts o = { 0 };
-	struct send_stats st = { 0 };
-	struct err e = { "" };
+	struct ids *ids = arg;
 
-	if (send_campaign(sa->s, sa->cfg, c->name, &o, &st, &e) < 0) {
-		log_warnx("send %s: %s", c->name, e.msg);
-		sa->failed = 1;
-	} else if (st.sent || st.failed || st.deferred) {
-		log_info("send %s: %ld sent, %ld failed, %ld deferred",
-			 c->name, st.sent, st.failed, st.deferred);
+	if (ids->n == ids->cap) {
+		ids->cap = ids->cap ? 2 * ids->cap : 16;
+		ids->v = xreallocarray(ids->v, ids->cap, sizeof(*ids->v));
 	}
+	ids->v[ids->n++] = c->id;
 	return 0;
 }
 
+/* One send pass: enqueue every campaign's invitation for its audience,
+ * then let the sender processes work the whole outbox off. */
 static int
 child_send(const struct config *cfg, struct store *s, struct err *e)
 {
-	struct send_all sa = { s, cfg, 0 };
+	struct ids ids = { 0 };
+	struct send_stats st;
+	int rc;
 
-	if (store_campaigns_each(s, send_one_campaign, &sa, e) < 0)
+	if (store_campaigns_each(s, collect_id, &ids, e) < 0)
 		return -1;
-	return sa.failed ? -1 : 0;
+	for (size_t i = 0; i < ids.n; i++) {
+		long planned = 0;
+
+		if (send_enqueue(s, cfg, ids.v[i], "invite", &planned, e) < 0)
+			log_warnx("send: %s", e->msg);
+	}
+	free(ids.v);
+	rc = send_outbox(s, cfg, &st, e);
+	if (st.handed || st.skipped)
+		log_info("send: %ld sent, %ld failed, %ld deferred, %ld "
+			 "unknown, %ld skipped", st.sent, st.failed,
+			 st.deferred, st.unknown, st.skipped);
+	return rc;
 }
 
 /* In the child: restore default signals, open the store, do the job. */
@@ -100,6 +116,7 @@ child_main(struct daemon *d, int kind)
 	signal(SIGHUP, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
+	store_forget_in_child(d->store);
 	if (store_open(d->cfg->store_path, &s, &e) < 0) {
 		log_error("%s", e.msg);
 		_exit(75);
@@ -174,6 +191,9 @@ on_child(struct ev_loop *loop, ev_child *w, int revents)
 	}
 	j->backoff = ok ? 1 : (j->backoff * 2 > 300 ? 300 : j->backoff * 2);
 	next = ok ? job_interval(d, j) : j->backoff;
+	if (j->reload)
+		next = 0.1;
+	j->reload = 0;
 	ev_timer_stop(loop, &j->timer);
 	ev_timer_set(&j->timer, next, 0);
 	ev_timer_start(loop, &j->timer);
@@ -197,6 +217,13 @@ on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 	config_free(&d->cfg);
 	d->cfg = cfg;
 	log_notice("%s: configuration reloaded", d->config_path);
+	/* every child finishes what it holds (a sender its message, the
+	 * fetcher its batch) and is started again with the new one */
+	for (int i = 0; i < JOB_N; i++)
+		if (d->jobs[i].pid != 0) {
+			d->jobs[i].reload = 1;
+			kill(d->jobs[i].pid, SIGHUP);
+		}
 }
 
 /* SIGTERM/SIGINT: start nothing new, let the children finish (the fetcher
@@ -262,6 +289,13 @@ daemon_run(const char *config_path, struct err *e)
 		return -1;
 	}
 	d.config_path = config_path;
+	/* on SQLite one daemon per store: a second one is refused, named */
+	if (store_open(d.cfg->store_path, &d.store, e) < 0 ||
+	    store_owner_register(d.store, "daemon", 1, e) < 0) {
+		store_free(&d.store);
+		config_free(&d.cfg);
+		return -1;
+	}
 	d.loop = ev_default_loop(EVFLAG_AUTO);
 	daemon_watchers(&d);
 	log_notice("running (send every %ds, fetch %s)",
@@ -272,6 +306,7 @@ daemon_run(const char *config_path, struct err *e)
 	ev_signal_stop(d.loop, &d.sig_hup);
 	ev_signal_stop(d.loop, &d.sig_term);
 	ev_signal_stop(d.loop, &d.sig_int);
+	store_free(&d.store);
 	config_free(&d.cfg);
 	log_notice("stopped");
 	return 0;

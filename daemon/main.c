@@ -6,6 +6,7 @@
  *   anketa [-c FILE] [-v] COMMAND [ARGS]     anketa --help, COMMAND --help
  */
 #include <getopt.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -351,7 +352,7 @@ campaign_row(void *arg, const struct store_campaign *cp)
 {
 	struct ctx *c = arg;
 	struct err e = { "" };
-	long n[6] = { 0 };
+	long n[STORE_D_N] = { 0 };
 
 	if (store_delivery_counts(c->store, cp->id, "invite", n, &e) < 0)
 		return -1;
@@ -359,7 +360,7 @@ campaign_row(void *arg, const struct store_campaign *cp)
 	       cp->name, cp->kind, *cp->reference ? cp->reference : "-",
 	       *cp->deadline ? cp->deadline : "-", n[STORE_D_SENT],
 	       n[STORE_D_FAILED], n[STORE_D_PENDING] + n[STORE_D_DEFERRED] +
-	       n[STORE_D_SENDING]);
+	       n[STORE_D_SENDING] + n[STORE_D_UNKNOWN]);
 	return 0;
 }
 
@@ -381,7 +382,27 @@ cmd_campaign_list(struct ctx *c, int argc, char **argv)
 	return EX_OK;
 }
 
+static int
+campaign_id_of(void *arg, const struct store_campaign *cp)
+{
+	*(int64_t *)arg = cp->id;
+	return 0;
+}
+
 /* ---- send ---------------------------------------------------------------- */
+
+static void
+send_summary(const char *what, int dry_run, const struct send_stats *st)
+{
+	if (dry_run)
+		printf("%s (dry run): %ld rendered, %ld skipped\n", what,
+		       st->rendered, st->skipped);
+	else
+		printf("%s: %ld planned, %ld handed over, %ld sent, %ld "
+		       "failed, %ld deferred, %ld unknown, %ld skipped\n",
+		       what, st->planned, st->handed, st->sent, st->failed,
+		       st->deferred, st->unknown, st->skipped);
+}
 
 static int
 cmd_send(struct ctx *c, int argc, char **argv)
@@ -390,17 +411,19 @@ cmd_send(struct ctx *c, int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "preview", required_argument, NULL, 'p' },
 		{ "limit", required_argument, NULL, 'l' },
-		{ "kind", required_argument, NULL, 'k' }, { 0 } };
+		{ "kind", required_argument, NULL, 'k' },
+		{ "all", no_argument, NULL, 'a' }, { 0 } };
 	struct send_opts o = { 0 };
 	struct send_stats st = { 0 };
 	struct err e = { "" };
-	int ch, rc;
+	int ch, rc, all = 0;
 
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'n': o.dry_run = 1; break;
 		case 'p': o.preview_dir = optarg; break;
 		case 'k': o.kind = optarg; break;
+		case 'a': all = 1; break;
 		case 'l':
 			if (opt_limit("send", optarg, &o.limit) != EX_OK)
 				return EX_USAGE;
@@ -408,21 +431,116 @@ cmd_send(struct ctx *c, int argc, char **argv)
 		default: return EX_USAGE;
 		}
 	}
-	if (optind != argc - 1)
-		return usage_error("send", "%s", "expected CAMPAIGN");
+	if (all ? optind != argc : optind != argc - 1)
+		return usage_error("send", "%s", "expected CAMPAIGN or --all");
+	if (all && (o.dry_run || o.kind || o.preview_dir || o.limit))
+		return usage_error("send", "%s", "--all takes no other option");
+	if (o.kind != NULL && !send_kind_ok(o.kind))
+		return usage_error("send", "--kind '%s': not a kind of "
+				   "campaign mail (invite, reminder)", o.kind);
 	if ((rc = need_store(c)) != EX_OK)
 		return rc;
-	rc = send_campaign(c->store, c->cfg, argv[optind], &o, &st, &e);
-	if (rc == 0 || st.planned || st.rendered)
-		printf("%s%s: %ld planned, %ld rendered, %ld sent, %ld failed, "
-	       "%ld deferred, %ld skipped\n", argv[optind],
-	       o.dry_run ? " (dry run)" : "", st.planned, st.rendered,
-	       st.sent, st.failed, st.deferred, st.skipped);
+	rc = all ? send_outbox(c->store, c->cfg, &st, &e) :
+	     send_campaign(c->store, c->cfg, argv[optind], &o, &st, &e);
+	if (rc == 0 || st.planned || st.handed || st.rendered)
+		send_summary(all ? "outbox" : argv[optind], o.dry_run, &st);
 	if (rc < 0) {
 		fprintf(stderr, "anketa send: %s\n", e.msg);
 		return EX_UNAVAILABLE;
 	}
-	return (st.failed || st.deferred) ? EX_TEMPFAIL : EX_OK;
+	return (st.failed || st.deferred || st.unknown) ? EX_TEMPFAIL : EX_OK;
+}
+
+/* ---- queue ---------------------------------------------------------------- */
+
+static int
+queue_row(void *arg, const struct store_qrow *q)
+{
+	char when[32] = "now";
+	time_t t = (time_t)q->next_attempt;
+	struct tm tm;
+
+	(void)arg;
+	if (q->next_attempt > time(NULL))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC",
+			 gmtime_r(&t, &tm));
+	printf("%-8lld %-16s %-9s %-9s %2d %-20s %s\n", (long long)q->id,
+	       q->campaign ? q->campaign : "-", q->kind,
+	       store_dstate_name(q->state), q->attempts,
+	       q->owner ? q->owner : when, q->rcpt ? q->rcpt : "");
+	if (q->last_reply != NULL && *q->last_reply)
+		printf("         %s\n", q->last_reply);
+	return 0;
+}
+
+static int
+cmd_queue(struct ctx *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "campaign", required_argument, NULL, 'C' },
+		{ "all", no_argument, NULL, 'a' }, { 0 } };
+	const char *action = "list", *camp = NULL;
+	int64_t cid = 0, id = 0;
+	long n = 0;
+	struct err e = { "" };
+	int ch, rc, all = 0;
+
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'C': camp = optarg; break;
+		case 'a': all = 1; break;
+		default: return EX_USAGE;
+		}
+	}
+	if (optind < argc)
+		action = argv[optind++];
+	if (strcmp(action, "list") && strcmp(action, "retry") &&
+	    strcmp(action, "cancel"))
+		return usage_error("queue", "unknown action '%s' (list, retry, "
+				   "cancel)", action);
+	if (optind < argc) {
+		char *end;
+
+		id = strtoll(argv[optind], &end, 10);
+		if (*argv[optind] == '\0' || *end != '\0' || id <= 0)
+			return usage_error("queue", "'%s' is not a queue id",
+					   argv[optind]);
+		optind++;
+	}
+	if (optind != argc)
+		return usage_error("queue", "unexpected argument '%s'",
+				   argv[optind]);
+	if (strcmp(action, "list") != 0 && id == 0 && camp == NULL && !all)
+		return usage_error("queue", "%s: name an ID, --campaign NAME "
+				   "or --all", action);
+	if ((rc = need_store(c)) != EX_OK)
+		return rc;
+	if (camp != NULL) {
+		rc = store_campaign_find(c->store, camp, campaign_id_of, &cid,
+					 &e);
+		if (rc == 0) {
+			fprintf(stderr, "anketa queue: campaign '%s': no such "
+				"campaign\n", camp);
+			return EX_DATAERR;
+		}
+		if (rc < 0)
+			goto fail;
+	}
+	if (strcmp(action, "list") == 0)
+		rc = store_queue_each(c->store, cid, queue_row, NULL, &e);
+	else if (strcmp(action, "retry") == 0)
+		rc = store_queue_retry(c->store, id, cid, &n, &e);
+	else
+		rc = store_queue_cancel(c->store, id, cid, &n, &e);
+	if (rc < 0)
+		goto fail;
+	if (strcmp(action, "list") != 0)
+		printf("%s: %ld message%s\n", action, n, n == 1 ? "" : "s");
+	return strcmp(action, "list") != 0 && n == 0 && id != 0 ?
+	       EX_DATAERR : EX_OK;
+fail:
+	fprintf(stderr, "anketa queue: %s\n", e.msg);
+	return EX_SOFTWARE;
 }
 
 /* ---- fetch --------------------------------------------------------------- */
@@ -604,8 +722,12 @@ static const struct command commands[] = {
 	{ "campaign add", cmd_campaign_add, "FILE",
 	  "validate and store a campaign and its questionnaire version" },
 	{ "send", cmd_send,
-	  "[--dry-run] [--preview DIR] [--limit N] [--kind K] CAMPAIGN",
-	  "render and submit the campaign's messages (resumes; never twice)" },
+	  "[--dry-run] [--preview DIR] [--limit N] [--kind invite|reminder] "
+	  "CAMPAIGN | --all",
+	  "enqueue a campaign's mail and send what is due (--all: the whole "
+	  "outbox)" },
+	{ "queue", cmd_queue, "[list|retry|cancel] [ID | --campaign NAME | "
+	  "--all]", "what waits in the outbox and why; retry now or cancel" },
 	{ "fetch", cmd_fetch, "[--source URL] [--idle] [--limit N] "
 	  "[--no-feedback]", "ingest replies from IMAP or a Maildir" },
 	{ "report", cmd_report, "[--format text|csv|json|html] CAMPAIGN",

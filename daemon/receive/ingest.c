@@ -20,7 +20,7 @@
 #include "receive/ingest_worker.h"
 #include "base/log.h"
 #include "receive/record.h"
-#include "send/send.h"
+#include "base/json.h"
 #include "model/survey.h"
 #include "base/tmpl.h"
 #include "base/xmem.h"
@@ -33,7 +33,8 @@
 #define INGEST_WINDOW 256
 #define INGEST_WINDOW_BYTES (4u << 20)
 
-/* Set by the SIGTERM/SIGINT handler while ingest_run is in idle mode. */
+/* Set by the SIGTERM/SIGINT/SIGHUP handler while ingest_run is in idle
+ * mode. */
 static volatile sig_atomic_t ingest_stop;
 
 static void
@@ -292,47 +293,40 @@ feedback_allowed(struct run *rn, const struct ingest_result *r,
 	return total < cfg->feedback_max_per_day;
 }
 
-/* The problems of v as (question id, reason) pairs for send_one; the
- * strings stay v->ans's. Caller frees the array. */
-static struct store_answer *
-feedback_problems(const struct verdict *v, size_t *n_r)
+/* The confirmation or problem note a reply earns, as an outbox row with
+ * what it will list (answers "a:QID", problems "p:QID"; see render.h),
+ * enqueued by record_message in the reply's own transaction: a crash
+ * loses both or neither, and SMTP being down delays only the mail. */
+static struct store_enqueue *
+feedback_row(struct run *rn, const struct ingest_result *r,
+	     const struct verdict *v, struct store_enqueue *q, struct buf *js)
 {
-	size_t n = v->ans ? answers_nproblems(v->ans) : 0;
-	struct store_answer *p = xcalloc(n ? n : 1, sizeof(*p));
-	for (size_t i = 0; i < n; i++)
-		answers_problem(v->ans, i, &p[i].question, &p[i].value);
-	*n_r = n;
-	return p;
-}
-
-/* One confirmation (the answers recorded) or one problem note (which
- * question and why; nothing of that reply was recorded, so no answers)
- * to the contact, threaded under the reply. */
-static void
-feedback_send(struct run *rn, const struct ingest_result *r,
-	      const struct verdict *v)
-{
+	size_t np = v->ans ? answers_nproblems(v->ans) : 0;
 	if (!feedback_allowed(rn, r, v))
-		return;
-	size_t np = 0;
-	struct store_answer *prob = feedback_problems(v, &np);
-	char *irt = r->message_id[0] ? xasprintf("<%s>", r->message_id) : NULL;
-	struct send_msg sm = {
-		.contact_id = v->rm.in.contact_id,
+		return NULL;
+	buf_adds(js, "{");
+	for (size_t i = 0; i < v->rm.nanswers + np; i++) {
+		const char *qid, *val;
+		char key[256];
+		int ans = i < v->rm.nanswers;
+		if (ans) {
+			qid = v->rm.answers[i].question;
+			val = v->rm.answers[i].value;
+		} else
+			answers_problem(v->ans, i - v->rm.nanswers, &qid, &val);
+		snprintf(key, sizeof(key), "%s:%s", ans ? "a" : "p", qid);
+		json_kv_str(js, i == 0, key, val);
+	}
+	buf_adds(js, "}");
+	*q = (struct store_enqueue){
 		.campaign_id = v->rm.in.campaign_id,
+		.contact_id = v->rm.in.contact_id,
 		.kind = v->feedback,
-		.in_reply_to = irt,
-		.answers = v->rm.answers,
-		.nanswers = v->rm.nanswers,
-		.problems = prob,
-		.nproblems = np,
+		.in_reply_to = r->message_id[0] ?
+		    xasprintf("<%s>", r->message_id) : NULL,
+		.vars = buf_cstr(js),
 	};
-	struct err e;
-	if (send_one(rn->s, rn->cfg, &sm, &e) != 1)
-		log_warnx("%s: %s feedback not sent: %s", v->rm.in.src_key,
-			  v->feedback, e.msg);
-	free(irt);
-	free(prob);
+	return q;
 }
 
 /* ---- one message ----------------------------------------------------------- */
@@ -488,7 +482,16 @@ record_handled(struct run *rn, struct handled *h, const char *raw,
 	h->v.rm.clear_marks[0] = h->it->key;
 	h->v.rm.clear_marks[1] = h->batch_mark;
 	h->v.rm.in_tx = in_tx;
+	struct store_enqueue q;
+	struct buf js;
+	buf_init(&js, 1024 * 1024);
+	h->v.rm.feedback = h->have_r && in->kind != STORE_I_DUPLICATE ?
+	    feedback_row(rn, &h->r, &h->v, &q, &js) : NULL;
 	int rec = record_message(rn->s, &h->v.rm, NULL, e);
+	if (h->v.rm.feedback)
+		free((char *)q.in_reply_to);
+	h->v.rm.feedback = NULL;
+	buf_free(&js);
 	if (rec < 0)
 		return -1;
 	h->recorded = rec == 1;
@@ -501,7 +504,7 @@ record_handled(struct run *rn, struct handled *h, const char *raw,
 }
 
 /* Once committed: count, log, queue the disposal for the end of the
- * window, give feedback. */
+ * window (the feedback is in the outbox already). */
 static void
 after_commit(struct run *rn, struct handled *h)
 {
@@ -514,8 +517,6 @@ after_commit(struct run *rn, struct handled *h)
 		 in->reason[0] ? ": " : "", in->reason);
 	rn->disp[rn->ndisp] = *h->it;
 	rn->disp_folder[rn->ndisp++] = folder_for(&rn->cfg->imap, in->kind);
-	if (h->have_r && in->kind != STORE_I_DUPLICATE)
-		feedback_send(rn, &h->r, &h->v);
 }
 
 /* ---- a batch of messages --------------------------------------------------- */
@@ -929,7 +930,8 @@ ingest_run(struct store *s, const struct config *cfg,
 	   struct err *e)
 {
 	struct run rn = { .s = s, .cfg = cfg, .o = o, .st = st };
-	struct sigaction sa = { .sa_handler = on_stop }, old_term, old_int;
+	struct sigaction sa = { .sa_handler = on_stop }, old_term, old_int,
+	    old_hup;
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
 	int ret;
 	ingest_stop = 0;
@@ -943,9 +945,13 @@ ingest_run(struct store *s, const struct config *cfg,
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGTERM, &sa, &old_term);
 		sigaction(SIGINT, &sa, &old_int);
+		/* SIGHUP: the daemon reloaded its configuration and starts
+		 * this fetcher again with it */
+		sigaction(SIGHUP, &sa, &old_hup);
 		ret = ingest_idle_loop(&rn, e);
 		sigaction(SIGTERM, &old_term, NULL);
 		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGHUP, &old_hup, NULL);
 	} else {
 		ret = connect_source(&rn, e);
 		ret = ret == 1 && ingest_pass(&rn, e) == 0 ? 0 : -1;

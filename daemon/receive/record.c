@@ -61,6 +61,11 @@ record_message(struct store *s, struct record_msg *m, int64_t *inbound_id_r,
 		goto rollback;
 	if (in->kind != STORE_I_DUPLICATE && record_effects(s, m, id, e) < 0)
 		goto rollback;
+	if (in->kind != STORE_I_DUPLICATE && m->feedback != NULL) {
+		m->feedback->inbound_id = id;
+		if (store_outbox_enqueue(s, m->feedback, NULL, e) < 0)
+			goto rollback;
+	}
 	for (size_t i = 0; i < 2; i++)
 		if (m->clear_marks[i] != NULL &&
 		    store_inbound_parsing_clear(s, m->clear_marks[i], e) < 0)

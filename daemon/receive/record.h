@@ -1,7 +1,8 @@
 /*
  * record.h -- writes one classified inbound message and its effects
- * (answers, bounce status) in ONE store transaction; never parses,
- * classifies, fetches or sends.
+ * (answers, bounce status, the feedback mail it causes, enqueued in the
+ * outbox) in ONE store transaction; never parses, classifies, fetches or
+ * sends.
  *
  * Use:     struct record_msg m = { .in = {...}, .answers = a, ... };
  *          record_message(s, &m, &inbound_id, &e)
@@ -42,6 +43,10 @@ struct record_msg {
 	 * transaction, so a message and its marks change together (NULL:
 	 * none) */
 	const char *clear_marks[2];
+	/* feedback to enqueue in the same transaction (a confirmation or
+	 * problem note; its inbound_id is set here), or NULL. Never for a
+	 * duplicate: the first copy had its own. */
+	struct store_enqueue *feedback;
 	/* the caller holds the transaction (store_begin .. store_commit
 	 * around a group of messages): record neither begins, commits nor
 	 * rolls back, and on -1 the caller rolls back */

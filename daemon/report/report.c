@@ -23,9 +23,6 @@
 #include "base/textcol.h"
 #include "base/xmem.h"
 
-const char *const report_dstate_names[6] = {
-	"pending", "sending", "sent", "failed", "deferred", "skipped",
-};
 const char *const report_dkinds[REPORT_NDKINDS] = { "invite", "reminder" };
 
 const struct report_need report_needs[REPORT_NNEEDS] = {
@@ -439,8 +436,8 @@ text_header(struct report *r, struct report_out *o)
 	buf_adds(b, "\nDeliveries\n");
 	for (size_t k = 0; k < REPORT_NDKINDS; k++) {
 		buf_printf(b, "  %-9s", report_dkinds[k]);
-		for (size_t i = 0; i < 6; i++)
-			buf_printf(b, "  %s %ld", report_dstate_names[i],
+		for (size_t i = 0; i < REPORT_NDSTATES; i++)
+			buf_printf(b, "  %s %ld", store_dstate_name(i),
 				   r->counts[k][i]);
 		buf_addc(b, '\n');
 	}
@@ -724,8 +721,8 @@ json_head(struct report *r, struct buf *b)
 	buf_adds(b, "},\"deliveries\":{");
 	for (size_t k = 0; k < REPORT_NDKINDS; k++) {
 		buf_printf(b, "%s\"%s\":{", k ? "," : "", report_dkinds[k]);
-		for (size_t i = 0; i < 6; i++)
-			json_kv_int(b, i == 0, report_dstate_names[i],
+		for (size_t i = 0; i < REPORT_NDSTATES; i++)
+			json_kv_int(b, i == 0, store_dstate_name(i),
 				    r->counts[k][i]);
 		buf_addc(b, '}');
 	}

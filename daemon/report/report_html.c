@@ -196,16 +196,16 @@ page_deliveries(struct report *r, struct buf *b, struct buf *key)
 
 	buf_adds(b, "<h2>Deliveries</h2>\n<table class=\"deliveries\">\n"
 		 "<thead><tr><th scope=\"col\">Mail</th>");
-	for (size_t i = 0; i < 6; i++)
+	for (size_t i = 0; i < REPORT_NDSTATES; i++)
 		elem(b, "<th scope=\"col\" class=\"n\">",
-		     report_dstate_names[i], "</th>");
+		     store_dstate_name(i), "</th>");
 	buf_adds(b, "</tr></thead>\n<tbody>\n");
 	for (size_t k = 0; k < REPORT_NDKINDS; k++) {
 		elem(b, "<tr><th scope=\"row\">", report_dkinds[k], "</th>");
-		for (size_t i = 0; i < 6; i++) {
+		for (size_t i = 0; i < REPORT_NDSTATES; i++) {
 			buf_reset(key);
 			buf_printf(key, "deliveries.%s.%s", report_dkinds[k],
-				   report_dstate_names[i]);
+				   store_dstate_name(i));
 			buf_adds(b, "<td class=\"n\">");
 			keyed_long(b, "span", key, r->counts[k][i]);
 			buf_adds(b, "</td>");

@@ -29,7 +29,9 @@
 #define REPORT_LANG "en"
 
 /* Delivery states in store order, and the two kinds of mail counted. */
-extern const char *const report_dstate_names[6];
+/* Delivery states a report shows: the store's, pending .. unknown (a
+ * cancelled row is nobody's business but the queue's). */
+#define REPORT_NDSTATES (STORE_D_UNKNOWN + 1)
 #define REPORT_NDKINDS 2
 extern const char *const report_dkinds[REPORT_NDKINDS];
 
@@ -61,7 +63,7 @@ struct report {
 	char *name, *kind, *reference, *deadline;
 	struct survey *sv;
 	size_t nq;
-	long counts[REPORT_NDKINDS][6];
+	long counts[REPORT_NDKINDS][STORE_D_N];
 	/* roster in email order, and an index by contact id */
 	struct report_contact *c;
 	size_t n, cap;

@@ -1,105 +1,66 @@
 /*
- * send.h -- the send pipeline: plans a campaign's deliveries, renders each
- * one (tmpl + form + mime), submits it and records the outcome in the
- * store; the only place that decides what a server reply means.
+ * send.h -- the send path's entry: a campaign's mail is enqueued for its
+ * audience (the producer) and the outbox is worked off by sender
+ * processes (sender.h), or a dry run renders what would go, writing
+ * nothing.
  *
  * Use:     send_campaign(store, cfg, "fs26", &opts, &stats, &e)
- *          send_one(store, cfg, &msg, &e)      one mail outside a campaign
- *                                              run (ingest's "confirm" and
- *                                              "problem" feedback)
- *          send_classify(&result)             SENT / FAILED / DEFERRED
- * Owns:    nothing beyond a call: templates, the questionnaire and one
- *          batch of rendered messages live during the call only.
- * Errors:  send_campaign returns 0 when the run went through, even when
- *          some deliveries failed (each failure is recorded with the
- *          server's reply). It returns -1 with e set when the run stops:
- *          unknown campaign, unreadable questionnaire or template, a
- *          template variable missing for some contact ("templates/survey/
- *          bg/body.txt: line 3: unknown variable 'deadline'"), or the
- *          transport failing ("127.0.0.1:2525: Couldn't connect to
- *          server"). On a transport failure the deliveries of the batch
- *          in hand are recorded DEFERRED with that reason and nothing is
- *          marked sent; a later run retries them.
- *          A dry run renders every due delivery with the same checks,
- *          writes previews when asked, and changes nothing in the store
- *          except planning (so the preview shows the real audience).
- * Events:  none yet (submit_run polls; the daemon will drive it).
- * Config:  sender.*, smtp.*, paths.templates, paths.schema.
- * Spec:    RFC 5321 reply codes, RFC 3463 enhanced status codes.
+ *          send_outbox(store, cfg, &stats, &e)   every due row, any campaign
+ *                                          (confirmations, retries)
+ *          send_enqueue(store, cfg, id, kind, &n, &e)   the producer only
+ *                                          (the daemon's send pass)
+ *          send_kind_ok("reminder")        the kinds send --kind takes
+ * Owns:    nothing beyond a call.
+ * Errors:  0 when the run went through, even when some deliveries failed
+ *          (each failure is recorded with the server's reply); -1 with e
+ *          when it stopped: unknown campaign or kind, unreadable
+ *          questionnaire or template, a template variable missing
+ *          ("templates/survey/bg/body.txt: line 3: unknown variable
+ *          'deadline'"), the store failing, or the submission server
+ *          refusing the session (paused: "127.0.0.1:2525: sending paused
+ *          until ...: 554 ..."). What was not handed over stays queued.
+ *          A dry run renders every row a send would hand out now, with
+ *          the same checks, writes previews when asked, and writes
+ *          nothing to the store.
+ * Config:  sender.*, smtp.* (concurrency: sender processes), queue.*,
+ *          paths.templates, paths.schema.
  * Tests:   tests/unit/test_send.c, tests/integration/send_errors.sh,
- *          tests/integration/demo.sh, tests/integration/mailstack.sh,
- *          bench/send.
+ *          tests/integration/outbox.sh, tests/integration/demo.sh,
+ *          tests/integration/mailstack.sh, bench/send, bench/kill.
  */
 #ifndef ANKETA_SEND_H
 #define ANKETA_SEND_H
 
-#include <stdint.h>
-
 #include "base/config.h"
 #include "base/err.h"
 #include "store/store.h"
-#include "send/submit.h"
-#include "base/tmpl.h"
 
 struct send_opts {
-	int dry_run;		/* render and preview, send nothing */
-	long limit;		/* at most this many deliveries; 0: all due */
-	const char *preview_dir;/* write one .eml per delivery here; NULL: no */
+	int dry_run;		/* render and preview, write nothing */
+	long limit;		/* at most this many messages; 0: all due */
+	const char *preview_dir;/* dry run: one .eml per message here */
 	const char *kind;	/* "invite" (default when NULL), "reminder" */
 };
 
 struct send_stats {
-	long planned;		/* deliveries newly planned by this run */
-	long rendered;
-	long sent;
-	long failed;
-	long deferred;
-	long skipped;
+	long planned;		/* deliveries newly enqueued by this run */
+	long rendered;		/* dry run: messages rendered */
+	long handed;		/* messages handed to the server */
+	long sent, failed, deferred, unknown, skipped;
 };
+
+/* 1 when send --kind accepts kind (a campaign kind). */
+int send_kind_ok(const char *kind);
 
 int send_campaign(struct store *s, const struct config *cfg,
 		  const char *campaign, const struct send_opts *o,
 		  struct send_stats *st, struct err *e);
-
-/* One feedback mail to one contact about one campaign, sent at once.
- * kind names the template set (templates/KIND/LANG/...): "confirm" or
- * "problem". send_one sets these variables (see templates/README.md):
- * the contact's and the campaign's (name, survey_title, deadline, ...),
- * "answers" (list of number, question, answer: the question's text and
- * the chosen options' labels in the contact's language), "problems"
- * (list of number, question, reason), "recorded" (answers not empty) and
- * "updated" (false unless vars sets it). in_reply_to, if not NULL,
- * threads the mail under the respondent's message and marks it
- * Auto-Submitted: auto-replied (RFC 3834). */
-struct send_msg {
-	int64_t contact_id;
-	int64_t campaign_id;
-	const char *kind;
-	/* extra variables, or NULL; borrowed: send_one adds its own keys
-	 * to this map, the caller still frees it */
-	struct tmpl_val *vars;
-	const char *in_reply_to;	/* Message-ID with <>, or NULL */
-	/* by question id: the answers recorded (normalised values, as
-	 * answers_get gives them) and the problems found (value = reason) */
-	const struct store_answer *answers;
-	size_t nanswers;
-	const struct store_answer *problems;
-	size_t nproblems;
-};
-/* The mail is a delivery row of kind m->kind (store_delivery_add: made
- * SENDING with its Message-ID before the hand-over, then SENT, FAILED or
- * DEFERRED with the server's reply), so store_deliveries_count_since
- * counts it for [feedback] max_per_day. Feedback is never retried: a
- * DEFERRED row stays as the record. To: the contact's address only (a
- * colleague who answered from another address is not copied). A contact
- * that is not "ok" gets nothing (0, no row).
- * Returns 1 sent, 0 permanently refused, -1 temporary failure or error;
- * e holds the reason (server reply verbatim) whenever it is not 1. */
-int send_one(struct store *s, const struct config *cfg,
-	     const struct send_msg *m, struct err *e);
-
-/* Postfix smtp_trouble-style policy: 2xx sent; 5xx failed; 4xx, no
- * reply, timeouts and transport failures deferred. */
-enum store_dstate send_classify(const struct submit_result *r);
+int send_outbox(struct store *s, const struct config *cfg,
+		struct send_stats *st, struct err *e);
+/* The producer alone: check the templates of campaign_id for kind,
+ * then enqueue kind for its audience (*planned_r counts the new rows). */
+int send_enqueue(struct store *s, const struct config *cfg,
+		 int64_t campaign_id, const char *kind, long *planned_r,
+		 struct err *e);
 
 #endif

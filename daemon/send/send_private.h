@@ -1,5 +1,5 @@
 /*
- * send_private.h -- shared by send.c and send_text.c only: the pure text
+ * send_private.h -- shared by send.c, render.c and send_text.c only: the pure text
  * helpers of the send pipeline; nothing here reads files or the store.
  *
  * Use:     send_vars_json(json, map, &e)    campaign [vars] into a map
@@ -24,6 +24,17 @@
 /* A flat JSON object (strings, numbers kept as text, true/false, null)
  * into map m; nested objects and arrays are refused. "" is no vars. */
 int send_vars_json(const char *json, struct tmpl_val *m, struct err *e);
+/* Each key of a flat JSON object in order: cb(arg, key, type, text)
+ * with type 's' string, 'n' number (its text), 'b' bool ("true",
+ * "false"), 'z' null. A non-zero cb return stops with -1. Errors as
+ * send_vars_json. */
+typedef int (*send_json_cb)(void *arg, const char *key, char type,
+			    const char *value);
+int send_json_each(const char *json, send_json_cb cb, void *arg,
+		   struct err *e);
+/* Set one such value into map m with its type. */
+void send_json_set(struct tmpl_val *m, const char *key, char type,
+		   const char *value);
 /* "YYYY-MM-DD[THH:MM]" in lang (bg, en, nl, cs; others get English);
  * anything else is returned as given. Caller frees. */
 char *send_deadline(const char *iso, const char *lang);

@@ -109,44 +109,58 @@ static int jp_string(struct jp *j, struct buf *b)
 	return 0;
 }
 
-/* One value into map m under key: string, number (kept as its text),
- * true/false, null. Nested objects and arrays are refused. */
-static int jp_value(struct jp *j, struct tmpl_val *m, const char *key,
-		    struct buf *tmp)
+/* One value: its text into tmp and its type ('s' string, 'n' number kept
+ * as its text, 'b' true/false, 'z' null). Nested objects and arrays are
+ * refused. */
+static int jp_value(struct jp *j, struct buf *tmp, char *type_r)
 {
 	const char *s = j->p;
 
+	buf_reset(tmp);
 	if (j->p < j->end && *j->p == '"') {
 		j->p++;
-		if (jp_string(j, tmp) != 0)
-			return -1;
-		tmpl_map_set_str(m, key, buf_cstr(tmp));
-	} else if (j->end - j->p >= 4 && strncmp(j->p, "true", 4) == 0) {
+		*type_r = 's';
+		return jp_string(j, tmp);
+	}
+	if (j->end - j->p >= 4 && strncmp(j->p, "true", 4) == 0) {
 		j->p += 4;
-		tmpl_map_set_bool(m, key, 1);
+		*type_r = 'b';
+		buf_adds(tmp, "true");
 	} else if (j->end - j->p >= 5 && strncmp(j->p, "false", 5) == 0) {
 		j->p += 5;
-		tmpl_map_set_bool(m, key, 0);
+		*type_r = 'b';
+		buf_adds(tmp, "false");
 	} else if (j->end - j->p >= 4 && strncmp(j->p, "null", 4) == 0) {
 		j->p += 4;
-		tmpl_map_set_null(m, key);
+		*type_r = 'z';
 	} else {
 		while (j->p < j->end && strchr("+-.0123456789eE", *j->p))
 			j->p++;
 		if (j->p == s)
 			return -1;
-		buf_reset(tmp);
+		*type_r = 'n';
 		buf_add(tmp, s, (size_t)(j->p - s));
-		tmpl_map_set_str(m, key, buf_cstr(tmp));
 	}
 	return 0;
 }
 
-/* Campaign [vars] (a flat JSON object) into map m. */
-int send_vars_json(const char *json, struct tmpl_val *m, struct err *e)
+void send_json_set(struct tmpl_val *m, const char *key, char type,
+		   const char *value)
+{
+	if (type == 'b')
+		tmpl_map_set_bool(m, key, strcmp(value, "true") == 0);
+	else if (type == 'z')
+		tmpl_map_set_null(m, key);
+	else
+		tmpl_map_set_str(m, key, value);
+}
+
+int send_json_each(const char *json, send_json_cb cb, void *arg,
+		   struct err *e)
 {
 	struct jp j = { json, json + strlen(json) };
 	struct buf key, tmp;
+	char type;
 	int rc = -1;
 
 	buf_init(&key, 0);
@@ -165,7 +179,8 @@ int send_vars_json(const char *json, struct tmpl_val *m, struct err *e)
 		if (j.p >= j.end || *j.p++ != ':')
 			goto out;
 		jp_ws(&j);
-		if (jp_value(&j, m, buf_cstr(&key), &tmp) != 0)
+		if (jp_value(&j, &tmp, &type) != 0 ||
+		    cb(arg, buf_cstr(&key), type, buf_cstr(&tmp)) != 0)
 			goto out;
 		jp_ws(&j);
 		if (j.p < j.end && *j.p == ',')
@@ -179,6 +194,18 @@ out:
 	buf_free(&key);
 	buf_free(&tmp);
 	return rc;
+}
+
+static int vars_pair(void *arg, const char *key, char type, const char *value)
+{
+	send_json_set(arg, key, type, value);
+	return 0;
+}
+
+/* Campaign [vars] (a flat JSON object) into map m. */
+int send_vars_json(const char *json, struct tmpl_val *m, struct err *e)
+{
+	return send_json_each(json, vars_pair, m, e);
 }
 
 /* ---- dates --------------------------------------------------------------- */

@@ -182,6 +182,10 @@ typedef int (*store_outrow_cb)(void *arg, const struct store_outrow *r);
  * claimed are released, the lock file removed) or with the process. */
 int store_owner_register(struct store *s, const char *role, int exclusive,
 			 struct err *e);
+/* In a child after fork(): let go of the parent's lock file descriptor
+ * without touching the parent's SQLite handle (which must not be used
+ * across fork). s may be NULL. */
+void store_forget_in_child(struct store *s);
 /* Free the rows of dead owners (lock free) and of hung ones (lease
  * over): SENDING becomes UNKNOWN (due at once), claimed rows wait again.
  * *freed_r (may be NULL) counts the rows freed. */
@@ -292,6 +296,13 @@ struct store_delivery {
  * *added_r counts them. */
 int store_deliveries_plan(struct store *s, int64_t campaign_id,
 			  const char *kind, long *added_r, struct err *e);
+/* A dry run of plan + claim that writes nothing: cb gets each row a
+ * send of kind would hand out now (rows waiting, then the contacts a
+ * plan would add, with id 0 and token "preview"), at most limit (0:
+ * all). cb must not write to the store (a read is open). */
+int store_deliveries_preview(struct store *s, int64_t campaign_id,
+			     const char *kind, long limit,
+			     store_outrow_cb cb, void *arg, struct err *e);
 /* Find the delivery that sent Message-ID msgid. 1/0/-1. */
 int store_delivery_by_message_id(struct store *s, const char *msgid,
 				 int64_t *delivery_id_r, int64_t *campaign_id_r,

@@ -48,7 +48,7 @@ store_kind_oneoff(const char *kind)
 
 /* Copy the stored audience of a campaign into f (strings owned, free with
  * store_filter_clear). 1 found, 0 no such campaign, -1. */
-static int
+int
 store_audience(struct store *s, int64_t campaign_id, struct store_filter *f,
 	       struct err *e)
 {
@@ -73,7 +73,7 @@ store_audience(struct store *s, int64_t campaign_id, struct store_filter *f,
 	return rc;
 }
 
-static void
+void
 store_filter_clear(struct store_filter *f)
 {
 	free((char *)f->group);
@@ -96,19 +96,11 @@ store_plan_insert(struct store *s, int64_t campaign_id, const char *kind,
 	/* ?1 ?2 ?3 come first in the text, so the filter's plain "?" are
 	 * numbered from 4 on. */
 	store_where_build(&w, f);
-	/* A reminder goes only to those the invitation reached and who have
-	 * not answered yet. */
 	sql = xasprintf("INSERT INTO deliveries(campaign_id, contact_id, "
 			"kind, state, token, queued, created, updated) "
 			"SELECT ?1, c.id, ?2, 'pending', anketa_token(), "
-			"?3, ?3, ?3 FROM contacts c "
-			"WHERE c.status = 'ok'%s AND (?2 <> 'reminder' OR ("
-			"EXISTS (SELECT 1 FROM deliveries i WHERE "
-			"i.campaign_id = ?1 AND i.contact_id = c.id AND "
-			"i.kind = 'invite' AND i.state = 'sent') AND "
-			"NOT EXISTS (SELECT 1 FROM responses r WHERE "
-			"r.campaign_id = ?1 AND r.contact_id = c.id))) "
-			"ORDER BY c.id "
+			"?3, ?3, ?3 FROM contacts c WHERE " STORE_PLAN_WHERE
+			" ORDER BY c.id "
 			"ON CONFLICT (campaign_id, contact_id, kind) "
 			"WHERE kind NOT IN ('confirm', 'problem') "
 			"DO NOTHING", buf_cstr(&w.sql));

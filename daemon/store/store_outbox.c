@@ -854,3 +854,10 @@ store_queue_cancel(struct store *s, int64_t id, int64_t campaign_id,
 
 	return store_queue_change(s, sql, id, campaign_id, n_r, e);
 }
+
+void
+store_forget_in_child(struct store *s)
+{
+	if (s != NULL && s->owner_fd >= 0)
+		close(s->owner_fd);
+}

@@ -111,6 +111,23 @@ int store_where_bind(sqlite3_stmt *st, const struct store_where *w,
 		     int first);
 void store_where_free(struct store_where *w);
 
+/* The stored audience of a campaign into f (strings owned: free with
+ * store_filter_clear). 1 found, 0 no such campaign, -1. */
+int store_audience(struct store *s, int64_t campaign_id,
+		   struct store_filter *f, struct err *e);
+void store_filter_clear(struct store_filter *f);
+/* Who a plan of kind ?2 for campaign ?1 reaches, over contacts c, with
+ * the audience filter's " AND ..." as its one %s: "ok" contacts only,
+ * and a reminder only those the invitation reached who have not
+ * answered yet. Shared by the plan and its dry run. */
+#define STORE_PLAN_WHERE \
+	"c.status = 'ok'%s AND (?2 <> 'reminder' OR (" \
+	"EXISTS (SELECT 1 FROM deliveries i WHERE " \
+	"i.campaign_id = ?1 AND i.contact_id = c.id AND " \
+	"i.kind = 'invite' AND i.state = 'sent') AND " \
+	"NOT EXISTS (SELECT 1 FROM responses r WHERE " \
+	"r.campaign_id = ?1 AND r.contact_id = c.id)))"
+
 /* ---- transactions for self-contained calls ---- */
 
 /* Opens BEGIN IMMEDIATE when no transaction is open, else a SAVEPOINT

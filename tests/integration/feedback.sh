@@ -53,7 +53,9 @@ deliver() {
 	perl "$S/tests/integration/reply.pl" "$2" "$1" "$T/ans.$4" >"$T/in/tmp/$4" &&
 		cp "$T/in/tmp/$4" "$T/$4.eml" && mv "$T/in/tmp/$4" "$T/in/new/$4"
 }
-fetch() { A fetch >>"$T/fetch.log" 2>&1; }
+# fetch records replies and enqueues their feedback; the send of the
+# outbox delivers it (nothing on the receive path talks to SMTP)
+fetch() { A fetch >>"$T/fetch.log" 2>&1; A send --all >>"$T/fetch.log" 2>&1; }
 
 # 1. a good reply from Boris (language bg)
 deliver "$inv_b" top '1\t5\n4\tThe school visits.\n5\tA homework club.\n10\tyes\n' good1

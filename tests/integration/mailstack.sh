@@ -68,7 +68,7 @@ ok "campaign add" A campaign add "$T/it.campaign"
 # server's reply, the other five go out; exit 75 says some failed.
 send1() { A send it-field-study; eq 75 $?; }
 ok "send: 5 sent, 1 failed (exit 75)" send1
-ok "send: summary line" grep -q "it-field-study: 6 planned, 6 rendered, 5 sent, 1 failed" "$T/out.3"
+ok "send: summary line" grep -q "it-field-study: 6 planned, 6 handed over, 5 sent, 1 failed" "$T/out.3"
 failed_reply() {
 	sqlite3 "$T/anketa.db" "select last_reply from deliveries d join contacts c on c.id=d.contact_id where c.email='nobody@example.org'" | grep -q '^550 5.1.1'
 }

@@ -33,7 +33,7 @@ fetch() { A fetch | grep -q "fetched 2: 1 answers, .* 1 opt-outs"; }
 ok "fetch records Boris's answers and Anna's opt-out" fetch
 ok "the contact is marked opted-out" eq "opted-out" "$(sqlite3 "$T/a.db" "select status from contacts where email='a@example.org'")"
 remind() { A send --kind reminder o1 2>&1; }
-ok "the reminder goes to one contact" bash -c "$(declare -f A remind); T=$T ANKETA_BIN=$ANKETA_BIN; remind | grep -q '1 planned, 1 rendered, 1 sent'"
+ok "the reminder goes to one contact" bash -c "$(declare -f A remind); T=$T ANKETA_BIN=$ANKETA_BIN; remind | grep -q '1 planned, 1 handed over, 1 sent'"
 ok "to Cyrus, who has not answered" eq 2 "$(grep -l '^Delivered-To: c@example.org' "$T"/out/new/* | wc -l)"
 ok "Anna (opted out) and Boris (answered) got no reminder" eq "1 1" "$(grep -l '^Delivered-To: a@example.org' "$T"/out/new/* | wc -l) $(grep -l '^Delivered-To: b@example.org' "$T"/out/new/* | wc -l)"
 exit 0

@@ -1,0 +1,55 @@
+/*
+ * render.h -- the render stage of the send path: one outbox row becomes
+ * a finished message (the kind's template set in the recipient's
+ * language, the campaign's values and form, the feedback lists the row
+ * carries, MIME with the delivery's own reply address and Message-ID).
+ * Reads templates from disk and campaigns and questionnaires from the
+ * store; writes nothing, submits nothing.
+ *
+ * Use:     render_open(store, cfg, &r, &e)
+ *          render_check(r, campaign_id, kind, &e)   every language once,
+ *                                     with sample values, before sending
+ *          render_row(r, row, msgid, &out, &e)      one message
+ *          render_return_path(cfg, token)           the envelope sender
+ *          render_msgid(r)                          a new Message-ID
+ *          render_free(&r)
+ * Owns:    a small cache of campaign contexts (templates per language,
+ *          the questionnaire), so a sender that claims rows of several
+ *          campaigns loads each once. Strings returned are the caller's.
+ * Errors:  -1 with e naming the file and line ("templates/survey/bg/
+ *          body.txt: line 3: unknown variable 'deadline'"), the campaign
+ *          ("campaign 7: not in the store") or MIME's reason. A render
+ *          error is the organiser's to fix: the caller stops its run.
+ * Kinds:   a campaign kind (invite, reminder) uses the campaign's template
+ *          set; feedback (confirm, problem) the set of its own name, with
+ *          the row's vars: a flat JSON object whose "a:QID" keys are the
+ *          recorded answers, "p:QID" the problems (question id, reason),
+ *          and any other key a template variable.
+ * Tests:   tests/unit/test_send.c
+ */
+#ifndef ANKETA_RENDER_H
+#define ANKETA_RENDER_H
+
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/config.h"
+#include "base/err.h"
+#include "store/store.h"
+
+#define RENDER_MSG_MAX (10L * 1024 * 1024)	/* one outgoing message */
+
+struct render;
+
+int render_open(struct store *s, const struct config *cfg,
+		struct render **r_r, struct err *e);
+int render_check(struct render *r, int64_t campaign_id, const char *kind,
+		 struct err *e);
+/* out is the caller's, initialised (RENDER_MSG_MAX cap). */
+int render_row(struct render *r, const struct store_outrow *row,
+	       const char *msgid, struct buf *out, struct err *e);
+char *render_return_path(const struct config *cfg, const char *token);
+char *render_msgid(const struct render *r);
+void render_free(struct render **r);
+
+#endif
