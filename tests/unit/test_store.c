@@ -1,7 +1,9 @@
 /*
  * test_store.c -- the state store against a temporary SQLite file:
- * migrations, WAL, contacts and filters, questionnaires, campaigns, the
- * delivery state machine, mailboxes, inbound, responses and reports.
+ * migrations, WAL, contacts and filters, questionnaires, campaigns,
+ * deliveries (plan, claim, hand-over, outcome, lookups), mailboxes,
+ * inbound, responses and reports. Owners, claims between processes and
+ * the rest of the outbox: test_outbox.c.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -54,6 +56,9 @@ fx_teardown(void **state)
 	unlink(p);
 	snprintf(p, sizeof(p), "%s-shm", f->path);
 	unlink(p);
+	/* store_free removed this handle's lock file: the folder is empty */
+	snprintf(p, sizeof(p), "%s.owners", f->path);
+	rmdir(p);
 	unlink(f->path);
 	rmdir(f->dir);
 	free(f);
@@ -193,7 +198,13 @@ test_open_newer_schema(void **state)
 	assert_non_null(strstr(f->e.msg, "newer"));
 	/* let teardown work on a store again */
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, NULL);
+	{
+		char sql[64];
+
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %zu",
+			 store_nmigrations);
+		sqlite3_exec(db, sql, NULL, NULL, NULL);
+	}
 	sqlite3_close(db);
 	OK(store_open(f->path, &f->s, &f->e));
 }
@@ -490,39 +501,75 @@ test_campaign_put_find(void **state)
 
 /* ---- deliveries ---- */
 
+/* A fixed store clock for the tests that move it (deferred, feedback). */
+#define T0 INT64_C(1800000000)
+
 struct due {
 	int64_t id[16];
 	char msgid[16][64];
 	int state[16];
 	int n;
-	int mark_sending;	/* callback claims each row as it comes */
+	int handover;	/* callback hands each row over as it comes */
 	struct store *s;
 };
 
 static int
-collect_due(void *arg, const struct store_delivery *d,
-	    const struct store_contact *c)
+collect_due(void *arg, const struct store_outrow *r)
 {
 	struct due *u = arg;
 	struct err e;
 
-	assert_non_null(c->email);
-	assert_int_equal(c->id, d->contact_id);
+	assert_non_null(r->contact);
+	assert_non_null(r->contact->email);
+	assert_string_equal(r->rcpt, r->contact->email);
+	assert_int_equal(strlen(r->token), 16);
 	if (u->n < 16) {
-		u->id[u->n] = d->id;
-		u->state[u->n] = d->state;
+		u->id[u->n] = r->id;
+		u->state[u->n] = r->state;
 		snprintf(u->msgid[u->n], sizeof(u->msgid[0]), "%s",
-			 d->message_id ? d->message_id : "");
+			 r->message_id ? r->message_id : "");
 	}
 	u->n++;
-	if (u->mark_sending) {
+	if (u->handover) {
 		char m[64];
 
-		snprintf(m, sizeof(m), "<%lld@test>", (long long)d->id);
-		if (store_delivery_sending(u->s, d->id, m, &e) != 0)
-			fail_msg("sending: %s", e.msg);
+		snprintf(m, sizeof(m), "<%lld@test>", (long long)r->id);
+		if (store_outbox_handover(u->s, r->id, m, 600, &e) != 0)
+			fail_msg("handover: %s", e.msg);
 	}
 	return 0;
+}
+
+/* Claim up to max due rows of campaign cid / kind for f->s (registered
+ * as an owner on first use) into u, which is cleared first. Returns how
+ * many the store says it claimed. */
+static long
+claim(struct fx *f, struct due *u, int64_t cid, const char *kind, long max)
+{
+	struct store_outbox_filter flt = { .campaign_id = cid, .kind = kind };
+	int handover = u->handover;
+	long n = -1;
+
+	memset(u, 0, sizeof(*u));
+	u->s = f->s;
+	u->handover = handover;
+	OK(store_owner_register(f->s, "test", 0, &f->e));
+	OK(store_outbox_claim(f->s, &flt, max, 600, collect_due, u, &n,
+			      &f->e));
+	assert_int_equal(n, u->n);	/* the callback saw what was claimed */
+	return n;
+}
+
+/* Hand over with Message-ID msgid (NULL: keep the one it has) and
+ * record outcome st. */
+static void
+send_one(struct fx *f, int64_t id, const char *msgid, enum store_dstate st,
+	 const char *reply)
+{
+	struct store_outcome o = { .state = st, .reply = reply };
+
+	OK(store_outbox_handover(f->s, id, msgid, 600, &f->e));
+	OK(store_outbox_complete(f->s, id, &o, &f->e));
 }
 
 /* Three contacts, one campaign to BG: a and b are in the audience. */
@@ -543,54 +590,65 @@ static void
 test_delivery_flow(void **state)
 {
 	struct fx *f = *state;
-	struct due u = { .s = f->s };
-	long added = -1, counts[6];
-	int64_t cid, did, camp, cont;
+	struct due u = { 0 };
+	struct store_outcome sent = { .state = STORE_D_SENT, .reply = "250" };
+	struct store_outcome later = {
+		.state = STORE_D_DEFERRED, .reply = "451 4.7.1 try later",
+		.next_attempt = T0 + 600,
+	};
+	struct store_outcome pend = { .state = STORE_D_PENDING };
+	long added = -1, counts[STORE_D_N];
+	int64_t cid, did, camp, cont, other;
 
+	store_clock_set(f->s, T0);
 	cid = plan_setup(f, &added);
 	assert_int_equal(added, 2);
 	OK(store_deliveries_plan(f->s, cid, "invite", &added, &f->e));
 	assert_int_equal(added, 0);	/* a second plan adds nothing */
-	OK(store_deliveries_due(f->s, cid, "invite", 0, collect_due, &u,
-				&f->e));
-	assert_int_equal(u.n, 2);
+	assert_int_equal(claim(f, &u, cid, "invite", 100), 2);
 	assert_int_equal(u.state[0], STORE_D_PENDING);
+	assert_string_equal(u.msgid[0], "");
 	did = u.id[0];
 
-	OK(store_delivery_sending(f->s, did, "<m1@x>", &f->e));
-	OK(store_delivery_done(f->s, did, STORE_D_SENT, "250 2.0.0 queued",
-			       &f->e));
+	send_one(f, did, "<m1@x>", STORE_D_SENT, "250 2.0.0 queued");
 	assert_int_equal(store_delivery_by_message_id(f->s, "<m1@x>", &did,
 						      &camp, &cont, &f->e), 1);
 	assert_int_equal(did, u.id[0]);
 	assert_int_equal(camp, cid);
 	assert_int_equal(store_delivery_by_message_id(f->s, "<none@x>", NULL,
 						      NULL, NULL, &f->e), 0);
-	/* SENT is never due and never sent again */
-	memset(&u, 0, sizeof(u));
-	OK(store_deliveries_due(f->s, cid, "invite", 0, collect_due, &u,
-				&f->e));
-	assert_int_equal(u.n, 1);
+	/* SENT is never claimed and never handed over again */
+	OK(store_outbox_unclaim(f->s, 0, &f->e));
+	assert_int_equal(claim(f, &u, cid, "invite", 100), 1);
 	assert_true(u.id[0] != did);
-	assert_int_equal(store_delivery_sending(f->s, did, "<m2@x>", &f->e),
-			 -1);
-	assert_non_null(strstr(f->e.msg, "sent"));
-	assert_int_equal(store_delivery_done(f->s, u.id[0], STORE_D_SENT,
-					     "250", &f->e), -1);
-	/* temporary failure: deferred, due again with its Message-ID */
-	OK(store_delivery_sending(f->s, u.id[0], "<m3@x>", &f->e));
-	OK(store_delivery_done(f->s, u.id[0], STORE_D_DEFERRED,
-			       "451 4.7.1 try later", &f->e));
-	memset(&u, 0, sizeof(u));
-	OK(store_deliveries_due(f->s, cid, "invite", 0, collect_due, &u,
-				&f->e));
-	assert_int_equal(u.n, 1);
+	other = u.id[0];
+	assert_int_equal(store_outbox_handover(f->s, did, "<m2@x>", 600,
+					       &f->e), 1);
+	assert_int_equal(store_outbox_complete(f->s, did, &sent, &f->e), 1);
+	/* not handed over: it cannot have been accepted */
+	assert_true(store_outbox_complete(f->s, other, &sent, &f->e) != 0);
+	/* temporary failure: deferred, due again only when next_attempt has
+	 * passed, with its Message-ID */
+	OK(store_outbox_handover(f->s, other, "<m3@x>", 600, &f->e));
+	OK(store_outbox_complete(f->s, other, &later, &f->e));
+	assert_int_equal(claim(f, &u, cid, "invite", 100), 0);
+	store_clock_set(f->s, T0 + 599);
+	assert_int_equal(claim(f, &u, cid, "invite", 100), 0);
+	store_clock_set(f->s, T0 + 600);
+	assert_int_equal(claim(f, &u, cid, "invite", 100), 1);
+	assert_int_equal(u.id[0], other);
 	assert_int_equal(u.state[0], STORE_D_DEFERRED);
 	assert_string_equal(u.msgid[0], "<m3@x>");
 	OK(store_delivery_counts(f->s, cid, "invite", counts, &f->e));
 	assert_int_equal(counts[STORE_D_SENT], 1);
 	assert_int_equal(counts[STORE_D_DEFERRED], 1);
 	assert_int_equal(counts[STORE_D_PENDING], 0);
+	/* the retry keeps the Message-ID it was given at the first hand-over */
+	OK(store_outbox_handover(f->s, other, NULL, 600, &f->e));
+	assert_int_equal(store_delivery_by_message_id(f->s, "<m3@x>", &did,
+						      NULL, NULL, &f->e), 1);
+	assert_int_equal(did, other);
+	OK(store_outbox_complete(f->s, other, &later, &f->e));
 	OK(store_deliveries_count_since(f->s, cont, "invite", 0, &added,
 					&f->e));
 	assert_int_equal(added, 1);
@@ -600,81 +658,87 @@ test_delivery_flow(void **state)
 	assert_int_equal(store_delivery_latest(f->s, cont, &did, &camp,
 					       &f->e), 1);
 	assert_int_equal(camp, cid);
-	assert_int_equal(store_delivery_done(f->s, did, STORE_D_PENDING,
-					     NULL, &f->e), -1);
+	assert_int_equal(store_outbox_complete(f->s, did, &pend, &f->e), -1);
 }
 
+/* A sender that stops while a row is handed over: the row is UNKNOWN
+ * (the server may have it), due again with its Message-ID to re-use;
+ * rows it had only claimed simply wait again. */
 static void
 test_delivery_interrupted(void **state)
 {
 	struct fx *f = *state;
-	struct due u = { .s = f->s };
+	struct due u = { 0 };
 	int64_t cid, did;
 	long added;
+	int seen = 0;
 
 	cid = plan_setup(f, &added);
-	OK(store_deliveries_due(f->s, cid, "invite", 1, collect_due, &u,
-				&f->e));
-	assert_int_equal(u.n, 1);	/* limit */
+	assert_int_equal(claim(f, &u, cid, "invite", 1), 1);	/* limit */
 	did = u.id[0];
-	OK(store_delivery_sending(f->s, did, "<keep@x>", &f->e));
-	/* in flight in this run: not handed out again */
-	memset(&u, 0, sizeof(u));
-	OK(store_deliveries_due(f->s, cid, "invite", 0, collect_due, &u,
-				&f->e));
-	assert_int_equal(u.n, 1);
+	OK(store_outbox_handover(f->s, did, "<keep@x>", 600, &f->e));
+	/* in flight: not handed out again */
+	assert_int_equal(claim(f, &u, cid, "invite", 100), 1);
 	assert_true(u.id[0] != did);
 	/* the run stops before the outcome is known; the next run gets it
-	 * again, first, with its Message-ID to re-use */
+	 * again with its Message-ID to re-use */
 	store_free(&f->s);
 	OK(store_open(f->path, &f->s, &f->e));
-	memset(&u, 0, sizeof(u));
-	OK(store_deliveries_due(f->s, cid, "invite", 0, collect_due, &u,
-				&f->e));
-	assert_int_equal(u.n, 2);
-	assert_int_equal(u.id[0], did);
-	assert_int_equal(u.state[0], STORE_D_SENDING);
-	assert_string_equal(u.msgid[0], "<keep@x>");
-	OK(store_delivery_sending(f->s, did, "<keep@x>", &f->e));
-	OK(store_delivery_done(f->s, did, STORE_D_SENT, "250", &f->e));
+	assert_int_equal(claim(f, &u, cid, "invite", 100), 2);
+	for (int i = 0; i < 2; i++)
+		if (u.id[i] == did) {
+			seen++;
+			assert_int_equal(u.state[i], STORE_D_UNKNOWN);
+			assert_string_equal(u.msgid[i], "<keep@x>");
+		}
+	assert_int_equal(seen, 1);
+	send_one(f, did, NULL, STORE_D_SENT, "250");
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM deliveries WHERE "
+				 "message_id = '<keep@x>' AND attempts = 2 "
+				 "AND unknowns = 1 AND state = 'sent'"), 1);
 	store_free(&f->s);
 	OK(store_open(f->path, &f->s, &f->e));
-	memset(&u, 0, sizeof(u));
-	OK(store_deliveries_due(f->s, cid, "invite", 0, collect_due, &u,
-				&f->e));
-	assert_int_equal(u.n, 1);
+	assert_int_equal(claim(f, &u, cid, "invite", 100), 1);
 	assert_true(u.id[0] != did);
 }
 
 /* A token reply answers mail the contact received: the newest SENT
- * delivery wins over a newer one still pending; confirmations never. */
+ * delivery wins over a newer one still pending; feedback never. */
 static void
 test_delivery_latest(void **state)
 {
 	struct fx *f = *state;
-	struct due u = { .s = f->s };
+	struct due u = { 0 };
 	int64_t c1, c2, did = 0, camp = 0, a;
 	long added;
 
+	store_clock_set(f->s, T0);
 	c1 = plan_setup(f, &added);
 	a = 1;	/* a@x.org */
-	OK(store_deliveries_due(f->s, c1, "invite", 1, collect_due, &u,
-				&f->e));
-	assert_int_equal(u.n, 1);
-	OK(store_delivery_sending(f->s, u.id[0], "<l1@x>", &f->e));
-	OK(store_delivery_done(f->s, u.id[0], STORE_D_SENT, "250", &f->e));
+	assert_int_equal(claim(f, &u, c1, "invite", 1), 1);
+	send_one(f, u.id[0], "<l1@x>", STORE_D_SENT, "250");
+	store_clock_set(f->s, T0 + 50);
 	c2 = add_campaign(f, "later", "BG", NULL);
 	OK(store_deliveries_plan(f->s, c2, "invite", &added, &f->e));
-	/* feedback is added one by one (planning it is refused), and even
-	 * a newer SENT one is never what a reply answers */
+	/* feedback is enqueued one by one (planning it is refused), and
+	 * even a newer SENT one is never what a reply answers */
 	assert_int_equal(store_deliveries_plan(f->s, c2, "confirm", &added,
 					       &f->e), -1);
-	OK(store_delivery_add(f->s, c2, a, "confirm", "<fb1@x>", &did,
-			      &f->e));
-	OK(store_delivery_done(f->s, did, STORE_D_SENT, "250", &f->e));
-	OK(store_delivery_add(f->s, c2, a, "problem", "<fb2@x>", &did,
-			      &f->e));
-	OK(store_delivery_done(f->s, did, STORE_D_SENT, "250", &f->e));
+	store_clock_set(f->s, T0 + 100);
+	for (int i = 0; i < 2; i++) {
+		struct store_enqueue q = {
+			.campaign_id = c2, .contact_id = a,
+			.kind = i ? "problem" : "confirm",
+		};
+		struct due v = { 0 };
+		char m[32];
+
+		OK(store_outbox_enqueue(f->s, &q, &did, &f->e));
+		assert_int_equal(claim(f, &v, c2, q.kind, 10), 1);
+		assert_int_equal(v.id[0], did);
+		snprintf(m, sizeof(m), "<fb%d@x>", i);
+		send_one(f, did, m, STORE_D_SENT, "250");
+	}
 	assert_int_equal(store_delivery_latest(f->s, a, &did, &camp, &f->e),
 			 1);
 	assert_int_equal(did, u.id[0]);
@@ -684,27 +748,39 @@ test_delivery_latest(void **state)
 }
 
 /* Feedback is one mail per reply: many rows per (campaign, contact,
- * kind), each with its own Message-ID, counted for the daily limit only
- * once the server took it; campaign kinds stay one per contact. */
+ * kind), each with its own Message-ID, counted for the daily limit from
+ * the moment it is enqueued unless it failed; campaign kinds stay one
+ * per contact. */
 static void
 test_delivery_feedback(void **state)
 {
 	struct fx *f = *state;
-	int64_t cid, a, d1 = 0, d2 = 0, d3 = 0, camp, cont, did;
+	int64_t cid, a, d[4] = { 0 }, camp, cont, did;
+	const char *kinds[] = { "confirm", "confirm", "problem", "confirm" };
+	const char *msgid[] = { "<c1@x>", "<c2@x>", "<p1@x>", "<c1@x>" };
+	const enum store_dstate outcome[] = { STORE_D_SENT, STORE_D_FAILED,
+					      STORE_D_SENT };
+	struct store_enqueue q = { 0 };
+	struct due u = { 0 };
 	long added, n = -1;
 
 	cid = plan_setup(f, &added);
 	a = 1;	/* a@x.org */
-	OK(store_delivery_add(f->s, cid, a, "confirm", "<c1@x>", &d1, &f->e));
-	OK(store_delivery_add(f->s, cid, a, "confirm", "<c2@x>", &d2, &f->e));
-	OK(store_delivery_add(f->s, cid, a, "problem", "<p1@x>", &d3, &f->e));
-	assert_true(d1 > 0 && d2 > d1 && d3 > d2);
-	/* in flight: not counted yet */
+	q.campaign_id = cid;
+	q.contact_id = a;
+	for (int i = 0; i < 3; i++) {
+		q.kind = kinds[i];
+		OK(store_outbox_enqueue(f->s, &q, &d[i], &f->e));
+	}
+	assert_true(d[0] > 0 && d[1] > d[0] && d[2] > d[1]);
+	/* on its way: counted already */
 	OK(store_deliveries_count_since(f->s, a, "confirm", 0, &n, &f->e));
-	assert_int_equal(n, 0);
-	OK(store_delivery_done(f->s, d1, STORE_D_SENT, "250 ok", &f->e));
-	OK(store_delivery_done(f->s, d2, STORE_D_FAILED, "550 no", &f->e));
-	OK(store_delivery_done(f->s, d3, STORE_D_SENT, "250 ok", &f->e));
+	assert_int_equal(n, 2);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(claim(f, &u, cid, kinds[i], 1), 1);
+		assert_int_equal(u.id[0], d[i]);
+		send_one(f, d[i], msgid[i], outcome[i], "250 / 550");
+	}
 	OK(store_deliveries_count_since(f->s, a, "confirm", 0, &n, &f->e));
 	assert_int_equal(n, 1);
 	OK(store_deliveries_count_since(f->s, a, "problem", 0, &n, &f->e));
@@ -715,19 +791,24 @@ test_delivery_feedback(void **state)
 	/* a reply to a confirmation is still matched to its campaign */
 	assert_int_equal(store_delivery_by_message_id(f->s, "<c2@x>", &did,
 						      &camp, &cont, &f->e), 1);
-	assert_int_equal(did, d2);
+	assert_int_equal(did, d[1]);
 	assert_int_equal(camp, cid);
 	assert_int_equal(cont, a);
-	/* the same Message-ID twice is refused */
-	assert_int_equal(store_delivery_add(f->s, cid, a, "confirm", "<c1@x>",
-					    &did, &f->e), -1);
-	/* campaign kinds are not added one by one, nor feedback planned */
-	assert_int_equal(store_delivery_add(f->s, cid, a, "invite", "<i@x>",
-					    &did, &f->e), -1);
+	/* the same Message-ID twice is refused, and the row stays ours and
+	 * waiting */
+	q.kind = kinds[3];
+	OK(store_outbox_enqueue(f->s, &q, &d[3], &f->e));
+	assert_int_equal(claim(f, &u, cid, "confirm", 1), 1);
+	assert_int_equal(store_outbox_handover(f->s, d[3], msgid[3], 600,
+					       &f->e), -1);
+	OK(store_outbox_handover(f->s, d[3], "<c3@x>", 600, &f->e));
+	/* campaign kinds are not enqueued twice, nor feedback planned */
+	q.kind = "invite";
+	assert_int_equal(store_outbox_enqueue(f->s, &q, &did, &f->e), -1);
 	assert_non_null(strstr(f->e.msg, "invite"));
 	assert_int_equal(store_deliveries_plan(f->s, cid, "problem", &added,
 					       &f->e), -1);
-	/* invites: still one per contact; feedback never due */
+	/* invites: still one per contact */
 	OK(store_deliveries_plan(f->s, cid, "invite", &added, &f->e));
 	assert_int_equal(added, 0);
 	assert_int_equal(sql_int(f, "SELECT count(*) FROM deliveries WHERE "
@@ -778,7 +859,12 @@ test_migrate_feedback_kinds(void **state)
 	if (store_open(path, &s, &f->e) != 0)
 		fail_msg("store_open v1: %s", f->e.msg);
 	assert_int_equal(store_schema_version(s), (int)store_nmigrations);
-	OK(store_delivery_add(s, 5, 3, "confirm", "<c2@x>", &id, &f->e));
+	{
+		struct store_enqueue q = { .campaign_id = 5, .contact_id = 3,
+					   .kind = "confirm" };
+
+		OK(store_outbox_enqueue(s, &q, &id, &f->e));
+	}
 	assert_true(id > 8);
 	OK(store_deliveries_plan(s, 5, "invite", &added, &f->e));
 	assert_int_equal(added, 0);	/* no second invite */
@@ -816,14 +902,14 @@ test_migrate_feedback_kinds(void **state)
 	unlink(path);
 }
 
-/* Many rows, claimed by the callback as they stream: every row exactly
- * once although the callback writes to the table being walked. */
+/* Many rows, handed over by the callback as they come: every row exactly
+ * once although the callback writes to the table being claimed from. */
 static void
 test_delivery_due_many(void **state)
 {
 	struct fx *f = *state;
-	struct due u = { .s = f->s, .mark_sending = 1 };
-	long added, counts[6];
+	struct due u = { .handover = 1 };
+	long added, counts[STORE_D_N];
 	int64_t cid, id;
 	int created;
 
@@ -839,9 +925,7 @@ test_delivery_due_many(void **state)
 	cid = add_campaign(f, "big", "BG", NULL);
 	OK(store_deliveries_plan(f->s, cid, "invite", &added, &f->e));
 	assert_int_equal(added, 600);
-	OK(store_deliveries_due(f->s, cid, "invite", 0, collect_due, &u,
-				&f->e));
-	assert_int_equal(u.n, 600);
+	assert_int_equal(claim(f, &u, cid, "invite", 1000), 600);
 	OK(store_delivery_counts(f->s, cid, NULL, counts, &f->e));
 	assert_int_equal(counts[STORE_D_SENDING], 600);
 	assert_int_equal(sql_int(f, "SELECT count(DISTINCT message_id) "
@@ -852,9 +936,9 @@ static void
 test_plan_skips_undeliverable(void **state)
 {
 	struct fx *f = *state;
-	struct due u = { .s = f->s };
+	struct due u = { 0 };
 	int64_t cid, bad;
-	long added, counts[6];
+	long added, counts[STORE_D_N];
 
 	add_contact(f, "a@x.org", "BG", "board", NULL);
 	bad = add_contact(f, "b@x.org", "BG", "board", NULL);
@@ -879,9 +963,7 @@ test_plan_skips_undeliverable(void **state)
 	OK(store_delivery_counts(f->s, cid, "invite", counts, &f->e));
 	assert_int_equal(counts[STORE_D_SKIPPED], 1);
 	assert_int_equal(counts[STORE_D_PENDING], 1);
-	OK(store_deliveries_due(f->s, cid, "invite", 0, collect_due, &u,
-				&f->e));
-	assert_int_equal(u.n, 1);
+	assert_int_equal(claim(f, &u, cid, "invite", 100), 1);
 	assert_int_equal(store_deliveries_plan(f->s, 999, "invite", &added,
 					       &f->e), -1);
 }
@@ -892,17 +974,15 @@ static void
 test_campaign_locked_after_send(void **state)
 {
 	struct fx *f = *state;
-	struct due u = { .s = f->s };
+	struct due u = { 0 };
 	int64_t cid, id;
 	long added;
 	struct store_campaign c = { .name = "fs26", .kind = "survey",
 				    .audience = { .country = "BE" } };
 
 	cid = plan_setup(f, &added);
-	OK(store_deliveries_due(f->s, cid, "invite", 1, collect_due, &u,
-				&f->e));
-	OK(store_delivery_sending(f->s, u.id[0], "<z@x>", &f->e));
-	OK(store_delivery_done(f->s, u.id[0], STORE_D_SENT, "250", &f->e));
+	assert_int_equal(claim(f, &u, cid, "invite", 1), 1);
+	send_one(f, u.id[0], "<z@x>", STORE_D_SENT, "250");
 	assert_int_equal(add_campaign(f, "fs26", "BG", NULL), cid);
 	assert_int_equal(store_campaign_put(f->s, &c, &id, &f->e), -1);
 	assert_non_null(strstr(f->e.msg, "already sent"));
@@ -1158,19 +1238,16 @@ test_roster(void **state)
 {
 	static const struct store_answer one[] = { { "q1", "a" } };
 	struct fx *f = *state;
-	struct due u = { .s = f->s };
+	struct due u = { 0 };
 	struct rost r = { "" };
 	int64_t camp, in;
 	long added;
 
 	/* a, b planned (BG); c (BE) only gets a confirm, so not listed */
 	camp = plan_setup(f, &added);
-	OK(store_deliveries_due(f->s, camp, "invite", 0, collect_due, &u,
-				&f->e));
-	OK(store_delivery_sending(f->s, u.id[0], "<a@x>", &f->e));
-	OK(store_delivery_done(f->s, u.id[0], STORE_D_SENT, "250", &f->e));
-	OK(store_delivery_sending(f->s, u.id[1], "<b@x>", &f->e));
-	OK(store_delivery_done(f->s, u.id[1], STORE_D_FAILED, "550", &f->e));
+	assert_int_equal(claim(f, &u, camp, "invite", 100), 2);
+	send_one(f, u.id[0], "<a@x>", STORE_D_SENT, "250");
+	send_one(f, u.id[1], "<b@x>", STORE_D_FAILED, "550");
 	in = add_inbound(f, "k/9", "<f@x>", STORE_I_ANSWERS, 1, camp,
 			 "secretary@x.org");
 	respond(f, camp, 1, in, one, 1);
