@@ -408,9 +408,30 @@ store_claimed_clear(struct store_claimed *x, size_t n)
 			free(x[i].str[k]);
 }
 
+/* One row a claim took, read back by id in due order. */
+struct store_took {
+	int64_t next_attempt, id;
+};
+
+static int
+store_took_cmp(const void *a, const void *b)
+{
+	const struct store_took *x = a, *y = b;
+
+	if (x->next_attempt != y->next_attempt)
+		return x->next_attempt < y->next_attempt ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Claim up to max rows; took[] gets exactly the rows this claim set
+ * (RETURNING), *n_r how many. Rows this owner claimed before and still
+ * holds are not among them: reading back "every waiting row of mine"
+ * handed the callback those again, ahead of (and instead of) the rows
+ * just claimed, which then waited unseen until the lease ran out. */
 static int
 store_claim_tx(struct store *s, const struct store_outbox_filter *f,
-	       long max, long lease_s, long *n_r, struct err *e)
+	       long max, long lease_s, struct store_took *took, long *n_r,
+	       struct err *e)
 {
 	static const char sql[] =
 		"UPDATE deliveries SET owner = ?1, lease_until = ?2 "
@@ -419,11 +440,12 @@ store_claim_tx(struct store *s, const struct store_outbox_filter *f,
 		"owner IS NULL AND next_attempt <= ?3 AND not_before <= ?3 "
 		"AND (?4 = 0 OR campaign_id = ?4) AND "
 		"(?5 IS NULL OR kind = ?5) ORDER BY next_attempt, id "
-		"LIMIT ?6)";
+		"LIMIT ?6) RETURNING next_attempt, id";
 	sqlite3_stmt *st;
 	int64_t now = store_now(s);
 	int rc = store_reap_tx(s, NULL, e);
 
+	*n_r = 0;
 	if (rc == 0)
 		rc = store_stmt(s, sql, &st, e);
 	if (rc == -1)
@@ -434,37 +456,43 @@ store_claim_tx(struct store *s, const struct store_outbox_filter *f,
 	sqlite3_bind_int64(st, 4, f != NULL ? f->campaign_id : 0);
 	store_bind_text(st, 5, f != NULL ? f->kind : NULL);
 	sqlite3_bind_int64(st, 6, max);
-	rc = store_step_done(s, st, "outbox: claim", e);
-	if (rc == 0)
-		*n_r = sqlite3_changes(s->db);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (*n_r < max) {
+			took[*n_r].next_attempt = sqlite3_column_int64(st, 0);
+			took[(*n_r)++].id = sqlite3_column_int64(st, 1);
+		}
+	if (rc != SQLITE_DONE)
+		store_fail(s, e, "outbox: claim");
 	store_done(s, st);
-	return rc;
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Copy this owner's claimed rows (at most max) out of the store. */
+/* Copy the rows this claim took out of the store (a row whose claim was
+ * lost in between is left out). */
 static int
-store_claimed_read(struct store *s, struct store_claimed *x, long max,
-		   size_t *n_r, struct err *e)
+store_claimed_read(struct store *s, const struct store_took *took, long n,
+		   struct store_claimed *x, size_t *n_r, struct err *e)
 {
 	static const char sql[] =
 		"SELECT " STORE_OUTROW_COLS " FROM deliveries d "
 		"LEFT JOIN contacts c ON c.id = d.contact_id "
-		"WHERE d.owner = ?1 AND d.state IN ('pending', 'deferred', "
-		"'unknown') ORDER BY d.next_attempt, d.id LIMIT ?2";
+		"WHERE d.id = ?1 AND d.owner = ?2 AND d.state IN ('pending', "
+		"'deferred', 'unknown')";
 	sqlite3_stmt *st;
-	int rc;
+	int rc = 0;
 
 	*n_r = 0;
-	if (store_stmt(s, sql, &st, e) == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, s->owner);
-	sqlite3_bind_int64(st, 2, max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		store_claimed_copy(st, &x[(*n_r)++]);
-	if (rc != SQLITE_DONE)
-		store_fail(s, e, "outbox: claimed rows");
-	store_done(s, st);	/* ended before any callback writes */
-	return rc == SQLITE_DONE ? 0 : -1;
+	for (long i = 0; rc != -1 && i < n; i++) {
+		if (store_stmt(s, sql, &st, e) == -1)
+			return -1;
+		sqlite3_bind_int64(st, 1, took[i].id);
+		sqlite3_bind_int64(st, 2, s->owner);
+		rc = store_step_row(s, st, "outbox: claimed rows", e);
+		if (rc == 1)
+			store_claimed_copy(st, &x[(*n_r)++]);
+		store_done(s, st);	/* ended before any callback writes */
+	}
+	return rc == -1 ? -1 : 0;
 }
 
 int
@@ -473,6 +501,7 @@ store_outbox_claim(struct store *s, const struct store_outbox_filter *f,
 		   long *n_r, struct err *e)
 {
 	struct store_claimed *x;
+	struct store_took *took;
 	size_t n = 0;
 	int outer, rc;
 
@@ -481,17 +510,25 @@ store_outbox_claim(struct store *s, const struct store_outbox_filter *f,
 		err_set(e, "%s: outbox: claim without an owner", s->path);
 		return -1;
 	}
+	if (max <= 0)
+		return 0;
 	if (store_tx_open(s, &outer, e) == -1)
 		return -1;
-	rc = store_claim_tx(s, f, max, lease_s, n_r, e);
-	if (store_tx_close(s, outer, rc, e) == -1)
+	took = xcalloc((size_t)max, sizeof(*took));
+	rc = store_claim_tx(s, f, max, lease_s, took, n_r, e);
+	if (store_tx_close(s, outer, rc, e) == -1) {
+		*n_r = 0;
+		free(took);
 		return -1;
-	x = xcalloc((size_t)(max > 0 ? max : 1), sizeof(*x));
-	rc = store_claimed_read(s, x, max, &n, e);
+	}
+	qsort(took, (size_t)*n_r, sizeof(*took), store_took_cmp);
+	x = xcalloc((size_t)max, sizeof(*x));
+	rc = store_claimed_read(s, took, *n_r, x, &n, e);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = cb(arg, &x[i].r);
 	store_claimed_clear(x, n);
 	free(x);
+	free(took);
 	return rc;
 }
 
