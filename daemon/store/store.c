@@ -872,12 +872,16 @@ store_contact_set_status(struct store *s, int64_t contact_id,
 	static const char ev[] =
 		"INSERT INTO contact_events(contact_id, status, reason, "
 		"created) VALUES (?1, ?2, ?3, unixepoch())";
-	/* Pending mail to a contact that can no longer get it is skipped,
-	 * with the reason, so the due list and counts stay truthful. */
+	/* Waiting mail to a contact that can no longer get it is skipped,
+	 * with the reason, so the due list and counts stay truthful.
+	 * UNKNOWN waits too (it is retried): left out, a mail whose first
+	 * hand-over went unanswered went again to an address known dead,
+	 * or to someone who had opted out. SENDING is in flight: its
+	 * sender records the outcome. */
 	static const char skip[] =
 		"UPDATE deliveries SET state = 'skipped', last_reply = ?3, "
 		"updated = unixepoch() WHERE contact_id = ?1 AND ?2 <> 'ok' "
-		"AND state IN ('pending', 'deferred')";
+		"AND state IN ('pending', 'deferred', 'unknown')";
 	const char *sqls[] = { upd, ev, skip };
 	sqlite3_stmt *st;
 	int outer, rc;
