@@ -123,22 +123,33 @@ static void count(struct sender *sd, const struct store_outrow *row,
 	}
 }
 
+/* "host:port: sending paused until T: why" into e; why's own
+ * "host:port: " is not said twice. */
+static void paused_err(struct err *e, const char *where, int64_t until,
+		       const char *why)
+{
+	time_t t = (time_t)until;
+	size_t n = strlen(where);
+	char when[32];
+	struct tm tm;
+
+	strftime(when, sizeof(when), "%H:%M:%S UTC", gmtime_r(&t, &tm));
+	if (strncmp(why, where, n) == 0 && strncmp(why + n, ": ", 2) == 0)
+		why += n + 2;
+	err_set(e, "%s: sending paused until %s: %s", where, when, why);
+}
+
 /* The sender's own session failed: nothing is due on this server for a
  * while, and the run stops with the reason. */
 static void pause_site(struct sender *sd, const char *reply)
 {
 	int64_t until = store_now(sd->s) + sd->cfg->queue.pause;
-	char when[32];
-	time_t t = (time_t)until;
-	struct tm tm;
 	struct err pe;
 
-	strftime(when, sizeof(when), "%H:%M:%S UTC", gmtime_r(&t, &tm));
 	if (store_outbox_pause(sd->s, submit_where(sd->sub), until, reply,
 			       &pe) == -1)
 		log_warnx("%s", pe.msg);
-	err_set(sd->e, "%s: sending paused until %s: %s",
-		submit_where(sd->sub), when, reply);
+	paused_err(sd->e, submit_where(sd->sub), until, reply);
 	sd->halt = 1;
 }
 
@@ -262,16 +273,8 @@ static int sender_paused(struct sender *sd)
 	int rc = store_outbox_paused(sd->s, submit_where(sd->sub), &until,
 				     &why, sd->e);
 
-	if (rc == 1) {
-		time_t t = (time_t)until;
-		char when[32];
-		struct tm tm;
-
-		strftime(when, sizeof(when), "%H:%M:%S UTC",
-			 gmtime_r(&t, &tm));
-		err_set(sd->e, "%s: sending paused until %s: %s",
-			submit_where(sd->sub), when, why);
-	}
+	if (rc == 1)
+		paused_err(sd->e, submit_where(sd->sub), until, why);
 	free(why);
 	return rc;
 }
