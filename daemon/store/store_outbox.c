@@ -726,33 +726,54 @@ store_outbox_pause(struct store *s, const char *site, int64_t until,
 }
 
 /* The pause of site has ended: the waiting rows get the paused time
- * back, and the pause row goes. */
+ * back, and the pause row goes. The pause is read again inside the
+ * write transaction: two processes that both saw it over (the daemon
+ * and a sender, two senders) each lifted it, so the waiting rows got
+ * the paused time back twice. Now the second finds no ended pause and
+ * changes nothing (*lifted_r 0). */
 static int
-store_pause_lift(struct store *s, const char *site, int64_t paused,
+store_pause_lift(struct store *s, const char *site, int *lifted_r,
 		 struct err *e)
 {
+	static const char get[] =
+		"SELECT until - since FROM pauses WHERE site = ?1 AND "
+		"until <= ?2";
 	static const char move[] =
 		"UPDATE deliveries SET queued = queued + ?1 "
 		"WHERE state IN ('pending', 'deferred', 'unknown')";
 	static const char del[] = "DELETE FROM pauses WHERE site = ?1";
+	int64_t paused = 0;
+	int64_t *out[] = { &paused };
 	sqlite3_stmt *st;
 	int outer, rc;
 
+	*lifted_r = 0;
 	if (store_tx_open(s, &outer, e) == -1)
 		return -1;
-	rc = store_stmt(s, move, &st, e);
+	rc = store_stmt(s, get, &st, e);
 	if (rc == 0) {
+		store_bind_text(st, 1, site);
+		sqlite3_bind_int64(st, 2, store_now(s));
+		rc = store_one_int64(s, st, "outbox: resume", out, 1, e);
+		*lifted_r = rc == 1;
+		rc = rc == -1 ? -1 : 0;
+	}
+	if (rc == 0 && *lifted_r)
+		rc = store_stmt(s, move, &st, e);
+	if (rc == 0 && *lifted_r) {
 		sqlite3_bind_int64(st, 1, paused > 0 ? paused : 0);
 		rc = store_step_done(s, st, "outbox: resume", e);
 		store_done(s, st);
 	}
-	if (rc == 0)
+	if (rc == 0 && *lifted_r)
 		rc = store_stmt(s, del, &st, e);
-	if (rc == 0) {
+	if (rc == 0 && *lifted_r) {
 		store_bind_text(st, 1, site);
 		rc = store_step_done(s, st, "outbox: resume", e);
 		store_done(s, st);
 	}
+	if (rc == -1)
+		*lifted_r = 0;
 	return store_tx_close(s, outer, rc, e);
 }
 
@@ -761,34 +782,41 @@ store_outbox_paused(struct store *s, const char *site, int64_t *until_r,
 		    char **reason_r, struct err *e)
 {
 	static const char sql[] =
-		"SELECT since, until, reason FROM pauses WHERE site = ?1";
+		"SELECT until, reason FROM pauses WHERE site = ?1";
 	sqlite3_stmt *st;
-	int64_t since = 0, until = 0;
-	int rc;
+	int64_t until;
+	int lifted, rc;
 
-	if (store_stmt(s, sql, &st, e) == -1)
-		return -1;
-	store_bind_text(st, 1, site);
-	rc = store_step_row(s, st, "outbox: pauses", e);
-	if (rc == 1) {
-		since = sqlite3_column_int64(st, 0);
-		until = sqlite3_column_int64(st, 1);
-		if (until_r != NULL)
-			*until_r = until;
-		if (reason_r != NULL)
-			*reason_r = xstrdup(store_col_text(st, 2) ?
-					    store_col_text(st, 2) : "");
+	for (;;) {
+		if (store_stmt(s, sql, &st, e) == -1)
+			return -1;
+		store_bind_text(st, 1, site);
+		rc = store_step_row(s, st, "outbox: pauses", e);
+		if (rc == 1) {
+			until = sqlite3_column_int64(st, 0);
+			if (until_r != NULL)
+				*until_r = until;
+			if (reason_r != NULL)
+				*reason_r = xstrdup(store_col_text(st, 1) ?
+						    store_col_text(st, 1) :
+						    "");
+		}
+		store_done(s, st);
+		if (rc != 1)
+			return rc;
+		if (until > store_now(s))
+			return 1;
+		if (reason_r != NULL) {
+			free(*reason_r);
+			*reason_r = NULL;
+		}
+		if (store_pause_lift(s, site, &lifted, e) == -1)
+			return -1;
+		if (lifted)
+			return 0;
+		/* lifted by another process meanwhile, or made longer:
+		 * look again */
 	}
-	store_done(s, st);
-	if (rc != 1)
-		return rc;
-	if (until > store_now(s))
-		return 1;
-	if (reason_r != NULL) {
-		free(*reason_r);
-		*reason_r = NULL;
-	}
-	return store_pause_lift(s, site, until - since, e) == -1 ? -1 : 0;
 }
 
 /* ---- the queue for people ---------------------------------------------------- */
