@@ -40,6 +40,13 @@ struct sender {
 	struct buf msg;
 	struct err *e;
 	int halt;		/* stop handing over; e says why */
+	/* the last message's outcome, committed together with the next
+	 * hand-over (one commit a message) or on its own by flush */
+	int pending;
+	int64_t pending_id;
+	char pending_rcpt[512];
+	char pending_reply[1024];
+	struct store_outcome pending_o;
 	int fresh_claim;	/* the first row of a new claim */
 	long crash_at[CRASH_N];	/* ANKETA_CRASH_AT, 0: off */
 	long crash_n[CRASH_N];
@@ -210,6 +217,66 @@ static int skip_row(struct sender *sd, const struct store_outrow *row)
 	return 0;
 }
 
+/* The held outcome is committed: count it, honour the test hook. */
+static void pending_done(struct sender *sd, int rc)
+{
+	struct store_outrow r = { 0 };
+
+	if (rc == 0) {
+		r.id = sd->pending_id;
+		r.rcpt = sd->pending_rcpt;
+		count(sd, &r, &sd->pending_o);
+	}
+	sd->pending = 0;
+	crash_point(sd, CRASH_OUTCOME);
+}
+
+/* Commit the held outcome on its own (end of a claim, a stop). */
+static void flush(struct sender *sd)
+{
+	if (sd->pending)
+		pending_done(sd, record(sd, sd->pending_id, &sd->pending_o));
+}
+
+static void hold(struct sender *sd, const struct store_outrow *row,
+		 const struct store_outcome *o)
+{
+	sd->pending = 1;
+	sd->pending_id = row->id;
+	sd->pending_o = *o;
+	snprintf(sd->pending_rcpt, sizeof(sd->pending_rcpt), "%s",
+		 row->rcpt);
+	snprintf(sd->pending_reply, sizeof(sd->pending_reply), "%s",
+		 o->reply != NULL ? o->reply : "");
+	sd->pending_o.reply = sd->pending_reply;
+}
+
+/* One transaction: the previous message's outcome and this message's
+ * hand-over. 0 go on, 1 the row is no longer ours, -1 stop. */
+static int commit_handover(struct sender *sd, const struct store_outrow *row,
+			   const char *msgid)
+{
+	int prc = 0, rc;
+
+	if (!sd->pending)
+		return store_outbox_handover(sd->s, row->id, msgid,
+					     SENDER_LEASE_S, sd->e);
+	if (store_begin(sd->s, sd->e) != 0)
+		return -1;
+	prc = record(sd, sd->pending_id, &sd->pending_o);
+	rc = prc == -1 ? -1 : store_outbox_handover(sd->s, row->id, msgid,
+						    SENDER_LEASE_S, sd->e);
+	if (rc != -1 && store_commit(sd->s, sd->e) != 0)
+		rc = -1;
+	if (rc == -1) {
+		store_rollback(sd->s);
+		sd->halt = 1;	/* neither is recorded: hand nothing over */
+		return -1;
+	}
+	pending_done(sd, prc);
+	return rc;
+}
+
 static void hand_over(struct sender *sd, const struct store_outrow *row,
 		      const char *msgid)
 {
@@ -218,8 +285,7 @@ static void hand_over(struct sender *sd, const struct store_outrow *row,
 	char *from;
 	int rc;
 
-	rc = store_outbox_handover(sd->s, row->id, msgid, SENDER_LEASE_S,
-				   sd->e);
+	rc = commit_handover(sd, row, msgid);
 	if (rc != 0) {
 		if (rc == 1)
 			sd->st->lost++;
@@ -233,9 +299,9 @@ static void hand_over(struct sender *sd, const struct store_outrow *row,
 	sd->st->handed++;
 	crash_point(sd, CRASH_HANDOVER);
 	outcome(sd, row, &res, &o);
-	if (record(sd, row->id, &o) == 0)
-		count(sd, row, &o);
-	crash_point(sd, CRASH_OUTCOME);
+	hold(sd, row, &o);
+	if (sd->halt)
+		flush(sd);	/* paused: say so in the store at once */
 }
 
 static int sender_row(void *arg, const struct store_outrow *row)
@@ -250,8 +316,10 @@ static int sender_row(void *arg, const struct store_outrow *row)
 	if (stopping(sd))
 		return 0;	/* given back by sender_run */
 	if (row->contact != NULL && row->contact->status != NULL &&
-	    strcmp(row->contact->status, "ok") != 0)
+	    strcmp(row->contact->status, "ok") != 0) {
+		flush(sd);
 		return skip_row(sd, row);
+	}
 	/* a retry keeps its Message-ID, so a duplicate is recognisable */
 	msgid = row->message_id != NULL ? xstrdup(row->message_id) :
 		render_msgid(sd->r);
@@ -282,6 +350,7 @@ static int sender_paused(struct sender *sd)
 static int sender_loop(struct sender *sd)
 {
 	long n;
+	int rc;
 
 	while (!stopping(sd)) {
 		long max = SENDER_CLAIM;
@@ -291,8 +360,10 @@ static int sender_loop(struct sender *sd)
 		if (sd->o->limit > 0 && sd->o->limit - sd->st->handed < max)
 			max = sd->o->limit - sd->st->handed;
 		sd->fresh_claim = 1;
-		if (store_outbox_claim(sd->s, &sd->o->f, max, SENDER_LEASE_S,
-				       sender_row, sd, &n, sd->e) != 0)
+		rc = store_outbox_claim(sd->s, &sd->o->f, max, SENDER_LEASE_S,
+					sender_row, sd, &n, sd->e);
+		flush(sd);
+		if (rc != 0)
 			return -1;
 		if (n == 0)
 			break;

@@ -17,10 +17,14 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "base/xmem.h"
 
-#define STORE_BUSY_MS 10000
+/* How long a write waits for another process's transaction: longer than
+ * any one transaction of ours (a large contacts import), so no "database
+ * is locked" reaches anyone while the store is merely busy. */
+#define STORE_BUSY_MS 60000
 
 /* ---- helpers shared by the store files ---------------------------------- */
 
@@ -378,6 +382,32 @@ store_sql_token(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, tok, 16, SQLITE_TRANSIENT);
 }
 
+/*
+ * SQLite's own busy_timeout sleeps 1, 2, 5, 10, ... 100 ms between tries;
+ * with several senders committing a few hundred times a second each, a
+ * waiter then sleeps long after the lock is free. Short sleeps that grow
+ * slowly keep the lock busy instead of idle, for the same bound.
+ */
+static int
+store_busy(void *arg, int n)
+{
+	struct store *s = arg;
+	struct timespec now, ts;
+	long us = n < 12 ? 50L << (n / 2) : 3200;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (n == 0)
+		s->busy_since = now;
+	else if ((now.tv_sec - s->busy_since.tv_sec) * 1000L +
+		 (now.tv_nsec - s->busy_since.tv_nsec) / 1000000L >
+		 STORE_BUSY_MS)
+		return 0;
+	ts.tv_sec = 0;
+	ts.tv_nsec = us * 1000;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
 static int
 store_settings(struct store *s, struct err *e)
 {
@@ -385,7 +415,7 @@ store_settings(struct store *s, struct err *e)
 	const char *mode;
 	int rc, ok;
 
-	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	sqlite3_busy_handler(s->db, store_busy, s);
 	sqlite3_extended_result_codes(s->db, 1);
 	if (store_prepare(s, "PRAGMA journal_mode = WAL", &st, e) == -1)
 		return -1;

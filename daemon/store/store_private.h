@@ -20,6 +20,7 @@
 #define ANKETA_STORE_PRIVATE_H
 
 #include <sqlite3.h>
+#include <time.h>
 
 #include "base/buf.h"
 #include "store/store.h"
@@ -38,6 +39,7 @@ struct store {
 	long crash_after;	/* ANKETA_CRASH_AFTER, 0: off */
 	long commits;		/* successful commits so far */
 	int64_t clock;		/* fixed unix time (tests), 0: real */
+	struct timespec busy_since;	/* when the current wait began */
 	int64_t owner;		/* owners.id once registered, 0: none */
 	int owner_fd;		/* its flock'ed lock file, -1: none */
 	char *owner_lock;	/* that file's path */
