@@ -6,6 +6,7 @@
  * send_interval seconds unless the previous pass still runs). Children
  * open their own store connection: SQLite handles must not cross fork().
  */
+#include "base/kind.h"
 #include "daemon.h"
 
 #include <signal.h>
@@ -93,7 +94,8 @@ child_send(const struct config *cfg, struct store *s, struct err *e)
 	for (size_t i = 0; i < ids.n; i++) {
 		long planned = 0;
 
-		if (send_enqueue(s, cfg, ids.v[i], "invite", &planned, e) < 0)
+		if (send_enqueue(s, cfg, ids.v[i], kind_name(KIND_INVITE),
+				 &planned, e) < 0)
 			log_warnx("send: %s", e->msg);
 	}
 	free(ids.v);

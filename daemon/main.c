@@ -13,6 +13,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "base/kind.h"
 #include "model/campaign.h"
 #include "base/config.h"
 #include "model/contacts.h"
@@ -354,7 +355,8 @@ campaign_row(void *arg, const struct store_campaign *cp)
 	struct err e = { "" };
 	long n[STORE_D_N] = { 0 };
 
-	if (store_delivery_counts(c->store, cp->id, "invite", n, &e) < 0)
+	if (store_delivery_counts(c->store, cp->id, kind_name(KIND_INVITE),
+				  n, &e) < 0)
 		return -1;
 	printf("%-24s %-10s %-8s %-12s %6ld sent %5ld failed %5ld to go\n",
 	       cp->name, cp->kind, *cp->reference ? cp->reference : "-",

@@ -4,6 +4,7 @@
  * aligned text, CSV or JSON. The validators are pure and shared with
  * campaign.c (audience countries and languages).
  */
+#include "base/lang.h"
 #include "model/contacts.h"
 
 #include <errno.h>
@@ -127,17 +128,12 @@ contacts_check_email(const char *addr, const char **why_r)
 int
 contacts_language(const char *in, const char **lang_r, const char **why_r)
 {
-	static const char *const langs[] = { "bg", "en", "nl", "cs" };
-
 	if (in == NULL || *in == '\0') {
-		*lang_r = "en";
+		*lang_r = LANG_DEFAULT;
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(langs) / sizeof(langs[0]); i++)
-		if (strcasecmp(in, langs[i]) == 0) {
-			*lang_r = langs[i];
-			return 0;
-		}
+	if ((*lang_r = lang_find(in)) != NULL)
+		return 0;
 	*why_r = "unknown language (use bg, en, nl or cs)";
 	return -1;
 }

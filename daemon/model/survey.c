@@ -6,6 +6,7 @@
  * RELAX NG schema checks the shape, then check_* below check what the
  * schema cannot say. Only a survey that passes all three is returned.
  */
+#include "base/lang.h"
 #include "model/survey.h"
 
 #include <errno.h>
@@ -27,7 +28,6 @@
 #define SURVEY_MAX_BYTES (4u << 20)	/* a questionnaire is a few KB */
 #define SURVEY_MAX_OPTIONS 26		/* letters a..z */
 
-static const char *const survey_langs[] = { "bg", "en", "nl", "cs" };
 
 /* One text in several languages. */
 struct ltext {
@@ -492,9 +492,9 @@ hints(xmlDocPtr doc, const char *xml, size_t len, struct loadctx *lc)
 static int
 lang_known(const char *l)
 {
-	for (size_t i = 0; i < sizeof(survey_langs) / sizeof(*survey_langs);
+	for (size_t i = 0; i < LANG_N;
 	     i++)
-		if (strcmp(l, survey_langs[i]) == 0)
+		if (strcmp(l, lang_code[i]) == 0)
 			return 1;
 	return 0;
 }

@@ -11,6 +11,7 @@
  * diacritics, Cyrillic included: "ОБРАЗОВАНИЕ" matches "Образование",
  * "vzdelavani" matches "Vzdělávání".
  */
+#include "base/lang.h"
 #include "receive/answers.h"
 #include "receive/answers_private.h"
 
@@ -446,7 +447,6 @@ problem_free(struct problem *p)
 
 /* ---- choices ------------------------------------------------------------ */
 
-static const char *const answers_langs[] = { "bg", "en", "nl", "cs" };
 
 /* "10.3.2026", "10/03/26" -> "2026-03-10"; 0 if not such a date. */
 static int
@@ -512,10 +512,9 @@ match_one(const struct survey *sv, const struct survey_question *q,
 	for (size_t j = 0; j < q->noptions; j++) {
 		if (strcmp(q->options[j].id, piece) == 0)
 			return (int)j;
-		for (size_t k = 0; k < sizeof(answers_langs) /
-		     sizeof(*answers_langs); k++) {
+		for (size_t k = 0; k < LANG_N; k++) {
 			int m = label_match(survey_otext(sv, q,
-				q->options[j].id, answers_langs[k]), piece);
+				q->options[j].id, lang_code[k]), piece);
 
 			if (m == 2)
 				return (int)j;
@@ -729,13 +728,13 @@ scale_label(const struct survey *sv, const struct survey_question *q,
 	    const char *folded, long *v)
 {
 	for (size_t k = 0; q->type == SURVEY_SCALE &&
-	     k < sizeof(answers_langs) / sizeof(*answers_langs); k++) {
-		if (label_match(survey_otext(sv, q, "min", answers_langs[k]),
+	     k < LANG_N; k++) {
+		if (label_match(survey_otext(sv, q, "min", lang_code[k]),
 				folded) == 2) {
 			*v = q->min;
 			return 1;
 		}
-		if (label_match(survey_otext(sv, q, "max", answers_langs[k]),
+		if (label_match(survey_otext(sv, q, "max", lang_code[k]),
 				folded) == 2) {
 			*v = q->max;
 			return 1;

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/kind.h"
 #include "receive/answers.h"
 #include "receive/fetch.h"
 #include "receive/ingest.h"
@@ -192,7 +193,7 @@ decide_reply(struct run *rn, const struct ingest_result *r,
 				answers_problem(v->ans, i, &qid, &why);
 				reason_add(v, why);
 			}
-			v->feedback = "problem";
+			v->feedback = kind_name(KIND_PROBLEM);
 		} else {
 			in->kind = STORE_I_ANSWERS;
 			v->av = xcalloc(n ? n : 1, sizeof(*v->av));
@@ -201,7 +202,7 @@ decide_reply(struct run *rn, const struct ingest_result *r,
 					    &v->av[i].value);
 			v->rm.answers = v->av;
 			v->rm.nanswers = n;
-			v->feedback = "confirm";
+			v->feedback = kind_name(KIND_CONFIRM);
 		}
 	}
 	free(ci.name);
@@ -281,10 +282,10 @@ feedback_allowed(struct run *rn, const struct ingest_result *r,
 	long n = 0, total = 0;
 	struct err e;
 	int64_t since = (int64_t)time(NULL) - 86400;
-	static const char *const kinds[] = { "confirm", "problem" };
-	for (size_t i = 0; i < 2; i++) {
+	for (int k = KIND_NCAMPAIGN; k < KIND_N; k++) {
 		if (store_deliveries_count_since(rn->s, v->rm.in.contact_id,
-						 kinds[i], since, &n, &e) < 0) {
+						 kind_name(k), since, &n,
+						 &e) < 0) {
 			log_warnx("feedback: %s", e.msg);
 			return 0;
 		}

@@ -8,6 +8,7 @@
  * Numbers are formatted from integers (round half away from zero), so the
  * same store always gives byte-identical reports.
  */
+#include "base/kind.h"
 #include "report/report.h"
 #include "report/report_private.h"
 
@@ -23,7 +24,6 @@
 #include "base/textcol.h"
 #include "base/xmem.h"
 
-const char *const report_dkinds[REPORT_NDKINDS] = { "invite", "reminder" };
 
 const struct report_need report_needs[REPORT_NNEEDS] = {
 	{ STORE_I_UNMATCHED, "unmatched", "replies not matched to a contact",
@@ -194,7 +194,7 @@ report_load(struct report *r, const struct config *cfg, const char *name,
 	if (load_survey(r, cfg, e) < 0)
 		return -1;
 	for (size_t k = 0; k < REPORT_NDKINDS; k++)
-		if (store_delivery_counts(r->s, r->cid, report_dkinds[k],
+		if (store_delivery_counts(r->s, r->cid, kind_name(k),
 					  r->counts[k], e) < 0)
 			return -1;
 	if (store_roster_each(r->s, r->cid, roster_cb, r, e) < 0)
@@ -435,7 +435,7 @@ text_header(struct report *r, struct report_out *o)
 			   survey_title(r->sv, REPORT_LANG), survey_id(r->sv));
 	buf_adds(b, "\nDeliveries\n");
 	for (size_t k = 0; k < REPORT_NDKINDS; k++) {
-		buf_printf(b, "  %-9s", report_dkinds[k]);
+		buf_printf(b, "  %-9s", kind_name(k));
 		for (size_t i = 0; i < REPORT_NDSTATES; i++)
 			buf_printf(b, "  %s %ld", store_dstate_name(i),
 				   r->counts[k][i]);
@@ -720,7 +720,7 @@ json_head(struct report *r, struct buf *b)
 	json_kv_str(b, 0, "questionnaire", r->sv ? survey_id(r->sv) : NULL);
 	buf_adds(b, "},\"deliveries\":{");
 	for (size_t k = 0; k < REPORT_NDKINDS; k++) {
-		buf_printf(b, "%s\"%s\":{", k ? "," : "", report_dkinds[k]);
+		buf_printf(b, "%s\"%s\":{", k ? "," : "", kind_name(k));
 		for (size_t i = 0; i < REPORT_NDSTATES; i++)
 			json_kv_int(b, i == 0, store_dstate_name(i),
 				    r->counts[k][i]);

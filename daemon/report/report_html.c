@@ -12,6 +12,7 @@
  * can read it. Each number the JSON report has is marked
  * data-key="questions.ID.options.OID.count" etc. (see report.h).
  */
+#include "base/kind.h"
 #include "report/report_private.h"
 
 #include <stdint.h>
@@ -201,10 +202,10 @@ page_deliveries(struct report *r, struct buf *b, struct buf *key)
 		     store_dstate_name(i), "</th>");
 	buf_adds(b, "</tr></thead>\n<tbody>\n");
 	for (size_t k = 0; k < REPORT_NDKINDS; k++) {
-		elem(b, "<tr><th scope=\"row\">", report_dkinds[k], "</th>");
+		elem(b, "<tr><th scope=\"row\">", kind_name(k), "</th>");
 		for (size_t i = 0; i < REPORT_NDSTATES; i++) {
 			buf_reset(key);
-			buf_printf(key, "deliveries.%s.%s", report_dkinds[k],
+			buf_printf(key, "deliveries.%s.%s", kind_name(k),
 				   store_dstate_name(i));
 			buf_adds(b, "<td class=\"n\">");
 			keyed_long(b, "span", key, r->counts[k][i]);

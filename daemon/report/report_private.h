@@ -23,6 +23,7 @@
 #include <stdio.h>
 
 #include "base/buf.h"
+#include "base/kind.h"
 #include "store/store.h"
 #include "model/survey.h"
 
@@ -32,8 +33,7 @@
 /* Delivery states a report shows: the store's, pending .. unknown (a
  * cancelled row is nobody's business but the queue's). */
 #define REPORT_NDSTATES (STORE_D_UNKNOWN + 1)
-#define REPORT_NDKINDS 2
-extern const char *const report_dkinds[REPORT_NDKINDS];
+#define REPORT_NDKINDS KIND_NCAMPAIGN	/* campaign mail: invite, reminder */
 
 /* What needs a person, and where to look: the campaign's own messages,
  * or (any_campaign) also those no campaign could be found for. */

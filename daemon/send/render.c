@@ -5,6 +5,8 @@
  * lists come from the row's vars, and the reply address, subject
  * reference and envelope sender name the delivery's own token.
  */
+#include "base/kind.h"
+#include "base/lang.h"
 #include "send/render.h"
 
 #include <dirent.h>
@@ -174,7 +176,8 @@ static int campaign_vars(const struct render *rd, const struct rctx *r,
 	tmpl_map_set_str(v, "deadline_iso", r->camp.deadline);
 	tmpl_map_set_str(v, "reference", r->camp.reference);
 	tmpl_map_set_str(v, "campaign", r->camp.name);
-	tmpl_map_set_bool(v, "reminder", strcmp(r->kind, "reminder") == 0);
+	tmpl_map_set_bool(v, "reminder",
+			  strcmp(r->kind, kind_name(KIND_REMINDER)) == 0);
 	free(dl);
 	buf_init(&ft, RENDER_MSG_MAX);
 	buf_init(&fh, RENDER_MSG_MAX);
@@ -476,11 +479,6 @@ static int load_survey(const struct render *rd, struct rctx *r,
 	return rc;
 }
 
-static int is_feedback(const char *kind)
-{
-	return strcmp(kind, "confirm") == 0 || strcmp(kind, "problem") == 0;
-}
-
 static int rctx_load(const struct render *rd, struct rctx *r,
 		     int64_t campaign_id, const char *kind, struct err *e)
 {
@@ -489,7 +487,7 @@ static int rctx_load(const struct render *rd, struct rctx *r,
 
 	r->campaign_id = campaign_id;
 	r->kind = xstrdup(kind);
-	r->feedback = is_feedback(kind);
+	r->feedback = kind_is_feedback(kind);
 	rc = store_campaign_by_id(rd->s, campaign_id, camp_cb, &r->camp, e);
 	if (rc == 0)
 		err_set(e, "campaign %lld: not in the store",
@@ -667,7 +665,6 @@ static int render_with(const struct render *rd, const struct rctx *x,
 int render_check(struct render *rd, int64_t campaign_id, const char *kind,
 		 struct err *e)
 {
-	static const char *const langs[] = { "en", "bg", "nl", "cs" };
 	static const struct rcpt sample = {
 		"sample@example.org", "Sample", "Sample", "Sample", NULL,
 		"sample", "sample"
@@ -675,17 +672,19 @@ int render_check(struct render *rd, int64_t campaign_id, const char *kind,
 	struct rctx *x = rctx_get(rd, campaign_id, kind, e);
 	int rc = x == NULL ? -1 : 0;
 
-	for (size_t i = 0; rc == 0 && i < sizeof(langs) / sizeof(langs[0]);
-	     i++) {
+	for (size_t i = 0; rc == 0 && i < LANG_N; i++) {
 		char *dir = xasprintf("%s/%s/%s", rd->cfg->templates_dir,
-				      x->set, langs[i]);
+				      x->set, lang_code[i]);
 
-		if (i == 0 || access(dir, F_OK) == 0) {
+		/* the default always (it is every language's fallback) */
+		if (strcmp(lang_code[i], LANG_DEFAULT) == 0 ||
+		    access(dir, F_OK) == 0) {
 			struct rcpt c = sample;
-			struct langset *l = langset_get(rd, x, langs[i], e);
+			struct langset *l = langset_get(rd, x, lang_code[i],
+							e);
 			struct buf out;
 
-			c.language = langs[i];
+			c.language = lang_code[i];
 			buf_init(&out, RENDER_MSG_MAX);
 			rc = l == NULL ? -1 : render_with(rd, x, l, &c, NULL,
 				"<sample@example.org>", NULL, &out, e);

@@ -4,6 +4,7 @@
  * processes work the outbox off; or, in a dry run, render what a send
  * would hand out now without writing anything.
  */
+#include "base/kind.h"
 #include "send/send.h"
 
 #include <ctype.h>
@@ -21,8 +22,7 @@
 
 int send_kind_ok(const char *kind)
 {
-	return kind != NULL && (strcmp(kind, "invite") == 0 ||
-				strcmp(kind, "reminder") == 0);
+	return kind_is_campaign(kind);
 }
 
 /* ---- previews ------------------------------------------------------------ */
@@ -139,7 +139,7 @@ int send_campaign(struct store *s, const struct config *cfg,
 		  const char *campaign, const struct send_opts *o,
 		  struct send_stats *st, struct err *e)
 {
-	const char *kind = o->kind != NULL ? o->kind : "invite";
+	const char *kind = o->kind != NULL ? o->kind : kind_name(KIND_INVITE);
 	struct render *r = NULL;
 	struct dry d = { NULL, o, st, e };
 	int64_t cid = 0;

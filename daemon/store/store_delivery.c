@@ -4,6 +4,7 @@
  * make. The queue itself (claims, hand-over, outcomes) is in
  * store_outbox.c; see the state machine in store.h.
  */
+#include "base/kind.h"
 #include "store/store_private.h"
 
 #include <stdlib.h>
@@ -41,7 +42,7 @@ store_dstate_parse(const char *name, enum store_dstate *st_r)
 static int
 store_kind_oneoff(const char *kind)
 {
-	return strcmp(kind, "confirm") == 0 || strcmp(kind, "problem") == 0;
+	return kind_is_feedback(kind);
 }
 
 /* ---- plan ------------------------------------------------------------------ */
