@@ -116,31 +116,90 @@ subject_token(const char *subject, char *tok, size_t size)
 	return 1;
 }
 
+/* Our pattern's address anywhere in a text (the returned header block
+ * of a bounce): prefix at an address boundary, token, suffix. */
+static int
+text_token(const char *text, const char *pattern, char *tok, size_t size)
+{
+	const char *ph = pattern ? strstr(pattern, "{token}") : NULL;
+	if (!ph || !text)
+		return 0;
+	size_t pre = (size_t)(ph - pattern);
+	const char *suf = ph + 7;
+	size_t slen = strlen(suf);
+	for (const char *s = text; *s; s++) {
+		if (s > text && (token_char((unsigned char)s[-1]) ||
+				 s[-1] == '+' || s[-1] == '@'))
+			continue;
+		if (strncasecmp(s, pattern, pre))
+			continue;
+		size_t n = 0;
+		while (token_char((unsigned char)s[pre + n]))
+			n++;
+		/* a suffix starting with "." ("...{token}.x") is eaten by
+		 * the token characters: give them back */
+		while (n && strncasecmp(s + pre + n, suf, slen))
+			n--;
+		if (n && n < size && strncasecmp(s + pre + n, suf, slen) == 0) {
+			bounce_copy(tok, size, s + pre, n);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void
+lower_token(char *t)
+{
+	for (; *t; t++)
+		*t = (char)tolower((unsigned char)*t);
+}
+
+static void
+set_source(struct classified *c, const char *source)
+{
+	bounce_copy(c->token_source, sizeof(c->token_source), source,
+		    strlen(source));
+}
+
+/* The envelope and the recipients first (the reply address, or the VERP
+ * address a bounce comes back to), then for a bounce the headers of the
+ * returned original (its Reply-To, Return-Path, subject reference), then
+ * the subject. */
 static void
 find_token(const struct parsed *p, const struct classify_opts *o,
 	   struct classified *c)
 {
-	static const struct {
-		int pattern;	/* 0 reply_to, 1 return_path */
-		const char *source;
-	} order[] = { { 0, "reply-to" }, { 1, "verp" } };
+	const char *pats[] = { o->reply_to, o->return_path };
+	const char *srcs[] = { "reply-to", "verp" };
 	const char *lists[] = { p->delivered_to, p->to };
 
-	for (size_t i = 0; i < 2; i++) {
-		const char *pat = order[i].pattern ? o->return_path : o->reply_to;
-		for (size_t j = 0; j < 2; j++)
-			if (list_token(lists[j], pat, c->token,
-				       sizeof(c->token))) {
-				bounce_copy(c->token_source,
-					sizeof(c->token_source),
-					order[i].source,
-					strlen(order[i].source));
-				return;
-			}
+	if (subject_token(p->subject, c->subject_token,
+			  sizeof(c->subject_token)))
+		lower_token(c->subject_token);
+	for (size_t i = 0; i < 2 && !c->token_source[0]; i++)
+		for (size_t j = 0; j < 2 && !c->token_source[0]; j++)
+			if (list_token(lists[j], pats[i], c->token,
+				       sizeof(c->token)))
+				set_source(c, srcs[i]);
+	if (!c->token_source[0] && c->kind == CLASSIFY_BOUNCE) {
+		const char *texts[] = { p->returned_headers, p->text };
+		for (size_t j = 0; j < 2 && !c->token_source[0]; j++) {
+			for (size_t i = 0; i < 2 && !c->token_source[0]; i++)
+				if (text_token(texts[j], pats[i], c->token,
+					       sizeof(c->token)))
+					set_source(c, "returned");
+			if (!c->token_source[0] &&
+			    subject_token(texts[j], c->token,
+					  sizeof(c->token)))
+				set_source(c, "returned");
+		}
 	}
-	if (subject_token(p->subject, c->token, sizeof(c->token)))
-		bounce_copy(c->token_source, sizeof(c->token_source),
-			    "subject", 7);
+	if (!c->token_source[0] && c->subject_token[0]) {
+		memcpy(c->token, c->subject_token, sizeof(c->token));
+		set_source(c, "subject");
+	}
+	lower_token(c->token);
 }
 
 /* Is this id (n bytes) one of ours: "...@domain"? Any id counts when no
@@ -193,14 +252,95 @@ returned_id(const char *text, const char *domain, char *out, size_t size)
 	return 0;
 }
 
+/* Append id (n bytes) to the space-separated list unless it is there
+ * or does not fit. */
+static void
+refs_add(char *list, size_t size, const char *id, size_t n)
+{
+	size_t len = strlen(list);
+	for (const char *s = list; *s;) {
+		size_t k = strcspn(s, " ");
+		if (k == n && strncmp(s, id, n) == 0)
+			return;
+		s += k;
+		s += *s == ' ';
+	}
+	if (len + (len > 0) + n + 1 > size)
+		return;
+	if (len)
+		list[len++] = ' ';
+	memcpy(list + len, id, n);
+	list[len + n] = '\0';
+}
+
+#define ID_SEP " <>,\t\r\n"
+
+/* Every id of ours in a list of ids, in order or from the last back. */
+static void
+ids_collect(const char *ids, const char *domain, int backwards, char *list,
+	    size_t size)
+{
+	if (!ids)
+		return;
+	if (!backwards) {
+		for (const char *s = ids; *s;) {
+			s += strspn(s, ID_SEP);
+			size_t n = strcspn(s, ID_SEP);
+			if (n && our_id(s, n, domain))
+				refs_add(list, size, s, n);
+			s += n;
+		}
+		return;
+	}
+	for (const char *end = ids + strlen(ids); end > ids;) {
+		while (end > ids && strchr(ID_SEP, end[-1]))
+			end--;
+		const char *b = end;
+		while (b > ids && !strchr(ID_SEP, b[-1]))
+			b--;
+		if (end > b && our_id(b, (size_t)(end - b), domain))
+			refs_add(list, size, b, (size_t)(end - b));
+		end = b;
+	}
+}
+
+/* Every Message-ID: field of a returned header block or prose bounce. */
+static void
+returned_ids(const char *text, const char *domain, char *list, size_t size)
+{
+	const char *s = text;
+	while (s && (s = strcasestr(s, "message-id:")) != NULL) {
+		s += 11;
+		const char *eol = strchr(s, '\n');
+		size_t n = eol ? (size_t)(eol - s) : strlen(s);
+		char line[600];
+		/* folded: the id is on the next line */
+		if (eol && !memchr(s, '@', n)) {
+			const char *nx = strchr(eol + 1, '\n');
+			n = nx ? (size_t)(nx - s) : strlen(s);
+		}
+		bounce_copy(line, sizeof(line), s, n);
+		ids_collect(line, domain, 0, list, size);
+	}
+}
+
 static void
 find_ref(const struct parsed *p, const struct classify_opts *o,
 	 struct classified *c)
 {
-	char *out = c->ref_message_id;
+	char *list = c->ref_message_ids, *out = c->ref_message_id;
+	size_t lsize = sizeof(c->ref_message_ids);
 	size_t size = sizeof(c->ref_message_id);
 	const char *dom = o->message_id_domain;
 
+	/* all of them: ingest looks each up until one is a delivery */
+	ids_collect(p->in_reply_to, dom, 0, list, lsize);
+	ids_collect(p->references, dom, 1, list, lsize);
+	if (c->kind == CLASSIFY_BOUNCE) {
+		returned_ids(p->returned_headers, dom, list, lsize);
+		returned_ids(p->text, dom, list, lsize);
+	}
+	/* the first, as before */
 	if (ids_pick(p->in_reply_to, dom, out, size) ||
 	    ids_pick(p->references, dom, out, size))
 		return;

@@ -38,6 +38,7 @@ enum classify_bclass {
 
 #define CLASSIFY_TOKEN_MAX 64
 #define CLASSIFY_ADDR_MAX 320
+#define CLASSIFY_REFS_MAX 2048
 
 struct classify_opts {
 	/* Our reply and return-path patterns with "{token}", e.g.
@@ -51,13 +52,27 @@ struct classify_opts {
 
 struct classified {
 	enum classify_kind kind;
-	/* keys, strongest first; empty when absent */
-	char token[CLASSIFY_TOKEN_MAX];	/* from a reply/VERP address or
-					 * the subject reference [ref:TOKEN] */
-	char token_source[16];		/* "reply-to", "verp", "subject" */
+	/* keys; empty when absent. Tokens are lower-cased (they are made
+	 * in lower case; a client may shout them). */
+	char token[CLASSIFY_TOKEN_MAX];	/* from our reply or VERP address in
+					 * To, Cc, Delivered-To, X-Original-To,
+					 * Envelope-To; for a bounce also from
+					 * the returned original's headers;
+					 * else the subject's [ref:TOKEN] */
+	char token_source[16];		/* "reply-to", "verp", "returned",
+					 * "subject" */
+	char subject_token[CLASSIFY_TOKEN_MAX];	/* the subject's
+					 * [ref:TOKEN], also when token came
+					 * from an address */
 	char ref_message_id[512];	/* first of our Message-IDs found in
 					 * In-Reply-To/References or in the
 					 * returned headers of a bounce */
+	char ref_message_ids[CLASSIFY_REFS_MAX];	/* all of them, each
+					 * once, space-separated, no <>:
+					 * In-Reply-To, then References newest
+					 * first, then a bounce's returned
+					 * Message-IDs (what does not fit is
+					 * left out) */
 	int from_us;			/* our own mail came back to us */
 	int is_list;			/* List-Id / Precedence list */
 	/* bounce */

@@ -95,15 +95,32 @@ int ingest_result_unpack(const char *p, size_t n, struct ingest_result *r,
 			 struct err *e);
 void ingest_result_clear(struct ingest_result *r);
 
-/* Who a message is from, in the order of trust: token (reply address,
- * VERP, subject) -> contact + newest delivery; our Message-ID in
- * In-Reply-To/References -> delivery; else the sender's address ->
- * contact. A valid token from another sender sets answered_by. */
+/* Which delivery a message answers, in the order of trust:
+ *  a. a Message-ID we sent in In-Reply-To / References (every one of
+ *     them, until one is a delivery to a contact) -> that delivery;
+ *  b. the token of our reply / VERP address (To, Cc, Delivered-To,
+ *     X-Original-To; a bounce's returned copy): a delivery's token ->
+ *     that delivery; else a contact's token (mail sent before per-
+ *     delivery tokens) -> the contact, and its campaign only when
+ *     exactly one campaign is open for it (store_contact_open_campaigns
+ *     on the store's today);
+ *  c. the subject's [ref:TOKEN]: as b;
+ *  d. the sender's address (a bounce: the failed recipient; an iMIP
+ *     reply: its attendee) -> a contact, campaign as in b.
+ * A bounce tries a delivery token before the thread. The thread wins
+ * over a token that names another delivery; note says so. A token or
+ * thread of a contact used by another sender sets answered_by. Tokens
+ * are compared without regard to case. */
 struct ingest_match {
 	int64_t contact_id, campaign_id, delivery_id;	/* 0: unknown */
 	char *contact_email;	/* owned; NULL when unknown */
 	char *answered_by;	/* owned; NULL unless forwarded/colleague */
-	const char *how;	/* "token", "message-id", "sender", "none" */
+	char *note;		/* owned; NULL, or what a person should know
+				 * about the match (a key set aside, why
+				 * no campaign): for the inbound reason */
+	const char *how;	/* "message-id", "delivery-token",
+				 * "contact-token", "subject-token",
+				 * "sender", "none" */
 };
 
 /* 1 matched a contact, 0 none, -1 store error. */

@@ -417,4 +417,29 @@ typedef int (*store_inbound_cb)(void *arg, int64_t id,
 int store_inbound_each(struct store *s, int kind, int64_t campaign_id,
 		       store_inbound_cb cb, void *arg, struct err *e);
 
+/* ---- resolving replies (store_resolve.c) ---- */
+
+/* The delivery whose own token this is (reply address, VERP, [ref:]),
+ * compared without regard to case; campaign and contact are 0 when the
+ * row has none (a staff address). 1/0/-1. */
+int store_delivery_by_token(struct store *s, const char *token,
+			    int64_t *delivery_id_r, int64_t *campaign_id_r,
+			    int64_t *contact_id_r, struct err *e);
+/* The delivery that sent Message-ID id, given as a reply quotes it:
+ * with or without the angle brackets (the store keeps what was put in
+ * the header). 1/0/-1. */
+int store_delivery_by_ref(struct store *s, const char *id,
+			  int64_t *delivery_id_r, int64_t *campaign_id_r,
+			  int64_t *contact_id_r, struct err *e);
+/* How many campaigns are open for a contact on day today_iso
+ * ("YYYY-MM-DD"): the contact has a campaign delivery (not feedback)
+ * that is sent, unknown or sending, and the campaign's deadline is
+ * empty or not before today. When exactly one, *campaign_id_r and
+ * *delivery_id_r name it (its sent delivery first, then the newest);
+ * else both are 0. 0 ok, -1 error. */
+int store_contact_open_campaigns(struct store *s, int64_t contact_id,
+				 const char *today_iso, long *n_r,
+				 int64_t *campaign_id_r,
+				 int64_t *delivery_id_r, struct err *e);
+
 #endif

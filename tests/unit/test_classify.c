@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "base/buf.h"
 #include "mail/bounce.h"
 #include "mail/classify.h"
 #include "inspect.h"
@@ -376,7 +377,7 @@ static const struct hand_case hand_cases[] = {
 	{ "subject reference",
 	  "From: ana@example.net\nTo: organiser@example.org\n"
 	  "Subject: Re: Survey [ref:Q7x-9]\n",
-	  "A1: 3\n", CLASSIFY_REPLY, "Q7x-9", "subject", "", 0 },
+	  "A1: 3\n", CLASSIFY_REPLY, "q7x-9", "subject", "", 0 },
 	{ "our own mail came back",
 	  "From: Organiser@example.org\nTo: organiser+t1@example.org\n"
 	  "Subject: Survey\nMessage-ID: <o1@anketa.example.org>\n",
@@ -454,6 +455,131 @@ test_hand_cases(void **state)
 		}
 		free(raw);
 	}
+}
+
+/* ---- the keys ingest resolves ----------------------------------------- */
+
+struct key_case {
+	const char *name;
+	const char *headers;
+	const char *body;
+	enum classify_kind kind;
+	const char *token, *token_source, *subject_token;
+	const char *refs;	/* ref_message_ids */
+	const char *ref;	/* ref_message_id (unchanged rule) */
+};
+
+static const struct key_case key_cases[] = {
+	{ "an upper-cased reply address in Cc",
+	  "From: ana@example.net\nTo: board@example.net\n"
+	  "Cc: ORGANISER+ABCDEFGHIJKLMNOP@EXAMPLE.ORG\nSubject: Re: Survey\n",
+	  "A1: yes\n", CLASSIFY_REPLY, "abcdefghijklmnop", "reply-to", "",
+	  "", "" },
+	{ "X-Original-To of a list that relayed it",
+	  "From: ana@example.net\nTo: board@example.net\n"
+	  "X-Original-To: organiser+k2lm@example.org\nSubject: Re: Survey\n",
+	  "A1: yes\n", CLASSIFY_REPLY, "k2lm", "reply-to", "", "", "" },
+	{ "an address token and a subject reference: both kept",
+	  "From: ana@example.net\nTo: organiser+aaa2@example.org\n"
+	  "Subject: Re: Survey [ref:BBB3]\n",
+	  "A1: yes\n", CLASSIFY_REPLY, "aaa2", "reply-to", "bbb3", "", "" },
+	{ "an upper-cased subject reference",
+	  "From: ana@example.net\nTo: organiser@example.org\n"
+	  "Subject: RE: SURVEY [REF:CCC4DDD5EEE6FFF7]\n",
+	  "A1: yes\n", CLASSIFY_REPLY, "ccc4ddd5eee6fff7", "subject",
+	  "ccc4ddd5eee6fff7", "", "" },
+	{ "every id of ours in the thread, the newest first",
+	  "From: ana@example.net\nTo: organiser@example.org\n"
+	  "Subject: Re: Survey\nIn-Reply-To: <p3@anketa.example.org>\n"
+	  "References: <p1@anketa.example.org> <x@other.example>\n"
+	  " <p2@anketa.example.org> <p3@anketa.example.org>\n",
+	  "A1: yes\n", CLASSIFY_REPLY, "", "", "",
+	  "p3@anketa.example.org p2@anketa.example.org p1@anketa.example.org",
+	  "p3@anketa.example.org" },
+	{ "References only: ref_message_id keeps its first, the list all",
+	  "From: ana@example.net\nTo: organiser@example.org\n"
+	  "Subject: Re: Survey\n"
+	  "References: <p1@anketa.example.org> <p2@anketa.example.org>\n",
+	  "A1: yes\n", CLASSIFY_REPLY, "", "", "",
+	  "p2@anketa.example.org p1@anketa.example.org",
+	  "p1@anketa.example.org" },
+	{ "a bounce to the plain address: the token of the returned copy",
+	  "From: MAILER-DAEMON@mx.example.net\nReturn-Path: <>\n"
+	  "To: organiser@example.org\n"
+	  "Subject: Undelivered Mail Returned to Sender\n",
+	  "I'm sorry to have to inform you that your message could not\n"
+	  "be delivered to one or more recipients.\n\n"
+	  "<gone@example.net>: host mx.example.net said: 550 5.1.1 "
+	  "<gone@example.net>: Recipient address rejected: User unknown\n\n"
+	  "--- Below this line is a copy of the message.\n\n"
+	  "Message-ID: <m43@anketa.example.org>\n"
+	  "From: organiser@example.org\n"
+	  "Reply-To: Organiser+Ret77@example.org\n"
+	  "Subject: Survey [ref:Ret77]\n",
+	  CLASSIFY_BOUNCE, "ret77", "returned", "",
+	  "m43@anketa.example.org", "m43@anketa.example.org" },
+	{ "a bounce: the VERP address beats the returned copy",
+	  "From: MAILER-DAEMON@mx.example.net\nReturn-Path: <>\n"
+	  "To: bounces+Verp1@example.org\n"
+	  "Subject: Undelivered Mail Returned to Sender\n",
+	  "I'm sorry to have to inform you that your message could not\n"
+	  "be delivered to one or more recipients.\n\n"
+	  "<gone@example.net>: host mx.example.net said: 550 5.1.1 "
+	  "<gone@example.net>: Recipient address rejected: User unknown\n\n"
+	  "--- Below this line is a copy of the message.\n\n"
+	  "Message-ID: <m44@anketa.example.org>\n"
+	  "Reply-To: organiser+other9@example.org\n",
+	  CLASSIFY_BOUNCE, "verp1", "verp", "",
+	  "m44@anketa.example.org", "m44@anketa.example.org" },
+};
+
+static void
+test_keys(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(key_cases) / sizeof(key_cases[0]);
+	     i++) {
+		const struct key_case *k = &key_cases[i];
+		char *raw = xasprintf("%sMIME-Version: 1.0\nContent-Type: "
+				      "text/plain; charset=utf-8\n\n%s",
+				      k->headers, k->body);
+		struct classified c;
+		print_message("# %s\n", k->name);
+		assert_int_equal(classify_raw(raw, strlen(raw), &c), 0);
+		assert_string_equal(classify_kind_name(c.kind),
+				    classify_kind_name(k->kind));
+		assert_string_equal(c.token, k->token);
+		assert_string_equal(c.token_source, k->token_source);
+		assert_string_equal(c.subject_token, k->subject_token);
+		assert_string_equal(c.ref_message_ids, k->refs);
+		assert_string_equal(c.ref_message_id, k->ref);
+		free(raw);
+	}
+}
+
+/* A long thread: the ids that do not fit are left out whole. */
+static void
+test_keys_many_refs(void **state)
+{
+	(void)state;
+	struct buf h;
+	struct classified c;
+	buf_init(&h, 0);
+	buf_adds(&h, "From: ana@example.net\nTo: organiser@example.org\n"
+		 "Subject: Re: Survey\nReferences:");
+	for (int i = 0; i < 200; i++)
+		buf_printf(&h, " <thread-message-%03d@anketa.example.org>", i);
+	buf_adds(&h, "\nMIME-Version: 1.0\nContent-Type: text/plain\n\n"
+		 "A1: yes\n");
+	assert_int_equal(classify_raw(buf_cstr(&h), h.len, &c), 0);
+	size_t n = strlen(c.ref_message_ids);
+	assert_true(n < sizeof(c.ref_message_ids));
+	assert_true(n > sizeof(c.ref_message_ids) - 40);
+	/* the newest first, each whole */
+	assert_memory_equal(c.ref_message_ids,
+			    "thread-message-199@anketa.example.org ", 38);
+	assert_true(n % 38 == 37);
+	buf_free(&h);
 }
 
 /* ---- bounce classes --------------------------------------------------- */
@@ -576,6 +702,8 @@ main(void)
 		cmocka_unit_test(test_bounce_class_of),
 		cmocka_unit_test(test_casefold),
 		cmocka_unit_test(test_hand_cases),
+		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_keys_many_refs),
 		cmocka_unit_test(test_autoreplies),
 		cmocka_unit_test(test_imip),
 		cmocka_unit_test(test_corpus_sisimai),

@@ -18,6 +18,8 @@
 
 #include "base/buf.h"
 #include "base/config.h"
+#include "mail/classify.h"
+#include "mail/parse.h"
 #include "receive/fetch.h"
 #include "receive/ingest.h"
 #include "receive/ingest_worker.h"
@@ -205,26 +207,99 @@ test_worker_batch(void **state)
 	buf_free(&big);
 }
 
-/* ---- a temporary store ----------------------------------------------------- */
+/* ---- a temporary store --------------------------------------------------- */
+
+/* 2026-11-20 12:00 UTC: every campaign below is open but "ct25" */
+#define TEST_NOW 1795176000
+
+/* One delivery sent through the outbox, as the sender leaves it. */
+struct sent {
+	int64_t id, campaign_id, contact_id;
+	char kind[16];
+	char token[32];
+	char msgid[80];		/* as stored: with <> */
+};
 
 struct fixture {
 	char dir[64];
 	struct store *s;
 	int64_t camp, ca, cb;
+	struct sent sent[32];
+	size_t nsent;
 };
 
 static int
-take_delivery(void *arg, const struct store_delivery *d,
-	      const struct store_contact *c)
+take_row(void *arg, const struct store_outrow *r)
 {
 	struct fixture *fx = arg;
 	struct err e;
-	char id[64];
-	snprintf(id, sizeof(id), "m-%s@anketa.example.org", c->email);
-	assert_int_equal(store_delivery_sending(fx->s, d->id, id, &e), 0);
-	assert_int_equal(store_delivery_done(fx->s, d->id, STORE_D_SENT,
-					     "250 ok", &e), 0);
+	assert_true(fx->nsent < sizeof(fx->sent) / sizeof(fx->sent[0]));
+	struct sent *x = &fx->sent[fx->nsent++];
+	x->id = r->id;
+	x->campaign_id = r->campaign_id;
+	assert_non_null(r->contact);
+	x->contact_id = r->contact->id;
+	snprintf(x->kind, sizeof(x->kind), "%s", r->kind);
+	snprintf(x->token, sizeof(x->token), "%s", r->token);
+	snprintf(x->msgid, sizeof(x->msgid), "<d%lld.%s@anketa.example.org>",
+		 (long long)r->id, r->kind);
+	assert_int_equal(store_outbox_handover(fx->s, r->id, x->msgid, 3600,
+					       &e), 0);
+	assert_int_equal(store_outbox_complete(fx->s, r->id,
+		&(struct store_outcome){ .state = STORE_D_SENT,
+					 .reply = "250 ok" }, &e), 0);
 	return 0;
+}
+
+/* Send every due row of campaign (0: any) and kind through the outbox;
+ * the clock moves a minute so "newest" means something. */
+static void
+send_due(struct fixture *fx, int64_t campaign_id, const char *kind)
+{
+	struct store_outbox_filter f = { .campaign_id = campaign_id,
+					 .kind = kind };
+	struct err e;
+	long n = 0;
+	assert_int_equal(store_outbox_claim(fx->s, &f, 32, 3600, take_row, fx,
+					    &n, &e), 0);
+	assert_true(n > 0);
+	store_clock_set(fx->s, store_now(fx->s) + 60);
+}
+
+/* A campaign planned for its audience (country filter or all) and, when
+ * send, sent. */
+static int64_t
+campaign(struct fixture *fx, const char *name, const char *deadline,
+	 const char *country, int send)
+{
+	struct store_campaign c = { .name = name, .kind = "invitation",
+				    .template = "invite",
+				    .deadline = deadline,
+				    .audience = { .country = country } };
+	struct err e;
+	int64_t id;
+	long added = 0;
+	assert_int_equal(store_campaign_put(fx->s, &c, &id, &e), 0);
+	assert_int_equal(store_deliveries_plan(fx->s, id, "invite", &added,
+					       &e), 0);
+	assert_true(added > 0);
+	if (send)
+		send_due(fx, id, "invite");
+	return id;
+}
+
+static const struct sent *
+sent_of(const struct fixture *fx, int64_t campaign_id, int64_t contact_id,
+	const char *kind)
+{
+	for (size_t i = 0; i < fx->nsent; i++)
+		if (fx->sent[i].campaign_id == campaign_id &&
+		    fx->sent[i].contact_id == contact_id &&
+		    strcmp(fx->sent[i].kind, kind) == 0)
+			return &fx->sent[i];
+	fail_msg("nothing sent of campaign %lld to contact %lld",
+		 (long long)campaign_id, (long long)contact_id);
+	return NULL;
 }
 
 static int
@@ -237,6 +312,8 @@ setup_store(void **state)
 	char *path = xasprintf("%s/store.db", fx->dir);
 	assert_int_equal(store_open(path, &fx->s, &e), 0);
 	free(path);
+	store_clock_set(fx->s, TEST_NOW);
+	assert_int_equal(store_owner_register(fx->s, "send", 0, &e), 0);
 	struct store_contact a = { .email = "a@kavarna.bg", .name = "A",
 				   .country = "BG", .language = "bg" };
 	struct store_contact b = { .email = "b@ghent.be", .name = "B",
@@ -248,16 +325,8 @@ setup_store(void **state)
 	assert_int_equal(store_contact_upsert(fx->s, &b, &fx->cb, &created,
 					      &e), 0);
 	assert_int_equal(store_commit(fx->s, &e), 0);
-	struct store_campaign c = { .name = "fs26", .kind = "invitation",
-				    .template = "invite",
-				    .deadline = "2026-12-31" };
-	assert_int_equal(store_campaign_put(fx->s, &c, &fx->camp, &e), 0);
-	long added = 0;
-	assert_int_equal(store_deliveries_plan(fx->s, fx->camp, "invite",
-					       &added, &e), 0);
-	assert_int_equal(added, 2);
-	assert_int_equal(store_deliveries_due(fx->s, fx->camp, "invite", 0,
-					      take_delivery, fx, &e), 0);
+	fx->camp = campaign(fx, "fs26", "2026-12-31", NULL, 1);
+	assert_int_equal(fx->nsent, 2);
 	*state = fx;
 	return 0;
 }
@@ -291,70 +360,422 @@ token_of(struct fixture *fx, int64_t id, char *out)
 					    &e), 1);
 }
 
+/* The id as a reply quotes it: no <>. */
+static const char *
+bare(const struct sent *x, char *out, size_t size)
+{
+	snprintf(out, size, "%.*s", (int)strlen(x->msgid) - 2, x->msgid + 1);
+	return out;
+}
+
+/* What classify hands ingest, field by field. */
+struct keys {
+	const char *token;		/* c.token */
+	const char *source;		/* c.token_source */
+	const char *subject_token;
+	const char *refs;		/* c.ref_message_ids */
+	const char *from;
+	enum classify_kind kind;
+	const char *bounce_rcpt;
+};
+
+static int
+resolve(struct fixture *fx, const struct keys *k, struct ingest_match *m)
+{
+	struct ingest_result r = { 0 };
+	struct err e;
+	r.from_addr = (char *)(k->from ? k->from : "");
+	r.c.kind = k->kind;
+	snprintf(r.c.token, sizeof(r.c.token), "%s", k->token ? k->token : "");
+	snprintf(r.c.token_source, sizeof(r.c.token_source), "%s",
+		 k->source ? k->source : (k->token ? "reply-to" : ""));
+	snprintf(r.c.subject_token, sizeof(r.c.subject_token), "%s",
+		 k->subject_token ? k->subject_token : "");
+	snprintf(r.c.ref_message_ids, sizeof(r.c.ref_message_ids), "%s",
+		 k->refs ? k->refs : "");
+	snprintf(r.c.ref_message_id, sizeof(r.c.ref_message_id), "%.*s",
+		 (int)strcspn(r.c.ref_message_ids, " "), r.c.ref_message_ids);
+	snprintf(r.c.bounce_recipient, sizeof(r.c.bounce_recipient), "%s",
+		 k->bounce_rcpt ? k->bounce_rcpt : "");
+	int got = ingest_resolve(fx->s, &r, m, &e);
+	assert_int_not_equal(got, -1);
+	return got;
+}
+
+/* The basic order with one campaign: the thread, then the tokens, then
+ * the sender; a key of a contact from another sender is a colleague's
+ * answer. */
 struct resolve_case {
 	const char *name;
-	int token_of;		/* 0 none, 1 contact a, 2 contact b, 3 bogus */
-	const char *ref;	/* ref_message_id */
+	int token_of;	/* 0 none, 1/2 contact a/b, 3 bogus, 4/5 delivery a/b */
+	int ref_of;	/* 0 none, 1/2 delivery a/b, 3 a foreign id */
 	const char *from;
 	enum classify_kind kind;
 	const char *bounce_rcpt;
 	int want;		/* 1 a, 2 b, 0 none */
 	const char *how;
 	const char *answered_by;
+	const char *note;	/* a part of m.note, or NULL for none */
 };
 
 static const struct resolve_case resolve_cases[] = {
-	{ "token beats sender", 1, "", "b@ghent.be", CLASSIFY_REPLY, "",
-	  1, "token", "b@ghent.be" },
-	{ "token beats thread", 1, "m-b@ghent.be@anketa.example.org",
-	  "a@kavarna.bg", CLASSIFY_REPLY, "", 1, "token", NULL },
-	{ "thread when no token", 0, "m-b@ghent.be@anketa.example.org",
-	  "a@kavarna.bg", CLASSIFY_REPLY, "", 2, "message-id",
-	  "a@kavarna.bg" },
-	{ "bogus token falls to sender", 3, "", "B@Ghent.be",
-	  CLASSIFY_REPLY, "", 2, "sender", NULL },
-	{ "unknown everything", 0, "nope@else", "z@z.org", CLASSIFY_REPLY,
-	  "", 0, "none", NULL },
-	{ "bounce names the recipient", 0, "", "mailer-daemon@ghent.be",
-	  CLASSIFY_BOUNCE, "a@kavarna.bg", 1, "sender", NULL },
+	{ "delivery token beats sender", 4, 0, "b@ghent.be", CLASSIFY_REPLY,
+	  "", 1, "delivery-token", "b@ghent.be", NULL },
+	{ "contact token beats sender", 1, 0, "b@ghent.be", CLASSIFY_REPLY,
+	  "", 1, "contact-token", "b@ghent.be", NULL },
+	{ "thread beats a contact token", 1, 2, "a@kavarna.bg",
+	  CLASSIFY_REPLY, "", 2, "message-id", "a@kavarna.bg",
+	  "reply token names contact 1 (a@kavarna.bg), thread names "
+	  "delivery 2 (campaign fs26): thread kept" },
+	{ "thread beats a delivery token", 4, 2, "a@kavarna.bg",
+	  CLASSIFY_REPLY, "", 2, "message-id", "a@kavarna.bg",
+	  "campaign fs26), thread names delivery " },
+	{ "thread when no token", 0, 2, "a@kavarna.bg", CLASSIFY_REPLY, "",
+	  2, "message-id", "a@kavarna.bg", NULL },
+	{ "bogus token falls to sender", 3, 0, "B@Ghent.be",
+	  CLASSIFY_REPLY, "", 2, "sender", NULL, NULL },
+	{ "unknown everything", 3, 3, "z@z.org", CLASSIFY_REPLY,
+	  "", 0, "none", NULL, "token bogus names no delivery or contact" },
+	{ "bounce names the recipient", 0, 0, "mailer-daemon@ghent.be",
+	  CLASSIFY_BOUNCE, "a@kavarna.bg", 1, "sender", NULL, NULL },
+	{ "bounce: the VERP delivery token beats the returned id", 4, 2,
+	  "mailer-daemon@ghent.be", CLASSIFY_BOUNCE, "b@ghent.be", 1,
+	  "delivery-token", NULL, "thread names delivery " },
 };
 
 static void
 test_resolve_order(void **state)
 {
 	struct fixture *fx = *state;
+	const struct sent *da = sent_of(fx, fx->camp, fx->ca, "invite");
+	const struct sent *db = sent_of(fx, fx->camp, fx->cb, "invite");
 	for (size_t i = 0; i < sizeof(resolve_cases) / sizeof(*resolve_cases);
 	     i++) {
 		const struct resolve_case *tc = &resolve_cases[i];
-		struct ingest_result r = { 0 };
+		char tok[CLASSIFY_TOKEN_MAX] = "", ref[128] = "";
 		struct ingest_match m;
-		struct err e;
-		r.from_addr = (char *)tc->from;
-		r.c.kind = tc->kind;
-		snprintf(r.c.ref_message_id, sizeof(r.c.ref_message_id), "%s",
-			 tc->ref);
-		snprintf(r.c.bounce_recipient, sizeof(r.c.bounce_recipient),
-			 "%s", tc->bounce_rcpt);
 		if (tc->token_of == 1 || tc->token_of == 2)
-			token_of(fx, tc->token_of == 1 ? fx->ca : fx->cb,
-				 r.c.token);
+			token_of(fx, tc->token_of == 1 ? fx->ca : fx->cb, tok);
 		else if (tc->token_of == 3)
-			snprintf(r.c.token, sizeof(r.c.token), "bogus");
-		int got = ingest_resolve(fx->s, &r, &m, &e);
+			snprintf(tok, sizeof(tok), "bogus");
+		else if (tc->token_of)
+			snprintf(tok, sizeof(tok), "%s",
+				 (tc->token_of == 4 ? da : db)->token);
+		if (tc->ref_of == 1 || tc->ref_of == 2)
+			bare(tc->ref_of == 1 ? da : db, ref, sizeof(ref));
+		else if (tc->ref_of == 3)
+			snprintf(ref, sizeof(ref), "nope@else");
+		struct keys k = { .token = tok[0] ? tok : NULL, .refs = ref,
+				  .from = tc->from, .kind = tc->kind,
+				  .bounce_rcpt = tc->bounce_rcpt,
+				  .source = tc->kind == CLASSIFY_BOUNCE &&
+					    tok[0] ? "verp" : NULL };
 		print_message("# case: %s\n", tc->name);
+		int got = resolve(fx, &k, &m);
 		assert_int_equal(got, tc->want ? 1 : 0);
 		assert_string_equal(m.how, tc->how);
 		assert_int_equal(m.contact_id, tc->want == 1 ? fx->ca :
 				 tc->want == 2 ? fx->cb : 0);
 		assert_int_equal(m.campaign_id, tc->want ? fx->camp : 0);
 		if (tc->want)
-			assert_true(m.delivery_id > 0);
+			assert_int_equal(m.delivery_id,
+					 (tc->want == 1 ? da : db)->id);
 		if (tc->answered_by)
 			assert_string_equal(m.answered_by, tc->answered_by);
 		else
 			assert_null(m.answered_by);
+		if (tc->note) {
+			assert_non_null(m.note);
+			print_message("#   note: %s\n", m.note);
+			assert_non_null(strstr(m.note, tc->note));
+		} else
+			assert_null(m.note);
 		ingest_match_clear(&m);
 	}
+}
+
+/* Contact a has three open campaigns (fs26 oldest, then mi25, ws27),
+ * one closed (ct25: deadline passed) and one planned but not sent
+ * (zz28); contact b has fs26 only. Each reply finds its own. */
+struct three {
+	struct fixture *fx;
+	int64_t fs, mi, ws, ct, zz;
+	const struct sent *a_fs, *a_mi, *a_ws, *b_fs;
+};
+
+static void
+three_setup(struct fixture *fx, struct three *t)
+{
+	t->fx = fx;
+	t->fs = fx->camp;
+	t->ct = campaign(fx, "ct25", "2026-11-19", "BG", 1);
+	t->mi = campaign(fx, "mi25", "", "BG", 1);
+	t->ws = campaign(fx, "ws27", "2026-11-20T18:00:00+02:00", "BG", 1);
+	t->zz = campaign(fx, "zz28", "2027-01-31", "BG", 0);
+	t->a_fs = sent_of(fx, t->fs, fx->ca, "invite");
+	t->a_mi = sent_of(fx, t->mi, fx->ca, "invite");
+	t->a_ws = sent_of(fx, t->ws, fx->ca, "invite");
+	t->b_fs = sent_of(fx, t->fs, fx->cb, "invite");
+}
+
+static void
+expect(const struct ingest_match *m, int64_t contact, const struct sent *d,
+       const char *how)
+{
+	assert_string_equal(m->how, how);
+	assert_int_equal(m->contact_id, contact);
+	assert_int_equal(m->campaign_id, d ? d->campaign_id : 0);
+	assert_int_equal(m->delivery_id, d ? d->id : 0);
+}
+
+static void
+test_resolve_three_open(void **state)
+{
+	struct fixture *fx = *state;
+	struct three t;
+	struct ingest_match m;
+	char ref[128];
+	three_setup(fx, &t);
+	const struct sent *each[] = { t.a_fs, t.a_mi, t.a_ws };
+	for (size_t i = 0; i < 3; i++) {
+		const struct sent *d = each[i];
+		print_message("# campaign %lld by delivery token in To\n",
+			      (long long)d->campaign_id);
+		resolve(fx, &(struct keys){ .token = d->token,
+					    .from = "a@kavarna.bg" }, &m);
+		expect(&m, fx->ca, d, "delivery-token");
+		assert_null(m.note);
+		ingest_match_clear(&m);
+		print_message("# by In-Reply-To only\n");
+		resolve(fx, &(struct keys){ .refs = bare(d, ref, sizeof(ref)),
+					    .from = "a@kavarna.bg" }, &m);
+		expect(&m, fx->ca, d, "message-id");
+		assert_null(m.note);
+		ingest_match_clear(&m);
+		print_message("# by the subject's [ref:] only\n");
+		resolve(fx, &(struct keys){ .token = d->token,
+					    .source = "subject",
+					    .subject_token = d->token,
+					    .from = "a@kavarna.bg" }, &m);
+		expect(&m, fx->ca, d, "subject-token");
+		ingest_match_clear(&m);
+		print_message("# a bounce by its VERP token\n");
+		resolve(fx, &(struct keys){ .token = d->token,
+					    .source = "verp",
+					    .kind = CLASSIFY_BOUNCE,
+					    .bounce_rcpt = "a@kavarna.bg",
+					    .from = "mailer-daemon@x.bg" }, &m);
+		expect(&m, fx->ca, d, "delivery-token");
+		ingest_match_clear(&m);
+	}
+	/* a reply to the OLDEST campaign while newer ones are open, from
+	 * a client that kept only References (its id not the first) */
+	char refs[300];
+	snprintf(refs, sizeof(refs), "p9@anketa.example.org %s",
+		 bare(t.a_fs, ref, sizeof(ref)));
+	resolve(fx, &(struct keys){ .refs = refs, .from = "a@kavarna.bg" },
+		&m);
+	expect(&m, fx->ca, t.a_fs, "message-id");
+	ingest_match_clear(&m);
+	/* the subject's reference when the reply address was lost in an
+	 * unknown token */
+	resolve(fx, &(struct keys){ .token = "zzzzzzzzzzzzzzzz",
+				    .subject_token = t.a_mi->token,
+				    .from = "a@kavarna.bg" }, &m);
+	expect(&m, fx->ca, t.a_mi, "subject-token");
+	ingest_match_clear(&m);
+}
+
+static void
+test_resolve_legacy_token(void **state)
+{
+	struct fixture *fx = *state;
+	struct three t;
+	struct ingest_match m;
+	char ta[CLASSIFY_TOKEN_MAX], tb[CLASSIFY_TOKEN_MAX], ref[128];
+	three_setup(fx, &t);
+	token_of(fx, fx->ca, ta);
+	token_of(fx, fx->cb, tb);
+	/* a: fs26, mi25, ws27 open (ct25 closed, zz28 not sent) */
+	assert_int_equal(resolve(fx, &(struct keys){ .token = ta,
+				 .from = "a@kavarna.bg" }, &m), 1);
+	expect(&m, fx->ca, NULL, "contact-token");
+	assert_non_null(m.note);
+	print_message("# note: %s\n", m.note);
+	assert_non_null(strstr(m.note, "reply token names a contact with 3 "
+			       "open campaigns and no thread: which one is "
+			       "unclear"));
+	ingest_match_clear(&m);
+	/* the same by the subject reference, and by the sender alone */
+	resolve(fx, &(struct keys){ .token = ta, .source = "subject",
+				    .from = "a@kavarna.bg" }, &m);
+	expect(&m, fx->ca, NULL, "subject-token");
+	assert_non_null(m.note);
+	assert_non_null(strstr(m.note, "3 open campaigns"));
+	ingest_match_clear(&m);
+	resolve(fx, &(struct keys){ .from = "a@kavarna.bg" }, &m);
+	expect(&m, fx->ca, NULL, "sender");
+	assert_non_null(m.note);
+	assert_non_null(strstr(m.note, "the sender is a contact with 3 open"));
+	ingest_match_clear(&m);
+	/* b: fs26 only */
+	resolve(fx, &(struct keys){ .token = tb, .from = "b@ghent.be" }, &m);
+	expect(&m, fx->cb, t.b_fs, "contact-token");
+	assert_null(m.note);
+	ingest_match_clear(&m);
+	/* a legacy token with a thread: the thread decides, silently */
+	resolve(fx, &(struct keys){ .token = ta,
+				    .refs = bare(t.a_mi, ref, sizeof(ref)),
+				    .from = "a@kavarna.bg" }, &m);
+	expect(&m, fx->ca, t.a_mi, "message-id");
+	assert_null(m.note);
+	ingest_match_clear(&m);
+	/* in capitals */
+	for (char *p = ta; *p; p++)
+		*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+	resolve(fx, &(struct keys){ .token = ta, .from = "b@ghent.be" }, &m);
+	expect(&m, fx->ca, NULL, "contact-token");
+	assert_string_equal(m.answered_by, "b@ghent.be");
+	ingest_match_clear(&m);
+}
+
+static void
+test_resolve_disagreement(void **state)
+{
+	struct fixture *fx = *state;
+	struct three t;
+	struct ingest_match m;
+	char ref[128], want[256];
+	three_setup(fx, &t);
+	/* the reply address names ws27, the thread fs26: the thread wins */
+	resolve(fx, &(struct keys){ .token = t.a_ws->token,
+				    .refs = bare(t.a_fs, ref, sizeof(ref)),
+				    .from = "a@kavarna.bg" }, &m);
+	expect(&m, fx->ca, t.a_fs, "message-id");
+	assert_non_null(m.note);
+	print_message("# note: %s\n", m.note);
+	snprintf(want, sizeof(want), "reply token names delivery %lld "
+		 "(campaign ws27), thread names delivery %lld (campaign "
+		 "fs26): thread kept", (long long)t.a_ws->id,
+		 (long long)t.a_fs->id);
+	assert_string_equal(m.note, want);
+	ingest_match_clear(&m);
+}
+
+static void
+test_resolve_upper_case(void **state)
+{
+	struct fixture *fx = *state;
+	struct three t;
+	struct ingest_match m;
+	char up[CLASSIFY_TOKEN_MAX];
+	three_setup(fx, &t);
+	snprintf(up, sizeof(up), "%s", t.a_mi->token);
+	for (char *p = up; *p; p++)
+		*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+	assert_string_not_equal(up, t.a_mi->token);
+	resolve(fx, &(struct keys){ .token = up, .from = "a@kavarna.bg" },
+		&m);
+	expect(&m, fx->ca, t.a_mi, "delivery-token");
+	ingest_match_clear(&m);
+	resolve(fx, &(struct keys){ .token = up, .source = "subject",
+				    .from = "a@kavarna.bg" }, &m);
+	expect(&m, fx->ca, t.a_mi, "subject-token");
+	ingest_match_clear(&m);
+}
+
+/* Our confirmation is a delivery too: a reply to it (its Message-ID in
+ * In-Reply-To, its own token in the reply address) is its campaign's. */
+static void
+test_resolve_reply_to_feedback(void **state)
+{
+	struct fixture *fx = *state;
+	struct three t;
+	struct ingest_match m;
+	struct err e;
+	char ref[128];
+	int64_t id;
+	three_setup(fx, &t);
+	struct store_enqueue q = { .campaign_id = t.mi,
+				   .contact_id = fx->ca, .kind = "confirm",
+				   .in_reply_to = "<r1@client.example>" };
+	assert_int_equal(store_outbox_enqueue(fx->s, &q, &id, &e), 0);
+	send_due(fx, t.mi, "confirm");
+	const struct sent *fb = sent_of(fx, t.mi, fx->ca, "confirm");
+	assert_int_equal(fb->id, id);
+	resolve(fx, &(struct keys){ .refs = bare(fb, ref, sizeof(ref)),
+				    .from = "a@kavarna.bg" }, &m);
+	expect(&m, fx->ca, fb, "message-id");
+	assert_int_equal(m.campaign_id, t.mi);
+	ingest_match_clear(&m);
+	resolve(fx, &(struct keys){ .token = fb->token,
+				    .from = "a@kavarna.bg" }, &m);
+	expect(&m, fx->ca, fb, "delivery-token");
+	ingest_match_clear(&m);
+	/* feedback is no campaign of its own: still three open */
+	resolve(fx, &(struct keys){ .from = "a@kavarna.bg" }, &m);
+	assert_non_null(m.note);
+	assert_non_null(strstr(m.note, "3 open campaigns"));
+	ingest_match_clear(&m);
+}
+
+/* The whole way from raw mail: parse, classify, resolve. */
+static void
+resolve_raw(struct fixture *fx, const char *raw, struct ingest_match *m)
+{
+	static const struct classify_opts co = {
+		.reply_to = "organiser+{token}@example.org",
+		.return_path = "bounces+{token}@example.org",
+		.from_address = "organiser@example.org",
+		.message_id_domain = "anketa.example.org",
+	};
+	static const struct parse_limits lim = { 1 << 20, 100, 10 };
+	struct parsed *p = NULL;
+	struct ingest_result r = { 0 };
+	struct err e;
+	assert_int_equal(parse_message(raw, strlen(raw), &lim, &p, &e), 0);
+	classify_message(p, &co, &r.c);
+	r.from_addr = (char *)p->from_addr;
+	assert_int_not_equal(ingest_resolve(fx->s, &r, m, &e), -1);
+	parse_free(&p);
+}
+
+static void
+test_resolve_raw(void **state)
+{
+	struct fixture *fx = *state;
+	struct three t;
+	struct ingest_match m;
+	char up[CLASSIFY_TOKEN_MAX], *raw;
+	three_setup(fx, &t);
+	snprintf(up, sizeof(up), "%s", t.a_fs->token);
+	for (char *p = up; *p; p++)
+		*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+	/* the oldest campaign's reply address in capitals, in Cc */
+	raw = xasprintf("From: a@kavarna.bg\r\nTo: board@kavarna.bg\r\n"
+			"Cc: ORGANISER+%s@EXAMPLE.ORG\r\nSubject: Re: x\r\n"
+			"\r\nA1: yes\r\n", up);
+	resolve_raw(fx, raw, &m);
+	expect(&m, fx->ca, t.a_fs, "delivery-token");
+	ingest_match_clear(&m);
+	free(raw);
+	/* References only, as stored by the sender (with <>) */
+	raw = xasprintf("From: a@kavarna.bg\r\nTo: organiser@example.org\r\n"
+			"Subject: Re: x\r\nReferences: %s\r\n"
+			"\t<x.1@client.example>\r\n\r\nA1: yes\r\n",
+			t.a_mi->msgid);
+	resolve_raw(fx, raw, &m);
+	expect(&m, fx->ca, t.a_mi, "message-id");
+	ingest_match_clear(&m);
+	free(raw);
+	/* a subject reference only */
+	raw = xasprintf("From: a@kavarna.bg\r\nTo: organiser@example.org\r\n"
+			"Subject: Re: Workshop [ref:%s]\r\n\r\nA1: yes\r\n",
+			up);
+	resolve_raw(fx, raw, &m);
+	expect(&m, fx->ca, t.a_fs, "subject-token");
+	ingest_match_clear(&m);
+	free(raw);
 }
 
 /* ---- record ---------------------------------------------------------------- */
@@ -627,6 +1048,18 @@ main(void)
 		cmocka_unit_test(test_worker_crash_restart),
 		cmocka_unit_test(test_worker_batch),
 		cmocka_unit_test_setup_teardown(test_resolve_order,
+						setup_store, teardown_store),
+		cmocka_unit_test_setup_teardown(test_resolve_three_open,
+						setup_store, teardown_store),
+		cmocka_unit_test_setup_teardown(test_resolve_legacy_token,
+						setup_store, teardown_store),
+		cmocka_unit_test_setup_teardown(test_resolve_disagreement,
+						setup_store, teardown_store),
+		cmocka_unit_test_setup_teardown(test_resolve_upper_case,
+						setup_store, teardown_store),
+		cmocka_unit_test_setup_teardown(test_resolve_reply_to_feedback,
+						setup_store, teardown_store),
+		cmocka_unit_test_setup_teardown(test_resolve_raw,
 						setup_store, teardown_store),
 		cmocka_unit_test_setup_teardown(test_record_marks,
 						setup_store, teardown_store),
