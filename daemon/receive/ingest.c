@@ -254,9 +254,11 @@ decide(struct run *rn, const struct ingest_result *r,
 	}
 	if (m->campaign_id <= 0) {
 		in->kind = STORE_I_UNMATCHED;
-		reason_add(v, m->contact_id ? "sender known, but no campaign "
-			   "was sent to them" : "no token, thread or known "
-			   "sender");
+		/* the match's note says why when several were open */
+		if (m->note == NULL)
+			reason_add(v, m->contact_id ? "sender known, but no "
+				   "campaign was sent to them" : "no token, "
+				   "thread or known sender");
 		return 0;
 	}
 	return decide_reply(rn, r, m, v, e);
@@ -392,6 +394,7 @@ verdict_fill(struct verdict *v, const char *key, const struct ingest_result *r,
 	in->delivery_id = m->delivery_id;
 	in->answered_by = m->answered_by;
 	in->reply_text = r->reply_text;
+	reason_add(v, m->note);	/* a key set aside, and why */
 	if (r->charset_guessed)
 		reason_add(v, "charset (guessed)");
 	reason_add(v, r->notes);

@@ -114,6 +114,8 @@ sane_classified(struct classified *k)
 	TERMINATE(k->token);
 	TERMINATE(k->token_source);
 	TERMINATE(k->ref_message_id);
+	TERMINATE(k->subject_token);
+	TERMINATE(k->ref_message_ids);
 	TERMINATE(k->bounce_recipient);
 	TERMINATE(k->bounce_status);
 	TERMINATE(k->bounce_diag);

@@ -198,8 +198,9 @@ struct store_outbox_filter {
 };
 /* Claim up to max due rows for this owner (one transaction, after a
  * reap) with a lease of lease_s seconds, then hand each to cb with no
- * statement open (cb may write). Rows of a paused site are not due.
- * *n_r counts the rows claimed. Needs store_owner_register. */
+ * statement open (cb may write). The claim knows no sites: a sender
+ * asks store_outbox_paused before it claims. *n_r counts the rows
+ * claimed. Needs store_owner_register. */
 int store_outbox_claim(struct store *s, const struct store_outbox_filter *f,
 		       long max, long lease_s, store_outrow_cb cb, void *arg,
 		       long *n_r, struct err *e);

@@ -202,7 +202,7 @@ store_campaign_write(struct store *s, const struct store_campaign *c,
 		"file = ?14, extra = ?15, updated = unixepoch() "
 		"WHERE id = ?1 AND name = ?2";
 	static const char sent[] = "SELECT count(*) FROM deliveries WHERE "
-		"campaign_id = ?1 AND state IN ('sending', 'sent')";
+		"campaign_id = ?1 AND state IN ('sending', 'sent', 'unknown')";
 	sqlite3_stmt *st;
 	int64_t id = 0;
 	int same = 0, found, rc;

@@ -65,6 +65,10 @@ touch_classified(const struct classified *c)
 		    sizeof(c->token_source) ||
 	    strnlen(c->ref_message_id, sizeof(c->ref_message_id)) ==
 		    sizeof(c->ref_message_id) ||
+	    strnlen(c->subject_token, sizeof(c->subject_token)) ==
+		    sizeof(c->subject_token) ||
+	    strnlen(c->ref_message_ids, sizeof(c->ref_message_ids)) ==
+		    sizeof(c->ref_message_ids) ||
 	    strnlen(c->bounce_recipient, sizeof(c->bounce_recipient)) ==
 		    sizeof(c->bounce_recipient) ||
 	    strnlen(c->bounce_status, sizeof(c->bounce_status)) ==
