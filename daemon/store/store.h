@@ -304,14 +304,6 @@ int store_deliveries_plan(struct store *s, int64_t campaign_id,
 int store_deliveries_preview(struct store *s, int64_t campaign_id,
 			     const char *kind, long limit,
 			     store_outrow_cb cb, void *arg, struct err *e);
-/* Find the delivery that sent Message-ID msgid. 1/0/-1. */
-int store_delivery_by_message_id(struct store *s, const char *msgid,
-				 int64_t *delivery_id_r, int64_t *campaign_id_r,
-				 int64_t *contact_id_r, struct err *e);
-/* Newest delivery of campaign kind to this contact (for token matches).*/
-int store_delivery_latest(struct store *s, int64_t contact_id,
-			  int64_t *delivery_id_r, int64_t *campaign_id_r,
-			  struct err *e);
 /* How many of kind were enqueued for contact since unix time t and not
  * failed (rate limits count what is on its way, too). */
 int store_deliveries_count_since(struct store *s, int64_t contact_id,

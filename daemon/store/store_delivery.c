@@ -183,35 +183,6 @@ store_lookup(struct store *s, const char *sql, int64_t k1, const char *k2,
 }
 
 int
-store_delivery_by_message_id(struct store *s, const char *msgid,
-			     int64_t *delivery_id_r, int64_t *campaign_id_r,
-			     int64_t *contact_id_r, struct err *e)
-{
-	if (msgid == NULL || *msgid == '\0')
-		return 0;
-	return store_lookup(s, "SELECT id, campaign_id, contact_id FROM "
-			     "deliveries WHERE message_id = ?2",
-			     0, msgid, 0, delivery_id_r, campaign_id_r,
-			     contact_id_r, e);
-}
-
-int
-store_delivery_latest(struct store *s, int64_t contact_id,
-		      int64_t *delivery_id_r, int64_t *campaign_id_r,
-		      struct err *e)
-{
-	/* A reply answers mail the contact received: prefer SENT, then the
-	 * newest. Feedback is our reply, never what is answered. */
-	return store_lookup(s, "SELECT id, campaign_id FROM deliveries "
-			     "WHERE contact_id = ?1 AND kind NOT IN "
-			     "('confirm', 'problem') "
-			     "ORDER BY state = 'sent' DESC, updated DESC, "
-			     "id DESC LIMIT 1",
-			     contact_id, NULL, 0, delivery_id_r,
-			     campaign_id_r, NULL, e);
-}
-
-int
 store_deliveries_count_since(struct store *s, int64_t contact_id,
 			     const char *kind, int64_t since, long *n_r,
 			     struct err *e)
