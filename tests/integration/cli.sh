@@ -19,8 +19,19 @@ ok "every command has --help" helps
 ok "unknown command: exit 64" rc 64 "$ANKETA_BIN" frobnicate
 ok "config check: OK" bash -c "'$ANKETA_BIN' -c '$T/a.conf' config check | grep -q 'configuration OK'"
 printf '[smtp]\nurl = ftp://x\ntimeout = soon\n' >"$T/bad.conf"
-badconf() { "$ANKETA_BIN" -c "$T/bad.conf" config check 2>&1; }
-ok "config check: errors with FILE:LINE, exit 78" bash -c "$(declare -f badconf); T=$T ANKETA_BIN=$ANKETA_BIN; badconf | grep -q '$T/bad.conf:3: \[smtp\] timeout = soon'; r=\${PIPESTATUS[0]}; badconf >/dev/null; [ \$? = 78 ]"
+# out_rc WANT_RC WANT_TEXT COMMAND...: one run of COMMAND must exit WANT_RC
+# and print WANT_TEXT (a fixed string) on stdout or stderr; both are checked
+out_rc() {
+	local want_rc=$1 want=$2 out rc
+	shift 2
+	out=$("$@" 2>&1)
+	rc=$?
+	printf '%s\nexit %s\n' "$out" "$rc"
+	[ "$rc" = "$want_rc" ] || { echo "wanted exit $want_rc"; return 1; }
+	grep -qF -- "$want" <<<"$out" || { echo "wanted the text: $want"; return 1; }
+}
+ok "config check: errors with FILE:LINE, exit 78" \
+	out_rc 78 "$T/bad.conf:3: [smtp] timeout = soon" "$ANKETA_BIN" -c "$T/bad.conf" config check
 ok "survey check: shipped questionnaires are valid" A survey check "$S/surveys/field-study.xml" "$S/surveys/exchange-visit-feedback.xml"
 cat >"$T/bad.xml" <<'XML'
 <?xml version="1.0" encoding="UTF-8"?>
@@ -31,7 +42,8 @@ cat >"$T/bad.xml" <<'XML'
   </question>
 </survey>
 XML
-ok "survey check: an invalid file names FILE:LINE, exit 65" bash -c "'$ANKETA_BIN' -c '$T/a.conf' survey check '$T/bad.xml' 2>&1 | grep -q '$T/bad.xml:4:'; '$ANKETA_BIN' -c '$T/a.conf' survey check '$T/bad.xml' >/dev/null 2>&1; [ \$? = 65 ]"
+ok "survey check: an invalid file names FILE:LINE, exit 65" \
+	out_rc 65 "$T/bad.xml:4: question 'q1': unknown type 'sometimes'" A survey check "$T/bad.xml"
 
 printf 'email,name,municipality,country,language,groups,role\nok@example.org,Ok,Kavarna,BG,bg,a,official\n' >"$T/good.csv"
 ok "contacts import: a good file" A contacts import "$T/good.csv"
