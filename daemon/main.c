@@ -6,6 +6,7 @@
  *   anketa [-c FILE] [-v] COMMAND [ARGS]     anketa --help, COMMAND --help
  */
 #include <getopt.h>
+#include <signal.h>
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -448,6 +449,12 @@ cmd_send(struct ctx *c, int argc, char **argv)
 		send_summary(all ? "outbox" : argv[optind], o.dry_run, &st);
 	if (rc < 0) {
 		fprintf(stderr, "anketa send: %s\n", e.msg);
+		if (st.signal != 0) {
+			/* a sender crashed: so does this run, as one process
+			 * would (crash tests see the same exit either way) */
+			signal(st.signal, SIG_DFL);
+			raise(st.signal);
+		}
 		return EX_UNAVAILABLE;
 	}
 	return (st.failed || st.deferred || st.unknown) ? EX_TEMPFAIL : EX_OK;

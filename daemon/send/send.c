@@ -112,6 +112,7 @@ static void stats_from(struct send_stats *st, const struct sender_stats *ss)
 	st->deferred = ss->deferred;
 	st->unknown = ss->unknown;
 	st->skipped += ss->skipped;
+	st->signal = ss->signal;
 }
 
 static int campaign_id_cb(void *arg, const struct store_campaign *c)

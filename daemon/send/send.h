@@ -47,6 +47,7 @@ struct send_stats {
 	long rendered;		/* dry run: messages rendered */
 	long handed;		/* messages handed to the server */
 	long sent, failed, deferred, unknown, skipped;
+	int signal;		/* a sender process died of it; 0: none */
 };
 
 /* 1 when send --kind accepts kind (a campaign kind). */

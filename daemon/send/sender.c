@@ -476,15 +476,20 @@ static void stats_add(struct sender_stats *a, const struct sender_stats *b)
 	a->lost += b->lost;
 }
 
-/* Wait for every child; pass a stop on once, kill after the drain. */
-static void pool_wait(pid_t *pids, int n)
+/* Wait for every child; pass a stop on once, kill after the drain. The
+ * others go on when one dies: killing them would turn their messages in
+ * flight into repeats. Returns the signal a child died of, or 0. */
+static int pool_wait(pid_t *pids, int n)
 {
-	int left = n, passed = 0;
+	int left = n, passed = 0, sig = 0, status;
 	time_t deadline = 0;
 
 	while (left > 0) {
-		pid_t p = waitpid(-1, NULL, 0);
+		pid_t p = waitpid(-1, &status, 0);
 
+		if (p > 0 && WIFSIGNALED(status) && sig == 0 &&
+		    WTERMSIG(status) != SIGTERM)
+			sig = WTERMSIG(status);
 		if (p > 0) {
 			for (int i = 0; i < n; i++)
 				if (pids[i] == p)
@@ -507,6 +512,7 @@ static void pool_wait(pid_t *pids, int n)
 		}
 	}
 	alarm(0);
+	return sig;
 }
 
 static void pool_collect(int fd, struct sender_stats *st, struct err *e,
@@ -540,7 +546,7 @@ int send_pool_run(struct store *s, const struct config *cfg,
 {
 	struct sigaction old[4];
 	pid_t *pids;
-	int fds[2], rc = 0, started = 0;
+	int fds[2], rc = 0, started = 0, sig;
 
 	memset(st, 0, sizeof(*st));
 	/* a limit is one sender's count; a Maildir is no server to share */
@@ -578,8 +584,15 @@ int send_pool_run(struct store *s, const struct config *cfg,
 		pids[started++] = p;
 	}
 	close(fds[1]);
-	pool_wait(pids, started);
+	sig = pool_wait(pids, started);
 	pool_collect(fds[0], st, e, &rc);
+	if (sig != 0) {
+		st->signal = sig;
+		if (rc == 0)
+			err_set(e, "a sender process was killed by signal %d",
+				sig);
+		rc = -1;
+	}
 	close(fds[0]);
 	free(pids);
 	if (rc == 0 && started < procs)

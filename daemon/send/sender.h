@@ -60,6 +60,9 @@ struct sender_stats {
 	long handed;		/* messages handed to the server */
 	long sent, failed, deferred, unknown, skipped;
 	long lost;		/* claims taken away (hung past the lease) */
+	int signal;		/* a sender process was killed by this
+				 * signal (the pool's caller may die the
+				 * same way); 0: none */
 };
 
 int sender_run(struct store *s, const struct config *cfg,
