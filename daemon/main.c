@@ -483,6 +483,21 @@ queue_row(void *arg, const struct store_qrow *q)
 }
 
 static int
+pause_row(void *arg, const char *site, int64_t until, const char *reason)
+{
+	char when[32];
+	time_t t = (time_t)until;
+	struct tm tm;
+
+	(void)arg;
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC",
+		 gmtime_r(&t, &tm));
+	printf("sending through %s paused until %s: %s\n", site, when,
+	       reason);
+	return 0;
+}
+
+static int
 cmd_queue(struct ctx *c, int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -535,8 +550,12 @@ cmd_queue(struct ctx *c, int argc, char **argv)
 		if (rc < 0)
 			goto fail;
 	}
-	if (strcmp(action, "list") == 0)
-		rc = store_queue_each(c->store, cid, queue_row, NULL, &e);
+	if (strcmp(action, "list") == 0) {
+		rc = store_pauses_each(c->store, pause_row, NULL, &e);
+		if (rc == 0)
+			rc = store_queue_each(c->store, cid, queue_row, NULL,
+					      &e);
+	}
 	else if (strcmp(action, "retry") == 0)
 		rc = store_queue_retry(c->store, id, cid, &n, &e);
 	else

@@ -252,6 +252,11 @@ int store_outbox_paused(struct store *s, const char *site, int64_t *until_r,
 			char **reason_r, struct err *e);
 
 /* ---- the queue as a person sees it (anketa queue) ---- */
+typedef int (*store_pause_cb)(void *arg, const char *site, int64_t until,
+			      const char *reason);
+/* Every pause still running, by site. */
+int store_pauses_each(struct store *s, store_pause_cb cb, void *arg,
+		      struct err *e);
 struct store_qrow {
 	int64_t id;
 	const char *campaign;	/* name or NULL */

@@ -819,6 +819,33 @@ store_outbox_paused(struct store *s, const char *site, int64_t *until_r,
 	}
 }
 
+static int
+store_pause_row(void *ctx, sqlite3_stmt *st)
+{
+	void **a = ctx;
+	store_pause_cb cb = (store_pause_cb)(uintptr_t)a[0];
+
+	return cb(a[1], store_col_text(st, 0), sqlite3_column_int64(st, 1),
+		  store_col_text(st, 2));
+}
+
+int
+store_pauses_each(struct store *s, store_pause_cb cb, void *arg,
+		  struct err *e)
+{
+	void *ctx[2] = { (void *)(uintptr_t)cb, arg };
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_prepare(s, "SELECT site, until, reason FROM pauses "
+			  "WHERE until > ?1 ORDER BY site", &st, e) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, store_now(s));
+	rc = store_rows(s, st, store_pause_row, ctx, NULL, "pauses", e);
+	store_done(s, st);
+	return rc;
+}
+
 /* ---- the queue for people ---------------------------------------------------- */
 
 static int

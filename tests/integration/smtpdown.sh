@@ -51,8 +51,12 @@ ok "three confirmations wait in the outbox" eq 3 \
 
 # a send while the server is down: paused with the reason, nothing lost
 A send --all >"$T/send1.log" 2>&1
-paused() { grep -q "127.0.0.1:$port: sending paused until" "$T/send1.log" && A queue | grep -c confirm | grep -qx 3; }
-ok "send with the server down pauses it, says why, keeps the mail" paused
+paused() {
+	grep -q "127.0.0.1:$port: sending paused until" "$T/send1.log" &&
+		A queue >"$T/queue" && grep -q "^sending through 127.0.0.1:$port paused until .*: connection refused" "$T/queue" &&
+		grep -c confirm "$T/queue" | grep -qx 3
+}
+ok "send with the server down pauses it, says why (also in anketa queue), keeps the mail" paused
 
 # the server comes back: each confirmation goes out once
 smtp-sink -u nobody -d "$T/dump/%M." "127.0.0.1:$port" 100 >/dev/null 2>&1 &
