@@ -1,7 +1,7 @@
 /*
  * send.c -- the send pipeline: plan -> render (tmpl + form + mime) ->
- * submit -> record. The only module that connects those stages, and the
- * one place that decides what a server's reply means (send_classify).
+ * submit -> record. The only module that connects those stages; what a
+ * submission result means is trouble.c's to decide (trouble_classify).
  *
  * Order of work, chosen so a crash or an error never sends twice and
  * never loses a delivery:
@@ -35,6 +35,7 @@
 #include "mail/mime.h"
 #include "send/send_private.h"
 #include "model/survey.h"
+#include "send/trouble.h"
 #include "base/xmem.h"
 
 #define SEND_BATCH 256
@@ -44,20 +45,34 @@
 
 /* ---- policy -------------------------------------------------------------- */
 
-/*
- * Postfix smtp_trouble-style: a 2xx reply is delivery; a 5xx reply to
- * this message is permanent; everything else (4xx, no reply, a timeout,
- * a dropped connection, a transport that failed) is worth another try.
- */
-enum store_dstate send_classify(const struct submit_result *r)
+/* trouble_classify's verdict as the store records it: an unknown outcome
+ * and a paused server are deferred for now (the outbox will tell them
+ * apart). */
+static enum store_dstate verdict_state(enum trouble_verdict v)
 {
-	if (!r->attempted || r->site_failure)
-		return STORE_D_DEFERRED;
-	if (r->smtp_code >= 200 && r->smtp_code < 300 && r->curl_code == 0)
+	switch (v) {
+	case TROUBLE_SENT:
 		return STORE_D_SENT;
-	if (r->smtp_code >= 500 && r->smtp_code < 600)
+	case TROUBLE_FAIL_MSG:
+	case TROUBLE_FAIL_RCPT:
 		return STORE_D_FAILED;
-	return STORE_D_DEFERRED;
+	default:
+		return STORE_D_DEFERRED;
+	}
+}
+
+/* The recipient does not exist: nothing more goes to this contact. A
+ * store failure is logged; the delivery's own outcome is recorded. */
+static void rcpt_gone(struct store *s, int64_t contact_id, const char *email,
+		      const char *reply)
+{
+	struct err e;
+
+	if (store_contact_set_status(s, contact_id, "undeliverable", reply,
+				     &e) != 0)
+		log_error("contact %s: %s", email, e.msg);
+	else
+		log_notice("contact %s is undeliverable: %s", email, reply);
 }
 
 /* ---- owned copies of store rows ------------------------------------------ */
@@ -756,16 +771,19 @@ static int record(struct sendrun *r, struct rcpt *x, enum store_dstate st,
 	return 0;
 }
 
-static void submitted_cb(void *arg, const struct submit_result *res)
+/* Record what trouble_classify made of one hand-over. */
+static void submitted(struct sendrun *r, struct rcpt *x,
+		      enum trouble_verdict v, const char *reply)
 {
-	struct rcpt *x = arg;
 	struct err e;
 
 	/* a store failure here is logged; the row stays SENDING and the
 	 * next run sends it again (with the same Message-ID) */
-	if (record(x->run, x, send_classify(res), res->reply, &e) != 0)
+	if (record(r, x, verdict_state(v), reply, &e) != 0)
 		log_error("delivery %lld: %s", (long long)x->delivery_id,
 			  e.msg);
+	else if (v == TROUBLE_FAIL_RCPT)
+		rcpt_gone(r->s, x->contact_id, x->email, reply);
 }
 
 /* Render every message of the batch: nothing is marked before all are. */
@@ -831,12 +849,16 @@ static int batch_mark(struct sendrun *r, struct err *e)
 	return 0;
 }
 
+/* Hand the batch over one message after the other on the one
+ * connection. A paused server (trouble.h) stops the batch: the rest is
+ * recorded deferred with the same reason, and the run ends with it. */
 static int batch_send(struct sendrun *r, struct err *e)
 {
+	struct submit_result res = { 0 };
+	enum trouble_verdict v = TROUBLE_SENT;
 	struct rcpt *x;
 	char *from;
 	size_t i;
-	int rc;
 
 	if (batch_render(r, e) != 0 || batch_mark(r, e) != 0)
 		return -1;
@@ -844,16 +866,22 @@ static int batch_send(struct sendrun *r, struct err *e)
 		x = &r->batch[i];
 		if (x->done)
 			continue;
-		from = return_path(r->cfg, x->token);
-		submit_enqueue(r->sub, from, x->email, x->msg.data, x->msg.len,
-			       submitted_cb, x);
-		free(from);
-		buf_free(&x->msg);	/* submit keeps its own copy */
+		if (v != TROUBLE_PAUSE) {
+			from = return_path(r->cfg, x->token);
+			submit_send(r->sub, from, x->email, x->msg.data,
+				    x->msg.len, &res);
+			free(from);
+			v = trouble_classify(&res);
+		}
+		buf_free(&x->msg);
+		submitted(r, x, v == TROUBLE_PAUSE ? TROUBLE_DEFER : v,
+			  res.reply);
 	}
-	rc = submit_run(r->sub, e);
-	if (rc != 0)
-		log_error("%s", e->msg);
-	return rc;
+	if (v != TROUBLE_PAUSE)
+		return 0;
+	err_set(e, "%s", res.reply);
+	log_error("%s", e->msg);
+	return -1;
 }
 
 /* The next batch of due deliveries; 0 when none is left. */
@@ -984,20 +1012,6 @@ static int contact_cb(void *arg, const struct store_contact *c)
 	return 0;
 }
 
-struct one_result {
-	enum store_dstate st;
-	char reply[512];	/* the server's reply, for the row and e */
-};
-
-static void one_cb(void *arg, const struct submit_result *res)
-{
-	struct one_result *o = arg;
-
-	o->st = send_classify(res);
-	snprintf(o->reply, sizeof(o->reply), "%s",
-		 res->reply != NULL ? res->reply : "");
-}
-
 /* One list of {number, question, KEY} from (question id, value) pairs;
  * answers get their labels, problem reasons the reader's language. */
 static void feedback_list(const struct sendrun *r, const char *lang,
@@ -1072,23 +1086,22 @@ static int one_render(struct sendrun *r, const struct send_msg *m,
 static int one_submit(struct sendrun *r, const struct rcpt *c, int64_t did,
 		      const struct buf *msg, struct err *e)
 {
-	struct one_result res = { STORE_D_DEFERRED, "" };
-	struct err ignore;
+	struct submit_result res;
+	enum trouble_verdict v;
 	char *from = return_path(r->cfg, c->token);
 
-	submit_enqueue(r->sub, from, c->email, msg->data, msg->len, one_cb,
-		       &res);
+	submit_send(r->sub, from, c->email, msg->data, msg->len, &res);
 	free(from);
-	/* a transport failure still calls one_cb (deferred, with why) */
-	if (submit_run(r->sub, &ignore) != 0 && res.reply[0] == '\0')
-		snprintf(res.reply, sizeof(res.reply), "%s", ignore.msg);
-	submit_free(&r->sub);	/* any late callback runs while res lives */
-	if (store_delivery_done(r->s, did, res.st, res.reply, e) != 0)
+	submit_free(&r->sub);
+	v = trouble_classify(&res);
+	if (store_delivery_done(r->s, did, verdict_state(v), res.reply, e) != 0)
 		return -1;	/* the row stays SENDING: counted as unsure */
-	if (res.st == STORE_D_SENT)
+	if (v == TROUBLE_FAIL_RCPT)
+		rcpt_gone(r->s, c->contact_id, c->email, res.reply);
+	if (v == TROUBLE_SENT)
 		return 1;
 	err_set(e, "%s", res.reply);
-	return res.st == STORE_D_FAILED ? 0 : -1;
+	return verdict_state(v) == STORE_D_FAILED ? 0 : -1;
 }
 
 int send_one(struct store *s, const struct config *cfg,

@@ -1,13 +1,12 @@
 /*
  * send.h -- the send pipeline: plans a campaign's deliveries, renders each
  * one (tmpl + form + mime), submits it and records the outcome in the
- * store; the only place that decides what a server reply means.
+ * store (what a submission result means is trouble.c's to decide).
  *
  * Use:     send_campaign(store, cfg, "fs26", &opts, &stats, &e)
  *          send_one(store, cfg, &msg, &e)      one mail outside a campaign
  *                                              run (ingest's "confirm" and
  *                                              "problem" feedback)
- *          send_classify(&result)             SENT / FAILED / DEFERRED
  * Owns:    nothing beyond a call: templates, the questionnaire and one
  *          batch of rendered messages live during the call only.
  * Errors:  send_campaign returns 0 when the run went through, even when
@@ -17,13 +16,16 @@
  *          template variable missing for some contact ("templates/survey/
  *          bg/body.txt: line 3: unknown variable 'deadline'"), or the
  *          transport failing ("127.0.0.1:2525: Couldn't connect to
- *          server"). On a transport failure the deliveries of the batch
- *          in hand are recorded DEFERRED with that reason and nothing is
- *          marked sent; a later run retries them.
+ *          server"): when trouble_classify says the submission server
+ *          is paused, the deliveries of the batch still in hand are
+ *          recorded DEFERRED with that reason, nothing is marked failed,
+ *          and a later run retries them. A recipient that does not exist
+ *          (5.1.x at RCPT) fails its delivery and makes the contact
+ *          undeliverable.
  *          A dry run renders every due delivery with the same checks,
  *          writes previews when asked, and changes nothing in the store
  *          except planning (so the preview shows the real audience).
- * Events:  none yet (submit_run polls; the daemon will drive it).
+ * Events:  none (submit_send blocks, one message at a time).
  * Config:  sender.*, smtp.*, paths.templates, paths.schema.
  * Spec:    RFC 5321 reply codes, RFC 3463 enhanced status codes.
  * Tests:   tests/unit/test_send.c, tests/integration/send_errors.sh,
@@ -97,9 +99,5 @@ struct send_msg {
  * e holds the reason (server reply verbatim) whenever it is not 1. */
 int send_one(struct store *s, const struct config *cfg,
 	     const struct send_msg *m, struct err *e);
-
-/* Postfix smtp_trouble-style policy: 2xx sent; 5xx failed; 4xx, no
- * reply, timeouts and transport failures deferred. */
-enum store_dstate send_classify(const struct submit_result *r);
 
 #endif
