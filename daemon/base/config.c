@@ -37,15 +37,17 @@ struct opt {
 #define C(f) offsetof(struct config, f)
 /* How anketa logs in to a server, the same keys and defaults for the
  * smtp and the imap section (struct config_smtp / config_imap share the
- * field names), so a new connection option is added to both at once. */
-#define SERVER_OPTS(sect, f) \
+ * field names), so a new connection option is added to both at once.
+ * Only the timeout's default differs: RFC 5321 4.5.3.2 asks an SMTP
+ * client to wait 5 minutes for the greeting, MAIL and RCPT. */
+#define SERVER_OPTS(sect, f, tmo) \
 	{ sect, "username", OPT_STR, "", 0, 0, C(f.username) }, \
 	{ sect, "password", OPT_STR, "", 0, 0, C(f.password) }, \
 	{ sect, "password_file", OPT_SECRET_FILE, NULL, 0, 0, C(f.password) }, \
 	{ sect, "require_tls", OPT_BOOL, "yes", 0, 0, C(f.require_tls) }, \
 	{ sect, "ca_file", OPT_STR, "", 0, 0, C(f.ca_file) }, \
 	{ sect, "insecure", OPT_BOOL, "no", 0, 0, C(f.insecure) }, \
-	{ sect, "timeout", OPT_INT, "30", 1, 3600, C(f.timeout) }
+	{ sect, "timeout", OPT_INT, tmo, 1, 3600, C(f.timeout) }
 static const struct opt config_opts[] = {
 	{ "store", "path", OPT_STR, "/var/lib/anketa/anketa.db", 0, 0, C(store_path) },
 	{ "paths", "templates", OPT_STR, PKGDATADIR "/templates", 0, 0, C(templates_dir) },
@@ -64,15 +66,24 @@ static const struct opt config_opts[] = {
 	{ "daemon", "send_interval", OPT_INT, "300", 10, 86400, C(send_interval) },
 	{ "daemon", "fetch_interval", OPT_INT, "60", 5, 86400, C(fetch_interval) },
 	{ "smtp", "url", OPT_STR, NULL, 0, 0, C(smtp.url) },
-	SERVER_OPTS("smtp", smtp),
+	SERVER_OPTS("smtp", smtp, "300"),
+	/* RFC 5321 4.5.3.2: 3 min per data block, 10 min for the dot */
+	{ "smtp", "data_timeout", OPT_INT, "180", 1, 3600, C(smtp.data_timeout) },
+	{ "smtp", "dot_timeout", OPT_INT, "600", 1, 3600, C(smtp.dot_timeout) },
 	{ "smtp", "concurrency", OPT_INT, "4", 1, 64, C(smtp.concurrency) },
 	{ "imap", "url", OPT_STR, "", 0, 0, C(imap.url) },
-	SERVER_OPTS("imap", imap),
+	SERVER_OPTS("imap", imap, "30"),
 	{ "imap", "mailbox", OPT_STR, "INBOX", 0, 0, C(imap.mailbox) },
 	{ "imap", "folder_processed", OPT_STR, "", 0, 0, C(imap.folder_processed) },
 	{ "imap", "folder_bounces", OPT_STR, "", 0, 0, C(imap.folder_bounces) },
 	{ "imap", "folder_autoreplies", OPT_STR, "", 0, 0, C(imap.folder_autoreplies) },
 	{ "imap", "folder_review", OPT_STR, "", 0, 0, C(imap.folder_review) },
+	/* Postfix's minimal_backoff_time, maximal_backoff_time and
+	 * maximal_queue_lifetime (5 days) */
+	{ "queue", "min_backoff", OPT_INT, "300", 1, 86400, C(queue.min_backoff) },
+	{ "queue", "max_backoff", OPT_INT, "4000", 1, 604800, C(queue.max_backoff) },
+	{ "queue", "lifetime", OPT_INT, "432000", 60, 31536000, C(queue.lifetime) },
+	{ "queue", "pause", OPT_INT, "300", 1, 86400, C(queue.pause) },
 };
 #undef SERVER_OPTS
 #undef C
@@ -299,6 +310,10 @@ check_config(struct loader *ld, struct stat *st)
 				    "password_file or chmod 600 %s", ld->path,
 				    ld->inline_password_line[i], sect[i],
 				    (unsigned)(st->st_mode & 0777), ld->path);
+	if (cfg->queue.min_backoff > cfg->queue.max_backoff)
+		errlist_add(ld->errs, "%s: [queue] min_backoff (%d) is larger "
+			    "than max_backoff (%d)", ld->path,
+			    cfg->queue.min_backoff, cfg->queue.max_backoff);
 	if (*cfg->message_id_domain == '\0' && cfg->from_address &&
 	    strchr(cfg->from_address, '@')) {
 		free(cfg->message_id_domain);

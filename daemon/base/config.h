@@ -29,7 +29,17 @@ struct config_smtp {
 	char *ca_file;		/* extra CA bundle, e.g. a test certificate */
 	int insecure;		/* skip certificate verification */
 	int timeout;		/* seconds, connect and per command */
+	int data_timeout;	/* seconds without progress sending a body */
+	int dot_timeout;	/* seconds for the reply to the final dot */
 	int concurrency;	/* parallel SMTP connections */
+};
+
+/* Retry policy (trouble_backoff) and its limits; seconds. */
+struct config_queue {
+	int min_backoff;	/* first retry after about this long */
+	int max_backoff;	/* the back-off never grows past this */
+	int lifetime;		/* give up on a message this old */
+	int pause;		/* a paused submission server waits */
 };
 
 struct config_imap {
@@ -71,6 +81,7 @@ struct config {
 				 * (without IMAP IDLE) */
 	struct config_smtp smtp;
 	struct config_imap imap;
+	struct config_queue queue;
 };
 
 int config_load(const char *path, struct config **cfg_r, struct errlist *errs);

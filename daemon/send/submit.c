@@ -1,137 +1,94 @@
 /*
- * submit.c -- message submission over SMTP with libcurl's multi interface
- * (and dispatch to the Maildir transport in submit_maildir.c).
+ * submit.c -- one SMTP connection through libcurl's easy interface, and
+ * dispatch to the Maildir transport (submit_maildir.c). Reports facts:
+ * what trouble.c needs to judge a result, nothing more (see submit.h).
  *
- * RFCs: 5321 (SMTP), 3207 (STARTTLS), 4954 (AUTH), 8314 (implicit TLS).
+ * RFCs: 5321 (SMTP, timeouts 4.5.3.2), 1047 (duplicate messages when the
+ * dot's reply is lost), 3463 (enhanced status codes), 3207 (STARTTLS),
+ * 4954 (AUTH), 8314 (implicit TLS).
  *
- * Shape: cfg.concurrency "slots", each one curl easy handle kept for the
- * whole run. A finished slot takes the next queued message; because the
- * handle stays in the same multi handle, curl reuses its connection (its
- * cache is per multi), so one SMTP session carries many messages:
- * MAIL FROM / RCPT TO / DATA, again and again, as smtp-source -d does.
+ * Shape: one easy handle for the life of the submit. Its connection cache
+ * keeps the one connection between calls, so one SMTP session carries
+ * many messages (MAIL FROM / RCPT TO / DATA again and again, as
+ * smtp-source -d does); after a failure curl closes it and the next call
+ * connects again. The caller wanting N connections runs N processes: a
+ * slow server then stalls one of them, not all (libcurl blocks while it
+ * waits for the reply to the final dot, even inside a multi handle).
  *
- * curl reports only a number for a failed command ("RCPT failed: 550"),
- * so a debug callback keeps the server's last reply line(s) verbatim:
- * that text is what the organiser sees in the report.
+ * curl reports a number for a failed command and nothing about where a
+ * transfer stopped, so three callbacks keep the facts:
+ *  - debug_cb: each command curl writes (CURLINFO_HEADER_OUT) starts a
+ *    stage; the server lines that follow (CURLINFO_HEADER_IN) are that
+ *    stage's reply, kept verbatim. A new stage forgets the old reply, so
+ *    a result never quotes an earlier line.
+ *  - read_cb: curl asks for the body only after the 354, and asks again
+ *    only once everything it was given went out; so a 0 return means the
+ *    next bytes on the wire are the final dot (curl writes it itself).
+ *  - progress_cb: curl calls it at least once a second in every state,
+ *    also while it blocks for the dot's reply; it stops the transfer when
+ *    the stage has run longer than its own limit (RFC 5321 4.5.3.2). The
+ *    body's limit runs from the last byte that moved, as a "data block"
+ *    timeout; there is no low-speed limit that could cut a slow reply.
  */
 #include "send/submit.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
-#include "base/buf.h"
 #include "base/xmem.h"
-
-#define SUBMIT_REPLY_MAX 2048
-
-/* One queued message; owned by the queue, then by a slot. */
-struct job {
-	char *from;
-	char *rcpt;
-	char *data;
-	size_t len;
-	submit_cb cb;
-	void *arg;
-	struct job *next;
-};
-
-/* One easy handle, one SMTP connection (reused), one message at a time. */
-struct slot {
-	struct submit *s;
-	CURL *h;
-	struct job *job;	/* NULL: idle */
-	size_t off;		/* upload position in job->data */
-	struct curl_slist *rcpts;
-	struct buf reply;	/* last server reply, lines joined */
-	int reply_done;		/* the reply in .reply is complete */
-	int quitting;		/* QUIT sent: its "221 Bye" is not news */
-	char errbuf[CURL_ERROR_SIZE];
-};
 
 struct submit {
 	const struct config_smtp *c;
 	char *url;
 	char where[512];	/* "host:port" or "maildir:PATH" */
-	struct submit_maildir *md;	/* non-NULL: Maildir transport */
-	CURLM *multi;
-	struct slot *slots;
-	int nslots;
-	struct job *head, *tail;
-	size_t pending;		/* queued + running */
-	int stopped;		/* a site failure: start nothing new */
-	struct err site;	/* why */
+	char *maildir;		/* maildir:PATH: the path; NULL: SMTP */
+	struct submit_maildir *md;	/* opened at the first send */
+	CURL *h;		/* NULL for Maildir */
+	/* the message in hand */
+	const char *data;
+	size_t len, off;
+	enum submit_stage stage;
+	int64_t since;		/* ms: stage began, or the body moved */
+	curl_off_t sent;	/* body bytes out, to see the body move */
+	size_t out;		/* body bytes out as curl wrote them */
+	long timed_out;		/* progress_cb stopped the transfer after
+				 * this many seconds; 0: it did not */
+	int quitting;		/* QUIT sent: its 221 is not news */
+	/* the stage's reply, lines joined; cut at the result's size */
+	char reply[sizeof(((struct submit_result *)0)->reply)];
+	size_t rlen;
+	int reply_done;		/* the reply in .reply is complete */
+	int code;		/* its code */
+	char errbuf[CURL_ERROR_SIZE];
 };
 
-/* ---- queue ------------------------------------------------------------ */
+static const char *const stage_names[] = {
+	[SUBMIT_S_CONNECT] = "connect",
+	[SUBMIT_S_GREETING] = "the greeting",
+	[SUBMIT_S_EHLO] = "EHLO",
+	[SUBMIT_S_TLS] = "STARTTLS",
+	[SUBMIT_S_AUTH] = "AUTH",
+	[SUBMIT_S_MAIL] = "MAIL FROM",
+	[SUBMIT_S_RCPT] = "RCPT TO",
+	[SUBMIT_S_DATA] = "DATA",
+	[SUBMIT_S_BODY] = "the message body",
+	[SUBMIT_S_DOT] = "the final dot",
+	[SUBMIT_S_DONE] = "done",
+};
 
-static void job_free(struct job *j)
+const char *submit_stage_name(enum submit_stage st)
 {
-	free(j->from);
-	free(j->rcpt);
-	free(j->data);
-	free(j);
-}
-
-/* Hand a result to the job's owner and forget the job. */
-static void job_finish(struct submit *s, struct job *j,
-		       const struct submit_result *r)
-{
-	s->pending--;
-	j->cb(j->arg, r);
-	job_free(j);
-}
-
-static struct job *queue_pop(struct submit *s)
-{
-	struct job *j = s->head;
-
-	if (j != NULL) {
-		s->head = j->next;
-		if (s->head == NULL)
-			s->tail = NULL;
-		j->next = NULL;
-	}
-	return j;
-}
-
-/* Every message not yet handed over gets its one callback. */
-static void queue_drain(struct submit *s, const char *why)
-{
-	struct submit_result r = { 0, 1, 0, 0, why };
-	struct job *j;
-
-	while ((j = queue_pop(s)) != NULL)
-		job_finish(s, j, &r);
-}
-
-void submit_enqueue(struct submit *s, const char *env_from, const char *rcpt,
-		    const char *data, size_t len, submit_cb cb, void *arg)
-{
-	struct job *j = xcalloc(1, sizeof(*j));
-
-	j->from = xstrdup(env_from);
-	j->rcpt = xstrdup(rcpt);
-	j->data = xmalloc(len + 1);
-	memcpy(j->data, data, len);
-	j->data[len] = '\0';
-	j->len = len;
-	j->cb = cb;
-	j->arg = arg;
-	if (s->tail != NULL)
-		s->tail->next = j;
-	else
-		s->head = j;
-	s->tail = j;
-	s->pending++;
-}
-
-size_t submit_pending(const struct submit *s)
-{
-	return s->pending;
+	if ((unsigned)st >= sizeof(stage_names) / sizeof(stage_names[0]))
+		return "?";
+	return stage_names[st];
 }
 
 const char *submit_where(const struct submit *s)
@@ -139,320 +96,404 @@ const char *submit_where(const struct submit *s)
 	return s->where;
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The one place the stage changes: its clock restarts and the previous
+ * stage's reply is forgotten. */
+static void stage_set(struct submit *s, enum submit_stage st)
+{
+	s->stage = st;
+	s->since = now_ms();
+	s->reply[0] = '\0';
+	s->rlen = 0;
+	s->reply_done = 0;
+	s->code = 0;
+}
+
+/* Seconds: a configured limit, or RFC 5321 4.5.3.2's when it is 0 (a
+ * config_smtp built by hand). */
+static long limit_or(int configured, long rfc)
+{
+	return configured > 0 ? configured : rfc;
+}
+
+/* Seconds the current stage may take. */
+static long stage_limit(const struct submit *s)
+{
+	if (s->quitting)
+		return limit_or(s->c->timeout, 300);
+	switch (s->stage) {
+	case SUBMIT_S_BODY:
+		return limit_or(s->c->data_timeout, 180);
+	case SUBMIT_S_DOT:
+		return limit_or(s->c->dot_timeout, 600);
+	default:
+		return limit_or(s->c->timeout, 300);
+	}
+}
+
 /* ---- curl callbacks --------------------------------------------------- */
 
 static size_t read_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 {
-	struct slot *sl = arg;
-	size_t n = size * nmemb, left = sl->job->len - sl->off;
+	struct submit *s = arg;
+	size_t n = size * nmemb, left = s->len - s->off;
 
+	if (s->stage < SUBMIT_S_BODY)
+		stage_set(s, SUBMIT_S_BODY);	/* the 354 came */
+	if (left == 0) {
+		/* all given went out: curl writes the dot next */
+		if (s->stage == SUBMIT_S_BODY)
+			stage_set(s, SUBMIT_S_DOT);
+		return 0;
+	}
 	if (n > left)
 		n = left;
-	memcpy(ptr, sl->job->data + sl->off, n);
-	sl->off += n;
+	memcpy(ptr, s->data + s->off, n);
+	s->off += n;
 	return n;
 }
 
-/* Keep one server line: a line "NNN-" continues a reply, "NNN " ends it,
- * and the first line after an ended reply starts a new one. */
-static void reply_line(struct slot *sl, const char *p, size_t n)
+/* A command curl wrote: which stage it starts. An AUTH continuation
+ * (a base64 line) is a new exchange within AUTH. */
+static void command_out(struct submit *s, const char *p, size_t n)
+{
+	static const struct {
+		const char *verb;
+		enum submit_stage st;
+	} cmd[] = {
+		{ "EHLO ", SUBMIT_S_EHLO }, { "HELO ", SUBMIT_S_EHLO },
+		{ "STARTTLS", SUBMIT_S_TLS }, { "AUTH ", SUBMIT_S_AUTH },
+		{ "MAIL FROM:", SUBMIT_S_MAIL }, { "RCPT TO:", SUBMIT_S_RCPT },
+		{ "DATA", SUBMIT_S_DATA },
+	};
+	size_t i, k;
+
+	if (n >= 4 && strncasecmp(p, "QUIT", 4) == 0) {
+		s->quitting = 1;
+		s->since = now_ms();
+		return;
+	}
+	for (i = 0; i < sizeof(cmd) / sizeof(cmd[0]); i++) {
+		k = strlen(cmd[i].verb);
+		if (n >= k && strncasecmp(p, cmd[i].verb, k) == 0) {
+			stage_set(s, cmd[i].st);
+			return;
+		}
+	}
+	if (s->stage == SUBMIT_S_AUTH)
+		stage_set(s, SUBMIT_S_AUTH);
+}
+
+/* Body bytes went out. curl ends the body either when the read callback
+ * has nothing more (read_cb) or, with no dot to stuff, as soon as the
+ * bytes written reach the size it was told: then the dot is next. */
+static void body_out(struct submit *s, size_t n)
+{
+	s->out += n;
+	if (s->stage == SUBMIT_S_BODY && s->off == s->len && s->out == s->len)
+		stage_set(s, SUBMIT_S_DOT);
+}
+
+/* Append to the reply, cut where the result's buffer ends. */
+static void reply_add(struct submit *s, const char *p, size_t n)
+{
+	size_t room = sizeof(s->reply) - 1 - s->rlen;
+
+	if (n > room)
+		n = room;
+	memcpy(s->reply + s->rlen, p, n);
+	s->rlen += n;
+	s->reply[s->rlen] = '\0';
+}
+
+/* "NNN" at the start of a line as a number; 0 if it is not a code. */
+static int reply_code(const char *p, size_t n)
+{
+	if (n < 3 || p[0] < '1' || p[0] > '5' || p[1] < '0' || p[1] > '9' ||
+	    p[2] < '0' || p[2] > '9')
+		return 0;
+	return (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+}
+
+/* Keep one server line: "NNN-" continues a reply, "NNN " ends it, and
+ * the first line after an ended reply starts a new one. */
+static void reply_line(struct submit *s, const char *p, size_t n)
 {
 	while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
 		n--;
 	if (n == 0)
 		return;
-	if (sl->reply_done) {
-		buf_reset(&sl->reply);
-		sl->reply_done = 0;
+	/* the greeting came before progress_cb saw the connection; any
+	 * line after the body is the reply to the final dot */
+	if (s->stage == SUBMIT_S_CONNECT)
+		stage_set(s, SUBMIT_S_GREETING);
+	else if (s->stage == SUBMIT_S_BODY)
+		stage_set(s, SUBMIT_S_DOT);
+	if (s->reply_done) {
+		s->rlen = 0;
+		s->reply_done = 0;
 	}
-	if (sl->reply.len > 0)
-		(void)buf_addc(&sl->reply, ' ');
-	/* past the cap the reply is cut, which is fine for a record */
-	(void)buf_add(&sl->reply, p, n);
-	sl->reply_done = !(n >= 4 && p[3] == '-');
+	if (s->rlen > 0)
+		reply_add(s, " ", 1);
+	reply_add(s, p, n);
+	s->reply_done = !(n >= 4 && p[3] == '-');
+	if (s->reply_done)
+		s->code = reply_code(p, n);
 }
 
 static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size,
 		    void *arg)
 {
-	struct slot *sl = arg;
+	struct submit *s = arg;
 	size_t i, start = 0;
 
 	(void)h;
-	/* curl closes a connection after a failed command with QUIT; keep
-	 * the reply that explains the failure, not the goodbye */
-	if (type == CURLINFO_HEADER_OUT && size >= 4 &&
-	    strncasecmp(data, "QUIT", 4) == 0)
-		sl->quitting = 1;
-	if (type != CURLINFO_HEADER_IN || sl->quitting)
+	if (s->quitting)
+		return 0;
+	if (type == CURLINFO_HEADER_OUT) {
+		command_out(s, data, size);
+		return 0;
+	}
+	if (type == CURLINFO_DATA_OUT) {
+		body_out(s, size);
+		return 0;
+	}
+	if (type != CURLINFO_HEADER_IN)
 		return 0;
 	for (i = 0; i < size; i++) {
 		if (data[i] == '\n') {
-			reply_line(sl, data + start, i + 1 - start);
+			reply_line(s, data + start, i + 1 - start);
 			start = i + 1;
 		}
 	}
 	if (start < size)
-		reply_line(sl, data + start, size - start);
+		reply_line(s, data + start, size - start);
 	return 0;
 }
 
-/* ---- slots ------------------------------------------------------------ */
-
-/* Options that stay for the handle's life: transport, TLS, login. */
-static void slot_setup(struct submit *s, struct slot *sl)
+/* Connected (and, for smtps://, TLS up): the greeting is next. */
+static int connected(struct submit *s)
 {
-	const struct config_smtp *c = s->c;
-	CURL *h = curl_easy_init();
+	curl_off_t t = 0;
 
-	if (h == NULL)
-		abort();	/* only out of memory makes this fail */
-	sl->s = s;
-	sl->h = h;
-	buf_init(&sl->reply, SUBMIT_REPLY_MAX);
-	curl_easy_setopt(h, CURLOPT_URL, s->url);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
-	curl_easy_setopt(h, CURLOPT_READDATA, sl);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, sl->errbuf);
-	/* the debug callback runs only in verbose mode; it writes nothing */
-	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
-	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, debug_cb);
-	curl_easy_setopt(h, CURLOPT_DEBUGDATA, sl);
-	curl_easy_setopt(h, CURLOPT_PRIVATE, sl);
-	curl_easy_setopt(h, CURLOPT_USE_SSL, c->require_tls ?
-			 (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)c->timeout);
-	curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT, (long)c->timeout);
-	if (c->ca_file != NULL && c->ca_file[0] != '\0')
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
-	if (c->insecure) {
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-	if (c->username != NULL && c->username[0] != '\0') {
-		curl_easy_setopt(h, CURLOPT_USERNAME, c->username);
-		curl_easy_setopt(h, CURLOPT_PASSWORD,
-				 c->password != NULL ? c->password : "");
-	}
+	curl_easy_getinfo(s->h, strncasecmp(s->url, "smtps:", 6) == 0 ?
+			  CURLINFO_APPCONNECT_TIME_T : CURLINFO_CONNECT_TIME_T,
+			  &t);
+	return t > 0;
 }
 
-static void slot_start(struct submit *s, struct slot *sl, struct job *j)
+static int progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+		       curl_off_t ultotal, curl_off_t ulnow)
 {
-	sl->job = j;
-	sl->off = 0;
-	sl->errbuf[0] = '\0';
-	buf_reset(&sl->reply);
-	sl->reply_done = 0;
-	sl->quitting = 0;
-	sl->rcpts = curl_slist_append(NULL, j->rcpt);
-	if (sl->rcpts == NULL)
-		abort();
-	curl_easy_setopt(sl->h, CURLOPT_MAIL_FROM, j->from);
-	curl_easy_setopt(sl->h, CURLOPT_MAIL_RCPT, sl->rcpts);
-	curl_easy_setopt(sl->h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)j->len);
-	curl_multi_add_handle(s->multi, sl->h);
-}
+	struct submit *s = arg;
+	int64_t now = now_ms();
 
-/* Failures that say nothing about the message: the server could not be
- * reached, would not do TLS, or refused our login. The run stops. */
-static int is_site_failure(CURLcode rc, long code)
-{
-	switch (rc) {
-	case CURLE_UNSUPPORTED_PROTOCOL:
-	case CURLE_URL_MALFORMAT:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_USE_SSL_FAILED:
-	case CURLE_LOGIN_DENIED:
-	case CURLE_AUTH_ERROR:
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_ENGINE_NOTFOUND:
-		return 1;
-	case CURLE_OPERATION_TIMEDOUT:
-		return code == 0;	/* no greeting: nobody answered */
-	default:
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	if (s->stage == SUBMIT_S_CONNECT && !s->quitting && connected(s))
+		stage_set(s, SUBMIT_S_GREETING);
+	if (s->stage == SUBMIT_S_BODY && ulnow != s->sent) {
+		s->sent = ulnow;
+		s->since = now;
+	}
+	if (now - s->since < stage_limit(s) * 1000L)
 		return 0;
-	}
+	if (!s->quitting)
+		s->timed_out = stage_limit(s);
+	return 1;	/* CURLE_ABORTED_BY_CALLBACK */
 }
 
-/* "host:port: Couldn't connect to server (Failed to connect to ...)" and
- * the server's reply when it gave one (a refused login). */
-static void site_reason(struct submit *s, struct slot *sl, CURLcode rc)
-{
-	const char *why = curl_easy_strerror(rc);
+/* ---- the result ------------------------------------------------------- */
 
-	/* curl's "Requested SSL level failed" does not tell an organiser
-	 * what to change */
-	if (rc == CURLE_USE_SSL_FAILED)
-		why = "the server does not offer STARTTLS, and require_tls = "
-		      "yes refuses to send in the clear";
-	if (sl->reply.len > 0)
-		err_set(&s->site, "%s: %s: %s", s->where, why,
-			buf_cstr(&sl->reply));
-	else if (sl->errbuf[0] != '\0')	/* says more than strerror */
-		err_set(&s->site, "%s: %s", s->where, sl->errbuf);
+/* RFC 3463 "class.subject.detail" after the reply code, or "". */
+static void enhanced_code(const char *reply, char out[16])
+{
+	const char *p = reply + 4;
+	size_t n, part;
+
+	out[0] = '\0';
+	if (strlen(reply) < 9 || (reply[3] != ' ' && reply[3] != '-') ||
+	    (p[0] != '2' && p[0] != '4' && p[0] != '5') || p[1] != '.')
+		return;
+	for (n = 2, part = 0; part < 2; part++) {
+		size_t d = 0;
+
+		while (d < 4 && p[n + d] >= '0' && p[n + d] <= '9')
+			d++;
+		if (d == 0 || d > 3)
+			return;
+		n += d;
+		if (part == 0 && p[n++] != '.')
+			return;
+	}
+	if (p[n] != '\0' && p[n] != ' ')
+		return;
+	snprintf(out, 16, "%.*s", (int)n, p);
+}
+
+static int lost(CURLcode rc)
+{
+	return rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR ||
+	       rc == CURLE_GOT_NOTHING;
+}
+
+/* Why there is no reply to quote, as "host:port: what happened". */
+static void no_reply(struct submit *s, CURLcode rc, struct submit_result *r)
+{
+	const char *stage = submit_stage_name(r->stage);
+	char *msg;
+	long os = 0;
+
+	if (s->timed_out && r->stage == SUBMIT_S_CONNECT)
+		msg = xasprintf("%s: no connection in %ld s", s->where,
+				s->timed_out);
+	else if (s->timed_out && r->stage == SUBMIT_S_BODY)
+		msg = xasprintf("%s: no progress in %ld s sending the message "
+				"body", s->where, s->timed_out);
+	else if (s->timed_out)
+		msg = xasprintf("%s: no reply in %ld s to %s", s->where,
+				s->timed_out, stage);
+	else if (rc == CURLE_COULDNT_CONNECT &&
+		 curl_easy_getinfo(s->h, CURLINFO_OS_ERRNO, &os) == CURLE_OK &&
+		 os == ECONNREFUSED)
+		msg = xasprintf("%s: connection refused", s->where);
+	else if (rc == CURLE_USE_SSL_FAILED)
+		/* curl's "Requested SSL level failed" does not tell an
+		 * organiser what to change */
+		msg = xasprintf("%s: the server does not offer STARTTLS, "
+				"and require_tls = yes refuses to send in the "
+				"clear", s->where);
+	else if (lost(rc) && r->dot_sent)
+		msg = xasprintf("%s: connection lost after the final dot",
+				s->where);
+	else if (lost(rc))
+		msg = xasprintf("%s: connection lost during %s", s->where,
+				stage);
 	else
-		err_set(&s->site, "%s: %s", s->where, why);
+		msg = xasprintf("%s: %s", s->where, s->errbuf[0] ? s->errbuf :
+				curl_easy_strerror(rc));
+	snprintf(r->reply, sizeof(r->reply), "%s", msg);
+	free(msg);
 }
 
-static void slot_done(struct submit *s, struct slot *sl, CURLcode rc)
+static void smtp_result(struct submit *s, CURLcode rc,
+			struct submit_result *r)
 {
-	struct submit_result r = { 1, 0, 0, (int)rc, NULL };
-	struct job *j = sl->job;
-	long code = 0;
-	char tmp[ERR_MAX];
-
-	curl_easy_getinfo(sl->h, CURLINFO_RESPONSE_CODE, &code);
-	curl_multi_remove_handle(s->multi, sl->h);
-	curl_slist_free_all(sl->rcpts);
-	sl->rcpts = NULL;
-	sl->job = NULL;
-	r.smtp_code = (int)code;
-	if (rc != CURLE_OK && is_site_failure(rc, code)) {
-		site_reason(s, sl, rc);
-		s->stopped = 1;
-		r.site_failure = 1;
-		r.reply = s->site.msg;
-	} else if (sl->reply.len > 0 && (rc == CURLE_OK || code != 0)) {
-		r.reply = buf_cstr(&sl->reply);
-	} else {
-		/* no reply to quote: a timeout or a dropped connection */
-		snprintf(tmp, sizeof(tmp), "%s: %s", s->where,
-			 sl->errbuf[0] ? sl->errbuf : curl_easy_strerror(rc));
-		r.reply = tmp;
+	r->stage = s->stage;
+	r->curl_code = s->timed_out ? CURLE_OPERATION_TIMEDOUT : (int)rc;
+	if (rc == CURLE_OK) {
+		r->stage = SUBMIT_S_DONE;
+		r->dot_sent = 1;
+	} else if (r->stage == SUBMIT_S_DOT && !s->reply_done &&
+		   rc == CURLE_SEND_ERROR) {
+		r->stage = SUBMIT_S_BODY;	/* the dot's write failed */
+	} else if (rc == CURLE_USE_SSL_FAILED) {
+		r->stage = SUBMIT_S_TLS;	/* required, not offered */
+	} else if ((rc == CURLE_LOGIN_DENIED || rc == CURLE_AUTH_ERROR) &&
+		   r->stage < SUBMIT_S_AUTH) {
+		r->stage = SUBMIT_S_AUTH;	/* no mechanism in common */
 	}
-	job_finish(s, j, &r);
+	if (r->stage == SUBMIT_S_DOT)
+		r->dot_sent = 1;
+	/* the server's answer to this stage, or a positive reply followed
+	 * by a failure of ours or the connection's: no answer at all */
+	if (s->reply_done && s->code > 0 &&
+	    (rc == CURLE_OK || r->stage == s->stage) &&
+	    (s->code >= 400 || r->stage >= SUBMIT_S_DOT)) {
+		r->smtp_code = s->code;
+		memcpy(r->reply, s->reply, sizeof(r->reply));
+		enhanced_code(r->reply, r->enhanced);
+		return;
+	}
+	no_reply(s, rc, r);
 }
 
-/* ---- running ---------------------------------------------------------- */
+/* ---- sending ---------------------------------------------------------- */
 
-/* Give every idle slot a message; 1 if any started. */
-static int fill_slots(struct submit *s)
+/* A connection without the reply to its last command is out of step: a
+ * late reply would answer the next command. curl keeps some of those in
+ * its cache (a failure while it waits for the dot's reply), so cut it:
+ * the next call then finds it dead and connects again, and no QUIT waits
+ * on a server that stopped reading. */
+static void drop_connection(struct submit *s)
 {
-	int i, started = 0;
-	struct job *j;
+	curl_socket_t fd = CURL_SOCKET_BAD;
 
-	for (i = 0; i < s->nslots && !s->stopped; i++) {
-		if (s->slots[i].job != NULL)
-			continue;
-		j = queue_pop(s);
-		if (j == NULL)
-			break;
-		slot_start(s, &s->slots[i], j);
-		started = 1;
-	}
-	return started;
+	if (curl_easy_getinfo(s->h, CURLINFO_ACTIVESOCKET, &fd) == CURLE_OK &&
+	    fd != CURL_SOCKET_BAD)
+		shutdown(fd, SHUT_RDWR);
 }
 
-/* Finish every transfer curl reports done; the number finished. */
-static int reap(struct submit *s)
+static void smtp_send(struct submit *s, const char *env_from,
+		      const char *rcpt, const char *data, size_t len,
+		      struct submit_result *r)
 {
-	CURLMsg *m;
-	int left, n = 0;
-	struct slot *sl;
+	struct curl_slist *rcpts = curl_slist_append(NULL, rcpt);
+	CURLcode rc;
 
-	while ((m = curl_multi_info_read(s->multi, &left)) != NULL) {
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
-				  (char **)&sl);
-		slot_done(s, sl, m->data.result);
-		n++;
-	}
-	return n;
+	if (rcpts == NULL)
+		abort();	/* only out of memory makes this fail */
+	s->data = data;
+	s->len = len;
+	s->off = 0;
+	s->sent = 0;
+	s->out = 0;
+	s->timed_out = 0;
+	s->quitting = 0;
+	s->errbuf[0] = '\0';
+	/* a reused connection starts at MAIL FROM, a new one connects */
+	stage_set(s, SUBMIT_S_CONNECT);
+	curl_easy_setopt(s->h, CURLOPT_MAIL_FROM, env_from);
+	curl_easy_setopt(s->h, CURLOPT_MAIL_RCPT, rcpts);
+	curl_easy_setopt(s->h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	rc = curl_easy_perform(s->h);
+	smtp_result(s, rc, r);
+	if (rc != CURLE_OK && r->smtp_code == 0)
+		drop_connection(s);
+	curl_easy_setopt(s->h, CURLOPT_MAIL_RCPT, NULL);
+	curl_slist_free_all(rcpts);
+	s->data = NULL;
 }
 
-/* The multi handle itself failed (out of sockets...): every message in
- * a slot ends now, its outcome unknown, so it stays due for a retry. */
-static int multi_failed(struct submit *s, CURLMcode mc, struct err *e)
+static void maildir_send(struct submit *s, const char *env_from,
+			 const char *rcpt, const char *data, size_t len,
+			 struct submit_result *r)
 {
-	struct submit_result r = { 1, 1, 0, 0, NULL };
-	struct job *j;
-	int i;
+	struct err e;
+	char *name = NULL;
 
-	err_set(e, "%s: %s", s->where, curl_multi_strerror(mc));
-	r.reply = e->msg;
-	for (i = 0; i < s->nslots; i++) {
-		if ((j = s->slots[i].job) == NULL)
-			continue;
-		curl_multi_remove_handle(s->multi, s->slots[i].h);
-		curl_slist_free_all(s->slots[i].rcpts);
-		s->slots[i].rcpts = NULL;
-		s->slots[i].job = NULL;
-		job_finish(s, j, &r);
+	/* an unwritable Maildir is this transport's refused connection */
+	if ((s->md == NULL &&
+	     submit_maildir_open(s->maildir, &s->md, &e) != 0) ||
+	    submit_maildir_put(s->md, env_from, rcpt, data, len, &name,
+			       &e) != 0) {
+		r->stage = SUBMIT_S_CONNECT;
+		snprintf(r->reply, sizeof(r->reply), "%s", e.msg);
+		return;
 	}
-	return -1;
+	r->stage = SUBMIT_S_DONE;
+	r->smtp_code = 250;
+	r->dot_sent = 1;
+	snprintf(r->reply, sizeof(r->reply), "250 saved as %s", name);
+	free(name);
 }
 
-static int run_smtp(struct submit *s, struct err *e)
+int submit_send(struct submit *s, const char *env_from, const char *rcpt,
+		const char *data, size_t len, struct submit_result *r)
 {
-	int running = 0;
-	CURLMcode mc;
-
-	for (;;) {
-		fill_slots(s);
-		mc = curl_multi_perform(s->multi, &running);
-		if (mc != CURLM_OK)
-			return multi_failed(s, mc, e);
-		if (reap(s) > 0)
-			continue;	/* free slots: refill before waiting */
-		if (running == 0 && (s->head == NULL || s->stopped))
-			break;
-		mc = curl_multi_poll(s->multi, NULL, 0, 1000, NULL);
-		if (mc != CURLM_OK)
-			return multi_failed(s, mc, e);
-	}
-	return 0;
-}
-
-/* Maildir: one message after the other; an I/O error stops the run. */
-static int run_maildir(struct submit *s)
-{
-	struct submit_result r = { 1, 0, 250, 0, NULL };
-	struct job *j;
-	char *name = NULL, *ok;
-
-	while (!s->stopped && (j = queue_pop(s)) != NULL) {
-		if (submit_maildir_put(s->md, j->from, j->rcpt, j->data, j->len,
-				       &name, &s->site) != 0) {
-			s->stopped = 1;
-			r.site_failure = 1;
-			r.smtp_code = 0;
-			r.reply = s->site.msg;
-			job_finish(s, j, &r);
-			break;
-		}
-		ok = xasprintf("250 saved as %s", name);
-		r.reply = ok;
-		job_finish(s, j, &r);
-		free(ok);
-		free(name);
-		name = NULL;
-	}
-	return 0;
-}
-
-int submit_run(struct submit *s, struct err *e)
-{
-	int rc;
-
-	rc = s->md != NULL ? run_maildir(s) : run_smtp(s, e);
-	if (rc != 0) {
-		s->stopped = 1;
-		err_set(&s->site, "%s", e->msg);
-	}
-	if (s->stopped) {
-		queue_drain(s, s->site.msg);
-		s->stopped = 0;	/* a later run may try again */
-		err_set(e, "%s", s->site.msg);
-		return -1;
-	}
+	memset(r, 0, sizeof(*r));
+	if (s->maildir != NULL)
+		maildir_send(s, env_from, rcpt, data, len, r);
+	else
+		smtp_send(s, env_from, rcpt, data, len, r);
 	return 0;
 }
 
@@ -482,39 +523,74 @@ static int parse_where(struct submit *s, struct err *e)
 	return rc;
 }
 
-static int open_smtp(struct submit *s, struct err *e)
+/* Options that stay for the handle's life: transport, TLS, login, the
+ * callbacks and the timeouts curl enforces itself. Those are only a
+ * backstop, longer than any stage: progress_cb, which knows the stage,
+ * fires first and says which limit it was. */
+static void smtp_setup(struct submit *s)
 {
-	int i;
+	const struct config_smtp *c = s->c;
+	long cmd = limit_or(c->timeout, 300), dot = limit_or(c->dot_timeout,
+							     600);
+	CURL *h = curl_easy_init();
 
-	if (parse_where(s, e) != 0)
-		return -1;
-	s->multi = curl_multi_init();
-	if (s->multi == NULL)
-		abort();
-	s->nslots = s->c->concurrency > 0 ? s->c->concurrency : 1;
-	curl_multi_setopt(s->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-			  (long)s->nslots);
-	curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, (long)s->nslots);
-	s->slots = xcalloc((size_t)s->nslots, sizeof(*s->slots));
-	for (i = 0; i < s->nslots; i++)
-		slot_setup(s, &s->slots[i]);
-	return 0;
+	if (h == NULL)
+		abort();	/* only out of memory makes this fail */
+	s->h = h;
+	curl_easy_setopt(h, CURLOPT_URL, s->url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(h, CURLOPT_READDATA, s);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, s->errbuf);
+	/* the debug callback runs only in verbose mode; it writes nothing */
+	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, debug_cb);
+	curl_easy_setopt(h, CURLOPT_DEBUGDATA, s);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress_cb);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, s);
+	curl_easy_setopt(h, CURLOPT_MAXCONNECTS, 1L);
+	curl_easy_setopt(h, CURLOPT_USE_SSL, c->require_tls ?
+			 (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
+	/* curl's connect phase takes in greeting, EHLO, STARTTLS and AUTH */
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 8 * cmd + 5);
+	curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT,
+			 (cmd > dot ? cmd : dot) + 5);
+	if (c->ca_file != NULL && c->ca_file[0] != '\0')
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+	if (c->insecure) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (c->username != NULL && c->username[0] != '\0') {
+		curl_easy_setopt(h, CURLOPT_USERNAME, c->username);
+		curl_easy_setopt(h, CURLOPT_PASSWORD,
+				 c->password != NULL ? c->password : "");
+	}
 }
 
 int submit_open(const struct config_smtp *c, struct submit **s_r,
 		struct err *e)
 {
 	struct submit *s = xcalloc(1, sizeof(*s));
-	int rc;
+	int rc = 0;
 
 	s->c = c;
 	s->url = xstrdup(c->url != NULL ? c->url : "");
 	if (strncasecmp(s->url, "maildir:", 8) == 0) {
 		snprintf(s->where, sizeof(s->where), "%s", s->url);
-		rc = submit_maildir_open(s->url + 8, &s->md, e);
+		s->maildir = xstrdup(s->url + 8);
+		if (s->maildir[0] == '\0') {
+			err_set(e, "smtp url: maildir: needs a path "
+				"(maildir:PATH)");
+			rc = -1;
+		}
 	} else if (strncasecmp(s->url, "smtp://", 7) == 0 ||
 		   strncasecmp(s->url, "smtps://", 8) == 0) {
-		rc = open_smtp(s, e);
+		rc = parse_where(s, e);
+		if (rc == 0)
+			smtp_setup(s);
 	} else {
 		err_set(e, "smtp url: '%s' is not smtp://, smtps:// or "
 			"maildir:PATH", s->url);
@@ -530,32 +606,18 @@ int submit_open(const struct config_smtp *c, struct submit **s_r,
 
 void submit_free(struct submit **sp)
 {
-	static const struct submit_result closed = { 0, 1, 0, 0,
-		"not sent: transport closed" };
 	struct submit *s = *sp;
-	int i;
 
 	if (s == NULL)
 		return;
-	queue_drain(s, closed.reply);
-	for (i = 0; i < s->nslots; i++) {
-		struct slot *sl = &s->slots[i];
-
-		if (sl->job != NULL) {
-			struct job *j = sl->job;
-
-			curl_multi_remove_handle(s->multi, sl->h);
-			sl->job = NULL;
-			job_finish(s, j, &closed);
-		}
-		curl_slist_free_all(sl->rcpts);
-		curl_easy_cleanup(sl->h);
-		buf_free(&sl->reply);
+	if (s->h != NULL) {
+		/* QUIT on the cached connection; its reply is no news */
+		s->quitting = 1;
+		s->since = now_ms();
+		curl_easy_cleanup(s->h);
 	}
-	free(s->slots);
-	if (s->multi != NULL)
-		curl_multi_cleanup(s->multi);
 	submit_maildir_free(&s->md);
+	free(s->maildir);
 	free(s->url);
 	free(s);
 	*sp = NULL;

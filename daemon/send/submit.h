@@ -1,42 +1,48 @@
 /*
- * submit.h -- hands finished message bytes and their envelope to a
- * transport (SMTP through libcurl's multi interface, or a Maildir) and
- * reports what the server said; never renders, never touches the store
- * and never decides what a reply means (send.c's send_classify does).
+ * submit.h -- hands one finished message and its envelope to a transport
+ * (one SMTP connection through libcurl, or a Maildir) and reports what
+ * happened as facts: the stage the transaction ended in, the server's
+ * reply to that stage, whether the final dot went out. It never renders,
+ * never touches the store and never decides what a result means
+ * (trouble.c does).
  *
- * Use:     submit_open(&cfg->smtp, &s, &e)   scheme picks the transport:
- *                        smtp://, smtps:// or maildir:PATH
- *          submit_enqueue(s, env_from, rcpt, data, len, cb, arg)  (copies)
- *          submit_run(s, &e)        runs every queued message to its end,
- *                                   cfg.concurrency SMTP connections at
- *                                   once, each reused for many messages
+ * Use:     submit_open(&cfg->smtp, &s, &e)  no network yet; the URL's
+ *                        scheme picks the transport: smtp://, smtps://
+ *                        or maildir:PATH
+ *          submit_send(s, env_from, rcpt, data, len, &r)   blocking; one
+ *                        message on this process's one connection,
+ *                        opened (or reopened after a failure) as needed
+ *                        and kept for the next call, as smtp-source -d
  *          submit_where(s)          "host:port" or "maildir:PATH"
- *          submit_free(&s)
- * Owns:    its curl handles, their connections and a copy of every queued
- *          message until its callback has run. The result handed to a
- *          callback is borrowed for the duration of the callback only.
- * Errors:  submit_open: 0, or -1 with e ("smtp url: why").
- *          submit_run: 0 when every message reached the server (whatever
- *          it answered: see each callback); -1 with e = "host:port: why"
- *          when the transport itself failed (connection refused, TLS
- *          required but refused, login denied, unwritable Maildir). Then
- *          the run stops: every message not finished yet gets its callback
- *          with attempted = 0 and site_failure = 1, so nothing is left
- *          without an outcome. Every enqueued message gets exactly one
- *          callback before submit_run returns.
- * Events:  none yet: submit_run polls with curl_multi_poll. The multi
- *          handle is kept so a libev loop can later drive it with
- *          curl_multi_socket_action instead.
+ *          submit_stage_name(st)    "RCPT", "the final dot", ...
+ *          submit_free(&s)          QUIT, close
+ * Owns:    one curl easy handle and the one connection in its cache, the
+ *          URL and the Maildir handle. data, env_from and rcpt are
+ *          borrowed for the duration of submit_send only; r is the
+ *          caller's and holds no pointers.
+ * Errors:  submit_open: 0, or -1 with e ("smtp url: why"); nothing is
+ *          allocated then. submit_send returns 0 and fills r whatever
+ *          happened: a refused connection, a timeout, a dropped
+ *          connection and every reply are facts in r, never a return
+ *          value. r.reply is the server's reply to r.stage, or a
+ *          "host:port: what happened" line when there was none; it never
+ *          carries an earlier stage's line.
+ * Events:  none: submit_send blocks (curl_easy_perform). The caller runs
+ *          one sender process per connection it wants.
  * Config:  smtp.url, username, password, require_tls (smtp:// must
- *          STARTTLS), ca_file, insecure, timeout (connect and per
- *          command), concurrency.
- * Spec:    RFC 5321 (SMTP), RFC 3207 (STARTTLS), RFC 4954 (AUTH), RFC 8314
- *          (implicit TLS), Maildir (cr.yp.to/proto/maildir.html).
+ *          STARTTLS), ca_file, insecure, timeout (connect and each
+ *          command reply up to DATA's 354), data_timeout (no progress
+ *          while sending the body), dot_timeout (reply to the final dot);
+ *          a limit of 0 is RFC 5321's (300, 180 and 600 s).
+ * Spec:    RFC 5321 (SMTP; timeouts of section 4.5.3.2), RFC 1047 (the
+ *          reply to the dot that never comes), RFC 3463 (enhanced codes),
+ *          RFC 3207 (STARTTLS), RFC 4954 (AUTH), RFC 8314 (implicit TLS),
+ *          Maildir (cr.yp.to/proto/maildir.html).
  * Tests:   tests/unit/test_send.c (Maildir, URL errors),
- *          tests/integration/send_errors.sh (a scripted server on
- *          127.0.0.1: refused connection, 5xx and 4xx per recipient),
- *          tests/integration/mailstack.sh (Postfix, STARTTLS, AUTH),
- *          bench/send (smtp-sink).
+ *          tests/integration/submit.sh (a scripted server on 127.0.0.1:
+ *          every stage, drops, stalls and timeouts, through submit_probe
+ *          and anketa send), tests/integration/send_errors.sh,
+ *          tests/integration/mailstack.sh (Postfix, STARTTLS, AUTH).
  */
 #ifndef ANKETA_SUBMIT_H
 #define ANKETA_SUBMIT_H
@@ -48,33 +54,58 @@
 
 struct submit;
 
-/* What happened to one message: facts only, send_classify() judges. */
-struct submit_result {
-	int attempted;		/* 0: never handed over (the run stopped) */
-	int site_failure;	/* the transport failed, not this message */
-	int smtp_code;		/* last reply code (550, 250, ...); 0: none */
-	int curl_code;		/* CURLcode; 0 for success and for Maildir */
-	/* The server's last reply verbatim ("550 5.1.1 <x@example.org>:
-	 * Recipient address rejected"; lines of a multi-line reply joined
-	 * by a space), or "host:port: reason" when there was no reply. */
-	const char *reply;
+/* Where a transaction is; the stage it ended in is reported. */
+enum submit_stage {
+	SUBMIT_S_CONNECT,	/* TCP connect (and smtps:// TLS handshake) */
+	SUBMIT_S_GREETING,	/* connected, waiting for the 220 */
+	SUBMIT_S_EHLO,		/* EHLO (or HELO) sent */
+	SUBMIT_S_TLS,		/* STARTTLS sent, or TLS required, refused */
+	SUBMIT_S_AUTH,		/* AUTH sent, or login impossible */
+	SUBMIT_S_MAIL,		/* MAIL FROM sent */
+	SUBMIT_S_RCPT,		/* RCPT TO sent */
+	SUBMIT_S_DATA,		/* DATA sent, waiting for 354 */
+	SUBMIT_S_BODY,		/* sending the body */
+	SUBMIT_S_DOT,		/* final dot sent, waiting for its reply */
+	SUBMIT_S_DONE,		/* the message was accepted */
 };
 
-/* Runs once per enqueued message, from inside submit_run (or
- * submit_free, for messages never run: attempted = 0). */
-typedef void (*submit_cb)(void *arg, const struct submit_result *r);
+/* What happened to one message: facts only, trouble_classify() judges. */
+struct submit_result {
+	enum submit_stage stage;	/* the stage the transaction ended in */
+	int smtp_code;		/* that stage's reply code; 0: no reply */
+	char enhanced[16];	/* its RFC 3463 code ("5.1.1"), or "" */
+	/* the final dot went out: with no reply the outcome is unknown
+	 * (RFC 1047) and sending again may duplicate the message */
+	int dot_sent;
+	/* CURLcode; 0 for success and for Maildir; a stage timeout is
+	 * CURLE_OPERATION_TIMEDOUT */
+	int curl_code;
+	/* The server's reply to THAT stage verbatim (lines of a multi-line
+	 * reply joined by a space), or "host:port: no reply in N s to
+	 * DATA", "host:port: connection lost after the final dot",
+	 * "host:port: connection refused"... never an earlier line. */
+	char reply[2048];
+};
 
+/* No network yet: parses the URL (or creates the Maildir). c is
+ * borrowed and must outlive s. */
 int submit_open(const struct config_smtp *c, struct submit **s_r,
 		struct err *e);
-/* env_from is the envelope sender (the VERP return path); rcpt one
- * recipient. data is the whole message, CRLF line ends; it is copied. */
-void submit_enqueue(struct submit *s, const char *env_from, const char *rcpt,
-		    const char *data, size_t len, submit_cb cb, void *arg);
-/* Messages queued and not yet finished. */
-size_t submit_pending(const struct submit *s);
-int submit_run(struct submit *s, struct err *e);
+/* Hand one message over on this process's one connection (opened, or
+ * reopened after a failure, as needed; reused across calls like
+ * smtp-source -d). env_from is the envelope sender (the VERP return
+ * path), rcpt one recipient, data the whole message with CRLF line ends.
+ * Blocking, each stage bounded by its timeout. Returns 0 and fills r
+ * whatever the server answered. */
+int submit_send(struct submit *s, const char *env_from, const char *rcpt,
+		const char *data, size_t len, struct submit_result *r);
 /* "host:port" of the SMTP server, or "maildir:PATH": for messages. */
 const char *submit_where(const struct submit *s);
+/* The stage as an organiser reads it: "connect", "EHLO", "RCPT TO",
+ * "DATA", "the message body", "the final dot"... (static storage). */
+const char *submit_stage_name(enum submit_stage st);
+/* QUIT and close (bounded by the command timeout); NULL is fine, *s
+ * becomes NULL. */
 void submit_free(struct submit **s);
 
 /* ---- private to submit.c / submit_maildir.c ------------------------- */

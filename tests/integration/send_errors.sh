@@ -5,8 +5,9 @@
 # everybody else is sent, a template mistake stops the run before any
 # mail leaves, and a second run sends nothing twice.
 #
-# The server is a small scripted SMTP server on 127.0.0.1 (smtp-sink can
-# only refuse every RCPT, not one recipient); it logs what it accepted.
+# The server is tests/integration/smtp_script.py on 127.0.0.1 (smtp-sink
+# can only refuse every RCPT, not one recipient): "reject" in an address
+# gets 550 5.1.1, "defer" 451; it logs what it accepted.
 . "$(dirname "$0")/lib.sh"
 [ -n "${ANKETA_SKIP_INTEGRATION:-}" ] && skip_all "ANKETA_SKIP_INTEGRATION set"
 command -v python3 >/dev/null || skip_all "python3 missing (scripted SMTP server)"
@@ -16,59 +17,6 @@ make_tmp
 srv_pid=
 trap '[ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null; rm -rf "$T"' EXIT
 S=$ANKETA_SRCDIR
-
-cat >"$T/server.py" <<'PY'
-# RCPT with "reject" -> 550, with "defer" -> 451, else 250; every
-# accepted message's recipient goes to the log. Port written to argv[2].
-import asyncio, sys
-log = open(sys.argv[1], "a", buffering=1)
-async def session(r, w):
-    rcpt = None
-    w.write(b"220 test.example ESMTP\r\n")
-    while True:
-        line = await r.readline()
-        if not line:
-            break
-        cmd = line.decode("utf-8", "replace").strip()
-        u = cmd.upper()
-        if u.startswith("EHLO"):
-            w.write(b"250-test.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
-        elif u.startswith(("HELO", "MAIL", "RSET", "NOOP")):
-            w.write(b"250 2.1.0 Ok\r\n")
-        elif u.startswith("RCPT"):
-            addr = cmd[8:].strip()
-            if "reject" in addr:
-                w.write(b"550 5.1.1 " + addr.encode() + b": Recipient address rejected: User unknown in local recipient table\r\n")
-            elif "defer" in addr:
-                w.write(b"451 4.3.0 " + addr.encode() + b": Temporary lookup failure\r\n")
-            else:
-                rcpt = addr
-                w.write(b"250 2.1.5 Ok\r\n")
-        elif u == "DATA":
-            w.write(b"354 End data with <CR><LF>.<CR><LF>\r\n")
-            await w.drain()
-            while True:
-                l = await r.readline()
-                if not l or l == b".\r\n":
-                    break
-            log.write(rcpt + "\n")
-            w.write(b"250 2.0.0 Ok: queued as TEST1\r\n")
-        elif u == "QUIT":
-            w.write(b"221 2.0.0 Bye\r\n")
-            await w.drain()
-            break
-        else:
-            w.write(b"502 5.5.2 Error: command not recognized\r\n")
-        await w.drain()
-    w.close()
-async def main():
-    srv = await asyncio.start_server(session, "127.0.0.1", 0)
-    with open(sys.argv[2], "w") as f:
-        f.write(str(srv.sockets[0].getsockname()[1]))
-    async with srv:
-        await srv.serve_forever()
-asyncio.run(main())
-PY
 
 # A port nobody listens on: bound, read, released.
 dead_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -142,7 +90,8 @@ tmpl_err() {
 ok "template error: names file, line and variable; nothing sent" tmpl_err
 
 # the scripted server
-python3 "$T/server.py" "$T/accepted.log" "$T/port" &
+python3 "$S/tests/integration/smtp_script.py" --port-file "$T/port" \
+	--log "$T/accepted.log" &
 srv_pid=$!
 for i in $(seq 1 50); do [ -s "$T/port" ] && break; sleep 0.1; done
 port=$(cat "$T/port")

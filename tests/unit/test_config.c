@@ -68,6 +68,15 @@ test_minimal_and_defaults(void **state)
 	assert_string_equal(cfg->imap.mailbox, "INBOX");
 	assert_int_equal(cfg->smtp.require_tls, 1);
 	assert_int_equal(cfg->smtp.concurrency, 4);
+	/* RFC 5321 4.5.3.2 and Postfix's queue defaults */
+	assert_int_equal(cfg->smtp.timeout, 300);
+	assert_int_equal(cfg->smtp.data_timeout, 180);
+	assert_int_equal(cfg->smtp.dot_timeout, 600);
+	assert_int_equal(cfg->imap.timeout, 30);
+	assert_int_equal(cfg->queue.min_backoff, 300);
+	assert_int_equal(cfg->queue.max_backoff, 4000);
+	assert_int_equal(cfg->queue.lifetime, 5 * 86400);
+	assert_int_equal(cfg->queue.pause, 300);
 	assert_string_equal(cfg->message_id_domain, "example.org");
 	/* the return path defaults to the reply address */
 	assert_string_equal(cfg->return_path, cfg->reply_to);
@@ -164,6 +173,26 @@ test_shipped_sample_parses(void **state)
 	config_free(&cfg);
 }
 
+/* The back-off range must be a range. */
+static void
+test_queue_backoff_range(void **state)
+{
+	char text[512];
+	struct errlist errs = { 0 };
+	struct config *cfg = NULL;
+	char *p;
+
+	snprintf(text, sizeof(text), "%s[queue]\nmin_backoff = 5000\n"
+		 "max_backoff = 100\n", minimal);
+	p = write_file("q.conf", text, 0644);
+	assert_int_equal(config_load(p, &cfg, &errs), -1);
+	assert_null(cfg);
+	assert_int_equal(errs.n, 1);
+	assert_non_null(strstr(errs.v[0], ": [queue] min_backoff (5000) is "
+			       "larger than max_backoff (100)"));
+	errlist_free(&errs);
+}
+
 static void
 test_expand_token(void **state)
 {
@@ -184,6 +213,7 @@ main(void)
 		cmocka_unit_test(test_every_error_with_line),
 		cmocka_unit_test(test_password_rules),
 		cmocka_unit_test(test_shipped_sample_parses),
+		cmocka_unit_test(test_queue_backoff_range),
 		cmocka_unit_test(test_expand_token),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

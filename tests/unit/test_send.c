@@ -1,5 +1,5 @@
-/* test_send.c -- the send pipeline without a network: the reply policy
- * (send_classify) as a table, the Maildir transport, and whole campaign
+/* test_send.c -- the send pipeline without a network (the reply policy
+ * is tests/unit/test_trouble.c's): the Maildir transport, whole campaign
  * runs into a Maildir: dry run with previews, real run, no second send,
  * per-language dates, a template error stopping the run before anything
  * is sent, an unknown campaign, and one feedback mail (send_one). */
@@ -26,39 +26,6 @@
 #include "send/submit.h"
 #include "base/tmpl.h"
 #include "base/xmem.h"
-
-/* ---- send_classify ---------------------------------------------------- */
-
-static void test_classify(void **state)
-{
-	static const struct {
-		int attempted, site, code, curl;
-		enum store_dstate want;
-	} t[] = {
-		{ 1, 0, 250, 0, STORE_D_SENT },
-		{ 1, 0, 550, 55, STORE_D_FAILED },	/* RCPT refused */
-		{ 1, 0, 554, 8, STORE_D_FAILED },	/* DATA refused */
-		{ 1, 0, 451, 55, STORE_D_DEFERRED },	/* greylisting */
-		{ 1, 0, 421, 8, STORE_D_DEFERRED },	/* shutting down */
-		{ 1, 0, 0, 28, STORE_D_DEFERRED },	/* timeout, no reply */
-		{ 1, 0, 250, 56, STORE_D_DEFERRED },	/* dropped after DATA */
-		{ 1, 1, 0, 7, STORE_D_DEFERRED },	/* connection refused */
-		{ 1, 1, 535, 67, STORE_D_DEFERRED },	/* login denied */
-		{ 0, 1, 0, 0, STORE_D_DEFERRED },	/* never handed over */
-	};
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		struct submit_result r = { t[i].attempted, t[i].site,
-					   t[i].code, t[i].curl, "x" };
-
-		if (send_classify(&r) != t[i].want)
-			fail_msg("case %zu: code %d curl %d: got %d want %d",
-				 i, t[i].code, t[i].curl, send_classify(&r),
-				 t[i].want);
-	}
-}
 
 /* ---- the pure text helpers ----------------------------------------------- */
 
@@ -297,34 +264,33 @@ static void add_campaign(struct fixture *f, const char *name,
 
 /* ---- the Maildir transport ---------------------------------------------- */
 
-static void count_cb(void *arg, const struct submit_result *r)
-{
-	int *n = arg;
-
-	assert_int_equal(r->attempted, 1);
-	assert_int_equal(r->smtp_code, 250);
-	assert_non_null(strstr(r->reply, "250 saved as "));
-	(*n)++;
-}
-
+/* Maildir behind the SMTP API: each message DONE with 250, and a
+ * Maildir that cannot be written is a failure at CONNECT with its reason
+ * (the directory is made at the first send, not at open). */
 static void test_maildir_transport(void **state)
 {
 	struct fixture *f = *state;
+	struct config_smtp bad = { 0 };
+	struct submit_result r;
 	struct submit *s = NULL;
 	struct err e;
 	char *new = xasprintf("%s/new", f->outbox), *all;
-	int n = 0;
+	static const char *const msg[2] = { "Subject: one\r\n\r\nbody\r\n",
+					    "Subject: two\r\n\r\nbody\r\n" };
+	static const char *const to[2] = { "a@example.org", "c@example.org" };
+	static const char *const from[2] = { "b+t1@example.org",
+					     "b+t2@example.org" };
 
 	assert_int_equal(submit_open(&f->cfg.smtp, &s, &e), 0);
 	assert_string_equal(submit_where(s), f->cfg.smtp.url);
-	submit_enqueue(s, "b+t1@example.org", "a@example.org",
-		       "Subject: one\r\n\r\nbody\r\n", 23, count_cb, &n);
-	submit_enqueue(s, "b+t2@example.org", "c@example.org",
-		       "Subject: two\r\n\r\nbody\r\n", 23, count_cb, &n);
-	assert_int_equal(submit_pending(s), 2);
-	assert_int_equal(submit_run(s, &e), 0);
-	assert_int_equal(n, 2);
-	assert_int_equal(submit_pending(s), 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(submit_send(s, from[i], to[i], msg[i],
+					     strlen(msg[i]), &r), 0);
+		assert_int_equal(r.stage, SUBMIT_S_DONE);
+		assert_int_equal(r.smtp_code, 250);
+		assert_int_equal(r.dot_sent, 1);
+		assert_non_null(strstr(r.reply, "250 saved as "));
+	}
 	submit_free(&s);
 	assert_null(s);
 	assert_int_equal(count_files(new), 2);
@@ -334,6 +300,16 @@ static void test_maildir_transport(void **state)
 	assert_non_null(strstr(all, "Delivered-To: c@example.org\r\n"));
 	free(all);
 	free(new);
+
+	bad.url = "maildir:/proc/no/such/dir";
+	assert_int_equal(submit_open(&bad, &s, &e), 0);
+	assert_int_equal(submit_send(s, from[0], to[0], msg[0],
+				     strlen(msg[0]), &r), 0);
+	assert_int_equal(r.stage, SUBMIT_S_CONNECT);
+	assert_int_equal(r.smtp_code, 0);
+	assert_int_equal(r.dot_sent, 0);
+	assert_non_null(strstr(r.reply, "maildir:/proc/no/such/dir"));
+	submit_free(&s);
 }
 
 static void test_bad_url(void **state)
@@ -349,6 +325,11 @@ static void test_bad_url(void **state)
 	assert_null(s);
 	assert_string_equal(e.msg, "smtp url: 'ftp://example.org' is not "
 			    "smtp://, smtps:// or maildir:PATH");
+	c.url = "maildir:";
+	assert_int_equal(submit_open(&c, &s, &e), -1);
+	assert_null(s);
+	assert_string_equal(e.msg, "smtp url: maildir: needs a path "
+			    "(maildir:PATH)");
 }
 
 /* ---- whole campaigns -------------------------------------------------- */
@@ -660,7 +641,6 @@ static void test_send_one_records(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_vars_json),
 		cmocka_unit_test(test_bad_url),
