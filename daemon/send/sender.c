@@ -445,8 +445,8 @@ static void set_handlers(void (*fn)(int))
 	sigaction(SIGALRM, &sa, NULL);
 }
 
-static void child(const struct config *cfg, const struct sender_opts *o,
-		  int fd)
+static void child(const char *path, const struct config *cfg,
+		  const struct sender_opts *o, int fd)
 {
 	struct sender_opts co = *o;
 	struct child_report rep;
@@ -455,7 +455,7 @@ static void child(const struct config *cfg, const struct sender_opts *o,
 
 	memset(&rep, 0, sizeof(rep));
 	co.stop = &pool_stop;
-	rep.rc = store_open(cfg->store_path, &s, &e);
+	rep.rc = store_open(path, &s, &e);
 	if (rep.rc == 0)
 		rep.rc = sender_run(s, cfg, &co, &rep.st, &e);
 	snprintf(rep.msg, sizeof(rep.msg), "%s", rep.rc != 0 ? e.msg : "");
@@ -574,7 +574,7 @@ int send_pool_run(struct store *s, const struct config *cfg,
 
 		if (p == 0) {
 			close(fds[0]);
-			child(cfg, o, fds[1]);
+			child(store_path(s), cfg, o, fds[1]);
 		}
 		if (p < 0) {
 			err_set(e, "send: fork: %s", strerror(errno));

@@ -70,8 +70,9 @@ int sender_run(struct store *s, const struct config *cfg,
 	       struct err *e);
 
 /* procs sender processes, each with its own store handle and connection
- * (so both cores render and the relay sees procs sessions); one sender
- * runs in this process on s (procs 1, a limit, a Maildir). SIGTERM or
+ * on the file s has open (so both cores render and the relay sees procs
+ * sessions); one sender runs in this process on s (procs 1, a limit, a
+ * Maildir). SIGTERM or
  * SIGINT to the caller is passed on: in-flight transactions finish, then
  * the children exit; after SENDER_DRAIN_S seconds they are killed. The
  * stats are summed; e holds the first child's error. */

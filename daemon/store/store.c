@@ -512,6 +512,12 @@ store_free(struct store **sp)
 	*sp = NULL;
 }
 
+const char *
+store_path(const struct store *s)
+{
+	return s->path;
+}
+
 int
 store_schema_version(struct store *s)
 {

@@ -34,6 +34,8 @@ struct store;
 int store_open(const char *path, struct store **s_r, struct err *e);
 void store_free(struct store **s);
 int store_schema_version(struct store *s);
+/* The file the handle has open (borrowed): for a process of its own. */
+const char *store_path(const struct store *s);
 int store_begin(struct store *s, struct err *e);
 int store_commit(struct store *s, struct err *e);
 void store_rollback(struct store *s);
