@@ -275,7 +275,8 @@ typedef int (*store_qrow_cb)(void *arg, const struct store_qrow *q);
 int store_queue_each(struct store *s, int64_t campaign_id, store_qrow_cb cb,
 		     void *arg, struct err *e);
 /* Retry now (next_attempt = now) or cancel waiting rows: one id, or all
- * of a campaign (id 0, campaign_id > 0), or all (both 0). *n_r counts. */
+ * of a campaign (id 0, campaign_id > 0), or all (both 0). *n_r counts.
+ * A retry also ends every pause (the next claim lifts it). */
 int store_queue_retry(struct store *s, int64_t id, int64_t campaign_id,
 		      long *n_r, struct err *e);
 int store_queue_cancel(struct store *s, int64_t id, int64_t campaign_id,

@@ -931,8 +931,23 @@ store_queue_retry(struct store *s, int64_t id, int64_t campaign_id,
 	static const char sql[] =
 		"UPDATE deliveries SET next_attempt = ?3, not_before = "
 		"min(not_before, ?3), updated = ?3 WHERE " STORE_QUEUE_PICK;
+	sqlite3_stmt *st;
+	int outer, rc;
 
-	return store_queue_change(s, sql, id, campaign_id, n_r, e);
+	/* "now" means now: a paused server is tried again too (as
+	 * postqueue -f), the paused time given back as when it ends */
+	if (store_tx_open(s, &outer, e) == -1)
+		return -1;
+	rc = store_stmt(s, "UPDATE pauses SET until = min(until, ?1)", &st,
+			e);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, store_now(s));
+		rc = store_step_done(s, st, "queue: retry", e);
+		store_done(s, st);
+	}
+	if (rc == 0)
+		rc = store_queue_change(s, sql, id, campaign_id, n_r, e);
+	return store_tx_close(s, outer, rc, e);
 }
 
 int
