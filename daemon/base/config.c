@@ -280,6 +280,29 @@ url_has_scheme(const char *url, const char *const *schemes)
 }
 
 /* Checks that need several keys, done once everything is read. */
+/* An address with {token} in its local part, which a 16-character token
+ * must leave within RFC 5321's 64 octets (a longer one is refused by
+ * servers, and replies would never come back). */
+static void
+check_token_address(struct loader *ld, const char *key, const char *pat)
+{
+	const char *at = strrchr(pat, '@'), *tok = strstr(pat, "{token}");
+	size_t local;
+
+	if (at == NULL || tok > at) {
+		errlist_add(ld->errs, "%s: [sender] %s: {token} must be in "
+			    "the local part, before the @ (as in "
+			    "organiser+{token}@example.org)", ld->path, key);
+		return;
+	}
+	local = (size_t)(at - pat) - strlen("{token}") + CONFIG_TOKEN_LEN;
+	if (local > 64)
+		errlist_add(ld->errs, "%s: [sender] %s: the local part would "
+			    "be %zu octets with a token of %d, more than the "
+			    "64 RFC 5321 allows", ld->path, key, local,
+			    CONFIG_TOKEN_LEN);
+}
+
 static void
 check_config(struct loader *ld, struct stat *st)
 {
@@ -297,6 +320,10 @@ check_config(struct loader *ld, struct stat *st)
 		errlist_add(ld->errs, "%s: [sender] reply_to: must contain "
 			    "{token}, e.g. organiser+{token}@example.org",
 			    ld->path);
+	else
+		check_token_address(ld, "reply_to", cfg->reply_to);
+	if (cfg->return_path != NULL && strstr(cfg->return_path, "{token}"))
+		check_token_address(ld, "return_path", cfg->return_path);
 	if (cfg->smtp.url == NULL || !url_has_scheme(cfg->smtp.url, smtp_schemes))
 		errlist_add(ld->errs, "%s: [smtp] url: missing or not smtp://, "
 			    "smtps:// or maildir:PATH", ld->path);

@@ -88,6 +88,8 @@ int config_load(const char *path, struct config **cfg_r, struct errlist *errs);
 void config_free(struct config **cfg);
 
 /* Expand a "{token}" pattern; caller frees. */
+/* Tokens are 16 characters (80 random bits in base32; store_token). */
+#define CONFIG_TOKEN_LEN 16
 char *config_expand_token(const char *pattern, const char *token);
 
 #endif

@@ -118,6 +118,50 @@ test_every_error_with_line(void **state)
 	errlist_free(&errs);
 }
 
+/* A token goes in the local part, and the local part with a 16-character
+ * token stays within 64 octets (RFC 5321 4.5.3.1.1). */
+static void
+test_token_address(void **state)
+{
+	/* local parts of 64 - 16 = 48 octets besides the token fit */
+	static const char *const cases[][2] = {
+		{ "organiser+{token}@example.org", NULL },
+		{ "organiser@{token}.example.org", "{token} must be in the "
+		  "local part" },
+		{ "programme-office-of-the-integration-network-480+{token}@x.org",
+		  NULL },
+		{ "programme-office-of-the-integration-network-4900+{token}@x.org",
+		  "the local part would be 65 octets" },
+	};
+	struct config *cfg = NULL;
+	char text[1024];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct errlist errs = { 0 };
+		char *p;
+		int rc;
+
+		snprintf(text, sizeof(text), "[store]\npath = /tmp/x.db\n"
+			 "[sender]\naddress = organiser@example.org\n"
+			 "reply_to = %s\n[smtp]\nurl = maildir:/tmp/x\n",
+			 cases[i][0]);
+		p = write_file("tok.conf", text, 0600);
+		rc = config_load(p, &cfg, &errs);
+		if (cases[i][1] == NULL) {
+			if (rc != 0)
+				fail_msg("%s: %s", cases[i][0], errs.v[0]);
+			config_free(&cfg);
+		} else {
+			assert_int_equal(rc, -1);
+			assert_int_equal(errs.n, 1);
+			if (strstr(errs.v[0], cases[i][1]) == NULL)
+				fail_msg("%s: got %s", cases[i][0],
+					 errs.v[0]);
+		}
+		errlist_free(&errs);
+	}
+}
+
 static void
 test_password_rules(void **state)
 {
@@ -212,6 +256,7 @@ main(void)
 		cmocka_unit_test(test_minimal_and_defaults),
 		cmocka_unit_test(test_every_error_with_line),
 		cmocka_unit_test(test_password_rules),
+		cmocka_unit_test(test_token_address),
 		cmocka_unit_test(test_shipped_sample_parses),
 		cmocka_unit_test(test_queue_backoff_range),
 		cmocka_unit_test(test_expand_token),
