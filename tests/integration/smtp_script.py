@@ -2,8 +2,9 @@
 # smtp_script.py -- a scripted SMTP server on 127.0.0.1 for the submission
 # tests: it misbehaves on purpose, at the stage a test asks for.
 #
-# Use: smtp_script.py --port-file F [--log F] [--greeting REPLY]
-#                     [--mail REPLY] [--delay S] [--slow S]
+# Use: smtp_script.py --port-file F [--log F] [--commands F]
+#                     [--greeting REPLY] [--mail REPLY] [--delay S]
+#                     [--slow S]
 #
 # Global behaviour (every connection):
 #   --greeting REPLY   greet with REPLY (e.g. "421 4.3.2 busy") and close
@@ -19,7 +20,8 @@
 #   dropdot              read the whole message, close without a reply
 #   slowdot              read the whole message, answer after --slow S
 # Every recipient whose message was accepted (250 to the dot) is appended
-# to --log, one per line; the port is written to --port-file.
+# to --log, one per line, every command received to --commands; the port
+# is written to --port-file.
 import argparse
 import asyncio
 import os
@@ -29,12 +31,14 @@ import struct
 ap = argparse.ArgumentParser()
 ap.add_argument("--port-file", required=True)
 ap.add_argument("--log", default="/dev/null")
+ap.add_argument("--commands", default="/dev/null")
 ap.add_argument("--greeting", default="220 test.example ESMTP")
 ap.add_argument("--mail", default="250 2.1.0 Ok")
 ap.add_argument("--delay", type=float, default=0)
 ap.add_argument("--slow", type=float, default=5)
 opt = ap.parse_args()
 log = open(opt.log, "a", buffering=1)
+commands = open(opt.commands, "a", buffering=1)
 
 RCPT_REFUSALS = {
     "r451": "451 4.3.0 {a}: Temporary lookup failure",
@@ -117,6 +121,7 @@ async def session(r, w):
         if not line:
             break
         cmd = line.decode("utf-8", "replace").strip()
+        commands.write(cmd + "\n")
         u = cmd.upper()
         if u.startswith("EHLO"):
             await reply(w, "250-test.example\r\n250-PIPELINING\r\n250 8BITMIME")

@@ -29,8 +29,9 @@ start_server() {
 	stop_server
 	rm -f "$T/port"
 	: >"$T/accepted.log"
+	: >"$T/commands.log"
 	python3 "$S/tests/integration/smtp_script.py" --port-file "$T/port" \
-		--log "$T/accepted.log" "$@" &
+		--log "$T/accepted.log" --commands "$T/commands.log" "$@" &
 	srv_pid=$!
 	for i in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.1; done
 	port=$(cat "$T/port")
@@ -56,7 +57,7 @@ reply() {
 	eq "$2 reply=$3" "$(grep "^$2 reply=" "$T/$1")" || { cat "$T/$1"; return 1; }
 }
 
-echo "1..49"
+echo "1..50"
 
 # ---- the probe: facts and verdicts ------------------------------------
 
@@ -228,6 +229,8 @@ ok "send, 5xx at MAIL FROM: nothing failed, every delivery deferred" \
 	"$(all pause)"
 ok "send, 5xx at MAIL FROM: no contact made undeliverable" \
 	eq 0 "$(sqlite3 "$T/pause.db" "SELECT count(*) FROM contacts WHERE status <> 'ok'")"
+ok "send, 5xx at MAIL FROM: the batch stops at the first refusal" \
+	eq 1 "$(grep -c '^MAIL FROM' "$T/commands.log")"
 
 # 3 s per reply, 10 s per stage: every stage waits, none times out, and
 # each message's reply is its own dot's (no stale "250 2.1.5 Ok")
