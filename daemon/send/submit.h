@@ -104,8 +104,9 @@ const char *submit_where(const struct submit *s);
 /* The stage as an organiser reads it: "connect", "EHLO", "RCPT TO",
  * "DATA", "the message body", "the final dot"... (static storage). */
 const char *submit_stage_name(enum submit_stage st);
-/* QUIT and close (bounded by the command timeout); NULL is fine, *s
- * becomes NULL. */
+/* QUIT and close. A connection that lost step was cut already; a
+ * healthy one waits for the 221 at most the longest limit (curl's own
+ * response timeout). NULL is fine; *s becomes NULL. */
 void submit_free(struct submit **s);
 
 /* ---- private to submit.c / submit_maildir.c ------------------------- */
