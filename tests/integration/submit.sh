@@ -161,6 +161,7 @@ setup() {
 	local name=$1 a; shift
 	write_conf "$T/$name.conf" "$T/$name.db" "smtp://127.0.0.1:$port" <<CONF
 require_tls = no
+concurrency = ${CONC:-4}
 timeout = ${TMO:-2}
 data_timeout = ${TMO:-2}
 dot_timeout = ${TMO:-2}
@@ -219,7 +220,9 @@ ok "send, 421 greeting: every delivery deferred with the greeting" \
 	eq "deferred|421 4.3.2 Service shutting down 2" "$(all greet)"
 
 start_server --mail "550 5.7.1 <organiser@example.org>: Sender address rejected"
-setup pause ana@x.org tom@x.org mia@x.org
+# one connection: the refusal must stop it at its first MAIL FROM (with
+# several, each stops at its own first)
+CONC=1 setup pause ana@x.org tom@x.org mia@x.org
 send pause
 ok "send, 5xx at MAIL FROM: the run stops, exit 69" eq 69 "$(cat "$T/pause.rc")"
 ok "send, 5xx at MAIL FROM: the error quotes the server" \
