@@ -89,8 +89,13 @@ static int record(struct sender *sd, int64_t id, const struct store_outcome *o)
 	int rc = store_outbox_complete(sd->s, id, o, sd->e);
 
 	if (rc == -1) {
-		/* never hand over more than we can account for */
+		/* never hand over more than we can account for; the row
+		 * stays SENDING and becomes unknown: say what is known */
 		sd->halt = 1;
+		log_error("delivery %lld: the server's answer '%s' could not "
+			  "be recorded (%s): it will be sent again",
+			  (long long)id, o->reply != NULL ? o->reply : "",
+			  sd->e->msg);
 		return -1;
 	}
 	if (rc == 1) {
