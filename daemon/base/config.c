@@ -84,6 +84,9 @@ static const struct opt config_opts[] = {
 	{ "queue", "max_backoff", OPT_INT, "4000", 1, 604800, C(queue.max_backoff) },
 	{ "queue", "lifetime", OPT_INT, "432000", 60, 31536000, C(queue.lifetime) },
 	{ "queue", "pause", OPT_INT, "300", 1, 86400, C(queue.pause) },
+	/* pacing per recipient domain, 0: none */
+	{ "queue", "domain_per_hour", OPT_INT, "0", 0, 1000000,
+	  C(queue.domain_per_hour) },
 };
 #undef SERVER_OPTS
 #undef C

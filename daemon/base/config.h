@@ -40,6 +40,8 @@ struct config_queue {
 	int max_backoff;	/* the back-off never grows past this */
 	int lifetime;		/* give up on a message this old */
 	int pause;		/* a paused submission server waits */
+	int domain_per_hour;	/* new mail per recipient domain an hour (0:
+				 * no pacing), applied when enqueuing */
 };
 
 struct config_imap {

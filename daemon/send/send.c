@@ -115,6 +115,16 @@ static void stats_from(struct send_stats *st, const struct sender_stats *ss)
 	st->signal = ss->signal;
 }
 
+/* The producer's one write: kind for the campaign's audience, paced per
+ * recipient domain as [queue] domain_per_hour says. */
+static int plan(struct store *s, const struct config *cfg, int64_t cid,
+		const char *kind, long *planned_r, struct err *e)
+{
+	return store_deliveries_plan_paced(s, cid, kind,
+					   cfg->queue.domain_per_hour,
+					   planned_r, e);
+}
+
 static int campaign_id_cb(void *arg, const struct store_campaign *c)
 {
 	*(int64_t *)arg = c->id;
@@ -174,7 +184,7 @@ int send_campaign(struct store *s, const struct config *cfg,
 	render_free(&r);
 	if (rc != 0 || o->dry_run)
 		return rc;
-	if (store_deliveries_plan(s, cid, kind, &st->planned, e) != 0)
+	if (plan(s, cfg, cid, kind, &st->planned, e) != 0)
 		return -1;
 	return send_pool(s, cfg, cid, kind, o->limit, st, e);
 }
@@ -190,7 +200,7 @@ int send_enqueue(struct store *s, const struct config *cfg,
 		rc = render_check(r, campaign_id, kind, e);
 	render_free(&r);
 	if (rc == 0)
-		rc = store_deliveries_plan(s, campaign_id, kind, planned_r, e);
+		rc = plan(s, cfg, campaign_id, kind, planned_r, e);
 	return rc;
 }
 

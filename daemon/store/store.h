@@ -305,6 +305,11 @@ struct store_delivery {
  * *added_r counts them. */
 int store_deliveries_plan(struct store *s, int64_t campaign_id,
 			  const char *kind, long *added_r, struct err *e);
+/* The same, paced per recipient domain: at most per_hour of the new rows
+ * of one domain are due in each hour from now (not_before); 0: none. */
+int store_deliveries_plan_paced(struct store *s, int64_t campaign_id,
+				const char *kind, int per_hour,
+				long *added_r, struct err *e);
 /* A dry run of plan + claim that writes nothing: cb gets each row a
  * send of kind would hand out now (rows waiting, then the contacts a
  * plan would add, with id 0 and token "preview"), at most limit (0:

@@ -87,21 +87,29 @@ store_filter_clear(struct store_filter *f)
 
 static int
 store_plan_insert(struct store *s, int64_t campaign_id, const char *kind,
-		  const struct store_filter *f, long *added_r, struct err *e)
+		  int per_hour, const struct store_filter *f, long *added_r,
+		  struct err *e)
 {
 	struct store_where w;
 	sqlite3_stmt *st = NULL;
 	char *sql;
 	int rc;
 
-	/* ?1 ?2 ?3 come first in the text, so the filter's plain "?" are
-	 * numbered from 4 on. */
+	/* ?1 ?2 ?3 ?4 come first in the text, so the filter's plain "?"
+	 * are numbered from 5 on. With per_hour (?4) the n-th new row of a
+	 * recipient domain may go n / per_hour hours from now. */
 	store_where_build(&w, f);
 	sql = xasprintf("INSERT INTO deliveries(campaign_id, contact_id, "
-			"kind, state, token, queued, created, updated) "
+			"kind, state, token, not_before, queued, created, "
+			"updated) "
 			"SELECT ?1, c.id, ?2, 'pending', anketa_token(), "
+			"CASE WHEN ?4 > 0 THEN ?3 + (row_number() OVER ("
+			"PARTITION BY substr(c.email, instr(c.email, '@')) "
+			"ORDER BY c.id) - 1) / ?4 * 3600 ELSE 0 END, "
 			"?3, ?3, ?3 FROM contacts c WHERE " STORE_PLAN_WHERE
-			" ORDER BY c.id "
+			" AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE "
+			"x.campaign_id = ?1 AND x.contact_id = c.id AND "
+			"x.kind = ?2) ORDER BY c.id "
 			"ON CONFLICT (campaign_id, contact_id, kind) "
 			"WHERE kind NOT IN ('confirm', 'problem') "
 			"DO NOTHING", buf_cstr(&w.sql));
@@ -111,7 +119,8 @@ store_plan_insert(struct store *s, int64_t campaign_id, const char *kind,
 		sqlite3_bind_int64(st, 1, campaign_id);
 		store_bind_text(st, 2, kind);
 		sqlite3_bind_int64(st, 3, store_now(s));
-		if (store_where_bind(st, &w, 4) == -1)
+		sqlite3_bind_int(st, 4, per_hour);
+		if (store_where_bind(st, &w, 5) == -1)
 			rc = store_fail(s, e, "plan");
 	}
 	if (rc == 0)
@@ -126,6 +135,15 @@ store_plan_insert(struct store *s, int64_t campaign_id, const char *kind,
 int
 store_deliveries_plan(struct store *s, int64_t campaign_id, const char *kind,
 		      long *added_r, struct err *e)
+{
+	return store_deliveries_plan_paced(s, campaign_id, kind, 0, added_r,
+					   e);
+}
+
+int
+store_deliveries_plan_paced(struct store *s, int64_t campaign_id,
+			    const char *kind, int per_hour, long *added_r,
+			    struct err *e)
 {
 	struct store_filter f;
 	long added = 0;
@@ -150,7 +168,8 @@ store_deliveries_plan(struct store *s, int64_t campaign_id, const char *kind,
 		err_set(e, "no such campaign");
 		rc = -1;
 	} else if (rc == 1)
-		rc = store_plan_insert(s, campaign_id, kind, &f, &added, e);
+		rc = store_plan_insert(s, campaign_id, kind, per_hour, &f,
+				       &added, e);
 	store_filter_clear(&f);
 	if (rc == -1)
 		err_prefix(e, "campaign %lld: plan %s", (long long)campaign_id,
