@@ -24,7 +24,7 @@ cleanup() {
 }
 trap cleanup EXIT
 "$stack" start "$S" >"$T/stack.log" 2>&1 || skip_all "mail stack did not start: $(tail -1 "$T/stack.log")"
-echo "1..12"
+echo "1..13"
 
 printf 'secret\n' >"$T/pw"; chmod 600 "$T/pw"
 write_conf "$T/anketa.conf" "$T/anketa.db" "smtp://127.0.0.1:$SMTP_PORT" <<CONF
@@ -136,6 +136,27 @@ kill_fetch() {
 		grep -q "fetch: child ended" "$T/proc.err"
 }
 ok "run: a killed fetch child is restarted and records new mail" kill_fetch
+# SIGHUP: the configuration is read again and the fetch child, waiting in
+# IDLE, is stopped and started again at once with it
+hup_fetch() {
+	local i old new ended
+	ended=$(grep -c "child ended" "$T/proc.err")
+	old=$(ps -o pid= --ppid "$pid" | tr -d ' ')
+	[ -n "$old" ] || { echo "no fetch child"; return 1; }
+	kill -HUP "$pid"
+	for i in $(seq 1 50); do
+		new=$(ps -o pid= --ppid "$pid" | tr -d ' ')
+		[ -n "$new" ] && [ "$new" != "$old" ] && ! kill -0 "$old" 2>/dev/null && break
+		sleep 0.1
+	done
+	[ -n "$new" ] && [ "$new" != "$old" ] || { echo "fetch child $old, after SIGHUP: '$new'"; return 1; }
+	# it stopped of its own accord (exit 0), not killed by the signal
+	[ "$(grep -c "child ended" "$T/proc.err")" = "$ended" ] ||
+		{ grep "child ended" "$T/proc.err"; return 1; }
+	grep -q "configuration reloaded" "$T/proc.err" &&
+		deliver sixth@elsewhere.org "Sixth question" && recorded sixth@elsewhere.org 10
+}
+ok "run: SIGHUP restarts the fetch child in IDLE with the new configuration" hup_fetch
 ok "run: SIGTERM drains and exits 0" stops
 
 exit $((tap_failed > 0))
