@@ -27,62 +27,28 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
 
 #include "store/store.h"
-#include "store/store_private.h"	/* store_migrations: a version-2 file */
 #include "base/xmem.h"
+#include "tfix.h"
 
 #define T0 INT64_C(1800000000)
 
-struct fx {
-	char dir[64];
-	char path[128];
-	char owners[160];	/* PATH.owners/: the owners' lock files */
-	struct store *s;
-	struct err e;
-};
+/* The shared fixture (tfix.h) under the short names this file uses. */
+#define OK(call) TFIX_OK(f, call)
+#define sql_int tfix_sql_int
 
 static int
 fx_setup(void **state)
 {
-	struct fx *f = xcalloc(1, sizeof(*f));
-
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_outbox.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/anketa.db", f->dir);
-	snprintf(f->owners, sizeof(f->owners), "%s.owners", f->path);
-	if (store_open(f->path, &f->s, &f->e) != 0)
-		fail_msg("store_open: %s", f->e.msg);
-	*state = f;
-	return 0;
+	return tfix_setup(state, "test_outbox");
 }
-
-static int
-fx_teardown(void **state)
-{
-	struct fx *f = *state;
-	char *cmd = xasprintf("rm -rf '%s'", f->dir);
-
-	store_free(&f->s);
-	if (system(cmd) != 0)
-		print_error("could not remove %s\n", f->dir);
-	free(cmd);
-	free(f);
-	return 0;
-}
-
-#define OK(call)                                                    \
-	do {                                                        \
-		if ((call) != 0)                                    \
-			fail_msg("%s: %s", #call, f->e.msg);        \
-	} while (0)
 
 /* ---- helpers ---- */
 
 /* n contacts u000@x.org ... in BG, one transaction. */
 static void
-add_contacts(struct fx *f, int n)
+add_contacts(struct tfix *f, int n)
 {
 	OK(store_begin(f->s, &f->e));
 	for (int i = 0; i < n; i++) {
@@ -99,7 +65,7 @@ add_contacts(struct fx *f, int n)
 
 /* A campaign to BG with invites planned for n new contacts. */
 static int64_t
-planned(struct fx *f, int n)
+planned(struct tfix *f, int n)
 {
 	struct store_campaign c = { .name = "fs26", .kind = "survey",
 				    .audience = { .country = "BG" } };
@@ -114,36 +80,12 @@ planned(struct fx *f, int n)
 }
 
 static struct store *
-open2(struct fx *f)
+open2(struct tfix *f)
 {
 	struct store *s = NULL;
 
 	OK(store_open(f->path, &s, &f->e));
 	return s;
-}
-
-/* An integer from a fresh connection (sees what is committed). */
-static long long
-sql_int(struct fx *f, const char *fmt, ...)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	long long v = -1;
-	char sql[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
-	va_end(ap);
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 10000);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
 }
 
 /* What a claim handed to its callback. */
@@ -183,7 +125,7 @@ got_row(void *arg, const struct store_outrow *r)
 /* Claim up to max (lease 60 s) for s into g (cleared); the callback must
  * see exactly the rows the store says it claimed. */
 static long
-claim(struct fx *f, struct store *s, long max, struct got *g)
+claim(struct tfix *f, struct store *s, long max, struct got *g)
 {
 	long n = -1;
 
@@ -203,12 +145,15 @@ has_id(const struct got *g, int64_t id)
 }
 
 static int
-lock_files(struct fx *f)
+lock_files(struct tfix *f)
 {
-	DIR *d = opendir(f->owners);
+	char owners[160];	/* PATH.owners/: the owners' lock files */
+	DIR *d;
 	struct dirent *de;
 	int n = 0;
 
+	snprintf(owners, sizeof(owners), "%s.owners", f->path);
+	d = opendir(owners);
 	if (d == NULL)
 		return 0;
 	while ((de = readdir(d)) != NULL)
@@ -229,7 +174,7 @@ static const struct store_outcome o_sent = { .state = STORE_D_SENT,
 static void
 test_claim_disjoint(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	struct store *s[2] = { f->s, NULL };
 	int64_t seen[10];
 	int nseen = 0, per[2] = { 0, 0 }, idle = 0;
@@ -297,7 +242,7 @@ dead_owner_child(const char *path, int to_parent, int from_parent)
 static void
 dead_owner(void **state, int sigkill)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	int up[2], down[2], status;
 	int64_t ids[3];
 	struct got g;
@@ -383,7 +328,7 @@ test_dead_owner_killed(void **state)
 static void
 test_live_owner_kept(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	struct store *s2;
 	struct got g, g2;
 	long freed = -1;
@@ -411,7 +356,7 @@ test_live_owner_kept(void **state)
 static void
 test_hung_owner_lease(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	struct store_outcome fail = { .state = STORE_D_FAILED,
 				      .reply = "550" };
 	struct store *s2;
@@ -484,7 +429,7 @@ copy_status(void *arg, const struct store_contact *c)
 static void
 test_complete_rules(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	struct store_outcome skip = { .state = STORE_D_SKIPPED,
 				      .reply = "opted out" };
 	struct store_outcome unk = { .state = STORE_D_UNKNOWN,
@@ -590,7 +535,7 @@ test_complete_rules(void **state)
 static void
 test_unclaim_and_free(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	struct store *s2;
 	struct got g, g2;
 
@@ -649,7 +594,7 @@ exclusive_child(const char *path, int to_parent, int from_parent)
 static void
 test_exclusive(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	struct store *d2, *d3, *snd;
 	int up[2], down[2], status;
 	char want[64], c;
@@ -703,7 +648,7 @@ test_exclusive(void **state)
 static void
 test_enqueue(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	struct store_enqueue one = {
 		.contact_id = 1, .kind = "confirm", .in_reply_to = "<r@x>",
 		.vars = "{\"n\":1}",
@@ -769,7 +714,7 @@ test_enqueue(void **state)
 static void
 test_pause(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	const char *site = "smtp.example.org:587";
 	int64_t until = 0;
 	char *reason = NULL;
@@ -847,7 +792,7 @@ lift_thread(void *arg)
 static void
 test_pause_lift_once(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	const char *site = "smtp.example.org:587";
 	struct store *a = open2(f), *b = open2(f);
 	struct lifter l = { .s = a, .site = site, .rc = -2 };
@@ -904,7 +849,7 @@ qrow(void *arg, const struct store_qrow *q)
 static void
 test_queue(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	struct store_campaign c2 = { .name = "other", .kind = "survey",
 				     .audience = { .country = "BG" } };
 	struct store_outcome later = { .state = STORE_D_DEFERRED,
@@ -973,21 +918,14 @@ test_queue(void **state)
 static void
 test_migrate_v2(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	char path[160];
-	sqlite3 *db;
-	struct store *s = NULL;
+	struct store *s;
 	struct got g;
 	long n = -1;
 
 	snprintf(path, sizeof(path), "%s/v2.db", f->dir);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL,
-				      NULL, NULL), SQLITE_OK);
-	for (int v = 0; v < 2; v++)
-		assert_int_equal(sqlite3_exec(db, store_migrations[v], NULL,
-					      NULL, NULL), SQLITE_OK);
-	if (sqlite3_exec(db,
+	s = tfix_old_store(path, 2,
 		"INSERT INTO contacts(id, email, token, created, updated) "
 		"VALUES (3, 'a@x.org', 'tokena', 0, 0), "
 		"(4, 'b@x.org', 'tokenb', 0, 0);"
@@ -1006,14 +944,7 @@ test_migrate_v2(void **state)
 		"(1, 'k1', 'answers', 3, 5, 7, 0), "
 		"(2, 'k2', 'bounce', 4, 5, 8, 0), "
 		"(3, 'k3', 'answers', 3, 5, 10, 0);"
-		"PRAGMA user_version = 2;", NULL, NULL, NULL) != SQLITE_OK)
-		fail_msg("v2 file: %s", sqlite3_errmsg(db));
-	sqlite3_close(db);
-
-	if (store_open(path, &s, &f->e) != 0)
-		fail_msg("store_open v2: %s", f->e.msg);
-	assert_int_equal(store_schema_version(s), (int)store_nmigrations);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		"PRAGMA user_version = 2;");
 	{
 		const char *q[] = {
 			/* rows kept with their ids and Message-IDs */
@@ -1038,19 +969,8 @@ test_migrate_v2(void **state)
 		};
 		const int want[] = { 5, 1, 4, 5, 5, 3, 0, 0 };
 
-		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-			sqlite3_stmt *st;
-
-			assert_int_equal(sqlite3_prepare_v2(db, q[i], -1, &st,
-							    NULL), SQLITE_OK);
-			assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-			if (sqlite3_column_int(st, 0) != want[i])
-				fail_msg("%s: %d, want %d", q[i],
-					 sqlite3_column_int(st, 0), want[i]);
-			sqlite3_finalize(st);
-		}
+		tfix_sql_expect(path, q, want, sizeof(want) / sizeof(want[0]));
 	}
-	sqlite3_close(db);
 	/* the unknown row goes again with its Message-ID */
 	OK(store_owner_register(s, "send", 0, &f->e));
 	memset(&g, 0, sizeof(g));
@@ -1124,7 +1044,7 @@ sender_child(const char *path, int fd, int k)
 static void
 test_concurrent_senders(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	pid_t pid[CONC_KIDS];
 	int fd[CONC_KIDS], live = CONC_KIDS;
 	long total = 0, writes = 0;
@@ -1194,7 +1114,7 @@ test_concurrent_senders(void **state)
 	assert_int_equal(lock_files(f), 0);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, tfix_teardown)
 
 int
 main(void)

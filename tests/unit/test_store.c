@@ -20,61 +20,24 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
-#include "store/store_private.h"	/* store_migrations: build a version-1 file */
+#include "store/store_private.h"	/* store_nmigrations: the newest */
 #include "base/xmem.h"
+#include "tfix.h"
 
-struct fx {
-	char dir[64];
-	char path[128];
-	struct store *s;
-	struct err e;
-};
+/* The shared fixture (tfix.h) under the short names this file uses. */
+#define OK(call) TFIX_OK(f, call)
+#define sql_int tfix_sql_int
 
 static int
 fx_setup(void **state)
 {
-	struct fx *f = xcalloc(1, sizeof(*f));
-
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_store.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/anketa.db", f->dir);
-	if (store_open(f->path, &f->s, &f->e) != 0)
-		fail_msg("store_open: %s", f->e.msg);
-	*state = f;
-	return 0;
+	return tfix_setup(state, "test_store");
 }
-
-static int
-fx_teardown(void **state)
-{
-	struct fx *f = *state;
-	char p[192];
-
-	store_free(&f->s);
-	assert_null(f->s);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
-	/* store_free removed this handle's lock file: the folder is empty */
-	snprintf(p, sizeof(p), "%s.owners", f->path);
-	rmdir(p);
-	unlink(f->path);
-	rmdir(f->dir);
-	free(f);
-	return 0;
-}
-
-#define OK(call)                                                    \
-	do {                                                        \
-		if ((call) != 0)                                    \
-			fail_msg("%s: %s", #call, f->e.msg);        \
-	} while (0)
 
 /* ---- helpers ---- */
 
 static int64_t
-add_contact(struct fx *f, const char *email, const char *country,
+add_contact(struct tfix *f, const char *email, const char *country,
 	    const char *groups, int *created_r)
 {
 	struct store_contact c = {
@@ -129,29 +92,12 @@ join_email(void *arg, const struct store_contact *c)
 	return 0;
 }
 
-static int
-sql_int(struct fx *f, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	int v = -1;
-
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
-			 SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
 /* ---- open and migrations ---- */
 
 static void
 test_open_migrate(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	int v = store_schema_version(f->s);
 
 	assert_true(v >= 1);
@@ -168,7 +114,7 @@ test_open_migrate(void **state)
 static void
 test_wal(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	sqlite3 *db;
 	sqlite3_stmt *st;
 
@@ -184,7 +130,7 @@ test_wal(void **state)
 static void
 test_open_newer_schema(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	struct store *s2 = NULL;
 	sqlite3 *db;
 
@@ -214,7 +160,7 @@ test_open_newer_schema(void **state)
 static void
 test_two_handles(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	struct store_contact c = { .email = "w@x.org" };
 	struct store *r = NULL;
 	int64_t id;
@@ -236,7 +182,7 @@ test_two_handles(void **state)
 static void
 test_contact_upsert(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	struct copy a = { 0 }, b = { 0 };
 	int created;
 	int64_t id1, id2;
@@ -279,7 +225,7 @@ test_contact_upsert(void **state)
 static void
 test_contact_status(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	struct copy a = { 0 };
 	int64_t id = add_contact(f, "x@example.cz", "CZ", NULL, NULL);
 
@@ -322,7 +268,7 @@ test_contact_filters(void **state)
 		/* a value that looks like SQL is just a value */
 		{ { .country = "BG') OR 1=1 --" }, "" },
 	};
-	struct fx *f = *state;
+	struct tfix *f = *state;
 
 	add_contact(f, "c@x.org", "BE", "board", NULL);
 	add_contact(f, "a@x.org", "BG", "board,staff", NULL);
@@ -350,7 +296,7 @@ stop_after_one(void *arg, const struct store_contact *c)
 static void
 test_contacts_stop(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	int n = 0;
 
 	add_contact(f, "a@x.org", "BG", NULL, NULL);
@@ -365,7 +311,7 @@ test_contacts_stop(void **state)
 static void
 test_rollback_atomic(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	struct store_contact ok = { .email = "first@x.org", .groups = "g1" };
 	struct store_contact bad = { .email = " " };
 	int64_t id;
@@ -399,7 +345,7 @@ test_rollback_atomic(void **state)
 static void
 test_questionnaire_versions(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	int64_t id1, id2, id3, id4;
 	int n1, n2, n3, n4;
 	char *xml = NULL;
@@ -452,7 +398,7 @@ copy_campaign(void *arg, const struct store_campaign *c)
 }
 
 static int64_t
-add_campaign(struct fx *f, const char *name, const char *country,
+add_campaign(struct tfix *f, const char *name, const char *country,
 	     const char *group)
 {
 	struct store_campaign c = {
@@ -471,7 +417,7 @@ add_campaign(struct fx *f, const char *name, const char *country,
 static void
 test_campaign_put_find(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	struct camp k = { 0 };
 	int64_t id, id2;
 
@@ -544,7 +490,7 @@ collect_due(void *arg, const struct store_outrow *r)
  * as an owner on first use) into u, which is cleared first. Returns how
  * many the store says it claimed. */
 static long
-claim(struct fx *f, struct due *u, int64_t cid, const char *kind, long max)
+claim(struct tfix *f, struct due *u, int64_t cid, const char *kind, long max)
 {
 	struct store_outbox_filter flt = { .campaign_id = cid, .kind = kind };
 	int handover = u->handover;
@@ -563,7 +509,7 @@ claim(struct fx *f, struct due *u, int64_t cid, const char *kind, long max)
 /* Hand over with Message-ID msgid (NULL: keep the one it has) and
  * record outcome st. */
 static void
-send_one(struct fx *f, int64_t id, const char *msgid, enum store_dstate st,
+send_one(struct tfix *f, int64_t id, const char *msgid, enum store_dstate st,
 	 const char *reply)
 {
 	struct store_outcome o = { .state = st, .reply = reply };
@@ -574,7 +520,7 @@ send_one(struct fx *f, int64_t id, const char *msgid, enum store_dstate st,
 
 /* Three contacts, one campaign to BG: a and b are in the audience. */
 static int64_t
-plan_setup(struct fx *f, long *added)
+plan_setup(struct tfix *f, long *added)
 {
 	int64_t cid;
 
@@ -589,7 +535,7 @@ plan_setup(struct fx *f, long *added)
 static void
 test_delivery_flow(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	struct due u = { 0 };
 	struct store_outcome sent = { .state = STORE_D_SENT, .reply = "250" };
 	struct store_outcome later = {
@@ -664,7 +610,7 @@ test_delivery_flow(void **state)
 static void
 test_delivery_interrupted(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	struct due u = { 0 };
 	int64_t cid, did;
 	long added;
@@ -705,7 +651,7 @@ test_delivery_interrupted(void **state)
 static void
 test_delivery_latest(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	struct due u = { 0 };
 	int64_t c1, c2, did = 0, camp = 0, a;
 	long added, n = -1;
@@ -754,7 +700,7 @@ test_delivery_latest(void **state)
 static void
 test_delivery_feedback(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	int64_t cid, a, d[4] = { 0 }, camp, cont, did;
 	const char *kinds[] = { "confirm", "confirm", "problem", "confirm" };
 	const char *msgid[] = { "<c1@x>", "<c2@x>", "<p1@x>", "<c1@x>" };
@@ -829,19 +775,14 @@ test_delivery_feedback(void **state)
 static void
 test_migrate_feedback_kinds(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	char path[160];
-	sqlite3 *db;
-	struct store *s = NULL;
+	struct store *s;
 	int64_t id;
 	long added;
 
 	snprintf(path, sizeof(path), "%s/v1.db", f->dir);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, store_migrations[0], NULL, NULL,
-				      NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-		"PRAGMA foreign_keys = ON;"
+	s = tfix_old_store(path, 1,
 		"INSERT INTO contacts(id, email, token, created, updated) "
 		"VALUES (3, 'a@x.org', 'tok', 0, 0);"
 		"INSERT INTO campaigns(id, name, kind, created, updated) "
@@ -853,12 +794,7 @@ test_migrate_feedback_kinds(void **state)
 		"INSERT INTO inbound(id, src_key, kind, contact_id, "
 		"campaign_id, delivery_id, created) VALUES (1, 'k', "
 		"'answers', 3, 5, 7, 0);"
-		"PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-
-	if (store_open(path, &s, &f->e) != 0)
-		fail_msg("store_open v1: %s", f->e.msg);
-	assert_int_equal(store_schema_version(s), (int)store_nmigrations);
+		"PRAGMA user_version = 1;");
 	{
 		struct store_enqueue q = { .campaign_id = 5, .contact_id = 3,
 					   .kind = "confirm" };
@@ -870,9 +806,7 @@ test_migrate_feedback_kinds(void **state)
 	assert_int_equal(added, 0);	/* no second invite */
 	store_free(&s);
 
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	{
-		sqlite3_stmt *st;
 		const char *q[] = {
 			"SELECT count(*) FROM deliveries WHERE id IN (7, 8) "
 			"AND message_id IN ('<m@x>', '<c@x>')",
@@ -884,22 +818,8 @@ test_migrate_feedback_kinds(void **state)
 		};
 		const int want[] = { 2, 1, 0, 2 };
 
-		for (size_t i = 0; i < 4; i++) {
-			assert_int_equal(sqlite3_prepare_v2(db, q[i], -1, &st,
-							    NULL), SQLITE_OK);
-			assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-			if (sqlite3_column_int(st, 0) != want[i])
-				fail_msg("%s: %d, want %d", q[i],
-					 sqlite3_column_int(st, 0), want[i]);
-			sqlite3_finalize(st);
-		}
+		tfix_sql_expect(path, q, want, 4);
 	}
-	sqlite3_close(db);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/v1.db-wal", f->dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/v1.db-shm", f->dir);
-	unlink(path);
 }
 
 /* Many rows, handed over by the callback as they come: every row exactly
@@ -907,7 +827,7 @@ test_migrate_feedback_kinds(void **state)
 static void
 test_delivery_due_many(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	struct due u = { .handover = 1 };
 	long added, counts[STORE_D_N];
 	int64_t cid, id;
@@ -935,7 +855,7 @@ test_delivery_due_many(void **state)
 static void
 test_plan_skips_undeliverable(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	struct due u = { 0 };
 	int64_t cid, bad;
 	long added, counts[STORE_D_N];
@@ -973,7 +893,7 @@ test_plan_skips_undeliverable(void **state)
 static void
 test_campaign_locked_after_send(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	struct due u = { 0 };
 	int64_t cid, id;
 	long added;
@@ -993,7 +913,7 @@ test_campaign_locked_after_send(void **state)
 static void
 test_mailbox(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	uint32_t v = 0, u = 0;
 	const char *src = "imap://127.0.0.1:143/INBOX";
 
@@ -1025,7 +945,7 @@ test_ikind_names(void **state)
 }
 
 static int64_t
-add_inbound(struct fx *f, const char *key, const char *msgid,
+add_inbound(struct tfix *f, const char *key, const char *msgid,
 	    enum store_ikind kind, int64_t contact, int64_t campaign,
 	    const char *answered_by)
 {
@@ -1077,7 +997,7 @@ copy_inbound(void *arg, int64_t id, const struct store_inbound *m)
 static void
 test_inbound(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	struct inb k = { 0 };
 	struct store_inbound dup = { .src_key = "imap://h/INBOX/1/1",
 				     .kind = STORE_I_UNMATCHED };
@@ -1127,7 +1047,7 @@ test_inbound(void **state)
 static void
 test_inbound_parsing_guard(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	const char *key = "maildir:/m/cur/123.x";
 
 	assert_int_equal(store_inbound_parsing_left(f->s, key, &f->e), 0);
@@ -1159,7 +1079,7 @@ join_answer(void *arg, const char *q, const char *v, int64_t contact)
 }
 
 static int64_t
-respond(struct fx *f, int64_t camp, int64_t contact, int64_t inbound,
+respond(struct tfix *f, int64_t camp, int64_t contact, int64_t inbound,
 	const struct store_answer *a, size_t n)
 {
 	int64_t rid = 0;
@@ -1181,7 +1101,7 @@ test_responses(void **state)
 		{ "q1", "b,c" }, { "q3", "free text" }, { "q1", "c" },
 	};
 	static const struct store_answer other[] = { { "q2", "5" } };
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	struct ans a = { "" };
 	int64_t camp, c1, c2, in1, in2, r1, r2;
 	long added;
@@ -1237,7 +1157,7 @@ static void
 test_roster(void **state)
 {
 	static const struct store_answer one[] = { { "q1", "a" } };
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	struct due u = { 0 };
 	struct rost r = { "" };
 	int64_t camp, in;
@@ -1261,7 +1181,7 @@ test_roster(void **state)
 static void
 test_crash_after(void **state)
 {
-	struct fx *f = *state;
+	struct tfix *f = *state;
 	int status;
 	pid_t pid;
 
@@ -1290,7 +1210,7 @@ test_crash_after(void **state)
 	assert_int_equal(sql_int(f, "SELECT count(*) FROM mailboxes"), 2);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, tfix_teardown)
 
 int
 main(void)

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
+#include "store/store_private.h"	/* store_migrations: older files */
 #include "base/xmem.h"
 
 int
@@ -46,4 +48,97 @@ tfix_close(const char *dir, struct store **s)
 	if (system(cmd) != 0)
 		print_error("could not remove %s\n", dir);
 	free(cmd);
+}
+
+int
+tfix_setup(void **state, const char *name)
+{
+	struct tfix *f = xcalloc(1, sizeof(*f));
+
+	if (tfix_open(name, f->dir, &f->s) < 0) {
+		free(f);
+		return -1;
+	}
+	/* the file tfix_open opened */
+	snprintf(f->path, sizeof(f->path), "%s/anketa.db", f->dir);
+	*state = f;
+	return 0;
+}
+
+int
+tfix_teardown(void **state)
+{
+	struct tfix *f = *state;
+
+	tfix_close(f->dir, &f->s);
+	assert_null(f->s);
+	free(f);
+	return 0;
+}
+
+long long
+tfix_sql_int(const struct tfix *f, const char *fmt, ...)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long v = -1;
+	char sql[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+struct store *
+tfix_old_store(const char *path, size_t nmig, const char *sql)
+{
+	struct store *s = NULL;
+	struct err e;
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL,
+				      NULL, NULL), SQLITE_OK);
+	for (size_t v = 0; v < nmig; v++)
+		assert_int_equal(sqlite3_exec(db, store_migrations[v], NULL,
+					      NULL, NULL), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", path, sqlite3_errmsg(db));
+	sqlite3_close(db);
+
+	if (store_open(path, &s, &e) != 0)
+		fail_msg("store_open %s: %s", path, e.msg);
+	assert_int_equal(store_schema_version(s), (int)store_nmigrations);
+	return s;
+}
+
+void
+tfix_sql_expect(const char *path, const char *const q[], const int want[],
+		size_t n)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *st;
+
+		assert_int_equal(sqlite3_prepare_v2(db, q[i], -1, &st, NULL),
+				 SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		if (sqlite3_column_int(st, 0) != want[i])
+			fail_msg("%s: %d, want %d", q[i],
+				 sqlite3_column_int(st, 0), want[i]);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
 }
