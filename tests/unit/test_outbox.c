@@ -163,6 +163,33 @@ lock_files(struct tfix *f)
 	return n;
 }
 
+/* A child process on f's file: fn(path, to_parent, from_parent), which
+ * never returns. *up_r reads what it writes, *down_r writes to it; the
+ * caller closes both and reaps the child. The caller's own handle must
+ * be closed first: no connection crosses a fork. */
+static pid_t
+child_start(struct tfix *f, void (*fn)(const char *, int, int), int *up_r,
+	    int *down_r)
+{
+	int up[2], down[2];
+	pid_t pid;
+
+	assert_int_equal(pipe(up), 0);
+	assert_int_equal(pipe(down), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(up[0]);
+		close(down[1]);
+		fn(f->path, up[1], down[0]);
+	}
+	close(up[1]);
+	close(down[0]);
+	*up_r = up[0];
+	*down_r = down[1];
+	return pid;
+}
+
 static const struct store_outcome o_sent = { .state = STORE_D_SENT,
 					     .reply = "250 2.0.0 ok" };
 
@@ -243,25 +270,15 @@ static void
 dead_owner(void **state, int sigkill)
 {
 	struct tfix *f = *state;
-	int up[2], down[2], status;
+	int up, down, status;
 	int64_t ids[3];
 	struct got g;
 	pid_t pid;
 
 	planned(f, 6);
 	store_free(&f->s);	/* no connection across the fork */
-	assert_int_equal(pipe(up), 0);
-	assert_int_equal(pipe(down), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(up[0]);
-		close(down[1]);
-		dead_owner_child(f->path, up[1], down[0]);
-	}
-	close(up[1]);
-	close(down[0]);
-	assert_int_equal(read(up[0], ids, sizeof(ids)), (ssize_t)sizeof(ids));
+	pid = child_start(f, dead_owner_child, &up, &down);
+	assert_int_equal(read(up, ids, sizeof(ids)), (ssize_t)sizeof(ids));
 	/* the child is alive: its rows are its own */
 	OK(store_open(f->path, &f->s, &f->e));
 	OK(store_owner_register(f->s, "send", 0, &f->e));
@@ -275,15 +292,15 @@ dead_owner(void **state, int sigkill)
 	if (sigkill)
 		kill(pid, SIGKILL);
 	else
-		assert_int_equal(write(down[1], "x", 1), 1);
+		assert_int_equal(write(down, "x", 1), 1);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	if (sigkill)
 		assert_true(WIFSIGNALED(status) &&
 			    WTERMSIG(status) == SIGKILL);
 	else
 		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	close(up[0]);
-	close(down[1]);
+	close(up);
+	close(down);
 	/* nothing was reaped yet: the row still says SENDING */
 	assert_int_equal(sql_int(f, "SELECT count(*) FROM deliveries WHERE "
 				 "id = %lld AND state = 'sending'",
@@ -596,23 +613,13 @@ test_exclusive(void **state)
 {
 	struct tfix *f = *state;
 	struct store *d2, *d3, *snd;
-	int up[2], down[2], status;
+	int up, down, status;
 	char want[64], c;
 	pid_t pid;
 
 	store_free(&f->s);
-	assert_int_equal(pipe(up), 0);
-	assert_int_equal(pipe(down), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(up[0]);
-		close(down[1]);
-		exclusive_child(f->path, up[1], down[0]);
-	}
-	close(up[1]);
-	close(down[0]);
-	assert_int_equal(read(up[0], &c, 1), 1);
+	pid = child_start(f, exclusive_child, &up, &down);
+	assert_int_equal(read(up, &c, 1), 1);
 	OK(store_open(f->path, &f->s, &f->e));
 	d2 = open2(f);
 	snd = open2(f);
@@ -625,11 +632,11 @@ test_exclusive(void **state)
 	OK(store_owner_register(snd, "send", 1, &f->e));
 	assert_int_equal(store_owner_register(d2, "daemon", 1, &f->e), -1);
 	/* the first daemon dies without a word */
-	assert_int_equal(write(down[1], "x", 1), 1);
+	assert_int_equal(write(down, "x", 1), 1);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	close(up[0]);
-	close(down[1]);
+	close(up);
+	close(down);
 	OK(store_owner_register(d2, "daemon", 1, &f->e));
 	/* in one process: refused while d2 lives, fine once it is freed */
 	d3 = open2(f);
