@@ -339,6 +339,15 @@ test_imip(void **state)
 
 /* ---- hand-made messages ------------------------------------------------ */
 
+/* The text of a Postfix bounce for gone@example.net (550 5.1.1) up to
+ * the copy of the message it returns: that copy's headers follow it. */
+#define POSTFIX_BOUNCE_BODY                                                \
+	"I'm sorry to have to inform you that your message could not\n"    \
+	"be delivered to one or more recipients.\n\n"                      \
+	"<gone@example.net>: host mx.example.net said: 550 5.1.1 "         \
+	"<gone@example.net>: Recipient address rejected: User unknown\n\n" \
+	"--- Below this line is a copy of the message.\n\n"
+
 struct hand_case {
 	const char *name;
 	const char *headers;	/* without Content-Type / MIME-Version */
@@ -367,11 +376,7 @@ static const struct hand_case hand_cases[] = {
 	  "From: MAILER-DAEMON@mx.example.net\nReturn-Path: <>\n"
 	  "To: bounces+tok42@example.org\n"
 	  "Subject: Undelivered Mail Returned to Sender\n",
-	  "I'm sorry to have to inform you that your message could not\n"
-	  "be delivered to one or more recipients.\n\n"
-	  "<gone@example.net>: host mx.example.net said: 550 5.1.1 "
-	  "<gone@example.net>: Recipient address rejected: User unknown\n\n"
-	  "--- Below this line is a copy of the message.\n\n"
+	  POSTFIX_BOUNCE_BODY
 	  "Message-ID: <m42@anketa.example.org>\nFrom: organiser@example.org\n",
 	  CLASSIFY_BOUNCE, "tok42", "verp", "m42@anketa.example.org", 0 },
 	{ "subject reference",
@@ -428,6 +433,25 @@ static const struct hand_case hand_cases[] = {
 	  "A1: yes\n", CLASSIFY_REPLY, "", "", "", 0 },
 };
 
+/* Classify a hand-made message (headers, then a plain UTF-8 body) into
+ * c, naming the case first, and check its kind and token. */
+static void
+classify_case(const char *name, const char *headers, const char *body,
+	      enum classify_kind kind, const char *token,
+	      const char *token_source, struct classified *c)
+{
+	char *raw = xasprintf("%sMIME-Version: 1.0\nContent-Type: "
+			      "text/plain; charset=utf-8\n\n%s",
+			      headers, body);
+	print_message("# %s\n", name);
+	assert_int_equal(classify_raw(raw, strlen(raw), c), 0);
+	assert_string_equal(classify_kind_name(c->kind),
+			    classify_kind_name(kind));
+	assert_string_equal(c->token, token);
+	assert_string_equal(c->token_source, token_source);
+	free(raw);
+}
+
 static void
 test_hand_cases(void **state)
 {
@@ -435,16 +459,9 @@ test_hand_cases(void **state)
 	for (size_t i = 0; i < sizeof(hand_cases) / sizeof(hand_cases[0]);
 	     i++) {
 		const struct hand_case *h = &hand_cases[i];
-		char *raw = xasprintf("%sMIME-Version: 1.0\nContent-Type: "
-				      "text/plain; charset=utf-8\n\n%s",
-				      h->headers, h->body);
 		struct classified c;
-		print_message("# %s\n", h->name);
-		assert_int_equal(classify_raw(raw, strlen(raw), &c), 0);
-		assert_string_equal(classify_kind_name(c.kind),
-				    classify_kind_name(h->kind));
-		assert_string_equal(c.token, h->token);
-		assert_string_equal(c.token_source, h->token_source);
+		classify_case(h->name, h->headers, h->body, h->kind, h->token,
+			      h->token_source, &c);
 		assert_string_equal(c.ref_message_id, h->ref);
 		assert_int_equal(c.from_us, h->from_us);
 		if (h->kind == CLASSIFY_BOUNCE) {
@@ -453,7 +470,6 @@ test_hand_cases(void **state)
 			assert_string_equal(c.bounce_status, "5.1.1");
 			assert_int_equal(c.bclass, CLASSIFY_B_PERMANENT);
 		}
-		free(raw);
 	}
 }
 
@@ -507,11 +523,7 @@ static const struct key_case key_cases[] = {
 	  "From: MAILER-DAEMON@mx.example.net\nReturn-Path: <>\n"
 	  "To: organiser@example.org\n"
 	  "Subject: Undelivered Mail Returned to Sender\n",
-	  "I'm sorry to have to inform you that your message could not\n"
-	  "be delivered to one or more recipients.\n\n"
-	  "<gone@example.net>: host mx.example.net said: 550 5.1.1 "
-	  "<gone@example.net>: Recipient address rejected: User unknown\n\n"
-	  "--- Below this line is a copy of the message.\n\n"
+	  POSTFIX_BOUNCE_BODY
 	  "Message-ID: <m43@anketa.example.org>\n"
 	  "From: organiser@example.org\n"
 	  "Reply-To: Organiser+Ret77@example.org\n"
@@ -522,11 +534,7 @@ static const struct key_case key_cases[] = {
 	  "From: MAILER-DAEMON@mx.example.net\nReturn-Path: <>\n"
 	  "To: bounces+Verp1@example.org\n"
 	  "Subject: Undelivered Mail Returned to Sender\n",
-	  "I'm sorry to have to inform you that your message could not\n"
-	  "be delivered to one or more recipients.\n\n"
-	  "<gone@example.net>: host mx.example.net said: 550 5.1.1 "
-	  "<gone@example.net>: Recipient address rejected: User unknown\n\n"
-	  "--- Below this line is a copy of the message.\n\n"
+	  POSTFIX_BOUNCE_BODY
 	  "Message-ID: <m44@anketa.example.org>\n"
 	  "Reply-To: organiser+other9@example.org\n",
 	  CLASSIFY_BOUNCE, "verp1", "verp", "",
@@ -540,20 +548,12 @@ test_keys(void **state)
 	for (size_t i = 0; i < sizeof(key_cases) / sizeof(key_cases[0]);
 	     i++) {
 		const struct key_case *k = &key_cases[i];
-		char *raw = xasprintf("%sMIME-Version: 1.0\nContent-Type: "
-				      "text/plain; charset=utf-8\n\n%s",
-				      k->headers, k->body);
 		struct classified c;
-		print_message("# %s\n", k->name);
-		assert_int_equal(classify_raw(raw, strlen(raw), &c), 0);
-		assert_string_equal(classify_kind_name(c.kind),
-				    classify_kind_name(k->kind));
-		assert_string_equal(c.token, k->token);
-		assert_string_equal(c.token_source, k->token_source);
+		classify_case(k->name, k->headers, k->body, k->kind, k->token,
+			      k->token_source, &c);
 		assert_string_equal(c.subject_token, k->subject_token);
 		assert_string_equal(c.ref_message_ids, k->refs);
 		assert_string_equal(c.ref_message_id, k->ref);
-		free(raw);
 	}
 }
 
