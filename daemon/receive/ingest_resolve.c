@@ -75,6 +75,28 @@ take_campaign_name(void *arg, const struct store_campaign *c)
 	return 0;
 }
 
+/* One delivery lookup of key into h by store_delivery_by_token or
+ * store_delivery_by_ref: 1 when it names a delivery to a contact
+ * (h->found = 1); 0 when it names none, or one that names no contact (a
+ * staff mail's), with h as the lookup left it; -1 on a store error. */
+static int
+delivery_hit(struct store *s,
+	     int (*lookup)(struct store *, const char *, int64_t *, int64_t *,
+			   int64_t *, struct err *),
+	     const char *key, struct hit *h, struct err *e)
+{
+	int f = lookup(s, key, &h->delivery_id, &h->campaign_id,
+		       &h->contact_id, e);
+
+	if (f < 0)
+		return -1;
+	if (f == 1 && h->contact_id > 0) {
+		h->found = 1;
+		return 1;
+	}
+	return 0;
+}
+
 /* A token: a delivery's own (to a contact), else a contact's. */
 static int
 token_hit(struct store *s, const char *token, struct hit *h, struct err *e)
@@ -83,14 +105,9 @@ token_hit(struct store *s, const char *token, struct hit *h, struct err *e)
 
 	if (token[0] == '\0')
 		return 0;
-	f = store_delivery_by_token(s, token, &h->delivery_id,
-				    &h->campaign_id, &h->contact_id, e);
-	if (f < 0)
-		return -1;
-	if (f == 1 && h->contact_id > 0) {
-		h->found = 1;
-		return 1;
-	}
+	f = delivery_hit(s, store_delivery_by_token, token, h, e);
+	if (f != 0)
+		return f;
 	/* a staff mail's token names no contact: as if absent */
 	h->delivery_id = h->campaign_id = h->contact_id = 0;
 	f = store_contact_find(s, "token", token, take_contact_id,
@@ -119,15 +136,9 @@ thread_hit(struct store *s, const struct classified *c, struct hit *h,
 		   sizeof(c->ref_message_id));
 	for (char *id = strtok_r(ids, " ", &save); id;
 	     id = strtok_r(NULL, " ", &save)) {
-		int f = store_delivery_by_ref(s, id, &h->delivery_id,
-					      &h->campaign_id,
-					      &h->contact_id, e);
-		if (f < 0)
-			return -1;
-		if (f == 1 && h->contact_id > 0) {
-			h->found = 1;
-			return 1;
-		}
+		int f = delivery_hit(s, store_delivery_by_ref, id, h, e);
+		if (f != 0)
+			return f;
 	}
 	h->delivery_id = h->campaign_id = h->contact_id = 0;
 	return 0;
