@@ -17,6 +17,7 @@
 #include "receive/ingest.h"
 #include "base/buf.h"
 #include "base/xmem.h"
+#include "mail/bounce.h"	/* bounce_copy: a field's bounded copy */
 
 /* What one key names. */
 struct hit {
@@ -33,12 +34,7 @@ struct hit {
 static void
 field_copy(char *dst, size_t size, const char *src, size_t src_size)
 {
-	size_t n = strnlen(src, src_size);
-
-	if (n >= size)
-		n = size - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
+	bounce_copy(dst, size, src, strnlen(src, src_size));
 }
 
 static void
