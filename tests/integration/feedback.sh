@@ -9,19 +9,17 @@ make_tmp
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 echo "1..12"
 S=$ANKETA_SRCDIR
-mkdir -p "$T"/out/{tmp,new,cur} "$T"/in/{tmp,new,cur} "$T/inv"
-write_conf "$T/a.conf" "$T/a.db" "maildir:$T/out" <<CONF
+mkdir -p "$T/inv"
+maildir_conf "$T" <<CONF
 [sender]
 name = Exchange team
-[imap]
-url = maildir:$T/in
 [feedback]
 enabled = yes
 max_per_day = 2
 CONF
 A() { "$ANKETA_BIN" -c "$T/a.conf" "$@"; }
 printf 'email,name,municipality,country,language,groups,role\na@example.org,Anna,Gent,BE,en,d,official\nb@example.org,Борис,Каварна,BG,bg,d,official\n' >"$T/c.csv"
-printf '[campaign]\nname = d1\nquestionnaire = %s/surveys/exchange-visit-feedback.xml\ntemplate = survey\ndeadline = 2026-12-20\n[audience]\ngroup = d\n' "$S" >"$T/d1.campaign"
+survey_campaign "$T/d1.campaign" d1 2026-12-20 d
 A contacts import "$T/c.csv" >/dev/null && A campaign add "$T/d1.campaign" >/dev/null
 A send d1 >"$T/send.log" 2>&1
 ok "the campaign sends 2 invitations" eq 2 "$(ls "$T/out/new" | wc -l)"

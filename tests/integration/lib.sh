@@ -73,3 +73,19 @@ url = $3
 CONF
 	cat >>"$1"
 }
+
+# maildir_conf DIR: Maildir out (DIR/out) and in (DIR/in), and DIR/a.conf
+# on the store DIR/a.db that sends to the one and fetches from the other;
+# standard input is appended as for write_conf.
+maildir_conf() {
+	mkdir -p "$1"/out/{tmp,new,cur} "$1"/in/{tmp,new,cur}
+	{ printf '[imap]\nurl = maildir:%s/in\n' "$1"; cat; } |
+		write_conf "$1/a.conf" "$1/a.db" "maildir:$1/out"
+}
+
+# survey_campaign FILE NAME DEADLINE GROUP: a campaign file for the
+# exchange-visit questionnaire with the survey template, to GROUP
+survey_campaign() {
+	printf '[campaign]\nname = %s\nquestionnaire = %s/surveys/exchange-visit-feedback.xml\ntemplate = survey\ndeadline = %s\n[audience]\ngroup = %s\n' \
+		"$2" "$ANKETA_SRCDIR" "$3" "$4" >"$1"
+}

@@ -14,16 +14,14 @@ S=$ANKETA_SRCDIR
 command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed"
 command -v jq >/dev/null || skip_all "jq not installed"
 echo "1..10"
-mkdir -p "$T"/out/{tmp,new,cur} "$T"/in/{tmp,new,cur} "$T/fs" "$T/mt"
-write_conf "$T/a.conf" "$T/a.db" "maildir:$T/out" <<CONF
-[imap]
-url = maildir:$T/in
+mkdir -p "$T/fs" "$T/mt"
+maildir_conf "$T" <<CONF
 [feedback]
 enabled = no
 CONF
 A() { "$ANKETA_BIN" -c "$T/a.conf" "$@"; }
 printf 'email,name,municipality,country,language,groups,role\na@example.org,Anna,Gent,BE,en,m,official\n' >"$T/c.csv"
-printf '[campaign]\nname = fs26\nquestionnaire = %s/surveys/exchange-visit-feedback.xml\ntemplate = survey\ndeadline = 2099-12-20\n[audience]\ngroup = m\n' "$S" >"$T/fs26.campaign"
+survey_campaign "$T/fs26.campaign" fs26 2099-12-20 m
 printf '[campaign]\nname = mt26\nkind = invitation\ntemplate = invitation\ndeadline = 2099-12-31\n[audience]\ngroup = m\n[vars]\nevent_date = 14 January 2099\nvenue = Gent\n' >"$T/mt26.campaign"
 A contacts import "$T/c.csv" >/dev/null &&
 	A campaign add "$T/fs26.campaign" >/dev/null &&

@@ -7,16 +7,13 @@
 make_tmp
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 echo "1..6"
-mkdir -p "$T"/out/{tmp,new,cur} "$T"/in/{tmp,new,cur}
-write_conf "$T/a.conf" "$T/a.db" "maildir:$T/out" <<CONF
-[imap]
-url = maildir:$T/in
+maildir_conf "$T" <<CONF
 [feedback]
 enabled = no
 CONF
 A() { "$ANKETA_BIN" -c "$T/a.conf" "$@"; }
 printf 'email,name,municipality,country,language,groups,role\na@example.org,Anna,Gent,BE,en,o,official\nb@example.org,Boris,Kavarna,BG,bg,o,official\nc@example.org,Cyrus,Ostrava,CZ,cs,o,official\n' >"$T/c.csv"
-printf '[campaign]\nname = o1\nquestionnaire = %s/surveys/exchange-visit-feedback.xml\ntemplate = survey\ndeadline = 2026-12-20\n[audience]\ngroup = o\n' "$ANKETA_SRCDIR" >"$T/o1.campaign"
+survey_campaign "$T/o1.campaign" o1 2026-12-20 o
 A contacts import "$T/c.csv" >/dev/null && A campaign add "$T/o1.campaign" >/dev/null && A send o1 >/dev/null 2>&1
 
 # Anna's client follows List-Unsubscribe: a mail to the address in it,
