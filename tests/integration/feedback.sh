@@ -114,13 +114,9 @@ ok "the third reply was still recorded" \
 #    quoted note (its example answer line) may be read as an answer
 deliver "$fb2" top '1\t3\n4\tThe school visits.\n5\tA homework club.\n10\tyes\n' fix1
 fetch
-quoted_clean() {
-	local a
-	a=$(sqlite3 "$T/a.db" "SELECT group_concat(a.question || '=' || a.value, ' ') FROM answers a JOIN responses r ON r.id = a.response_id WHERE r.current = 1")
-	echo "$a"
-	[ "$a" = "apply=A homework club. most-useful=The school visits. overall=3 recommend=yes" ]
-}
-ok "a reply quoting the problem note records only what was typed" quoted_clean
+ok "a reply quoting the problem note records only what was typed" \
+	sql_is "apply=A homework club. most-useful=The school visits. overall=3 recommend=yes" \
+	"$T/a.db" "SELECT group_concat(a.question || '=' || a.value, ' ') FROM answers a JOIN responses r ON r.id = a.response_id WHERE r.current = 1"
 rows() {
 	sqlite3 "$T/a.db" "SELECT kind || ':' || state FROM deliveries WHERE kind IN ('confirm', 'problem') ORDER BY id" | tr '\n' ' '
 }

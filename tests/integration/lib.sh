@@ -89,3 +89,8 @@ survey_campaign() {
 	printf '[campaign]\nname = %s\nquestionnaire = %s/surveys/exchange-visit-feedback.xml\ntemplate = survey\ndeadline = %s\n[audience]\ngroup = %s\n' \
 		"$2" "$ANKETA_SRCDIR" "$3" "$4" >"$1"
 }
+
+# sql_is EXPECTED DB SQL: for ok; the query's answer is EXPECTED
+sql_is() {
+	eq "$1" "$(sqlite3 "$2" "$3")"
+}
