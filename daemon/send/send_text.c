@@ -1,147 +1,112 @@
 /*
  * send_text.c -- the pure text helpers of the send pipeline (see
- * send_private.h): campaign [vars] from their stored JSON, dates as a
- * reader of each language writes them, answers and problem reasons as
- * the respondent reads them. No store, no network, no allocation that outlives a call.
+ * send_private.h): campaign [vars] from their stored JSON (read by
+ * jansson), dates as a reader of each language writes them, answers and
+ * problem reasons as the respondent reads them. No store, no network,
+ * no allocation that outlives a call.
  */
 #include "send/send_private.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "receive/answers.h"
 #include "base/xmem.h"
 
 /* ---- flat JSON object of campaign variables ------------------------------ */
 
-struct jp {
-	const char *p, *end;
-};
-
-static void jp_ws(struct jp *j)
+/* The text of a number. Integers come out exactly as written (jansson
+ * keeps them as json_int_t, 64 bits, and refuses bigger ones at parse
+ * time); "-0" becomes "0". A real's digits are gone once jansson has
+ * read it, so it is written as the shortest text that reads back as the
+ * same double, keeping ".0" on a whole value as jansson's own writer
+ * does, so a real still looks like one: 1.50 -> "1.5", 2.0 -> "2.0",
+ * 1E3 -> "1000.0", 0.1 -> "0.1". */
+static void number_text(const json_t *v, char *out, size_t n)
 {
-	while (j->p < j->end && isspace((unsigned char)*j->p))
-		j->p++;
-}
+	double d;
+	int prec;
 
-static int jp_hex4(struct jp *j, unsigned *v)
-{
-	unsigned i, c;
-
-	if (j->end - j->p < 4)
-		return -1;
-	for (*v = 0, i = 0; i < 4; i++) {
-		c = (unsigned char)j->p[i];
-		if (!isxdigit(c))
-			return -1;
-		*v = *v * 16 + (isdigit(c) ? c - '0' : (c | 32) - 'a' + 10);
+	if (json_is_integer(v)) {
+		snprintf(out, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return;
 	}
-	j->p += 4;
-	return 0;
-}
-
-static void utf8_put(struct buf *b, unsigned cp)
-{
-	char u[4];
-
-	if (cp < 0x80) {
-		buf_addc(b, (char)cp);
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xC0 | cp >> 6);
-		u[1] = (char)(0x80 | (cp & 0x3F));
-		buf_add(b, u, 2);
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xE0 | cp >> 12);
-		u[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-		u[2] = (char)(0x80 | (cp & 0x3F));
-		buf_add(b, u, 3);
-	} else {
-		u[0] = (char)(0xF0 | cp >> 18);
-		u[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-		u[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-		u[3] = (char)(0x80 | (cp & 0x3F));
-		buf_add(b, u, 4);
+	/* 15 significant digits (DBL_DIG) print any decimal of up to 15
+	 * digits as written, %g dropping the trailing zeros; 17 always
+	 * read back as the same double */
+	d = json_real_value(v);
+	for (prec = 15;; prec++) {
+		snprintf(out, n, "%.*g", prec, d);
+		if (prec == 17 || strtod(out, NULL) == d)
+			break;
 	}
+	if (strpbrk(out, ".e") == NULL)	/* JSON has no inf or nan */
+		strncat(out, ".0", n - strlen(out) - 1);
 }
 
-/* A JSON string at j->p (after the quote) into b; -1 if malformed. */
-static int jp_string(struct jp *j, struct buf *b)
+/* The type letter and text of a scalar (see send_json_cb); num is the
+ * room a number's text is written to. -1 for an object or an array,
+ * which are set as null. */
+static int scalar(const json_t *v, char *type_r, const char **text_r,
+		  char *num, size_t n)
 {
-	static const char esc[] = "\"\"\\\\//b\bf\fn\nr\rt\t";
-	unsigned cp, lo;
-	const char *x;
-
-	buf_reset(b);
-	while (j->p < j->end && *j->p != '"') {
-		if (*j->p != '\\') {
-			buf_addc(b, *j->p++);
-			continue;
-		}
-		if (++j->p >= j->end)
-			return -1;
-		if (*j->p == 'u') {
-			j->p++;
-			if (jp_hex4(j, &cp) != 0)
-				return -1;
-			if (cp >= 0xD800 && cp < 0xDC00 && j->end - j->p >= 6 &&
-			    j->p[0] == '\\' && j->p[1] == 'u') {
-				j->p += 2;
-				if (jp_hex4(j, &lo) != 0)
-					return -1;
-				cp = 0x10000 + ((cp - 0xD800) << 10) +
-				     (lo - 0xDC00);
-			}
-			utf8_put(b, cp);
-			continue;
-		}
-		for (x = esc; *x != '\0' && *x != *j->p; x += 2)
-			;
-		if (*x == '\0')
-			return -1;
-		buf_addc(b, x[1]);
-		j->p++;
-	}
-	if (j->p >= j->end)
-		return -1;
-	j->p++;
-	return 0;
-}
-
-/* One value: its text into tmp and its type ('s' string, 'n' number kept
- * as its text, 'b' true/false, 'z' null). Nested objects and arrays are
- * refused. */
-static int jp_value(struct jp *j, struct buf *tmp, char *type_r)
-{
-	const char *s = j->p;
-
-	buf_reset(tmp);
-	if (j->p < j->end && *j->p == '"') {
-		j->p++;
+	switch (json_typeof(v)) {
+	case JSON_STRING:
 		*type_r = 's';
-		return jp_string(j, tmp);
-	}
-	if (j->end - j->p >= 4 && strncmp(j->p, "true", 4) == 0) {
-		j->p += 4;
-		*type_r = 'b';
-		buf_adds(tmp, "true");
-	} else if (j->end - j->p >= 5 && strncmp(j->p, "false", 5) == 0) {
-		j->p += 5;
-		*type_r = 'b';
-		buf_adds(tmp, "false");
-	} else if (j->end - j->p >= 4 && strncmp(j->p, "null", 4) == 0) {
-		j->p += 4;
-		*type_r = 'z';
-	} else {
-		while (j->p < j->end && strchr("+-.0123456789eE", *j->p))
-			j->p++;
-		if (j->p == s)
-			return -1;
+		*text_r = json_string_value(v);
+		return 0;
+	case JSON_INTEGER:
+	case JSON_REAL:
+		number_text(v, num, n);
 		*type_r = 'n';
-		buf_add(tmp, s, (size_t)(j->p - s));
+		*text_r = num;
+		return 0;
+	case JSON_TRUE:
+	case JSON_FALSE:
+		*type_r = 'b';
+		*text_r = json_is_true(v) ? "true" : "false";
+		return 0;
+	default:
+		*type_r = 'z';
+		*text_r = "";
+		return json_is_null(v) ? 0 : -1;
 	}
-	return 0;
+}
+
+/* The object in json, or NULL with e. Duplicate keys are refused: a
+ * second "venue" would otherwise silently win. NUL inside a string
+ * (\u0000) and bytes that are not UTF-8 are refused by jansson's
+ * defaults. */
+static json_t *vars_load(const char *json, struct err *e)
+{
+	json_error_t je;
+	json_t *root, *v;
+	const char *key;
+
+	root = json_loads(json, JSON_REJECT_DUPLICATES, &je);
+	if (root == NULL) {
+		err_set(e, "vars: line %d column %d: %s", je.line, je.column,
+			je.text);
+		return NULL;
+	}
+	if (!json_is_object(root)) {
+		err_set(e, "vars: an array, not an object");
+		json_decref(root);
+		return NULL;
+	}
+	json_object_foreach(root, key, v) {
+		if (json_is_object(v) || json_is_array(v)) {
+			err_set(e, "vars: \"%s\": an %s (vars are flat: a "
+				"string, number, true, false or null)", key,
+				json_is_object(v) ? "object" : "array");
+			json_decref(root);
+			return NULL;
+		}
+	}
+	return root;
 }
 
 void send_json_set(struct tmpl_val *m, const char *key, char type,
@@ -158,41 +123,25 @@ void send_json_set(struct tmpl_val *m, const char *key, char type,
 int send_json_each(const char *json, send_json_cb cb, void *arg,
 		   struct err *e)
 {
-	struct jp j = { json, json + strlen(json) };
-	struct buf key, tmp;
-	char type;
-	int rc = -1;
+	json_t *root, *v;
+	const char *key, *text;
+	char type, num[40];
+	int rc = 0;
 
-	buf_init(&key, 0);
-	buf_init(&tmp, 0);
-	jp_ws(&j);
-	if (j.p == j.end) {
-		rc = 0;		/* no vars at all */
-		goto out;
+	if (json[strspn(json, " \t\r\n")] == '\0')
+		return 0;		/* no vars at all */
+	if ((root = vars_load(json, e)) == NULL)
+		return -1;
+	/* jansson >= 2.8 iterates in the order the keys were written */
+	json_object_foreach(root, key, v) {
+		(void)scalar(v, &type, &text, num, sizeof(num));
+		if (cb(arg, key, type, text) != 0) {
+			err_set(e, "vars: \"%s\": refused", key);
+			rc = -1;
+			break;
+		}
 	}
-	if (*j.p++ != '{')
-		goto out;
-	for (jp_ws(&j); j.p < j.end && *j.p != '}'; jp_ws(&j)) {
-		if (*j.p++ != '"' || jp_string(&j, &key) != 0)
-			goto out;
-		jp_ws(&j);
-		if (j.p >= j.end || *j.p++ != ':')
-			goto out;
-		jp_ws(&j);
-		if (jp_value(&j, &tmp, &type) != 0 ||
-		    cb(arg, buf_cstr(&key), type, buf_cstr(&tmp)) != 0)
-			goto out;
-		jp_ws(&j);
-		if (j.p < j.end && *j.p == ',')
-			j.p++;
-	}
-	rc = j.p < j.end ? 0 : -1;
-out:
-	if (rc != 0)
-		err_set(e, "vars: not a flat JSON object (at byte %ld)",
-			(long)(j.p - json));
-	buf_free(&key);
-	buf_free(&tmp);
+	json_decref(root);
 	return rc;
 }
 

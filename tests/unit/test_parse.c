@@ -18,6 +18,7 @@
 #include <regex.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "base/buf.h"
 #include "base/charset.h"
@@ -107,77 +108,42 @@ same_nows(const char *got, const char *want)
 	return r;
 }
 
-/* ---- a small JSON string reader for the expectation files ------------- */
+/* ---- the corpora's JSON expectation files, read with jansson ---------- */
 
-static void
-put_utf8(struct buf *b, unsigned cp)
+/* tests/data/replies/REL as parsed JSON; the test fails, naming line and
+ * column, if it does not parse. Caller json_decref()s. */
+static json_t *
+load_json(const char *rel)
 {
-	if (cp < 0x80)
-		buf_addc(b, (char)cp);
-	else if (cp < 0x800) {
-		buf_addc(b, (char)(0xc0 | (cp >> 6)));
-		buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	} else {
-		buf_addc(b, (char)(0xe0 | (cp >> 12)));
-		buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	}
+	const char *top = getenv("ANKETA_SRCDIR");
+	char *path = xasprintf("%s/tests/data/replies/%s", top ? top : ".", rel);
+	json_error_t je;
+	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+
+	if (j == NULL)
+		fail_msg("%s: line %d column %d: %s", path, je.line, je.column,
+			 je.text);
+	free(path);
+	return j;
 }
 
-/* The JSON string value after `"key":` at or after p; NULL if none or
- * null. *end_r is set after the value. */
-static char *
-json_value(const char *p, const char *key, const char **end_r)
+/* The string member key of object o; NULL when absent, null or not a
+ * string. Borrowed from o. */
+static const char *
+jstr(const json_t *o, const char *key)
 {
-	char *pat = xasprintf("\"%s\":", key);
-	const char *k = strstr(p, pat);
-	struct buf b;
+	return json_string_value(json_object_get(o, key));
+}
 
-	free(pat);
-	if (k == NULL)
-		return NULL;
-	k = strchr(k, ':') + 1;
-	while (*k == ' ')
-		k++;
-	if (*k != '"') {
-		*end_r = k;
-		return NULL;
-	}
-	buf_init(&b, 0);
-	for (k++; *k && *k != '"'; k++) {
-		if (*k != '\\') {
-			buf_addc(&b, *k);
-			continue;
-		}
-		k++;
-		switch (*k) {
-		case 'n': buf_addc(&b, '\n'); break;
-		case 't': buf_addc(&b, '\t'); break;
-		case 'r': buf_addc(&b, '\r'); break;
-		case 'u': {
-			char hex[5] = { 0 };
-			memcpy(hex, k + 1, 4);
-			unsigned cp = (unsigned)strtoul(hex, NULL, 16);
-			if (cp >= 0xd800 && cp < 0xdc00 && k[5] == '\\') {
-				memcpy(hex, k + 7, 4);
-				cp = 0x10000 + ((cp - 0xd800) << 10) +
-				     ((unsigned)strtoul(hex, NULL, 16) - 0xdc00);
-				k += 6;
-				buf_addc(&b, (char)(0xf0 | (cp >> 18)));
-				buf_addc(&b, (char)(0x80 | ((cp >> 12) & 0x3f)));
-				buf_addc(&b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-				buf_addc(&b, (char)(0x80 | (cp & 0x3f)));
-			} else
-				put_utf8(&b, cp);
-			k += 4;
-			break;
-		}
-		default: buf_addc(&b, *k); break;
-		}
-	}
-	*end_r = k;
-	buf_cstr(&b);
-	return buf_steal(&b);
+/* The array member key of object o, or fail. */
+static const json_t *
+jarray(const json_t *o, const char *key)
+{
+	const json_t *a = json_object_get(o, key);
+
+	if (!json_is_array(a))
+		fail_msg("no array \"%s\"", key);
+	return a;
 }
 
 /* ---- corpus: github/email_reply_parser ------------------------------- */
@@ -470,29 +436,23 @@ talon_check(const char *fixture, const char *check, const char *want,
 static void
 test_corpus_talon(void **state)
 {
-	char *json = slurp("talon/expected.json", NULL);
-	const char *p = strstr(json, "\"fixtures\": {");
+	json_t *json = load_json("talon/expected.json");
+	const json_t *fixtures = json_object_get(json, "fixtures"), *f;
+	const char *fixture;
 	int ok = 0, total = 0, dis = 0;
 	(void)state;
 
-	assert_non_null(p);
-	p = strchr(p, '{') + 1;
+	assert_true(json_is_object(fixtures));
 	/* each entry: "fixtures/...": { "check": ..., "expected": ... } */
-	while ((p = strstr(p, "\"fixtures/")) != NULL) {
-		const char *q = strchr(p + 1, '"'), *end;
-		char *fixture = xstrndup(p + 1, (size_t)(q - p - 1));
-		const char *close = strchr(q, '}');
-		char *check = json_value(q, "check", &end);
-		char *want = json_value(q, "expected", &end);
-		p = close;
+	json_object_foreach((json_t *)fixtures, fixture, f) {
+		const char *check = jstr(f, "check");
+		const char *want = jstr(f, "expected");
 		/* signature triples and classifier samples: talon's ML
 		 * signature detector, which anketa does not have (it removes
 		 * only marked signatures); not counted */
 		if (strstr(fixture, "signature/") || check == NULL ||
-		    (want == NULL && strstr(check, "does not contain") == NULL)) {
-			free(fixture), free(check), free(want);
+		    (want == NULL && strstr(check, "does not contain") == NULL))
 			continue;
-		}
 		char *reply = talon_reply(fixture);
 		const struct disagreement *d = disagreement_of(fixture);
 		if (d) {
@@ -506,29 +466,29 @@ test_corpus_talon(void **state)
 			else
 				printf("# talon %s: FAIL reply=[%s]\n", fixture, reply);
 		}
-		free(reply), free(fixture), free(check), free(want);
+		free(reply);
 	}
-	free(json);
+	json_decref(json);
 	report("talon", ok, total, dis);
 }
 
 static void
 test_corpus_talon_inline(void **state)
 {
-	char *json = slurp("talon/inline_cases.json", NULL);
-	const char *p = strstr(json, "\"quotation_cases\"");
-	const char *stop = strstr(json, "\"signature_cases\"");
+	json_t *json = load_json("talon/inline_cases.json");
+	const json_t *c;
+	size_t i;
 	int ok = 0, total = 0, dis = 0;
 	(void)state;
 
-	assert_non_null(p);
-	while ((p = strstr(p, "\"test\":")) != NULL && (!stop || p < stop)) {
-		const char *end;
-		char *name = json_value(p, "test", &end);
-		char *in = json_value(end, "input", &end);
-		char *want = json_value(end, "expected_reply", &end);
+	json_array_foreach(jarray(json, "quotation_cases"), i, c) {
+		const char *name = jstr(c, "test"), *in = jstr(c, "input");
+		const char *want = jstr(c, "expected_reply");
 		char *reply, *quoted;
-		p = end;
+
+		assert_non_null(name);
+		assert_non_null(in);
+		assert_non_null(want);
 		quote_split(in, &reply, &quoted);
 		const struct disagreement *d = disagreement_of(name);
 		if (d) {
@@ -543,9 +503,9 @@ test_corpus_talon_inline(void **state)
 				printf("# talon_inline %s: FAIL reply=[%s]\n", name,
 				       reply);
 		}
-		free(name), free(in), free(want), free(reply), free(quoted);
+		free(reply), free(quoted);
 	}
-	free(json);
+	json_decref(json);
 	report("talon_inline", ok, total, dis);
 }
 
@@ -965,25 +925,25 @@ test_robustness(void **state)
 static void
 test_talon_signatures_info(void **state)
 {
-	char *json = slurp("talon/inline_cases.json", NULL);
-	const char *p = strstr(json, "\"signature_cases\"");
+	json_t *json = load_json("talon/inline_cases.json");
+	const json_t *c;
+	size_t i;
 	int ok = 0, total = 0;
 	(void)state;
 
-	assert_non_null(p);
-	while ((p = strstr(p, "\"test\":")) != NULL) {
-		const char *end;
-		char *name = json_value(p, "test", &end);
-		char *in = json_value(end, "input", &end);
-		char *want = json_value(end, "expected_text", &end);
+	json_array_foreach(jarray(json, "signature_cases"), i, c) {
+		const char *in = jstr(c, "input");
+		const char *want = jstr(c, "expected_text");
 		char *reply, *quoted;
-		p = end;
+
+		assert_non_null(in);
+		assert_non_null(want);
 		quote_split(in, &reply, &quoted);
 		total++;
 		ok += same_text(reply, want);
-		free(name), free(in), free(want), free(reply), free(quoted);
+		free(reply), free(quoted);
 	}
-	free(json);
+	json_decref(json);
 	printf("# corpus talon_signature (information, not a target): %d/%d\n",
 	       ok, total);
 	assert_int_equal(total, 20);

@@ -1,5 +1,7 @@
 /* test_send.c -- the send pipeline without a network (the reply policy
- * is tests/unit/test_trouble.c's): the Maildir transport, whole campaign
+ * is tests/unit/test_trouble.c's): campaign and feedback vars (JSON:
+ * types, numbers, key order, refusals with line and column), the
+ * Maildir transport, whole campaign
  * runs into a Maildir: dry run with previews, real run, no second send,
  * per-language dates, a template error stopping the run before anything
  * is sent, an unknown campaign, and feedback mail through the outbox. */
@@ -59,23 +61,63 @@ static void test_deadline(void **state)
 	}
 }
 
-/* Render "{{{k}}}" with the map send_vars_json built. */
+/* Render "{{{k}}}" with the map send_vars_json built; a row with err
+ * expects -1 and that text at the start of the message. */
 static void test_vars_json(void **state)
 {
 	static const struct {
-		const char *json, *key, *want;	/* want NULL: -1 */
+		const char *json, *key, *want, *err;
 	} t[] = {
-		{ "{\"venue\":\"Gent\"}", "venue", "Gent" },
-		{ " { \"a\" : \"x\" , \"n\" : 12.5 } ", "n", "12.5" },
-		{ "{\"q\":\"say \\\"hi\\\"\\n\"}", "q", "say \"hi\"\n" },
-		{ "{\"u\":\"\\u041a\\u0430\"}", "u", "Ка" },
-		{ "{\"e\":\"\\ud83d\\ude00\"}", "e", "\xf0\x9f\x98\x80" },
-		{ "{\"b\":true}", "b", "true" },
-		{ "{\"z\":null,\"k\":\"v\"}", "k", "v" },
-		{ "", "k", "" },	/* no vars: k unknown, rendered empty */
-		{ "{\"k\":[1]}", "k", NULL },
-		{ "{\"k\":\"unterminated}", "k", NULL },
-		{ "[\"k\"]", "k", NULL },
+		{ "{\"venue\":\"Gent\"}", "venue", "Gent", NULL },
+		{ " { \"a\" : \"x\" , \"n\" : 12.5 } ", "n", "12.5", NULL },
+		{ "{\"q\":\"say \\\"hi\\\"\\n\"}", "q", "say \"hi\"\n", NULL },
+		{ "{\"u\":\"\\u041a\\u0430\"}", "u", "Ка", NULL },
+		{ "{\"e\":\"\\ud83d\\ude00\"}", "e", "\xf0\x9f\x98\x80", NULL },
+		{ "{\"b\":true}", "b", "true", NULL },
+		{ "{\"z\":null,\"k\":\"v\"}", "k", "v", NULL },
+		{ "{\"z\":null}", "z", "", NULL },
+		{ "", "k", "", NULL },	/* no vars: k unknown, rendered empty */
+		{ " \n\t", "k", "", NULL },
+		{ "{}", "k", "", NULL },
+		/* integers exactly, even past a double's 53 bits */
+		{ "{\"i\":-42}", "i", "-42", NULL },
+		{ "{\"i\":9007199254740993}", "i", "9007199254740993", NULL },
+		{ "{\"i\":-9223372036854775808}", "i", "-9223372036854775808",
+		  NULL },
+		/* reals: the shortest text for the same double, still a real */
+		{ "{\"r\":1.50}", "r", "1.5", NULL },
+		{ "{\"r\":2.0}", "r", "2.0", NULL },
+		{ "{\"r\":0.1}", "r", "0.1", NULL },
+		{ "{\"r\":1E3}", "r", "1000.0", NULL },
+		{ "{\"r\":-2.5e-7}", "r", "-2.5e-07", NULL },
+		{ "{\"r\":0.30000000000000004}", "r", "0.30000000000000004",
+		  NULL },
+		/* refused, with where and why */
+		{ "{\"k\":[1]}", "k", NULL,
+		  "vars: \"k\": an array (vars are flat" },
+		{ "{\"k\":{\"x\":1}}", "k", NULL,
+		  "vars: \"k\": an object (vars are flat" },
+		{ "[\"k\"]", "k", NULL, "vars: an array, not an object" },
+		{ "\"k\"", "k", NULL,
+		  "vars: line 1 column 3: '[' or '{' expected" },
+		{ "{\"k\":\"unterminated}", "k", NULL,
+		  "vars: line 1 column 19: premature end of input" },
+		{ "{\"k\":\"a\",\"k\":\"b\"}", "k", NULL,
+		  "vars: line 1 column 12: duplicate object key near '\"k\"'" },
+		{ "{\"a\":\"x\",\n \"b\" 2}", "a", NULL,
+		  "vars: line 2 column 6: ':' expected near '2'" },
+		{ "{\"k\":\"v\"} x", "k", NULL,
+		  "vars: line 1 column 11: end of file expected" },
+		{ "{\"k\":\"v\",}", "k", NULL, "vars: line 1 column 10: " },
+		{ "{\"k\":\"a\\u0000b\"}", "k", NULL,
+		  "vars: line 1 column 15: \\u0000 is not allowed" },
+		{ "{\"k\":\"\xff\"}", "k", NULL,
+		  "vars: line 1 column 6: unable to decode byte 0xff" },
+		{ "{\"k\":99999999999999999999}", "k", NULL,
+		  "vars: line 1 column 25: too big integer" },
+		{ "{\"k\":01}", "k", NULL, "vars: line 1 column 6: invalid token" },
+		{ "{\"k\":1e999}", "k", NULL,
+		  "vars: line 1 column 10: real number overflow" },
 	};
 	struct tmpl_val *m;
 	struct buf out;
@@ -88,13 +130,16 @@ static void test_vars_json(void **state)
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		m = tmpl_map_new();
 		rc = send_vars_json(t[i].json, m, &e);
-		if (t[i].want == NULL) {
-			assert_int_equal(rc, -1);
-			assert_non_null(strstr(e.msg, "vars: not a flat JSON"));
+		if (t[i].err != NULL) {
+			if (rc != -1 ||
+			    strncmp(e.msg, t[i].err, strlen(t[i].err)) != 0)
+				fail_msg("case %zu: rc %d, '%s'", i, rc,
+					 rc ? e.msg : "");
 			tmpl_val_free(&m);
 			continue;
 		}
-		assert_int_equal(rc, 0);
+		if (rc != 0)
+			fail_msg("case %zu: %s", i, e.msg);
 		snprintf(tpl, sizeof(tpl), "{{{%s}}}", t[i].key);
 		buf_init(&out, 0);
 		assert_int_equal(tmpl_render(tpl, m, NULL, 0, &out, &e), 0);
@@ -103,6 +148,85 @@ static void test_vars_json(void **state)
 		buf_free(&out);
 		tmpl_val_free(&m);
 	}
+}
+
+/* A refused object sets nothing: a good key before the bad one does not
+ * reach the map (render.c lays campaign vars over its defaults). */
+static void test_vars_all_or_nothing(void **state)
+{
+	static const char *const bad[] = {
+		"{\"venue\":\"new\",\"k\":[1]}",
+		"{\"venue\":\"new\",\"venue\":\"newer\"}",
+		"{\"venue\":\"new\",\"k\":",
+	};
+	struct tmpl_val *m = tmpl_map_new();
+	struct buf out;
+	struct err e;
+	size_t i;
+
+	(void)state;
+	tmpl_map_set_str(m, "venue", "old");
+	buf_init(&out, 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(send_vars_json(bad[i], m, &e), -1);
+		buf_reset(&out);
+		assert_int_equal(tmpl_render("{{venue}}", m, NULL, 0, &out, &e),
+				 0);
+		assert_string_equal(buf_cstr(&out), "old");
+	}
+	buf_free(&out);
+	tmpl_val_free(&m);
+}
+
+struct each_log {
+	struct buf b;
+	int stop_at;	/* cb refuses its n-th call (1-based); 0 never */
+	int calls;
+};
+
+static int each_cb(void *arg, const char *key, char type, const char *text)
+{
+	struct each_log *l = arg;
+
+	buf_printf(&l->b, "%s=%c:%s;", key, type, text);
+	return ++l->calls == l->stop_at;
+}
+
+/* Keys come in the order written, not sorted or hashed: a feedback row
+ * lists answers "a:QID" in the order they were recorded. Enough keys
+ * that a hash table's order would show. */
+static void test_json_each_order(void **state)
+{
+	static const char json[] =
+		"{\"z\":1,\"a:q10\":\"x\",\"p:q2\":\"'lots' is not a number\","
+		"\"m\":true,\"b\":null,\"a:q1\":\"y\",\"y\":2.5,\"c\":false,"
+		"\"x\":\"\",\"a:q9\":\"c,a\",\"d\":-0,\"w\":\"w\"}";
+	static const char want[] =
+		"z=n:1;a:q10=s:x;p:q2=s:'lots' is not a number;m=b:true;"
+		"b=z:;a:q1=s:y;y=n:2.5;c=b:false;x=s:;a:q9=s:c,a;d=n:0;"
+		"w=s:w;";
+	struct each_log l = { .stop_at = 0 };
+	struct err e;
+
+	(void)state;
+	buf_init(&l.b, 0);
+	assert_int_equal(send_json_each(json, each_cb, &l, &e), 0);
+	assert_string_equal(buf_cstr(&l.b), want);
+	/* a callback's refusal stops the walk and names the key */
+	buf_reset(&l.b);
+	l.calls = 0;
+	l.stop_at = 2;
+	assert_int_equal(send_json_each(json, each_cb, &l, &e), -1);
+	assert_int_equal(l.calls, 2);
+	assert_string_equal(e.msg, "vars: \"a:q10\": refused");
+	/* nothing is called for an object that is refused */
+	buf_reset(&l.b);
+	l.calls = 0;
+	l.stop_at = 0;
+	assert_int_equal(send_json_each("{\"a\":1,\"b\":[]}", each_cb, &l, &e),
+			 -1);
+	assert_int_equal(l.calls, 0);
+	buf_free(&l.b);
 }
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -641,6 +765,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_vars_json),
+		cmocka_unit_test(test_vars_all_or_nothing),
+		cmocka_unit_test(test_json_each_order),
 		cmocka_unit_test(test_bad_url),
 		cmocka_unit_test_setup_teardown(test_maildir_transport, setup,
 						teardown),
