@@ -6,6 +6,7 @@
  *   anketa [-c FILE] [-v] COMMAND [ARGS]     anketa --help, COMMAND --help
  */
 #include <getopt.h>
+#include <jansson.h>
 #include <signal.h>
 #include <time.h>
 #include <stdio.h>
@@ -823,6 +824,8 @@ main(int argc, char **argv)
 						: CONFIG_DEFAULT_PATH;
 	c.config_given = getenv("ANKETA_CONFIG") != NULL;
 	log_init(LOG_INFO, NULL);
+	/* jansson too never returns for want of memory (xmem's rule) */
+	json_set_alloc_funcs(xmalloc, free);
 	while (argc > 1 && argv[1][0] == '-') {
 		if (strcmp(argv[1], "--version") == 0) {
 			printf("anketa %s\n", PACKAGE_VERSION);
