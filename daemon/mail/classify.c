@@ -382,7 +382,8 @@ from_us(const struct parsed *p, const struct classify_opts *o)
  * our authserv-id further down was there before our MTA saw the mail
  * (RFC 8601 section 5 asks the MTA to remove those). */
 
-#define AR_MAX 2048	/* a longer field is cut: our MTA writes short ones */
+/* a longer field is cut: our MTA writes short ones */
+#define AR_MAX 2048
 #define AR_PARTS 32	/* resinfo parts read per field */
 #define AR_WORDS 16	/* properties read per resinfo */
 

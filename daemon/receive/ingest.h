@@ -129,8 +129,9 @@ enum ingest_trust {
 	INGEST_TRUST_DOMAIN,	/* d. by From, and our MTA verified its
 				 * domain (classify: auth pass): a domain
 				 * is not a mailbox, so answers only */
-	INGEST_TRUST_DELIVERY,	/* a., b. or c.: a key of ours, a contact's
-				 * own token (older mail) included */
+	INGEST_TRUST_DELIVERY,	/* a., b. or c.: a key of ours, a
+				 * contact's own token (older mail)
+				 * included */
 };
 
 struct ingest_match {

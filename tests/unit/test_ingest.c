@@ -793,7 +793,8 @@ test_resolve_raw(void **state)
 
 /* Header lines of the forgeries below. Contact a is a@kavarna.bg. */
 #define T_RCVD "Received: from mail.kavarna.bg (mail.kavarna.bg " \
-	"[192.0.2.7])\r\n\tby mx.example.org (Postfix) with ESMTPS id 4Xyz\r\n" \
+	"[192.0.2.7])\r\n\tby mx.example.org (Postfix) with ESMTPS " \
+	"id 4Xyz\r\n" \
 	"\tfor <organiser@example.org>; Mon, 23 Nov 2026 10:00:01 +0200\r\n"
 #define T_AR "Authentication-Results: mx.example.org; dmarc=pass " \
 	"(p=none dis=none) header.from=kavarna.bg\r\n"
@@ -1042,7 +1043,8 @@ test_trust_ingest(void **state)
 	}
 	put_msg(md, "1-forged", T_FROM_A T_REPLY);
 	put_msg(md, "2-unsub", T_FROM_A "Message-ID: <t3@kavarna.bg>\r\n"
-		"To: organiser@example.org\r\nSubject: unsubscribe\r\n\r\n\r\n");
+		"To: organiser@example.org\r\nSubject: unsubscribe\r\n"
+		"\r\n\r\n");
 	put_msg(md, "3-fakedsn", T_DSN("organiser@example.org",
 				       "a@kavarna.bg", "<x9@else.example>"));
 	put_msg(md, "4-dmarcunsub", T_AR T_RCVD T_FROM_A
