@@ -430,8 +430,8 @@ ingest_trusted(const struct ingest_result *r, const struct ingest_match *m,
 		       "contact, but no token or thread";
 		break;
 	case CLASSIFY_RSVP:
-		what = "an RSVP whose attendee is a contact, but no token or "
-		       "thread";
+		what = "an RSVP naming a contact (attendee or From:), but no "
+		       "token or thread";
 		break;
 	case CLASSIFY_BOUNCE:
 		what = "a delivery report naming a contact, but no token or "

@@ -899,8 +899,8 @@ static const struct trust_case trust_cases[] = {
 	  "not trusted (no DMARC or aligned DKIM pass for kavarna.bg)" },
 	{ "an iMIP REPLY whose attendee is a contact: not trusted",
 	  "From: a@kavarna.bg\r\n" T_IMIP, CLASSIFY_RSVP, "sender", 1,
-	  INGEST_TRUST_NONE, 0, "an RSVP whose attendee is a contact, but "
-	  "no token or thread: not trusted" },
+	  INGEST_TRUST_NONE, 0, "an RSVP naming a contact (attendee or "
+	  "From:), but no token or thread: not trusted" },
 	{ "a contact's own token (older mail) proves the contact",
 	  T_FROM_A "To: organiser+{CTOK}@example.org\r\nSubject: Re: x\r\n"
 	  T_TAIL "A1: yes\r\n", CLASSIFY_REPLY, "contact-token", 1,
