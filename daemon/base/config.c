@@ -78,6 +78,7 @@ static const struct opt config_opts[] = {
 	{ "imap", "folder_bounces", OPT_STR, "", 0, 0, C(imap.folder_bounces) },
 	{ "imap", "folder_autoreplies", OPT_STR, "", 0, 0, C(imap.folder_autoreplies) },
 	{ "imap", "folder_review", OPT_STR, "", 0, 0, C(imap.folder_review) },
+	{ "imap", "authserv_id", OPT_STR, "", 0, 0, C(imap.authserv_id) },
 	/* Postfix's minimal_backoff_time, maximal_backoff_time and
 	 * maximal_queue_lifetime (5 days) */
 	{ "queue", "min_backoff", OPT_INT, "300", 1, 86400, C(queue.min_backoff) },

@@ -58,6 +58,9 @@ struct config_imap {
 	char *folder_bounces;
 	char *folder_autoreplies;
 	char *folder_review;
+	/* authserv-ids (RFC 8601) of our own receiving MTA, space- or
+	 * comma-separated; empty: no Authentication-Results is read */
+	char *authserv_id;
 };
 
 struct config {

@@ -3,8 +3,9 @@
  * first that fires decides the kind: our own mail, bounce (bounce.c),
  * auto-reply, iMIP RSVP, opt-out, else a person's reply. The keys
  * (token, our Message-ID) are read for every kind, because ingest needs
- * them to find the delivery a bounce or auto-reply belongs to.
- * Spec: RFC 3464, 3834, 5546 / 6047, 2369 / 8058; VERP.
+ * them to find the delivery a bounce or auto-reply belongs to; so is
+ * what our MTA's Authentication-Results say of the From domain.
+ * Spec: RFC 3464, 3834, 5546 / 6047, 2369 / 8058; VERP; 8601, 7489.
  */
 #include "mail/classify.h"
 
@@ -26,6 +27,17 @@ classify_kind_name(enum classify_kind k)
 	case CLASSIFY_BOUNCE: return "bounce";
 	case CLASSIFY_AUTOREPLY: return "auto-reply";
 	case CLASSIFY_OPTOUT: return "opt-out";
+	}
+	return "unknown";
+}
+
+const char *
+classify_auth_name(enum classify_auth a)
+{
+	switch (a) {
+	case CLASSIFY_AUTH_NONE: return "none";
+	case CLASSIFY_AUTH_PASS: return "pass";
+	case CLASSIFY_AUTH_FORGED: return "forged";
 	}
 	return "unknown";
 }
@@ -363,6 +375,243 @@ from_us(const struct parsed *p, const struct classify_opts *o)
 		      o->message_id_domain);
 }
 
+/* ---- Authentication-Results (RFC 8601) -------------------------------- */
+
+/* Only our own MTA's field is believed, and only where nobody before it
+ * could have written it: above the first Received field. One claiming
+ * our authserv-id further down was there before our MTA saw the mail
+ * (RFC 8601 section 5 asks the MTA to remove those). */
+
+/* a longer field is cut: our MTA writes short ones */
+#define AR_MAX 2048
+#define AR_PARTS 32	/* resinfo parts read per field */
+#define AR_WORDS 16	/* properties read per resinfo */
+
+/* v without its comments (nested, with quoted-pairs), each one space;
+ * quoted strings kept whole; no space around "=" and "/", which RFC 8601
+ * allows there, so that "dkim = pass" is one word. */
+static void
+ar_uncomment(const char *v, char *out, size_t size)
+{
+	size_t n = 0;
+	int depth = 0, quoted = 0, glue = 0;
+
+	for (; *v && n + 2 < size; v++) {
+		if ((depth || quoted) && *v == '\\' && v[1]) {
+			if (quoted) {
+				out[n++] = v[0];
+				out[n++] = v[1];
+			}
+			v++;
+			continue;
+		}
+		if (quoted) {
+			quoted = *v != '"';
+			out[n++] = *v;
+			continue;
+		}
+		if (*v == '(') {
+			depth++;
+			continue;
+		}
+		if (depth) {
+			if (*v == ')' && --depth == 0 && !glue)
+				out[n++] = ' ';
+			continue;
+		}
+		if (glue && isspace((unsigned char)*v))
+			continue;
+		glue = *v == '=' || *v == '/';
+		while (glue && n && isspace((unsigned char)out[n - 1]))
+			n--;
+		quoted = *v == '"';
+		out[n++] = *v;
+	}
+	out[n] = '\0';
+}
+
+/* Cut s at every unquoted separator (';', or white space for ' ') into
+ * at most max pieces; the rest is dropped. Empty pieces are skipped. */
+static size_t
+ar_cut(char *s, int sep, char **v, size_t max)
+{
+	size_t n = 0;
+	int quoted = 0;
+	char *start = s;
+
+	for (;; s++) {
+		int end = *s == '\0';
+		if (!end && quoted && *s == '\\' && s[1]) {
+			s++;
+			continue;
+		}
+		if (!end && *s == '"')
+			quoted = !quoted;
+		if (end || (!quoted && (sep == ' ' ? isspace((unsigned char)*s)
+					: *s == sep))) {
+			*s = '\0';
+			if (*start && n < max)
+				v[n++] = start;
+			if (end)
+				return n;
+			start = s + 1;
+		}
+	}
+}
+
+/* A value without its quotes and quoted-pairs, into out. */
+static void
+ar_value(const char *v, char *out, size_t size)
+{
+	size_t n = 0;
+
+	if (*v != '"') {
+		bounce_copy(out, size, v, strlen(v));
+		return;
+	}
+	for (v++; *v && *v != '"' && n + 1 < size; v++) {
+		if (*v == '\\' && v[1])
+			v++;
+		out[n++] = *v;
+	}
+	out[n] = '\0';
+}
+
+/* Is id one of the configured authserv-ids? */
+static int
+ar_ours(const char *ids, const char *id)
+{
+	size_t len = strlen(id);
+
+	for (const char *s = ids; len && s && *s;) {
+		s += strspn(s, " ,\t");
+		size_t n = strcspn(s, " ,\t");
+		if (n == len && strncasecmp(s, id, n) == 0)
+			return 1;
+		s += n;
+	}
+	return 0;
+}
+
+/* d= is the From domain or a parent of it (relaxed alignment, RFC 7489
+ * 3.1.1), and more than a top-level label. */
+static int
+ar_aligned(const char *d, const char *dom)
+{
+	size_t dl = strlen(d), fl = strlen(dom);
+
+	if (dl == 0 || strchr(d, '.') == NULL)
+		return 0;
+	return (fl == dl && strcasecmp(d, dom) == 0) ||
+	       (fl > dl + 1 && dom[fl - dl - 1] == '.' &&
+		strcasecmp(dom + fl - dl, d) == 0);
+}
+
+/* One resinfo "method=result prop=value ...": 1 with what passed in
+ * note when it is a DMARC pass for dom or an aligned DKIM pass. */
+static int
+ar_resinfo(char *part, const char *dom, char *note, size_t size)
+{
+	char *w[AR_WORDS], val[256];
+	size_t n = ar_cut(part, ' ', w, AR_WORDS);
+	char *eq = n ? strchr(w[0], '=') : NULL;
+
+	if (eq == NULL)
+		return 0;
+	*eq = '\0';
+	w[0][strcspn(w[0], "/")] = '\0';	/* "dkim/1": a version */
+	int dmarc = strcasecmp(w[0], "dmarc") == 0;
+	if ((!dmarc && strcasecmp(w[0], "dkim") != 0) ||
+	    strcasecmp(eq + 1, "pass") != 0)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		char *v = strchr(w[i], '=');
+		if (v == NULL)
+			continue;
+		*v++ = '\0';
+		ar_value(v, val, sizeof(val));
+		const char *d = val;
+		if (dmarc ? strcasecmp(w[i], "header.from") != 0 :
+		    strcasecmp(w[i], "header.d") != 0 &&
+		    strcasecmp(w[i], "header.i") != 0)
+			continue;
+		if (!dmarc && strcasecmp(w[i], "header.i") == 0)
+			d = strrchr(val, '@') ? strrchr(val, '@') + 1 : "";
+		if (dmarc ? strcasecmp(d, dom) == 0 : ar_aligned(d, dom)) {
+			snprintf(note, size, "%s=pass %s=%s", w[0], w[i], d);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* One field: its authserv-id into id; 1 when a resinfo passes for dom. */
+static int
+ar_field(const char *v, const char *dom, char *id, size_t idsize,
+	 char *note, size_t size)
+{
+	char text[AR_MAX], *part[AR_PARTS], *w[2];
+	int pass = 0;
+
+	ar_uncomment(v, text, AR_MAX);
+	size_t n = ar_cut(text, ';', part, AR_PARTS);
+	id[0] = '\0';
+	/* the first part is the authserv-id and maybe a version */
+	if (n > 0 && part[0] == text && ar_cut(part[0], ' ', w, 2) > 0)
+		ar_value(w[0], id, idsize);
+	for (size_t i = 1; i < n && !pass && dom[0]; i++)
+		pass = ar_resinfo(part[i], dom, note, size);
+	return pass;
+}
+
+static void
+find_auth(const struct parsed *p, const struct classify_opts *o,
+	  struct classified *c)
+{
+	const char *name, *v, *at = strrchr(p->from_addr, '@');
+	const char *dom = at ? at + 1 : "";
+	char id[256], pass[120] = "";
+	int received = 0, froms = 0, ours = 0;
+
+	if (o->authserv_id == NULL || o->authserv_id[0] == '\0')
+		return;
+	for (size_t i = 0; (v = parse_header_at(p, i, &name)) != NULL; i++) {
+		if (strcasecmp(name, "From") == 0)
+			froms++;
+		if (strcasecmp(name, "Received") == 0)
+			received = 1;
+		if (strcasecmp(name, "Authentication-Results") != 0)
+			continue;
+		char what[120] = "";
+		int ok = ar_field(v, dom, id, sizeof(id), what, sizeof(what));
+		if (!ar_ours(o->authserv_id, id))
+			continue;	/* another's: not ours to believe */
+		if (received) {
+			c->auth = CLASSIFY_AUTH_FORGED;
+			snprintf(c->auth_note, sizeof(c->auth_note),
+				 "Authentication-Results claiming %s below a "
+				 "Received field", id);
+			return;
+		}
+		ours = 1;
+		if (ok && !pass[0])
+			snprintf(pass, sizeof(pass), "%s by %s", what, id);
+	}
+	if (!ours)
+		return;
+	if (froms != 1)
+		snprintf(c->auth_note, sizeof(c->auth_note), "%d From fields: "
+			 "no domain is verified", froms);
+	else if (!pass[0])
+		snprintf(c->auth_note, sizeof(c->auth_note), "no DMARC or "
+			 "aligned DKIM pass for %s", dom[0] ? dom : "the From "
+			 "domain");
+	else {
+		c->auth = CLASSIFY_AUTH_PASS;
+		snprintf(c->auth_note, sizeof(c->auth_note), "%s", pass);
+	}
+}
+
 /* ---- auto-replies ----------------------------------------------------- */
 
 /* Subjects that say "automatic answer" in en, bg, cs, nl, de, fr. */
@@ -605,4 +854,5 @@ classify_message(const struct parsed *p, const struct classify_opts *o,
 	c->kind = decide(p, o, c);
 	find_token(p, o, c);
 	find_ref(p, o, c);
+	find_auth(p, o, c);
 }

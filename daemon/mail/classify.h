@@ -10,7 +10,8 @@
  * Errors:  none: every message gets a kind; doubt goes into c->reason.
  * Events:  none (pure).
  * Spec:    RFC 3464 (DSN), 3834 (Auto-Submitted), 6522, 5546 (iMIP),
- *          RFC 2369 / 8058 (unsubscribe); VERP.
+ *          RFC 2369 / 8058 (unsubscribe); VERP; RFC 8601
+ *          (Authentication-Results), 7489 (DMARC alignment).
  * Tests:   tests/unit/test_classify.c, tests/data/bounces/ (sisimai)
  */
 #ifndef ANKETA_CLASSIFY_H
@@ -36,6 +37,20 @@ enum classify_bclass {
 				 * address's fault */
 };
 
+/* What our own MTA's Authentication-Results say of the From domain. It
+ * proves a domain, never a mailbox: ingest lets it record answers only
+ * (see ingest.h, trust). */
+enum classify_auth {
+	CLASSIFY_AUTH_NONE,	/* no field of ours above the first
+				 * Received, or no pass in it */
+	CLASSIFY_AUTH_PASS,	/* ours, above the first Received: DMARC
+				 * pass for the From domain, or DKIM pass
+				 * with d= that domain or a parent of it */
+	CLASSIFY_AUTH_FORGED,	/* a field claiming our authserv-id below a
+				 * Received: injected upstream, or the MTA
+				 * does not strip them; a person decides */
+};
+
 #define CLASSIFY_TOKEN_MAX 64
 #define CLASSIFY_ADDR_MAX 320
 #define CLASSIFY_REFS_MAX 2048
@@ -48,6 +63,9 @@ struct classify_opts {
 	const char *from_address;	/* our own address: mail from it is
 					 * ours (loop guard) */
 	const char *message_id_domain;	/* our Message-IDs end @this */
+	const char *authserv_id;	/* our MTA's authserv-ids (RFC 8601),
+					 * space- or comma-separated; NULL or
+					 * "": Authentication-Results unread */
 };
 
 struct classified {
@@ -84,6 +102,10 @@ struct classified {
 	char rsvp_attendee[CLASSIFY_ADDR_MAX];
 	char rsvp_partstat[32];		/* ACCEPTED, DECLINED, TENTATIVE */
 	char rsvp_uid[256];
+	/* Authentication-Results of our MTA (every kind) */
+	enum classify_auth auth;
+	char auth_note[200];		/* "dmarc=pass header.from=x.org by
+					 * mx.example.org", or why not */
 	char reason[256];		/* why this kind, or what is doubtful */
 };
 
@@ -91,5 +113,6 @@ void classify_message(const struct parsed *p, const struct classify_opts *o,
 		      struct classified *c);
 const char *classify_kind_name(enum classify_kind k);
 const char *classify_bclass_name(enum classify_bclass b);
+const char *classify_auth_name(enum classify_auth a);
 
 #endif

@@ -217,6 +217,17 @@ parse_header(const struct parsed *p, const char *name)
 	return h ? h->value : "";
 }
 
+const char *
+parse_header_at(const struct parsed *p, size_t n, const char **name_r)
+{
+	const struct parse_impl *pi = (const struct parse_impl *)p;
+
+	if (p == NULL || n >= pi->nhdrs)
+		return NULL;
+	*name_r = pi->hdrs[n].name;
+	return pi->hdrs[n].value;
+}
+
 static void
 lower(char *s)
 {

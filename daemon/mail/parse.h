@@ -7,6 +7,7 @@
  *
  * Use:     parse_message(raw, len, &limits, &p, &e) ... read p->fields ...
  *          parse_header(p, "Auto-Submitted")   first value, decoded
+ *          parse_header_at(p, i, &name)   every field in message order
  *          parse_free(&p)
  *          parse_split_reply(text, &new, &quoted)   on a plain text alone
  * Owns:    struct parsed and every string in it (one arena); all pointers
@@ -71,6 +72,13 @@ int parse_message(const char *raw, size_t len,
 /* First header field of that name, unfolded and RFC 2047 decoded; "" if
  * absent. */
 const char *parse_header(const struct parsed *p, const char *name);
+/* The header field at position n of the top-level block, counted from
+ * the top (0), unfolded and RFC 2047 decoded, its name in *name_r; NULL
+ * past the last one. For rules that depend on where a field stands: an
+ * Authentication-Results field counts only above the first Received
+ * (RFC 8601 section 5). */
+const char *parse_header_at(const struct parsed *p, size_t n,
+			    const char **name_r);
 void parse_free(struct parsed **p);
 
 /* Split a plain reply text into what was written now and the quoted

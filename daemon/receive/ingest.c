@@ -1,6 +1,7 @@
 /*
  * ingest.c -- the receive pipeline: fetch -> parse (in a worker process)
- * -> classify -> resolve -> record -> dispose -> feedback. See ingest.h.
+ * -> classify -> resolve -> trust -> record -> dispose -> feedback. See
+ * ingest.h.
  * The mailbox position moves only after a message's transaction commits,
  * so a crash costs at most the message in hand, and the poison mark makes
  * sure that one is quarantined instead of crashing every later run.
@@ -232,7 +233,18 @@ decide(struct run *rn, const struct ingest_result *r,
        const struct ingest_match *m, struct verdict *v, struct err *e)
 {
 	struct store_inbound *in = &v->rm.in;
+	char why[512];
 	reason_add(v, r->c.reason);
+	if (!ingest_trusted(r, m, why, sizeof(why))) {
+		/* a person decides; nothing changes the contact, nobody is
+		 * answered. A report keeps its fields for that person. */
+		if (r->c.kind == CLASSIFY_BOUNCE)
+			decide_bounce(r, v);
+		v->rm.undeliverable_reason = NULL;
+		in->kind = STORE_I_UNMATCHED;
+		reason_add(v, why);
+		return 0;
+	}
 	switch (r->c.kind) {
 	case CLASSIFY_BOUNCE:
 		decide_bounce(r, v);
@@ -251,6 +263,13 @@ decide(struct run *rn, const struct ingest_result *r,
 		return 0;
 	case CLASSIFY_REPLY:
 		break;
+	}
+	if (m->trust == INGEST_TRUST_DOMAIN) {
+		char dv[300];
+		snprintf(dv, sizeof(dv), "domain-verified (%.*s)",
+			 (int)strnlen(r->c.auth_note, sizeof(r->c.auth_note)),
+			 r->c.auth_note);
+		reason_add(v, dv);
 	}
 	if (m->campaign_id <= 0) {
 		in->kind = STORE_I_UNMATCHED;

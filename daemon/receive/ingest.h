@@ -26,10 +26,18 @@
  *          flag and restores the old ones before returning.
  * Config:  imap.* (fetch.h), imap.folder_processed, folder_bounces,
  *          folder_autoreplies, folder_review; reply_to, return_path,
- *          from_address, message_id_domain (classify); max_message_bytes;
- *          surveys via the store; feedback, feedback_max_per_day.
+ *          from_address, message_id_domain, imap.authserv_id (classify);
+ *          max_message_bytes; surveys via the store; feedback,
+ *          feedback_max_per_day.
  * Tests:   tests/unit/test_ingest.c, tests/integration/fetch.sh,
- *          bench/ingest.
+ *          trust.sh, bench/ingest.
+ *
+ * Trust (anketa(1), TRUST): a message changes a contact (answers, RSVP,
+ * opt-out, undeliverable) only when it proves it concerns a delivery we
+ * made (ingest_trusted); short of that, answers may rest on a From domain
+ * our MTA verified, marked "domain-verified" in the reason. Anything else
+ * is recorded "unmatched" with the reason and goes to review, and earns
+ * no feedback.
  *
  * Poison guard: before a batch is parsed, each of its src_keys is marked
  * "batch:SRC_KEY" in the store (store_inbound_parsing, one commit); the
@@ -110,7 +118,22 @@ void ingest_result_clear(struct ingest_result *r);
  * A bounce tries a delivery token before the thread. The thread wins
  * over a token that names another delivery; note says so. A token or
  * thread of a contact used by another sender sets answered_by. Tokens
- * are compared without regard to case. */
+ * are compared without regard to case.
+ *
+ * Trust: what the match proves. A token or Message-ID of ours was only in
+ * the mail we sent, so whoever holds it got that mail; the sender's
+ * address, a delivery report's Final-Recipient and an iMIP ATTENDEE are
+ * whatever the writer typed. */
+enum ingest_trust {
+	INGEST_TRUST_NONE,	/* d.: only an address names the contact */
+	INGEST_TRUST_DOMAIN,	/* d. by From, and our MTA verified its
+				 * domain (classify: auth pass): a domain
+				 * is not a mailbox, so answers only */
+	INGEST_TRUST_DELIVERY,	/* a., b. or c.: a key of ours, a
+				 * contact's own token (older mail)
+				 * included */
+};
+
 struct ingest_match {
 	int64_t contact_id, campaign_id, delivery_id;	/* 0: unknown */
 	char *contact_email;	/* owned; NULL when unknown */
@@ -121,11 +144,22 @@ struct ingest_match {
 	const char *how;	/* "message-id", "delivery-token",
 				 * "contact-token", "subject-token",
 				 * "sender", "none" */
+	enum ingest_trust trust;
 };
 
 /* 1 matched a contact, 0 none, -1 store error. */
 int ingest_resolve(struct store *s, const struct ingest_result *r,
 		   struct ingest_match *m, struct err *e);
 void ingest_match_clear(struct ingest_match *m);
+
+/* May r change the contact m names? 1 yes; 0 no, with the reason for the
+ * person who decides in why (the message goes to review, and nothing
+ * changes). Answers need INGEST_TRUST_DOMAIN at least; an opt-out, an
+ * RSVP and a bounce INGEST_TRUST_DELIVERY. An Authentication-Results
+ * field claiming our authserv-id below a Received (classify: forged)
+ * voids the domain. Auto-replies change nothing, and a message that
+ * names no contact has nothing to change: both 1. Pure. */
+int ingest_trusted(const struct ingest_result *r, const struct ingest_match *m,
+		   char *why, size_t size);
 
 #endif

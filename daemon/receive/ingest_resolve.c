@@ -6,7 +6,8 @@
  * that names only a contact (a token of mail sent before deliveries had
  * tokens of their own, or the sender's address) gives a campaign only
  * when exactly one is open for that contact. Reads the store, writes
- * nothing.
+ * nothing. ingest_trusted then says whether what matched may act for
+ * the contact.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,6 +321,7 @@ resolve_keys(struct store *s, const struct ingest_result *r,
 	if (win != NULL) {
 		char id[32];
 		m->how = win->how;
+		m->trust = INGEST_TRUST_DELIVERY;
 		m->delivery_id = win->delivery_id;
 		m->campaign_id = win->campaign_id;
 		snprintf(id, sizeof(id), "%lld", (long long)win->contact_id);
@@ -353,6 +355,9 @@ resolve_keys(struct store *s, const struct ingest_result *r,
 		return f;
 	}
 	m->how = "sender";
+	/* the From domain, verified: the From address is the speaker */
+	if (r->c.auth == CLASSIFY_AUTH_PASS && addr_of == r->from_addr)
+		m->trust = INGEST_TRUST_DOMAIN;
 	return open_campaign(s, bounce ? "the failed recipient is" :
 			     "the sender is", m, e) < 0 ? -1 : 1;
 }
@@ -390,4 +395,57 @@ ingest_match_clear(struct ingest_match *m)
 	free(m->note);
 	memset(m, 0, sizeof(*m));
 	m->how = "none";
+}
+
+/* ---- trust ----------------------------------------------------------- */
+
+int
+ingest_trusted(const struct ingest_result *r, const struct ingest_match *m,
+	       char *why, size_t size)
+{
+	const struct classified *c = &r->c;
+	const char *what;
+
+	if (m->contact_id <= 0 || c->kind == CLASSIFY_AUTOREPLY ||
+	    m->trust == INGEST_TRUST_DELIVERY)
+		return 1;
+	if (c->auth == CLASSIFY_AUTH_FORGED) {
+		snprintf(why, size, "%.*s: forged upstream, or the MTA does "
+			 "not remove them; not trusted",
+			 (int)strnlen(c->auth_note, sizeof(c->auth_note)),
+			 c->auth_note);
+		return 0;
+	}
+	switch (c->kind) {
+	case CLASSIFY_REPLY:
+		if (m->trust == INGEST_TRUST_DOMAIN)
+			return 1;
+		what = "From: a contact, but no token, thread or verified "
+		       "domain";
+		break;
+	case CLASSIFY_OPTOUT:
+		what = m->trust == INGEST_TRUST_DOMAIN ? "an opt-out from a "
+		       "contact's verified domain, but no token or thread (a "
+		       "domain is not a mailbox)" : "an opt-out with From: a "
+		       "contact, but no token or thread";
+		break;
+	case CLASSIFY_RSVP:
+		what = "an RSVP naming a contact (attendee or From:), but no "
+		       "token or thread";
+		break;
+	case CLASSIFY_BOUNCE:
+		what = "a delivery report naming a contact, but no token or "
+		       "Message-ID of a delivery of ours";
+		break;
+	default:
+		return 1;
+	}
+	/* what our MTA said of the domain, when it said something */
+	if (c->auth_note[0] && m->trust != INGEST_TRUST_DOMAIN)
+		snprintf(why, size, "%s: not trusted (%.*s)", what,
+			 (int)strnlen(c->auth_note, sizeof(c->auth_note)),
+			 c->auth_note);
+	else
+		snprintf(why, size, "%s: not trusted", what);
+	return 0;
 }

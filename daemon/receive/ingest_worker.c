@@ -122,10 +122,12 @@ sane_classified(struct classified *k)
 	TERMINATE(k->rsvp_attendee);
 	TERMINATE(k->rsvp_partstat);
 	TERMINATE(k->rsvp_uid);
+	TERMINATE(k->auth_note);
 	TERMINATE(k->reason);
 #undef TERMINATE
 	return (unsigned)k->kind <= CLASSIFY_OPTOUT &&
-	    (unsigned)k->bclass <= CLASSIFY_B_POLICY;
+	    (unsigned)k->bclass <= CLASSIFY_B_POLICY &&
+	    (unsigned)k->auth <= CLASSIFY_AUTH_FORGED;
 }
 
 int
@@ -273,6 +275,7 @@ parse_one(const struct config *cfg, const char *raw, size_t len,
 		.return_path = cfg->return_path,
 		.from_address = cfg->from_address,
 		.message_id_domain = cfg->message_id_domain,
+		.authserv_id = cfg->imap.authserv_id,
 	};
 	struct ingest_result r = { 0 };
 	struct parsed *p = NULL;

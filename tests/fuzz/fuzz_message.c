@@ -1,8 +1,9 @@
 /*
  * fuzz_message.c -- one raw message, the whole receive path short of the
  * store: parse_message (MIME, charsets, HTML, quotes), classify_message
- * (bounce, auto-reply, RSVP, opt-out, tokens) and, for a reply,
- * answers_extract against surveys/field-study.xml, loaded once. Every
+ * (bounce, auto-reply, RSVP, opt-out, tokens, Authentication-Results)
+ * and, for a reply, answers_extract against surveys/field-study.xml,
+ * loaded once. Every
  * string of the result is read to its end, so a missing terminator or a
  * freed arena shows up under ASan.
  */
@@ -33,6 +34,7 @@ static const struct classify_opts opts = {
 	.return_path = "bounces+{token}@example.org",
 	.from_address = "organiser@example.org",
 	.message_id_domain = "anketa.example.org",
+	.authserv_id = "mx.example.org, mx2.example.org",
 };
 
 static void
@@ -54,6 +56,11 @@ touch_parsed(const struct parsed *p)
 			fuzz_touch(s[i]);
 	fuzz_touch(parse_header(p, "Auto-Submitted"));
 	fuzz_touch(parse_header(p, "X-Nonexistent"));
+	const char *name, *v;
+	for (size_t i = 0; (v = parse_header_at(p, i, &name)) != NULL; i++) {
+		fuzz_touch(name);
+		fuzz_touch(v);
+	}
 }
 
 /* Fixed buffers in struct classified must come back terminated. */
@@ -81,10 +88,13 @@ touch_classified(const struct classified *c)
 		    sizeof(c->rsvp_partstat) ||
 	    strnlen(c->rsvp_uid, sizeof(c->rsvp_uid)) ==
 		    sizeof(c->rsvp_uid) ||
+	    strnlen(c->auth_note, sizeof(c->auth_note)) ==
+		    sizeof(c->auth_note) ||
 	    strnlen(c->reason, sizeof(c->reason)) == sizeof(c->reason))
 		abort();
 	fuzz_touch(classify_kind_name(c->kind));
 	fuzz_touch(classify_bclass_name(c->bclass));
+	fuzz_touch(classify_auth_name(c->auth));
 }
 
 static void

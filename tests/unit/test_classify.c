@@ -2,7 +2,8 @@
  * test_classify.c -- classify_message and bounce_class_of over the
  * sisimai bounce corpus, the written auto-reply samples, the iMIP
  * corpora and a table of small hand-made messages for the keys (reply
- * token, VERP, subject reference, our own mail, opt-out).
+ * token, VERP, subject reference, our own mail, opt-out) and for what
+ * our MTA's Authentication-Results say (test_auth).
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -30,6 +31,7 @@ static const struct classify_opts opts = {
 	.return_path = "bounces+{token}@example.org",
 	.from_address = "organiser@example.org",
 	.message_id_domain = "anketa.example.org",
+	.authserv_id = "mx.example.org, mx2.example.org",
 };
 
 static const struct parse_limits limits = { 10 * 1024 * 1024, 200, 10 };
@@ -582,6 +584,131 @@ test_keys_many_refs(void **state)
 	buf_free(&h);
 }
 
+/* ---- Authentication-Results ------------------------------------------- */
+
+#define AR "Authentication-Results: "
+#define RCVD "Received: from mail.kavarna.bg (mail.kavarna.bg [192.0.2.7])\n" \
+	"\tby mx.example.org (Postfix) with ESMTPS id 4Xyz;\n" \
+	"\tMon, 23 Nov 2026 10:00:01 +0200 (EET)\n"
+#define REPLY_HDRS "From: Ana <a@kavarna.bg>\nTo: organiser@example.org\n" \
+	"Subject: Re: Survey\n"
+
+struct auth_case {
+	const char *name;
+	const char *headers;	/* the whole header block, top first */
+	enum classify_auth want;
+	const char *note;	/* c.auth_note, exactly */
+};
+
+static const struct auth_case auth_cases[] = {
+	{ "DMARC pass from our MTA, above its Received",
+	  AR "mx.example.org; dmarc=pass (p=none dis=none) "
+	  "header.from=kavarna.bg\n" RCVD REPLY_HDRS,
+	  CLASSIFY_AUTH_PASS, "dmarc=pass header.from=kavarna.bg by "
+	  "mx.example.org" },
+	{ "DKIM pass with d= a parent of the From domain, ';' in a comment",
+	  AR "mx2.example.org;\n\tdkim=pass (2048-bit key; unprotected) "
+	  "header.d=kavarna.bg header.s=s1 header.b=AbC\n" RCVD
+	  "From: a@mail.kavarna.bg\nSubject: Re: Survey\n",
+	  CLASSIFY_AUTH_PASS, "dkim=pass header.d=kavarna.bg by "
+	  "mx2.example.org" },
+	{ "DKIM pass by header.i, id in capitals with a version",
+	  AR "MX.Example.ORG 1; spf=pass smtp.mailfrom=kavarna.bg;\n"
+	  "\tdkim=pass header.i=@kavarna.bg\n" RCVD REPLY_HDRS,
+	  CLASSIFY_AUTH_PASS, "dkim=pass header.i=kavarna.bg by "
+	  "MX.Example.ORG" },
+	{ "space and comments around '=' (RFC 8601 CFWS)",
+	  AR "mx.example.org; dkim = (ok) pass header.d = kavarna.bg\n"
+	  RCVD REPLY_HDRS,
+	  CLASSIFY_AUTH_PASS, "dkim=pass header.d=kavarna.bg by "
+	  "mx.example.org" },
+	{ "several fields of ours above Received (OpenDKIM, OpenDMARC)",
+	  AR "mx.example.org; dmarc=fail header.from=kavarna.bg\n"
+	  AR "mx.example.org; dkim=pass header.d=kavarna.bg\n" RCVD
+	  REPLY_HDRS, CLASSIFY_AUTH_PASS,
+	  "dkim=pass header.d=kavarna.bg by mx.example.org" },
+	{ "DKIM pass for another domain: not aligned",
+	  AR "mx.example.org; dkim=pass header.d=attacker.example\n" RCVD
+	  REPLY_HDRS, CLASSIFY_AUTH_NONE,
+	  "no DMARC or aligned DKIM pass for kavarna.bg" },
+	{ "DKIM d= a look-alike suffix is no parent",
+	  AR "mx.example.org; dkim=pass header.d=avarna.bg\n" RCVD
+	  REPLY_HDRS, CLASSIFY_AUTH_NONE,
+	  "no DMARC or aligned DKIM pass for kavarna.bg" },
+	{ "DKIM d= a top-level domain is no alignment",
+	  AR "mx.example.org; dkim=pass header.d=bg\n" RCVD REPLY_HDRS,
+	  CLASSIFY_AUTH_NONE, "no DMARC or aligned DKIM pass for kavarna.bg" },
+	{ "DMARC pass for another header.from",
+	  AR "mx.example.org; dmarc=pass header.from=attacker.example\n"
+	  RCVD REPLY_HDRS, CLASSIFY_AUTH_NONE,
+	  "no DMARC or aligned DKIM pass for kavarna.bg" },
+	{ "DMARC fail; a pass only inside a quoted reason",
+	  AR "mx.example.org; dmarc=fail reason=\"x; dmarc=pass "
+	  "header.from=kavarna.bg\" header.from=kavarna.bg\n" RCVD
+	  REPLY_HDRS, CLASSIFY_AUTH_NONE,
+	  "no DMARC or aligned DKIM pass for kavarna.bg" },
+	{ "a pass only inside a comment",
+	  AR "mx.example.org; none (dmarc=pass header.from=kavarna.bg)\n"
+	  RCVD REPLY_HDRS, CLASSIFY_AUTH_NONE,
+	  "no DMARC or aligned DKIM pass for kavarna.bg" },
+	{ "our id below a Received: injected before our MTA",
+	  RCVD AR "mx.example.org; dmarc=pass header.from=kavarna.bg\n"
+	  REPLY_HDRS, CLASSIFY_AUTH_FORGED,
+	  "Authentication-Results claiming mx.example.org below a Received "
+	  "field" },
+	{ "ours on top and a second one claiming the id lower down",
+	  AR "mx.example.org; dmarc=pass header.from=kavarna.bg\n" RCVD
+	  AR "mx2.example.org; dmarc=pass header.from=kavarna.bg\n"
+	  REPLY_HDRS, CLASSIFY_AUTH_FORGED,
+	  "Authentication-Results claiming mx2.example.org below a "
+	  "Received field" },
+	{ "a foreign authserv-id is not read, above or below",
+	  AR "mx.example.org.attacker.example; dmarc=pass "
+	  "header.from=kavarna.bg\n" RCVD
+	  AR "mail.kavarna.bg; dmarc=pass header.from=kavarna.bg\n"
+	  REPLY_HDRS, CLASSIFY_AUTH_NONE, "" },
+	{ "ours on top, a foreign one lower down: ours counts",
+	  AR "mx.example.org; dmarc=pass header.from=kavarna.bg\n" RCVD
+	  AR "mail.kavarna.bg; dkim=fail\n" REPLY_HDRS,
+	  CLASSIFY_AUTH_PASS, "dmarc=pass header.from=kavarna.bg by "
+	  "mx.example.org" },
+	{ "two From fields: which one passed is unclear",
+	  AR "mx.example.org; dmarc=pass header.from=kavarna.bg\n" RCVD
+	  REPLY_HDRS "From: b@attacker.example\n", CLASSIFY_AUTH_NONE,
+	  "2 From fields: no domain is verified" },
+	{ "no Authentication-Results at all",
+	  RCVD REPLY_HDRS, CLASSIFY_AUTH_NONE, "" },
+};
+
+static void
+test_auth(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(auth_cases) / sizeof(auth_cases[0]);
+	     i++) {
+		const struct auth_case *a = &auth_cases[i];
+		struct classified c;
+		classify_case(a->name, a->headers, "A1: yes\n",
+			      CLASSIFY_REPLY, "", "", &c);
+		assert_string_equal(classify_auth_name(c.auth),
+				    classify_auth_name(a->want));
+		assert_string_equal(c.auth_note, a->note);
+	}
+	/* no authserv_id configured: nothing is read */
+	struct classify_opts none = opts;
+	none.authserv_id = "";
+	const char *raw = AR "mx.example.org; dmarc=pass "
+	    "header.from=kavarna.bg\n" RCVD REPLY_HDRS "\nA1: yes\n";
+	struct parsed *p = NULL;
+	struct classified c;
+	struct err e;
+	assert_int_equal(parse_message(raw, strlen(raw), &limits, &p, &e), 0);
+	classify_message(p, &none, &c);
+	parse_free(&p);
+	assert_int_equal(c.auth, CLASSIFY_AUTH_NONE);
+	assert_string_equal(c.auth_note, "");
+}
+
 /* ---- bounce classes --------------------------------------------------- */
 
 static void
@@ -704,6 +831,7 @@ main(void)
 		cmocka_unit_test(test_hand_cases),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_keys_many_refs),
+		cmocka_unit_test(test_auth),
 		cmocka_unit_test(test_autoreplies),
 		cmocka_unit_test(test_imip),
 		cmocka_unit_test(test_corpus_sisimai),

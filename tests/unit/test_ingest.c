@@ -719,25 +719,36 @@ test_resolve_reply_to_feedback(void **state)
 	ingest_match_clear(&m);
 }
 
-/* The whole way from raw mail: parse, classify, resolve. */
+/* The whole way from raw mail: parse, classify (into *r, from_addr
+ * borrowed from raw's parse: do not keep it), resolve. */
 static void
-resolve_raw(struct fixture *fx, const char *raw, struct ingest_match *m)
+resolve_raw_r(struct fixture *fx, const char *raw, struct ingest_match *m,
+	      struct ingest_result *r)
 {
 	static const struct classify_opts co = {
 		.reply_to = "organiser+{token}@example.org",
 		.return_path = "bounces+{token}@example.org",
 		.from_address = "organiser@example.org",
 		.message_id_domain = "anketa.example.org",
+		.authserv_id = "mx.example.org",
 	};
 	static const struct parse_limits lim = { 1 << 20, 100, 10 };
 	struct parsed *p = NULL;
-	struct ingest_result r = { 0 };
 	struct err e;
+	memset(r, 0, sizeof(*r));
 	assert_int_equal(parse_message(raw, strlen(raw), &lim, &p, &e), 0);
-	classify_message(p, &co, &r.c);
-	r.from_addr = (char *)p->from_addr;
-	assert_int_not_equal(ingest_resolve(fx->s, &r, m, &e), -1);
+	classify_message(p, &co, &r->c);
+	r->from_addr = (char *)p->from_addr;
+	assert_int_not_equal(ingest_resolve(fx->s, r, m, &e), -1);
+	r->from_addr = NULL;
 	parse_free(&p);
+}
+
+static void
+resolve_raw(struct fixture *fx, const char *raw, struct ingest_match *m)
+{
+	struct ingest_result r;
+	resolve_raw_r(fx, raw, m, &r);
 }
 
 static void
@@ -778,6 +789,311 @@ test_resolve_raw(void **state)
 	free(raw);
 }
 
+/* ---- trust: forgeries ---------------------------------------------------- */
+
+/* Header lines of the forgeries below. Contact a is a@kavarna.bg. */
+#define T_RCVD "Received: from mail.kavarna.bg (mail.kavarna.bg " \
+	"[192.0.2.7])\r\n\tby mx.example.org (Postfix) with ESMTPS " \
+	"id 4Xyz\r\n" \
+	"\tfor <organiser@example.org>; Mon, 23 Nov 2026 10:00:01 +0200\r\n"
+#define T_AR "Authentication-Results: mx.example.org; dmarc=pass " \
+	"(p=none dis=none) header.from=kavarna.bg\r\n"
+#define T_FROM_A "From: Ana <a@kavarna.bg>\r\n"
+#define T_TAIL "Date: Mon, 23 Nov 2026 10:00:00 +0200\r\n" \
+	"Message-ID: <t1@kavarna.bg>\r\nMIME-Version: 1.0\r\n" \
+	"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+#define T_REPLY "To: organiser@example.org\r\nSubject: Re: Survey\r\n" \
+	T_TAIL "A1: yes\r\n"
+#define T_UNSUB "To: organiser@example.org\r\nSubject: unsubscribe\r\n" \
+	T_TAIL "\r\n"
+/* A Postfix-like delivery report to TO for RCPT, returning a copy whose
+ * Message-ID is ID */
+#define T_DSN(to, rcpt, id) \
+	"From: MAILER-DAEMON@mx.elsewhere.example (Mail Delivery System)\r\n" \
+	"To: " to "\r\nSubject: Undelivered Mail Returned to Sender\r\n" \
+	"Date: Mon, 23 Nov 2026 10:00:00 +0200\r\n" \
+	"Message-ID: <dsn." rcpt ">\r\n" \
+	"Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n" \
+	"Content-Type: multipart/report; report-type=delivery-status; " \
+	"boundary=\"B1\"\r\n\r\n--B1\r\nContent-Type: text/plain\r\n\r\n" \
+	"Your message could not be delivered.\r\n\r\n--B1\r\n" \
+	"Content-Type: message/delivery-status\r\n\r\n" \
+	"Reporting-MTA: dns; mx.elsewhere.example\r\n\r\n" \
+	"Final-Recipient: rfc822; " rcpt "\r\nAction: failed\r\n" \
+	"Status: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\r\n" \
+	"\r\n--B1\r\nContent-Type: text/rfc822-headers\r\n\r\n" \
+	"From: organiser@example.org\r\nTo: " rcpt "\r\nSubject: Survey\r\n" \
+	"Message-ID: " id "\r\n\r\n--B1--\r\n"
+#define T_IMIP "To: organiser@example.org\r\nSubject: Accepted: Meeting\r\n" \
+	"Date: Mon, 23 Nov 2026 10:00:00 +0200\r\n" \
+	"Message-ID: <t2@kavarna.bg>\r\nMIME-Version: 1.0\r\n" \
+	"Content-Type: text/calendar; method=REPLY; charset=utf-8\r\n\r\n" \
+	"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n" \
+	"METHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:ev1@anketa.example.org\r\n" \
+	"DTSTAMP:20261123T080000Z\r\n" \
+	"ATTENDEE;PARTSTAT=ACCEPTED:mailto:a@kavarna.bg\r\n" \
+	"END:VEVENT\r\nEND:VCALENDAR\r\n"
+
+/* {TOK} a's delivery token, {BTOK} b's, {CTOK} a's own (contact) token,
+ * {MSGID} the Message-ID of our mail to a, with <>. */
+struct trust_case {
+	const char *name;
+	const char *raw;
+	enum classify_kind kind;
+	const char *how;
+	int contact;		/* 1 a, 2 b */
+	enum ingest_trust trust;
+	int trusted;		/* ingest_trusted */
+	const char *why;	/* a part of its reason, when 0 */
+};
+
+static const struct trust_case trust_cases[] = {
+	{ "forged From:, no token or thread: not trusted",
+	  T_FROM_A T_REPLY, CLASSIFY_REPLY, "sender", 1, INGEST_TRUST_NONE,
+	  0, "From: a contact, but no token, thread or verified domain: "
+	  "not trusted" },
+	{ "forged unsubscribe: not trusted",
+	  T_FROM_A T_UNSUB, CLASSIFY_OPTOUT, "sender", 1, INGEST_TRUST_NONE,
+	  0, "an opt-out with From: a contact, but no token or thread: "
+	  "not trusted" },
+	{ "a fake delivery report naming a contact: not trusted",
+	  T_DSN("organiser@example.org", "a@kavarna.bg",
+		"<x9@mx.elsewhere.example>"), CLASSIFY_BOUNCE, "sender", 1,
+	  INGEST_TRUST_NONE, 0, "a delivery report naming a contact, but no "
+	  "token or Message-ID of a delivery of ours: not trusted" },
+	{ "a delivery report to our VERP address",
+	  T_DSN("bounces+{TOK}@example.org", "a@kavarna.bg",
+		"<x9@mx.elsewhere.example>"), CLASSIFY_BOUNCE,
+	  "delivery-token", 1, INGEST_TRUST_DELIVERY, 1, NULL },
+	{ "a delivery report returning our Message-ID",
+	  T_DSN("organiser@example.org", "a@kavarna.bg", "{MSGID}"),
+	  CLASSIFY_BOUNCE, "message-id", 1, INGEST_TRUST_DELIVERY, 1, NULL },
+	{ "a report with b's VERP token naming a: only b's delivery counts",
+	  T_DSN("bounces+{BTOK}@example.org", "a@kavarna.bg",
+		"<x9@mx.elsewhere.example>"), CLASSIFY_BOUNCE,
+	  "delivery-token", 2, INGEST_TRUST_DELIVERY, 1, NULL },
+	{ "DMARC pass from our MTA on top: answers, domain-verified",
+	  T_AR T_RCVD T_FROM_A T_REPLY, CLASSIFY_REPLY, "sender", 1,
+	  INGEST_TRUST_DOMAIN, 1, NULL },
+	{ "DMARC pass from our MTA: still no opt-out",
+	  T_AR T_RCVD T_FROM_A T_UNSUB, CLASSIFY_OPTOUT, "sender", 1,
+	  INGEST_TRUST_DOMAIN, 0, "a domain is not a mailbox" },
+	{ "our authserv-id below the Received line: review",
+	  T_RCVD T_AR T_FROM_A T_REPLY, CLASSIFY_REPLY, "sender", 1,
+	  INGEST_TRUST_NONE, 0, "Authentication-Results claiming "
+	  "mx.example.org below a Received field: forged upstream, or the "
+	  "MTA does not remove them; not trusted" },
+	{ "ours on top and a second one claiming the id lower down: review",
+	  T_AR T_RCVD T_AR T_FROM_A T_REPLY, CLASSIFY_REPLY, "sender", 1,
+	  INGEST_TRUST_NONE, 0, "claiming mx.example.org below a Received" },
+	{ "a foreign authserv-id is ignored",
+	  "Authentication-Results: mail.kavarna.bg; dmarc=pass "
+	  "header.from=kavarna.bg\r\n" T_RCVD T_FROM_A T_REPLY,
+	  CLASSIFY_REPLY, "sender", 1, INGEST_TRUST_NONE, 0,
+	  "From: a contact, but no token, thread or verified domain: "
+	  "not trusted" },
+	{ "our MTA says DMARC fail: the reason says so",
+	  "Authentication-Results: mx.example.org; dmarc=fail "
+	  "header.from=kavarna.bg\r\n" T_RCVD T_FROM_A T_REPLY,
+	  CLASSIFY_REPLY, "sender", 1, INGEST_TRUST_NONE, 0,
+	  "not trusted (no DMARC or aligned DKIM pass for kavarna.bg)" },
+	{ "an iMIP REPLY whose attendee is a contact: not trusted",
+	  "From: a@kavarna.bg\r\n" T_IMIP, CLASSIFY_RSVP, "sender", 1,
+	  INGEST_TRUST_NONE, 0, "an RSVP naming a contact (attendee or "
+	  "From:), but no token or thread: not trusted" },
+	{ "a contact's own token (older mail) proves the contact",
+	  T_FROM_A "To: organiser+{CTOK}@example.org\r\nSubject: Re: x\r\n"
+	  T_TAIL "A1: yes\r\n", CLASSIFY_REPLY, "contact-token", 1,
+	  INGEST_TRUST_DELIVERY, 1, NULL },
+	{ "an unsubscribe in the thread of our mail",
+	  T_FROM_A "To: organiser@example.org\r\nSubject: unsubscribe\r\n"
+	  "In-Reply-To: {MSGID}\r\n" T_TAIL "\r\n", CLASSIFY_OPTOUT,
+	  "message-id", 1, INGEST_TRUST_DELIVERY, 1, NULL },
+	{ "a token wins over a forged Authentication-Results",
+	  T_RCVD T_AR T_FROM_A "To: organiser+{TOK}@example.org\r\n"
+	  "Subject: Re: x\r\n" T_TAIL "A1: yes\r\n", CLASSIFY_REPLY,
+	  "delivery-token", 1, INGEST_TRUST_DELIVERY, 1, NULL },
+};
+
+/* s with every {KEY} replaced by its value (keys[i], vals[i]). */
+static char *
+fill_in(const char *s, const char *const *keys, const char *const *vals,
+	size_t n)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	while (*s) {
+		size_t i = 0;
+		while (i < n && strncmp(s, keys[i], strlen(keys[i])) != 0)
+			i++;
+		if (i < n) {
+			buf_adds(&b, vals[i]);
+			s += strlen(keys[i]);
+		} else
+			buf_addc(&b, *s++);
+	}
+	char *r = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return r;
+}
+
+static void
+test_trust_forgeries(void **state)
+{
+	struct fixture *fx = *state;
+	const struct sent *da = sent_of(fx, fx->camp, fx->ca, "invite");
+	const struct sent *db = sent_of(fx, fx->camp, fx->cb, "invite");
+	char ctok[CLASSIFY_TOKEN_MAX];
+	token_of(fx, fx->ca, ctok);
+	const char *const keys[] = { "{TOK}", "{BTOK}", "{CTOK}", "{MSGID}" };
+	const char *const vals[] = { da->token, db->token, ctok, da->msgid };
+	for (size_t i = 0; i < sizeof(trust_cases) / sizeof(*trust_cases);
+	     i++) {
+		const struct trust_case *tc = &trust_cases[i];
+		char *raw = fill_in(tc->raw, keys, vals, 4);
+		struct ingest_match m;
+		struct ingest_result r;
+		char why[512] = "";
+		print_message("# %s\n", tc->name);
+		resolve_raw_r(fx, raw, &m, &r);
+		assert_string_equal(classify_kind_name(r.c.kind),
+				    classify_kind_name(tc->kind));
+		assert_string_equal(m.how, tc->how);
+		assert_int_equal(m.contact_id, tc->contact == 1 ? fx->ca :
+				 fx->cb);
+		assert_int_equal(m.trust, tc->trust);
+		int t = ingest_trusted(&r, &m, why, sizeof(why));
+		if (!t)
+			print_message("#   %s\n", why);
+		assert_int_equal(t, tc->trusted);
+		if (tc->why)
+			assert_non_null(strstr(why, tc->why));
+		ingest_match_clear(&m);
+		free(raw);
+	}
+}
+
+/* The same forgeries through ingest_run from a Maildir: what is recorded,
+ * and what happens to the contacts. The fixture's campaign has no form,
+ * so a trusted reply would be "unreadable"; an untrusted one is
+ * "unmatched" (review). */
+static void
+put_msg(const char *dir, const char *name, const char *raw)
+{
+	char *p = xasprintf("%s/new/%s", dir, name);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(raw, f);
+	fclose(f);
+	free(p);
+}
+
+struct row_want {
+	const char *name;	/* the Maildir file */
+	const char *kind;
+	const char *reason;	/* a part of it */
+};
+
+static int
+take_row_of(void *arg, int64_t id, const struct store_inbound *in)
+{
+	const struct row_want *w = arg;
+	(void)id;
+	size_t n = strlen(in->src_key), k = strlen(w->name);
+	if (n <= k || strcmp(in->src_key + n - k, w->name) != 0 ||
+	    in->src_key[n - k - 1] != '/')
+		return 0;
+	print_message("# %s: %s: %s\n", w->name, store_ikind_name(in->kind),
+		      in->reason);
+	assert_string_equal(store_ikind_name(in->kind), w->kind);
+	assert_non_null(strstr(in->reason, w->reason));
+	return 1;
+}
+
+static int
+take_status(void *arg, const struct store_contact *c)
+{
+	snprintf(arg, 32, "%s", c->status);
+	return 0;
+}
+
+static void
+status_is(struct fixture *fx, int64_t id, const char *want)
+{
+	char key[32], status[32] = "";
+	struct err e;
+	snprintf(key, sizeof(key), "%lld", (long long)id);
+	assert_int_equal(store_contact_find(fx->s, "id", key, take_status,
+					    status, &e), 1);
+	assert_string_equal(status, want);
+}
+
+static void
+test_trust_ingest(void **state)
+{
+	struct fixture *fx = *state;
+	const struct sent *db = sent_of(fx, fx->camp, fx->cb, "invite");
+	char md[128];
+	snprintf(md, sizeof(md), "%s/in", fx->dir);
+	const char *subs[] = { "", "/new", "/cur", "/tmp" };
+	for (size_t i = 0; i < 4; i++) {
+		char *p = xasprintf("%s%s", md, subs[i]);
+		assert_int_equal(mkdir(p, 0700), 0);
+		free(p);
+	}
+	put_msg(md, "1-forged", T_FROM_A T_REPLY);
+	put_msg(md, "2-unsub", T_FROM_A "Message-ID: <t3@kavarna.bg>\r\n"
+		"To: organiser@example.org\r\nSubject: unsubscribe\r\n"
+		"\r\n\r\n");
+	put_msg(md, "3-fakedsn", T_DSN("organiser@example.org",
+				       "a@kavarna.bg", "<x9@else.example>"));
+	put_msg(md, "4-dmarcunsub", T_AR T_RCVD T_FROM_A
+		"Message-ID: <t4@kavarna.bg>\r\nTo: organiser@example.org\r\n"
+		"Subject: unsubscribe\r\n\r\n\r\n");
+	put_msg(md, "5-dmarc", T_AR T_RCVD "From: a@kavarna.bg\r\n"
+		"Message-ID: <t5@kavarna.bg>\r\nTo: organiser@example.org\r\n"
+		"Subject: Re: Survey\r\n\r\nA1: yes\r\n");
+	char *dsn = fill_in(T_DSN("bounces+{BTOK}@example.org", "b@ghent.be",
+				  "<x8@else.example>"),
+			    (const char *const[]){ "{BTOK}" },
+			    (const char *const[]){ db->token }, 1);
+	put_msg(md, "6-realdsn", dsn);
+	free(dsn);
+	struct config cfg = { 0 };
+	cfg.max_message_bytes = 1 << 20;
+	cfg.from_address = "organiser@example.org";
+	cfg.reply_to = "organiser+{token}@example.org";
+	cfg.return_path = "bounces+{token}@example.org";
+	cfg.message_id_domain = "anketa.example.org";
+	cfg.imap.authserv_id = "mx.example.org";
+	cfg.feedback = 1;
+	cfg.feedback_max_per_day = 3;
+	char *url = xasprintf("maildir:%s", md);
+	struct ingest_opts o = { .source = url };
+	struct ingest_stats st = { 0 };
+	struct err e;
+	assert_int_equal(ingest_run(fx->s, &cfg, &o, &st, &e), 0);
+	assert_int_equal(st.seen, 6);
+	static const struct row_want want[] = {
+		{ "1-forged", "unmatched", "From: a contact, but no token, "
+		  "thread or verified domain: not trusted" },
+		{ "2-unsub", "unmatched", "an opt-out with From: a contact" },
+		{ "3-fakedsn", "unmatched", "a delivery report naming a "
+		  "contact, but no token or Message-ID" },
+		{ "4-dmarcunsub", "unmatched", "a domain is not a mailbox" },
+		/* trusted, read against the form: this campaign has none */
+		{ "5-dmarc", "unreadable", "domain-verified (dmarc=pass "
+		  "header.from=kavarna.bg by mx.example.org)" },
+		{ "6-realdsn", "bounce", "" },
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)
+		assert_int_equal(store_inbound_each(fx->s, -1, 0, take_row_of,
+						    (void *)&want[i], &e), 1);
+	status_is(fx, fx->ca, "ok");
+	status_is(fx, fx->cb, "undeliverable");
+	free(url);
+}
+
 /* ---- record ---------------------------------------------------------------- */
 
 struct counts {
@@ -800,13 +1116,6 @@ count_answer(void *arg, const char *q, const char *v, int64_t cid)
 	(void)v;
 	(void)cid;
 	(*(long *)arg)++;
-	return 0;
-}
-
-static int
-take_status(void *arg, const struct store_contact *c)
-{
-	snprintf(arg, 32, "%s", c->status);
 	return 0;
 }
 
@@ -1060,6 +1369,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_resolve_reply_to_feedback,
 						setup_store, teardown_store),
 		cmocka_unit_test_setup_teardown(test_resolve_raw,
+						setup_store, teardown_store),
+		cmocka_unit_test_setup_teardown(test_trust_forgeries,
+						setup_store, teardown_store),
+		cmocka_unit_test_setup_teardown(test_trust_ingest,
 						setup_store, teardown_store),
 		cmocka_unit_test_setup_teardown(test_record_marks,
 						setup_store, teardown_store),
