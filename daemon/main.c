@@ -349,6 +349,14 @@ cmd_campaign_check(struct ctx *c, int argc, char **argv)
 	return EX_OK;
 }
 
+/* An optional field as a listing shows it: the store gives NULL for a
+ * key the campaign file left out (reference, deadline are optional). */
+static const char *
+or_dash(const char *s)
+{
+	return s != NULL && *s != '\0' ? s : "-";
+}
+
 static int
 campaign_row(void *arg, const struct store_campaign *cp)
 {
@@ -360,8 +368,8 @@ campaign_row(void *arg, const struct store_campaign *cp)
 				  n, &e) < 0)
 		return -1;
 	printf("%-24s %-10s %-8s %-12s %6ld sent %5ld failed %5ld to go\n",
-	       cp->name, cp->kind, *cp->reference ? cp->reference : "-",
-	       *cp->deadline ? cp->deadline : "-", n[STORE_D_SENT],
+	       or_dash(cp->name), or_dash(cp->kind), or_dash(cp->reference),
+	       or_dash(cp->deadline), n[STORE_D_SENT],
 	       n[STORE_D_FAILED], n[STORE_D_PENDING] + n[STORE_D_DEFERRED] +
 	       n[STORE_D_SENDING] + n[STORE_D_UNKNOWN]);
 	return 0;
