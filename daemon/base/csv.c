@@ -385,6 +385,16 @@ csv_next(struct csv_reader *r, struct err *e)
 				r->state = CSV_REC_START;
 			return rc;
 		}
+		if (c == '\0' && r->state != CSV_SKIP) {
+			/* a C string would end here: the field would be cut
+			 * short and the rest of it lost without a word */
+			rc = csv_fail(r, e, line, "a NUL byte in field %zu "
+				      "(the file is not plain text: save it "
+				      "as \"CSV UTF-8\")",
+				      r->state == CSV_REC_START ? 1 :
+				      r->nfields);
+			return rc;
+		}
 		rc = csv_step(r, c, line, e);
 		if (rc != 0)
 			return rc;

@@ -20,6 +20,7 @@
  *          the rest of the input, so the next call returns 0.
  *          Reasons: unterminated quote (the line it opened on), stray quote
  *          in an unquoted field, text after a closing quote, invalid UTF-8,
+ *          a NUL byte (fields are C strings: it would cut one short),
  *          too many fields, record too long, read error.
  *          Writer: -1 when the buffer cap is reached / the stream fails.
  * Events:  none (pure).
