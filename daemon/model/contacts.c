@@ -497,15 +497,25 @@ row_check(struct import *im, struct row *row)
 		if (im->col[i] < NCOLS)
 			row->v[im->col[i]] = trimmed(csv_field(im->r, i));
 	for (size_t k = 0; k < NCOLS; k++) {
-		if (row->v[k] == NULL)
-			row->v[k] = xstrdup("");
-		else if (strpbrk(row->v[k], "\r\n") != NULL) {
-			char msg[128];
+		char msg[128];
+		long cp;
 
+		if (row->v[k] == NULL) {
+			row->v[k] = xstrdup("");
+			continue;
+		}
+		cp = textcol_unsafe(row->v[k], strlen(row->v[k]), "\r\n");
+		if (strpbrk(row->v[k], "\r\n") != NULL)
 			snprintf(msg, sizeof(msg), "the %s contains a line "
 				 "break", col_names[k]);
-			row_problem(im, row, msg);
-		}
+		else if (cp >= 0)
+			/* it would reach mail headers and terminals: an
+			 * ESC there is a terminal's command, not a name */
+			snprintf(msg, sizeof(msg), "the %s contains a control "
+				 "character (U+%04lX)", col_names[k], cp);
+		else
+			continue;
+		row_problem(im, row, msg);
 	}
 	row_check_email(im, row);
 	row->country[0] = '\0';

@@ -323,6 +323,54 @@ test_header_errors(void **state)
 	}
 }
 
+/* Hostile bytes are refused with FILE:LINE, never stored: a NUL would
+ * cut a field short, ESC and CSI (U+009B) reach terminals, a tab inside a
+ * name breaks columns; all of it reaches mail headers. */
+static void
+test_import_controls(void **state)
+{
+	static const char csv[] =
+		"email,name,municipality\n"
+		"a@example.org,Ann\0Evil,Gent\n"
+		"b@example.org,\x1b]0;owned\x07Bob,Gent\n"
+		"c@example.org,Cy,\xc2\x9b" "31mGent\n"
+		"d@example.org,\tDee\tDuh\t,Gent\n"
+		"e@example.org,Eve\x7f,Gent\n"
+		"f@example.org,Fine,Gent\n";
+	static const char *const want[] = {
+		":2: a NUL byte in field 2 (the file is not plain text: save "
+		"it as \"CSV UTF-8\")",
+		":3: the name contains a control character (U+001B)",
+		":4: the municipality contains a control character (U+009B)",
+		":5: the name contains a control character (U+0009)",
+		":6: the name contains a control character (U+007F)",
+	};
+	struct fixture *f = *state;
+	char *path = xasprintf("%s/ctl.csv", f->dir), *out;
+	FILE *fp = fopen(path, "wb");
+	struct contacts_stats st;
+	struct errlist errs = { 0 };
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(csv, 1, sizeof(csv) - 1, fp), sizeof(csv) - 1);
+	fclose(fp);
+	assert_int_equal(contacts_import(f->s, path, 0, &st, &errs), -1);
+	assert_int_equal(errs.n, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < errs.n; i++) {
+		char *w = xasprintf("%s%s", path, want[i]);
+
+		assert_string_equal(errs.v[i], w);
+		free(w);
+	}
+	assert_int_equal(st.added, 0);
+	out = list(f->s, NULL, "csv");
+	assert_string_equal(out, "email,name,municipality,country,language,"
+			    "groups,role\r\n");
+	free(out);
+	errlist_free(&errs);
+	free(path);
+}
+
 static void
 test_list_bad_format(void **state)
 {
@@ -346,6 +394,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_good_and_list,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_controls, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_header_errors, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_list_bad_format, setup,
