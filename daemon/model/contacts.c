@@ -357,6 +357,19 @@ trimmed(const char *s)
 	return xstrndup(s, n);
 }
 
+/* Field i of the current record as stored: trimmed, and without the '
+ * contacts list --format csv put before "-info@x.org" (so a list
+ * written, edited in a spreadsheet and imported again is unchanged). */
+static char *
+field_value(const struct csv_reader *r, size_t i)
+{
+	char *v = trimmed(csv_field(r, i));
+	const char *u = csv_unguard(v);
+
+	memmove(v, u, strlen(u) + 1);
+	return v;
+}
+
 static int
 read_header(struct import *im)
 {
@@ -495,7 +508,7 @@ row_check(struct import *im, struct row *row)
 	}
 	for (size_t i = 0; i < im->ncols; i++)
 		if (im->col[i] < NCOLS)
-			row->v[im->col[i]] = trimmed(csv_field(im->r, i));
+			row->v[im->col[i]] = field_value(im->r, i);
 	for (size_t k = 0; k < NCOLS; k++) {
 		char msg[128];
 		long cp;

