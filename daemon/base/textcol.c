@@ -7,7 +7,10 @@
 #include "base/textcol.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "base/xmem.h"
 
 #define TEXTCOL_REPL "\xef\xbf\xbd"	/* U+FFFD */
 
@@ -122,6 +125,24 @@ textcol_add(struct buf *b, const char *s, const char *keep)
 	}
 	rc |= buf_add(b, p - run, run);
 	return rc ? -1 : 0;
+}
+
+int
+textcol_clean(struct buf *b, size_t from, const char *keep)
+{
+	char *tail;
+	int rc;
+
+	if (from >= b->len)
+		return 0;
+	if (textcol_unsafe(b->data + from, b->len - from, keep) < 0)
+		return 0;	/* the usual case: nothing to copy */
+	tail = xstrndup(b->data + from, b->len - from);
+	b->len = from;
+	b->data[from] = '\0';
+	rc = textcol_add(b, tail, keep);
+	free(tail);
+	return rc;
 }
 
 long

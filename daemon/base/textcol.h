@@ -8,6 +8,8 @@
  * Use:     textcol_width(s)            columns s takes on a terminal
  *          textcol_pad(b, s, width)    append s made safe, then spaces
  *          textcol_add(b, s, keep)     append s made safe
+ *          textcol_clean(b, from, keep)  make b's text from offset from
+ *                                      safe (a line built with buf_printf)
  *          textcol_unsafe(s, n, keep)  the first character that is not
  * Owns:    nothing.
  * Errors:  textcol_pad and textcol_add return -1 when b's cap is reached,
@@ -43,6 +45,10 @@ int textcol_pad(struct buf *b, const char *s, size_t width);
  * escape sequence can start.
  */
 int textcol_add(struct buf *b, const char *s, const char *keep);
+/* b's text from offset from on, as textcol_add would have written it:
+ * for a line built with buf_printf from data, before its own newline is
+ * added. -1 when b's cap is reached (b then ends at from). */
+int textcol_clean(struct buf *b, size_t from, const char *keep);
 /* The first character of s[0..n) textcol_add would replace (a NUL byte
  * counts: 0), as its code point, TEXTCOL_BAD_UTF8 for bytes that are not
  * UTF-8, or -1 when s is clean: for input checks naming what is wrong. */

@@ -708,7 +708,9 @@ list_values(const struct store_contact *c, const char *v[LIST_COLS])
 			v[i] = "";
 }
 
-/* Aligned columns; the last one is not padded (no trailing blanks). */
+/* Aligned columns; the last one is not padded (no trailing blanks).
+ * Both textcol calls replace control characters: this goes to a
+ * terminal. */
 static void
 list_text_row(struct lister *l, const char *const v[LIST_COLS])
 {
@@ -720,7 +722,7 @@ list_text_row(struct lister *l, const char *const v[LIST_COLS])
 			textcol_pad(&b, v[i], l->width[i]);
 			buf_adds(&b, "  ");
 		} else
-			buf_adds(&b, v[i]);
+			textcol_add(&b, v[i], "");
 	}
 	while (b.len > 0 && b.data[b.len - 1] == ' ')
 		b.data[--b.len] = '\0';

@@ -417,6 +417,37 @@ test_list_csv_guard_round_trip(void **state)
 	errlist_free(&errs);
 }
 
+/* A contact the import would refuse may still be in an older store:
+ * the text listing never passes its control characters to a terminal,
+ * and the columns still line up (U+FFFD takes one). */
+static void
+test_list_text_escapes(void **state)
+{
+	struct fixture *f = *state;
+	struct store_contact k[2] = {
+		{ .email = "a@example.org", .name = "\x1b]0;pwned\x07" "Ann",
+		  .municipality = "Gent", .country = "BE", .language = "en",
+		  .role = "\x1b[2J" },
+		{ .email = "b@example.org", .name = "Bob\xc2\x9b" "31m",
+		  .municipality = "X\tY", .country = "BE", .language = "en",
+		  .role = "r" },
+	};
+	struct err e;
+	int64_t id;
+	int created;
+	char *out;
+
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(store_contact_upsert(f->s, &k[i], &id,
+						      &created, &e), 0);
+	out = list(f->s, NULL, "text");
+	assert_string_equal(out,
+"EMAIL          NAME           MUNICIPALITY  COUNTRY  LANG  GROUPS  ROLE  STATUS\n"
+"a@example.org  \xef\xbf\xbd]0;pwned\xef\xbf\xbd" "Ann  Gent          BE       en            \xef\xbf\xbd[2J  ok\n"
+"b@example.org  Bob\xef\xbf\xbd" "31m        X\xef\xbf\xbdY           BE       en            r     ok\n");
+	free(out);
+}
+
 static void
 test_list_bad_format(void **state)
 {
@@ -444,6 +475,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_list_csv_guard_round_trip,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_text_escapes, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_header_errors, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_list_bad_format, setup,

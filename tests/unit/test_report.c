@@ -1026,6 +1026,109 @@ test_csv_formulas(void **state)
 	buf_free(&want);
 }
 
+/* ---- text for a terminal -------------------------------------------------- */
+
+#define FFFD "\xef\xbf\xbd"
+
+/* Escape sequences in answers, names, municipalities and a stranger's
+ * subject: term-2026's own contacts and mail. */
+static int
+term_fill(struct fixture *f, int64_t *cid)
+{
+	static const char *const who[3][3] = {
+		{ "t1@example.org", "T1", "\x1b[31mRed" },
+		{ "t2@example.org", "T2", "Two" },
+		{ "t3@example.org", "\x1b]0;pwned\x07" "Eve\xc2\x9b" "2J",
+		  "Tab\there" },
+	};
+	const struct store_answer a[2][1] = {
+		{ { "view", "\x1b[2J\x1b[Hcleared \x9b" "1m\x7f" } },
+		{ { "view", "line one\r\n\tline two\x1b[0m" } },
+	};
+	struct store_campaign c = {
+		.name = "term-2026", .kind = "survey", .template = "survey",
+		.reference = "T\x1b[5m", .file = "term.campaign",
+		.extra = "{}", .audience = { .group = "term" },
+	};
+	struct store_inbound m = {
+		.src_key = "t/9", .from_addr = "x@example.net",
+		.subject = "\x1b[31mURGENT\x1b[0m \xc2\x9d" "8;;http://x\x07",
+		.date = "2026-11-03", .kind = STORE_I_UNREADABLE,
+		.reason = "bad \x1b answer",
+	};
+	int64_t id[3], in;
+	struct err e;
+	long added;
+	int created;
+
+	if (store_begin(f->s, &e) < 0)
+		return -1;
+	for (int i = 0; i < 3; i++) {
+		struct store_contact k = {
+			.email = who[i][0], .name = who[i][1],
+			.municipality = who[i][2], .country = "BG",
+			.language = "en", .groups = "term",
+		};
+
+		if (store_contact_upsert(f->s, &k, &id[i], &created, &e) < 0)
+			return -1;
+	}
+	if (store_commit(f->s, &e) < 0 ||
+	    campaign_put(f, esc_xml, &c, cid) < 0 ||
+	    store_deliveries_plan(f->s, *cid, "invite", &added, &e) < 0 ||
+	    added != 3)
+		return -1;
+	m.campaign_id = *cid;
+	m.contact_id = id[1];
+	if (respond_in(f, *cid, id[0], who[0][0], "t/1", a[0], 1) < 0 ||
+	    respond_in(f, *cid, id[1], who[1][0], "t/2", a[1], 1) < 0 ||
+	    store_begin(f->s, &e) < 0 ||
+	    store_inbound_add(f->s, &m, &in, &e) < 0)
+		return -1;
+	return store_commit(f->s, &e);
+}
+
+/* No ESC, BEL, DEL or C1 control reaches the terminal from a text
+ * report; each shows as U+FFFD, and a multi-line answer keeps its lines
+ * and tabs (layout), indented under the first. */
+static void
+test_text_escapes(void **state)
+{
+	struct fixture *f = *state;
+	struct err e;
+	int64_t cid;
+	int rc;
+	char *out;
+
+	assert_int_equal(term_fill(f, &cid), 0);
+	out = run(f, "term-2026", REPORT_TEXT, &rc, &e);
+	assert_int_equal(rc, 0);
+	for (const char *p = out; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if ((ch < 0x20 && ch != '\n' && ch != '\t') || ch == 0x7f)
+			fail_msg("control 0x%02x at %td: %.40s", ch, p - out,
+				 p);
+		if (ch == 0xc2 && (unsigned char)p[1] >= 0x80 &&
+		    (unsigned char)p[1] < 0xa0)
+			fail_msg("C1 control at %td", p - out);
+	}
+	assert_non_null(strstr(out, "Campaign term-2026 (survey, T" FFFD
+			       "[5m)\n"));
+	assert_non_null(strstr(out, "  [" FFFD "[31mRed] " FFFD "[2J" FFFD
+			       "[Hcleared " FFFD "1m" FFFD "\n"));
+	assert_non_null(strstr(out, "  [Two] line one\n      \tline two"
+			       FFFD "[0m\n"));
+	/* the roster: t3 has not answered; columns still line up */
+	assert_non_null(strstr(out, "  t3@example.org  " FFFD "]0;pwned"
+			       FFFD "Eve" FFFD "2J  Tab" FFFD "here  (not "
+			       "delivered)\n"));
+	assert_non_null(strstr(out, "    2026-11-03  x@example.net  \""
+			       FFFD "[31mURGENT" FFFD "[0m " FFFD "8;;http:"
+			       "//x" FFFD "\": bad " FFFD " answer\n"));
+	free(out);
+}
+
 int
 main(void)
 {
@@ -1038,6 +1141,7 @@ main(void)
 		cmocka_unit_test(test_html_numbers_are_json),
 		cmocka_unit_test(test_html_escapes),
 		cmocka_unit_test(test_csv_formulas),
+		cmocka_unit_test(test_text_escapes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
