@@ -432,10 +432,13 @@ campaign_id_of(void *arg, const struct store_campaign *cp)
 static void
 send_summary(const char *what, int dry_run, const struct send_stats *st)
 {
-	if (dry_run)
-		printf("%s (dry run): %ld rendered, %ld skipped\n", what,
+	if (dry_run) {
+		printf("%s (dry run): %ld rendered, %ld skipped", what,
 		       st->rendered, st->skipped);
-	else
+		if (st->failed)
+			printf(", %ld cannot be built", st->failed);
+		putchar('\n');
+	} else
 		printf("%s: %ld planned, %ld handed over, %ld sent, %ld "
 		       "failed, %ld deferred, %ld unknown, %ld skipped\n",
 		       what, st->planned, st->handed, st->sent, st->failed,
