@@ -33,7 +33,8 @@
  *          evaluate (starting with = + - @, TAB or CR, also after blanks)
  *          gets a leading ' so it shows as text; a plain number such as
  *          -5 or -3.5 stays a number. Fields with ; or TAB are quoted too.
- * Tests:   tests/unit/test_csv.c (table-driven, and byte-at-a-time feeding)
+ * Tests:   tests/unit/test_csv.c (table-driven, and byte-at-a-time feeding;
+ *          the spreadsheet guard), tests/fuzz/fuzz_csv.c
  */
 #ifndef ANKETA_CSV_H
 #define ANKETA_CSV_H

@@ -19,7 +19,8 @@
  *          the sequences a terminal obeys); RFC 3629 (UTF-8).
  * Tests:   tests/unit/test_report.c (terminal escapes in a text report),
  *          tests/unit/test_contacts.c (aligned contact lists, controls
- *          refused on import)
+ *          refused on import), tests/unit/test_campaign.c (bad bytes in a
+ *          campaign file), tests/unit/test_util.c (log lines)
  */
 #ifndef ANKETA_TEXTCOL_H
 #define ANKETA_TEXTCOL_H

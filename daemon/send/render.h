@@ -29,7 +29,7 @@
  *          the row's vars: a flat JSON object whose "a:QID" keys are the
  *          recorded answers, "p:QID" the problems (question id, reason),
  *          and any other key a template variable.
- * Tests:   tests/unit/test_send.c
+ * Tests:   tests/unit/test_send.c, tests/integration/hostile.sh
  */
 #ifndef ANKETA_RENDER_H
 #define ANKETA_RENDER_H

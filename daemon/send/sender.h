@@ -35,7 +35,8 @@
  *          answer, before the outcome's commit), "outcome" (after the
  *          outcome's commit).
  * Tests:   tests/unit/test_send.c, tests/integration/outbox.sh,
- *          tests/integration/send_errors.sh, bench/kill, bench/send.
+ *          tests/integration/send_errors.sh, tests/integration/hostile.sh
+ *          (one unbuildable row fails alone), bench/kill, bench/send.
  */
 #ifndef ANKETA_SENDER_H
 #define ANKETA_SENDER_H

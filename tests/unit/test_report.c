@@ -1026,7 +1026,7 @@ test_csv_formulas(void **state)
 	buf_free(&want);
 }
 
-/* ---- text for a terminal -------------------------------------------------- */
+/* ---- text for a terminal ------------------------------------------------ */
 
 #define FFFD "\xef\xbf\xbd"
 
