@@ -12,6 +12,7 @@
 
 #include "receive/answers.h"
 #include "base/json.h"
+#include "base/textcol.h"
 #include "base/xmem.h"
 
 /* What anketa would record, with the answers when they were read. */
@@ -162,34 +163,57 @@ json_out(struct buf *b, const char *path, const struct parsed *p,
 	return rc ? -1 : 0;
 }
 
+/* Ends a line of text output: what came from the message (answers, its
+ * text, addresses) is made safe for a terminal first (textcol.h). */
+static int
+text_eol(struct buf *b, size_t *at)
+{
+	int rc = textcol_clean(b, *at, "") | buf_addc(b, '\n');
+
+	*at = b->len;
+	return rc;
+}
+
 static int
 text_out(struct buf *b, const char *path, const struct parsed *p,
 	 const struct classified *c, const struct verdict *v)
 {
-	int rc = buf_printf(b, "%s: %s\n", path, v->kind);
-	if (c && c->kind == CLASSIFY_BOUNCE)
-		rc |= buf_printf(b, "  bounce: %s %s %s\n", c->bounce_recipient,
+	size_t at = b->len;
+	int rc = buf_printf(b, "%s: %s", path, v->kind);
+	rc |= text_eol(b, &at);
+	if (c && c->kind == CLASSIFY_BOUNCE) {
+		rc |= buf_printf(b, "  bounce: %s %s %s", c->bounce_recipient,
 				 classify_bclass_name(c->bclass),
 				 c->bounce_status[0] ? c->bounce_status : "-");
-	if (c && c->kind == CLASSIFY_RSVP)
-		rc |= buf_printf(b, "  rsvp: %s %s\n", c->rsvp_attendee,
+		rc |= text_eol(b, &at);
+	}
+	if (c && c->kind == CLASSIFY_RSVP) {
+		rc |= buf_printf(b, "  rsvp: %s %s", c->rsvp_attendee,
 				 c->rsvp_partstat);
+		rc |= text_eol(b, &at);
+	}
 	for (size_t i = 0; v->answers && i < answers_count(v->answers); i++) {
 		const char *qid, *val;
 		answers_get(v->answers, i, &qid, &val);
-		rc |= buf_printf(b, "  answer %s: %s\n", qid, val);
+		rc |= buf_printf(b, "  answer %s: %s", qid, val);
+		rc |= text_eol(b, &at);
 	}
-	if (c && c->token[0])
-		rc |= buf_printf(b, "  token: %s (%s)\n", c->token,
+	if (c && c->token[0]) {
+		rc |= buf_printf(b, "  token: %s (%s)", c->token,
 				 c->token_source);
-	if (v->reason[0])
-		rc |= buf_printf(b, "  reason: %s\n", v->reason);
+		rc |= text_eol(b, &at);
+	}
+	if (v->reason[0]) {
+		rc |= buf_printf(b, "  reason: %s", v->reason);
+		rc |= text_eol(b, &at);
+	}
 	if (p && p->reply_text[0]) {
 		/* the first line of the new text is enough to recognise it */
 		size_t n = strcspn(p->reply_text, "\n");
-		rc |= buf_printf(b, "  text (%s): %.*s%s\n", p->charset,
+		rc |= buf_printf(b, "  text (%s): %.*s%s", p->charset,
 				 (int)(n > 72 ? 72 : n), p->reply_text,
 				 n > 72 || p->reply_text[n] ? " ..." : "");
+		rc |= text_eol(b, &at);
 	}
 	return rc ? -1 : 0;
 }

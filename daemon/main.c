@@ -28,6 +28,7 @@
 #include "store/store.h"
 #include "model/survey.h"
 #include "model/form.h"
+#include "base/textcol.h"
 #include "base/xmem.h"
 
 struct ctx {
@@ -50,11 +51,21 @@ static const struct command *commands_table(size_t *n);
 
 /* ---- helpers --------------------------------------------------------- */
 
+/* Each "FILE:LINE: reason" on its own line. A reason may quote the bad
+ * value itself, so it is made safe for the terminal (textcol.h). */
 static void
 print_errs(const struct errlist *errs)
 {
-	for (size_t i = 0; i < errs->n; i++)
-		fprintf(stderr, "%s\n", errs->v[i]);
+	struct buf b;
+
+	buf_init(&b, 0);
+	for (size_t i = 0; i < errs->n; i++) {
+		textcol_add(&b, errs->v[i], "");
+		buf_addc(&b, '\n');
+	}
+	if (b.len)
+		fwrite(b.data, 1, b.len, stderr);
+	buf_free(&b);
 }
 
 static int
@@ -350,21 +361,45 @@ cmd_campaign_check(struct ctx *c, int argc, char **argv)
 	return EX_OK;
 }
 
+/* One line of a listing to stdout: what came from the store may hold
+ * anything, so it is made safe for the terminal (textcol.h) first. */
+static void
+put_line(struct buf *b)
+{
+	textcol_clean(b, 0, "");
+	buf_addc(b, '\n');
+	fwrite(b->data, 1, b->len, stdout);
+	buf_reset(b);
+}
+
+/* An optional field as a listing shows it: the store gives NULL for a
+ * key the campaign file left out (reference, deadline are optional). */
+static const char *
+or_dash(const char *s)
+{
+	return s != NULL && *s != '\0' ? s : "-";
+}
+
 static int
 campaign_row(void *arg, const struct store_campaign *cp)
 {
 	struct ctx *c = arg;
 	struct err e = { "" };
 	long n[STORE_D_N] = { 0 };
+	struct buf b;
 
 	if (store_delivery_counts(c->store, cp->id, kind_name(KIND_INVITE),
 				  n, &e) < 0)
 		return -1;
-	printf("%-24s %-10s %-8s %-12s %6ld sent %5ld failed %5ld to go\n",
-	       cp->name, cp->kind, *cp->reference ? cp->reference : "-",
-	       *cp->deadline ? cp->deadline : "-", n[STORE_D_SENT],
-	       n[STORE_D_FAILED], n[STORE_D_PENDING] + n[STORE_D_DEFERRED] +
-	       n[STORE_D_SENDING] + n[STORE_D_UNKNOWN]);
+	buf_init(&b, 0);
+	buf_printf(&b, "%-24s %-10s %-8s %-12s %6ld sent %5ld failed %5ld to "
+		   "go", or_dash(cp->name), or_dash(cp->kind),
+		   or_dash(cp->reference), or_dash(cp->deadline),
+		   n[STORE_D_SENT], n[STORE_D_FAILED], n[STORE_D_PENDING] +
+		   n[STORE_D_DEFERRED] + n[STORE_D_SENDING] +
+		   n[STORE_D_UNKNOWN]);
+	put_line(&b);
+	buf_free(&b);
 	return 0;
 }
 
@@ -398,10 +433,13 @@ campaign_id_of(void *arg, const struct store_campaign *cp)
 static void
 send_summary(const char *what, int dry_run, const struct send_stats *st)
 {
-	if (dry_run)
-		printf("%s (dry run): %ld rendered, %ld skipped\n", what,
+	if (dry_run) {
+		printf("%s (dry run): %ld rendered, %ld skipped", what,
 		       st->rendered, st->skipped);
-	else
+		if (st->failed)
+			printf(", %ld cannot be built", st->failed);
+		putchar('\n');
+	} else
 		printf("%s: %ld planned, %ld handed over, %ld sent, %ld "
 		       "failed, %ld deferred, %ld unknown, %ld skipped\n",
 		       what, st->planned, st->handed, st->sent, st->failed,
@@ -469,17 +507,24 @@ queue_row(void *arg, const struct store_qrow *q)
 	char when[32] = "now";
 	time_t t = (time_t)q->next_attempt;
 	struct tm tm;
+	struct buf b;
 
 	(void)arg;
 	if (q->next_attempt > time(NULL))
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC",
 			 gmtime_r(&t, &tm));
-	printf("%-8lld %-16s %-9s %-9s %2d %-20s %s\n", (long long)q->id,
-	       q->campaign ? q->campaign : "-", q->kind,
-	       store_dstate_name(q->state), q->attempts,
-	       q->owner ? q->owner : when, q->rcpt ? q->rcpt : "");
-	if (q->last_reply != NULL && *q->last_reply)
-		printf("         %s\n", q->last_reply);
+	buf_init(&b, 0);
+	buf_printf(&b, "%-8lld %-16s %-9s %-9s %2d %-20s %s",
+		   (long long)q->id, or_dash(q->campaign), or_dash(q->kind),
+		   store_dstate_name(q->state), q->attempts,
+		   q->owner ? q->owner : when, q->rcpt ? q->rcpt : "");
+	put_line(&b);
+	/* the server's words, or a reason with a contact's data in it */
+	if (q->last_reply != NULL && *q->last_reply) {
+		buf_printf(&b, "         %s", q->last_reply);
+		put_line(&b);
+	}
+	buf_free(&b);
 	return 0;
 }
 
@@ -489,12 +534,16 @@ pause_row(void *arg, const char *site, int64_t until, const char *reason)
 	char when[32];
 	time_t t = (time_t)until;
 	struct tm tm;
+	struct buf b;
 
 	(void)arg;
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC",
 		 gmtime_r(&t, &tm));
-	printf("sending through %s paused until %s: %s\n", site, when,
-	       reason);
+	buf_init(&b, 0);
+	buf_printf(&b, "sending through %s paused until %s: %s", site, when,
+		   reason);
+	put_line(&b);
+	buf_free(&b);
 	return 0;
 }
 

@@ -385,6 +385,16 @@ csv_next(struct csv_reader *r, struct err *e)
 				r->state = CSV_REC_START;
 			return rc;
 		}
+		if (c == '\0' && r->state != CSV_SKIP) {
+			/* a C string would end here: the field would be cut
+			 * short and the rest of it lost without a word */
+			rc = csv_fail(r, e, line, "a NUL byte in field %zu "
+				      "(the file is not plain text: save it "
+				      "as \"CSV UTF-8\")",
+				      r->state == CSV_REC_START ? 1 :
+				      r->nfields);
+			return rc;
+		}
 		rc = csv_step(r, c, line, e);
 		if (rc != 0)
 			return rc;
@@ -440,7 +450,10 @@ csv_needs_quotes(const char *s)
 {
 	size_t n = strlen(s);
 
-	return strpbrk(s, ",\"\r\n") != NULL ||
+	/* ';' and TAB too: a spreadsheet whose list separator is one of
+	 * them would split the cell there, and the second half could be a
+	 * formula again */
+	return strpbrk(s, ",\"\r\n;\t") != NULL ||
 	       (n > 0 && (s[0] == ' ' || s[n - 1] == ' '));
 }
 
@@ -461,6 +474,81 @@ csv_quote(struct buf *b, const char *s)
 	return rc ? -1 : 0;
 }
 
+static int
+csv_digits(const char **p)
+{
+	const char *s = *p;
+
+	while (**p >= '0' && **p <= '9')
+		(*p)++;
+	return *p > s;
+}
+
+/* A plain decimal number a spreadsheet reads as such: [+-]digits[.digits]
+ * [e[+-]digits]. "-5" must stay a number a column can sum. */
+static int
+csv_is_number(const char *s)
+{
+	int whole, frac = 0;
+
+	if (*s == '+' || *s == '-')
+		s++;
+	whole = csv_digits(&s);
+	if (*s == '.') {
+		s++;
+		frac = csv_digits(&s);
+	}
+	if (!whole && !frac)
+		return 0;
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!csv_digits(&s))
+			return 0;
+	}
+	return *s == '\0';
+}
+
+int
+csv_needs_guard(const char *s)
+{
+	const char *t;
+
+	if (s == NULL)
+		return 0;
+	/* a cell that already starts with the guard keeps its own, and
+	 * gets one more: csv_unguard then gives back exactly s */
+	s += strspn(s, "'");
+	if (*s == '\t' || *s == '\r')
+		return 1;	/* OWASP: some readers drop them first */
+	t = s + strspn(s, " \t\r\n");
+	return strchr("=+-@", *t) != NULL && *t != '\0' &&
+	       !csv_is_number(t);
+}
+
+int
+csv_cell(struct buf *b, const char *s)
+{
+	struct buf g;
+	int rc;
+
+	if (!csv_needs_guard(s))
+		return csv_quote(b, s);
+	buf_init(&g, 0);
+	buf_addc(&g, '\'');
+	buf_adds(&g, s);
+	rc = csv_quote(b, buf_cstr(&g));
+	buf_free(&g);
+	return rc;
+}
+
+const char *
+csv_unguard(const char *s)
+{
+	return s[0] == '\'' && csv_needs_guard(s + 1) ? s + 1 : s;
+}
+
 int
 csv_write_row(FILE *out, const char *const *v, size_t n)
 {
@@ -471,7 +559,7 @@ csv_write_row(FILE *out, const char *const *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0)
 			rc |= buf_addc(&b, ',');
-		rc |= csv_quote(&b, v[i]);
+		rc |= csv_cell(&b, v[i]);
 	}
 	rc |= buf_adds(&b, "\r\n");
 	if (fwrite(b.data, 1, b.len, out) != b.len)

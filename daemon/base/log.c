@@ -7,8 +7,13 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "base/buf.h"
+#include "base/textcol.h"
+#include "base/xmem.h"
 
 static enum log_level log_min = LOG_INFO;
 static FILE *log_fp;
@@ -27,6 +32,32 @@ log_close(void)
 	if (log_fp != NULL)
 		fclose(log_fp);
 	log_fp = NULL;
+}
+
+/* The message on one line, made safe for a terminal (textcol.h): a
+ * reason may quote an answer or a subject from anyone's mail, and stderr
+ * is often a terminal; a line break in it would also forge a log line. */
+static void
+log_text(FILE *fp, const char *fmt, va_list ap)
+{
+	struct buf b;
+	char *msg;
+	va_list cp;
+	int n;
+
+	va_copy(cp, ap);
+	n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n < 0)
+		return;
+	msg = xmalloc((size_t)n + 1);
+	vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	buf_init(&b, 0);
+	textcol_add(&b, msg, "");
+	if (b.len)
+		fwrite(b.data, 1, b.len, fp);
+	buf_free(&b);
+	free(msg);
 }
 
 static void
@@ -49,7 +80,7 @@ log_emit(enum log_level lv, int with_errno, const char *fmt, va_list ap)
 		fputs(ts, fp);
 	}
 	fprintf(fp, "anketa: %s: ", names[lv]);
-	vfprintf(fp, fmt, ap);
+	log_text(fp, fmt, ap);
 	if (with_errno)
 		fprintf(fp, ": %s", strerror(saved));
 	fputc('\n', fp);

@@ -6,7 +6,8 @@
  *          log_warnx does not (OpenSMTPD's rule).
  * Owns:    the output stream it opened; log_close releases it.
  * Errors:  logging never fails visibly; an unopenable file falls back to
- *          stderr.
+ *          stderr. A message is one line: control characters in it (from
+ *          mail, answers, contact data) are written as U+FFFD (textcol.h).
  * Events:  none.
  * Note:    only main.c, daemon.c and the pipelines (send.c, ingest.c) log;
  *          other modules return struct err to their caller.

@@ -1,44 +1,67 @@
 /*
  * textcol.c -- see textcol.h. A small wcwidth() that needs no locale:
- * setlocale is process-global state, which anketa does not touch.
+ * setlocale is process-global state, which anketa does not touch. And the
+ * one place that says which characters a terminal must not get, so the
+ * listings and the input checks agree on it.
  */
 #include "base/textcol.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* Decode one code point at *p; advance *p. Bad bytes decode as one
- * column-wide U+FFFD so a broken name still lines up roughly. */
-static uint32_t
-textcol_next(const unsigned char **p)
-{
-	const unsigned char *s = *p;
-	uint32_t cp;
-	int n;
+#include "base/xmem.h"
 
-	if (s[0] < 0x80) {
-		*p = s + 1;
+#define TEXTCOL_REPL "\xef\xbf\xbd"	/* U+FFFD */
+
+/* The code point at s[0..n) and its length in *len_r, strictly (RFC 3629:
+ * no overlongs, no surrogates, nothing past U+10FFFF), or TEXTCOL_BAD_UTF8
+ * for one bad byte. n > 0. */
+static long
+textcol_decode(const unsigned char *s, size_t n, size_t *len_r)
+{
+	unsigned char lo = 0x80, hi = 0xBF;
+	size_t need;
+	long cp;
+
+	*len_r = 1;
+	if (s[0] < 0x80)
 		return s[0];
-	}
 	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		n = 1, cp = s[0] & 0x1F;
+		need = 1, cp = s[0] & 0x1F;
 	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-		n = 2, cp = s[0] & 0x0F;
+		need = 2, cp = s[0] & 0x0F;
 	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		n = 3, cp = s[0] & 0x07;
-	else {
-		*p = s + 1;
-		return 0xFFFD;
-	}
-	for (int i = 1; i <= n; i++) {
-		if ((s[i] & 0xC0) != 0x80) {
-			*p = s + 1;
-			return 0xFFFD;
-		}
+		need = 3, cp = s[0] & 0x07;
+	else
+		return TEXTCOL_BAD_UTF8;
+	if (s[0] == 0xE0)
+		lo = 0xA0;
+	else if (s[0] == 0xED)
+		hi = 0x9F;
+	else if (s[0] == 0xF0)
+		lo = 0x90;
+	else if (s[0] == 0xF4)
+		hi = 0x8F;
+	if (n <= need)
+		return TEXTCOL_BAD_UTF8;
+	for (size_t i = 1; i <= need; i++) {
+		if (s[i] < lo || s[i] > hi)
+			return TEXTCOL_BAD_UTF8;
+		lo = 0x80, hi = 0xBF;
 		cp = (cp << 6) | (s[i] & 0x3F);
 	}
-	*p = s + n + 1;
+	*len_r = need + 1;
 	return cp;
+}
+
+/* What a terminal would act on (or cannot show): C0 but keep, DEL, C1. */
+static int
+textcol_bad(long cp, const char *keep)
+{
+	if (cp == TEXTCOL_BAD_UTF8 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0))
+		return 1;
+	return cp < 0x20 && (cp == 0 || strchr(keep, (int)cp) == NULL);
 }
 
 static int
@@ -70,18 +93,78 @@ size_t
 textcol_width(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t w = 0;
+	size_t n = strlen((const char *)p), w = 0, len;
 
-	while (*p)
-		w += (size_t)textcol_cp_width(textcol_next(&p));
+	for (; n > 0; p += len, n -= len) {
+		long cp = textcol_decode(p, n, &len);
+
+		w += textcol_bad(cp, "") ? 1 :
+		     (size_t)textcol_cp_width((uint32_t)cp);
+	}
 	return w;
+}
+
+int
+textcol_add(struct buf *b, const char *s, const char *keep)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n = strlen((const char *)p), len, run = 0;
+	int rc = 0;
+
+	/* clean runs are copied in one go: most text has nothing to fix */
+	for (; n > 0; p += len, n -= len) {
+		long cp = textcol_decode(p, n, &len);
+
+		if (!textcol_bad(cp, keep)) {
+			run += len;
+			continue;
+		}
+		rc |= buf_add(b, p - run, run);
+		rc |= buf_adds(b, TEXTCOL_REPL);
+		run = 0;
+	}
+	rc |= buf_add(b, p - run, run);
+	return rc ? -1 : 0;
+}
+
+int
+textcol_clean(struct buf *b, size_t from, const char *keep)
+{
+	char *tail;
+	int rc;
+
+	if (from >= b->len)
+		return 0;
+	if (textcol_unsafe(b->data + from, b->len - from, keep) < 0)
+		return 0;	/* the usual case: nothing to copy */
+	tail = xstrndup(b->data + from, b->len - from);
+	b->len = from;
+	b->data[from] = '\0';
+	rc = textcol_add(b, tail, keep);
+	free(tail);
+	return rc;
+}
+
+long
+textcol_unsafe(const char *s, size_t n, const char *keep)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len;
+
+	for (; n > 0; p += len, n -= len) {
+		long cp = textcol_decode(p, n, &len);
+
+		if (textcol_bad(cp, keep))
+			return cp;
+	}
+	return -1;
 }
 
 int
 textcol_pad(struct buf *b, const char *s, size_t width)
 {
 	size_t w = textcol_width(s);
-	int rc = buf_adds(b, s ? s : "");
+	int rc = textcol_add(b, s, "");
 
 	for (; w < width; w++)
 		rc |= buf_addc(b, ' ');

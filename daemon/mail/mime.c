@@ -542,6 +542,28 @@ needs_word(const char *s, size_t n)
 }
 
 /*
+ * Whether n characters that cannot be broken fit after wsl characters of
+ * white space: on this line while nothing else is on it (fold_put never
+ * breaks there), else on a new one. What does not fit is encoded instead,
+ * because encoded-words can be split between any two characters: so a
+ * contact's 1,000-letter name still gives lines within 78 (the 998 of
+ * RFC 5322 2.1.1 is a MUST), where a plain word would overflow.
+ */
+static int
+fits(const struct fold *f, int fresh, size_t wsl, size_t n)
+{
+	return (fresh ? f->col : 0) + (wsl ? wsl : 1) + n <= f->width;
+}
+
+/* A word that can stay as it is: plain ASCII that fits. */
+static int
+plain_word(const struct fold *f, int fresh, size_t wsl, const char *w,
+    size_t n)
+{
+	return !needs_word(w, n) && fits(f, fresh, wsl, n);
+}
+
+/*
  * Unstructured text: words that are plain ASCII stay readable; each run
  * of words that need encoding becomes encoded-words, the spaces between
  * those words travelling inside the encoded text.
@@ -567,19 +589,22 @@ fold_text(struct fold *f, const char *s, int encode)
 		/* The first word follows the "Name:" with one space. */
 		char *sep = first ? xstrdup(" ") : xstrndup(ws, wsl);
 
-		first = 0;
-		if (!encode || !needs_word(w, (size_t)(end - w))) {
+		if (!encode || plain_word(f, f->fresh, first ? 1 : wsl, w,
+		    (size_t)(end - w))) {
+			first = 0;
 			fold_put(f, sep, w, (size_t)(end - w));
 			free(sep);
 			s = end;
 			continue;
 		}
+		first = 0;
 		/* Extend the run over following words that need encoding. */
 		for (run_end = end;;) {
 			const char *nw = run_end + strspn(run_end, " \t");
 			const char *ne = nw + strcspn(nw, " \t");
 
-			if (nw == ne || !needs_word(nw, (size_t)(ne - nw)))
+			if (nw == ne || plain_word(f, 0, (size_t)(nw - run_end),
+			    nw, (size_t)(ne - nw)))
 				break;
 			run_end = ne;
 		}
@@ -599,7 +624,23 @@ is_atext_phrase(const char *s)
 	return 1;
 }
 
-/* A display name as a phrase: atoms, a quoted-string, or encoded-words. */
+/* Every word of an atom phrase (single spaces) fits on a line. */
+static int
+atoms_fit(const struct fold *f, const char *s)
+{
+	for (int fresh = f->fresh; *s; fresh = 0) {
+		size_t n = strcspn(s, " ");
+
+		if (!fits(f, fresh, 1, n))
+			return 0;
+		s += n + (s[n] == ' ');
+	}
+	return 1;
+}
+
+/* A display name as a phrase: atoms, a quoted-string, or encoded-words
+ * (which also take what would not fit on a line as an atom or a
+ * quoted-string: a name is whatever a contact list holds). */
 static void
 fold_phrase(struct fold *f, const char *name)
 {
@@ -611,7 +652,10 @@ fold_phrase(struct fold *f, const char *name)
 	}
 	if (is_atext_phrase(name) && !strstr(name, "  ") && name[0] != ' ' &&
 	    name[strlen(name) - 1] != ' ') {
-		fold_text(f, name, 0);
+		if (atoms_fit(f, name))
+			fold_text(f, name, 0);
+		else
+			fold_encoded(f, " ", name, strlen(name));
 		return;
 	}
 	buf_init(&q, 0);
@@ -622,7 +666,10 @@ fold_phrase(struct fold *f, const char *name)
 		buf_addc(&q, *p);
 	}
 	buf_addc(&q, '"');
-	fold_put(f, " ", q.data, q.len);
+	if (fits(f, f->fresh, 1, q.len))
+		fold_put(f, " ", q.data, q.len);
+	else
+		fold_encoded(f, " ", name, strlen(name));
 	buf_free(&q);
 }
 

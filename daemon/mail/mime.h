@@ -22,11 +22,15 @@
  *          address with spaces or <>, a header name that is not a token)
  *          is remembered and mime_build returns -1 with the first such
  *          reason in e ("To: bad address 'x y'"). mime_build also fails
- *          with no body, a header line over 998 that cannot fold, or when
- *          out->max is reached; on failure out is left exactly as it was.
+ *          with no body, a raw header line over 998 that cannot fold, or
+ *          when out->max is reached; on failure out is left exactly as it
+ *          was.
  * Events:  none (pure; reads getrandom() for boundaries and ids).
  * Config:  none.
- * Spec:    RFC 5322 (headers, folding at 78), RFC 2045 (QP, base64, lines
+ * Spec:    RFC 5322 (headers, folding at 78; a word of a display name or
+ *          an unstructured value that would not fit on a line is
+ *          encoded, so no name, however long, makes a line past 78),
+ *          RFC 2045 (QP, base64, lines
  *          <= 76), RFC 2046 (multipart, boundaries), RFC 2047 (encoded-
  *          words <= 75, B or Q, whole UTF-8 sequences), RFC 2231
  *          (non-ASCII filenames), RFC 6047 (iMIP: text/calendar inside

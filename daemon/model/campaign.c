@@ -20,6 +20,7 @@
 #include "model/contacts.h"
 #include "base/json.h"
 #include "model/survey.h"
+#include "base/textcol.h"
 #include "base/xmem.h"
 
 #define CAMPAIGN_MAX_XML (4u << 20)	/* as survey.c: a few KB in practice */
@@ -142,24 +143,52 @@ check_line(struct camp *c, const char *s)
 	}
 }
 
+/* A line that is not clean text is reported and read as an empty line:
+ * fgets would stop a C string at a NUL and drop the rest unseen, and a
+ * control character would travel into subjects, headers and terminals. */
+static int
+camp_line_bad(struct camp *c, const char *s, size_t n)
+{
+	long cp = textcol_unsafe(s, n, "\t\r\n");
+
+	if (cp < 0)
+		return 0;
+	if (cp == 0)
+		camp_err(c, c->line, "a NUL byte (the file is not plain text)");
+	else if (cp == TEXTCOL_BAD_UTF8)
+		camp_err(c, c->line, "invalid UTF-8 (save the file as UTF-8)");
+	else
+		camp_err(c, c->line, "a control character (U+%04lX)", cp);
+	return 1;
+}
+
 /* ini_reader: counts lines, notes indentation, refuses overlong lines
- * (inih would silently split them). */
+ * (inih would silently split them) and lines that are not clean text. */
 static char *
 camp_reader(char *str, int num, void *stream)
 {
 	struct camp *c = stream;
-	size_t n;
-	int ch;
+	size_t n = 0;
+	int ch = 0;
 
-	if (fgets(str, num, c->fp) == NULL)
+	/* getc, not fgets: the length must count past a NUL */
+	while (n + 1 < (size_t)num && ch != '\n' &&
+	       (ch = getc(c->fp)) != EOF)
+		str[n++] = (char)ch;
+	if (n == 0)
 		return NULL;
+	str[n] = '\0';
 	c->line++;
-	n = strlen(str);
 	c->indented = str[0] == ' ' || str[0] == '\t';
-	if (n > 0 && str[n - 1] != '\n' && !feof(c->fp)) {
-		while ((ch = fgetc(c->fp)) != EOF && ch != '\n')
+	if (str[n - 1] != '\n' && !feof(c->fp)) {
+		while ((ch = getc(c->fp)) != EOF && ch != '\n')
 			;
 		camp_err(c, c->line, "line longer than %d characters", num - 3);
+		str[0] = '\n';
+		str[1] = '\0';
+		return str;
+	}
+	if (camp_line_bad(c, str, n)) {
 		str[0] = '\n';
 		str[1] = '\0';
 		return str;

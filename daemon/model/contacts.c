@@ -357,6 +357,19 @@ trimmed(const char *s)
 	return xstrndup(s, n);
 }
 
+/* Field i of the current record as stored: trimmed, and without the '
+ * contacts list --format csv put before "-info@x.org" (so a list
+ * written, edited in a spreadsheet and imported again is unchanged). */
+static char *
+field_value(const struct csv_reader *r, size_t i)
+{
+	char *v = trimmed(csv_field(r, i));
+	const char *u = csv_unguard(v);
+
+	memmove(v, u, strlen(u) + 1);
+	return v;
+}
+
 static int
 read_header(struct import *im)
 {
@@ -495,17 +508,27 @@ row_check(struct import *im, struct row *row)
 	}
 	for (size_t i = 0; i < im->ncols; i++)
 		if (im->col[i] < NCOLS)
-			row->v[im->col[i]] = trimmed(csv_field(im->r, i));
+			row->v[im->col[i]] = field_value(im->r, i);
 	for (size_t k = 0; k < NCOLS; k++) {
-		if (row->v[k] == NULL)
-			row->v[k] = xstrdup("");
-		else if (strpbrk(row->v[k], "\r\n") != NULL) {
-			char msg[128];
+		char msg[128];
+		long cp;
 
+		if (row->v[k] == NULL) {
+			row->v[k] = xstrdup("");
+			continue;
+		}
+		cp = textcol_unsafe(row->v[k], strlen(row->v[k]), "\r\n");
+		if (strpbrk(row->v[k], "\r\n") != NULL)
 			snprintf(msg, sizeof(msg), "the %s contains a line "
 				 "break", col_names[k]);
-			row_problem(im, row, msg);
-		}
+		else if (cp >= 0)
+			/* it would reach mail headers and terminals: an
+			 * ESC there is a terminal's command, not a name */
+			snprintf(msg, sizeof(msg), "the %s contains a control "
+				 "character (U+%04lX)", col_names[k], cp);
+		else
+			continue;
+		row_problem(im, row, msg);
 	}
 	row_check_email(im, row);
 	row->country[0] = '\0';
@@ -685,7 +708,9 @@ list_values(const struct store_contact *c, const char *v[LIST_COLS])
 			v[i] = "";
 }
 
-/* Aligned columns; the last one is not padded (no trailing blanks). */
+/* Aligned columns; the last one is not padded (no trailing blanks).
+ * Both textcol calls replace control characters: this goes to a
+ * terminal. */
 static void
 list_text_row(struct lister *l, const char *const v[LIST_COLS])
 {
@@ -697,7 +722,7 @@ list_text_row(struct lister *l, const char *const v[LIST_COLS])
 			textcol_pad(&b, v[i], l->width[i]);
 			buf_adds(&b, "  ");
 		} else
-			buf_adds(&b, v[i]);
+			textcol_add(&b, v[i], "");
 	}
 	while (b.len > 0 && b.data[b.len - 1] == ' ')
 		b.data[--b.len] = '\0';

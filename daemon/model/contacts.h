@@ -24,7 +24,12 @@
  *          (empty: en). email: RFC 5322 addr-spec, ASCII only. Rows
  *          whose fields are all empty are skipped (spreadsheets add them);
  *          the same address twice in one file is an error naming both
- *          lines. Values are trimmed of surrounding blanks.
+ *          lines. Values are trimmed of surrounding blanks, and a '
+ *          that contacts list --format csv put before a value a
+ *          spreadsheet would evaluate is taken off again; a value
+ *          with a line break or another control character (ESC, TAB
+ *          inside it, DEL, U+0080..U+009F) is an error naming FILE:LINE,
+ *          as is a NUL byte or invalid UTF-8 anywhere (csv.h).
  * Tests:   tests/unit/test_contacts.c, tests/data/contacts/
  */
 #ifndef ANKETA_CONTACTS_H

@@ -417,10 +417,23 @@ report_out_flush(struct report_out *o, int force)
 
 /* ---- text -------------------------------------------------------------- */
 
+/*
+ * Text goes to a terminal: every line that carries data from the store
+ * (answers, names, subjects of strangers' mail) is made safe before its
+ * newline is added (textcol.h), so no escape sequence can reach it.
+ */
+static void
+text_eol(struct buf *b, size_t line_start)
+{
+	textcol_clean(b, line_start, "");
+	buf_addc(b, '\n');
+}
+
 static void
 text_header(struct report *r, struct report_out *o)
 {
 	struct buf *b = &o->b;
+	size_t at = b->len;
 	char pct[32];
 
 	buf_printf(b, "Campaign %s (%s", r->name, r->kind);
@@ -429,10 +442,13 @@ text_header(struct report *r, struct report_out *o)
 	buf_adds(b, ")");
 	if (*r->deadline)
 		buf_printf(b, ", deadline %s", r->deadline);
-	buf_addc(b, '\n');
-	if (r->sv)
-		buf_printf(b, "Questionnaire: %s (%s)\n",
+	text_eol(b, at);
+	if (r->sv) {
+		at = b->len;
+		buf_printf(b, "Questionnaire: %s (%s)",
 			   survey_title(r->sv, REPORT_LANG), survey_id(r->sv));
+		text_eol(b, at);
+	}
 	buf_adds(b, "\nDeliveries\n");
 	for (size_t k = 0; k < REPORT_NDKINDS; k++) {
 		buf_printf(b, "  %-9s", kind_name(k));
@@ -446,11 +462,16 @@ text_header(struct report *r, struct report_out *o)
 		   r->responded, r->delivered, pct);
 }
 
-/* Each line of a possibly multi-line answer, indented under the first. */
+/* Each line of a possibly multi-line answer, indented under the first;
+ * its newlines and tabs are layout, any other control is replaced. */
 static void
 text_answer(struct buf *b, const char *who, const char *text)
 {
+	size_t at = b->len;
+
 	buf_printf(b, "  [%s] ", who);
+	textcol_clean(b, at, "");
+	at = b->len;
 	for (; *text; text++) {
 		if (*text == '\r')
 			continue;
@@ -458,6 +479,7 @@ text_answer(struct buf *b, const char *who, const char *text)
 		if (*text == '\n' && text[1])
 			buf_adds(b, "      ");
 	}
+	textcol_clean(b, at, "\n\t");
 	buf_addc(b, '\n');
 }
 
@@ -492,10 +514,14 @@ text_question(struct report *r, size_t qi, struct report_out *o)
 	struct report_qstat st;
 	struct buf *b = &o->b;
 	struct report_numstat ns;
+	size_t at;
 
 	report_qstat_init(&st, r, qi);
-	buf_printf(b, "\nQ%d. %s\n", st.q->number,
+	buf_addc(b, '\n');
+	at = b->len;
+	buf_printf(b, "Q%d. %s", st.q->number,
 		   survey_qtext(r->sv, st.q, REPORT_LANG));
+	text_eol(b, at);
 	buf_printf(b, "  (%s, %ld answered", survey_qtype_name(st.q->type),
 		   st.answered);
 	if (st.q->type == SURVEY_MULTI)
@@ -577,7 +603,9 @@ text_needs(struct report *r, struct report_out *o)
 			   r->nmsgs[i]);
 		for (size_t k = 0; k < r->nmsgs[i]; k++) {
 			struct report_msg *m = &r->msgs[i][k];
+			size_t at = b->len;
 
+			/* anyone's mail: the subject is a stranger's text */
 			buf_adds(b, "   ");
 			if (*m->date)
 				buf_printf(b, " %s ", m->date);
@@ -586,7 +614,7 @@ text_needs(struct report *r, struct report_out *o)
 				buf_printf(b, "  \"%s\"", m->subject);
 			if (*m->reason)
 				buf_printf(b, ": %s", m->reason);
-			buf_addc(b, '\n');
+			text_eol(b, at);
 		}
 	}
 }

@@ -11,9 +11,11 @@
  *          may be partial on -1.
  * Events:  none.
  * Config:  paths.schema (to read the stored questionnaire XML).
- * Spec:    TEXT: aligned sections for a person. CSV (RFC 4180): one row per
- *          contact of the audience, a column per question, for a
- *          spreadsheet. JSON (RFC 8259): one object with stable keys.
+ * Spec:    TEXT: aligned sections for a person, control characters from
+ *          the data shown as U+FFFD (textcol.h). CSV (RFC 4180): one row
+ *          per contact of the audience, a column per question, for a
+ *          spreadsheet, formulas guarded (csv.h). JSON (RFC 8259): one
+ *          object with stable keys.
  *          HTML: one self-contained HTML5 page (inline CSS and SVG bar
  *          charts, no scripts, nothing fetched), also well-formed XML;
  *          every number the JSON has carries data-key="json.path"
@@ -24,7 +26,8 @@
  *          responded / delivered (a sent invite). Texts in English.
  *          Needs a person: unmatched and quarantined messages of this
  *          campaign or of none, unreadable answers and bounces of it.
- * Tests:   tests/unit/test_report.c
+ * Tests:   tests/unit/test_report.c (also CSV formulas guarded, no
+ *          escape sequence in text), tests/integration/hostile.sh
  * Files:   report.c (load, text, CSV, JSON), report_html.c,
  *          report_private.h (what they share).
  */

@@ -662,13 +662,15 @@ static int render_with(const struct render *rd, const struct rctx *x,
 	return rc;
 }
 
+/* An ordinary contact: what every template must render for. */
+static const struct rcpt sample = {
+	"sample@example.org", "Sample", "Sample", "Sample", NULL,
+	"sample", "sample"
+};
+
 int render_check(struct render *rd, int64_t campaign_id, const char *kind,
 		 struct err *e)
 {
-	static const struct rcpt sample = {
-		"sample@example.org", "Sample", "Sample", "Sample", NULL,
-		"sample", "sample"
-	};
 	struct rctx *x = rctx_get(rd, campaign_id, kind, e);
 	int rc = x == NULL ? -1 : 0;
 
@@ -693,6 +695,29 @@ int render_check(struct render *rd, int64_t campaign_id, const char *kind,
 		free(dir);
 	}
 	return rc;
+}
+
+/*
+ * Whose fault a failed message is: the same templates rendered for an
+ * ordinary contact in the same language. If that works, this row's own
+ * data (the contact, the row's vars or In-Reply-To) cannot make a message
+ * and only this row fails (RENDER_ROW_BAD); if not, the organiser has
+ * something to fix and the run stops (-1). The first error is kept.
+ */
+static int render_blame(const struct render *rd, const struct rctx *x,
+			const struct langset *l, const struct rcpt *c)
+{
+	struct rcpt k = sample;
+	struct buf out;
+	struct err e;
+	int rc;
+
+	k.language = c->language;
+	buf_init(&out, RENDER_MSG_MAX);
+	rc = render_with(rd, x, l, &k, NULL, "<sample@example.org>", NULL,
+			 &out, &e);
+	buf_free(&out);
+	return rc == 0 ? RENDER_ROW_BAD : -1;
 }
 
 int render_row(struct render *rd, const struct store_outrow *row,
@@ -721,6 +746,8 @@ int render_row(struct render *rd, const struct store_outrow *row,
 	l = langset_get(rd, x, c.language, e);
 	if (l == NULL)
 		return -1;
-	return render_with(rd, x, l, &c, row->vars, msgid, row->in_reply_to,
-			   out, e);
+	if (render_with(rd, x, l, &c, row->vars, msgid, row->in_reply_to,
+			out, e) == 0)
+		return 0;
+	return render_blame(rd, x, l, &c);
 }

@@ -18,14 +18,18 @@
  *          campaigns loads each once. Strings returned are the caller's.
  * Errors:  -1 with e naming the file and line ("templates/survey/bg/
  *          body.txt: line 3: unknown variable 'deadline'"), the campaign
- *          ("campaign 7: not in the store") or MIME's reason. A render
- *          error is the organiser's to fix: the caller stops its run.
+ *          ("campaign 7: not in the store") or MIME's reason: the
+ *          organiser's to fix, the caller stops its run. render_row
+ *          returns RENDER_ROW_BAD instead when the same templates render
+ *          for an ordinary contact: only this row's data cannot make a
+ *          message ("message to a@x.org: To: display name is not one
+ *          line of UTF-8"); the caller fails that row and goes on.
  * Kinds:   a campaign kind (invite, reminder) uses the campaign's template
  *          set; feedback (confirm, problem) the set of its own name, with
  *          the row's vars: a flat JSON object whose "a:QID" keys are the
  *          recorded answers, "p:QID" the problems (question id, reason),
  *          and any other key a template variable.
- * Tests:   tests/unit/test_send.c
+ * Tests:   tests/unit/test_send.c, tests/integration/hostile.sh
  */
 #ifndef ANKETA_RENDER_H
 #define ANKETA_RENDER_H
@@ -45,7 +49,9 @@ int render_open(struct store *s, const struct config *cfg,
 		struct render **r_r, struct err *e);
 int render_check(struct render *r, int64_t campaign_id, const char *kind,
 		 struct err *e);
-/* out is the caller's, initialised (RENDER_MSG_MAX cap). */
+/* out is the caller's, initialised (RENDER_MSG_MAX cap). 0 built, -1
+ * stop, RENDER_ROW_BAD this row only (see Errors). */
+#define RENDER_ROW_BAD 1
 int render_row(struct render *r, const struct store_outrow *row,
 	       const char *msgid, struct buf *out, struct err *e);
 char *render_return_path(const struct config *cfg, const char *token);

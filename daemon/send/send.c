@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "base/buf.h"
+#include "base/log.h"
 #include "base/xmem.h"
 #include "send/render.h"
 #include "send/sender.h"
@@ -78,7 +79,13 @@ static int dry_cb(void *arg, const struct store_outrow *row)
 	}
 	buf_init(&msg, RENDER_MSG_MAX);
 	rc = render_row(d->r, row, msgid, &msg, d->e);
-	if (rc == 0)
+	if (rc == RENDER_ROW_BAD) {
+		/* as a send would: this one fails, the others go on */
+		log_warnx("delivery %lld to %s would fail: %s",
+			  (long long)row->id, row->rcpt, d->e->msg);
+		d->st->failed++;
+		rc = 0;
+	} else if (rc == 0)
 		d->st->rendered++;
 	if (rc == 0 && d->o->preview_dir != NULL)
 		rc = write_preview(d->o->preview_dir, row->contact != NULL ?

@@ -21,7 +21,9 @@
  *          until ...: 554 ..."). What was not handed over stays queued.
  *          A dry run renders every row a send would hand out now, with
  *          the same checks, writes previews when asked, and writes
- *          nothing to the store.
+ *          nothing to the store. A row whose own data cannot make a
+ *          message fails alone, with its reason (render.h); in a dry run
+ *          it is counted in failed and logged.
  * Config:  sender.*, smtp.* (concurrency: sender processes), queue.*,
  *          paths.templates, paths.schema.
  * Tests:   tests/unit/test_send.c, tests/integration/send_errors.sh,
@@ -44,7 +46,8 @@ struct send_opts {
 
 struct send_stats {
 	long planned;		/* deliveries newly enqueued by this run */
-	long rendered;		/* dry run: messages rendered */
+	long rendered;		/* dry run: messages rendered (failed:
+				 * those that could not be built) */
 	long handed;		/* messages handed to the server */
 	long sent, failed, deferred, unknown, skipped;
 	int signal;		/* a sender process died of it; 0: none */

@@ -222,6 +222,18 @@ static int skip_row(struct sender *sd, const struct store_outrow *row)
 	return 0;
 }
 
+/* This row's own data cannot make a message (render.h): it fails with
+ * the reason, never handed over, and the run goes on with the others. */
+static int fail_row(struct sender *sd, const struct store_outrow *row,
+		    const char *why)
+{
+	struct store_outcome o = { STORE_D_FAILED, why, 0, 0 };
+
+	if (record(sd, row->id, &o) == 0)
+		count(sd, row, &o);
+	return 0;
+}
+
 /* The held outcome is committed: count it, honour the test hook. */
 static void pending_done(struct sender *sd, int rc)
 {
@@ -312,7 +324,9 @@ static void hand_over(struct sender *sd, const struct store_outrow *row,
 static int sender_row(void *arg, const struct store_outrow *row)
 {
 	struct sender *sd = arg;
+	struct err re;
 	char *msgid;
+	int rc;
 
 	if (sd->fresh_claim) {
 		sd->fresh_claim = 0;
@@ -329,10 +343,16 @@ static int sender_row(void *arg, const struct store_outrow *row)
 	msgid = row->message_id != NULL ? xstrdup(row->message_id) :
 		render_msgid(sd->r);
 	buf_reset(&sd->msg);
-	if (render_row(sd->r, row, msgid, &sd->msg, sd->e) != 0)
-		sd->halt = 1;	/* the organiser's to fix: stop */
-	else
+	rc = render_row(sd->r, row, msgid, &sd->msg, &re);
+	if (rc == 0)
 		hand_over(sd, row, msgid);
+	else if (rc == RENDER_ROW_BAD) {
+		flush(sd);
+		fail_row(sd, row, re.msg);
+	} else {
+		err_set(sd->e, "%s", re.msg);
+		sd->halt = 1;	/* the organiser's to fix: stop */
+	}
 	free(msgid);
 	return 0;
 }

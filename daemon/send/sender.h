@@ -24,9 +24,10 @@
  * Owns:    its store owner registration, its connection and its render
  *          cache, all released before sender_run returns.
  * Errors:  0 the run went through (each outcome recorded, whatever the
- *          server said); -1 with e when it stopped early: a template
- *          error, the store failing, the server paused ("127.0.0.1:25:
- *          sending paused until 10:42:07 UTC: 554 5.7.1 ...").
+ *          server said; a row whose own data cannot make a message fails
+ *          with the reason, see render.h); -1 with e when it stopped
+ *          early: a template error, the store failing, the server paused
+ *          ("127.0.0.1:25: sending paused until 10:42:07 UTC: 554 ...").
  * Signals: *stop (set by a signal handler) is read between messages: the
  *          message in hand is finished, claimed rows are given back.
  * Test hook: ANKETA_CRASH_AT=POINT:N aborts at the N-th POINT: "claim"
@@ -34,7 +35,8 @@
  *          answer, before the outcome's commit), "outcome" (after the
  *          outcome's commit).
  * Tests:   tests/unit/test_send.c, tests/integration/outbox.sh,
- *          tests/integration/send_errors.sh, bench/kill, bench/send.
+ *          tests/integration/send_errors.sh, tests/integration/hostile.sh
+ *          (one unbuildable row fails alone), bench/kill, bench/send.
  */
 #ifndef ANKETA_SENDER_H
 #define ANKETA_SENDER_H

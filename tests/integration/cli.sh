@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 make_tmp
 trap 'rm -rf "$T"' EXIT
-echo "1..17"
+echo "1..18"
 S=$ANKETA_SRCDIR
 write_conf "$T/a.conf" "$T/a.db" "maildir:$T/out" </dev/null
 A() { "$ANKETA_BIN" -c "$T/a.conf" "$@"; }
@@ -59,5 +59,19 @@ ok "survey check without a config: the schema beside the file" bash -c "cd / && 
 printf '[campaign]\nname = c2\nquestionnaire = %s/surveys/field-study.xml\ntemplate = survey\nreference = FS\ndeadline = 2026-12-15\n[audience]\ngroup = a\n' "$S" >"$T/c2.campaign"
 listed() { A campaign add "$T/c2.campaign" >/dev/null && A send c2 >/dev/null; A campaign list | grep -E '^c2 +survey +FS +2026-12-15 +2 sent +0 failed +0 to go'; }
 ok "campaign list: name, kind, reference, deadline, progress" listed
+# reference and deadline are optional: a listing or a report shows "-"
+# or nothing for them, never a crash
+printf '[campaign]\nname = c3\nquestionnaire = %s/surveys/field-study.xml\ntemplate = survey\n[audience]\ngroup = a\n' "$S" >"$T/c3.campaign"
+bare() {
+	local out f
+	A campaign add "$T/c3.campaign" >/dev/null || return 1
+	out=$(A campaign list) || { echo "campaign list: exit $?"; return 1; }
+	echo "$out"
+	grep -qE '^c3 +survey +- +- +0 sent +0 failed +0 to go' <<<"$out" || return 1
+	for f in text csv json html; do
+		A report --format $f c3 >/dev/null || { echo "report --format $f: exit $?"; return 1; }
+	done
+}
+ok "campaign list and report: no reference, no deadline" bare
 ok "send on an unknown campaign: no summary, the reason, exit 69" bash -c "out=\$('$ANKETA_BIN' -c '$T/a.conf' send nosuch 2>&1); r=\$?; echo \"\$out\"; [ \$r = 69 ] && echo \"\$out\" | grep -q 'no such campaign' && ! echo \"\$out\" | grep -q planned"
 exit 0

@@ -326,6 +326,50 @@ test_deadline_forms(void **state)
 	}
 }
 
+/* Bytes that are not clean text are refused line by line, with FILE:LINE:
+ * a NUL (fgets would end the line there), invalid UTF-8, ESC; a tab and
+ * CRLF line ends are fine. */
+static void
+test_hostile_bytes(void **state)
+{
+	static const char text[] =
+		"[campaign]\r\n"
+		"name = h1\n"
+		"kind = invitation\n"
+		"template = survey\n"
+		"reference = AB\0CD\n"
+		"subject = Caf\xe9\n"
+		"[vars]\n"
+		"note = \x1b[2Jhi\n"
+		"greeting = hello\tthere\n"
+		"c1 = \xc2\x9dx\n";
+	static const char *const want[] = {
+		":5: a NUL byte (the file is not plain text)",
+		":6: invalid UTF-8 (save the file as UTF-8)",
+		":8: a control character (U+001B)",
+		":10: a control character (U+009D)",
+	};
+	struct fixture *f = *state;
+	char *path = xasprintf("%s/h.campaign", f->dir);
+	FILE *fp = fopen(path, "wb");
+	struct errlist errs = { 0 };
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(text, 1, sizeof(text) - 1, fp),
+			 sizeof(text) - 1);
+	fclose(fp);
+	assert_int_equal(campaign_check(&f->cfg, path, &errs), -1);
+	assert_int_equal(errs.n, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < errs.n; i++) {
+		char *w = xasprintf("%s%s", path, want[i]);
+
+		assert_string_equal(errs.v[i], w);
+		free(w);
+	}
+	errlist_free(&errs);
+	free(path);
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -353,6 +397,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_broken_questionnaire,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deadline_forms, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_bytes, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file, setup,
 						teardown),

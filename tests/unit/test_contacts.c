@@ -323,6 +323,131 @@ test_header_errors(void **state)
 	}
 }
 
+/* Hostile bytes are refused with FILE:LINE, never stored: a NUL would
+ * cut a field short, ESC and CSI (U+009B) reach terminals, a tab inside a
+ * name breaks columns; all of it reaches mail headers. */
+static void
+test_import_controls(void **state)
+{
+	static const char csv[] =
+		"email,name,municipality\n"
+		"a@example.org,Ann\0Evil,Gent\n"
+		"b@example.org,\x1b]0;owned\x07Bob,Gent\n"
+		"c@example.org,Cy,\xc2\x9b" "31mGent\n"
+		"d@example.org,\tDee\tDuh\t,Gent\n"
+		"e@example.org,Eve\x7f,Gent\n"
+		"f@example.org,Fine,Gent\n";
+	static const char *const want[] = {
+		":2: a NUL byte in field 2 (the file is not plain text: save "
+		"it as \"CSV UTF-8\")",
+		":3: the name contains a control character (U+001B)",
+		":4: the municipality contains a control character (U+009B)",
+		":5: the name contains a control character (U+0009)",
+		":6: the name contains a control character (U+007F)",
+	};
+	struct fixture *f = *state;
+	char *path = xasprintf("%s/ctl.csv", f->dir), *out;
+	FILE *fp = fopen(path, "wb");
+	struct contacts_stats st;
+	struct errlist errs = { 0 };
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(csv, 1, sizeof(csv) - 1, fp), sizeof(csv) - 1);
+	fclose(fp);
+	assert_int_equal(contacts_import(f->s, path, 0, &st, &errs), -1);
+	assert_int_equal(errs.n, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < errs.n; i++) {
+		char *w = xasprintf("%s%s", path, want[i]);
+
+		assert_string_equal(errs.v[i], w);
+		free(w);
+	}
+	assert_int_equal(st.added, 0);
+	out = list(f->s, NULL, "csv");
+	assert_string_equal(out, "email,name,municipality,country,language,"
+			    "groups,role\r\n");
+	free(out);
+	errlist_free(&errs);
+	free(path);
+}
+
+/* contacts list --format csv guards what a spreadsheet would evaluate
+ * (addresses may start with - + =), and that file imported again changes
+ * nothing: the guard is taken off. */
+static void
+test_list_csv_guard_round_trip(void **state)
+{
+	static const char csv[] =
+		"email,name,municipality,role\n"
+		"-info@example.org,-Dash,=SUM(A1),@lead\n"
+		"=x@example.org,+359 2 123,Gent,-5\n";
+	static const char want[] =
+		"email,name,municipality,country,language,groups,role\r\n"
+		"'-info@example.org,'-Dash,'=SUM(A1),,en,,'@lead\r\n"
+		"'=x@example.org,'+359 2 123,Gent,,en,,-5\r\n";
+	struct fixture *f = *state;
+	char *path = xasprintf("%s/g.csv", f->dir), *out, *json, *again;
+	FILE *fp = fopen(path, "w");
+	struct contacts_stats st;
+	struct errlist errs = { 0 };
+
+	fputs(csv, fp);
+	fclose(fp);
+	assert_int_equal(contacts_import(f->s, path, 0, &st, &errs), 0);
+	assert_int_equal(st.added, 2);
+	out = list(f->s, NULL, "csv");
+	assert_string_equal(out, want);
+	json = list(f->s, NULL, "json");
+	assert_non_null(strstr(json, "\"email\":\"-info@example.org\","
+			       "\"name\":\"-Dash\",\"municipality\":"
+			       "\"=SUM(A1)\""));
+	fp = fopen(path, "w");
+	fputs(out, fp);
+	fclose(fp);
+	assert_int_equal(contacts_import(f->s, path, 0, &st, &errs), 0);
+	assert_int_equal(errs.n, 0);
+	assert_int_equal(st.added, 0);
+	assert_int_equal(st.updated, 2);
+	again = list(f->s, NULL, "json");
+	assert_string_equal(again, json);
+	free(again);
+	free(json);
+	free(out);
+	free(path);
+	errlist_free(&errs);
+}
+
+/* A contact the import would refuse may still be in an older store:
+ * the text listing never passes its control characters to a terminal,
+ * and the columns still line up (U+FFFD takes one). */
+static void
+test_list_text_escapes(void **state)
+{
+	struct fixture *f = *state;
+	struct store_contact k[2] = {
+		{ .email = "a@example.org", .name = "\x1b]0;pwned\x07" "Ann",
+		  .municipality = "Gent", .country = "BE", .language = "en",
+		  .role = "\x1b[2J" },
+		{ .email = "b@example.org", .name = "Bob\xc2\x9b" "31m",
+		  .municipality = "X\tY", .country = "BE", .language = "en",
+		  .role = "r" },
+	};
+	struct err e;
+	int64_t id;
+	int created;
+	char *out;
+
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(store_contact_upsert(f->s, &k[i], &id,
+						      &created, &e), 0);
+	out = list(f->s, NULL, "text");
+	assert_string_equal(out,
+"EMAIL          NAME           MUNICIPALITY  COUNTRY  LANG  GROUPS  ROLE  STATUS\n"
+"a@example.org  \xef\xbf\xbd]0;pwned\xef\xbf\xbd" "Ann  Gent          BE       en            \xef\xbf\xbd[2J  ok\n"
+"b@example.org  Bob\xef\xbf\xbd" "31m        X\xef\xbf\xbdY           BE       en            r     ok\n");
+	free(out);
+}
+
 static void
 test_list_bad_format(void **state)
 {
@@ -346,6 +471,12 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_good_and_list,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_controls, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_list_csv_guard_round_trip,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_text_escapes, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_header_errors, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_list_bad_format, setup,

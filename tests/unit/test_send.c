@@ -4,7 +4,8 @@
  * Maildir transport, whole campaign
  * runs into a Maildir: dry run with previews, real run, no second send,
  * per-language dates, a template error stopping the run before anything
- * is sent, an unknown campaign, and feedback mail through the outbox. */
+ * is sent, one contact's unbuildable message failing alone, an unknown
+ * campaign, and feedback mail through the outbox. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "model/campaign.h"
 #include "base/config.h"
@@ -550,6 +552,123 @@ static void test_template_error(void **state)
 	free(new);
 }
 
+/* The state and last reply of the delivery to email, read straight from
+ * the store file (the store API lists only waiting rows). */
+static void delivery_of(struct fixture *f, const char *email, char *state,
+			size_t n, char *reply, size_t rn)
+{
+	char *db = xasprintf("%s/anketa.db", f->dir);
+	sqlite3_stmt *st;
+	sqlite3 *h;
+
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT d.state, "
+		"coalesce(d.last_reply, '') FROM deliveries d JOIN contacts c "
+		"ON c.id = d.contact_id WHERE c.email = ?1", -1, &st, NULL),
+		SQLITE_OK);
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(state, n, "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(reply, rn, "%s", (const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	free(db);
+}
+
+/* One contact whose message cannot be built (a line break in the name,
+ * from a store older than the import's checks) fails alone with the
+ * reason; a 1,000-letter name is sent; the others are sent. A dry run
+ * says the same without writing. */
+static void test_bad_contact_alone(void **state)
+{
+	struct fixture *f = *state;
+	struct send_opts o = { 0 };
+	struct send_stats st;
+	struct err e;
+	char *new = xasprintf("%s/new", f->outbox), *all, longname[1001];
+	char dstate[32], reply[512];
+	struct store_contact k[2] = {
+		{ .email = "evil@example.org",
+		  .name = "Evil\r\nBcc: victim@example.org", .country = "BE",
+		  .language = "en", .groups = "fs" },
+		{ .email = "long@example.org", .name = longname,
+		  .country = "BE", .language = "en", .groups = "fs" },
+	};
+	int64_t id;
+	int created;
+
+	memset(longname, 'L', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(store_contact_upsert(f->s, &k[i], &id,
+						      &created, &e), 0);
+	add_campaign(f, "hostile", "survey", NULL, NULL);
+	o.dry_run = 1;
+	if (send_campaign(f->s, &f->cfg, "hostile", &o, &st, &e) != 0)
+		fail_msg("dry run: %s", e.msg);
+	assert_int_equal(st.rendered, 5);
+	assert_int_equal(st.failed, 1);
+	o.dry_run = 0;
+	if (send_campaign(f->s, &f->cfg, "hostile", &o, &st, &e) != 0)
+		fail_msg("send: %s", e.msg);
+	assert_int_equal(st.planned, 6);
+	assert_int_equal(st.sent, 5);
+	assert_int_equal(st.failed, 1);
+	assert_int_equal(count_files(new), 5);
+	all = slurp_dir(new);
+	assert_null(strstr(all, "victim@"));
+	assert_non_null(strstr(all, "<long@example.org>"));
+	free(all);
+	delivery_of(f, "evil@example.org", dstate, sizeof(dstate), reply,
+		    sizeof(reply));
+	assert_string_equal(dstate, "failed");
+	assert_string_equal(reply, "message to evil@example.org: To: display "
+			    "name is not one line of UTF-8");
+	delivery_of(f, "long@example.org", dstate, sizeof(dstate), reply,
+		    sizeof(reply));
+	assert_string_equal(dstate, "sent");
+	free(new);
+}
+
+/* A template broken after the mail was enqueued (the daemon's sender,
+ * send --all): the sample contact fails too, so it is the organiser's
+ * error: the run stops, no row is failed for it, all wait. */
+static void test_template_error_later(void **state)
+{
+	struct fixture *f = *state;
+	struct send_stats st;
+	struct err e;
+	char *p, *tdir = xasprintf("%s/tpl", f->dir);
+	char *new = xasprintf("%s/new", f->outbox);
+	long planned;
+	int rc;
+
+	p = xasprintf("mkdir -p '%s' && cp -r templates/survey '%s/later' && "
+		      "cp -r templates/_partials '%s/'", tdir, tdir, tdir);
+	assert_int_equal(system(p), 0);
+	free(p);
+	free(f->cfg.templates_dir);
+	f->cfg.templates_dir = tdir;
+	add_campaign(f, "later", "later", NULL, NULL);
+	rc = send_enqueue(f->s, &f->cfg, 1, "invite", &planned, &e);
+	if (rc != 0)
+		fail_msg("enqueue: %s", e.msg);
+	assert_int_equal(planned, 4);
+	for (size_t i = 0; i < 4; i++) {
+		static const char *const lang[] = { "bg", "cs", "en", "nl" };
+
+		p = xasprintf("%s/later/%s/body.txt", tdir, lang[i]);
+		write_file(p, "Dear {{{name}}},\n{{meeting_day}}\n");
+		free(p);
+	}
+	assert_int_equal(send_outbox(f->s, &f->cfg, &st, &e), -1);
+	assert_non_null(strstr(e.msg, "unknown variable 'meeting_day'"));
+	assert_int_equal(st.sent + st.failed, 0);
+	assert_true(count_files(new) <= 0);
+	free(new);
+}
+
 static void test_unknown_campaign(void **state)
 {
 	struct fixture *f = *state;
@@ -774,6 +893,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_template_error, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_bad_contact_alone, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_template_error_later,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_campaign, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_feedback_records, setup,

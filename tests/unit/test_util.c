@@ -1,15 +1,18 @@
-/* test_util.c -- buf, err, json, xmem: the shared utilities. */
+/* test_util.c -- buf, err, json, log, xmem: the shared utilities. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/json.h"
+#include "base/log.h"
 #include "base/xmem.h"
 
 static void
@@ -97,6 +100,36 @@ test_json_escapes(void **state)
 	buf_free(&b);
 }
 
+/* A logged reason may quote anyone's mail: one line, no control
+ * character reaches the terminal or the log file. */
+static void
+test_log_one_safe_line(void **state)
+{
+	char path[] = "/tmp/test_util.XXXXXX", got[256];
+	int fd = mkstemp(path);
+	FILE *fp;
+	size_t n;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	log_init(LOG_INFO, path);
+	log_warnx("m/1: quarantined: %s", "\x1b]0;owned\x07\nanketa: "
+		  "error: forged\xc2\x9b" "2J");
+	log_close();
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	n = fread(got, 1, sizeof(got) - 1, fp);
+	got[n] = '\0';
+	fclose(fp);
+	unlink(path);
+	assert_non_null(strstr(got, "anketa: warning: m/1: quarantined: "
+			       "\xef\xbf\xbd]0;owned\xef\xbf\xbd\xef\xbf\xbd"
+			       "anketa: error: forged\xef\xbf\xbd" "2J\n"));
+	assert_null(strchr(got, '\x1b'));
+	assert_int_equal(strchr(got, '\n') - got + 1, (long)strlen(got));
+}
+
 static void
 test_xmem(void **state)
 {
@@ -118,6 +151,7 @@ main(void)
 		cmocka_unit_test(test_buf_unlimited_and_steal),
 		cmocka_unit_test(test_err_and_errlist),
 		cmocka_unit_test(test_json_escapes),
+		cmocka_unit_test(test_log_one_safe_line),
 		cmocka_unit_test(test_xmem),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
