@@ -26,6 +26,15 @@
  * is locked" reaches anyone while the store is merely busy. */
 #define STORE_BUSY_MS 60000
 
+/* The SQL uses unixepoch() (3.38), RETURNING (3.35) and window functions
+ * (3.25). configure refuses an older SQLite; store_open checks the
+ * library loaded at run time too, so one swapped for an older copy after
+ * the build is named at open instead of failing every write. */
+#define STORE_SQLITE_MIN 3038000
+#if SQLITE_VERSION_NUMBER < STORE_SQLITE_MIN
+#error "SQLite 3.38 or later is needed (unixepoch(), RETURNING)"
+#endif
+
 /* ---- helpers shared by the store files ---------------------------------- */
 
 int
@@ -470,6 +479,12 @@ store_open(const char *path, struct store **s_r, struct err *e)
 	const char *crash;
 
 	*s_r = NULL;
+	if (sqlite3_libversion_number() < STORE_SQLITE_MIN) {
+		err_set(e, "%s: SQLite %s is older than 3.38.0, which anketa "
+			"needs (unixepoch(), RETURNING)", path,
+			sqlite3_libversion());
+		return -1;
+	}
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
 	s->owner_fd = -1;
