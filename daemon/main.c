@@ -86,8 +86,12 @@ need_config(struct ctx *c)
 	return EX_OK;
 }
 
+/* The store for a command. reading: the command only reads (report,
+ * the lists), so a store this user cannot write is opened read-only
+ * rather than refused: an operator may read what the daemon's user
+ * writes. A writing command on such a store fails naming the file. */
 static int
-need_store(struct ctx *c)
+open_store(struct ctx *c, int reading)
 {
 	struct err e = { "" };
 	int rc;
@@ -96,11 +100,25 @@ need_store(struct ctx *c)
 		return rc;
 	if (c->store != NULL)
 		return EX_OK;
-	if (store_open(c->cfg->store_path, &c->store, &e) < 0) {
+	rc = reading ? store_open_reader(c->cfg->store_path, &c->store, &e) :
+	     store_open(c->cfg->store_path, &c->store, &e);
+	if (rc < 0) {
 		fprintf(stderr, "anketa: %s\n", e.msg);
 		return EX_CANTCREAT;
 	}
 	return EX_OK;
+}
+
+static int
+need_store(struct ctx *c)
+{
+	return open_store(c, 0);
+}
+
+static int
+need_store_to_read(struct ctx *c)
+{
+	return open_store(c, 1);
 }
 
 /* getopt_long over a subcommand's own options; "help" is always there. */
@@ -234,7 +252,7 @@ cmd_contacts_list(struct ctx *c, int argc, char **argv)
 	if (strcmp(format, "text") && strcmp(format, "csv") &&
 	    strcmp(format, "json"))
 		return usage_error("contacts list", "unknown format '%s'", format);
-	if ((rc = need_store(c)) != EX_OK)
+	if ((rc = need_store_to_read(c)) != EX_OK)
 		return rc;
 	if (contacts_list(c->store, &f, format, stdout, &e) < 0) {
 		fprintf(stderr, "anketa: %s\n", e.msg);
@@ -412,7 +430,7 @@ cmd_campaign_list(struct ctx *c, int argc, char **argv)
 	if (argc != 1)
 		return usage_error("campaign list", "unexpected argument '%s'",
 				   argv[1]);
-	if ((rc = need_store(c)) != EX_OK)
+	if ((rc = need_store_to_read(c)) != EX_OK)
 		return rc;
 	if (store_campaigns_each(c->store, campaign_row, c, &e) < 0) {
 		fprintf(stderr, "anketa: %s\n", e.msg);
@@ -587,7 +605,7 @@ cmd_queue(struct ctx *c, int argc, char **argv)
 	if (strcmp(action, "list") != 0 && id == 0 && camp == NULL && !all)
 		return usage_error("queue", "%s: name an ID, --campaign NAME "
 				   "or --all", action);
-	if ((rc = need_store(c)) != EX_OK)
+	if ((rc = open_store(c, strcmp(action, "list") == 0)) != EX_OK)
 		return rc;
 	if (camp != NULL) {
 		rc = store_campaign_find(c->store, camp, campaign_id_of, &cid,
@@ -688,7 +706,7 @@ cmd_report(struct ctx *c, int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return usage_error("report", "%s", "expected CAMPAIGN");
-	if ((rc = need_store(c)) != EX_OK)
+	if ((rc = need_store_to_read(c)) != EX_OK)
 		return rc;
 	if (report_write(c->store, c->cfg, argv[optind], fmt, stdout, &e) < 0) {
 		fprintf(stderr, "anketa report: %s\n", e.msg);

@@ -151,19 +151,32 @@ read_secret_file(const char *path, char **out, char *why, size_t whylen)
 	char line[1024];
 	FILE *fp = fopen(path, "r");
 
-	if (fp == NULL) {
+	if (fp == NULL || fstat(fileno(fp), &st) != 0) {
 		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		if (fp != NULL)
+			fclose(fp);
 		return -1;
 	}
-	if (fstat(fileno(fp), &st) == 0 && (st.st_mode & 0077)) {
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(why, whylen, "%s: is a directory", path);
+		fclose(fp);
+		return -1;
+	}
+	if (st.st_mode & 0077) {
 		snprintf(why, whylen,
 			 "%s: readable by others (mode %03o); chmod 600 it",
 			 path, (unsigned)(st.st_mode & 0777));
 		fclose(fp);
 		return -1;
 	}
-	if (fgets(line, sizeof(line), fp) == NULL)
+	if (fgets(line, sizeof(line), fp) == NULL) {
+		if (ferror(fp)) {
+			snprintf(why, whylen, "%s: %s", path, strerror(errno));
+			fclose(fp);
+			return -1;
+		}
 		line[0] = '\0';
+	}
 	fclose(fp);
 	line[strcspn(line, "\r\n")] = '\0';
 	free(*out);
@@ -369,25 +382,40 @@ config_load(const char *path, struct config **cfg_r, struct errlist *errs)
 	ld.cfg->path = xstrdup(path);
 	ld.errs = errs;
 	ld.path = path;
-	if ((ld.fp = fopen(path, "r")) == NULL) {
+	/* fopen(3) opens a directory for reading and the first read fails:
+	 * without these checks that looked like an empty file, reported as
+	 * every required key missing. */
+	if ((ld.fp = fopen(path, "r")) == NULL ||
+	    fstat(fileno(ld.fp), &st) != 0) {
 		errlist_add(errs, "%s: %s", path, strerror(errno));
-		config_free(&ld.cfg);
-		return -1;
+		goto fail;
 	}
-	fstat(fileno(ld.fp), &st);
+	if (S_ISDIR(st.st_mode)) {
+		errlist_add(errs, "%s: is a directory", path);
+		goto fail;
+	}
 	rc = ini_parse_stream(config_reader, &ld, config_handler, &ld);
+	if (ferror(ld.fp)) {
+		errlist_add(errs, "%s:%d: %s", path, ld.line + 1,
+			    strerror(errno));
+		goto fail;
+	}
 	fclose(ld.fp);
+	ld.fp = NULL;
 	if (rc > 0)
 		errlist_add(errs, "%s:%d: syntax error (expected [section] "
 			    "or key = value)", path, rc);
 	apply_defaults(&ld);
 	check_config(&ld, &st);
-	if (errs->n > nerr) {
-		config_free(&ld.cfg);
-		return -1;
-	}
+	if (errs->n > nerr)
+		goto fail;
 	*cfg_r = ld.cfg;
 	return 0;
+fail:
+	if (ld.fp != NULL)
+		fclose(ld.fp);
+	config_free(&ld.cfg);
+	return -1;
 }
 
 void

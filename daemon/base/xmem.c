@@ -6,17 +6,62 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void
+#ifdef XMEM_SANITIZER
+/* From <sanitizer/allocator_interface.h>, which not every compiler
+ * installation ships; every sanitizer runtime with an allocator has it. */
+size_t __sanitizer_get_current_allocated_bytes(void);
+#endif
+
+static void (*oom_handler)(size_t);
+static size_t heap_max;		/* 0: no limit (sanitizer builds only) */
+
+static void __attribute__((noreturn))
 oom(size_t n)
 {
+	if (oom_handler != NULL)
+		oom_handler(n);
 	fprintf(stderr, "anketa: out of memory (%zu bytes)\n", n);
 	abort();
+}
+
+/* Would n more bytes take the heap past xmem_heap_limit? Always 0
+ * outside a sanitizer build. */
+static int
+over_limit(size_t n)
+{
+#ifdef XMEM_SANITIZER
+	return heap_max != 0 && (n > heap_max ||
+	    __sanitizer_get_current_allocated_bytes() > heap_max - n);
+#else
+	(void)n;
+	return 0;
+#endif
+}
+
+void
+xmem_on_oom(void (*fn)(size_t n))
+{
+	oom_handler = fn;
+}
+
+int
+xmem_heap_limit(size_t bytes)
+{
+#ifdef XMEM_SANITIZER
+	size_t now = __sanitizer_get_current_allocated_bytes();
+	heap_max = bytes > SIZE_MAX - now ? SIZE_MAX : now + bytes;
+	return 1;
+#else
+	(void)bytes;
+	(void)heap_max;
+	return 0;
+#endif
 }
 
 void *
 xmalloc(size_t n)
 {
-	void *p = malloc(n ? n : 1);
+	void *p = over_limit(n) ? NULL : malloc(n ? n : 1);
 
 	if (p == NULL)
 		oom(n);
@@ -26,8 +71,12 @@ xmalloc(size_t n)
 void *
 xcalloc(size_t n, size_t size)
 {
-	void *p = calloc(n ? n : 1, size ? size : 1);
+	void *p = NULL;
 
+	if (size && n > SIZE_MAX / size)
+		oom(SIZE_MAX);
+	if (!over_limit(n * size))
+		p = calloc(n ? n : 1, size ? size : 1);
 	if (p == NULL)
 		oom(n * size);
 	return p;
@@ -38,6 +87,9 @@ xreallocarray(void *p, size_t n, size_t size)
 {
 	if (size && n > SIZE_MAX / size)
 		oom(SIZE_MAX);
+	/* counts the whole new size, not the growth: a little early */
+	if (over_limit(n * size))
+		oom(n * size);
 	p = realloc(p, (n * size) != 0 ? n * size : 1);
 	if (p == NULL)
 		oom(n * size);

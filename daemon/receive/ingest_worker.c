@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -27,9 +28,25 @@
 #define PACK_MAGIC 0x414b5231u	/* "AKR1" */
 #define PACK_MAX (64u << 20)	/* an answer larger than this is garbage */
 
+/* The worker's memory limit: its address space at start (a fork: the
+ * parent's mappings are its floor) plus WORKER_MEM_FACTOR times
+ * max_message_bytes plus WORKER_MEM_FIXED. The factor is measured, as
+ * VmPeak over VmSize at the start of parse + classify of a 20-25 MB
+ * message: Latin-1 text 7x, windows-1251 text 11x (UTF-8 doubles it),
+ * dense HTML 35-46x (libxml2's tree, some 200 bytes per "<p>x</p>").
+ * The fixed part is for what libraries map on first use (gconv modules,
+ * libxml2) and the stack. */
+#define WORKER_MEM_FACTOR 64
+#define WORKER_MEM_FIXED ((size_t)64 << 20)
+/* The worker's exit status when an allocation failed (xmem_on_oom), so
+ * the parent can say "out of memory" rather than "signal 6". */
+#define WORKER_EXIT_NOMEM 3
+
 struct ingest_worker {
 	pid_t pid;
 	int fd;
+	size_t mem_room;	/* its memory limit over its size at start,
+				 * 0: none */
 };
 
 /* ---- packing ------------------------------------------------------------- */
@@ -248,16 +265,37 @@ fill_result(const struct parsed *p, const struct classify_opts *co,
 	classify_message(p, co, &r->c);
 }
 
+static int
+hook_is(const char *name, const char *msgid)
+{
+	const char *v = getenv(name);
+	return v != NULL && *v && strcmp(v, msgid) == 0;
+}
+
 static void
 test_hooks(const char *msgid)
 {
-	const char *crash = getenv("ANKETA_TEST_CRASH_MSGID");
-	const char *hang = getenv("ANKETA_TEST_HANG_MSGID");
-	if (crash && *crash && strcmp(crash, msgid) == 0)
+	if (hook_is("ANKETA_TEST_CRASH_MSGID", msgid))
 		abort();
-	if (hang && *hang && strcmp(hang, msgid) == 0)
+	if (hook_is("ANKETA_TEST_HANG_MSGID", msgid))
 		for (volatile unsigned long i = 0;; i++)
 			;
+	if (hook_is("ANKETA_TEST_ALLOC_MSGID", msgid)) {
+		/* 1 MB blocks until the memory limit ends the worker. The
+		 * stop at 1 GB turns a missing limit into a message parsed
+		 * (a failing test), not a machine out of memory. */
+		void **list = NULL;
+		for (int i = 0; i < 1024; i++) {
+			void **b = xmalloc((size_t)1 << 20);
+			*b = list;
+			list = b;
+		}
+		while (list != NULL) {
+			void **next = *list;
+			free(list);
+			list = next;
+		}
+	}
 }
 
 static void
@@ -298,10 +336,75 @@ parse_one(const struct config *cfg, const char *raw, size_t len,
 	ingest_result_clear(&r);
 }
 
+/* The memory a worker may add to its size at start (see
+ * WORKER_MEM_FACTOR); 0, no limit, when messages have none. */
+static size_t
+worker_mem_room(const struct config *cfg)
+{
+	size_t m = cfg->max_message_bytes > 0 ?
+	    (size_t)cfg->max_message_bytes : 0;
+	if (m == 0 || m > (SIZE_MAX - WORKER_MEM_FIXED) / WORKER_MEM_FACTOR)
+		return 0;
+	return m * WORKER_MEM_FACTOR + WORKER_MEM_FIXED;
+}
+
+static void __attribute__((noreturn))
+worker_oom(size_t n)
+{
+	(void)n;
+	_exit(WORKER_EXIT_NOMEM);
+}
+
+/* This process's address space now (VmSize): 0, or -1 without /proc. */
+static int
+vm_size(size_t *bytes_r)
+{
+	unsigned long pages = 0;
+	FILE *fp = fopen("/proc/self/statm", "r");
+	int ok = fp != NULL && fscanf(fp, "%lu", &pages) == 1;
+	if (fp != NULL)
+		fclose(fp);
+	if (!ok)
+		return -1;
+	*bytes_r = (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
+	return 0;
+}
+
+/* Cap the worker's memory at its size now plus room. An allocation past
+ * it fails: xmem's ends the worker with WORKER_EXIT_NOMEM, a library's
+ * gets NULL (and reports an error the parse notes, or crashes the worker:
+ * either way the message is charged, never the run). Without /proc, or
+ * if setrlimit fails, only the time limit holds; the worker cannot log,
+ * and a parse works as it always did. */
+static void
+worker_limit_memory(size_t room)
+{
+	struct rlimit rl;
+	size_t now;
+
+	xmem_on_oom(worker_oom);
+	if (room == 0)
+		return;
+	/* A sanitizer build reserves terabytes of shadow address space:
+	 * RLIMIT_AS would fail its first allocation. xmem counts the heap
+	 * there instead (its own allocations only; see xmem.h). */
+	if (xmem_heap_limit(room))
+		return;
+	if (vm_size(&now) < 0 || getrlimit(RLIMIT_AS, &rl) < 0)
+		return;
+	rlim_t want = (rlim_t)now + (rlim_t)room;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur <= want)
+		return;		/* a lower limit is set already: keep it */
+	/* the hard limit too: nothing the parser runs can raise it again */
+	rl.rlim_cur = rl.rlim_max = want;
+	setrlimit(RLIMIT_AS, &rl);
+}
+
 static void __attribute__((noreturn))
 worker_main(int fd, const struct config *cfg)
 {
 	struct buf out;
+	worker_limit_memory(worker_mem_room(cfg));
 	buf_init(&out, PACK_MAX);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_IGN);	/* the parent decides when to stop */
@@ -350,6 +453,7 @@ worker_start(struct ingest_worker **w, const struct config *cfg,
 	*w = xcalloc(1, sizeof(**w));
 	(*w)->pid = pid;
 	(*w)->fd = sv[0];
+	(*w)->mem_room = worker_mem_room(cfg);
 	return 1;
 }
 
@@ -367,6 +471,13 @@ worker_reap(struct ingest_worker **w, int kill_it, char *why, size_t why_size)
 		if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
 			snprintf(why, why_size, "timed out after %d s",
 				 INGEST_PARSE_TIMEOUT_S);
+		else if (WIFEXITED(st) && WEXITSTATUS(st) ==
+			 WORKER_EXIT_NOMEM)
+			snprintf(why, why_size, "out of memory: over %zu MB "
+				 "above the parse worker's size at start (%d x "
+				 "[limits] max_message_bytes + %zu MB)",
+				 (*w)->mem_room >> 20, WORKER_MEM_FACTOR,
+				 WORKER_MEM_FIXED >> 20);
 		else if (WIFSIGNALED(st) && !kill_it)
 			snprintf(why, why_size, "killed by signal %d (%s)",
 				 WTERMSIG(st), strsignal(WTERMSIG(st)));

@@ -11,18 +11,24 @@
  * Owns:    the worker process and its socket; r's strings are the
  *          caller's (ingest_result_clear).
  * Errors:  1 parsed (r filled, r.parsed may be 0: unreadable), 0 the
- *          worker died, hung past INGEST_PARSE_TIMEOUT_S or answered
- *          garbage: why says which ("killed by signal 6 (Aborted)").
+ *          worker died, hung past INGEST_PARSE_TIMEOUT_S, ran out of
+ *          memory or answered garbage: why says which ("killed by signal
+ *          6 (Aborted)", "out of memory: ..."). The worker's memory is
+ *          capped (RLIMIT_AS) at its size at start plus 64 x
+ *          max_message_bytes + 64 MB; in a sanitizer build, whose shadow
+ *          memory RLIMIT_AS cannot allow for, xmem caps its heap instead.
  *          In a batch each job says so itself; the worker answers in
  *          order, so a death is charged to the first unanswered job and
  *          a new worker takes the jobs after it.
  * Events:  none; blocking with a poll() deadline.
- * Config:  max_message_bytes (parse limit), reply_to, return_path,
- *          from_address, message_id_domain (classify).
- * Tests:   tests/unit/test_ingest.c, tests/integration/fetch.sh (poison).
- * Test hooks (read by the worker): ANKETA_TEST_CRASH_MSGID=ID aborts and
- *          ANKETA_TEST_HANG_MSGID=ID spins on the message whose Message-ID
- *          (without <>) is ID.
+ * Config:  max_message_bytes (parse and memory limit), reply_to,
+ *          return_path, from_address, message_id_domain (classify).
+ * Tests:   tests/unit/test_ingest.c, tests/integration/fetch.sh (poison),
+ *          tests/integration/errors.sh (memory).
+ * Test hooks (read by the worker): ANKETA_TEST_CRASH_MSGID=ID aborts,
+ *          ANKETA_TEST_HANG_MSGID=ID spins and ANKETA_TEST_ALLOC_MSGID=ID
+ *          allocates until the memory limit stops it (1 GB at most), on
+ *          the message whose Message-ID (without <>) is ID.
  */
 #ifndef ANKETA_INGEST_WORKER_H
 #define ANKETA_INGEST_WORKER_H

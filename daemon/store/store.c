@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/xmem.h"
 
@@ -26,13 +27,81 @@
  * is locked" reaches anyone while the store is merely busy. */
 #define STORE_BUSY_MS 60000
 
+/* The SQL uses unixepoch() (3.38), RETURNING (3.35) and window functions
+ * (3.25). configure refuses an older SQLite; store_open checks the
+ * library loaded at run time too, so one swapped for an older copy after
+ * the build is named at open instead of failing every write. */
+#define STORE_SQLITE_MIN 3038000
+#if SQLITE_VERSION_NUMBER < STORE_SQLITE_MIN
+#error "SQLite 3.38 or later is needed (unixepoch(), RETURNING)"
+#endif
+
 /* ---- helpers shared by the store files ---------------------------------- */
+
+/* The directory of path ("." for a bare name); the caller frees it. */
+static char *
+store_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return xstrdup(".");
+	return xstrndup(path, slash == path ? 1 : (size_t)(slash - path));
+}
+
+/* Why this process cannot write the store at path, into buf: the file
+ * itself ("not writable: Permission denied", or a read-only file system)
+ * or its directory, where SQLite creates PATH-wal and PATH-shm
+ * ("directory D: Permission denied (...)"). NULL when both look
+ * writable, or the file does not exist yet in a writable directory. */
+static const char *
+store_unwritable(const char *path, char *buf, size_t n)
+{
+	char *dir;
+
+	buf[0] = '\0';
+	if (access(path, W_OK) != 0 && errno != ENOENT) {
+		snprintf(buf, n, "not writable: %s", strerror(errno));
+		return buf;
+	}
+	dir = store_dir_of(path);
+	if (access(dir, W_OK) != 0)
+		snprintf(buf, n, "directory %s: %s%s", dir, strerror(errno),
+			 errno == ENOENT ? "" : " (SQLite keeps the store's "
+			 "-wal and -shm files there)");
+	free(dir);
+	return buf[0] ? buf : NULL;
+}
+
+/* e = "PATH: what: msg", with why the store cannot be written when
+ * SQLite says so: every store error names the file wherever it is
+ * shown. A "store: " that what starts with is dropped (the path says
+ * it); what may be NULL. Always -1. */
+static int
+store_error(struct store *s, struct err *e, const char *what,
+	    const char *msg)
+{
+	char buf[512];
+	const char *hint = NULL;
+	int code = s->db != NULL ? sqlite3_extended_errcode(s->db) & 0xff :
+	    SQLITE_CANTOPEN;
+
+	if (what != NULL && strncmp(what, "store: ", 7) == 0)
+		what += 7;
+	if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN ||
+	    code == SQLITE_PERM)
+		hint = store_unwritable(s->path, buf, sizeof(buf));
+	err_set(e, "%s: %s%s%s%s%s%s", s->path, what ? what : "",
+		what ? ": " : "", msg, hint ? " (" : "", hint ? hint : "",
+		hint ? ")" : "");
+	return -1;
+}
 
 int
 store_fail(struct store *s, struct err *e, const char *what)
 {
-	err_set(e, "%s: %s", what, sqlite3_errmsg(s->db));
-	return -1;
+	return store_error(s, e, what, s->db != NULL ?
+			   sqlite3_errmsg(s->db) : "cannot open");
 }
 
 int
@@ -178,7 +247,7 @@ store_exec(struct store *s, const char *sql, struct err *e)
 	char *msg = NULL;
 
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		err_set(e, "store: %s", msg ? msg : sqlite3_errmsg(s->db));
+		store_error(s, e, NULL, msg ? msg : sqlite3_errmsg(s->db));
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -227,7 +296,8 @@ int
 store_begin(struct store *s, struct err *e)
 {
 	if (!sqlite3_get_autocommit(s->db)) {
-		err_set(e, "store: begin: a transaction is already open");
+		err_set(e, "%s: begin: a transaction is already open",
+			s->path);
 		return -1;
 	}
 	/* IMMEDIATE: take the write lock now, so two processes (daemon and
@@ -428,7 +498,7 @@ store_settings(struct store *s, struct err *e)
 			err_set(e, "%s: cannot use WAL (journal mode %s)",
 				s->path, mode ? mode : "?");
 		else
-			store_fail(s, e, s->path);
+			store_fail(s, e, "journal mode");
 	}
 	sqlite3_finalize(st);
 	if (!ok)
@@ -463,25 +533,51 @@ store_random(void *p, size_t n, struct err *e)
 	return 0;
 }
 
+static struct store *
+store_new(const char *path)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+	const char *crash = getenv("ANKETA_CRASH_AFTER");
+
+	s->path = xstrdup(path);
+	s->owner_fd = -1;
+	if (crash != NULL)
+		s->crash_after = strtol(crash, NULL, 10);
+	return s;
+}
+
+static int
+store_sqlite_ok(const char *path, struct err *e)
+{
+	if (sqlite3_libversion_number() >= STORE_SQLITE_MIN)
+		return 0;
+	err_set(e, "%s: SQLite %s is older than 3.38.0, which anketa needs "
+		"(unixepoch(), RETURNING)", path, sqlite3_libversion());
+	return -1;
+}
+
 int
 store_open(const char *path, struct store **s_r, struct err *e)
 {
 	struct store *s;
-	const char *crash;
+	char why[512];
 
 	*s_r = NULL;
-	s = xcalloc(1, sizeof(*s));
-	s->path = xstrdup(path);
-	s->owner_fd = -1;
-	crash = getenv("ANKETA_CRASH_AFTER");
-	if (crash != NULL)
-		s->crash_after = strtol(crash, NULL, 10);
+	if (store_sqlite_ok(path, e) == -1)
+		return -1;
+	s = store_new(path);
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 			    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		if (s->db == NULL)
-			err_set(e, "%s: cannot open", path);
-		else
-			store_fail(s, e, path);
+		store_fail(s, e, "open");
+		goto fail;
+	}
+	/* SQLite falls back to reading a file it cannot write. Say so now,
+	 * before the first statement: reading would create PATH-wal and
+	 * PATH-shm owned by this user, which could lock the store's owner
+	 * out of its own store. */
+	if (sqlite3_db_readonly(s->db, "main") == 1) {
+		err_set(e, "%s: %s", path, store_unwritable(path, why,
+			sizeof(why)) ? why : "opened read-only by SQLite");
 		goto fail;
 	}
 	if (store_settings(s, e) == -1 || store_migrate(s, e) == -1)
@@ -491,6 +587,109 @@ store_open(const char *path, struct store **s_r, struct err *e)
 fail:
 	store_free(&s);
 	return -1;
+}
+
+/* "file:" URI of path for sqlite3_open_v2 with SQLITE_OPEN_URI: every
+ * byte but [A-Za-z0-9/._~-] percent-escaped, then query. Caller frees. */
+static char *
+store_uri(const char *path, const char *query)
+{
+	struct buf b;
+	char *uri;
+
+	buf_init(&b, 0);
+	buf_adds(&b, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		char hex[4];
+
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/._~-", *p) != NULL) {
+			buf_add(&b, p, 1);
+			continue;
+		}
+		snprintf(hex, sizeof(hex), "%%%02X", *p);
+		buf_adds(&b, hex);
+	}
+	buf_adds(&b, query);
+	uri = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return uri;
+}
+
+/*
+ * A store this process cannot write, opened to read. SQLite in WAL mode
+ * needs the -shm index to read, and would create PATH-wal and PATH-shm if
+ * the directory allows: files owned by this user that could lock the
+ * store's owner out. So nothing is created:
+ * - PATH-wal or PATH-shm exists (a writer has the store open, or did not
+ *   close cleanly): SQLITE_OPEN_READONLY, which (SQLite 3.22+) reads
+ *   through the existing files without writing them, commits still in
+ *   the WAL included;
+ * - neither exists: the last writer closed cleanly and every commit is in
+ *   the main file. immutable=1 reads that file alone, with no -shm and no
+ *   locks. That is exact unless a writer starts during this one command
+ *   and checkpoints into the file while it reads (nolock=1 would not do:
+ *   it still wants the -shm); SQLite then reports corruption or a count
+ *   is off, and running the command again gives the true figures.
+ * Migrations need writing, so an older schema is refused with the reason.
+ */
+static int
+store_open_ro(const char *path, const char *unwritable, struct store **s_r,
+	      struct err *e)
+{
+	struct store *s = store_new(path);
+	char *wal = xasprintf("%s-wal", path), *shm = xasprintf("%s-shm", path);
+	int live = access(wal, F_OK) == 0 || access(shm, F_OK) == 0, rc, v;
+	char *uri = live ? xstrdup(path) : store_uri(path, "?immutable=1");
+
+	free(wal);
+	free(shm);
+	rc = sqlite3_open_v2(uri, &s->db, SQLITE_OPEN_READONLY |
+			     (live ? 0 : SQLITE_OPEN_URI), NULL);
+	free(uri);
+	if (rc != SQLITE_OK) {
+		store_fail(s, e, "open read-only");
+		goto fail;
+	}
+	sqlite3_busy_handler(s->db, store_busy, s);
+	sqlite3_extended_result_codes(s->db, 1);
+	if (store_pragma_int(s, "PRAGMA user_version", &v, e) == -1)
+		goto fail;
+	if ((size_t)v != store_nmigrations) {
+		if ((size_t)v > store_nmigrations)
+			err_set(e, "%s: schema version %d is newer than this "
+				"anketa knows (%zu)", path, v,
+				store_nmigrations);
+		else
+			err_set(e, "%s: schema version %d needs migrating to "
+				"%zu, which needs writing (%s): run anketa "
+				"once with write access", path, v,
+				store_nmigrations, unwritable);
+		goto fail;
+	}
+	if (store_exec(s, "PRAGMA trusted_schema = OFF;", e) == -1)
+		goto fail;
+	s->version = v;
+	*s_r = s;
+	return 0;
+fail:
+	store_free(&s);
+	return -1;
+}
+
+int
+store_open_reader(const char *path, struct store **s_r, struct err *e)
+{
+	char why[512];
+
+	if (store_open(path, s_r, e) == 0)
+		return 0;
+	/* a store that does not exist or cannot be read: store_open's
+	 * reason stands; one that cannot be written is read as it is */
+	if (access(path, R_OK) != 0 ||
+	    store_unwritable(path, why, sizeof(why)) == NULL)
+		return -1;
+	return store_open_ro(path, why, s_r, e);
 }
 
 void

@@ -4,6 +4,8 @@
  * renders, sends, fetches or prints.
  *
  * Use:     store_open(path, &s, &e)      opens, sets WAL, applies migrations
+ *          store_open_reader(path, &s, &e)   the same, or read-only when
+ *                                        the store cannot be written
  *          store_begin / store_commit / store_rollback   caller-held tx
  *          contacts, questionnaires, campaigns, deliveries, inbound,
  *          responses, reports: see the sections below
@@ -11,8 +13,9 @@
  * Owns:    the sqlite3 handle and its prepared statements. Rows handed to a
  *          callback are borrowed: valid only during that callback. Strings
  *          returned through char ** are the caller's (free()).
- * Errors:  0 ok, -1 error with "what: why" in e (SQLite's own message
- *          kept). A failed call inside store_begin..commit leaves the tx
+ * Errors:  0 ok, -1 error with "PATH: what: why" in e (the store file,
+ *          then SQLite's own message, and why the store cannot be
+ *          written when that is the trouble). A failed call inside store_begin..commit leaves the tx
  *          open for the caller to roll back; a self-contained call rolls
  *          back itself and changes nothing. A callback returning non-zero
  *          stops the iteration and that value is returned.
@@ -32,6 +35,13 @@
 struct store;
 
 int store_open(const char *path, struct store **s_r, struct err *e);
+/* For commands that only read: store_open, or, when this process cannot
+ * write the store (its mode, its directory, a read-only file system), the
+ * store opened read-only without creating any file beside it (how, and
+ * its one caveat: store.c). Writes on such a handle fail naming the file
+ * and why. -1 as store_open, also for a schema that needs migrating. */
+int store_open_reader(const char *path, struct store **s_r,
+		      struct err *e);
 void store_free(struct store **s);
 int store_schema_version(struct store *s);
 /* The file the handle has open (borrowed): for a process of its own. */

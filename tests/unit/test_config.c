@@ -1,5 +1,6 @@
 /* test_config.c -- anketa.conf parsing: defaults, every error named with
- * FILE:LINE, secrets from files, and the shipped sample parses. */
+ * FILE:LINE, a path that is no readable file named as such, secrets from
+ * files, and the shipped sample parses. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -199,6 +200,48 @@ test_password_rules(void **state)
 	errlist_free(&errs);
 }
 
+/* A config path that is not a readable file says what it is, alone: a
+ * directory used to read as an empty file ("[sender] address: missing"
+ * and the rest). So does a password_file that is a directory. */
+static void
+test_not_a_file(void **state)
+{
+	struct errlist errs = { 0 };
+	struct config *cfg = NULL;
+	char path[160], want[200], text[1024];
+	struct {
+		const char *name;	/* under dir */
+		const char *why;
+	} cases[] = {
+		{ "", "is a directory" },
+		{ "nosuch.conf", "No such file or directory" },
+		{ "file/a.conf", "Not a directory" },
+	};
+
+	write_file("file", "x\n", 0644);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, cases[i].name);
+		if (*cases[i].name == '\0')
+			snprintf(path, sizeof(path), "%s", dir);
+		assert_int_equal(config_load(path, &cfg, &errs), -1);
+		assert_null(cfg);
+		snprintf(want, sizeof(want), "%s: %s", path, cases[i].why);
+		if (errs.n != 1 || strcmp(errs.v[0], want) != 0)
+			fail_msg("%zu errors, first '%s', wanted '%s'", errs.n,
+				 errs.n ? errs.v[0] : "", want);
+		errlist_free(&errs);
+	}
+	snprintf(text, sizeof(text), "%s[smtp]\npassword_file = %s\n",
+		 minimal, dir);
+	assert_int_equal(config_load(write_file("pwd.conf", text, 0600), &cfg,
+				     &errs), -1);
+	snprintf(want, sizeof(want), "%s: is a directory", dir);
+	assert_int_equal(errs.n, 1);
+	if (strstr(errs.v[0], want) == NULL)
+		fail_msg("'%s' does not say '%s'", errs.v[0], want);
+	errlist_free(&errs);
+}
+
 static void
 test_shipped_sample_parses(void **state)
 {
@@ -256,6 +299,7 @@ main(void)
 		cmocka_unit_test(test_minimal_and_defaults),
 		cmocka_unit_test(test_every_error_with_line),
 		cmocka_unit_test(test_password_rules),
+		cmocka_unit_test(test_not_a_file),
 		cmocka_unit_test(test_token_address),
 		cmocka_unit_test(test_shipped_sample_parses),
 		cmocka_unit_test(test_queue_backoff_range),

@@ -1,6 +1,7 @@
 /*
  * test_ingest.c -- the receive path's pure and store-backed parts: the
- * worker answer's packing, the parse worker (crash -> restart), key
+ * worker answer's packing, the parse worker (crash -> restart, its
+ * memory limit), key
  * resolution order on a temporary store, record's dedup and effects, the
  * Maildir fetch backend and the reconnect back-off.
  */
@@ -205,6 +206,39 @@ test_worker_batch(void **state)
 	ingest_worker_free(&w);
 	unsetenv("ANKETA_TEST_CRASH_MSGID");
 	buf_free(&big);
+}
+
+/* A message the parser would take all memory on (test hook): the
+ * worker's memory limit ends it, that message alone is charged with a
+ * reason that says memory, the messages around it parse (the one after
+ * it in a new worker). max_message_bytes 1 KB: a limit of 64 MB + 64 KB
+ * over the worker's size at start, which ordinary mail stays within. */
+static void
+test_worker_memory_limit(void **state)
+{
+	(void)state;
+	struct config cfg = { 0 };
+	cfg.max_message_bytes = 1024;
+	const char *raw[3] = { msg_ok, msg_poison, msg_ok };
+	struct ingest_worker_job jobs[3];
+	for (size_t i = 0; i < 3; i++)
+		jobs[i] = (struct ingest_worker_job){ .raw = raw[i],
+						      .len = strlen(raw[i]) };
+	struct ingest_worker *w = NULL;
+	setenv("ANKETA_TEST_ALLOC_MSGID", "poison@y.org", 1);
+	assert_int_equal(ingest_worker_parse_many(&w, &cfg, jobs, 3), 0);
+	unsetenv("ANKETA_TEST_ALLOC_MSGID");
+	assert_int_equal(jobs[0].ok, 1);
+	assert_string_equal(jobs[0].r.message_id, "ok-1@kavarna.bg");
+	assert_int_equal(jobs[1].ok, 0);
+	if (strstr(jobs[1].why, "out of memory") == NULL)
+		fail_msg("why: %s", jobs[1].why);
+	assert_non_null(strstr(jobs[1].why, "max_message_bytes"));
+	assert_int_equal(jobs[2].ok, 1);
+	assert_string_equal(jobs[2].r.message_id, "ok-1@kavarna.bg");
+	ingest_result_clear(&jobs[0].r);
+	ingest_result_clear(&jobs[2].r);
+	ingest_worker_free(&w);
 }
 
 /* ---- a temporary store --------------------------------------------------- */
@@ -1356,6 +1390,7 @@ main(void)
 		cmocka_unit_test(test_unpack_damaged),
 		cmocka_unit_test(test_worker_crash_restart),
 		cmocka_unit_test(test_worker_batch),
+		cmocka_unit_test(test_worker_memory_limit),
 		cmocka_unit_test_setup_teardown(test_resolve_order,
 						setup_store, teardown_store),
 		cmocka_unit_test_setup_teardown(test_resolve_three_open,

@@ -2,8 +2,9 @@
  * test_store.c -- the state store against a temporary SQLite file:
  * migrations, WAL, contacts and filters, questionnaires, campaigns,
  * deliveries (plan, claim, hand-over, outcome, lookups), mailboxes,
- * inbound, responses and reports. Owners, claims between processes and
- * the rest of the outbox: test_outbox.c.
+ * inbound, responses and reports, errors that name the file, a store
+ * this process cannot write opened to read. Owners, claims between
+ * processes and the rest of the outbox: test_outbox.c.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1210,6 +1212,145 @@ test_crash_after(void **state)
 	assert_int_equal(sql_int(f, "SELECT count(*) FROM mailboxes"), 2);
 }
 
+/* ---- errors and a store this process cannot write ---- */
+
+/* Every store error names the store file, wherever it is shown. */
+static void
+test_errors_name_the_file(void **state)
+{
+	struct tfix *f = *state;
+	struct store *s = NULL;
+	char want[256], missing[192];
+
+	OK(store_begin(f->s, &f->e));
+	assert_int_equal(store_begin(f->s, &f->e), -1);
+	snprintf(want, sizeof(want), "%s: begin: a transaction is already "
+		 "open", f->path);
+	assert_string_equal(f->e.msg, want);
+	store_rollback(f->s);
+	assert_int_equal(store_exec(f->s, "SELECT no_such_fn()", &f->e), -1);
+	snprintf(want, sizeof(want), "%s: no such function: no_such_fn",
+		 f->path);
+	assert_string_equal(f->e.msg, want);
+	/* no directory for it: the store and the directory named */
+	snprintf(missing, sizeof(missing), "%s/gone/a.db", f->dir);
+	assert_int_equal(store_open(missing, &s, &f->e), -1);
+	assert_null(s);
+	snprintf(want, sizeof(want), "%s: open: ", missing);
+	if (strncmp(f->e.msg, want, strlen(want)) != 0 ||
+	    strstr(f->e.msg, "/gone: No such file or directory") == NULL)
+		fail_msg("%s", f->e.msg);
+}
+
+/* Make the store read-only for a reader: mode 0444 in a 0555 directory;
+ * as root, whom modes do not stop, the reader is also 'nobody'. */
+static void
+ro_chmod(struct tfix *f, int ro)
+{
+	assert_int_equal(chmod(f->path, ro ? 0444 : 0644), 0);
+	assert_int_equal(chmod(f->dir, ro ? 0555 : 0700), 0);
+}
+
+static int
+exists(const char *path, const char *suffix)
+{
+	char p[200];
+
+	snprintf(p, sizeof(p), "%s%s", path, suffix);
+	return access(p, F_OK) == 0;
+}
+
+/* In a child process as the reader: store_open refuses naming the file;
+ * store_open_reader reads contacts (want of them); a write fails naming
+ * the file; no -wal or -shm is left that was not there. A message and
+ * exit 1 on the first difference. */
+static void
+reader_child(struct tfix *f, int want, int had_wal)
+{
+	struct store *s = NULL;
+	struct err e;
+	char pre[200];
+	sqlite3_stmt *st;
+	int n = -1;
+
+	if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+		_exit(2);
+	snprintf(pre, sizeof(pre), "%s: ", f->path);
+	if (store_open(f->path, &s, &e) == 0 || strncmp(e.msg, pre,
+							 strlen(pre)) != 0) {
+		fprintf(stderr, "# store_open: %s\n", s ? "opened" : e.msg);
+		_exit(1);
+	}
+	if (store_open_reader(f->path, &s, &e) != 0) {
+		fprintf(stderr, "# store_open_reader: %s\n", e.msg);
+		_exit(1);
+	}
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM contacts", -1,
+			       &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (n != want) {
+		fprintf(stderr, "# %d contacts, wanted %d\n", n, want);
+		_exit(1);
+	}
+	if (store_exec(s, "DELETE FROM contacts", &e) == 0 ||
+	    strncmp(e.msg, pre, strlen(pre)) ||
+	    strstr(e.msg, "readonly") == NULL) {
+		fprintf(stderr, "# a write: %s\n", e.msg);
+		_exit(1);
+	}
+	store_free(&s);
+	if (!had_wal && (exists(f->path, "-wal") || exists(f->path, "-shm"))) {
+		fprintf(stderr, "# the reader left a -wal or -shm\n");
+		_exit(1);
+	}
+	_exit(0);
+}
+
+static void
+as_reader(struct tfix *f, int want, int had_wal)
+{
+	int status;
+	pid_t pid;
+
+	ro_chmod(f, 1);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		reader_child(f, want, had_wal);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	ro_chmod(f, 0);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* A store this process cannot write serves readers. Closed cleanly (no
+ * -wal): read from the file alone, nothing created beside it. Held open
+ * by a writer whose commit is still in the WAL: read through the
+ * writer's -wal and -shm, the commit included. */
+static void
+test_open_reader(void **state)
+{
+	struct tfix *f = *state;
+	struct store *s = NULL;
+
+	/* a store that can be written: an ordinary handle */
+	OK(store_open_reader(f->path, &s, &f->e));
+	OK(store_begin(s, &f->e));
+	store_rollback(s);
+	store_free(&s);
+	add_contact(f, "one@example.org", "BG", NULL, NULL);
+	store_free(&f->s);
+	assert_false(exists(f->path, "-wal"));
+	as_reader(f, 1, 0);
+	/* a writer holds it open; its last commit is in the WAL */
+	OK(store_open(f->path, &f->s, &f->e));
+	add_contact(f, "two@example.org", "BG", NULL, NULL);
+	assert_true(exists(f->path, "-wal"));
+	as_reader(f, 2, 1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, tfix_teardown)
 
 int
@@ -1242,6 +1383,8 @@ main(void)
 		T(test_responses),
 		T(test_roster),
 		T(test_crash_after),
+		T(test_errors_name_the_file),
+		T(test_open_reader),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
