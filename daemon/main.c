@@ -751,6 +751,32 @@ cmd_contacts_forget(struct ctx *c, int argc, char **argv)
 	return EX_OK;
 }
 
+static int
+cmd_store_sweep(struct ctx *c, int argc, char **argv)
+{
+	struct err e = { "" };
+	long n = 0;
+	int rc;
+
+	if (argc != 1)
+		return usage_error("store sweep", "unexpected argument '%s'",
+				   argv[1]);
+	if ((rc = need_store(c)) != EX_OK)
+		return rc;
+	if (c->cfg->raw_mail_days == 0) {
+		printf("sweep: [retention] raw_mail_days = 0: raw mail is "
+		       "kept\n");
+		return EX_OK;
+	}
+	if (store_raw_sweep(c->store, c->cfg->raw_mail_days, &n, &e) < 0) {
+		fprintf(stderr, "anketa store sweep: %s\n", e.msg);
+		return EX_SOFTWARE;
+	}
+	printf("sweep: raw mail of %ld message%s older than %d days "
+	       "dropped\n", n, n == 1 ? "" : "s", c->cfg->raw_mail_days);
+	return EX_OK;
+}
+
 /* ---- run ------------------------------------------------------------------ */
 
 static int
@@ -808,6 +834,8 @@ static const struct command commands[] = {
 	  "the daemon: sends due deliveries, ingests replies (IMAP IDLE)" },
 	{ "inspect", cmd_inspect, "[--json] [--survey FILE.xml] FILE.eml...",
 	  "show how anketa understands messages (touches no store)" },
+	{ "store sweep", cmd_store_sweep, "",
+	  "drop raw mail older than [retention] raw_mail_days now" },
 };
 
 static const struct command *

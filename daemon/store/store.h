@@ -483,5 +483,10 @@ struct store_forget {
  * when its sender is done). */
 int store_contact_forget(struct store *s, const char *addr,
 			 struct store_forget *f, struct err *e);
+/* [retention] raw_mail_days: drop the raw bytes of inbound messages
+ * stored more than days days ago by the store's clock (the row and its
+ * classification stay); days <= 0 keeps everything. One UPDATE on the
+ * partial index inbound_raw_created. *n_r counts the messages. */
+int store_raw_sweep(struct store *s, int days, long *n_r, struct err *e);
 
 #endif

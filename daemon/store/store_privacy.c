@@ -1,14 +1,15 @@
 /*
  * store_privacy.c -- personal data in the store: forgetting one person
- * (store_contact_forget). See store.h; what forget keeps and why is in
+ * (store_contact_forget) and the retention sweep of raw mail
+ * (store_raw_sweep). See store.h; what forget keeps and why is in
  * anketa(1), PERSONAL DATA.
  *
  * Every handle runs with PRAGMA secure_delete on (store.c): a dropped
  * value is overwritten with zeros in its page and a freed page is
  * zeroed, so the bytes leave the file and not only the tables. Forget
  * then empties the WAL (a checkpoint with TRUNCATE), which still holds
- * the pages as they were before. Forget is rare, so its statements are
- * one-off (store_prepare), not cached.
+ * the pages as they were before. These are rare or small operations,
+ * so their statements are one-off (store_prepare), not cached.
  */
 #include "store/store_private.h"
 
@@ -419,5 +420,37 @@ store_contact_forget(struct store *s, const char *addr,
 			f->wal_kept = privacy_checkpoint(s);
 	}
 	free(norm);
+	return rc;
+}
+
+/* ---- retention --------------------------------------------------------------- */
+
+int
+store_raw_sweep(struct store *s, int days, long *n_r, struct err *e)
+{
+	/* the partial index inbound_raw_created (migration 4) serves the
+	 * whole statement: see test_privacy.c, which asks the planner */
+	static const char sql[] =
+		"UPDATE inbound SET raw = NULL WHERE raw IS NOT NULL AND "
+		"created < ?1";
+	sqlite3_stmt *st;
+	int outer, rc;
+
+	*n_r = 0;
+	if (days <= 0)
+		return 0;
+	if (store_tx_open(s, &outer, e) == -1)
+		return -1;
+	rc = store_prepare(s, sql, &st, e);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, store_now(s) - (int64_t)days * 86400);
+		rc = store_step_done(s, st, "retention sweep", e);
+		if (rc == 0)
+			*n_r = sqlite3_changes(s->db);
+		store_done(s, st);
+	}
+	rc = store_tx_close(s, outer, rc, e);
+	if (rc == -1)
+		*n_r = 0;
 	return rc;
 }

@@ -3,7 +3,8 @@
  * forgetting a contact leaves nothing of them in any table nor in the
  * file's bytes, keeps exactly the tombstone and the counts anketa(1)
  * promises, and waits for a message in flight; a stranger known only
- * from inbound mail is forgotten too.
+ * from inbound mail is forgotten too; the retention sweep drops raw mail
+ * by the store's clock through its index.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,17 +14,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "base/config.h"
 #include "base/xmem.h"
 #include "store/store.h"
 #include "tfix.h"
 
 #define ANN "ann@x.org"
 #define ANN_NAME "Zwirbelhuber"	/* her surname, found nowhere else */
+#define DAY 86400
 
 struct fx {
 	char dir[TFIX_DIR_MAX];
@@ -601,6 +605,120 @@ test_forget_in_flight(void **state)
 			 1);
 }
 
+/* ---- retention ---- */
+
+static int64_t
+add_raw(struct fx *f, const char *key, const char *raw, size_t len)
+{
+	struct store_inbound m = {
+		.src_key = key, .kind = STORE_I_UNMATCHED,
+		.from_addr = "x@y.org", .raw = raw, .raw_len = len,
+	};
+
+	return add_inbound(f, &m);
+}
+
+static void
+test_retention_sweep(void **state)
+{
+	struct fx *f = *state;
+	int64_t now = (int64_t)time(NULL);
+	size_t big_len = 3 * 4096;	/* overflow pages, freed by the sweep */
+	char *big = xmalloc(big_len), *plan;
+	long n = -1;
+
+	for (size_t i = 0; i < big_len; i++)
+		big[i] = "RETAINED-BYTES "[i % 15];
+	add_raw(f, "k/1", "Subject: small\r\n\r\nSMALL-MARKER", 30);
+	add_raw(f, "k/2", big, big_len);
+	add_inbound(f, &(struct store_inbound){ .src_key = "k/3",
+		    .kind = STORE_I_BOUNCE });	/* no raw: not counted */
+	free(big);
+
+	OK(store_raw_sweep(f->s, 180, &n, &f->e));	/* all are new */
+	assert_int_equal(n, 0);
+	store_clock_set(f->s, now + 179 * DAY);
+	OK(store_raw_sweep(f->s, 180, &n, &f->e));
+	assert_int_equal(n, 0);
+	store_clock_set(f->s, now + 181 * DAY);
+	OK(store_raw_sweep(f->s, 0, &n, &f->e));	/* 0: kept for ever */
+	assert_int_equal(n, 0);
+	assert_int_equal(sql_long(f, "SELECT count(*) FROM inbound WHERE "
+				  "raw IS NOT NULL"), 2);
+	OK(store_raw_sweep(f->s, 180, &n, &f->e));
+	assert_int_equal(n, 2);
+	assert_int_equal(sql_long(f, "SELECT count(*) FROM inbound WHERE "
+				  "raw IS NULL AND kind = 'unmatched' AND "
+				  "from_addr = 'x@y.org'"), 2);
+	OK(store_raw_sweep(f->s, 180, &n, &f->e));	/* nothing left */
+	assert_int_equal(n, 0);
+	/* the bytes left the file, not only the table (secure_delete):
+	 * closing the last handle moves the WAL into it */
+	store_free(&f->s);
+	assert_false(grep_files(f, "SMALL-MARKER"));
+	assert_false(grep_files(f, "RETAINED-BYTES"));
+	/* one UPDATE on the partial index, no scan of the table */
+	{
+		sqlite3 *db;
+		sqlite3_stmt *st;
+
+		assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN "
+						    "UPDATE inbound SET raw = "
+						    "NULL WHERE raw IS NOT "
+						    "NULL AND created < 1",
+						    -1, &st, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		plan = xstrdup((const char *)sqlite3_column_text(st, 3));
+		assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+	}
+	assert_non_null(plan);
+	assert_non_null(strstr(plan, "USING INDEX inbound_raw_created"));
+	free(plan);
+	assert_int_equal(store_open(f->path, &f->s, &f->e), 0);
+}
+
+/* [retention] raw_mail_days: 180 unless set, 0 allowed, never negative. */
+static void
+test_retention_config(void **state)
+{
+	struct fx *f = *state;
+	static const char *const cases[][2] = {
+		{ "", "180" }, { "[retention]\nraw_mail_days = 0\n", "0" },
+		{ "[retention]\nraw_mail_days = 30\n", "30" },
+		{ "[retention]\nraw_mail_days = -1\n", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *p = xasprintf("%s/c%zu.conf", f->dir, i);
+		FILE *fp = fopen(p, "w");
+		struct errlist errs = { 0 };
+		struct config *cfg = NULL;
+		int rc;
+
+		assert_non_null(fp);
+		fprintf(fp, "[store]\npath = %s\n[sender]\naddress = "
+			"o@x.org\nreply_to = o+{token}@x.org\n[smtp]\nurl = "
+			"maildir:%s\n%s", f->path, f->dir, cases[i][0]);
+		fclose(fp);
+		rc = config_load(p, &cfg, &errs);
+		if (cases[i][1] == NULL) {
+			assert_int_equal(rc, -1);
+			assert_non_null(strstr(errs.v[0], "raw_mail_days"));
+		} else {
+			if (rc != 0)
+				fail_msg("%s", errs.v[0]);
+			assert_int_equal(cfg->raw_mail_days,
+					 atoi(cases[i][1]));
+		}
+		errlist_free(&errs);
+		config_free(&cfg);
+		free(p);
+	}
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int
@@ -611,6 +729,8 @@ main(void)
 		T(test_forget_stranger),
 		T(test_forget_bounds),
 		T(test_forget_in_flight),
+		T(test_retention_sweep),
+		T(test_retention_config),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
