@@ -777,6 +777,24 @@ cmd_store_sweep(struct ctx *c, int argc, char **argv)
 	return EX_OK;
 }
 
+static int
+cmd_store_backup(struct ctx *c, int argc, char **argv)
+{
+	struct err e = { "" };
+	int rc;
+
+	if (argc != 2)
+		return usage_error("store backup", "%s", "expected one FILE");
+	if ((rc = need_store(c)) != EX_OK)
+		return rc;
+	if (store_backup(c->store, argv[1], &e) < 0) {
+		fprintf(stderr, "anketa store backup: %s\n", e.msg);
+		return EX_CANTCREAT;
+	}
+	printf("%s: copy of %s written\n", argv[1], c->cfg->store_path);
+	return EX_OK;
+}
+
 /* ---- run ------------------------------------------------------------------ */
 
 static int
@@ -836,6 +854,8 @@ static const struct command commands[] = {
 	  "show how anketa understands messages (touches no store)" },
 	{ "store sweep", cmd_store_sweep, "",
 	  "drop raw mail older than [retention] raw_mail_days now" },
+	{ "store backup", cmd_store_backup, "FILE",
+	  "copy the live store into the new FILE, safely while it is used" },
 };
 
 static const struct command *

@@ -488,5 +488,11 @@ int store_contact_forget(struct store *s, const char *addr,
  * classification stay); days <= 0 keeps everything. One UPDATE on the
  * partial index inbound_raw_created. *n_r counts the messages. */
 int store_raw_sweep(struct store *s, int days, long *n_r, struct err *e);
+/* A consistent copy of the store as it is now into the new file path,
+ * while other processes keep writing (VACUUM INTO: one read snapshot),
+ * checked (PRAGMA quick_check) and synced before it takes the name.
+ * -1 with e naming path when path exists (never replaced) or the copy
+ * fails; no partial file is left under path. */
+int store_backup(struct store *s, const char *path, struct err *e);
 
 #endif

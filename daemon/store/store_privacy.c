@@ -1,7 +1,8 @@
 /*
  * store_privacy.c -- personal data in the store: forgetting one person
- * (store_contact_forget) and the retention sweep of raw mail
- * (store_raw_sweep). See store.h; what forget keeps and why is in
+ * (store_contact_forget), the retention sweep of raw mail
+ * (store_raw_sweep) and a consistent copy of a live store
+ * (store_backup). See store.h; what forget keeps and why is in
  * anketa(1), PERSONAL DATA.
  *
  * Every handle runs with PRAGMA secure_delete on (store.c): a dropped
@@ -13,9 +14,13 @@
  */
 #include "store/store_private.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/xmem.h"
 
@@ -452,5 +457,103 @@ store_raw_sweep(struct store *s, int days, long *n_r, struct err *e)
 	rc = store_tx_close(s, outer, rc, e);
 	if (rc == -1)
 		*n_r = 0;
+	return rc;
+}
+
+/* ---- backup ------------------------------------------------------------------ */
+
+/* The copy opens and SQLite finds nothing wrong in it. */
+static int
+privacy_check_copy(const char *tmp, const char *path, struct err *e)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	const char *v;
+	int ok = 0;
+
+	if (sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READONLY, NULL) ==
+	    SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL) ==
+	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		v = (const char *)sqlite3_column_text(st, 0);
+		ok = v != NULL && strcmp(v, "ok") == 0;
+		if (!ok)
+			err_set(e, "%s: the copy does not check: %s", path,
+				v ? v : "?");
+	} else
+		err_set(e, "%s: the copy does not open: %s", path,
+			db ? sqlite3_errmsg(db) : "out of memory");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return ok ? 0 : -1;
+}
+
+/* fsync the directory that holds path, so the new name is durable. */
+static void
+privacy_sync_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash == NULL ? xstrdup(".") :
+		    xstrndup(path, slash == path ? 1 : (size_t)(slash - path));
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+int
+store_backup(struct store *s, const char *path, struct err *e)
+{
+	struct stat sb;
+	sqlite3_stmt *st;
+	char *tmp;
+	int fd, rc;
+
+	if (lstat(path, &sb) == 0) {
+		err_set(e, "%s: exists; a backup never replaces a file", path);
+		return -1;
+	}
+	if (errno != ENOENT) {
+		err_set(e, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* Written beside FILE under a temporary name, checked, synced, then
+	 * linked to FILE, which link(2) never replaces: FILE appears whole
+	 * or not at all, and a name taken meanwhile is left alone. */
+	tmp = xasprintf("%s.XXXXXX", path);
+	if ((fd = mkstemp(tmp)) < 0) {
+		err_set(e, "%s: %s", path, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	/* VACUUM INTO reads one snapshot (one read transaction, which in
+	 * WAL mode blocks no writer) and writes it compacted, free pages
+	 * left out, into an empty file. */
+	rc = store_prepare(s, "VACUUM INTO ?1", &st, e);
+	if (rc == 0) {
+		store_bind_text(st, 1, tmp);
+		rc = store_step_done(s, st, path, e);
+		store_done(s, st);
+	}
+	if (rc == 0)
+		rc = privacy_check_copy(tmp, path, e);
+	if (rc == 0 && fsync(fd) != 0) {
+		err_set(e, "%s: fsync: %s", path, strerror(errno));
+		rc = -1;
+	}
+	close(fd);
+	if (rc == 0 && link(tmp, path) != 0) {
+		err_set(e, "%s: %s", path, errno == EEXIST ?
+			"exists; a backup never replaces a file" :
+			strerror(errno));
+		rc = -1;
+	}
+	unlink(tmp);
+	free(tmp);
+	if (rc == 0)
+		privacy_sync_dir(path);
 	return rc;
 }

@@ -4,9 +4,11 @@
  * file's bytes, keeps exactly the tombstone and the counts anketa(1)
  * promises, and waits for a message in flight; a stranger known only
  * from inbound mail is forgotten too; the retention sweep drops raw mail
- * by the store's clock through its index.
+ * by the store's clock through its index; a backup taken while another
+ * process writes opens as a consistent store with the same counts.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,10 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <dirent.h>
 #include <sqlite3.h>
 
 #include "base/config.h"
@@ -719,6 +723,141 @@ test_retention_config(void **state)
 	}
 }
 
+/* ---- backup ---- */
+
+/* Every table's row count, in one string. */
+static char *
+counts_of(const char *path)
+{
+	static const char sql[] =
+		"SELECT (SELECT count(*) FROM contacts) || ' ' || (SELECT "
+		"count(*) FROM contact_groups) || ' ' || (SELECT count(*) "
+		"FROM contact_events) || ' ' || (SELECT count(*) FROM "
+		"campaigns) || ' ' || (SELECT count(*) FROM deliveries) || "
+		"' ' || (SELECT count(*) FROM inbound) || ' ' || (SELECT "
+		"count(*) FROM responses) || ' ' || (SELECT count(*) FROM "
+		"answers) || ' ' || (SELECT sum(length(raw)) FROM inbound)";
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char *v = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
+			 SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* In a child: write to the store in a loop, one contact with its group
+ * per transaction, until killed. */
+static void
+writer(const char *path)
+{
+	struct store *s = NULL;
+	struct err e;
+
+	if (store_open(path, &s, &e) != 0)
+		_exit(2);
+	for (long i = 0;; i++) {
+		char email[64];
+		struct store_contact c = { .email = email, .groups = "w" };
+
+		snprintf(email, sizeof(email), "w%ld@x.org", i);
+		if (store_begin(s, &e) != 0 ||
+		    store_contact_upsert(s, &c, NULL, NULL, &e) != 0 ||
+		    store_commit(s, &e) != 0)
+			_exit(3);
+	}
+}
+
+static void
+test_backup(void **state)
+{
+	struct fx *f = *state;
+	char *copy = xasprintf("%s/copy.db", f->dir);
+	char *live = xasprintf("%s/live.db", f->dir);
+	char *a, *b;
+	struct store *c = NULL;
+	struct dirent *de;
+	DIR *d;
+	pid_t pid;
+	int st;
+	long w, g;
+
+	world(f);
+	OK(store_backup(f->s, copy, &f->e));
+	/* the copy opens as a store, with the same rows */
+	a = counts_of(f->path);
+	b = counts_of(copy);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	OK(store_open(copy, &c, &f->e));
+	assert_int_equal(store_contact_find(c, "email", ANN, NULL, NULL,
+					    &f->e), 1);
+	store_free(&c);
+
+	/* never over an existing file: it stays as it was */
+	assert_int_equal(store_backup(f->s, copy, &f->e), -1);
+	assert_non_null(strstr(f->e.msg, "copy.db: exists"));
+	a = counts_of(copy);
+	assert_non_null(a);
+	free(a);
+
+	/* while another process writes */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		writer(f->path);
+	for (int i = 0; sql_long(f, "SELECT count(*) FROM contacts") < 200;
+	     i++) {
+		assert_true(i < 10000);	/* 10 s */
+		assert_int_equal(waitpid(pid, &st, WNOHANG), 0);
+		usleep(1000);
+	}
+	OK(store_backup(f->s, live, &f->e));
+	w = sql_long(f, "SELECT count(*) FROM contacts");
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	assert_true(WIFSIGNALED(st));	/* it was still writing */
+	OK(store_open(live, &c, &f->e));
+	store_free(&c);
+	/* one snapshot: each contact with its group, none half-written */
+	{
+		sqlite3 *db;
+		sqlite3_stmt *q;
+
+		assert_int_equal(sqlite3_open(live, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT "
+						    "count(*) FROM contacts "
+						    "WHERE email LIKE 'w%'), "
+						    "(SELECT count(*) FROM "
+						    "contact_groups cg JOIN "
+						    "groups g ON g.id = "
+						    "cg.group_id WHERE g.name "
+						    "= 'w')", -1, &q, NULL),
+				 SQLITE_OK);
+		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+		g = sqlite3_column_int64(q, 1);
+		assert_int_equal(sqlite3_column_int64(q, 0), g);
+		assert_true(g >= 198 && g + 2 <= w);
+		sqlite3_finalize(q);
+		sqlite3_close(db);
+	}
+	/* no temporary file left beside the copies ("FILE.XXXXXX") */
+	assert_non_null(d = opendir(f->dir));
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, "copy.db.", 8) == 0 ||
+		    strncmp(de->d_name, "live.db.", 8) == 0)
+			fail_msg("left behind: %s", de->d_name);
+	closedir(d);
+	free(copy);
+	free(live);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int
@@ -731,6 +870,7 @@ main(void)
 		T(test_forget_in_flight),
 		T(test_retention_sweep),
 		T(test_retention_config),
+		T(test_backup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
