@@ -486,7 +486,9 @@ int store_contact_forget(struct store *s, const char *addr,
 /* [retention] raw_mail_days: drop the raw bytes of inbound messages
  * stored more than days days ago by the store's clock (the row and its
  * classification stay); days <= 0 keeps everything. One UPDATE on the
- * partial index inbound_raw_created. *n_r counts the messages. */
+ * partial index inbound_raw_created, in transactions of a few hundred
+ * rows so other writers get in between. *n_r counts the messages; on
+ * -1, the batches committed before the error stay done. */
 int store_raw_sweep(struct store *s, int days, long *n_r, struct err *e);
 /* A consistent copy of the store as it is now into the new file path,
  * while other processes keep writing (VACUUM INTO: one read snapshot),

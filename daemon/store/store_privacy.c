@@ -430,34 +430,44 @@ store_contact_forget(struct store *s, const char *addr,
 
 /* ---- retention --------------------------------------------------------------- */
 
+/* Rows per transaction. The first sweep after an upgrade may meet months
+ * of raw mail, and with secure_delete every freed page is written: in
+ * one transaction that would hold the write lock long enough to make a
+ * fetch wait out its busy timeout. Batches let other writers in. */
+#define PRIVACY_SWEEP_BATCH 500
+
 int
 store_raw_sweep(struct store *s, int days, long *n_r, struct err *e)
 {
-	/* the partial index inbound_raw_created (migration 4) serves the
-	 * whole statement: see test_privacy.c, which asks the planner */
+	/* the partial index inbound_raw_created (migration 4) finds the
+	 * batch: see test_privacy.c, which asks the planner */
 	static const char sql[] =
-		"UPDATE inbound SET raw = NULL WHERE raw IS NOT NULL AND "
-		"created < ?1";
+		"UPDATE inbound SET raw = NULL WHERE id IN (SELECT id FROM "
+		"inbound WHERE raw IS NOT NULL AND created < ?1 LIMIT ?2)";
+	int64_t before = store_now(s) - (int64_t)days * 86400;
 	sqlite3_stmt *st;
-	int outer, rc;
+	int outer, rc, n;
 
 	*n_r = 0;
 	if (days <= 0)
 		return 0;
-	if (store_tx_open(s, &outer, e) == -1)
-		return -1;
-	rc = store_prepare(s, sql, &st, e);
-	if (rc == 0) {
-		sqlite3_bind_int64(st, 1, store_now(s) - (int64_t)days * 86400);
-		rc = store_step_done(s, st, "retention sweep", e);
-		if (rc == 0)
-			*n_r = sqlite3_changes(s->db);
-		store_done(s, st);
-	}
-	rc = store_tx_close(s, outer, rc, e);
-	if (rc == -1)
-		*n_r = 0;
-	return rc;
+	do {
+		n = 0;
+		if (store_tx_open(s, &outer, e) == -1)
+			return -1;
+		rc = store_prepare(s, sql, &st, e);
+		if (rc == 0) {
+			sqlite3_bind_int64(st, 1, before);
+			sqlite3_bind_int(st, 2, PRIVACY_SWEEP_BATCH);
+			rc = store_step_done(s, st, "retention sweep", e);
+			n = sqlite3_changes(s->db);
+			store_done(s, st);
+		}
+		if (store_tx_close(s, outer, rc, e) == -1)
+			return -1;	/* the batches before stay done */
+		*n_r += n;
+	} while (n == PRIVACY_SWEEP_BATCH);
+	return 0;
 }
 
 /* ---- backup ------------------------------------------------------------------ */
