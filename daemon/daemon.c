@@ -80,6 +80,22 @@ collect_id(void *arg, const struct store_campaign *c)
 	return 0;
 }
 
+/* [retention] raw_mail_days at every send pass: one UPDATE on a partial
+ * index that holds only the rows with raw mail, so a pass with nothing
+ * old enough reads next to nothing. */
+static void
+retention_sweep(const struct config *cfg, struct store *s)
+{
+	struct err e = { "" };
+	long n = 0;
+
+	if (store_raw_sweep(s, cfg->raw_mail_days, &n, &e) < 0)
+		log_warnx("retention: %s", e.msg);
+	else if (n > 0)
+		log_info("retention: raw mail of %ld messages older than %d "
+			 "days dropped", n, cfg->raw_mail_days);
+}
+
 /* One send pass: enqueue every campaign's invitation for its audience,
  * then let the sender processes work the whole outbox off. */
 static int
@@ -89,6 +105,7 @@ child_send(const struct config *cfg, struct store *s, struct err *e)
 	struct send_stats st;
 	int rc;
 
+	retention_sweep(cfg, s);
 	if (store_campaigns_each(s, collect_id, &ids, e) < 0)
 		return -1;
 	for (size_t i = 0; i < ids.n; i++) {

@@ -778,6 +778,91 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 	return bad ? EX_NOINPUT : EX_OK;
 }
 
+/* ---- personal data ------------------------------------------------------- */
+
+static int
+cmd_contacts_forget(struct ctx *c, int argc, char **argv)
+{
+	struct store_forget f;
+	struct err e = { "" };
+	int rc;
+
+	if (argc != 2)
+		return usage_error("contacts forget", "%s",
+				   "expected one ADDRESS");
+	if ((rc = need_store(c)) != EX_OK)
+		return rc;
+	rc = store_contact_forget(c->store, argv[1], &f, &e);
+	if (rc < 0) {
+		fprintf(stderr, "anketa contacts forget: %s\n", e.msg);
+		return f.in_flight ? EX_TEMPFAIL : EX_DATAERR;
+	}
+	if (rc == 0) {
+		fprintf(stderr, "anketa contacts forget: %s: no contact, "
+			"message or mail in the store has this address\n",
+			argv[1]);
+		return EX_DATAERR;
+	}
+	if (f.contact_id)
+		printf("contact %lld: forgotten (now forgotten-%lld)\n",
+		       (long long)f.contact_id, (long long)f.contact_id);
+	else
+		printf("no contact had this address: its mail forgotten\n");
+	printf("%ld responses deleted, %ld messages emptied, %ld queued "
+	       "mail cancelled, %ld outbox rows emptied, %ld mentions "
+	       "elsewhere removed\n", f.responses, f.messages, f.cancelled,
+	       f.deliveries, f.mentions);
+	if (f.wal_kept)
+		fprintf(stderr, "anketa contacts forget: another process "
+			"reads an older snapshot: the write-ahead log keeps "
+			"the old pages until its next checkpoint\n");
+	return EX_OK;
+}
+
+static int
+cmd_store_sweep(struct ctx *c, int argc, char **argv)
+{
+	struct err e = { "" };
+	long n = 0;
+	int rc;
+
+	if (argc != 1)
+		return usage_error("store sweep", "unexpected argument '%s'",
+				   argv[1]);
+	if ((rc = need_store(c)) != EX_OK)
+		return rc;
+	if (c->cfg->raw_mail_days == 0) {
+		printf("sweep: [retention] raw_mail_days = 0: raw mail is "
+		       "kept\n");
+		return EX_OK;
+	}
+	if (store_raw_sweep(c->store, c->cfg->raw_mail_days, &n, &e) < 0) {
+		fprintf(stderr, "anketa store sweep: %s\n", e.msg);
+		return EX_SOFTWARE;
+	}
+	printf("sweep: raw mail of %ld message%s older than %d days "
+	       "dropped\n", n, n == 1 ? "" : "s", c->cfg->raw_mail_days);
+	return EX_OK;
+}
+
+static int
+cmd_store_backup(struct ctx *c, int argc, char **argv)
+{
+	struct err e = { "" };
+	int rc;
+
+	if (argc != 2)
+		return usage_error("store backup", "%s", "expected one FILE");
+	if ((rc = need_store(c)) != EX_OK)
+		return rc;
+	if (store_backup(c->store, argv[1], &e) < 0) {
+		fprintf(stderr, "anketa store backup: %s\n", e.msg);
+		return EX_CANTCREAT;
+	}
+	printf("%s: copy of %s written\n", argv[1], c->cfg->store_path);
+	return EX_OK;
+}
+
 /* ---- run ------------------------------------------------------------------ */
 
 static int
@@ -807,6 +892,9 @@ static const struct command commands[] = {
 	{ "contacts list", cmd_contacts_list,
 	  "[--group G] [--country C] [--municipality M] [--language L] "
 	  "[--role R] [--format text|csv|json]", "list contacts" },
+	{ "contacts forget", cmd_contacts_forget, "ADDRESS",
+	  "remove a person's answers, mail and queued mail; keep a "
+	  "tombstone" },
 	{ "survey check", cmd_survey_check, "[--schema RNG] FILE.xml...",
 	  "validate questionnaires; prints every FILE:LINE: reason" },
 	{ "survey show", cmd_survey_show, "[--lang L] [--html] FILE.xml",
@@ -832,6 +920,10 @@ static const struct command commands[] = {
 	  "the daemon: sends due deliveries, ingests replies (IMAP IDLE)" },
 	{ "inspect", cmd_inspect, "[--json] [--survey FILE.xml] FILE.eml...",
 	  "show how anketa understands messages (touches no store)" },
+	{ "store sweep", cmd_store_sweep, "",
+	  "drop raw mail older than [retention] raw_mail_days now" },
+	{ "store backup", cmd_store_backup, "FILE",
+	  "copy the live store into the new FILE, safely while it is used" },
 };
 
 static const struct command *

@@ -88,6 +88,10 @@ static const struct opt config_opts[] = {
 	/* pacing per recipient domain, 0: none */
 	{ "queue", "domain_per_hour", OPT_INT, "0", 0, 1000000,
 	  C(queue.domain_per_hour) },
+	/* raw mail is kept for a person to read; past this, the row and
+	 * its classification are enough (0: keep it for ever) */
+	{ "retention", "raw_mail_days", OPT_INT, "180", 0, 36500,
+	  C(raw_mail_days) },
 };
 #undef SERVER_OPTS
 #undef C

@@ -87,6 +87,9 @@ struct config {
 	struct config_smtp smtp;
 	struct config_imap imap;
 	struct config_queue queue;
+	int raw_mail_days;	/* [retention]: raw inbound mail is dropped
+				 * this many days after it was stored (0:
+				 * kept for ever) */
 };
 
 int config_load(const char *path, struct config **cfg_r, struct errlist *errs);

@@ -509,8 +509,15 @@ store_settings(struct store *s, struct err *e)
 				    NULL, store_sql_token, NULL, NULL) !=
 	    SQLITE_OK)
 		return store_fail(s, e, "store: anketa_token");
+	/* secure_delete: a deleted or replaced value is overwritten with
+	 * zeros in its page, and a freed page is zeroed, so what
+	 * `contacts forget` and the retention sweep remove (and every
+	 * earlier version of an updated row) leaves the file, not only
+	 * the tables. Debian's SQLite is built with it on; this makes every
+	 * build the same. */
 	return store_exec(s, "PRAGMA synchronous = NORMAL;"
 			  "PRAGMA foreign_keys = ON;"
+			  "PRAGMA secure_delete = ON;"
 			  "PRAGMA trusted_schema = OFF;", e);
 }
 

@@ -458,4 +458,53 @@ int store_contact_open_campaigns(struct store *s, int64_t contact_id,
 				 int64_t *campaign_id_r,
 				 int64_t *delivery_id_r, struct err *e);
 
+/* ---- personal data (store_privacy.c) ---- */
+
+/* What store_contact_forget did. */
+struct store_forget {
+	int64_t contact_id;	/* the contact now a tombstone, 0: the
+				 * address was no contact's (a stranger) */
+	long responses;		/* responses deleted, answers with them */
+	long messages;		/* inbound messages of theirs emptied */
+	long cancelled;		/* waiting mail to or about them cancelled */
+	long deliveries;	/* outbox rows emptied (cancelled included) */
+	long mentions;		/* values elsewhere that named the address:
+				 * raw mail dropped, text "[forgotten]" */
+	int64_t in_flight;	/* on -1: the delivery a sender is handing
+				 * to the server, so nothing was changed */
+	int wal_kept;		/* a reader on an old snapshot kept the WAL
+				 * from being emptied: earlier page versions
+				 * stay in it until the next checkpoint */
+};
+/* Forget the person with address addr, in one transaction: their
+ * responses and answers are deleted; their inbound messages (their
+ * contact's, or from, answered by, bounced for or RSVP'd by addr) keep
+ * only kind, campaign, source key and dates; their outbox rows keep
+ * kind, state, campaign, attempts and dates, with new tokens, and those
+ * still waiting are cancelled (a claim on one ends: its sender sends
+ * nothing); other rows that name addr lose their raw mail, and their
+ * text names "[forgotten]" instead; the contact becomes the tombstone
+ * "forgotten-ID" (status "forgotten", no name, municipality, country,
+ * language, role or groups; one contact_events row with the date).
+ * Deleted bytes are overwritten (secure_delete) and the WAL is emptied.
+ * 1 done (*f filled), 0 the address is nowhere in the store (nothing
+ * changed), -1 error with nothing changed: not an address, a store
+ * error, or a row of theirs SENDING (f->in_flight names it: try again
+ * when its sender is done). */
+int store_contact_forget(struct store *s, const char *addr,
+			 struct store_forget *f, struct err *e);
+/* [retention] raw_mail_days: drop the raw bytes of inbound messages
+ * stored more than days days ago by the store's clock (the row and its
+ * classification stay); days <= 0 keeps everything. One UPDATE on the
+ * partial index inbound_raw_created, in transactions of a few hundred
+ * rows so other writers get in between. *n_r counts the messages; on
+ * -1, the batches committed before the error stay done. */
+int store_raw_sweep(struct store *s, int days, long *n_r, struct err *e);
+/* A consistent copy of the store as it is now into the new file path,
+ * while other processes keep writing (VACUUM INTO: one read snapshot),
+ * checked (PRAGMA quick_check) and synced before it takes the name.
+ * -1 with e naming path when path exists (never replaced) or the copy
+ * fails; no partial file is left under path. */
+int store_backup(struct store *s, const char *path, struct err *e);
+
 #endif

@@ -80,6 +80,10 @@ store_roster_each(struct store *s, int64_t campaign_id, store_roster_cb cb,
 {
 	struct store_report_ctx x = { .cb.roster = cb, .arg = arg };
 
+	/* A forgotten contact (store_contact_forget) has no responses left;
+	 * counted as delivered it would read as one who never answered, so
+	 * it leaves the roster and the response rate, as a participant who
+	 * withdrew leaves a study's sample. */
 	return store_report_run(s, "SELECT " STORE_CONTACT_COLS ", "
 				"EXISTS (SELECT 1 FROM deliveries d WHERE "
 				"d.campaign_id = ?1 AND d.contact_id = c.id "
@@ -88,7 +92,8 @@ store_roster_each(struct store *s, int64_t campaign_id, store_roster_cb cb,
 				"LEFT JOIN responses r ON r.campaign_id = ?1 "
 				"AND r.contact_id = c.id AND r.current = 1 "
 				"LEFT JOIN inbound i ON i.id = r.inbound_id "
-				"WHERE c.id IN (SELECT contact_id FROM "
+				"WHERE c.status <> 'forgotten' AND "
+				"c.id IN (SELECT contact_id FROM "
 				"deliveries WHERE campaign_id = ?1 AND "
 				"kind <> 'confirm') ORDER BY c.email",
 				campaign_id, store_roster_row, &x,
