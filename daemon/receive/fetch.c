@@ -1,9 +1,13 @@
 /*
  * fetch.c -- picks the backend by URL scheme and forwards to it; see
  * fetch.h for the contract and fetch_private.h for the driver table.
+ * Also the IMAP backend's pure helper: the URL taken apart by curl_url()
+ * (RFC 5092 form, IPv6 literals, percent-escapes).
  */
 #include <stdlib.h>
 #include <string.h>
+
+#include <curl/curl.h>
 
 #include "receive/fetch_private.h"
 #include "base/xmem.h"
@@ -238,4 +242,119 @@ fetch_backoff_next(unsigned prev_s)
 	if (prev_s >= 150)
 		return 300;
 	return prev_s * 2;
+}
+
+/* ---- imap:// URLs ------------------------------------------------------ */
+
+void
+fetch_url_clear(struct fetch_url *u)
+{
+	free(u->host);
+	free(u->hostport);
+	free(u->mailbox);
+	*u = (struct fetch_url){ 0 };
+}
+
+/* Why curl refused the URL, in the operator's terms. */
+static const char *
+url_refusal(CURLUcode rc)
+{
+	if (rc == CURLUE_BAD_PORT_NUMBER)
+		return "bad port";
+	return "malformed: expected imap[s]://host[:port][/mailbox], the "
+	       "port 1-65535, spaces and other special characters in the "
+	       "mailbox percent-escaped (%20)";
+}
+
+/* The parts curl took apart, checked and copied into u. 0 or -1. */
+static int
+url_take(CURLU *h, const char *url, struct fetch_url *u, struct err *e)
+{
+	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL,
+	     *zone = NULL, *part = NULL;
+	int ret = -1;
+	CURLUcode rc;
+	if (curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    (strcmp(scheme, "imap") != 0 && strcmp(scheme, "imaps") != 0))
+		err_set(e, "%s: expected imap://host[:port][/mailbox] or "
+			"imaps://...", url);
+	else if (curl_url_get(h, CURLUPART_USER, &part, 0) == CURLUE_OK)
+		err_set(e, "%s: no user name or password in the URL: they go "
+			"in username and password_file", url);
+	else if (curl_url_get(h, CURLUPART_QUERY, &part, 0) == CURLUE_OK ||
+		 curl_url_get(h, CURLUPART_FRAGMENT, &part, 0) == CURLUE_OK)
+		err_set(e, "%s: '?' and '#' in a mailbox name go "
+			"percent-escaped (%%3F, %%23)", url);
+	else if (curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+		 *host == '\0' || strcmp(host, "[]") == 0)
+		err_set(e, "%s: no host", url);
+	else if ((rc = curl_url_get(h, CURLUPART_PATH, &path,
+				    CURLU_URLDECODE)) != CURLUE_OK)
+		err_set(e, "%s: mailbox: bad percent-escape", url);
+	else
+		ret = 0;
+	if (ret == 0) {
+		u->tls = strcmp(scheme, "imaps") == 0;
+		u->port = u->tls ? 993 : 143;
+		if (curl_url_get(h, CURLUPART_PORT, &port, 0) == CURLUE_OK) {
+			char *end;
+			unsigned long p = strtoul(port, &end, 10);
+			if (*end != '\0' || p < 1 || p > 65535) {
+				err_set(e, "%s: bad port", url);
+				ret = -1;
+			}
+			u->port = (uint16_t)p;
+		}
+	}
+	if (ret == 0) {
+		/* curl keeps an IPv6 literal in brackets: the brackets stay
+		 * in what people read, the address alone goes to connect() */
+		size_t hl = strlen(host);
+		int v6 = host[0] == '[' && host[hl - 1] == ']';
+		char *bare = v6 ? xstrndup(host + 1, hl - 2) : xstrdup(host);
+		if (curl_url_get(h, CURLUPART_ZONEID, &zone, 0) == CURLUE_OK) {
+			u->host = xasprintf("%s%%%s", bare, zone);
+			free(bare);
+		} else
+			u->host = bare;
+		u->hostport = v6 ? xasprintf("[%s]:%u", u->host, u->port)
+				 : xasprintf("%s:%u", u->host, u->port);
+		if (path[0] == '/' && path[1] != '\0')
+			u->mailbox = xstrdup(path + 1);
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_free(zone);
+	curl_free(part);
+	return ret;
+}
+
+int
+fetch_url_parse(const char *url, struct fetch_url *u, struct err *e)
+{
+	*u = (struct fetch_url){ 0 };
+	CURLU *h = curl_url();
+	if (h == NULL)
+		abort();	/* out of memory, as xmalloc */
+	/* PATH_AS_IS: a mailbox called "a/../b" is a name, not a path to
+	 * normalise; NON_SUPPORT_SCHEME: the scheme is checked here, not
+	 * against the protocols this libcurl was built with */
+	CURLUcode rc = curl_url_set(h, CURLUPART_URL, url,
+				    CURLU_NON_SUPPORT_SCHEME |
+				    CURLU_PATH_AS_IS);
+	const char *slashes = strstr(url, "://");
+	int r = -1;
+	if (slashes != NULL && slashes[3] == '/')
+		/* curl reads imap:///INBOX as the host "INBOX" */
+		err_set(e, "%s: no host", url);
+	else if (rc != CURLUE_OK)
+		err_set(e, "%s: %s", url, url_refusal(rc));
+	else
+		r = url_take(h, url, u, e);
+	curl_url_cleanup(h);
+	if (r < 0)
+		fetch_url_clear(u);
+	return r;
 }

@@ -57,6 +57,9 @@
  *   message (UID MOVE when advertised, else UID COPY + \Deleted + UID
  *   EXPUNGE or EXPUNGE), creating the folder when missing; Maildir moves
  *   it into the sub-Maildir PATH/.FOLDER/cur with ":2,S".
+ * URL. imap://host[:port][/mailbox] or imaps://..., taken apart by
+ *   curl_url(): an IPv6 literal in brackets (imap://[::1]:143/), the
+ *   mailbox percent-escaped (%20 for a space).
  * TLS. imaps:// connects with TLS; imap:// upgrades with STARTTLS when
  *   require_tls is set (refusal is permanent). libetpan (GnuTLS) does not
  *   verify the server certificate itself, so fetch checks it after the

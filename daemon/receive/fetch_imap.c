@@ -2,8 +2,10 @@
  * fetch_imap.c -- the IMAP backend of fetch.h over libetpan: connect
  * (imap:// + STARTTLS, or imaps://), verify the server certificate with
  * GnuTLS (libetpan does not), LOGIN, SELECT, UID SEARCH, BODY.PEEK[],
- * UID MOVE or COPY + EXPUNGE, IDLE.
- * Spec: RFC 3501, 2595, 4315 (UIDPLUS), 6851 (MOVE), 2177 (IDLE).
+ * UID MOVE or COPY + EXPUNGE, IDLE. URLs are taken apart by curl_url()
+ * (fetch.c).
+ * Spec: RFC 3501, 2595, 4315 (UIDPLUS), 6851 (MOVE), 2177 (IDLE), 5092
+ * (URLs).
  */
 #include <errno.h>
 #include <limits.h>
@@ -22,9 +24,8 @@
 
 struct imap {
 	mailimap *m;
-	char *host;
-	uint16_t port;
-	char *mailbox;
+	struct fetch_url u;	/* host, "host:port" for messages, port */
+	char *mailbox;		/* as configured */
 	char **created;		/* folders known to exist */
 	size_t ncreated;
 };
@@ -52,49 +53,9 @@ imap_fail(struct imap *im, int r, struct err *e, const char *what)
 		reply = "connection lost";
 	else if (r == MAILIMAP_ERROR_FATAL)
 		reply = *reply ? reply : "connection lost";
-	err_set(e, "%s:%u: %s: %s", im->host, im->port, what,
+	err_set(e, "%s: %s: %s", im->u.hostport, what,
 		*reply ? reply : "refused");
 	return imap_temporary(r) ? -1 : 0;
-}
-
-/* ---- URL --------------------------------------------------------------- */
-
-static int
-imap_parse_url(struct imap *im, const char *url, int tls,
-	       const struct config_imap *c, struct err *e)
-{
-	const char *p = strstr(url, "://");
-	if (p == NULL) {
-		err_set(e, "%s: expected imap://host[:port][/mailbox]", url);
-		return 0;
-	}
-	p += 3;
-	size_t hl = strcspn(p, ":/");
-	if (hl == 0) {
-		err_set(e, "%s: no host", url);
-		return 0;
-	}
-	im->host = xstrndup(p, hl);
-	p += hl;
-	long port = tls ? 993 : 143;
-	if (*p == ':') {
-		char *end;
-		errno = 0;
-		port = strtol(p + 1, &end, 10);
-		if (errno || end == p + 1 || port < 1 || port > 65535 ||
-		    (*end != '\0' && *end != '/')) {
-			err_set(e, "%s: bad port", url);
-			return 0;
-		}
-		p = end;
-	}
-	im->port = (uint16_t)port;
-	if (*p == '/' && p[1] != '\0')
-		im->mailbox = xstrdup(p + 1);
-	else
-		im->mailbox = xstrdup(c->mailbox && *c->mailbox ? c->mailbox
-							     : "INBOX");
-	return 1;
 }
 
 /* ---- TLS verification ----------------------------------------------------
@@ -110,8 +71,7 @@ imap_verify_cert(struct imap *im, const struct config_imap *c, struct err *e)
 	unsigned char *der = NULL;
 	ssize_t n = mailstream_ssl_get_certificate(im->m->imap_stream, &der);
 	if (n <= 0) {
-		err_set(e, "%s:%u: TLS: no server certificate", im->host,
-			im->port);
+		err_set(e, "%s: TLS: no server certificate", im->u.hostport);
 		return 0;
 	}
 	gnutls_x509_crt_t crt;
@@ -129,19 +89,19 @@ imap_verify_cert(struct imap *im, const struct config_imap *c, struct err *e)
 		err_set(e, "%s: no CA certificates loaded",
 			c->ca_file && *c->ca_file ? c->ca_file : "system trust");
 	else if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) < 0)
-		err_set(e, "%s:%u: TLS: unreadable server certificate",
-			im->host, im->port);
+		err_set(e, "%s: TLS: unreadable server certificate",
+			im->u.hostport);
 	else if (gnutls_x509_trust_list_verify_crt(tl, &crt, 1, 0, &status,
 						   NULL) < 0 || status != 0) {
 		gnutls_datum_t out = { NULL, 0 };
 		gnutls_certificate_verification_status_print(
 		    status, GNUTLS_CRT_X509, &out, 0);
-		err_set(e, "%s:%u: TLS: certificate not trusted: %s",
-			im->host, im->port, out.data ? (char *)out.data : "?");
+		err_set(e, "%s: TLS: certificate not trusted: %s",
+			im->u.hostport, out.data ? (char *)out.data : "?");
 		gnutls_free(out.data);
-	} else if (!gnutls_x509_crt_check_hostname(crt, im->host))
-		err_set(e, "%s:%u: TLS: certificate does not name %s",
-			im->host, im->port, im->host);
+	} else if (!gnutls_x509_crt_check_hostname(crt, im->u.host))
+		err_set(e, "%s: TLS: certificate does not name %s",
+			im->u.hostport, im->u.host);
 	else
 		ok = 1;
 	gnutls_x509_trust_list_deinit(tl, 1);
@@ -157,13 +117,13 @@ imap_connect(struct imap *im, int tls, const struct config_imap *c,
 	     struct err *e)
 {
 	errno = 0;
-	int r = tls ? mailimap_ssl_connect(im->m, im->host, im->port)
-		    : mailimap_socket_connect(im->m, im->host, im->port);
+	int r = tls ? mailimap_ssl_connect(im->m, im->u.host, im->u.port)
+		    : mailimap_socket_connect(im->m, im->u.host, im->u.port);
 	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED &&
 	    r != MAILIMAP_NO_ERROR_AUTHENTICATED) {
 		/* libetpan connects without blocking and keeps the socket's
 		 * own error to itself: errno is then a stale EINPROGRESS */
-		err_set(e, "%s:%u: cannot connect: %s", im->host, im->port,
+		err_set(e, "%s: cannot connect: %s", im->u.hostport,
 			errno && errno != EINPROGRESS ? strerror(errno) :
 			r == MAILIMAP_ERROR_CONNECTION_REFUSED ?
 			"connection refused or timed out" :
@@ -190,11 +150,14 @@ imap_open_as(struct fetch *f, const char *url, int tls,
 {
 	struct imap *im = xcalloc(1, sizeof(*im));
 	f->priv = im;
-	int r = imap_parse_url(im, url, tls, c, e);
-	if (r != 1)
-		return r;
+	if (fetch_url_parse(url, &im->u, e) < 0)
+		return 0;
+	im->mailbox = xstrdup(im->u.mailbox ? im->u.mailbox :
+			      c->mailbox && *c->mailbox ? c->mailbox :
+			      "INBOX");
 	im->m = mailimap_new(0, NULL);
 	mailimap_set_timeout(im->m, c->timeout > 0 ? c->timeout : 60);
+	int r;
 	if ((r = imap_connect(im, tls, c, e)) != 1)
 		return r;
 	r = mailimap_login(im->m, c->username ? c->username : "",
@@ -209,8 +172,8 @@ imap_open_as(struct fetch *f, const char *url, int tls,
 	}
 	f->uidvalidity = im->m->imap_selection_info ?
 	    im->m->imap_selection_info->sel_uidvalidity : 0;
-	f->source = xasprintf("%s://%s:%u/%s", tls ? "imaps" : "imap",
-			      im->host, im->port, im->mailbox);
+	f->source = xasprintf("%s://%s/%s", tls ? "imaps" : "imap",
+			      im->u.hostport, im->mailbox);
 	return 1;
 }
 
@@ -242,7 +205,7 @@ imap_close(struct fetch *f)
 	for (size_t i = 0; i < im->ncreated; i++)
 		free(im->created[i]);
 	free(im->created);
-	free(im->host);
+	fetch_url_clear(&im->u);
 	free(im->mailbox);
 	free(im);
 	f->priv = NULL;
@@ -615,7 +578,7 @@ imap_idle(struct fetch *f, int timeout_s, struct err *e)
 {
 	struct imap *im = f->priv;
 	if (!mailimap_has_idle(im->m)) {
-		err_set(e, "%s:%u: server has no IDLE", im->host, im->port);
+		err_set(e, "%s: server has no IDLE", im->u.hostport);
 		return -1;
 	}
 	int r = mailimap_idle(im->m);
