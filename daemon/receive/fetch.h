@@ -59,7 +59,9 @@
  *   it into the sub-Maildir PATH/.FOLDER/cur with ":2,S".
  * URL. imap://host[:port][/mailbox] or imaps://..., taken apart by
  *   curl_url(): an IPv6 literal in brackets (imap://[::1]:143/), the
- *   mailbox percent-escaped (%20 for a space).
+ *   mailbox percent-escaped UTF-8 (%D0%92... for Cyrillic, %20 for a
+ *   space). Mailbox and folder names are UTF-8 in the configuration and
+ *   modified UTF-7 on the wire; the source key keeps them in UTF-8.
  * TLS. imaps:// connects with TLS; imap:// upgrades with STARTTLS when
  *   require_tls is set (refusal is permanent). libetpan (GnuTLS) does not
  *   verify the server certificate itself, so fetch checks it after the
@@ -88,7 +90,8 @@ struct fetch_item {
  * c->mailbox). 1 ok, 0 permanent, -1 temporary; *f_r set only on 1. */
 int fetch_open(const char *url, const struct config_imap *c,
 	       struct fetch **f_r, struct err *e);
-/* "imap://host:port/MAILBOX" or "maildir:PATH": the store position key. */
+/* "imap://host:port/MAILBOX" ("imap://[::1]:143/Входящи": the mailbox
+ * in UTF-8) or "maildir:PATH": the store position key. */
 const char *fetch_source(const struct fetch *f);
 /* UIDVALIDITY of the selected mailbox; 0 for a Maildir. */
 uint32_t fetch_uidvalidity(const struct fetch *f);

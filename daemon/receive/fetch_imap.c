@@ -2,9 +2,9 @@
  * fetch_imap.c -- the IMAP backend of fetch.h over libetpan: connect
  * (imap:// + STARTTLS, or imaps://), verify the server certificate with
  * GnuTLS (libetpan does not), LOGIN, SELECT, UID SEARCH, BODY.PEEK[],
- * UID MOVE or COPY + EXPUNGE, IDLE. URLs are taken apart by curl_url()
- * (fetch.c).
- * Spec: RFC 3501, 2595, 4315 (UIDPLUS), 6851 (MOVE), 2177 (IDLE), 5092
+ * UID MOVE or COPY + EXPUNGE, IDLE. Mailbox names go out in modified
+ * UTF-7, URLs are taken apart by curl_url() (both in fetch.c).
+ * Spec: RFC 3501 (5.1.3 mailbox names), 2595, 4315 (UIDPLUS), 6851 (MOVE), 2177 (IDLE), 5092
  * (URLs).
  */
 #include <errno.h>
@@ -25,8 +25,8 @@
 struct imap {
 	mailimap *m;
 	struct fetch_url u;	/* host, "host:port" for messages, port */
-	char *mailbox;		/* as configured */
-	char **created;		/* folders known to exist */
+	char *mailbox;		/* UTF-8, as configured */
+	char **created;		/* folders known to exist (UTF-8) */
 	size_t ncreated;
 };
 
@@ -145,6 +145,25 @@ imap_connect(struct imap *im, int tls, const struct config_imap *c,
 }
 
 static int
+imap_select(struct imap *im, struct err *e)
+{
+	char *wire = fetch_mutf7_encode(im->mailbox);
+	if (wire == NULL) {
+		err_set(e, "%s: mailbox %s: not valid UTF-8", im->u.hostport,
+			im->mailbox);
+		return 0;
+	}
+	int r = mailimap_select(im->m, wire);
+	free(wire);
+	if (r != MAILIMAP_NO_ERROR) {
+		char what[300];
+		snprintf(what, sizeof(what), "SELECT %s", im->mailbox);
+		return imap_fail(im, r, e, what);
+	}
+	return 1;
+}
+
+static int
 imap_open_as(struct fetch *f, const char *url, int tls,
 	     const struct config_imap *c, struct err *e)
 {
@@ -164,12 +183,8 @@ imap_open_as(struct fetch *f, const char *url, int tls,
 			   c->password ? c->password : "");
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(im, r, e, "LOGIN");
-	r = mailimap_select(im->m, im->mailbox);
-	if (r != MAILIMAP_NO_ERROR) {
-		char what[300];
-		snprintf(what, sizeof(what), "SELECT %s", im->mailbox);
-		return imap_fail(im, r, e, what);
-	}
+	if ((r = imap_select(im, e)) != 1)
+		return r;
 	f->uidvalidity = im->m->imap_selection_info ?
 	    im->m->imap_selection_info->sel_uidvalidity : 0;
 	f->source = xasprintf("%s://%s/%s", tls ? "imaps" : "imap",
@@ -500,14 +515,16 @@ imap_store_flags(struct imap *im, struct mailimap_set *set, int done,
 	return r == MAILIMAP_NO_ERROR ? 1 : imap_fail(im, r, e, "UID STORE");
 }
 
-/* CREATE once per session; "already exists" is fine. */
+/* CREATE once per session; "already exists" is fine. folder is the
+ * UTF-8 name, wire its modified UTF-7 form. */
 static int
-imap_ensure_folder(struct imap *im, const char *folder, struct err *e)
+imap_ensure_folder(struct imap *im, const char *folder, const char *wire,
+		   struct err *e)
 {
 	for (size_t i = 0; i < im->ncreated; i++)
 		if (strcmp(im->created[i], folder) == 0)
 			return 1;
-	int r = mailimap_create(im->m, folder);
+	int r = mailimap_create(im->m, wire);
 	if (r != MAILIMAP_NO_ERROR && imap_temporary(r))
 		return imap_fail(im, r, e, "CREATE");
 	im->created = xreallocarray(im->created, im->ncreated + 1,
@@ -517,16 +534,16 @@ imap_ensure_folder(struct imap *im, const char *folder, struct err *e)
 }
 
 static int
-imap_move(struct imap *im, struct mailimap_set *set, const char *folder,
+imap_move(struct imap *im, struct mailimap_set *set, const char *wire,
 	  struct err *e)
 {
 	int r;
 	if (mailimap_has_extension(im->m, "MOVE")) {
-		r = mailimap_uid_move(im->m, set, folder);
+		r = mailimap_uid_move(im->m, set, wire);
 		return r == MAILIMAP_NO_ERROR ? 1
 					      : imap_fail(im, r, e, "UID MOVE");
 	}
-	r = mailimap_uid_copy(im->m, set, folder);
+	r = mailimap_uid_copy(im->m, set, wire);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(im, r, e, "UID COPY");
 	int s = imap_store_flags(im, set, 0, e);
@@ -547,15 +564,24 @@ imap_dispose_many(struct fetch *f, const struct fetch_item *items, size_t n,
 		  const char *folder, struct err *e)
 {
 	struct imap *im = f->priv;
-	int r = folder ? imap_ensure_folder(im, folder, e) : 1;
-	if (r != 1)
-		return r;
-	uint32_t *uids = imap_uids_of(items, n);
-	struct mailimap_set *set = imap_uid_set(uids, n);
-	free(uids);
-	r = folder ? imap_move(im, set, folder, e)
-		   : imap_store_flags(im, set, 1, e);
-	mailimap_set_free(set);
+	char *wire = NULL;
+	int r = 1;
+	if (folder != NULL && (wire = fetch_mutf7_encode(folder)) == NULL) {
+		err_set(e, "%s/%u: to %s: folder name not valid UTF-8",
+			f->source, items[0].uid, folder);
+		return 0;
+	}
+	if (folder != NULL)
+		r = imap_ensure_folder(im, folder, wire, e);
+	if (r == 1) {
+		uint32_t *uids = imap_uids_of(items, n);
+		struct mailimap_set *set = imap_uid_set(uids, n);
+		free(uids);
+		r = folder ? imap_move(im, set, wire, e)
+			   : imap_store_flags(im, set, 1, e);
+		mailimap_set_free(set);
+	}
+	free(wire);
 	if (r == 0 && n > 1)
 		return fetch_dispose_each(f, items, n, folder, e);
 	if (r == 0)

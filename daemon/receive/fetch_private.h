@@ -73,4 +73,12 @@ struct fetch_url {
 int fetch_url_parse(const char *url, struct fetch_url *u, struct err *e);
 void fetch_url_clear(struct fetch_url *u);
 
+/* Mailbox names on the wire are modified UTF-7 (RFC 3501 5.1.3): UTF-8
+ * "Обработени" is "&BB4EMQRABDAEMQQ+BEIENQQ9BDg-", "&" is "&-". Both
+ * return a string the caller frees, or NULL when the input is malformed
+ * (invalid UTF-8; for decode also a bad base64 run, a lone surrogate, or
+ * printable ASCII encoded). */
+char *fetch_mutf7_encode(const char *utf8);
+char *fetch_mutf7_decode(const char *wire);
+
 #endif

@@ -3,7 +3,7 @@
  * worker answer's packing, the parse worker (crash -> restart), key
  * resolution order on a temporary store, record's dedup and effects, the
  * Maildir fetch backend, the reconnect back-off, and the IMAP backend's
- * pure helper for imap:// URLs.
+ * pure helpers (imap:// URLs, modified UTF-7 mailbox names).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1028,6 +1028,54 @@ test_imap_unreachable(void **state)
 	assert_int_equal(fetch_open("imap://127.0.0.1:99999", &c, &f, &e), 0);
 }
 
+/* RFC 3501 5.1.3: both directions of known encodings (RFC 3501's own
+ * example among them), then what neither direction accepts. */
+static void
+test_mutf7(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *utf8, *wire;
+	} both[] = {
+		{ "INBOX", "INBOX" },
+		{ "", "" },
+		{ "Обработени", "&BB4EMQRABDAEMQQ+BEIENQQ9BDg-" },
+		{ "&", "&-" },
+		{ "A&B&&", "A&-B&-&-" },
+		{ "Entwürfe", "Entw&APw-rfe" },
+		{ "Входящи/Отговори", "&BBIERQQ+BDQETwRJBDg-/&BB4EQgQzBD4EMgQ+BEAEOA-" },
+		{ "~peter/mail/台北/日本語",
+		  "~peter/mail/&U,BTFw-/&ZeVnLIqe-" },
+		{ "😀 ok", "&2D3eAA- ok" },		/* a surrogate pair */
+		{ "tab\there", "tab&AAk-here" },	/* control: encoded */
+		{ "a~b", "a~b" },
+	};
+	for (size_t i = 0; i < sizeof(both) / sizeof(*both); i++) {
+		char *w = fetch_mutf7_encode(both[i].utf8);
+		char *u = fetch_mutf7_decode(both[i].wire);
+		assert_non_null(w);
+		assert_non_null(u);
+		assert_string_equal(w, both[i].wire);
+		assert_string_equal(u, both[i].utf8);
+		free(w);
+		free(u);
+	}
+	static const char *bad_utf8[] = {
+		"\xff", "caf\xc3", "\xc0\xaf" /* overlong '/' */,
+		"\xed\xa0\x80" /* a surrogate */, "\xf4\x90\x80\x80",
+	};
+	for (size_t i = 0; i < sizeof(bad_utf8) / sizeof(*bad_utf8); i++)
+		assert_null(fetch_mutf7_encode(bad_utf8[i]));
+	static const char *bad_wire[] = {
+		"&", "&BB4", "&BB4EMQ", "&-&", "a&AGE-" /* 'a' encoded */,
+		"&2D0-" /* a high half alone */, "&3gA-" /* a low half alone */,
+		"&BB5-" /* leftover bits not zero */, "&Jjo!-", "caf\xc3\xa9",
+		"tab\there", "&-" "&AAAA-" /* 3 bytes: half a unit */,
+	};
+	for (size_t i = 0; i < sizeof(bad_wire) / sizeof(*bad_wire); i++)
+		assert_null(fetch_mutf7_decode(bad_wire[i]));
+}
+
 /* imap:// URLs through curl_url(): ports, IPv6 literals, escapes. */
 static void
 test_imap_url(void **state)
@@ -1137,6 +1185,7 @@ main(void)
 		cmocka_unit_test(test_maildir_source),
 		cmocka_unit_test(test_imap_unreachable),
 		cmocka_unit_test(test_backoff),
+		cmocka_unit_test(test_mutf7),
 		cmocka_unit_test(test_imap_url),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
