@@ -63,11 +63,13 @@
  *   space). Mailbox and folder names are UTF-8 in the configuration and
  *   modified UTF-7 on the wire; the source key keeps them in UTF-8.
  * TLS. imaps:// connects with TLS; imap:// upgrades with STARTTLS when
- *   require_tls is set (refusal is permanent). libetpan (GnuTLS) does not
- *   verify the server certificate itself, so fetch checks it after the
- *   handshake: the leaf certificate (all libetpan exposes) is verified
- *   against ca_file (or the system trust store) and the URL's host, so an
- *   intermediate must be in ca_file; insecure = 1 skips the check.
+ *   require_tls is set (refusal is permanent). A host name goes out as
+ *   SNI. libetpan (GnuTLS) does not verify the server certificate itself,
+ *   so fetch checks it after the handshake: the whole chain the server
+ *   sent, against ca_file (or the system trust store), for the URL's host
+ *   (name or address) and for TLS server use; an intermediate CA comes
+ *   from the server, only its root need be trusted. insecure = 1 skips
+ *   the check.
  */
 #ifndef ANKETA_FETCH_H
 #define ANKETA_FETCH_H
