@@ -70,6 +70,10 @@
  *   (name or address) and for TLS server use; an intermediate CA comes
  *   from the server, only its root need be trusted. insecure = 1 skips
  *   the check.
+ * Login. AUTHENTICATE PLAIN when the server offers AUTH=PLAIN (with the
+ *   credentials in the command where it offers SASL-IR), LOGIN otherwise;
+ *   LOGINDISABLED without AUTH=PLAIN is refused before the password
+ *   leaves. A refusal is permanent.
  */
 #ifndef ANKETA_FETCH_H
 #define ANKETA_FETCH_H

@@ -1,10 +1,12 @@
 /*
  * fetch_imap.c -- the IMAP backend of fetch.h over libetpan: connect
  * (imap:// + STARTTLS, or imaps://, with SNI), verify the server's
- * certificate chain with GnuTLS (libetpan does not), LOGIN, SELECT, UID SEARCH, BODY.PEEK[],
+ * certificate chain with GnuTLS (libetpan does not), AUTHENTICATE PLAIN
+ * or LOGIN, SELECT, UID SEARCH, BODY.PEEK[],
  * UID MOVE or COPY + EXPUNGE, IDLE. Mailbox names go out in modified
  * UTF-7, URLs are taken apart by curl_url() (both in fetch.c).
- * Spec: RFC 3501 (5.1.3 mailbox names), 2595, 4315 (UIDPLUS), 6851 (MOVE), 2177 (IDLE), 5092
+ * Spec: RFC 3501 (5.1.3 mailbox names, 6.2.1 STARTTLS), 2595, 4616
+ * (PLAIN), 4959 (SASL-IR), 4315 (UIDPLUS), 6851 (MOVE), 2177 (IDLE), 5092
  * (URLs), 6125 (host names in certificates).
  */
 #include <arpa/inet.h>
@@ -215,7 +217,7 @@ imap_verify_cert(struct imap *im, const struct config_imap *c, struct err *e)
 
 static int
 imap_connect(struct imap *im, int tls, const struct config_imap *c,
-	     struct err *e)
+	     int *starttls_r, struct err *e)
 {
 	errno = 0;
 	int r = tls ? mailimap_ssl_connect_with_callback(im->m, im->u.host,
@@ -233,6 +235,7 @@ imap_connect(struct imap *im, int tls, const struct config_imap *c,
 			"no IMAP greeting");
 		return -1;
 	}
+	*starttls_r = 0;
 	if (!tls && c->require_tls) {
 		/* a server going down mid-STARTTLS is temporary (reconnect);
 		 * only a refusal needs a person */
@@ -240,11 +243,133 @@ imap_connect(struct imap *im, int tls, const struct config_imap *c,
 							   imap_tls_setup, im);
 		if (r != MAILIMAP_NO_ERROR)
 			return imap_fail(im, r, e, "STARTTLS");
-		tls = 1;
+		tls = *starttls_r = 1;
 	}
 	if (tls && !imap_verify_cert(im, c, e))
 		return 0;
 	return 1;
+}
+
+/* Ask for the capabilities unless the server volunteered them (in its
+ * greeting, or in its answer to the login). fresh: ask anyway, as after
+ * STARTTLS (RFC 3501 6.2.1: forget what was said in the clear). */
+static int
+imap_capabilities(struct imap *im, int fresh, struct err *e)
+{
+	struct mailimap_connection_info *ci = im->m->imap_connection_info;
+	if (!fresh && ci != NULL && ci->imap_capability != NULL)
+		return 1;
+	struct mailimap_capability_data *cap = NULL;
+	int r = mailimap_capability(im->m, &cap);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(im, r, e, "CAPABILITY");
+	mailimap_capability_data_free(cap);	/* libetpan keeps its own */
+	return 1;
+}
+
+/* Drop what the server said it can before logging in: after the login
+ * either its answer brought the list again or we ask (MOVE, IDLE and
+ * UIDPLUS are often announced only then). */
+static void
+imap_forget_capabilities(struct imap *im)
+{
+	struct mailimap_connection_info *ci = im->m->imap_connection_info;
+	if (ci != NULL && ci->imap_capability != NULL) {
+		mailimap_capability_data_free(ci->imap_capability);
+		ci->imap_capability = NULL;
+	}
+}
+
+/* Send "AUTHENTICATE PLAIN" and the credentials, as an initial response
+ * where SASL-IR allows (one round trip), else after the server's "+".
+ * On return the server's answer is in libetpan's line buffer. */
+static int
+imap_auth_send(struct imap *im, const char *b64, size_t n, int sasl_ir)
+{
+	mailstream *s = im->m->imap_stream;
+	int r = mailimap_send_current_tag(im->m);
+	if (r != MAILIMAP_NO_ERROR)
+		return r;
+	mailstream_set_privacy(s, 0);	/* keep it out of any log */
+	int ok = sasl_ir ?
+	    mailstream_write(s, "AUTHENTICATE PLAIN ", 19) >= 0 &&
+	    mailstream_write(s, b64, n) >= 0 :
+	    mailstream_write(s, "AUTHENTICATE PLAIN", 18) >= 0;
+	ok = ok && mailstream_write(s, "\r\n", 2) >= 0 &&
+	     mailstream_flush(s) >= 0;
+	const char *line = ok ? mailimap_read_line(im->m) : NULL;
+	if (line != NULL && !sasl_ir && line[0] == '+') {
+		ok = mailstream_write(s, b64, n) >= 0 &&
+		     mailstream_write(s, "\r\n", 2) >= 0 &&
+		     mailstream_flush(s) >= 0;
+		line = ok ? mailimap_read_line(im->m) : NULL;
+	}
+	mailstream_set_privacy(s, 1);
+	return line != NULL ? MAILIMAP_NO_ERROR : MAILIMAP_ERROR_STREAM;
+}
+
+/* AUTHENTICATE PLAIN (RFC 4616): base64 of "\0user\0password". Done here,
+ * not by mailimap_authenticate, which needs Cyrus SASL's PLAIN plugin (a
+ * package of its own). The answer goes through libetpan's parser, so tag,
+ * CAPABILITY code and session state stay libetpan's. MAILIMAP_* code. */
+static int
+imap_auth_plain(struct imap *im, const char *user, const char *pass,
+		int sasl_ir)
+{
+	size_t ul = strlen(user), pl = strlen(pass);
+	gnutls_datum_t raw = { xmalloc(ul + pl + 2), (unsigned)(ul + pl + 2) };
+	gnutls_datum_t b64 = { NULL, 0 };
+	raw.data[0] = '\0';
+	memcpy(raw.data + 1, user, ul);
+	raw.data[ul + 1] = '\0';
+	memcpy(raw.data + ul + 2, pass, pl);
+	int g = gnutls_base64_encode2(&raw, &b64);
+	explicit_bzero(raw.data, raw.size);
+	free(raw.data);
+	if (g < 0)
+		abort();	/* out of memory: as xmalloc */
+	int r = imap_auth_send(im, (const char *)b64.data, b64.size, sasl_ir);
+	explicit_bzero(b64.data, b64.size);
+	gnutls_free(b64.data);
+	struct mailimap_response *resp = NULL;
+	if (r == MAILIMAP_NO_ERROR)
+		r = mailimap_parse_response(im->m, &resp);
+	if (r != MAILIMAP_NO_ERROR)
+		return r;
+	int code = resp->rsp_resp_done->rsp_data.rsp_tagged->rsp_cond_state
+		       ->rsp_type;
+	mailimap_response_free(resp);
+	if (code != MAILIMAP_RESP_COND_STATE_OK)
+		return MAILIMAP_ERROR_LOGIN;
+	im->m->imap_state = MAILIMAP_STATE_AUTHENTICATED;
+	return MAILIMAP_NO_ERROR;
+}
+
+/* AUTHENTICATE PLAIN where the server offers it, LOGIN otherwise. */
+static int
+imap_login(struct imap *im, const struct config_imap *c, int starttls,
+	   struct err *e)
+{
+	const char *user = c->username ? c->username : "";
+	const char *pass = c->password ? c->password : "";
+	int r = imap_capabilities(im, starttls, e);
+	if (r != 1)
+		return r;
+	int plain = mailimap_has_authentication(im->m, "PLAIN");
+	int sasl_ir = mailimap_has_extension(im->m, "SASL-IR");
+	if (!plain && mailimap_has_extension(im->m, "LOGINDISABLED")) {
+		err_set(e, "%s: the server takes no password in the clear "
+			"and offers no AUTH=PLAIN: use imaps:// or "
+			"require_tls = yes", im->u.hostport);
+		return 0;
+	}
+	imap_forget_capabilities(im);
+	r = plain ? imap_auth_plain(im, user, pass, sasl_ir)
+		  : mailimap_login(im->m, user, pass);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(im, r, e, plain ? "AUTHENTICATE PLAIN"
+						 : "LOGIN");
+	return imap_capabilities(im, 0, e);
 }
 
 static int
@@ -279,14 +404,10 @@ imap_open_as(struct fetch *f, const char *url, int tls,
 			      "INBOX");
 	im->m = mailimap_new(0, NULL);
 	mailimap_set_timeout(im->m, c->timeout > 0 ? c->timeout : 60);
-	int r;
-	if ((r = imap_connect(im, tls, c, e)) != 1)
-		return r;
-	r = mailimap_login(im->m, c->username ? c->username : "",
-			   c->password ? c->password : "");
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(im, r, e, "LOGIN");
-	if ((r = imap_select(im, e)) != 1)
+	int starttls = 0, r;
+	if ((r = imap_connect(im, tls, c, &starttls, e)) != 1 ||
+	    (r = imap_login(im, c, starttls, e)) != 1 ||
+	    (r = imap_select(im, e)) != 1)
 		return r;
 	f->uidvalidity = im->m->imap_selection_info ?
 	    im->m->imap_selection_info->sel_uidvalidity : 0;
