@@ -74,6 +74,11 @@
  *   credentials in the command where it offers SASL-IR), LOGIN otherwise;
  *   LOGINDISABLED without AUTH=PLAIN is refused before the password
  *   leaves. A refusal is permanent.
+ * IDLE. Before waiting, fetch_idle returns 1 at once when a command's
+ *   answer since the last listing announced new mail (EXISTS), and in
+ *   IDLE it looks first at what libetpan and GnuTLS already hold: a
+ *   server may send "* N EXISTS" in the same packet as "+ idling", which
+ *   no poll() on the socket sees.
  */
 #ifndef ANKETA_FETCH_H
 #define ANKETA_FETCH_H

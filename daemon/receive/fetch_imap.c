@@ -12,7 +12,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +31,8 @@ struct imap {
 	char *mailbox;		/* UTF-8, as configured */
 	char **created;		/* folders known to exist (UTF-8) */
 	size_t ncreated;
+	int listed;		/* the last UID SEARCH found new mail */
+	int hurried;		/* the last imap_idle did not wait */
 };
 
 /* ---- errors ------------------------------------------------------------ */
@@ -465,6 +466,7 @@ imap_list(struct fetch *f, uint32_t after_uid, struct fetch_item **items_r,
 	  size_t *n_r, struct err *e)
 {
 	struct imap *im = f->priv;
+	im->listed = 0;
 	if (after_uid == UINT32_MAX)
 		return 1;
 	/* UID n:* UNKEYWORD $AnketaDone: new mail not flagged done by us */
@@ -474,6 +476,10 @@ imap_list(struct fetch *f, uint32_t after_uid, struct fetch_item **items_r,
 	mailimap_search_key_multiple_add(key,
 	    mailimap_search_key_new_unkeyword(xstrdup(IMAP_DONE_KEYWORD)));
 	clist *res = NULL;
+	/* an EXISTS from here on may announce mail this search misses:
+	 * imap_idle then passes again at once */
+	if (im->m->imap_selection_info != NULL)
+		im->m->imap_selection_info->sel_has_exists = 0;
 	int r = mailimap_uid_search(im->m, NULL, key, &res);
 	mailimap_search_key_free(key);
 	if (r != MAILIMAP_NO_ERROR)
@@ -489,6 +495,7 @@ imap_list(struct fetch *f, uint32_t after_uid, struct fetch_item **items_r,
 					   f->uidvalidity, uid));
 	}
 	mailimap_search_result_free(res);
+	im->listed = *n_r > 0;
 	if (*n_r > 1)
 		qsort(*items_r, *n_r, sizeof(**items_r), cmp_item);
 	return 1;
@@ -823,6 +830,28 @@ imap_dispose(struct fetch *f, const struct fetch_item *it, const char *folder,
 
 /* ---- idle ---------------------------------------------------------------- */
 
+/* Wait up to timeout_s for the server's first words in IDLE. Not a poll()
+ * on the socket: what the server sent with its "+ idling" may already sit
+ * in libetpan's read buffer, or decrypted in GnuTLS's, and the socket
+ * then stays quiet. mailstream_feed_read_buffer looks in that order: it
+ * returns at once when libetpan's buffer holds data, else reads through
+ * the TLS layer (which hands out what it holds before it polls) with the
+ * stream's timeout. 1 data, 0 timeout, a signal, or the connection gone
+ * (the DONE that follows tells which). */
+static int
+imap_idle_wait(struct imap *im, int timeout_s)
+{
+	mailstream *s = im->m->imap_stream;
+	if (s->read_buffer_len > 0)
+		return 1;
+	mailstream_low *low = mailstream_get_low(s);
+	time_t was = mailstream_low_get_timeout(low);
+	mailstream_low_set_timeout(low, timeout_s);
+	ssize_t n = mailstream_feed_read_buffer(s);
+	mailstream_low_set_timeout(low, was);
+	return n > 0;
+}
+
 static int
 imap_idle(struct fetch *f, int timeout_s, struct err *e)
 {
@@ -831,16 +860,24 @@ imap_idle(struct fetch *f, int timeout_s, struct err *e)
 		err_set(e, "%s: server has no IDLE", im->u.hostport);
 		return -1;
 	}
+	/* an EXISTS came with the answer to a command after the last UID
+	 * SEARCH (Dovecot reports new mail with UID FETCH, STORE, MOVE):
+	 * the server will not say it again in IDLE, so pass again at once;
+	 * but not twice in a row for nothing, should a server repeat EXISTS
+	 * with every answer */
+	struct mailimap_selection_info *si = im->m->imap_selection_info;
+	int hurry = si != NULL && si->sel_has_exists &&
+		    !(im->hurried && !im->listed);
+	im->hurried = hurry;
+	if (hurry)
+		return 1;
 	int r = mailimap_idle(im->m);
 	if (r != MAILIMAP_NO_ERROR) {
 		imap_fail(im, r, e, "IDLE");
 		return -1;	/* the session is unusable: reconnect */
 	}
-	struct pollfd pfd = { .fd = mailimap_idle_get_fd(im->m),
-			      .events = POLLIN };
-	long ms = timeout_s > 0 && timeout_s < INT_MAX / 1000 ?
-	    timeout_s * 1000L : 60000L;
-	int n = poll(&pfd, 1, (int)ms);
+	int got = imap_idle_wait(im, timeout_s > 0 && timeout_s < INT_MAX ?
+					 timeout_s : 60);
 	r = mailimap_idle_done(im->m);
 	if (r != MAILIMAP_NO_ERROR) {
 		imap_fail(im, r, e, "IDLE DONE");
@@ -848,7 +885,7 @@ imap_idle(struct fetch *f, int timeout_s, struct err *e)
 	}
 	/* any untagged data (EXISTS, or Dovecot's "OK Still here") leads to a
 	 * new pass: a pass over nothing new costs one UID SEARCH */
-	return n > 0 ? 1 : 0;
+	return got;
 }
 
 /* imap:// and imaps:// differ only in how the connection opens. */
