@@ -28,8 +28,11 @@
  *          of the daemon, never inside the libev loop.
  * Config:  imap.url, username, password, mailbox, require_tls, ca_file,
  *          insecure, timeout (the folder_* keys are ingest's choice).
- * Spec:    RFC 3501 (IMAP4rev1), 2595 (STARTTLS), 4315 (UIDPLUS), 6851
- *          (MOVE), 2177 (IDLE); Maildir (cr.yp.to/proto/maildir.html).
+ * Spec:    RFC 3501 (IMAP4rev1; 5.1.3 mailbox names in modified UTF-7),
+ *          2595 (STARTTLS), 4616 (PLAIN), 4959 (SASL-IR), 4315 (UIDPLUS),
+ *          6851 (MOVE), 2177 (IDLE), 5530 (response codes), 6125 (server
+ *          identity), 5092 (IMAP URLs); Maildir
+ *          (cr.yp.to/proto/maildir.html).
  * Tests:   tests/integration/fetch.sh (Dovecot), tests/unit/test_ingest.c
  *          (Maildir source, backoff).
  * Size cap: IMAP asks for BODY.PEEK[]<0.max+1>, so memory stays bounded.
@@ -73,12 +76,14 @@
  * Login. AUTHENTICATE PLAIN when the server offers AUTH=PLAIN (with the
  *   credentials in the command where it offers SASL-IR), LOGIN otherwise;
  *   LOGINDISABLED without AUTH=PLAIN is refused before the password
- *   leaves. A refusal is permanent.
+ *   leaves. A refusal is permanent, except NO [UNAVAILABLE] (try later).
  * IDLE. Before waiting, fetch_idle returns 1 at once when a command's
  *   answer since the last listing announced new mail (EXISTS), and in
  *   IDLE it looks first at what libetpan and GnuTLS already hold: a
  *   server may send "* N EXISTS" in the same packet as "+ idling", which
  *   no poll() on the socket sees.
+ * A connection lost mid-command reads "host:port: connection lost during
+ *   UID STORE" (-1); the caller reconnects with fetch_backoff_next.
  */
 #ifndef ANKETA_FETCH_H
 #define ANKETA_FETCH_H
@@ -98,7 +103,8 @@ struct fetch_item {
 
 /* Connect, log in and select the mailbox (url: imap://host[:port],
  * imaps://host[:port], or maildir:PATH; a path after host:port overrides
- * c->mailbox). 1 ok, 0 permanent, -1 temporary; *f_r set only on 1. */
+ * c->mailbox). 1 ok, 0 permanent (bad URL, certificate refused, login
+ * refused, no such mailbox), -1 temporary; *f_r set only on 1. */
 int fetch_open(const char *url, const struct config_imap *c,
 	       struct fetch **f_r, struct err *e);
 /* "imap://host:port/MAILBOX" ("imap://[::1]:143/Входящи": the mailbox

@@ -2,18 +2,19 @@
  * fetch_imap.c -- the IMAP backend of fetch.h over libetpan: connect
  * (imap:// + STARTTLS, or imaps://, with SNI), verify the server's
  * certificate chain with GnuTLS (libetpan does not), AUTHENTICATE PLAIN
- * or LOGIN, SELECT, UID SEARCH, BODY.PEEK[],
- * UID MOVE or COPY + EXPUNGE, IDLE. Mailbox names go out in modified
- * UTF-7, URLs are taken apart by curl_url() (both in fetch.c).
+ * or LOGIN, SELECT, UID SEARCH, BODY.PEEK[], UID MOVE or COPY + EXPUNGE,
+ * IDLE. Mailbox names go out in modified UTF-7, URLs are taken apart by
+ * curl_url() (both in fetch.c).
  * Spec: RFC 3501 (5.1.3 mailbox names, 6.2.1 STARTTLS), 2595, 4616
- * (PLAIN), 4959 (SASL-IR), 4315 (UIDPLUS), 6851 (MOVE), 2177 (IDLE), 5092
- * (URLs), 6125 (host names in certificates).
+ * (PLAIN), 4959 (SASL-IR), 4315 (UIDPLUS), 6851 (MOVE), 2177 (IDLE),
+ * 5530 (response codes), 6125 (host names in certificates), 5092 (URLs).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -37,29 +38,52 @@ struct imap {
 
 /* ---- errors ------------------------------------------------------------ */
 
+/* The connection is gone or unusable: reconnect (with back-off). */
 static int
 imap_temporary(int r)
 {
-	return r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_CONNECTION_REFUSED
-	    || r == MAILIMAP_ERROR_FATAL || r == MAILIMAP_ERROR_PARSE
-	    || r == MAILIMAP_ERROR_BAD_STATE || r == MAILIMAP_ERROR_MEMORY;
+	return r == MAILIMAP_ERROR_STREAM ||
+	       r == MAILIMAP_ERROR_CONNECTION_REFUSED ||
+	       r == MAILIMAP_ERROR_FATAL || r == MAILIMAP_ERROR_PARSE ||
+	       r == MAILIMAP_ERROR_BAD_STATE || r == MAILIMAP_ERROR_MEMORY ||
+	       r == MAILIMAP_ERROR_SSL;
 }
 
-/* "host:port: what: server reply" and the class of the failure. */
+/* "host:port: ..." for a failed command, and its class: the connection
+ * lost or unusable is temporary (-1); a refusal (NO, BAD) is permanent
+ * (0) unless the server says [UNAVAILABLE] (RFC 5530: try again later). */
 static int
 imap_fail(struct imap *im, int r, struct err *e, const char *what)
 {
 	const char *reply = im->m && im->m->imap_response ?
 	    im->m->imap_response : "";
-	/* on a stream error imap_response still holds the previous
-	 * command's reply ("Store completed"), which says nothing; a
-	 * FATAL (BYE) carries the server's own words */
-	if (r == MAILIMAP_ERROR_STREAM)
-		reply = "connection lost";
-	else if (r == MAILIMAP_ERROR_FATAL)
-		reply = *reply ? reply : "connection lost";
-	err_set(e, "%s: %s: %s", im->u.hostport, what,
-		*reply ? reply : "refused");
+	const char *hp = im->u.hostport;
+	/* a server that closes the connection leaves libetpan an empty line
+	 * to parse: PARSE with nothing read means the connection is gone */
+	int gone = r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_FATAL ||
+		   (r == MAILIMAP_ERROR_PARSE && im->m &&
+		    im->m->imap_stream_buffer->len == 0);
+	if (gone)
+		/* imap_response then holds an earlier command's reply ("Store
+		 * completed"), or for a BYE nothing reliable: leave it out */
+		err_set(e, "%s: connection lost during %s", hp, what);
+	else if (r == MAILIMAP_ERROR_PARSE)
+		err_set(e, "%s: %s: unreadable answer from the server", hp,
+			what);
+	else if (r == MAILIMAP_ERROR_SSL)
+		err_set(e, "%s: %s: TLS handshake failed", hp, what);
+	else {
+		/* libetpan keeps a response code it has no name for apart
+		 * from the text: put it back where the server had it */
+		struct mailimap_response_info *ri =
+		    im->m ? im->m->imap_response_info : NULL;
+		const char *code = ri && ri->rsp_atom ? ri->rsp_atom : NULL;
+		err_set(e, "%s: %s: %s%s%s%s", hp, what, code ? "[" : "",
+			code ? code : "", code ? "] " : "",
+			*reply ? reply : "refused");
+		if (code != NULL && strcasecmp(code, "UNAVAILABLE") == 0)
+			return -1;
+	}
 	return imap_temporary(r) ? -1 : 0;
 }
 
@@ -880,7 +904,7 @@ imap_idle(struct fetch *f, int timeout_s, struct err *e)
 					 timeout_s : 60);
 	r = mailimap_idle_done(im->m);
 	if (r != MAILIMAP_NO_ERROR) {
-		imap_fail(im, r, e, "IDLE DONE");
+		imap_fail(im, r, e, "IDLE");
 		return -1;
 	}
 	/* any untagged data (EXISTS, or Dovecot's "OK Still here") leads to a
