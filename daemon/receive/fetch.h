@@ -33,8 +33,9 @@
  *          6851 (MOVE), 2177 (IDLE), 5530 (response codes), 6125 (server
  *          identity), 5092 (IMAP URLs); Maildir
  *          (cr.yp.to/proto/maildir.html).
- * Tests:   tests/integration/fetch.sh (Dovecot), tests/unit/test_ingest.c
- *          (Maildir source, backoff).
+ * Tests:   tests/integration/fetch.sh, imap.sh (Dovecot, and the scripted
+ *          server imap_script.py), idle.sh; tests/unit/test_ingest.c
+ *          (Maildir source, backoff, URLs, modified UTF-7).
  * Size cap: IMAP asks for BODY.PEEK[]<0.max+1>, so memory stays bounded.
  * Batches: fetch_get_many reads a window of messages with one
  *   UID FETCH a,b:c,... BODY.PEEK[]<0.max+1>, after one UID FETCH of
