@@ -1,9 +1,14 @@
 /*
  * fetch.c -- picks the backend by URL scheme and forwards to it; see
  * fetch.h for the contract and fetch_private.h for the driver table.
+ * Also the IMAP backend's pure helpers: the URL taken apart by curl_url()
+ * (RFC 5092 form, IPv6 literals, percent-escapes) and modified UTF-7
+ * mailbox names (RFC 3501 5.1.3).
  */
 #include <stdlib.h>
 #include <string.h>
+
+#include <curl/curl.h>
 
 #include "receive/fetch_private.h"
 #include "base/xmem.h"
@@ -238,4 +243,318 @@ fetch_backoff_next(unsigned prev_s)
 	if (prev_s >= 150)
 		return 300;
 	return prev_s * 2;
+}
+
+/* ---- imap:// URLs ------------------------------------------------------ */
+
+void
+fetch_url_clear(struct fetch_url *u)
+{
+	free(u->host);
+	free(u->hostport);
+	free(u->mailbox);
+	*u = (struct fetch_url){ 0 };
+}
+
+/* Why curl refused the URL, in the operator's terms. */
+static const char *
+url_refusal(CURLUcode rc)
+{
+	if (rc == CURLUE_BAD_PORT_NUMBER)
+		return "bad port";
+	return "malformed: expected imap[s]://host[:port][/mailbox], the "
+	       "port 1-65535, spaces and other special characters in the "
+	       "mailbox percent-escaped (%20)";
+}
+
+/* The parts curl took apart, checked and copied into u. 0 or -1. */
+static int
+url_take(CURLU *h, const char *url, struct fetch_url *u, struct err *e)
+{
+	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL,
+	     *zone = NULL, *part = NULL;
+	int ret = -1;
+	CURLUcode rc;
+	if (curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    (strcmp(scheme, "imap") != 0 && strcmp(scheme, "imaps") != 0))
+		err_set(e, "%s: expected imap://host[:port][/mailbox] or "
+			"imaps://...", url);
+	else if (curl_url_get(h, CURLUPART_USER, &part, 0) == CURLUE_OK)
+		err_set(e, "%s: no user name or password in the URL: they go "
+			"in username and password_file", url);
+	else if (curl_url_get(h, CURLUPART_QUERY, &part, 0) == CURLUE_OK ||
+		 curl_url_get(h, CURLUPART_FRAGMENT, &part, 0) == CURLUE_OK)
+		err_set(e, "%s: '?' and '#' in a mailbox name go "
+			"percent-escaped (%%3F, %%23)", url);
+	else if (curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+		 *host == '\0' || strcmp(host, "[]") == 0)
+		err_set(e, "%s: no host", url);
+	else if ((rc = curl_url_get(h, CURLUPART_PATH, &path,
+				    CURLU_URLDECODE)) != CURLUE_OK)
+		err_set(e, "%s: mailbox: bad percent-escape", url);
+	else
+		ret = 0;
+	if (ret == 0) {
+		u->tls = strcmp(scheme, "imaps") == 0;
+		u->port = u->tls ? 993 : 143;
+		if (curl_url_get(h, CURLUPART_PORT, &port, 0) == CURLUE_OK) {
+			char *end;
+			unsigned long p = strtoul(port, &end, 10);
+			if (*end != '\0' || p < 1 || p > 65535) {
+				err_set(e, "%s: bad port", url);
+				ret = -1;
+			}
+			u->port = (uint16_t)p;
+		}
+	}
+	if (ret == 0) {
+		/* curl keeps an IPv6 literal in brackets: the brackets stay
+		 * in what people read, the address alone goes to connect() */
+		size_t hl = strlen(host);
+		int v6 = host[0] == '[' && host[hl - 1] == ']';
+		char *bare = v6 ? xstrndup(host + 1, hl - 2) : xstrdup(host);
+		if (curl_url_get(h, CURLUPART_ZONEID, &zone, 0) == CURLUE_OK) {
+			u->host = xasprintf("%s%%%s", bare, zone);
+			free(bare);
+		} else
+			u->host = bare;
+		u->hostport = v6 ? xasprintf("[%s]:%u", u->host, u->port)
+				 : xasprintf("%s:%u", u->host, u->port);
+		if (path[0] == '/' && path[1] != '\0')
+			u->mailbox = xstrdup(path + 1);
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_free(zone);
+	curl_free(part);
+	return ret;
+}
+
+int
+fetch_url_parse(const char *url, struct fetch_url *u, struct err *e)
+{
+	*u = (struct fetch_url){ 0 };
+	CURLU *h = curl_url();
+	if (h == NULL)
+		abort();	/* out of memory, as xmalloc */
+	/* PATH_AS_IS: a mailbox called "a/../b" is a name, not a path to
+	 * normalise; NON_SUPPORT_SCHEME: the scheme is checked here, not
+	 * against the protocols this libcurl was built with */
+	CURLUcode rc = curl_url_set(h, CURLUPART_URL, url,
+				    CURLU_NON_SUPPORT_SCHEME |
+				    CURLU_PATH_AS_IS);
+	const char *slashes = strstr(url, "://");
+	int r = -1;
+	if (slashes != NULL && slashes[3] == '/')
+		/* curl reads imap:///INBOX as the host "INBOX" */
+		err_set(e, "%s: no host", url);
+	else if (rc != CURLUE_OK)
+		err_set(e, "%s: %s", url, url_refusal(rc));
+	else
+		r = url_take(h, url, u, e);
+	curl_url_cleanup(h);
+	if (r < 0)
+		fetch_url_clear(u);
+	return r;
+}
+
+/* ---- modified UTF-7 (RFC 3501 5.1.3) ----------------------------------- */
+
+static const char mutf7_b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
+
+/* Printable US-ASCII stands for itself ('&' as "&-"); everything else
+ * goes base64-encoded as UTF-16 between '&' and '-'. */
+static int
+mutf7_direct(unsigned long c)
+{
+	return c >= 0x20 && c <= 0x7e;
+}
+
+/* The code point at s[*i], advancing *i; -1 for malformed UTF-8: a bad
+ * or missing continuation byte (the terminating NUL is one), an overlong
+ * form, a surrogate, or past U+10FFFF. */
+static long
+utf8_next(const unsigned char *s, size_t *i)
+{
+	unsigned c = s[*i];
+	int n;
+	long cp, min;
+	if (c < 0x80) {
+		(*i)++;
+		return c;
+	}
+	if ((c & 0xe0) == 0xc0) {
+		n = 1, cp = c & 0x1f, min = 0x80;
+	} else if ((c & 0xf0) == 0xe0) {
+		n = 2, cp = c & 0x0f, min = 0x800;
+	} else if ((c & 0xf8) == 0xf0) {
+		n = 3, cp = c & 0x07, min = 0x10000;
+	} else
+		return -1;
+	for (int k = 1; k <= n; k++) {
+		if ((s[*i + k] & 0xc0) != 0x80)
+			return -1;
+		cp = cp << 6 | (s[*i + k] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return -1;
+	*i += (size_t)n + 1;
+	return cp;
+}
+
+static size_t
+utf8_put(char *out, unsigned long cp)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xc0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xe0 | cp >> 12);
+		out[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		out[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | cp >> 18);
+	out[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	out[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	out[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* One run of non-direct characters from s[*i] as "&base64-" at out;
+ * the length written, or 0 for malformed UTF-8. */
+static size_t
+mutf7_run(const unsigned char *s, size_t *i, char *out)
+{
+	unsigned long bits = 0;
+	int nbits = 0;
+	size_t o = 0;
+	out[o++] = '&';
+	while (s[*i] != '\0' && !mutf7_direct(s[*i])) {
+		long cp = utf8_next(s, i);
+		if (cp < 0)
+			return 0;
+		unsigned long units[2] = { (unsigned long)cp, 0 };
+		int nu = 1;
+		if (cp >= 0x10000) {	/* a surrogate pair */
+			units[0] = 0xd800 | (unsigned long)(cp - 0x10000) >> 10;
+			units[1] = 0xdc00 | ((unsigned long)cp & 0x3ff);
+			nu = 2;
+		}
+		for (int k = 0; k < nu; k++) {
+			bits = bits << 16 | units[k];
+			nbits += 16;
+			while (nbits >= 6) {
+				nbits -= 6;
+				out[o++] = mutf7_b64[bits >> nbits & 0x3f];
+			}
+			bits &= (1UL << nbits) - 1;
+		}
+	}
+	if (nbits > 0)
+		out[o++] = mutf7_b64[bits << (6 - nbits) & 0x3f];
+	out[o++] = '-';
+	return o;
+}
+
+char *
+fetch_mutf7_encode(const char *utf8)
+{
+	const unsigned char *s = (const unsigned char *)utf8;
+	/* worst case: a lone control character, 1 byte -> "&AAE-" */
+	char *out = xmalloc(5 * strlen(utf8) + 1);
+	size_t i = 0, o = 0;
+	while (s[i] != '\0') {
+		if (mutf7_direct(s[i])) {
+			out[o++] = (char)s[i];
+			if (s[i++] == '&')
+				out[o++] = '-';
+			continue;
+		}
+		size_t n = mutf7_run(s, &i, out + o);
+		if (n == 0) {
+			free(out);
+			return NULL;
+		}
+		o += n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* The base64 run after a '&' at w[*i] (not "&-") into out as UTF-8,
+ * through its closing '-'; the bytes written, or -1 when malformed. */
+static long
+mutf7_unrun(const char *w, size_t *i, char *out)
+{
+	unsigned long bits = 0, hi = 0;
+	int nbits = 0;
+	size_t o = 0, units = 0;
+	for (; w[*i] != '\0'; (*i)++) {
+		const char *p = strchr(mutf7_b64, w[*i]);
+		if (p == NULL)
+			break;
+		bits = bits << 6 | (unsigned long)(p - mutf7_b64);
+		nbits += 6;
+		if (nbits < 16)
+			continue;
+		nbits -= 16;
+		unsigned long u = bits >> nbits & 0xffff;
+		bits &= (1UL << nbits) - 1;
+		units++;
+		if (hi != 0) {
+			if (u < 0xdc00 || u > 0xdfff)
+				return -1;
+			o += utf8_put(out + o, 0x10000 + ((hi - 0xd800) << 10) +
+						   (u - 0xdc00));
+			hi = 0;
+		} else if (u >= 0xd800 && u <= 0xdbff)
+			hi = u;
+		else if ((u >= 0xdc00 && u <= 0xdfff) || mutf7_direct(u))
+			return -1;	/* a lone low half; encoded ASCII */
+		else
+			o += utf8_put(out + o, u);
+	}
+	/* leftover bits: fewer than 6, all zero; nothing cut in half */
+	if (w[*i] != '-' || units == 0 || hi != 0 || nbits >= 6 || bits != 0)
+		return -1;
+	(*i)++;
+	return (long)o;
+}
+
+char *
+fetch_mutf7_decode(const char *wire)
+{
+	/* UTF-8 is never longer than its modified UTF-7 form */
+	char *out = xmalloc(strlen(wire) + 1);
+	size_t i = 0, o = 0;
+	while (wire[i] != '\0') {
+		unsigned char c = (unsigned char)wire[i++];
+		long n = 1;
+		if (c == '&' && wire[i] == '-') {
+			out[o] = '&';
+			i++;
+		} else if (c == '&')
+			n = mutf7_unrun(wire, &i, out + o);
+		else if (mutf7_direct(c))
+			out[o] = (char)c;
+		else
+			n = -1;
+		if (n < 0) {
+			free(out);
+			return NULL;
+		}
+		o += (size_t)n;
+	}
+	out[o] = '\0';
+	return out;
 }

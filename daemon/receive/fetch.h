@@ -28,10 +28,14 @@
  *          of the daemon, never inside the libev loop.
  * Config:  imap.url, username, password, mailbox, require_tls, ca_file,
  *          insecure, timeout (the folder_* keys are ingest's choice).
- * Spec:    RFC 3501 (IMAP4rev1), 2595 (STARTTLS), 4315 (UIDPLUS), 6851
- *          (MOVE), 2177 (IDLE); Maildir (cr.yp.to/proto/maildir.html).
- * Tests:   tests/integration/fetch.sh (Dovecot), tests/unit/test_ingest.c
- *          (Maildir source, backoff).
+ * Spec:    RFC 3501 (IMAP4rev1; 5.1.3 mailbox names in modified UTF-7),
+ *          2595 (STARTTLS), 4616 (PLAIN), 4959 (SASL-IR), 4315 (UIDPLUS),
+ *          6851 (MOVE), 2177 (IDLE), 5530 (response codes), 6125 (server
+ *          identity), 5092 (IMAP URLs); Maildir
+ *          (cr.yp.to/proto/maildir.html).
+ * Tests:   tests/integration/fetch.sh, imap.sh (Dovecot, and the scripted
+ *          server imap_script.py), idle.sh; tests/unit/test_ingest.c
+ *          (Maildir source, backoff, URLs, modified UTF-7).
  * Size cap: IMAP asks for BODY.PEEK[]<0.max+1>, so memory stays bounded.
  * Batches: fetch_get_many reads a window of messages with one
  *   UID FETCH a,b:c,... BODY.PEEK[]<0.max+1>, after one UID FETCH of
@@ -57,12 +61,30 @@
  *   message (UID MOVE when advertised, else UID COPY + \Deleted + UID
  *   EXPUNGE or EXPUNGE), creating the folder when missing; Maildir moves
  *   it into the sub-Maildir PATH/.FOLDER/cur with ":2,S".
+ * URL. imap://host[:port][/mailbox] or imaps://..., taken apart by
+ *   curl_url(): an IPv6 literal in brackets (imap://[::1]:143/), the
+ *   mailbox percent-escaped UTF-8 (%D0%92... for Cyrillic, %20 for a
+ *   space). Mailbox and folder names are UTF-8 in the configuration and
+ *   modified UTF-7 on the wire; the source key keeps them in UTF-8.
  * TLS. imaps:// connects with TLS; imap:// upgrades with STARTTLS when
- *   require_tls is set (refusal is permanent). libetpan (GnuTLS) does not
- *   verify the server certificate itself, so fetch checks it after the
- *   handshake: the leaf certificate (all libetpan exposes) is verified
- *   against ca_file (or the system trust store) and the URL's host, so an
- *   intermediate must be in ca_file; insecure = 1 skips the check.
+ *   require_tls is set (refusal is permanent). A host name goes out as
+ *   SNI. libetpan (GnuTLS) does not verify the server certificate itself,
+ *   so fetch checks it after the handshake: the whole chain the server
+ *   sent, against ca_file (or the system trust store), for the URL's host
+ *   (name or address) and for TLS server use; an intermediate CA comes
+ *   from the server, only its root need be trusted. insecure = 1 skips
+ *   the check.
+ * Login. AUTHENTICATE PLAIN when the server offers AUTH=PLAIN (with the
+ *   credentials in the command where it offers SASL-IR), LOGIN otherwise;
+ *   LOGINDISABLED without AUTH=PLAIN is refused before the password
+ *   leaves. A refusal is permanent, except NO [UNAVAILABLE] (try later).
+ * IDLE. Before waiting, fetch_idle returns 1 at once when a command's
+ *   answer since the last listing announced new mail (EXISTS), and in
+ *   IDLE it looks first at what libetpan and GnuTLS already hold: a
+ *   server may send "* N EXISTS" in the same packet as "+ idling", which
+ *   no poll() on the socket sees.
+ * A connection lost mid-command reads "host:port: connection lost during
+ *   UID STORE" (-1); the caller reconnects with fetch_backoff_next.
  */
 #ifndef ANKETA_FETCH_H
 #define ANKETA_FETCH_H
@@ -82,10 +104,12 @@ struct fetch_item {
 
 /* Connect, log in and select the mailbox (url: imap://host[:port],
  * imaps://host[:port], or maildir:PATH; a path after host:port overrides
- * c->mailbox). 1 ok, 0 permanent, -1 temporary; *f_r set only on 1. */
+ * c->mailbox). 1 ok, 0 permanent (bad URL, certificate refused, login
+ * refused, no such mailbox), -1 temporary; *f_r set only on 1. */
 int fetch_open(const char *url, const struct config_imap *c,
 	       struct fetch **f_r, struct err *e);
-/* "imap://host:port/MAILBOX" or "maildir:PATH": the store position key. */
+/* "imap://host:port/MAILBOX" ("imap://[::1]:143/Входящи": the mailbox
+ * in UTF-8) or "maildir:PATH": the store position key. */
 const char *fetch_source(const struct fetch *f);
 /* UIDVALIDITY of the selected mailbox; 0 for a Maildir. */
 uint32_t fetch_uidvalidity(const struct fetch *f);

@@ -1,15 +1,20 @@
 /*
  * fetch_imap.c -- the IMAP backend of fetch.h over libetpan: connect
- * (imap:// + STARTTLS, or imaps://), verify the server certificate with
- * GnuTLS (libetpan does not), LOGIN, SELECT, UID SEARCH, BODY.PEEK[],
- * UID MOVE or COPY + EXPUNGE, IDLE.
- * Spec: RFC 3501, 2595, 4315 (UIDPLUS), 6851 (MOVE), 2177 (IDLE).
+ * (imap:// + STARTTLS, or imaps://, with SNI), verify the server's
+ * certificate chain with GnuTLS (libetpan does not), AUTHENTICATE PLAIN
+ * or LOGIN, SELECT, UID SEARCH, BODY.PEEK[], UID MOVE or COPY + EXPUNGE,
+ * IDLE. Mailbox names go out in modified UTF-7, URLs are taken apart by
+ * curl_url() (both in fetch.c).
+ * Spec: RFC 3501 (5.1.3 mailbox names, 6.2.1 STARTTLS), 2595, 4616
+ * (PLAIN), 4959 (SASL-IR), 4315 (UIDPLUS), 6851 (MOVE), 2177 (IDLE),
+ * 5530 (response codes), 6125 (host names in certificates), 5092 (URLs).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -19,134 +24,217 @@
 #include "base/xmem.h"
 
 #define IMAP_DONE_KEYWORD "$AnketaDone"
+#define IMAP_CHAIN_MAX 16	/* certificates of a chain we look at */
 
 struct imap {
 	mailimap *m;
-	char *host;
-	uint16_t port;
-	char *mailbox;
-	char **created;		/* folders known to exist */
+	struct fetch_url u;	/* host, "host:port" for messages, port */
+	char *mailbox;		/* UTF-8, as configured */
+	char **created;		/* folders known to exist (UTF-8) */
 	size_t ncreated;
+	int listed;		/* the last UID SEARCH found new mail */
+	int hurried;		/* the last imap_idle did not wait */
 };
 
 /* ---- errors ------------------------------------------------------------ */
 
+/* The connection is gone or unusable: reconnect (with back-off). */
 static int
 imap_temporary(int r)
 {
-	return r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_CONNECTION_REFUSED
-	    || r == MAILIMAP_ERROR_FATAL || r == MAILIMAP_ERROR_PARSE
-	    || r == MAILIMAP_ERROR_BAD_STATE || r == MAILIMAP_ERROR_MEMORY;
+	return r == MAILIMAP_ERROR_STREAM ||
+	       r == MAILIMAP_ERROR_CONNECTION_REFUSED ||
+	       r == MAILIMAP_ERROR_FATAL || r == MAILIMAP_ERROR_PARSE ||
+	       r == MAILIMAP_ERROR_BAD_STATE || r == MAILIMAP_ERROR_MEMORY ||
+	       r == MAILIMAP_ERROR_SSL;
 }
 
-/* "host:port: what: server reply" and the class of the failure. */
+/* "host:port: ..." for a failed command, and its class: the connection
+ * lost or unusable is temporary (-1); a refusal (NO, BAD) is permanent
+ * (0) unless the server says [UNAVAILABLE] (RFC 5530: try again later). */
 static int
 imap_fail(struct imap *im, int r, struct err *e, const char *what)
 {
 	const char *reply = im->m && im->m->imap_response ?
 	    im->m->imap_response : "";
-	/* on a stream error imap_response still holds the previous
-	 * command's reply ("Store completed"), which says nothing; a
-	 * FATAL (BYE) carries the server's own words */
-	if (r == MAILIMAP_ERROR_STREAM)
-		reply = "connection lost";
-	else if (r == MAILIMAP_ERROR_FATAL)
-		reply = *reply ? reply : "connection lost";
-	err_set(e, "%s:%u: %s: %s", im->host, im->port, what,
-		*reply ? reply : "refused");
+	const char *hp = im->u.hostport;
+	/* a server that closes the connection leaves libetpan an empty line
+	 * to parse: PARSE with nothing read means the connection is gone */
+	int gone = r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_FATAL ||
+		   (r == MAILIMAP_ERROR_PARSE && im->m &&
+		    im->m->imap_stream_buffer->len == 0);
+	if (gone)
+		/* imap_response then holds an earlier command's reply ("Store
+		 * completed"), or for a BYE nothing reliable: leave it out */
+		err_set(e, "%s: connection lost during %s", hp, what);
+	else if (r == MAILIMAP_ERROR_PARSE)
+		err_set(e, "%s: %s: unreadable answer from the server", hp,
+			what);
+	else if (r == MAILIMAP_ERROR_SSL)
+		err_set(e, "%s: %s: TLS handshake failed", hp, what);
+	else {
+		/* libetpan keeps a response code it has no name for apart
+		 * from the text: put it back where the server had it */
+		struct mailimap_response_info *ri =
+		    im->m ? im->m->imap_response_info : NULL;
+		const char *code = ri && ri->rsp_atom ? ri->rsp_atom : NULL;
+		err_set(e, "%s: %s: %s%s%s%s", hp, what, code ? "[" : "",
+			code ? code : "", code ? "] " : "",
+			*reply ? reply : "refused");
+		if (code != NULL && strcasecmp(code, "UNAVAILABLE") == 0)
+			return -1;
+	}
 	return imap_temporary(r) ? -1 : 0;
 }
 
-/* ---- URL --------------------------------------------------------------- */
+/* ---- TLS ------------------------------------------------------------------
+ * libetpan's GnuTLS stream accepts any certificate. After the handshake
+ * the whole chain the server sent (mailstream_get_certificate_chain) is
+ * verified against ca_file or the system store, for the URL's host and
+ * for TLS server use, as GnuTLS verifies its own sessions: an
+ * intermediate CA comes from the server, only the root need be trusted.
+ */
 
+/* An address, not a name: no SNI (RFC 6066 3), and GnuTLS matches it
+ * against the certificate's IP addresses. */
 static int
-imap_parse_url(struct imap *im, const char *url, int tls,
-	       const struct config_imap *c, struct err *e)
+imap_host_is_address(const char *host)
 {
-	const char *p = strstr(url, "://");
-	if (p == NULL) {
-		err_set(e, "%s: expected imap://host[:port][/mailbox]", url);
-		return 0;
-	}
-	p += 3;
-	size_t hl = strcspn(p, ":/");
-	if (hl == 0) {
-		err_set(e, "%s: no host", url);
-		return 0;
-	}
-	im->host = xstrndup(p, hl);
-	p += hl;
-	long port = tls ? 993 : 143;
-	if (*p == ':') {
-		char *end;
-		errno = 0;
-		port = strtol(p + 1, &end, 10);
-		if (errno || end == p + 1 || port < 1 || port > 65535 ||
-		    (*end != '\0' && *end != '/')) {
-			err_set(e, "%s: bad port", url);
-			return 0;
-		}
-		p = end;
-	}
-	im->port = (uint16_t)port;
-	if (*p == '/' && p[1] != '\0')
-		im->mailbox = xstrdup(p + 1);
-	else
-		im->mailbox = xstrdup(c->mailbox && *c->mailbox ? c->mailbox
-							     : "INBOX");
-	return 1;
+	struct in_addr a4;
+	return strchr(host, ':') != NULL || inet_pton(AF_INET, host, &a4) == 1;
 }
 
-/* ---- TLS verification ----------------------------------------------------
- * libetpan's GnuTLS stream accepts any certificate; check the leaf after
- * the handshake against ca_file (or the system store) and the host. A chain
- * with intermediates the trust store lacks fails: only the leaf is
- * available from libetpan (mailstream_ssl_get_certificate). */
+/* Called by libetpan before the handshake: ask for this host's
+ * certificate (SNI), as a server with several names needs. */
+static void
+imap_tls_setup(struct mailstream_ssl_context *ctx, void *data)
+{
+	struct imap *im = data;
+	if (!imap_host_is_address(im->u.host))
+		mailstream_ssl_set_server_name(ctx, im->u.host);
+}
+
+/* The names a certificate is for, for a refusal: "DNS:a, IP:b". */
+static void
+imap_cert_names(gnutls_x509_crt_t crt, char *out, size_t size)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (unsigned i = 0; i < 16 && o < size; i++) {
+		char name[256], ip[INET6_ADDRSTRLEN];
+		size_t len = sizeof(name) - 1;
+		int t = gnutls_x509_crt_get_subject_alt_name(crt, i, name,
+							     &len, NULL);
+		if (t == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			break;
+		const char *shown = NULL, *kind = "DNS";
+		if (t == GNUTLS_SAN_DNSNAME) {
+			name[len < sizeof(name) ? len : sizeof(name) - 1] = 0;
+			shown = name;
+		} else if (t == GNUTLS_SAN_IPADDRESS &&
+			   inet_ntop(len == 16 ? AF_INET6 : AF_INET, name, ip,
+				     sizeof(ip)) != NULL) {
+			shown = ip;
+			kind = "IP";
+		}
+		if (shown != NULL)
+			o += (size_t)snprintf(out + o, size - o, "%s%s:%s",
+					      o ? ", " : "", kind, shown);
+	}
+	size_t len = size;
+	if (o == 0 && gnutls_x509_crt_get_dn_by_oid(crt,
+	    GNUTLS_OID_X520_COMMON_NAME, 0, 0, out, &len) < 0)
+		snprintf(out, size, "no name");
+}
+
+/* The chain, leaf first, checked; 1 trusted, 0 not (e says why). */
+static int
+imap_verify_chain(struct imap *im, const struct config_imap *c,
+		  gnutls_x509_crt_t *crt, unsigned n, struct err *e)
+{
+	const char *ca = c->ca_file && *c->ca_file ? c->ca_file : NULL;
+	const char *hp = im->u.hostport;
+	char host[256], names[512];
+	/* an IPv6 zone ("fe80::1%eth0") is not part of the address */
+	snprintf(host, sizeof(host), "%.*s", (int)strcspn(im->u.host, "%"),
+		 im->u.host);
+	gnutls_typed_vdata_st vd[] = {
+		{ .type = GNUTLS_DT_DNS_HOSTNAME, .data = (void *)host },
+		{ .type = GNUTLS_DT_KEY_PURPOSE_OID,
+		  .data = (void *)GNUTLS_KP_TLS_WWW_SERVER },
+	};
+	gnutls_x509_trust_list_t tl;
+	unsigned status = 0;
+	int ok = 0;
+	gnutls_x509_trust_list_init(&tl, 0);
+	int added = ca ? gnutls_x509_trust_list_add_trust_file(tl, ca, NULL,
+			     GNUTLS_X509_FMT_PEM, 0, 0)
+		       : gnutls_x509_trust_list_add_system_trust(tl, 0, 0);
+	if (added <= 0)
+		err_set(e, "%s: TLS: no CA certificates in %s", hp,
+			ca ? ca : "the system trust store");
+	else if (gnutls_x509_trust_list_verify_crt2(tl, crt, n, vd, 2, 0,
+						    &status, NULL) < 0)
+		err_set(e, "%s: TLS: cannot check the certificate chain", hp);
+	else if (status & GNUTLS_CERT_SIGNER_NOT_FOUND) {
+		gnutls_datum_t dn = { NULL, 0 };
+		gnutls_x509_crt_get_issuer_dn2(crt[n - 1], &dn);
+		err_set(e, "%s: TLS: certificate not trusted: its chain ends "
+			"at \"%s\", which is not in %s%s", hp,
+			dn.data ? (char *)dn.data : "?",
+			ca ? "ca_file " : "the system trust store",
+			ca ? ca : "");
+		gnutls_free(dn.data);
+	} else if (status & GNUTLS_CERT_UNEXPECTED_OWNER) {
+		imap_cert_names(crt[0], names, sizeof(names));
+		err_set(e, "%s: TLS: certificate is not for %s (it names %s)",
+			hp, host, names);
+	} else if (status != 0) {
+		gnutls_datum_t out = { NULL, 0 };
+		gnutls_certificate_verification_status_print(
+		    status, GNUTLS_CRT_X509, &out, 0);
+		err_set(e, "%s: TLS: certificate not trusted: %s", hp,
+			out.data ? (char *)out.data : "?");
+		gnutls_free(out.data);
+	} else
+		ok = 1;
+	gnutls_x509_trust_list_deinit(tl, 1);
+	return ok;
+}
+
 static int
 imap_verify_cert(struct imap *im, const struct config_imap *c, struct err *e)
 {
 	if (c->insecure)
 		return 1;
-	unsigned char *der = NULL;
-	ssize_t n = mailstream_ssl_get_certificate(im->m->imap_stream, &der);
-	if (n <= 0) {
-		err_set(e, "%s:%u: TLS: no server certificate", im->host,
-			im->port);
-		return 0;
+	carray *chain = mailstream_get_certificate_chain(im->m->imap_stream);
+	unsigned n = chain ? carray_count(chain) : 0, got = 0;
+	gnutls_x509_crt_t crt[IMAP_CHAIN_MAX];
+	if (n > IMAP_CHAIN_MAX)
+		n = IMAP_CHAIN_MAX;	/* the rest cannot matter */
+	for (; got < n; got++) {
+		MMAPString *der = carray_get(chain, got);
+		gnutls_datum_t d = { (unsigned char *)der->str,
+				     (unsigned)der->len };
+		gnutls_x509_crt_init(&crt[got]);
+		if (gnutls_x509_crt_import(crt[got], &d,
+					   GNUTLS_X509_FMT_DER) < 0) {
+			gnutls_x509_crt_deinit(crt[got]);
+			break;
+		}
 	}
-	gnutls_x509_crt_t crt;
-	gnutls_x509_trust_list_t tl;
-	gnutls_datum_t d = { der, (unsigned)n };
-	unsigned status = 0;
+	if (chain != NULL)
+		mailstream_certificate_chain_free(chain);
 	int ok = 0;
-	gnutls_x509_crt_init(&crt);
-	gnutls_x509_trust_list_init(&tl, 0);
-	int added = c->ca_file && *c->ca_file ?
-	    gnutls_x509_trust_list_add_trust_file(tl, c->ca_file, NULL,
-						  GNUTLS_X509_FMT_PEM, 0, 0) :
-	    gnutls_x509_trust_list_add_system_trust(tl, 0, 0);
-	if (added <= 0)
-		err_set(e, "%s: no CA certificates loaded",
-			c->ca_file && *c->ca_file ? c->ca_file : "system trust");
-	else if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) < 0)
-		err_set(e, "%s:%u: TLS: unreadable server certificate",
-			im->host, im->port);
-	else if (gnutls_x509_trust_list_verify_crt(tl, &crt, 1, 0, &status,
-						   NULL) < 0 || status != 0) {
-		gnutls_datum_t out = { NULL, 0 };
-		gnutls_certificate_verification_status_print(
-		    status, GNUTLS_CRT_X509, &out, 0);
-		err_set(e, "%s:%u: TLS: certificate not trusted: %s",
-			im->host, im->port, out.data ? (char *)out.data : "?");
-		gnutls_free(out.data);
-	} else if (!gnutls_x509_crt_check_hostname(crt, im->host))
-		err_set(e, "%s:%u: TLS: certificate does not name %s",
-			im->host, im->port, im->host);
+	if (n == 0)
+		err_set(e, "%s: TLS: no server certificate", im->u.hostport);
+	else if (got < n)
+		err_set(e, "%s: TLS: unreadable server certificate",
+			im->u.hostport);
 	else
-		ok = 1;
-	gnutls_x509_trust_list_deinit(tl, 1);
-	gnutls_x509_crt_deinit(crt);
-	free(der);
+		ok = imap_verify_chain(im, c, crt, n, e);
+	for (unsigned i = 0; i < got; i++)
+		gnutls_x509_crt_deinit(crt[i]);
 	return ok;
 }
 
@@ -154,16 +242,17 @@ imap_verify_cert(struct imap *im, const struct config_imap *c, struct err *e)
 
 static int
 imap_connect(struct imap *im, int tls, const struct config_imap *c,
-	     struct err *e)
+	     int *starttls_r, struct err *e)
 {
 	errno = 0;
-	int r = tls ? mailimap_ssl_connect(im->m, im->host, im->port)
-		    : mailimap_socket_connect(im->m, im->host, im->port);
+	int r = tls ? mailimap_ssl_connect_with_callback(im->m, im->u.host,
+			  im->u.port, imap_tls_setup, im)
+		    : mailimap_socket_connect(im->m, im->u.host, im->u.port);
 	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED &&
 	    r != MAILIMAP_NO_ERROR_AUTHENTICATED) {
 		/* libetpan connects without blocking and keeps the socket's
 		 * own error to itself: errno is then a stale EINPROGRESS */
-		err_set(e, "%s:%u: cannot connect: %s", im->host, im->port,
+		err_set(e, "%s: cannot connect: %s", im->u.hostport,
 			errno && errno != EINPROGRESS ? strerror(errno) :
 			r == MAILIMAP_ERROR_CONNECTION_REFUSED ?
 			"connection refused or timed out" :
@@ -171,16 +260,159 @@ imap_connect(struct imap *im, int tls, const struct config_imap *c,
 			"no IMAP greeting");
 		return -1;
 	}
+	*starttls_r = 0;
 	if (!tls && c->require_tls) {
 		/* a server going down mid-STARTTLS is temporary (reconnect);
 		 * only a refusal needs a person */
-		r = mailimap_socket_starttls(im->m);
+		r = mailimap_socket_starttls_with_callback(im->m,
+							   imap_tls_setup, im);
 		if (r != MAILIMAP_NO_ERROR)
 			return imap_fail(im, r, e, "STARTTLS");
-		tls = 1;
+		tls = *starttls_r = 1;
 	}
 	if (tls && !imap_verify_cert(im, c, e))
 		return 0;
+	return 1;
+}
+
+/* Ask for the capabilities unless the server volunteered them (in its
+ * greeting, or in its answer to the login). fresh: ask anyway, as after
+ * STARTTLS (RFC 3501 6.2.1: forget what was said in the clear). */
+static int
+imap_capabilities(struct imap *im, int fresh, struct err *e)
+{
+	struct mailimap_connection_info *ci = im->m->imap_connection_info;
+	if (!fresh && ci != NULL && ci->imap_capability != NULL)
+		return 1;
+	struct mailimap_capability_data *cap = NULL;
+	int r = mailimap_capability(im->m, &cap);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(im, r, e, "CAPABILITY");
+	mailimap_capability_data_free(cap);	/* libetpan keeps its own */
+	return 1;
+}
+
+/* Drop what the server said it can before logging in: after the login
+ * either its answer brought the list again or we ask (MOVE, IDLE and
+ * UIDPLUS are often announced only then). */
+static void
+imap_forget_capabilities(struct imap *im)
+{
+	struct mailimap_connection_info *ci = im->m->imap_connection_info;
+	if (ci != NULL && ci->imap_capability != NULL) {
+		mailimap_capability_data_free(ci->imap_capability);
+		ci->imap_capability = NULL;
+	}
+}
+
+/* Send "AUTHENTICATE PLAIN" and the credentials, as an initial response
+ * where SASL-IR allows (one round trip), else after the server's "+".
+ * On return the server's answer is in libetpan's line buffer. */
+static int
+imap_auth_send(struct imap *im, const char *b64, size_t n, int sasl_ir)
+{
+	mailstream *s = im->m->imap_stream;
+	int r = mailimap_send_current_tag(im->m);
+	if (r != MAILIMAP_NO_ERROR)
+		return r;
+	mailstream_set_privacy(s, 0);	/* keep it out of any log */
+	int ok = sasl_ir ?
+	    mailstream_write(s, "AUTHENTICATE PLAIN ", 19) >= 0 &&
+	    mailstream_write(s, b64, n) >= 0 :
+	    mailstream_write(s, "AUTHENTICATE PLAIN", 18) >= 0;
+	ok = ok && mailstream_write(s, "\r\n", 2) >= 0 &&
+	     mailstream_flush(s) >= 0;
+	const char *line = ok ? mailimap_read_line(im->m) : NULL;
+	if (line != NULL && !sasl_ir && line[0] == '+') {
+		ok = mailstream_write(s, b64, n) >= 0 &&
+		     mailstream_write(s, "\r\n", 2) >= 0 &&
+		     mailstream_flush(s) >= 0;
+		line = ok ? mailimap_read_line(im->m) : NULL;
+	}
+	mailstream_set_privacy(s, 1);
+	return line != NULL ? MAILIMAP_NO_ERROR : MAILIMAP_ERROR_STREAM;
+}
+
+/* AUTHENTICATE PLAIN (RFC 4616): base64 of "\0user\0password". Done here,
+ * not by mailimap_authenticate, which needs Cyrus SASL's PLAIN plugin (a
+ * package of its own). The answer goes through libetpan's parser, so tag,
+ * CAPABILITY code and session state stay libetpan's. MAILIMAP_* code. */
+static int
+imap_auth_plain(struct imap *im, const char *user, const char *pass,
+		int sasl_ir)
+{
+	size_t ul = strlen(user), pl = strlen(pass);
+	gnutls_datum_t raw = { xmalloc(ul + pl + 2), (unsigned)(ul + pl + 2) };
+	gnutls_datum_t b64 = { NULL, 0 };
+	raw.data[0] = '\0';
+	memcpy(raw.data + 1, user, ul);
+	raw.data[ul + 1] = '\0';
+	memcpy(raw.data + ul + 2, pass, pl);
+	int g = gnutls_base64_encode2(&raw, &b64);
+	explicit_bzero(raw.data, raw.size);
+	free(raw.data);
+	if (g < 0)
+		abort();	/* out of memory: as xmalloc */
+	int r = imap_auth_send(im, (const char *)b64.data, b64.size, sasl_ir);
+	explicit_bzero(b64.data, b64.size);
+	gnutls_free(b64.data);
+	struct mailimap_response *resp = NULL;
+	if (r == MAILIMAP_NO_ERROR)
+		r = mailimap_parse_response(im->m, &resp);
+	if (r != MAILIMAP_NO_ERROR)
+		return r;
+	int code = resp->rsp_resp_done->rsp_data.rsp_tagged->rsp_cond_state
+		       ->rsp_type;
+	mailimap_response_free(resp);
+	if (code != MAILIMAP_RESP_COND_STATE_OK)
+		return MAILIMAP_ERROR_LOGIN;
+	im->m->imap_state = MAILIMAP_STATE_AUTHENTICATED;
+	return MAILIMAP_NO_ERROR;
+}
+
+/* AUTHENTICATE PLAIN where the server offers it, LOGIN otherwise. */
+static int
+imap_login(struct imap *im, const struct config_imap *c, int starttls,
+	   struct err *e)
+{
+	const char *user = c->username ? c->username : "";
+	const char *pass = c->password ? c->password : "";
+	int r = imap_capabilities(im, starttls, e);
+	if (r != 1)
+		return r;
+	int plain = mailimap_has_authentication(im->m, "PLAIN");
+	int sasl_ir = mailimap_has_extension(im->m, "SASL-IR");
+	if (!plain && mailimap_has_extension(im->m, "LOGINDISABLED")) {
+		err_set(e, "%s: the server takes no password in the clear "
+			"and offers no AUTH=PLAIN: use imaps:// or "
+			"require_tls = yes", im->u.hostport);
+		return 0;
+	}
+	imap_forget_capabilities(im);
+	r = plain ? imap_auth_plain(im, user, pass, sasl_ir)
+		  : mailimap_login(im->m, user, pass);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(im, r, e, plain ? "AUTHENTICATE PLAIN"
+						 : "LOGIN");
+	return imap_capabilities(im, 0, e);
+}
+
+static int
+imap_select(struct imap *im, struct err *e)
+{
+	char *wire = fetch_mutf7_encode(im->mailbox);
+	if (wire == NULL) {
+		err_set(e, "%s: mailbox %s: not valid UTF-8", im->u.hostport,
+			im->mailbox);
+		return 0;
+	}
+	int r = mailimap_select(im->m, wire);
+	free(wire);
+	if (r != MAILIMAP_NO_ERROR) {
+		char what[300];
+		snprintf(what, sizeof(what), "SELECT %s", im->mailbox);
+		return imap_fail(im, r, e, what);
+	}
 	return 1;
 }
 
@@ -190,27 +422,22 @@ imap_open_as(struct fetch *f, const char *url, int tls,
 {
 	struct imap *im = xcalloc(1, sizeof(*im));
 	f->priv = im;
-	int r = imap_parse_url(im, url, tls, c, e);
-	if (r != 1)
-		return r;
+	if (fetch_url_parse(url, &im->u, e) < 0)
+		return 0;
+	im->mailbox = xstrdup(im->u.mailbox ? im->u.mailbox :
+			      c->mailbox && *c->mailbox ? c->mailbox :
+			      "INBOX");
 	im->m = mailimap_new(0, NULL);
 	mailimap_set_timeout(im->m, c->timeout > 0 ? c->timeout : 60);
-	if ((r = imap_connect(im, tls, c, e)) != 1)
+	int starttls = 0, r;
+	if ((r = imap_connect(im, tls, c, &starttls, e)) != 1 ||
+	    (r = imap_login(im, c, starttls, e)) != 1 ||
+	    (r = imap_select(im, e)) != 1)
 		return r;
-	r = mailimap_login(im->m, c->username ? c->username : "",
-			   c->password ? c->password : "");
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(im, r, e, "LOGIN");
-	r = mailimap_select(im->m, im->mailbox);
-	if (r != MAILIMAP_NO_ERROR) {
-		char what[300];
-		snprintf(what, sizeof(what), "SELECT %s", im->mailbox);
-		return imap_fail(im, r, e, what);
-	}
 	f->uidvalidity = im->m->imap_selection_info ?
 	    im->m->imap_selection_info->sel_uidvalidity : 0;
-	f->source = xasprintf("%s://%s:%u/%s", tls ? "imaps" : "imap",
-			      im->host, im->port, im->mailbox);
+	f->source = xasprintf("%s://%s/%s", tls ? "imaps" : "imap",
+			      im->u.hostport, im->mailbox);
 	return 1;
 }
 
@@ -242,7 +469,7 @@ imap_close(struct fetch *f)
 	for (size_t i = 0; i < im->ncreated; i++)
 		free(im->created[i]);
 	free(im->created);
-	free(im->host);
+	fetch_url_clear(&im->u);
 	free(im->mailbox);
 	free(im);
 	f->priv = NULL;
@@ -263,6 +490,7 @@ imap_list(struct fetch *f, uint32_t after_uid, struct fetch_item **items_r,
 	  size_t *n_r, struct err *e)
 {
 	struct imap *im = f->priv;
+	im->listed = 0;
 	if (after_uid == UINT32_MAX)
 		return 1;
 	/* UID n:* UNKEYWORD $AnketaDone: new mail not flagged done by us */
@@ -272,6 +500,10 @@ imap_list(struct fetch *f, uint32_t after_uid, struct fetch_item **items_r,
 	mailimap_search_key_multiple_add(key,
 	    mailimap_search_key_new_unkeyword(xstrdup(IMAP_DONE_KEYWORD)));
 	clist *res = NULL;
+	/* an EXISTS from here on may announce mail this search misses:
+	 * imap_idle then passes again at once */
+	if (im->m->imap_selection_info != NULL)
+		im->m->imap_selection_info->sel_has_exists = 0;
 	int r = mailimap_uid_search(im->m, NULL, key, &res);
 	mailimap_search_key_free(key);
 	if (r != MAILIMAP_NO_ERROR)
@@ -287,6 +519,7 @@ imap_list(struct fetch *f, uint32_t after_uid, struct fetch_item **items_r,
 					   f->uidvalidity, uid));
 	}
 	mailimap_search_result_free(res);
+	im->listed = *n_r > 0;
 	if (*n_r > 1)
 		qsort(*items_r, *n_r, sizeof(**items_r), cmp_item);
 	return 1;
@@ -537,14 +770,16 @@ imap_store_flags(struct imap *im, struct mailimap_set *set, int done,
 	return r == MAILIMAP_NO_ERROR ? 1 : imap_fail(im, r, e, "UID STORE");
 }
 
-/* CREATE once per session; "already exists" is fine. */
+/* CREATE once per session; "already exists" is fine. folder is the
+ * UTF-8 name, wire its modified UTF-7 form. */
 static int
-imap_ensure_folder(struct imap *im, const char *folder, struct err *e)
+imap_ensure_folder(struct imap *im, const char *folder, const char *wire,
+		   struct err *e)
 {
 	for (size_t i = 0; i < im->ncreated; i++)
 		if (strcmp(im->created[i], folder) == 0)
 			return 1;
-	int r = mailimap_create(im->m, folder);
+	int r = mailimap_create(im->m, wire);
 	if (r != MAILIMAP_NO_ERROR && imap_temporary(r))
 		return imap_fail(im, r, e, "CREATE");
 	im->created = xreallocarray(im->created, im->ncreated + 1,
@@ -554,16 +789,16 @@ imap_ensure_folder(struct imap *im, const char *folder, struct err *e)
 }
 
 static int
-imap_move(struct imap *im, struct mailimap_set *set, const char *folder,
+imap_move(struct imap *im, struct mailimap_set *set, const char *wire,
 	  struct err *e)
 {
 	int r;
 	if (mailimap_has_extension(im->m, "MOVE")) {
-		r = mailimap_uid_move(im->m, set, folder);
+		r = mailimap_uid_move(im->m, set, wire);
 		return r == MAILIMAP_NO_ERROR ? 1
 					      : imap_fail(im, r, e, "UID MOVE");
 	}
-	r = mailimap_uid_copy(im->m, set, folder);
+	r = mailimap_uid_copy(im->m, set, wire);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(im, r, e, "UID COPY");
 	int s = imap_store_flags(im, set, 0, e);
@@ -584,15 +819,24 @@ imap_dispose_many(struct fetch *f, const struct fetch_item *items, size_t n,
 		  const char *folder, struct err *e)
 {
 	struct imap *im = f->priv;
-	int r = folder ? imap_ensure_folder(im, folder, e) : 1;
-	if (r != 1)
-		return r;
-	uint32_t *uids = imap_uids_of(items, n);
-	struct mailimap_set *set = imap_uid_set(uids, n);
-	free(uids);
-	r = folder ? imap_move(im, set, folder, e)
-		   : imap_store_flags(im, set, 1, e);
-	mailimap_set_free(set);
+	char *wire = NULL;
+	int r = 1;
+	if (folder != NULL && (wire = fetch_mutf7_encode(folder)) == NULL) {
+		err_set(e, "%s/%u: to %s: folder name not valid UTF-8",
+			f->source, items[0].uid, folder);
+		return 0;
+	}
+	if (folder != NULL)
+		r = imap_ensure_folder(im, folder, wire, e);
+	if (r == 1) {
+		uint32_t *uids = imap_uids_of(items, n);
+		struct mailimap_set *set = imap_uid_set(uids, n);
+		free(uids);
+		r = folder ? imap_move(im, set, wire, e)
+			   : imap_store_flags(im, set, 1, e);
+		mailimap_set_free(set);
+	}
+	free(wire);
 	if (r == 0 && n > 1)
 		return fetch_dispose_each(f, items, n, folder, e);
 	if (r == 0)
@@ -610,32 +854,62 @@ imap_dispose(struct fetch *f, const struct fetch_item *it, const char *folder,
 
 /* ---- idle ---------------------------------------------------------------- */
 
+/* Wait up to timeout_s for the server's first words in IDLE. Not a poll()
+ * on the socket: what the server sent with its "+ idling" may already sit
+ * in libetpan's read buffer, or decrypted in GnuTLS's, and the socket
+ * then stays quiet. mailstream_feed_read_buffer looks in that order: it
+ * returns at once when libetpan's buffer holds data, else reads through
+ * the TLS layer (which hands out what it holds before it polls) with the
+ * stream's timeout. 1 data, 0 timeout, a signal, or the connection gone
+ * (the DONE that follows tells which). */
+static int
+imap_idle_wait(struct imap *im, int timeout_s)
+{
+	mailstream *s = im->m->imap_stream;
+	if (s->read_buffer_len > 0)
+		return 1;
+	mailstream_low *low = mailstream_get_low(s);
+	time_t was = mailstream_low_get_timeout(low);
+	mailstream_low_set_timeout(low, timeout_s);
+	ssize_t n = mailstream_feed_read_buffer(s);
+	mailstream_low_set_timeout(low, was);
+	return n > 0;
+}
+
 static int
 imap_idle(struct fetch *f, int timeout_s, struct err *e)
 {
 	struct imap *im = f->priv;
 	if (!mailimap_has_idle(im->m)) {
-		err_set(e, "%s:%u: server has no IDLE", im->host, im->port);
+		err_set(e, "%s: server has no IDLE", im->u.hostport);
 		return -1;
 	}
+	/* an EXISTS came with the answer to a command after the last UID
+	 * SEARCH (Dovecot reports new mail with UID FETCH, STORE, MOVE):
+	 * the server will not say it again in IDLE, so pass again at once;
+	 * but not twice in a row for nothing, should a server repeat EXISTS
+	 * with every answer */
+	struct mailimap_selection_info *si = im->m->imap_selection_info;
+	int hurry = si != NULL && si->sel_has_exists &&
+		    !(im->hurried && !im->listed);
+	im->hurried = hurry;
+	if (hurry)
+		return 1;
 	int r = mailimap_idle(im->m);
 	if (r != MAILIMAP_NO_ERROR) {
 		imap_fail(im, r, e, "IDLE");
 		return -1;	/* the session is unusable: reconnect */
 	}
-	struct pollfd pfd = { .fd = mailimap_idle_get_fd(im->m),
-			      .events = POLLIN };
-	long ms = timeout_s > 0 && timeout_s < INT_MAX / 1000 ?
-	    timeout_s * 1000L : 60000L;
-	int n = poll(&pfd, 1, (int)ms);
+	int got = imap_idle_wait(im, timeout_s > 0 && timeout_s < INT_MAX ?
+					 timeout_s : 60);
 	r = mailimap_idle_done(im->m);
 	if (r != MAILIMAP_NO_ERROR) {
-		imap_fail(im, r, e, "IDLE DONE");
+		imap_fail(im, r, e, "IDLE");
 		return -1;
 	}
 	/* any untagged data (EXISTS, or Dovecot's "OK Still here") leads to a
 	 * new pass: a pass over nothing new costs one UID SEARCH */
-	return n > 0 ? 1 : 0;
+	return got;
 }
 
 /* imap:// and imaps:// differ only in how the connection opens. */

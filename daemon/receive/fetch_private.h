@@ -54,4 +54,31 @@ int fetch_dispose_each(struct fetch *f, const struct fetch_item *items,
 void fetch_items_push(struct fetch_item **v, size_t *n, size_t *cap,
 		      uint32_t uid, char *key);
 
+/* ---- pure helpers of the IMAP backend (fetch.c; tests/unit/test_ingest.c)
+ */
+
+/* imap://host[:port][/mailbox] or imaps://... (RFC 5092's form) taken
+ * apart by curl_url(): IPv6 literals in brackets, the mailbox
+ * percent-decoded. */
+struct fetch_url {
+	int tls;		/* imaps:// */
+	char *host;		/* to connect: "::1", "mail.example.net" */
+	char *hostport;		/* in messages and keys: "[::1]:143" */
+	uint16_t port;		/* as given, else 143 or 993 (imaps) */
+	char *mailbox;		/* UTF-8; NULL when the URL names none */
+};
+/* 0 ok: u filled, released by fetch_url_clear. -1: e says what is wrong
+ * with url (a bad port, no host, credentials or '?'/'#' in it, a bad
+ * percent-escape), u empty. */
+int fetch_url_parse(const char *url, struct fetch_url *u, struct err *e);
+void fetch_url_clear(struct fetch_url *u);
+
+/* Mailbox names on the wire are modified UTF-7 (RFC 3501 5.1.3): UTF-8
+ * "Обработени" is "&BB4EMQRABDAEMQQ+BEIENQQ9BDg-", "&" is "&-". Both
+ * return a string the caller frees, or NULL when the input is malformed
+ * (invalid UTF-8; for decode also a bad base64 run, a lone surrogate, or
+ * printable ASCII encoded). */
+char *fetch_mutf7_encode(const char *utf8);
+char *fetch_mutf7_decode(const char *wire);
+
 #endif

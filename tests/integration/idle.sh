@@ -97,7 +97,7 @@ up() { "$stack" start "$S" >"$T/stack.log" 2>&1 || { cat "$T/stack.log"; return 
 ok "mail stack started again" up
 idle2() { deliver second@elsewhere.org "Second question" && recorded second@elsewhere.org 15; }
 ok "fetch --idle reconnects: a new message is recorded within 15 s" idle2
-lost() { grep -q "connection lost; retrying in 1 s" "$T/proc.err" && grep -q "connection refused or timed out; retrying in 2 s" "$T/proc.err"; }
+lost() { grep -q "connection lost during IDLE; retrying in 1 s" "$T/proc.err" && grep -q "connection refused or timed out; retrying in 2 s" "$T/proc.err"; }
 ok "fetch --idle logged the lost connection and the back-off" lost
 
 # (3)

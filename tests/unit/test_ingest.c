@@ -3,7 +3,8 @@
  * worker answer's packing, the parse worker (crash -> restart, its
  * memory limit), key
  * resolution order on a temporary store, record's dedup and effects, the
- * Maildir fetch backend and the reconnect back-off.
+ * Maildir fetch backend, the reconnect back-off, and the IMAP backend's
+ * pure helpers (imap:// URLs, modified UTF-7 mailbox names).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@
 #include "mail/classify.h"
 #include "mail/parse.h"
 #include "receive/fetch.h"
+#include "receive/fetch_private.h"
 #include "receive/ingest.h"
 #include "receive/ingest_worker.h"
 #include "receive/record.h"
@@ -1369,6 +1371,121 @@ test_imap_unreachable(void **state)
 	assert_int_equal(fetch_open("imap://127.0.0.1:99999", &c, &f, &e), 0);
 }
 
+/* RFC 3501 5.1.3: both directions of known encodings (RFC 3501's own
+ * example among them), then what neither direction accepts. */
+static void
+test_mutf7(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *utf8, *wire;
+	} both[] = {
+		{ "INBOX", "INBOX" },
+		{ "", "" },
+		{ "Обработени", "&BB4EMQRABDAEMQQ+BEIENQQ9BDg-" },
+		{ "&", "&-" },
+		{ "A&B&&", "A&-B&-&-" },
+		{ "Entwürfe", "Entw&APw-rfe" },
+		{ "Входящи/Отговори", "&BBIERQQ+BDQETwRJBDg-/&BB4EQgQzBD4EMgQ+BEAEOA-" },
+		{ "~peter/mail/台北/日本語",
+		  "~peter/mail/&U,BTFw-/&ZeVnLIqe-" },
+		{ "😀 ok", "&2D3eAA- ok" },		/* a surrogate pair */
+		{ "tab\there", "tab&AAk-here" },	/* control: encoded */
+		{ "a~b", "a~b" },
+	};
+	for (size_t i = 0; i < sizeof(both) / sizeof(*both); i++) {
+		char *w = fetch_mutf7_encode(both[i].utf8);
+		char *u = fetch_mutf7_decode(both[i].wire);
+		assert_non_null(w);
+		assert_non_null(u);
+		assert_string_equal(w, both[i].wire);
+		assert_string_equal(u, both[i].utf8);
+		free(w);
+		free(u);
+	}
+	static const char *bad_utf8[] = {
+		"\xff", "caf\xc3", "\xc0\xaf" /* overlong '/' */,
+		"\xed\xa0\x80" /* a surrogate */, "\xf4\x90\x80\x80",
+	};
+	for (size_t i = 0; i < sizeof(bad_utf8) / sizeof(*bad_utf8); i++)
+		assert_null(fetch_mutf7_encode(bad_utf8[i]));
+	static const char *bad_wire[] = {
+		"&", "&BB4", "&BB4EMQ", "&-&", "a&AGE-" /* 'a' encoded */,
+		"&2D0-" /* a high half alone */, "&3gA-" /* a low half alone */,
+		"&BB5-" /* leftover bits not zero */, "&Jjo!-", "caf\xc3\xa9",
+		"tab\there", "&-" "&AAAA-" /* 3 bytes: half a unit */,
+	};
+	for (size_t i = 0; i < sizeof(bad_wire) / sizeof(*bad_wire); i++)
+		assert_null(fetch_mutf7_decode(bad_wire[i]));
+}
+
+/* imap:// URLs through curl_url(): ports, IPv6 literals, escapes. */
+static void
+test_imap_url(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *url;
+		int tls;
+		const char *host, *hostport;
+		unsigned port;
+		const char *mailbox;	/* NULL: none */
+	} good[] = {
+		{ "imap://127.0.0.1:12143", 0, "127.0.0.1", "127.0.0.1:12143",
+		  12143, NULL },
+		{ "imap://mail.example.org/", 0, "mail.example.org",
+		  "mail.example.org:143", 143, NULL },
+		{ "imaps://mail.example.org", 1, "mail.example.org",
+		  "mail.example.org:993", 993, NULL },
+		{ "imap://[::1]:143/", 0, "::1", "[::1]:143", 143, NULL },
+		{ "imaps://[2001:db8::5]/INBOX", 1, "2001:db8::5",
+		  "[2001:db8::5]:993", 993, "INBOX" },
+		{ "imap://h:1/%D0%9E%D0%B1%D1%80%D0%B0%D0%B1%D0%BE%D1%82%D0%B5"
+		  "%D0%BD%D0%B8", 0, "h", "h:1", 1, "Обработени" },
+		{ "imap://h/My%20Box", 0, "h", "h:143", 143, "My Box" },
+		{ "imap://h/a%2Fb/c", 0, "h", "h:143", 143, "a/b/c" },
+		{ "imap://h/Archive/../INBOX", 0, "h", "h:143", 143,
+		  "Archive/../INBOX" },
+		{ "imap://h/Q%3F%23%25", 0, "h", "h:143", 143, "Q?#%" },
+	};
+	struct fetch_url u;
+	struct err e;
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
+		assert_int_equal(fetch_url_parse(good[i].url, &u, &e), 0);
+		assert_int_equal(u.tls, good[i].tls);
+		assert_string_equal(u.host, good[i].host);
+		assert_string_equal(u.hostport, good[i].hostport);
+		assert_int_equal(u.port, good[i].port);
+		if (good[i].mailbox == NULL)
+			assert_null(u.mailbox);
+		else
+			assert_string_equal(u.mailbox, good[i].mailbox);
+		fetch_url_clear(&u);
+	}
+	static const struct {
+		const char *url, *why;
+	} bad[] = {
+		{ "imap://127.0.0.1:99999", "bad port" },
+		{ "imap://127.0.0.1:0/", "bad port" },
+		{ "imap://h:x/", "bad port" },
+		{ "imap:///INBOX", "no host" },
+		{ "imap://user:secret@h/", "password_file" },
+		{ "imap://h/a?b", "percent-escaped" },
+		{ "imap://h/a#b", "percent-escaped" },
+		{ "imap://h/a%00b", "bad percent-escape" },
+		{ "imap://h/My Box", "percent-escaped (%20)" },
+		{ "pop3://h/", "expected imap://" },
+		{ "imap://[::1/", "" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		assert_int_equal(fetch_url_parse(bad[i].url, &u, &e), -1);
+		assert_null(u.host);
+		assert_non_null(strstr(e.msg, bad[i].url));
+		if (strstr(e.msg, bad[i].why) == NULL)
+			fail_msg("%s: %s", bad[i].url, e.msg);
+	}
+}
+
 static void
 test_backoff(void **state)
 {
@@ -1416,6 +1533,8 @@ main(void)
 		cmocka_unit_test(test_maildir_source),
 		cmocka_unit_test(test_imap_unreachable),
 		cmocka_unit_test(test_backoff),
+		cmocka_unit_test(test_mutf7),
+		cmocka_unit_test(test_imap_url),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
