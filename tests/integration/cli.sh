@@ -19,17 +19,6 @@ ok "every command has --help" helps
 ok "unknown command: exit 64" rc 64 "$ANKETA_BIN" frobnicate
 ok "config check: OK" bash -c "'$ANKETA_BIN' -c '$T/a.conf' config check | grep -q 'configuration OK'"
 printf '[smtp]\nurl = ftp://x\ntimeout = soon\n' >"$T/bad.conf"
-# out_rc WANT_RC WANT_TEXT COMMAND...: one run of COMMAND must exit WANT_RC
-# and print WANT_TEXT (a fixed string) on stdout or stderr; both are checked
-out_rc() {
-	local want_rc=$1 want=$2 out rc
-	shift 2
-	out=$("$@" 2>&1)
-	rc=$?
-	printf '%s\nexit %s\n' "$out" "$rc"
-	[ "$rc" = "$want_rc" ] || { echo "wanted exit $want_rc"; return 1; }
-	grep -qF -- "$want" <<<"$out" || { echo "wanted the text: $want"; return 1; }
-}
 ok "config check: errors with FILE:LINE, exit 78" \
 	out_rc 78 "$T/bad.conf:3: [smtp] timeout = soon" "$ANKETA_BIN" -c "$T/bad.conf" config check
 ok "survey check: shipped questionnaires are valid" A survey check "$S/surveys/field-study.xml" "$S/surveys/exchange-visit-feedback.xml"

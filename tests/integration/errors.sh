@@ -48,17 +48,6 @@ reason() {
 ok "the quarantined message says it ran out of memory" reason
 
 # ---- the configuration file ----
-# out_rc WANT_RC WANT_TEXT COMMAND...: exit WANT_RC and WANT_TEXT (fixed
-# string) on stdout or stderr
-out_rc() {
-	local want_rc=$1 want=$2 out rc
-	shift 2
-	out=$("$@" 2>&1)
-	rc=$?
-	printf '%s\nexit %s\n' "$out" "$rc"
-	[ "$rc" = "$want_rc" ] || { echo "wanted exit $want_rc"; return 1; }
-	grep -qF -- "$want" <<<"$out" || { echo "wanted the text: $want"; return 1; }
-}
 mkdir "$T/conf.d"
 ok "a directory as the config: 'FILE: is a directory', exit 78" \
 	out_rc 78 "$T/conf.d: is a directory" "$ANKETA_BIN" -c "$T/conf.d" config check

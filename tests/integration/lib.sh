@@ -41,6 +41,18 @@ eq() {
 	return 1
 }
 
+# out_rc WANT_RC WANT_TEXT COMMAND...: one run of COMMAND must exit WANT_RC
+# and print WANT_TEXT (a fixed string) on stdout or stderr; both are checked
+out_rc() {
+	local want_rc=$1 want=$2 out rc
+	shift 2
+	out=$("$@" 2>&1)
+	rc=$?
+	printf '%s\nexit %s\n' "$out" "$rc"
+	[ "$rc" = "$want_rc" ] || { echo "wanted exit $want_rc"; return 1; }
+	grep -qF -- "$want" <<<"$out" || { echo "wanted the text: $want"; return 1; }
+}
+
 # wait_files DIR N: until DIR holds at least N files (10 s at most)
 wait_files() {
 	local i

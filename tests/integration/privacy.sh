@@ -26,17 +26,6 @@ fetch_interval = 5
 CONF
 A() { "$ANKETA_BIN" -c "$T/a.conf" "$@"; }
 Q() { sqlite3 "$T/a.db" "$@"; }
-# out_rc WANT_RC WANT_TEXT COMMAND...: exit code and a fixed string of
-# its output (stdout and stderr) both as wanted
-out_rc() {
-	local want_rc=$1 want=$2 out rc
-	shift 2
-	out=$("$@" 2>&1)
-	rc=$?
-	printf '%s\nexit %s\n' "$out" "$rc"
-	[ "$rc" = "$want_rc" ] || { echo "wanted exit $want_rc"; return 1; }
-	case $out in *"$want"*) ;; *) echo "wanted: $want"; return 1 ;; esac
-}
 printf 'email,name,municipality,country,language,groups,role\nann@example.org,Anna Zwirbelhuber,Kortrijk,BE,en,d,mayor\nbob@example.org,Bob Builder,Gent,BE,en,d,official\n' >"$T/c.csv"
 printf '[campaign]\nname = d1\nquestionnaire = %s/surveys/exchange-visit-feedback.xml\ntemplate = survey\ndeadline = 2026-12-20\n[audience]\ngroup = d\n' "$S" >"$T/d1.campaign"
 A contacts import "$T/c.csv" >/dev/null && A campaign add "$T/d1.campaign" >/dev/null

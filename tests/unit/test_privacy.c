@@ -361,35 +361,13 @@ grep_files(struct fx *f, const char *needle)
 static long
 sql_long(struct fx *f, const char *sql)
 {
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	long v = -1;
-
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
+	return (long)tfix_path_int(f->path, sql);
 }
 
 static char *
 sql_text(struct fx *f, const char *sql)
 {
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	char *v = NULL;
-
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		v = xstrdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
+	return tfix_path_text(f->path, sql);
 }
 
 static int

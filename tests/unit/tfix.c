@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "base/xmem.h"
 #include "store/store_private.h"	/* store_migrations: older files */
 #include "base/xmem.h"
 
@@ -76,27 +77,67 @@ tfix_teardown(void **state)
 	return 0;
 }
 
-long long
-tfix_sql_int(const struct tfix *f, const char *fmt, ...)
+/* The first row's first column of sql, read on a connection of its own;
+ * fn takes it from the statement (NULL: no row). */
+static void
+tfix_sql_row(const char *path, const char *sql,
+	     void (*fn)(sqlite3_stmt *st, void *v), void *v)
 {
 	sqlite3 *db;
 	sqlite3_stmt *st;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		fn(st, v);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static void
+tfix_take_int(sqlite3_stmt *st, void *v)
+{
+	*(long long *)v = sqlite3_column_int64(st, 0);
+}
+
+static void
+tfix_take_text(sqlite3_stmt *st, void *v)
+{
+	const unsigned char *t = sqlite3_column_text(st, 0);
+
+	*(char **)v = t ? xstrdup((const char *)t) : NULL;
+}
+
+long long
+tfix_path_int(const char *path, const char *sql)
+{
 	long long v = -1;
+
+	tfix_sql_row(path, sql, tfix_take_int, &v);
+	return v;
+}
+
+char *
+tfix_path_text(const char *path, const char *sql)
+{
+	char *v = NULL;
+
+	tfix_sql_row(path, sql, tfix_take_text, &v);
+	return v;
+}
+
+long long
+tfix_sql_int(const struct tfix *f, const char *fmt, ...)
+{
 	char sql[512];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(sql, sizeof(sql), fmt, ap);
 	va_end(ap);
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 10000);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
+	return tfix_path_int(f->path, sql);
 }
 
 struct store *

@@ -11,6 +11,9 @@
  *          tfix_teardown(state)             as the cmocka teardown
  *          TFIX_OK(f, call)                 call must return 0
  *          tfix_sql_int(f, fmt, ...)        one integer the file holds
+ *          tfix_path_int(path, sql), tfix_path_text(path, sql)  the same
+ *                                           of any store file (text: the
+ *                                           caller frees; NULL if no row)
  *          tfix_old_store(path, n, sql)     an older release's file, opened
  *          tfix_sql_expect(path, q, want, n)  each query's integer
  * Owns:    nothing beyond the store handle it opens (tfix_close and
@@ -55,6 +58,9 @@ int tfix_teardown(void **state);
  * there is no row. SQL that does not compile fails the test. */
 long long tfix_sql_int(const struct tfix *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+long long tfix_path_int(const char *path, const char *sql);
+char *tfix_path_text(const char *path, const char *sql);
 
 /* Write a store file at path as the release with the first nmig
  * migrations left it (foreign keys on), with sql run in it; then open
