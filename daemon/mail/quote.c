@@ -282,8 +282,9 @@ attribution_at(const struct qtext *t, size_t i, int *block_r)
 			break;
 		/* Nor does a line that does not open like one run into an
 		 * "On ... wrote:" below it: the attribution starts there. */
-		if (k > 0 && !opener && !dashed && starts_with_any(part, QW_ON) &&
-		    attribution_text(part, 0))
+		if (k > 0 && !dashed && starts_with_any(part, QW_ON) &&
+		    ((!opener && attribution_text(part, 0)) ||
+		     (!has_date(buf_cstr(&j)) && has_date(part))))
 			break;
 		if (part[0] != '\0') {
 			if (j.len)
@@ -296,7 +297,8 @@ attribution_at(const struct qtext *t, size_t i, int *block_r)
 		size_t after = next_nonblank(t, i + k + 1);
 		int block = after < t->n && quote_prefix(&t->v[after]) > 0;
 		if (attribution_text(js, dashed) ||
-		    (k < 2 && block && date_addr_text(js))) {
+		    (k < 2 && block && (date_addr_text(js) ||
+		     (ends_with(js, ":") && has_date(js))))) {
 			span = k + 1;
 			*block_r = block;
 			break;
@@ -308,6 +310,12 @@ attribution_at(const struct qtext *t, size_t i, int *block_r)
 	buf_free(&j);
 	return span;
 }
+
+static int contact_label(const char *n, size_t v);
+static size_t count_words(const char *s);
+static size_t field_value(const char *n);
+static int field_label(const char *n, enum quote_wordlist w, char *seen,
+		       size_t seensz);
 
 /* A rule with a title: "-----Original Message-----", "-------- X --------",
  * "________ X". The title (lower-cased, no dashes) into n, or 0. */
@@ -330,12 +338,32 @@ titled_rule(const struct qline *l, char n[QUOTE_HDR_MAX + 1])
 	return n[0] != '\0';
 }
 
+/* Is line i a header field of a known label, or one naming an address? */
+static int
+header_field_at(const struct qtext *t, size_t i)
+{
+	char n[QUOTE_HDR_MAX + 1];
+
+	norm_line(&t->v[i], n, sizeof(n));
+	size_t v = field_value(n);
+	return v > 0 && !contact_label(n, v) && (has_addr(n + v) ||
+	       field_label(n, QW_FROM, NULL, 0) || field_label(n, QW_FIELD, NULL, 0));
+}
+
+/* "-----Original Message-----" in a known language, or any short titled
+ * rule with a header field right below it. */
 static int
 original_message_at(const struct qtext *t, size_t i)
 {
 	char n[QUOTE_HDR_MAX + 1];
 
-	return titled_rule(&t->v[i], n) && equals_any(n, QW_ORIGINAL);
+	if (!titled_rule(&t->v[i], n))
+		return 0;
+	if (equals_any(n, QW_ORIGINAL))
+		return 1;
+	size_t k = next_nonblank(t, i + 1);
+	return count_words(n) <= 5 && k < t->n && k <= i + 2 &&
+	       header_field_at(t, k);
 }
 
 /* "Label: value" with a label of 1-4 words and no digits (answers are
@@ -394,9 +422,23 @@ from_block_at(const struct qtext *t, size_t i)
 	return others >= 1;
 }
 
+/* Is the label of field n ("phone: ...") one of a contact block? */
+static int
+contact_label(const char *n, size_t v)
+{
+	char label[QUOTE_LABEL_MAX + 1];
+
+	if (v < 2 || v - 1 > QUOTE_LABEL_MAX)
+		return 0;
+	memcpy(label, n, v - 1);
+	label[v - 1] = '\0';
+	return equals_any(label, QW_CONTACT);
+}
+
 /* A block of three or more "Label: value" lines in any language, one
  * value an address and one a date: the header of an unquoted original.
- * It starts a paragraph. */
+ * It starts a paragraph. A contact block ("Phone:", "E-mail:"), which a
+ * respondent may type, is none. */
 static int
 header_block_at(const struct qtext *t, size_t i)
 {
@@ -417,6 +459,8 @@ header_block_at(const struct qtext *t, size_t i)
 			addr |= has_addr(n);
 			continue;
 		}
+		if (contact_label(n, v))
+			return 0;
 		fields++;
 		addr |= has_addr(n + v);
 		date |= has_date(n + v);
@@ -536,8 +580,11 @@ sent_from_line(const char *n)
 			return count_words(n + pl) <= 5 && !strchr(n, ',') &&
 			       !ends_with(n, ".");
 	}
-	return count_words(n) <= 6 && contains_any(n, QW_DEVICE) &&
-	       contains_any(n, QW_SEND_VERB) && !ends_with(n, "?");
+	if (count_words(n) > 6 || ends_with(n, "?") || !contains_any(n, QW_DEVICE))
+		return 0;
+	/* "Get Outlook for iOS", "Obter o Outlook para Android" */
+	return contains_any(n, QW_SEND_VERB) || (strstr(n, "outlook") &&
+	       (strstr(n, "ios") || strstr(n, "android")));
 }
 
 /* "Kind regards,", "S pozdravem", "Поздрави!" alone on its line. */
@@ -565,9 +612,10 @@ banner_at(const struct qtext *t, size_t i, int has_text)
 	if (has_text)
 		return 0;
 	norm_line(&t->v[i], n, sizeof(n));
-	return strstr(n, "extern") && (strstr(n, "caution") ||
-	       strstr(n, "warning") || strstr(n, "links") ||
-	       strstr(n, "attachments") || strstr(n, "vorsicht"));
+	return (strstr(n, "extern") || strstr(n, "outside")) &&
+	       (strstr(n, "caution") || strstr(n, "warning") ||
+	       strstr(n, "links") || strstr(n, "attachments") ||
+	       strstr(n, "vorsicht"));
 }
 
 /* Where a signature starts: "-- ", a footer rule, "-Name" or "/Name"

@@ -16,7 +16,18 @@ static const char *const w_wrote[] = {
 	"написа", "написал", "написав", "écrit", "ecrit", "napisał", "pisze",
 	"skrev", "đã viết", "escribió", "scrisse", "scritto", "escreveu",
 	"escrit", "kirjoitti", "írta", "a scris", "έγραψε", "写道", "작성",
-	"のメッセージ", "napisala", "napísal", "schreibt",
+	"のメッセージ", "napisala", "napísal", "schreibt", "napisana",
+	"rašė", "rakstīja", "yazdı", "kirjutas", "skrifaði", "menulis",
+	"va escriure", "написао", "написала", "napisao", "het geskryf",
+	"כתב", "kirjoitti", "ezt írta", "viết",
+};
+
+static const char *const w_contact[] = {
+	"phone", "tel", "tel.", "telephone", "telefon", "telefoon", "mobile",
+	"mobil", "mob", "mobiel", "cell", "fax", "skype", "web", "website",
+	"e-mail", "email", "mail", "address", "adresa", "adres", "adresse",
+	"имейл", "телефон", "адрес", "тел", "моб", "ič", "ičo", "dič", "iban",
+	"kvk", "btw", "www",
 };
 
 static const char *const w_original[] = {
@@ -133,6 +144,7 @@ static const struct {
 	[QW_SEND_VERB] = LIST(w_send_verb),
 	[QW_DEVICE] = LIST(w_device),
 	[QW_CLOSING] = LIST(w_closing),
+	[QW_CONTACT] = LIST(w_contact),
 };
 
 const char *const *

@@ -27,6 +27,7 @@ enum quote_wordlist {
 	QW_SEND_VERB,	/* words of such a line: "sent", "odesláno" */
 	QW_DEVICE,	/* what it was sent from: "iphone", "android" */
 	QW_CLOSING,	/* closings: "kind regards", "s pozdravem" */
+	QW_CONTACT,	/* labels of a contact block: "phone", "e-mail" */
 };
 
 const char *const *quote_words(enum quote_wordlist which, size_t *n_r);

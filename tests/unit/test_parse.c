@@ -1112,6 +1112,61 @@ static const struct quote_case {
 	{ "forward apart",
 	  "FYI\n\n---------- Forwarded message ---------\nFrom: a@example.com\nDate: Fri, 3 Jan 2025\nSubject: x\nTo: b@example.com\n\nText\n",
 	  "FYI", "---------- Forwarded message ---------\nFrom: a@example.com\nDate: Fri, 3 Jan 2025\nSubject: x\nTo: b@example.com\n\nText" },
+	/* written from the clients' documented formats (no corpus has them
+	 * in these languages); the shapes they test are language-free */
+	{ "outlook it",
+	  "Va bene.\n\nDa: Mario Rossi <mario@example.it>\nInviato: venerdì 3 gennaio 2025 10:00\nA: Eva\nOggetto: Riunione\n\nViene?\n",
+	  "Va bene.", NULL },
+	{ "header block by shape (lt)",
+	  "Taip.\n\nNuo: Jonas <jonas@example.lt>\nIšsiųsta: 2025 m. sausio 3 d. 10:00\nKam: Eva\nTema: Susitikimas\n\nAr ateisite?\n",
+	  "Taip.", NULL },
+	{ "contact answers are not a header block",
+	  "Jméno: Jan Novák\nE-mail: jan@novak.cz\nDatum: 12. 3. 2025\n\nA1: ano\n",
+	  "Jméno: Jan Novák\nE-mail: jan@novak.cz\nDatum: 12. 3. 2025\n\nA1: ano", NULL },
+	{ "answers with dates and addresses stay",
+	  "A1: Ano\nA2: 12.3.2025 10:00\nA3: jan@novak.cz\n",
+	  "A1: Ano\nA2: 12.3.2025 10:00\nA3: jan@novak.cz", NULL },
+	{ "gmail old date form",
+	  "Yes.\n\n2013/7/20 Ann Smith <ann@example.com>\n\n> Will you come?\n",
+	  "Yes.", "Will you come?" },
+	{ "attribution by shape, unquoted original (ro)",
+	  "Da.\n\nvin., 3 ian. 2025, 10:00 Ion Popescu <ion@example.ro> a scris:\n\nVeniți?\n",
+	  "Da.", "Veniți?" },
+	{ "attribution wrapped over three lines (cs)",
+	  "Ano.\n\nDne 3. 1. 2025 v 10:00\nJan Novák <jan@example.cz>\nnapsal(a):\n> Přijdete?\n",
+	  "Ano.", "Přijdete?" },
+	{ "pipe quote",
+	  "Ano.\n\n| Přijdete?\n| Jan\n", "Ano.", "Přijdete?\nJan" },
+	{ "markdown table is text",
+	  "| a | b |\n|---|---|\n| 1 | 2 |\n", "| a | b |\n|---|---|\n| 1 | 2 |", "" },
+	{ "original message cs",
+	  "Souhlasím.\n\n-------- Původní zpráva --------\nOd: Jan <jan@example.cz>\nDatum: 3. 1. 2025\nKomu: Eva\nPředmět: Schůzka\n\nPřijdete?\n",
+	  "Souhlasím.", NULL },
+	{ "original message bg",
+	  "Да.\n\n-------- Оригинално писмо --------\nОт: Иван <ivan@example.bg>\nДата: 3.01.2025\nОтносно: Среща\n\nЩе дойдете ли?\n",
+	  "Да.", NULL },
+	{ "titled rule above a header, any title",
+	  "Sí.\n\n------ Mensaje de origen ------\nDe: Ana <ana@example.es>\n\n¿Viene?\n",
+	  "Sí.", NULL },
+	{ "forward bg",
+	  "Виж долу.\n\n---------- Препратено писмо ---------\nОт: Иван <ivan@example.bg>\nДата: 3.01.2025\n\nТекст\n",
+	  "Виж долу.", NULL },
+	{ "sent from cs", "Přijdu.\n\nOdesláno z mého Samsung Galaxy\n", "Přijdu.", "" },
+	{ "get outlook nl", "Ja.\n\nOutlook voor iOS downloaden\n", "Ja.", "" },
+	{ "sent from above the text",
+	  "Sent from my iPhone\n\nYes, I will come.\n", "Yes, I will come.", "" },
+	{ "footer rule", "Yes.\n\n___\nlist mailing list\nlist@example.org\n", "Yes.", "" },
+	{ "closing and name are the signature (nl)",
+	  "Ik kom.\n\nMet vriendelijke groet,\nJan de Vries\nACME B.V.\n", "Ik kom.", "" },
+	{ "closing bg", "Ще дойда.\n\nПоздрави,\nИван\n", "Ще дойда.", "" },
+	{ "a P.S. after the signature is text again",
+	  "Ano.\n\nS pozdravem\nJan\n\nP.S. A3: 5\n", "Ano.\n\nP.S. A3: 5", "" },
+	{ "closing followed by more writing stays",
+	  "Ano.\n\nDěkuji\nA ještě jedna věc: na schůzku přijdu až po obědě, protože dopoledne mám jinou schůzku v centru.\n",
+	  "Ano.\n\nDěkuji\nA ještě jedna věc: na schůzku přijdu až po obědě, protože dopoledne mám jinou schůzku v centru.", "" },
+	{ "a closing alone is the reply", "Thanks!\n", "Thanks!", "" },
+	{ "only a quote", "> Přijdete?\n> Jan\n", "", "Přijdete?\nJan" },
+	{ "external banner", "CAUTION: This email originated from outside of the organization. Do not click links.\n\nYes.\n", "Yes.", "" },
 	{ "empty", "", "", "" },
 	{ "crlf", "Yes\r\n\r\nOn Fri, Jan 3, 2025, Ann wrote:\r\n> q\r\n", "Yes", "q" },
 };
@@ -1131,6 +1186,32 @@ test_quote_table(void **state)
 		free(reply);
 		free(quoted);
 	}
+}
+
+/* quote_parts_split keeps what quote_split leaves out, each apart */
+static void
+test_quote_parts(void **state)
+{
+	struct quote_parts p;
+	(void)state;
+
+	quote_parts_split("Ano.\n\nS pozdravem\nJan Novák\n\n"
+	    "---------- Forwarded message ---------\nFrom: a@example.com\n"
+	    "Date: Fri, 3 Jan 2025\n\nText\n", &p);
+	assert_string_equal(p.reply, "Ano.");
+	assert_string_equal(p.signature, "S pozdravem\nJan Novák");
+	assert_string_equal(p.forward, "---------- Forwarded message ---------\n"
+	    "From: a@example.com\nDate: Fri, 3 Jan 2025\n\nText");
+	assert_string_equal(p.quoted, "");
+	quote_parts_free(&p);
+	assert_null(p.reply);
+	quote_parts_split("Yes\n-- \nJohn\n\nOn Fri, Jan 3, 2025, Ann wrote:\n"
+	    "> q\n", &p);
+	assert_string_equal(p.reply, "Yes");
+	assert_string_equal(p.signature, "-- \nJohn");
+	assert_string_equal(p.quoted, "q");
+	assert_string_equal(p.forward, "");
+	quote_parts_free(&p);
 }
 
 /* ---- whole messages ---------------------------------------------------- */
@@ -1453,6 +1534,7 @@ main(void)
 		cmocka_unit_test(test_talon_signatures_info),
 		cmocka_unit_test(test_charset_table),
 		cmocka_unit_test(test_quote_table),
+		cmocka_unit_test(test_quote_parts),
 		cmocka_unit_test(test_headers),
 		cmocka_unit_test(test_message_table),
 		cmocka_unit_test(test_dsn_and_calendar),
