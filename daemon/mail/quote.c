@@ -296,9 +296,12 @@ attribution_at(const struct qtext *t, size_t i, int *block_r)
 		const char *js = buf_cstr(&j);
 		size_t after = next_nonblank(t, i + k + 1);
 		int block = after < t->n && quote_prefix(&t->v[after]) > 0;
+		/* Right above a '>' block less evidence is needed: a date or
+		 * a verb of writing before the ':' ("John Smith wrote:"). */
 		if (attribution_text(js, dashed) ||
 		    (k < 2 && block && (date_addr_text(js) ||
-		     (ends_with(js, ":") && has_date(js))))) {
+		     (ends_with(js, ":") && (has_date(js) ||
+		      contains_any(js, QW_WROTE)))))) {
 			span = k + 1;
 			*block_r = block;
 			break;
@@ -556,9 +559,13 @@ short_tail(const struct qtext *t, size_t i, size_t max, size_t width)
 	size_t lines = 0;
 
 	for (size_t k = i + 1; k < t->n; k++) {
-		if (is_blank(&t->v[k]))
+		const struct qline *l = &t->v[k];
+		if (is_blank(l))
 			continue;
-		if (header_at(t, k))
+		/* every header has a ':', an address or a rule in its first
+		 * line: only those lines pay for the detectors */
+		if ((memchr(l->s, ':', l->len) || memchr(l->s, '@', l->len) ||
+		    strchr("-_=>|", l->s[0])) && header_at(t, k))
 			return 1;
 		if (++lines > max || t->v[k].len > width)
 			return 0;

@@ -19,7 +19,8 @@ static const char *const w_wrote[] = {
 	"のメッセージ", "napisala", "napísal", "schreibt", "napisana",
 	"rašė", "rakstīja", "yazdı", "kirjutas", "skrifaði", "menulis",
 	"va escriure", "написао", "написала", "napisao", "het geskryf",
-	"כתב", "kirjoitti", "ezt írta", "viết",
+	"כתב", "kirjoitti", "ezt írta", "viết", "пишет", "пише", "napisal",
+	"書きました", "heeft geschreven", "ha escrito",
 };
 
 static const char *const w_contact[] = {
