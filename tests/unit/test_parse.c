@@ -735,6 +735,16 @@ starts_trimmed(const char *got, const char *want, int at_end)
 	return r;
 }
 
+static int
+contains_text(const char *got, const char *want)
+{
+	char *g = rtrim_lines(got), *w = rtrim_lines(want);
+	int found = strstr(g, w) != NULL;
+
+	free(g), free(w);
+	return found;
+}
+
 /* One check on the reply text: 1 holds, 0 fails, -1 does not apply. */
 static int
 ml_check(const char *op, const json_t *value, const char *reply,
@@ -751,9 +761,7 @@ ml_check(const char *op, const json_t *value, const char *reply,
 	if (strcmp(op, "not_equals") == 0)
 		return !same_text(reply, v);
 	if (strcmp(op, "contains") == 0 || strcmp(op, "not_contains") == 0) {
-		char *g = rtrim_lines(reply), *w = rtrim_lines(v);
-		int found = strstr(g, w) != NULL;
-		free(g), free(w);
+		int found = contains_text(reply, v);
 		return op[0] == 'c' ? found : !found;
 	}
 	if (strcmp(op, "startswith") == 0 || strcmp(op, "endswith") == 0)
@@ -895,9 +903,11 @@ ml_run(const struct ml_corpus *co, struct ml_score *sc)
  * unwrap(text): the text above the quoted or forwarded message (text_top)
  * is the reply; below it (text_bottom) only a signature occurs, which
  * quotequail keeps and anketa drops, so then the reply must start with
- * text_top. HTML cases belong to html.c's tests. */
+ * text_top; the inner message (text) must be in the quoted part. HTML
+ * cases belong to html.c's tests. */
 static int
-quotequail_case(const json_t *c, const char *in, const char *reply)
+quotequail_case(const json_t *c, const char *in, const char *reply,
+		const char *quoted)
 {
 	const char *fn = jstr(c, "function");
 	const json_t *exp = json_object_get(c, "expected");
@@ -921,6 +931,9 @@ quotequail_case(const json_t *c, const char *in, const char *reply)
 	if (json_is_null(exp))
 		return same_text(reply, in);
 	const char *top = jstr(exp, "text_top") ? jstr(exp, "text_top") : "";
+	/* the inner message is what quote_split calls quoted */
+	if (jstr(exp, "text") && !contains_text(quoted, jstr(exp, "text")))
+		return 0;
 	if (jstr(exp, "text_bottom"))
 		return starts_trimmed(reply, top, 0);
 	return same_text(reply, top);
@@ -942,7 +955,7 @@ quotequail_run(struct ml_score *sc)
 		if (in == NULL)
 			continue;
 		quote_split(in, &reply, &quoted);
-		int r = quotequail_case(c, in, reply);
+		int r = quotequail_case(c, in, reply, quoted);
 		if (r >= 0) {
 			sc->total[held]++;
 			sc->ok[held] += r;
