@@ -315,6 +315,7 @@ attribution_at(const struct qtext *t, size_t i, int *block_r)
 }
 
 static int contact_label(const char *n, size_t v);
+static int is_divider(const struct qline *l);
 static size_t count_words(const char *s);
 static size_t field_value(const char *n);
 static int field_label(const char *n, enum quote_wordlist w, char *seen,
@@ -440,15 +441,16 @@ contact_label(const char *n, size_t v)
 
 /* A block of three or more "Label: value" lines in any language, one
  * value an address and one a date: the header of an unquoted original.
- * It starts a paragraph. A contact block ("Phone:", "E-mail:"), which a
+ * It starts a paragraph or follows a rule. A contact block ("Phone:", "E-mail:"), which a
  * respondent may type, is none. */
 static int
 header_block_at(const struct qtext *t, size_t i)
 {
 	char n[QUOTE_HDR_MAX + 1];
-	int fields = 0, addr = 0, date = 0, loose = 0;
+	int fields = 0, addr = 0, date = 0, loose = 0, known = 0;
+	int rule = i > 0 && is_divider(&t->v[i - 1]);
 
-	if (i > 0 && !is_blank(&t->v[i - 1]))
+	if (i > 0 && !is_blank(&t->v[i - 1]) && !rule)
 		return 0;
 	for (size_t k = 0; k <= QUOTE_FIELDS_AHEAD && i + k < t->n; k++) {
 		norm_line(&t->v[i + k], n, sizeof(n));
@@ -464,11 +466,16 @@ header_block_at(const struct qtext *t, size_t i)
 		}
 		if (contact_label(n, v))
 			return 0;
+		if (k == 0)	/* "From: <a name>", not "Date: <a date>" */
+			known = field_label(n, QW_FROM, NULL, 0) &&
+				!has_date(n + v);
 		fields++;
 		addr |= has_addr(n + v);
 		date |= has_date(n + v);
 	}
-	return fields >= 3 && addr && date;
+	/* Outlook names the sender without an address ("Od: Jan Novák"):
+	 * then a known first label or the rule above it stands in */
+	return fields >= 3 && date && (addr || known || rule);
 }
 
 /* "---------- Forwarded message ---------", "Begin forwarded message:",
