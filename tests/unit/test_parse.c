@@ -904,7 +904,7 @@ ml_run(const struct ml_corpus *co, struct ml_score *sc)
  * is the reply; below it (text_bottom) only a signature occurs, which
  * quotequail keeps and anketa drops, so then the reply must start with
  * text_top; the inner message (text) must be in the quoted part. HTML
- * cases belong to html.c's tests. */
+ * cases belong to html.c's tests (quotequail's HTML files are not copied). */
 static int
 quotequail_case(const json_t *c, const char *in, const char *reply,
 		const char *quoted)
