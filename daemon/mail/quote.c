@@ -558,12 +558,49 @@ header_at(const struct qtext *t, size_t i)
 	       header_block_at(t, i) || attribution_at(t, i, &block);
 }
 
-/* Is what follows line i short enough to be a signature: at most max
- * lines of at most width bytes before the next quote, header or the end? */
+/* An address, a link or a phone number (six digits or more). */
 static int
-short_tail(const struct qtext *t, size_t i, size_t max, size_t width)
+contact_line(const struct qline *l)
+{
+	size_t digits = 0;
+
+	for (size_t i = 0; i < l->len; i++) {
+		char c = l->s[i];
+		if (c == '@' || (c == '/' && i + 1 < l->len && l->s[i + 1] == '/') ||
+		    (c == 'w' && i + 3 < l->len && strncmp(l->s + i, "www.", 4) == 0))
+			return 1;
+		digits += isdigit((unsigned char)c) != 0;
+	}
+	return digits >= 6;
+}
+
+/* "A1: yes", "1. yes", "2) no": a numbered line, which a signature
+ * never has (and answers often do). */
+static int
+numbered_line(const struct qline *l)
+{
+	size_t i = 0;
+
+	while (i < l->len && i < 4 && l->s[i] == ' ')
+		i++;
+	if (i < l->len && isalpha((unsigned char)l->s[i]))
+		i++;
+	size_t d = i;
+	while (i < l->len && isdigit((unsigned char)l->s[i]))
+		i++;
+	return i > d && i < l->len && strchr(":.)-", l->s[i]);
+}
+
+/* Can what follows line i be a signature: at most max lines of at most
+ * width bytes, none numbered, before the next quote, header or the end?
+ * With contact set, one of them must name an address, a link or a phone
+ * number, and a rule right above a header is no footer. */
+static int
+short_tail(const struct qtext *t, size_t i, size_t max, size_t width,
+	   int contact)
 {
 	size_t lines = 0;
+	int found = 0;
 
 	for (size_t k = i + 1; k < t->n; k++) {
 		const struct qline *l = &t->v[k];
@@ -573,11 +610,12 @@ short_tail(const struct qtext *t, size_t i, size_t max, size_t width)
 		 * line: only those lines pay for the detectors */
 		if ((memchr(l->s, ':', l->len) || memchr(l->s, '@', l->len) ||
 		    strchr("-_=>|", l->s[0])) && header_at(t, k))
-			return 1;
-		if (++lines > max || t->v[k].len > width)
+			return !contact || (lines > 0 && found);
+		if (++lines > max || l->len > width || numbered_line(l))
 			return 0;
+		found |= contact_line(l);
 	}
-	return 1;
+	return !contact || found;
 }
 
 /* "Sent from my iPhone", "Von meinem iPhone gesendet", "Az iPhone-omról
@@ -648,7 +686,7 @@ signature_at(const struct qtext *t, size_t i, int has_text)
 	    (l->len == 2 || l->s[2] == ' ' || l->s[2] == '-'))
 		return 1;
 	if (footer_rule(l) && !is_blank(l))
-		return has_text && short_tail(t, i, 12, 200);
+		return has_text && short_tail(t, i, 12, 200, 1);
 	norm_line(l, n, sizeof(n));
 	if (n[0] == '\0')
 		return 0;
@@ -661,7 +699,7 @@ signature_at(const struct qtext *t, size_t i, int has_text)
 	if (banner_at(t, i, has_text))
 		return -1;
 	return has_text && closing_line(n) &&
-	       short_tail(t, i, QUOTE_SIG_TAIL, 80);
+	       short_tail(t, i, QUOTE_SIG_TAIL, 80, 0);
 }
 
 /* "P.S." after a signature: the respondent writes again. */
