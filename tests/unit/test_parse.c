@@ -1192,6 +1192,8 @@ static const struct quote_case {
 	  "Posílám odpovědi.\nDíky\n\nA1: ano\nA2: 3", "" },
 	{ "a rule between answers is no footer",
 	  "A1: ano\n***\nA2: ne\nA3: 5\n", "A1: ano\n***\nA2: ne\nA3: 5", "" },
+	{ "a rule above more writing is no footer",
+	  "Yes.\n***\nThe venue is fine too.\n", "Yes.\n***\nThe venue is fine too.", "" },
 	{ "a closing alone is the reply", "Thanks!\n", "Thanks!", "" },
 	{ "only a quote", "> Přijdete?\n> Jan\n", "", "Přijdete?\nJan" },
 	{ "external banner", "CAUTION: This email originated from outside of the organization. Do not click links.\n\nYes.\n", "Yes.", "" },
