@@ -363,8 +363,8 @@ original_message_at(const struct qtext *t, size_t i)
 
 	if (!titled_rule(&t->v[i], n))
 		return 0;
-	if (equals_any(n, QW_ORIGINAL))
-		return 1;
+	if (equals_any(n, QW_ORIGINAL) || (has_addr(n) && has_date(n)))
+		return 1;	/* or "----- Цитат от X (addr), на <date> -----" */
 	size_t k = next_nonblank(t, i + 1);
 	return count_words(n) <= 5 && k < t->n && k <= i + 2 &&
 	       header_field_at(t, k);

@@ -42,7 +42,7 @@ static const char *const w_original[] = {
 	"mensaje original", "messaggio originale", "mensagem original",
 	"wiadomość oryginalna", "oryginalna wiadomość", "alkuperäinen viesti",
 	"eredeti üzenet", "mesaj original", "αρχικό μήνυμα", "原始邮件",
-	"исходное письмо",
+	"исходное письмо", "původní e-mail", "původní email",
 };
 
 static const char *const w_forward[] = {
@@ -61,7 +61,7 @@ static const char *const w_forward[] = {
 static const char *const w_from[] = {
 	"from:", "von:", "van:", "od:", "от:", "de:", "fra:", "från:", "da:",
 	"date:", "datum:", "sent:", "message du:", "发件人:", "lähettäjä:",
-	"feladó:", "nadawca:", "de la:", "από:", "відправник:",
+	"feladó:", "nadawca:", "de la:", "από:", "відправник:", "gesendet:",
 };
 
 static const char *const w_field[] = {
