@@ -552,9 +552,13 @@ test_corpus_talon_inline(void **state)
  * not_contains */
 enum ml_kind { ML_SKIP, ML_REPLY, ML_START, ML_FIRST, ML_FIRST_HIDDEN };
 
+/* Each corpus names its targets, in NULL-terminated lists: the reply
+ * text (REPLY), the reply text checked only at its start (START), the
+ * first fragment (FIRST), and the flags that say the first fragment is
+ * not the respondent's (equal to true). */
 struct ml_corpus {
 	const char *dir;
-	enum ml_kind (*kind)(const char *target, const json_t *value);
+	const char *const *reply, *const *start, *const *first, *const *flag;
 };
 
 /* Cases whose expectation anketa does not share: not scored; the reason
@@ -602,56 +606,40 @@ ml_disagreement_of(const char *dir, int id)
 }
 
 static int
-is_target(const char *t, const char *const *v, size_t n)
+is_target(const char *t, const char *const *v)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(t, v[i]) == 0)
+	for (; v && *v; v++)
+		if (strcmp(t, *v) == 0)
 			return 1;
 	return 0;
 }
 
-#define IS_TARGET(t, v) is_target(t, v, sizeof(v) / sizeof(*(v)))
-
-/* "fragment[0].hidden" (or quoted, signature) equals true */
 static enum ml_kind
-first_flag(const char *t, const json_t *value, const char *const *v, size_t n)
+ml_kind_of(const struct ml_corpus *co, const char *t, const json_t *value)
 {
-	return is_target(t, v, n) && json_is_true(value) ? ML_FIRST_HIDDEN :
+	if (is_target(t, co->reply))
+		return ML_REPLY;
+	if (is_target(t, co->start))
+		return ML_START;
+	if (is_target(t, co->first))
+		return ML_FIRST;
+	return is_target(t, co->flag) && json_is_true(value) ? ML_FIRST_HIDDEN :
 	       ML_SKIP;
 }
 
-static enum ml_kind
-kind_willdurand(const char *t, const json_t *value)
-{
-	static const char *const reply[] = { "visible_text", "parse_reply" };
-	static const char *const first[] = { "fragment[0]", "trim(fragment[0])" };
-	static const char *const flag[] = { "fragment[0].hidden",
-		"fragment[0].quoted", "fragment[0].signature" };
+static const char *const wd_reply[] = { "visible_text", "parse_reply", NULL };
+static const char *const wd_first[] = { "fragment[0]", "trim(fragment[0])",
+	NULL };
+static const char *const wd_flag[] = { "fragment[0].hidden",
+	"fragment[0].quoted", "fragment[0].signature", NULL };
 
-	if (IS_TARGET(t, reply))
-		return ML_REPLY;
-	if (IS_TARGET(t, first))
-		return ML_FIRST;
-	return first_flag(t, value, flag, sizeof(flag) / sizeof(*flag));
-}
-
-static enum ml_kind
-kind_crisp(const char *t, const json_t *value)
-{
-	static const char *const reply[] = { "email.getVisibleText()",
-		"email.getVisibleText().trim()", "parseReply(TEXT)" };
-	static const char *const first[] = { "fragments[0]",
-		"fragments[0].toString()", "fragments[0].toString().trim()",
-		"email.fragments[0].toString()" };
-	static const char *const flag[] = { "fragments[0].isHidden()",
-		"fragments[0].isQuoted()", "fragments[0].isSignature()" };
-
-	if (IS_TARGET(t, reply))
-		return ML_REPLY;
-	if (IS_TARGET(t, first))
-		return ML_FIRST;
-	return first_flag(t, value, flag, sizeof(flag) / sizeof(*flag));
-}
+static const char *const cr_reply[] = { "email.getVisibleText()",
+	"email.getVisibleText().trim()", "parseReply(TEXT)", NULL };
+static const char *const cr_first[] = { "fragments[0]",
+	"fragments[0].toString()", "fragments[0].toString().trim()",
+	"email.fragments[0].toString()", NULL };
+static const char *const cr_flag[] = { "fragments[0].isHidden()",
+	"fragments[0].isQuoted()", "fragments[0].isSignature()", NULL };
 
 /* EdgeTier's cut_off_at_signature keeps the closing and the name below
  * it ("Kind regards,\nName") by default and with include=True; anketa
@@ -660,35 +648,19 @@ kind_crisp(const char *t, const json_t *value)
  * only where the end of the text does not matter (startswith, contains,
  * not_contains). A word_limit other than 100 (the default) truncates:
  * that library's feature, not scored. */
-static enum ml_kind
-kind_edgetier(const char *t, const json_t *value)
-{
-	static const char *const reply[] = { "EmailReplyParser.parse_reply(MSG.text)",
-		"EmailReplyParser.parse_reply(TEXT)", "reply", "reply.strip()",
-		"EmailReplyParser.cut_off_at_signature(MSG.text, include=False, word_limit=100)",
-		"EmailReplyParser.cut_off_at_signature(MSG.text, include=False, word_limit=None).strip()" };
-	static const char *const start[] = {
-		"EmailReplyParser.cut_off_at_signature(MSG.text)",
-		"EmailReplyParser.cut_off_at_signature(MSG.text, include=True)",
-		"EmailReplyParser.cut_off_at_signature(MSG.text, include=True, word_limit=None)" };
-	static const char *const first[] = { "fragments[0].content" };
+static const char *const et_reply[] = { "EmailReplyParser.parse_reply(MSG.text)",
+	"EmailReplyParser.parse_reply(TEXT)", "reply", "reply.strip()",
+	"EmailReplyParser.cut_off_at_signature(MSG.text, include=False, word_limit=100)",
+	"EmailReplyParser.cut_off_at_signature(MSG.text, include=False, word_limit=None).strip()",
+	NULL };
+static const char *const et_start[] = {
+	"EmailReplyParser.cut_off_at_signature(MSG.text)",
+	"EmailReplyParser.cut_off_at_signature(MSG.text, include=True)",
+	"EmailReplyParser.cut_off_at_signature(MSG.text, include=True, word_limit=None)",
+	NULL };
+static const char *const et_first[] = { "fragments[0].content", NULL };
 
-	(void)value;
-	if (IS_TARGET(t, reply))
-		return ML_REPLY;
-	if (IS_TARGET(t, start))
-		return ML_START;
-	if (IS_TARGET(t, first))
-		return ML_FIRST;
-	return ML_SKIP;
-}
-
-static enum ml_kind
-kind_mailparser(const char *t, const json_t *value)
-{
-	(void)value;
-	return strcmp(t, "replies[0].body") == 0 ? ML_REPLY : ML_SKIP;
-}
+static const char *const mp_reply[] = { "replies[0].body", NULL };
 
 /* PHP and JavaScript regex literals "/.../flags" as a POSIX ERE; -1 when
  * POSIX cannot express it (the check is then not applied). */
@@ -832,14 +804,14 @@ ml_case(const struct ml_corpus *co, const json_t *c, const char *reply,
 	int has_reply = 0, first_hidden = 0, applied = 0, pass = 1;
 
 	json_array_foreach(json_object_get(c, "checks"), k, ck) {
-		enum ml_kind kd = co->kind(jstr(ck, "target"),
-					   json_object_get(ck, "value"));
+		enum ml_kind kd = ml_kind_of(co, jstr(ck, "target"),
+					     json_object_get(ck, "value"));
 		has_reply |= kd == ML_REPLY;
 		first_hidden |= kd == ML_FIRST_HIDDEN;
 	}
 	json_array_foreach(json_object_get(c, "checks"), k, ck) {
-		enum ml_kind kd = co->kind(jstr(ck, "target"),
-					   json_object_get(ck, "value"));
+		enum ml_kind kd = ml_kind_of(co, jstr(ck, "target"),
+					     json_object_get(ck, "value"));
 		const char *op = jstr(ck, "op");
 		if (kd == ML_START && (strcmp(op, "startswith") == 0 ||
 		    strstr(op, "contains")))
@@ -971,10 +943,10 @@ static void
 test_corpus_multilingual(void **state)
 {
 	static const struct ml_corpus corpora[] = {
-		{ "willdurand", kind_willdurand },
-		{ "crisp", kind_crisp },
-		{ "edgetier", kind_edgetier },
-		{ "mailparser_reply", kind_mailparser },
+		{ "willdurand", wd_reply, NULL, wd_first, wd_flag },
+		{ "crisp", cr_reply, NULL, cr_first, cr_flag },
+		{ "edgetier", et_reply, et_start, et_first, NULL },
+		{ "mailparser_reply", mp_reply, NULL, NULL, NULL },
 	};
 	struct ml_score all = { { 0, 0 }, { 0, 0 }, 0 };
 	(void)state;
