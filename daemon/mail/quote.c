@@ -12,6 +12,7 @@
  * values hold an address and a date; quote_lang.c's words are extra
  * evidence. Every detector looks at no more than a few lines of at most
  * QUOTE_HDR_MAX bytes, so the pass stays linear even on megabyte lines.
+ * Where a signature starts is quote_sig.c's.
  */
 #include "mail/quote.h"
 
@@ -23,22 +24,11 @@
 #include "base/buf.h"
 #include "base/xmem.h"
 #include "mail/quote_lang.h"
+#include "mail/quote_private.h"
 
-#define QUOTE_HDR_MAX 480	/* longer lines are never headers */
 #define QUOTE_SPAN_MAX 5	/* an attribution wrapped over <= 5 lines */
 #define QUOTE_FIELDS_AHEAD 7	/* From: block fields within 7 lines */
 #define QUOTE_LABEL_MAX 32	/* "Label" of a "Label: value" field */
-#define QUOTE_SIG_TAIL 6	/* lines a closing may be followed by */
-
-struct qline {
-	const char *s;
-	size_t len;
-};
-
-struct qtext {
-	struct qline *v;
-	size_t n;
-};
 
 static int
 starts_with_any(const char *s, enum quote_wordlist w)
@@ -52,8 +42,8 @@ starts_with_any(const char *s, enum quote_wordlist w)
 	return 0;
 }
 
-static int
-contains_any(const char *s, enum quote_wordlist w)
+int
+quote_contains_any(const char *s, enum quote_wordlist w)
 {
 	size_t n;
 	const char *const *v = quote_words(w, &n);
@@ -64,8 +54,8 @@ contains_any(const char *s, enum quote_wordlist w)
 	return 0;
 }
 
-static int
-equals_any(const char *s, enum quote_wordlist w)
+int
+quote_equals_any(const char *s, enum quote_wordlist w)
 {
 	size_t n;
 	const char *const *v = quote_words(w, &n);
@@ -76,8 +66,8 @@ equals_any(const char *s, enum quote_wordlist w)
 	return 0;
 }
 
-static int
-is_blank(const struct qline *l)
+int
+quote_blank(const struct qline *l)
 {
 	for (size_t i = 0; i < l->len; i++)
 		if (!isspace((unsigned char)l->s[i]))
@@ -114,8 +104,8 @@ quote_prefix(const struct qline *l)
  * dashes removed, trailing blanks and dashes removed, ASCII and Cyrillic
  * lower-cased, " :" and the full-width colon folded to ":". "" if the line
  * is too long to be a header. */
-static void
-norm_line(const struct qline *l, char *out, size_t outsz)
+void
+quote_norm(const struct qline *l, char *out, size_t outsz)
 {
 	size_t o = 0, i = 0, len = l->len;
 
@@ -205,13 +195,13 @@ has_date(const char *s)
 static size_t
 next_nonblank(const struct qtext *t, size_t i)
 {
-	while (i < t->n && is_blank(&t->v[i]))
+	while (i < t->n && quote_blank(&t->v[i]))
 		i++;
 	return i;
 }
 
-static int
-ends_with(const char *s, const char *suffix)
+int
+quote_ends_with(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);
 	return a >= b && strcmp(s + a - b, suffix) == 0;
@@ -224,11 +214,11 @@ attribution_text(const char *j, int dashed)
 {
 	int opener = starts_with_any(j, QW_ON);
 
-	if (ends_with(j, ":") && strlen(j) < 300 && has_addr(j) && has_date(j))
+	if (quote_ends_with(j, ":") && strlen(j) < 300 && has_addr(j) && has_date(j))
 		return 1;
-	if (!contains_any(j, QW_WROTE))
+	if (!quote_contains_any(j, QW_WROTE))
 		return 0;
-	if (!ends_with(j, ":") && !ends_with(j, "wrote") && !ends_with(j, "sent"))
+	if (!quote_ends_with(j, ":") && !quote_ends_with(j, "wrote") && !quote_ends_with(j, "sent"))
 		return 0;
 	return opener || dashed || has_digit_or_at(j);
 }
@@ -239,7 +229,7 @@ static int
 date_addr_text(const char *j)
 {
 	return strchr(j, '@') && has_digit_or_at(j) && strlen(j) < 300 &&
-	       (ends_with(j, ":") || ends_with(j, ">"));
+	       (quote_ends_with(j, ":") || quote_ends_with(j, ">"));
 }
 
 /* Lines spanned by an attribution starting at line i (0 if none);
@@ -251,14 +241,14 @@ attribution_at(const struct qtext *t, size_t i, int *block_r)
 	struct buf j;
 	size_t span = 0;
 
-	norm_line(&t->v[i], one, sizeof(one));
+	quote_norm(&t->v[i], one, sizeof(one));
 	if (one[0] == '\0')
 		return 0;
 	int dashed = t->v[i].len > 2 && strncmp(t->v[i].s + (t->v[i].s[0] == ' '),
 						"--", 2) == 0;
 	int opener = starts_with_any(one, QW_ON);
 	if (!opener && !has_digit_or_at(one) && !dashed &&
-	    !contains_any(one, QW_WROTE))
+	    !quote_contains_any(one, QW_WROTE))
 		return 0;
 	int quoted = quote_prefix(&t->v[i]) > 0;
 	buf_init(&j, 0);
@@ -272,13 +262,13 @@ attribution_at(const struct qtext *t, size_t i, int *block_r)
 		    strchr(".!?", j.data[j.len - 1]))
 			break;
 		struct qline rest = { l->s + skip, l->len - skip };
-		norm_line(&rest, part, sizeof(part));
+		quote_norm(&rest, part, sizeof(part));
 		/* Only an attribution that opens like one ("On <date>",
 		 * Polymail wraps it around blank lines) continues past a
 		 * blank line; otherwise new text with a digit ("A1:
 		 * Ostrava") would be swallowed into the "On ... wrote:"
 		 * paragraph below it. */
-		if (part[0] == '\0' && (!is_blank(l) || !opener))
+		if (part[0] == '\0' && (!quote_blank(l) || !opener))
 			break;
 		/* Nor does a line that does not open like one run into an
 		 * "On ... wrote:" below it: the attribution starts there. */
@@ -300,14 +290,14 @@ attribution_at(const struct qtext *t, size_t i, int *block_r)
 		 * a verb of writing before the ':' ("John Smith wrote:"). */
 		if (attribution_text(js, dashed) ||
 		    (k < 2 && block && (date_addr_text(js) ||
-		     (ends_with(js, ":") && (has_date(js) ||
-		      contains_any(js, QW_WROTE)))))) {
+		     (quote_ends_with(js, ":") && (has_date(js) ||
+		      quote_contains_any(js, QW_WROTE)))))) {
 			span = k + 1;
 			*block_r = block;
 			break;
 		}
 		/* Only a line that is clearly not finished continues. */
-		if (k == 0 && ends_with(js, ":") && !block)
+		if (k == 0 && quote_ends_with(js, ":") && !block)
 			break;
 	}
 	buf_free(&j);
@@ -316,7 +306,6 @@ attribution_at(const struct qtext *t, size_t i, int *block_r)
 
 static int contact_label(const char *n, size_t v);
 static int is_divider(const struct qline *l);
-static size_t count_words(const char *s);
 static size_t field_value(const char *n);
 static int field_label(const char *n, enum quote_wordlist w, char *seen,
 		       size_t seensz);
@@ -333,7 +322,7 @@ titled_rule(const struct qline *l, char n[QUOTE_HDR_MAX + 1])
 	if (l->len - k < 3 || (strncmp(l->s + k, "---", 3) != 0 &&
 	    strncmp(l->s + k, "___", 3) != 0 && strncmp(l->s + k, "===", 3) != 0))
 		return 0;
-	norm_line(l, n, QUOTE_HDR_MAX + 1);
+	quote_norm(l, n, QUOTE_HDR_MAX + 1);
 	size_t s = strspn(n, "_= "), e = strlen(n);
 	while (e > s && strchr("_= ", n[e - 1]))
 		e--;
@@ -348,7 +337,7 @@ header_field_at(const struct qtext *t, size_t i)
 {
 	char n[QUOTE_HDR_MAX + 1];
 
-	norm_line(&t->v[i], n, sizeof(n));
+	quote_norm(&t->v[i], n, sizeof(n));
 	size_t v = field_value(n);
 	return v > 0 && !contact_label(n, v) && (has_addr(n + v) ||
 	       field_label(n, QW_FROM, NULL, 0) || field_label(n, QW_FIELD, NULL, 0));
@@ -363,10 +352,10 @@ original_message_at(const struct qtext *t, size_t i)
 
 	if (!titled_rule(&t->v[i], n))
 		return 0;
-	if (equals_any(n, QW_ORIGINAL) || (has_addr(n) && has_date(n)))
+	if (quote_equals_any(n, QW_ORIGINAL) || (has_addr(n) && has_date(n)))
 		return 1;	/* or "----- Цитат от X (addr), на <date> -----" */
 	size_t k = next_nonblank(t, i + 1);
-	return count_words(n) <= 5 && k < t->n && k <= i + 2 &&
+	return quote_count_words(n) <= 5 && k < t->n && k <= i + 2 &&
 	       header_field_at(t, k);
 }
 
@@ -415,11 +404,11 @@ from_block_at(const struct qtext *t, size_t i)
 	char n[QUOTE_HDR_MAX + 1], seen[QUOTE_LABEL_MAX + 1], f[QUOTE_LABEL_MAX + 1];
 	int others = 0;
 
-	norm_line(&t->v[i], n, sizeof(n));
+	quote_norm(&t->v[i], n, sizeof(n));
 	if (!field_label(n, QW_FROM, seen, sizeof(seen)))
 		return 0;
 	for (size_t k = 1; k <= QUOTE_FIELDS_AHEAD && i + k < t->n; k++) {
-		norm_line(&t->v[i + k], n, sizeof(n));
+		quote_norm(&t->v[i + k], n, sizeof(n));
 		if (field_label(n, QW_FIELD, f, sizeof(f)) && strcmp(f, seen) != 0)
 			others++;
 	}
@@ -436,7 +425,7 @@ contact_label(const char *n, size_t v)
 		return 0;
 	memcpy(label, n, v - 1);
 	label[v - 1] = '\0';
-	return equals_any(label, QW_CONTACT);
+	return quote_equals_any(label, QW_CONTACT);
 }
 
 /* A block of three or more "Label: value" lines in any language, one
@@ -450,10 +439,10 @@ header_block_at(const struct qtext *t, size_t i)
 	int fields = 0, addr = 0, date = 0, loose = 0, known = 0;
 	int rule = i > 0 && is_divider(&t->v[i - 1]);
 
-	if (i > 0 && !is_blank(&t->v[i - 1]) && !rule)
+	if (i > 0 && !quote_blank(&t->v[i - 1]) && !rule)
 		return 0;
 	for (size_t k = 0; k <= QUOTE_FIELDS_AHEAD && i + k < t->n; k++) {
-		norm_line(&t->v[i + k], n, sizeof(n));
+		quote_norm(&t->v[i + k], n, sizeof(n));
 		size_t v = field_value(n);
 		if (n[0] == '\0')
 			break;
@@ -486,9 +475,9 @@ forward_at(const struct qtext *t, size_t i)
 	char n[QUOTE_HDR_MAX + 1];
 
 	if (titled_rule(&t->v[i], n))
-		return contains_any(n, QW_FORWARD);
-	norm_line(&t->v[i], n, sizeof(n));
-	if (!ends_with(n, ":") || !starts_with_any(n, QW_FORWARD))
+		return quote_contains_any(n, QW_FORWARD);
+	quote_norm(&t->v[i], n, sizeof(n));
+	if (!quote_ends_with(n, ":") || !starts_with_any(n, QW_FORWARD))
 		return 0;
 	return strlen(n) < 60;
 }
@@ -508,30 +497,8 @@ is_divider(const struct qline *l)
 	return marks >= 3;
 }
 
-/* "__" (a mailing list footer), "* * *", "**. . . . .**": a rule that
- * starts a footer. */
-static int
-footer_rule(const struct qline *l)
-{
-	size_t under = 0, star = 0, dot = 0;
-
-	for (size_t i = 0; i < l->len; i++) {
-		char c = l->s[i];
-		if (c == '_')
-			under++;
-		else if (c == '*')
-			star++;
-		else if (c == '.')
-			dot++;
-		else if (!isspace((unsigned char)c))
-			return 0;
-	}
-	return (under >= 2 && star + dot == 0) || (star >= 3 && dot == 0) ||
-	       dot >= 5;
-}
-
-static size_t
-count_words(const char *s)
+size_t
+quote_count_words(const char *s)
 {
 	size_t n = 0;
 	int in = 0;
@@ -548,167 +515,14 @@ count_words(const char *s)
 }
 
 /* A quote or a header at line i: the signature's tail ends there. */
-static int
-header_at(const struct qtext *t, size_t i)
+int
+quote_header_at(const struct qtext *t, size_t i)
 {
 	int block = 0;
 
 	return quote_prefix(&t->v[i]) || original_message_at(t, i) ||
 	       forward_at(t, i) || from_block_at(t, i) ||
 	       header_block_at(t, i) || attribution_at(t, i, &block);
-}
-
-/* An address, a link or a phone number (six digits or more). */
-static int
-contact_line(const struct qline *l)
-{
-	size_t digits = 0;
-
-	for (size_t i = 0; i < l->len; i++) {
-		char c = l->s[i];
-		if (c == '@' || (c == '/' && i + 1 < l->len && l->s[i + 1] == '/') ||
-		    (c == 'w' && i + 3 < l->len && strncmp(l->s + i, "www.", 4) == 0))
-			return 1;
-		digits += isdigit((unsigned char)c) != 0;
-	}
-	return digits >= 6;
-}
-
-/* "A1: yes", "1. yes", "2) no": a numbered line, which a signature
- * never has (and answers often do). */
-static int
-numbered_line(const struct qline *l)
-{
-	size_t i = 0;
-
-	while (i < l->len && i < 4 && l->s[i] == ' ')
-		i++;
-	if (i < l->len && isalpha((unsigned char)l->s[i]))
-		i++;
-	size_t d = i;
-	while (i < l->len && isdigit((unsigned char)l->s[i]))
-		i++;
-	return i > d && i < l->len && strchr(":.)-", l->s[i]);
-}
-
-/* Can what follows line i be a signature: at most max lines of at most
- * width bytes, none numbered, before the next quote, header or the end?
- * With contact set, one of them must name an address, a link or a phone
- * number, and a rule right above a header is no footer. */
-static int
-short_tail(const struct qtext *t, size_t i, size_t max, size_t width,
-	   int contact)
-{
-	size_t lines = 0;
-	int found = 0;
-
-	for (size_t k = i + 1; k < t->n; k++) {
-		const struct qline *l = &t->v[k];
-		if (is_blank(l))
-			continue;
-		/* every header has a ':', an address or a rule in its first
-		 * line: only those lines pay for the detectors */
-		if ((memchr(l->s, ':', l->len) || memchr(l->s, '@', l->len) ||
-		    strchr("-_=>|", l->s[0])) && header_at(t, k))
-			return !contact || (lines > 0 && found);
-		if (++lines > max || l->len > width || numbered_line(l))
-			return 0;
-		found |= contact_line(l);
-	}
-	return !contact || found;
-}
-
-/* "Sent from my iPhone", "Von meinem iPhone gesendet", "Az iPhone-omról
- * küldve": a short line naming a device or app and a verb of sending. */
-static int
-sent_from_line(const char *n)
-{
-	size_t nv;
-	const char *const *v = quote_words(QW_SENT, &nv);
-
-	for (size_t p = 0; p < nv; p++) {
-		size_t pl = strlen(v[p]);
-		if (strncmp(n, v[p], pl) == 0)
-			return count_words(n + pl) <= 5 && !strchr(n, ',') &&
-			       !ends_with(n, ".");
-	}
-	if (count_words(n) > 6 || ends_with(n, "?") || !contains_any(n, QW_DEVICE))
-		return 0;
-	/* "Get Outlook for iOS", "Obter o Outlook para Android" */
-	return contains_any(n, QW_SEND_VERB) || (strstr(n, "outlook") &&
-	       (strstr(n, "ios") || strstr(n, "android")));
-}
-
-/* "Kind regards,", "S pozdravem", "Поздрави!" alone on its line. */
-static int
-closing_line(const char *n)
-{
-	char c[QUOTE_HDR_MAX + 1];
-	size_t len = strlen(n);
-
-	if (len > 40 || count_words(n) > 5)
-		return 0;
-	memcpy(c, n, len + 1);
-	while (len > 0 && strchr(",.!: ", c[len - 1]))
-		c[--len] = '\0';
-	return equals_any(c, QW_CLOSING);
-}
-
-/* "CAUTION: This message is from an EXTERNAL SENDER ...": a banner the
- * recipient's mail server put above the text. */
-static int
-banner_at(const struct qtext *t, size_t i, int has_text)
-{
-	char n[QUOTE_HDR_MAX + 1];
-
-	if (has_text)
-		return 0;
-	norm_line(&t->v[i], n, sizeof(n));
-	return (strstr(n, "extern") || strstr(n, "outside")) &&
-	       (strstr(n, "caution") || strstr(n, "warning") ||
-	       strstr(n, "links") || strstr(n, "attachments") ||
-	       strstr(n, "vorsicht"));
-}
-
-/* Where a signature starts: "-- ", a footer rule, "-Name" or "/Name"
- * after a blank line, a "Sent from my ..." line, or a closing followed by
- * no more than a name and a few short lines. has_text: new text came
- * before (a closing is never all of a reply). -1: only this line is
- * signature (a "Sent from" line above the text). */
-static int
-signature_at(const struct qtext *t, size_t i, int has_text)
-{
-	const struct qline *l = &t->v[i];
-	char n[QUOTE_HDR_MAX + 1];
-
-	/* "-- " (RFC 3676), and the "--" / "---" people type instead */
-	if ((l->len == 2 || l->len == 3) && strncmp(l->s, "--", 2) == 0 &&
-	    (l->len == 2 || l->s[2] == ' ' || l->s[2] == '-'))
-		return 1;
-	if (footer_rule(l) && !is_blank(l))
-		return has_text && short_tail(t, i, 12, 200, 1);
-	norm_line(l, n, sizeof(n));
-	if (n[0] == '\0')
-		return 0;
-	if (l->len > 1 && (l->s[0] == '-' || l->s[0] == '/') &&
-	    isalpha((unsigned char)l->s[1]) && count_words(n) <= 3 && i > 0 &&
-	    is_blank(&t->v[i - 1]))
-		return 1;
-	if (sent_from_line(n))
-		return has_text ? 1 : -1;
-	if (banner_at(t, i, has_text))
-		return -1;
-	return has_text && closing_line(n) &&
-	       short_tail(t, i, QUOTE_SIG_TAIL, 80, 0);
-}
-
-/* "P.S." after a signature: the respondent writes again. */
-static int
-postscript_at(const struct qline *l)
-{
-	return l->len >= 3 && (strncmp(l->s, "P.S", 3) == 0 ||
-	       strncmp(l->s, "PS:", 3) == 0 || strncmp(l->s, "PS ", 3) == 0 ||
-	       strncmp(l->s, "p.s", 3) == 0);
 }
 
 /* "reply On <date>, <who> wrote:" with a '>' block below: the length of
@@ -722,15 +536,15 @@ shared_line_split(const struct qtext *t, size_t i)
 	if (l->len > QUOTE_HDR_MAX || i + 1 >= t->n ||
 	    quote_prefix(&t->v[i + 1]) == 0)
 		return 0;
-	norm_line(l, n, sizeof(n));
-	if (!ends_with(n, "wrote:"))
+	quote_norm(l, n, sizeof(n));
+	if (!quote_ends_with(n, "wrote:"))
 		return 0;
 	for (size_t p = 1; p + 3 < l->len; p++) {
 		if (strncmp(l->s + p, "On ", 3) == 0 &&
 		    (l->s[p - 1] == ' ' || l->s[p - 1] == '-')) {
 			struct qline rest = { l->s + p, l->len - p };
 			char r[QUOTE_HDR_MAX + 1];
-			norm_line(&rest, r, sizeof(r));
+			quote_norm(&rest, r, sizeof(r));
 			size_t e = p;
 			while (e > 0 && (l->s[e - 1] == ' ' || l->s[e - 1] == '-'))
 				e--;
@@ -818,9 +632,9 @@ drop_trailing_dividers(struct buf *b)
 		struct qline l = { b->data + st, b->len - st };
 		if (b->len == 0)
 			break;
-		norm_line(&l, n, sizeof(n));
+		quote_norm(&l, n, sizeof(n));
 		if (!is_divider(&l) && !(intro && starts_with_any(n, QW_ON) &&
-		    contains_any(n, QW_WROTE) && has_date(n)))
+		    quote_contains_any(n, QW_WROTE) && has_date(n)))
 			break;
 		b->len = st;
 	}
@@ -873,7 +687,7 @@ quote_rest(struct qstate *st, const struct qtext *t, size_t from,
 static int
 continues_quote(const struct qtext *t, size_t i)
 {
-	return i > 0 && i + 1 < t->n && !is_blank(&t->v[i]) &&
+	return i > 0 && i + 1 < t->n && !quote_blank(&t->v[i]) &&
 	       quote_prefix(&t->v[i - 1]) && quote_prefix(&t->v[i + 1]);
 }
 
@@ -885,13 +699,13 @@ text_line(struct qstate *st, const struct qtext *t, size_t i)
 
 	int sig = 0;
 
-	if (st->in_sig && postscript_at(l))
+	if (st->in_sig && quote_postscript_at(l))
 		st->in_sig = 0;
 	else if (!st->in_sig)
-		sig = signature_at(t, i, st->has_text);
+		sig = quote_signature_at(t, i, st->has_text);
 	if (sig > 0)
 		st->in_sig = 1;
-	if (!st->in_sig && !sig && !is_blank(l))
+	if (!st->in_sig && !sig && !quote_blank(l))
 		st->has_text = 1;
 	add_line(st->in_sig || sig ? &st->sig : &st->out, l->s, l->len);
 }
@@ -933,7 +747,7 @@ split_text(const struct qtext *t, struct qstate *st)
 			st->after_quote = 1;	/* blank lines up to the '>' */
 			continue;
 		}
-		if (is_blank(l) && st->after_quote)
+		if (quote_blank(l) && st->after_quote)
 			continue;
 		st->after_quote = 0;
 		text_line(st, t, i);
