@@ -1,115 +1,73 @@
 /*
  * quote.c -- see quote.h. One pass over the lines; each line is new text,
- * quoted text, a quote header (attribution, "Original Message", a
- * From:/Sent: block) or signature. A header that is not followed by '>'
- * lines starts an unquoted original (Outlook style): everything after it
- * is quoted. Text between quote blocks is kept in order (interleaved and
- * bottom-posted replies). Header detection looks at no more than a few
- * lines of at most QUOTE_HDR_MAX bytes, so the pass stays linear even on
- * megabyte lines.
+ * quoted text, a quote header (attribution, "Original Message", a header
+ * block), the start of a forwarded message, or signature. A header that is
+ * not followed by '>' lines starts an unquoted original (Outlook style):
+ * everything after it is quoted. Text between quote blocks is kept in
+ * order (interleaved and bottom-posted replies).
+ *
+ * Headers are recognised by shape first, in any language: an attribution
+ * ends with ':' and names a date and an address ("2014-03-20 8:48 GMT+01:00
+ * Name <addr>:"), a header block is consecutive "Label: value" lines whose
+ * values hold an address and a date; quote_lang.c's words are extra
+ * evidence. Every detector looks at no more than a few lines of at most
+ * QUOTE_HDR_MAX bytes, so the pass stays linear even on megabyte lines.
+ * Where a signature starts is quote_sig.c's.
  */
 #include "mail/quote.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/buf.h"
 #include "base/xmem.h"
+#include "mail/quote_lang.h"
+#include "mail/quote_private.h"
 
-#define QUOTE_HDR_MAX 480	/* longer lines are never headers */
 #define QUOTE_SPAN_MAX 5	/* an attribution wrapped over <= 5 lines */
 #define QUOTE_FIELDS_AHEAD 7	/* From: block fields within 7 lines */
-
-struct qline {
-	const char *s;
-	size_t len;
-};
-
-struct qtext {
-	struct qline *v;
-	size_t n;
-};
-
-/* "On", "Op", "Am", "Le", "Dne", "На", "W dniu", ...: attribution openers,
- * lower-case, each followed by a space. */
-static const char *const quote_on_words[] = {
-	"on ", "op ", "am ", "le ", "dne ", "на ", "w dniu ", "den ", "på ",
-	"vào ", "el ", "il ", "em ", "в ", "dana ",
-};
-
-/* Verbs of an attribution line ("... wrote:"). */
-static const char *const quote_wrote_words[] = {
-	"wrote", " sent:", "schreef", "geschreven", "schrieb", "napsal",
-	"написа", "написал", "écrit", "ecrit", "napisał", "skrev",
-	"đã viết", "escribió", "scrisse", "scritto", "escreveu", "kirjoitti",
-	"írta",
-};
-
-/* "-----Original Message-----" phrases (dashes stripped, lower-case). */
-static const char *const quote_original_phrases[] = {
-	"original message", "reply message", "ursprüngliche nachricht",
-	"antwort nachricht", "oprindelig meddelelse", "původní zpráva",
-	"oorspronkelijk bericht", "oorspronkelijke bericht",
-	"исходное сообщение", "оригинално съобщение", "първоначално съобщение",
-	"message d'origine", "originalmeddelelse", "opprinnelig melding",
-	"ursprungligt meddelande", "mensaje original", "messaggio originale",
-};
-
-/* First field of an Outlook header block. */
-static const char *const quote_from_fields[] = {
-	"from:", "von:", "van:", "od:", "от:", "de:", "fra:", "från:",
-	"date:", "datum:", "sent:",
-};
-
-/* Other fields of the block (sent, to, cc, subject) in en/de/nl/cs/bg/fr
- * /da/sv. */
-static const char *const quote_more_fields[] = {
-	"sent:", "date:", "to:", "cc:", "subject:", "gesendet:", "datum:",
-	"an:", "betreff:", "verzonden:", "aan:", "onderwerp:", "odesláno:",
-	"komu:", "předmět:", "kopie:", "изпратено:", "до:", "относно:",
-	"тема:", "дата:", "кому:", "отправлено:", "копие:", "envoyé:", "à:",
-	"objet:", "sendt:", "til:", "emne:", "skickat:", "till:", "ämne:",
-	"from:", "von:", "van:", "od:", "от:", "de:",
-};
-
-/* Lines just above a From: block that make it a forward, kept as text. */
-static const char *const quote_forward_phrases[] = {
-	"forwarded message", "weitergeleitete nachricht", "doorgestuurd bericht",
-	"přeposlaná zpráva", "препратено съобщение", "пересылаемое сообщение",
-	"message transféré", "begin forwarded message",
-};
-
-/* Mobile and client signature lines; the rest of the line must be short. */
-static const char *const quote_sig_prefixes[] = {
-	"sent from ", "sent with ", "sent via ", "get outlook for ",
-	"изпратено от ", "odesláno z ", "odesláno ze ", "verzonden vanaf ",
-	"verzonden met ", "verstuurd vanaf ", "von meinem ", "gesendet von ",
-	"envoyé de mon ", "отправлено с ", "отправлено из ", "enviado desde ",
-};
-
-#define NELEM(a) (sizeof(a) / sizeof(*(a)))
+#define QUOTE_LABEL_MAX 32	/* "Label" of a "Label: value" field */
 
 static int
-starts_with_any(const char *s, const char *const *v, size_t n)
+starts_with_any(const char *s, enum quote_wordlist w)
 {
+	size_t n;
+	const char *const *v = quote_words(w, &n);
+
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(s, v[i], strlen(v[i])) == 0)
 			return 1;
 	return 0;
 }
 
-static int
-contains_any(const char *s, const char *const *v, size_t n)
+int
+quote_contains_any(const char *s, enum quote_wordlist w)
 {
+	size_t n;
+	const char *const *v = quote_words(w, &n);
+
 	for (size_t i = 0; i < n; i++)
 		if (strstr(s, v[i]) != NULL)
 			return 1;
 	return 0;
 }
 
-static int
-is_blank(const struct qline *l)
+int
+quote_equals_any(const char *s, enum quote_wordlist w)
+{
+	size_t n;
+	const char *const *v = quote_words(w, &n);
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(s, v[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int
+quote_blank(const struct qline *l)
 {
 	for (size_t i = 0; i < l->len; i++)
 		if (!isspace((unsigned char)l->s[i]))
@@ -117,8 +75,9 @@ is_blank(const struct qline *l)
 	return 1;
 }
 
-/* Bytes to skip to remove one level of '>' (leading blanks, '>', one
- * space); 0 if the line is not quoted. A ">>> banner <<<" is not a quote. */
+/* Bytes to skip to remove one level of '>' or '|' (leading blanks, the
+ * mark, one space); 0 if the line is not quoted. A ">>> banner <<<" is not
+ * a quote, nor is a "| table | row |". */
 static size_t
 quote_prefix(const struct qline *l)
 {
@@ -126,12 +85,14 @@ quote_prefix(const struct qline *l)
 
 	while (i < l->len && i < 4 && (l->s[i] == ' ' || l->s[i] == '\t'))
 		i++;
-	if (i >= l->len || l->s[i] != '>')
+	if (i >= l->len || (l->s[i] != '>' && l->s[i] != '|'))
 		return 0;
 	size_t e = l->len;
 	while (e > 0 && isspace((unsigned char)l->s[e - 1]))
 		e--;
-	if (e > i + 1 && l->s[e - 1] == '<')
+	if (e > i + 1 && l->s[e - 1] == (l->s[i] == '>' ? '<' : '|'))
+		return 0;
+	if (l->s[i] == '|' && i + 1 < l->len && l->s[i + 1] != ' ')
 		return 0;
 	i++;
 	if (i < l->len && l->s[i] == ' ')
@@ -140,10 +101,11 @@ quote_prefix(const struct qline *l)
 }
 
 /* Copy of a line for matching: bold '*' removed, leading blanks and
- * dashes removed, trailing blanks and dashes removed, ASCII lower-cased,
- * " :" folded to ":" (French). "" if the line is too long to be a header. */
-static void
-norm_line(const struct qline *l, char *out, size_t outsz)
+ * dashes removed, trailing blanks and dashes removed, ASCII and Cyrillic
+ * lower-cased, " :" and the full-width colon folded to ":". "" if the line
+ * is too long to be a header. */
+void
+quote_norm(const struct qline *l, char *out, size_t outsz)
 {
 	size_t o = 0, i = 0, len = l->len;
 
@@ -157,6 +119,11 @@ norm_line(const struct qline *l, char *out, size_t outsz)
 		unsigned char c = (unsigned char)l->s[i];
 		if (c == '*')
 			continue;
+		if (c == 0xef && i + 2 < len && (unsigned char)l->s[i + 1] == 0xbc &&
+		    (unsigned char)l->s[i + 2] == 0x9a) {
+			c = ':';	/* full-width colon (zh, ja) */
+			i += 2;
+		}
 		if (c == ':' && o > 0 && out[o - 1] == ' ')
 			o--;
 		if (c == 0xc2 && i + 1 < len &&
@@ -194,30 +161,64 @@ has_digit_or_at(const char *s)
 	return 0;
 }
 
+/* An e-mail address: "x@y.z" or "mailto:". */
+static int
+has_addr(const char *s)
+{
+	for (const char *p = strchr(s, '@'); p; p = strchr(p + 1, '@'))
+		if (p > s && (isalnum((unsigned char)p[-1]) || strchr("._-+", p[-1])) &&
+		    isalnum((unsigned char)p[1]))
+			return 1;
+	return strstr(s, "mailto:") != NULL;
+}
+
+/* A date or time: "12:30", "2014-03-20", "3.1.2025", "20/7", a year. */
+static int
+has_date(const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		if (!isdigit((unsigned char)*p) || (p > s && isdigit((unsigned char)p[-1])))
+			continue;
+		size_t d = strspn(p, "0123456789");
+		if (d == 4 && (p[0] == '1' || p[0] == '2') &&
+		    !isalnum((unsigned char)p[4]))
+			return 1;	/* a year */
+		if (d <= 4 && strchr(":./-", p[d]) && p[d] != '\0' &&
+		    isdigit((unsigned char)p[d + 1]))
+			return 1;
+		if (d <= 4 && strncmp(p + d, "年", strlen("年")) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static size_t
 next_nonblank(const struct qtext *t, size_t i)
 {
-	while (i < t->n && is_blank(&t->v[i]))
+	while (i < t->n && quote_blank(&t->v[i]))
 		i++;
 	return i;
 }
 
-static int
-ends_with(const char *s, const char *suffix)
+int
+quote_ends_with(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);
 	return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-/* Is the joined text an attribution ("On <date>, <who> wrote:")? */
+/* Is the joined text an attribution ("On <date>, <who> wrote:")? By its
+ * words, or by its shape: a date and an address before the final ':'. */
 static int
 attribution_text(const char *j, int dashed)
 {
-	int opener = starts_with_any(j, quote_on_words, NELEM(quote_on_words));
+	int opener = starts_with_any(j, QW_ON);
 
-	if (!contains_any(j, quote_wrote_words, NELEM(quote_wrote_words)))
+	if (quote_ends_with(j, ":") && strlen(j) < 300 && has_addr(j) && has_date(j))
+		return 1;
+	if (!quote_contains_any(j, QW_WROTE))
 		return 0;
-	if (!ends_with(j, ":") && !ends_with(j, "wrote") && !ends_with(j, "sent"))
+	if (!quote_ends_with(j, ":") && !quote_ends_with(j, "wrote") && !quote_ends_with(j, "sent"))
 		return 0;
 	return opener || dashed || has_digit_or_at(j);
 }
@@ -228,7 +229,7 @@ static int
 date_addr_text(const char *j)
 {
 	return strchr(j, '@') && has_digit_or_at(j) && strlen(j) < 300 &&
-	       (ends_with(j, ":") || ends_with(j, ">"));
+	       (quote_ends_with(j, ":") || quote_ends_with(j, ">"));
 }
 
 /* Lines spanned by an attribution starting at line i (0 if none);
@@ -240,37 +241,40 @@ attribution_at(const struct qtext *t, size_t i, int *block_r)
 	struct buf j;
 	size_t span = 0;
 
-	norm_line(&t->v[i], one, sizeof(one));
+	quote_norm(&t->v[i], one, sizeof(one));
 	if (one[0] == '\0')
 		return 0;
 	int dashed = t->v[i].len > 2 && strncmp(t->v[i].s + (t->v[i].s[0] == ' '),
 						"--", 2) == 0;
-	if (!starts_with_any(one, quote_on_words, NELEM(quote_on_words)) &&
-	    !has_digit_or_at(one) && !dashed &&
-	    !contains_any(one, quote_wrote_words, NELEM(quote_wrote_words)))
+	int opener = starts_with_any(one, QW_ON);
+	if (!opener && !has_digit_or_at(one) && !dashed &&
+	    !quote_contains_any(one, QW_WROTE))
 		return 0;
-	int opener = starts_with_any(one, quote_on_words,
-				     NELEM(quote_on_words));
+	int quoted = quote_prefix(&t->v[i]) > 0;
 	buf_init(&j, 0);
 	for (size_t k = 0; k < QUOTE_SPAN_MAX && i + k < t->n; k++) {
 		char part[QUOTE_HDR_MAX + 1];
 		const struct qline *l = &t->v[i + k];
 		size_t skip = k > 0 ? quote_prefix(l) : 0;
+		/* A finished sentence ("On Thursday.") does not run into
+		 * the quote below it. */
+		if (k > 0 && skip > 0 && !quoted && j.len &&
+		    strchr(".!?", j.data[j.len - 1]))
+			break;
 		struct qline rest = { l->s + skip, l->len - skip };
-		norm_line(&rest, part, sizeof(part));
+		quote_norm(&rest, part, sizeof(part));
 		/* Only an attribution that opens like one ("On <date>",
 		 * Polymail wraps it around blank lines) continues past a
 		 * blank line; otherwise new text with a digit ("A1:
 		 * Ostrava") would be swallowed into the "On ... wrote:"
 		 * paragraph below it. */
-		if (part[0] == '\0' && (!is_blank(l) || !opener))
+		if (part[0] == '\0' && (!quote_blank(l) || !opener))
 			break;
 		/* Nor does a line that does not open like one run into an
 		 * "On ... wrote:" below it: the attribution starts there. */
-		if (k > 0 && !opener && !dashed &&
-		    starts_with_any(part, quote_on_words,
-				    NELEM(quote_on_words)) &&
-		    attribution_text(part, 0))
+		if (k > 0 && !dashed && starts_with_any(part, QW_ON) &&
+		    ((!opener && attribution_text(part, 0)) ||
+		     (!has_date(buf_cstr(&j)) && has_date(part))))
 			break;
 		if (part[0] != '\0') {
 			if (j.len)
@@ -282,86 +286,200 @@ attribution_at(const struct qtext *t, size_t i, int *block_r)
 		const char *js = buf_cstr(&j);
 		size_t after = next_nonblank(t, i + k + 1);
 		int block = after < t->n && quote_prefix(&t->v[after]) > 0;
+		/* Right above a '>' block less evidence is needed: a date or
+		 * a verb of writing before the ':' ("John Smith wrote:"). */
 		if (attribution_text(js, dashed) ||
-		    (k < 2 && block && date_addr_text(js))) {
+		    (k < 2 && block && (date_addr_text(js) ||
+		     (quote_ends_with(js, ":") && (has_date(js) ||
+		      quote_contains_any(js, QW_WROTE)))))) {
 			span = k + 1;
 			*block_r = block;
 			break;
 		}
 		/* Only a line that is clearly not finished continues. */
-		if (k == 0 && ends_with(js, ":") && !block)
+		if (k == 0 && quote_ends_with(js, ":") && !block)
 			break;
 	}
 	buf_free(&j);
 	return span;
 }
 
+static int contact_label(const char *n, size_t v);
+static int is_divider(const struct qline *l);
+static size_t field_value(const char *n);
+static int field_label(const char *n, enum quote_wordlist w, char *seen,
+		       size_t seensz);
+
+/* A rule with a title: "-----Original Message-----", "-------- X --------",
+ * "________ X". The title (lower-cased, no dashes) into n, or 0. */
 static int
-original_message_at(const struct qtext *t, size_t i)
+titled_rule(const struct qline *l, char n[QUOTE_HDR_MAX + 1])
 {
-	char n[QUOTE_HDR_MAX + 1];
-	const struct qline *l = &t->v[i];
 	size_t k = 0;
 
 	while (k < l->len && l->s[k] == ' ')
 		k++;
 	if (l->len - k < 3 || (strncmp(l->s + k, "---", 3) != 0 &&
-	    strncmp(l->s + k, "___", 3) != 0))
+	    strncmp(l->s + k, "___", 3) != 0 && strncmp(l->s + k, "===", 3) != 0))
 		return 0;
-	norm_line(l, n, sizeof(n));
-	while (n[0] == '_')
-		memmove(n, n + 1, strlen(n));
-	while (ends_with(n, "_"))
-		n[strlen(n) - 1] = '\0';
-	for (size_t p = 0; p < NELEM(quote_original_phrases); p++)
-		if (strcmp(n, quote_original_phrases[p]) == 0)
-			return 1;
-	return 0;
+	quote_norm(l, n, QUOTE_HDR_MAX + 1);
+	size_t s = strspn(n, "_= "), e = strlen(n);
+	while (e > s && strchr("_= ", n[e - 1]))
+		e--;
+	memmove(n, n + s, e - s);
+	n[e - s] = '\0';
+	return n[0] != '\0';
 }
 
+/* Is line i a header field of a known label, or one naming an address? */
 static int
-field_label(const char *n, const char *const *v, size_t nv)
+header_field_at(const struct qtext *t, size_t i)
 {
-	for (size_t i = 0; i < nv; i++)
-		if (strncmp(n, v[i], strlen(v[i])) == 0)
-			return (int)i;
-	return -1;
+	char n[QUOTE_HDR_MAX + 1];
+
+	quote_norm(&t->v[i], n, sizeof(n));
+	size_t v = field_value(n);
+	return v > 0 && !contact_label(n, v) && (has_addr(n + v) ||
+	       field_label(n, QW_FROM, NULL, 0) || field_label(n, QW_FIELD, NULL, 0));
 }
 
+/* "-----Original Message-----" in a known language, or any short titled
+ * rule with a header field right below it. */
 static int
-forward_above(const struct qtext *t, size_t i)
+original_message_at(const struct qtext *t, size_t i)
 {
-	for (size_t k = 1; k <= 3 && k <= i; k++) {
-		char n[QUOTE_HDR_MAX + 1];
-		norm_line(&t->v[i - k], n, sizeof(n));
-		if (contains_any(n, quote_forward_phrases,
-		    NELEM(quote_forward_phrases)))
-			return 1;
+	char n[QUOTE_HDR_MAX + 1];
+
+	if (!titled_rule(&t->v[i], n))
+		return 0;
+	if (quote_equals_any(n, QW_ORIGINAL) || (has_addr(n) && has_date(n)))
+		return 1;	/* or "----- Цитат от X (addr), на <date> -----" */
+	size_t k = next_nonblank(t, i + 1);
+	return quote_count_words(n) <= 5 && k < t->n && k <= i + 2 &&
+	       header_field_at(t, k);
+}
+
+/* "Label: value" with a label of 1-4 words and no digits (answers are
+ * "A1:"); the value's offset in n, or 0. */
+static size_t
+field_value(const char *n)
+{
+	const char *c = strchr(n, ':');
+	size_t words = 1;
+
+	if (c == NULL || c == n || (size_t)(c - n) > QUOTE_LABEL_MAX ||
+	    (c[1] != ' ' && c[1] != '\0' && c[1] != '\t'))
+		return 0;
+	if (isdigit((unsigned char)n[0]) || ispunct((unsigned char)n[0]))
+		return 0;
+	for (const char *p = n; p < c; p++) {
+		if (isdigit((unsigned char)*p) || strchr("@<>()[]\"/", *p))
+			return 0;
+		if (*p == ' ')
+			words++;
 	}
+	return words <= 4 ? (size_t)(c - n) + 1 : 0;
+}
+
+static int
+field_label(const char *n, enum quote_wordlist w, char *seen, size_t seensz)
+{
+	size_t nv;
+	const char *const *v = quote_words(w, &nv);
+
+	for (size_t i = 0; i < nv; i++)
+		if (strncmp(n, v[i], strlen(v[i])) == 0) {
+			if (seen)
+				snprintf(seen, seensz, "%s", v[i]);
+			return 1;
+		}
 	return 0;
 }
 
-/* "From: ... / Sent: ... / To: ... / Subject: ..." (localized), the
- * unquoted original of Outlook and many webmails. */
+/* "From: ... / Sent: ... / To: ... / Subject: ..." with localized labels,
+ * the unquoted original of Outlook and many webmails. */
 static int
 from_block_at(const struct qtext *t, size_t i)
 {
-	char n[QUOTE_HDR_MAX + 1];
-	int first, others = 0;
-	const char *seen = NULL;
+	char n[QUOTE_HDR_MAX + 1], seen[QUOTE_LABEL_MAX + 1], f[QUOTE_LABEL_MAX + 1];
+	int others = 0;
 
-	norm_line(&t->v[i], n, sizeof(n));
-	first = field_label(n, quote_from_fields, NELEM(quote_from_fields));
-	if (first < 0)
+	quote_norm(&t->v[i], n, sizeof(n));
+	if (!field_label(n, QW_FROM, seen, sizeof(seen)))
 		return 0;
-	seen = quote_from_fields[first];
 	for (size_t k = 1; k <= QUOTE_FIELDS_AHEAD && i + k < t->n; k++) {
-		norm_line(&t->v[i + k], n, sizeof(n));
-		int f = field_label(n, quote_more_fields, NELEM(quote_more_fields));
-		if (f >= 0 && strcmp(quote_more_fields[f], seen) != 0)
+		quote_norm(&t->v[i + k], n, sizeof(n));
+		if (field_label(n, QW_FIELD, f, sizeof(f)) && strcmp(f, seen) != 0)
 			others++;
 	}
-	return others >= 1 && !forward_above(t, i);
+	return others >= 1;
+}
+
+/* Is the label of field n ("phone: ...") one of a contact block? */
+static int
+contact_label(const char *n, size_t v)
+{
+	char label[QUOTE_LABEL_MAX + 1];
+
+	if (v < 2 || v - 1 > QUOTE_LABEL_MAX)
+		return 0;
+	memcpy(label, n, v - 1);
+	label[v - 1] = '\0';
+	return quote_equals_any(label, QW_CONTACT);
+}
+
+/* A block of three or more "Label: value" lines in any language, one
+ * value an address and one a date: the header of an unquoted original.
+ * It starts a paragraph or follows a rule. A contact block ("Phone:", "E-mail:"), which a
+ * respondent may type, is none. */
+static int
+header_block_at(const struct qtext *t, size_t i)
+{
+	char n[QUOTE_HDR_MAX + 1];
+	int fields = 0, addr = 0, date = 0, loose = 0, known = 0;
+	int rule = i > 0 && is_divider(&t->v[i - 1]);
+
+	if (i > 0 && !quote_blank(&t->v[i - 1]) && !rule)
+		return 0;
+	for (size_t k = 0; k <= QUOTE_FIELDS_AHEAD && i + k < t->n; k++) {
+		quote_norm(&t->v[i + k], n, sizeof(n));
+		size_t v = field_value(n);
+		if (n[0] == '\0')
+			break;
+		if (v == 0) {
+			/* a wrapped value ("Name\n<addr>") */
+			if (k == 0 || ++loose > 1)
+				break;
+			addr |= has_addr(n);
+			continue;
+		}
+		if (contact_label(n, v))
+			return 0;
+		if (k == 0)	/* "From: <a name>", not "Date: <a date>" */
+			known = field_label(n, QW_FROM, NULL, 0) &&
+				!has_date(n + v);
+		fields++;
+		addr |= has_addr(n + v);
+		date |= has_date(n + v);
+	}
+	/* Outlook names the sender without an address ("Od: Jan Novák"):
+	 * then a known first label or the rule above it stands in */
+	return fields >= 3 && date && (addr || known || rule);
+}
+
+/* "---------- Forwarded message ---------", "Begin forwarded message:",
+ * a titled rule followed by a header block: a forwarded message. */
+static int
+forward_at(const struct qtext *t, size_t i)
+{
+	char n[QUOTE_HDR_MAX + 1];
+
+	if (titled_rule(&t->v[i], n))
+		return quote_contains_any(n, QW_FORWARD);
+	quote_norm(&t->v[i], n, sizeof(n));
+	if (!quote_ends_with(n, ":") || !starts_with_any(n, QW_FORWARD))
+		return 0;
+	return strlen(n) < 60;
 }
 
 static int
@@ -376,11 +494,11 @@ is_divider(const struct qline *l)
 		else if (!isspace((unsigned char)c) && c != '*')
 			return 0;
 	}
-	return marks >= 5;
+	return marks >= 3;
 }
 
-static size_t
-count_words(const char *s)
+size_t
+quote_count_words(const char *s)
 {
 	size_t n = 0;
 	int in = 0;
@@ -396,33 +514,15 @@ count_words(const char *s)
 	return n;
 }
 
-/* Where a signature starts: "-- ", a mailing-list footer rule, "-Name"
- * after a blank line, or a short "Sent from my ..." line. */
-static int
-signature_at(const struct qtext *t, size_t i)
+/* A quote or a header at line i: the signature's tail ends there. */
+int
+quote_header_at(const struct qtext *t, size_t i)
 {
-	const struct qline *l = &t->v[i];
-	char n[QUOTE_HDR_MAX + 1];
+	int block = 0;
 
-	/* "-- " (RFC 3676), and the "--" / "---" people type instead */
-	if ((l->len == 2 || l->len == 3) && strncmp(l->s, "--", 2) == 0 &&
-	    (l->len == 2 || l->s[2] == ' ' || l->s[2] == '-'))
-		return 1;
-	if (l->len >= 2 && strncmp(l->s, "__", 2) == 0 && is_divider(l))
-		return 1;
-	norm_line(l, n, sizeof(n));
-	if (n[0] == '\0')
-		return 0;
-	if (l->len > 1 && l->s[0] == '-' && isalpha((unsigned char)l->s[1]) &&
-	    count_words(n) <= 3 && i > 0 && is_blank(&t->v[i - 1]))
-		return 1;
-	for (size_t p = 0; p < NELEM(quote_sig_prefixes); p++) {
-		size_t pl = strlen(quote_sig_prefixes[p]);
-		if (strncmp(n, quote_sig_prefixes[p], pl) == 0)
-			return count_words(n + pl) <= 5 && !strchr(n, ',') &&
-			       !ends_with(n, ".");
-	}
-	return 0;
+	return quote_prefix(&t->v[i]) || original_message_at(t, i) ||
+	       forward_at(t, i) || from_block_at(t, i) ||
+	       header_block_at(t, i) || attribution_at(t, i, &block);
 }
 
 /* "reply On <date>, <who> wrote:" with a '>' block below: the length of
@@ -436,15 +536,15 @@ shared_line_split(const struct qtext *t, size_t i)
 	if (l->len > QUOTE_HDR_MAX || i + 1 >= t->n ||
 	    quote_prefix(&t->v[i + 1]) == 0)
 		return 0;
-	norm_line(l, n, sizeof(n));
-	if (!ends_with(n, "wrote:"))
+	quote_norm(l, n, sizeof(n));
+	if (!quote_ends_with(n, "wrote:"))
 		return 0;
 	for (size_t p = 1; p + 3 < l->len; p++) {
 		if (strncmp(l->s + p, "On ", 3) == 0 &&
 		    (l->s[p - 1] == ' ' || l->s[p - 1] == '-')) {
 			struct qline rest = { l->s + p, l->len - p };
 			char r[QUOTE_HDR_MAX + 1];
-			norm_line(&rest, r, sizeof(r));
+			quote_norm(&rest, r, sizeof(r));
 			size_t e = p;
 			while (e > 0 && (l->s[e - 1] == ' ' || l->s[e - 1] == '-'))
 				e--;
@@ -504,22 +604,37 @@ add_line(struct buf *b, const char *s, size_t len)
 	buf_addc(b, '\n');
 }
 
+/* The start of the last line of b (after trailing blanks are cut). */
+static size_t
+last_line(struct buf *b)
+{
+	while (b->len && (b->data[b->len - 1] == '\n' ||
+	       b->data[b->len - 1] == ' ' || b->data[b->len - 1] == '\t'))
+		b->len--;
+	size_t st = b->len;
+	while (st > 0 && b->data[st - 1] != '\n')
+		st--;
+	return st;
+}
+
 /* Drop trailing divider and blank lines already emitted as new text: they
- * belong to the header that follows. */
+ * belong to the header that follows; so does an intro without its ':'
+ * ("Am 20.06.24 um 16:20 schrieb X"). */
 static void
 drop_trailing_dividers(struct buf *b)
 {
+	char n[QUOTE_HDR_MAX + 1];
+
 	if (b->data == NULL)
 		return;	/* nothing emitted yet (NULL + 0 is undefined) */
-	for (;;) {
-		while (b->len && (b->data[b->len - 1] == '\n' ||
-		       b->data[b->len - 1] == ' ' || b->data[b->len - 1] == '\t'))
-			b->len--;
-		size_t st = b->len;
-		while (st > 0 && b->data[st - 1] != '\n')
-			st--;
+	for (int intro = 1;; intro = 0) {
+		size_t st = last_line(b);
 		struct qline l = { b->data + st, b->len - st };
-		if (b->len == 0 || !is_divider(&l))
+		if (b->len == 0)
+			break;
+		quote_norm(&l, n, sizeof(n));
+		if (!is_divider(&l) && !(intro && starts_with_any(n, QW_ON) &&
+		    quote_contains_any(n, QW_WROTE) && has_date(n)))
 			break;
 		b->len = st;
 	}
@@ -545,35 +660,102 @@ trimmed(struct buf *b)
 struct qstate {
 	struct buf out;		/* new text */
 	struct buf quoted;
+	struct buf sig;
+	struct buf fwd;
 	int after_quote;	/* skip blank lines after a quote block */
 	int in_sig;		/* drop lines until the next quote block */
+	int has_text;		/* a non-blank line of new text came */
 };
 
 static void
-emit_quoted(struct qstate *st, const struct qline *l)
+emit_quoted(struct buf *b, const struct qline *l)
 {
 	size_t skip = quote_prefix(l);
-	add_line(&st->quoted, l->s + skip, l->len - skip);
+	add_line(b, l->s + skip, l->len - skip);
 }
 
-/* The unquoted original runs to the end: all of it is quoted text. */
+/* The unquoted original or the forwarded message runs to the end. */
 static void
-quote_rest(struct qstate *st, const struct qtext *t, size_t from)
+quote_rest(struct qstate *st, const struct qtext *t, size_t from,
+	   struct buf *to)
 {
 	drop_trailing_dividers(&st->out);
 	for (size_t k = from; k < t->n; k++)
-		emit_quoted(st, &t->v[k]);
+		emit_quoted(to, &t->v[k]);
 }
 
 static int
 continues_quote(const struct qtext *t, size_t i)
 {
-	return i > 0 && i + 1 < t->n && !is_blank(&t->v[i]) &&
+	return i > 0 && i + 1 < t->n && !quote_blank(&t->v[i]) &&
 	       quote_prefix(&t->v[i - 1]) && quote_prefix(&t->v[i + 1]);
 }
 
+/* One line of new text, or of the signature it starts. */
+static void
+text_line(struct qstate *st, const struct qtext *t, size_t i)
+{
+	const struct qline *l = &t->v[i];
+
+	int sig = 0;
+
+	if (st->in_sig && quote_postscript_at(l))
+		st->in_sig = 0;
+	else if (!st->in_sig)
+		sig = quote_signature_at(t, i, st->has_text);
+	if (sig > 0)
+		st->in_sig = 1;
+	if (!st->in_sig && !sig && !quote_blank(l))
+		st->has_text = 1;
+	add_line(st->in_sig || sig ? &st->sig : &st->out, l->s, l->len);
+}
+
+static void
+split_text(const struct qtext *t, struct qstate *st)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const struct qline *l = &t->v[i];
+		int block = 0;
+		size_t span, cut;
+
+		if (quote_prefix(l) || continues_quote(t, i)) {
+			emit_quoted(&st->quoted, l);
+			st->after_quote = 1;
+			st->in_sig = 0;
+			continue;
+		}
+		if (forward_at(t, i)) {
+			quote_rest(st, t, i, &st->fwd);
+			return;
+		}
+		if (original_message_at(t, i) || from_block_at(t, i) ||
+		    header_block_at(t, i)) {
+			quote_rest(st, t, i, &st->quoted);
+			return;
+		}
+		if ((cut = shared_line_split(t, i)) > 0) {
+			add_line(&st->out, l->s, cut);
+			st->after_quote = 1;
+			continue;
+		}
+		if ((span = attribution_at(t, i, &block)) > 0) {
+			if (!block) {
+				quote_rest(st, t, i + span, &st->quoted);
+				return;
+			}
+			i += span - 1;
+			st->after_quote = 1;	/* blank lines up to the '>' */
+			continue;
+		}
+		if (quote_blank(l) && st->after_quote)
+			continue;
+		st->after_quote = 0;
+		text_line(st, t, i);
+	}
+}
+
 void
-quote_split(const char *text, char **new_r, char **quoted_r)
+quote_parts_split(const char *text, struct quote_parts *p)
 {
 	char *s = normalize_newlines(text ? text : "");
 	struct qtext t;
@@ -582,47 +764,45 @@ quote_split(const char *text, char **new_r, char **quoted_r)
 	split_lines(s, &t);
 	buf_init(&st.out, 0);
 	buf_init(&st.quoted, 0);
-	for (size_t i = 0; i < t.n; i++) {
-		const struct qline *l = &t.v[i];
-		int block = 0;
-		size_t span, cut;
-
-		if (quote_prefix(l) || continues_quote(&t, i)) {
-			emit_quoted(&st, l);
-			st.after_quote = 1;
-			st.in_sig = 0;
-			continue;
-		}
-		if (original_message_at(&t, i) || from_block_at(&t, i)) {
-			quote_rest(&st, &t, i);
-			break;
-		}
-		if ((cut = shared_line_split(&t, i)) > 0) {
-			add_line(&st.out, l->s, cut);
-			st.after_quote = 1;
-			continue;
-		}
-		if ((span = attribution_at(&t, i, &block)) > 0) {
-			if (!block) {
-				quote_rest(&st, &t, i + span);
-				break;
-			}
-			i += span - 1;
-			st.after_quote = 1;	/* blank lines up to the '>' */
-			continue;
-		}
-		if (is_blank(l) && st.after_quote)
-			continue;
-		st.after_quote = 0;
-		if (!st.in_sig && signature_at(&t, i))
-			st.in_sig = 1;
-		if (!st.in_sig)
-			add_line(&st.out, l->s, l->len);
-	}
-	*new_r = trimmed(&st.out);
-	*quoted_r = trimmed(&st.quoted);
+	buf_init(&st.sig, 0);
+	buf_init(&st.fwd, 0);
+	split_text(&t, &st);
+	p->reply = trimmed(&st.out);
+	p->quoted = trimmed(&st.quoted);
+	p->signature = trimmed(&st.sig);
+	p->forward = trimmed(&st.fwd);
 	buf_free(&st.out);
 	buf_free(&st.quoted);
+	buf_free(&st.sig);
+	buf_free(&st.fwd);
 	free(t.v);
 	free(s);
+}
+
+void
+quote_parts_free(struct quote_parts *p)
+{
+	free(p->reply);
+	free(p->quoted);
+	free(p->signature);
+	free(p->forward);
+	memset(p, 0, sizeof(*p));
+}
+
+void
+quote_split(const char *text, char **new_r, char **quoted_r)
+{
+	struct quote_parts p;
+
+	quote_parts_split(text, &p);
+	*new_r = p.reply;
+	if (*p.forward == '\0')
+		*quoted_r = p.quoted;
+	else {
+		*quoted_r = *p.quoted ? xasprintf("%s\n%s", p.quoted, p.forward) :
+					xstrdup(p.forward);
+		free(p.quoted);
+	}
+	free(p.signature);
+	free(p.forward);
 }

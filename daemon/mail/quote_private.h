@@ -1,0 +1,50 @@
+/*
+ * quote_private.h -- what quote.c and quote_sig.c share: a text as lines,
+ * the line helpers, and the signature test. Not for other modules.
+ *
+ * Use:     quote_norm(&line, buf, sizeof(buf)); quote_signature_at(t, i, 1)
+ * Owns:    nothing; lines point into the caller's text.
+ * Errors:  none.
+ * Events:  none (pure).
+ * Tests:   tests/unit/test_parse.c (through quote.h).
+ */
+#ifndef ANKETA_QUOTE_PRIVATE_H
+#define ANKETA_QUOTE_PRIVATE_H
+
+#include <stddef.h>
+
+#include "mail/quote_lang.h"
+
+#define QUOTE_HDR_MAX 480	/* longer lines are never headers */
+
+struct qline {
+	const char *s;
+	size_t len;
+};
+
+struct qtext {
+	struct qline *v;
+	size_t n;
+};
+
+/* Line l lower-cased for matching into out (QUOTE_HDR_MAX + 1 bytes):
+ * bold '*', leading and trailing blanks and dashes removed, " :" and the
+ * full-width colon folded to ":"; "" when l is longer than QUOTE_HDR_MAX. */
+void quote_norm(const struct qline *l, char *out, size_t outsz);
+int quote_blank(const struct qline *l);
+size_t quote_count_words(const char *s);
+int quote_ends_with(const char *s, const char *suffix);
+/* s contains / equals one of the words of list w */
+int quote_contains_any(const char *s, enum quote_wordlist w);
+int quote_equals_any(const char *s, enum quote_wordlist w);
+/* line i of t starts a quote or a quote header (attribution, header
+ * block, "Original Message" or forward separator) */
+int quote_header_at(const struct qtext *t, size_t i);
+
+/* Does a signature start at line i? 1: it runs to the next quote block;
+ * -1: only line i is signature; 0: no. has_text: new text came before. */
+int quote_signature_at(const struct qtext *t, size_t i, int has_text);
+/* "P.S." after a signature: the respondent writes again. */
+int quote_postscript_at(const struct qline *l);
+
+#endif
