@@ -9,12 +9,15 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <dirent.h>
+#include <jansson.h>
 
 #include "receive/answers.h"
 #include "base/buf.h"
 #include "model/form.h"
 #include "mail/html.h"
 #include "mail/parse.h"
+#include "mail/quote.h"
 #include "model/survey.h"
 #include "base/xmem.h"
 
@@ -872,6 +875,195 @@ test_truncated_replies(void **state)
 	buf_free(&form);
 }
 
+/* ---- realistic replies: a score over tests/data/replies/realistic -------
+ *
+ * Each NAME.txt is a reply body as a mail client writes it (HTML replies
+ * as the html module turns them into text); NAME.json beside it says
+ * what the respondent meant: "expect" maps a question id to the value
+ * that must be recorded, "ask" lists questions that must be asked back
+ * (unreadable or uncertain). The body goes through quote_split as on
+ * ingest. Per message: every expected answer read right or asked back,
+ * every "ask" question asked, nothing recorded as certain that the
+ * respondent did not mean. Three figures, as issue 10 states them.
+ *
+ * Hold-out rule (fixed before any tuning): a fixture whose file name
+ * without ".txt" has an FNV-1a 32-bit hash divisible by 4 is held out;
+ * its score is reported apart and the mechanisms were never tuned on it.
+ */
+#define ANSWER_UNCONFIRMED(a, i) 0
+#define answer_unconfirmed_id(a, q) 0
+
+struct rscore {
+	int msgs, msgs_ok, answers, read, wrong;
+};
+
+static unsigned
+fnv1a(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	struct buf b;
+	char chunk[4096];
+	size_t n;
+
+	assert_non_null(fp);
+	buf_init(&b, 0);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		buf_add(&b, chunk, n);
+	fclose(fp);
+	return buf_steal(&b);
+}
+
+/* White space collapsed, so a re-wrapped free text still compares. */
+static int
+same_text(const char *a, const char *b)
+{
+	for (;;) {
+		int sa = 0, sb = 0;
+
+		while (*a == ' ' || *a == '\n' || *a == '\t')
+			a++, sa = 1;
+		while (*b == ' ' || *b == '\n' || *b == '\t')
+			b++, sb = 1;
+		if (*a == '\0' || *b == '\0')
+			return *a == *b;
+		if (sa != sb || *a != *b)
+			return 0;
+		a++;
+		b++;
+	}
+}
+
+/* 1 if the reading of q is asked back: a problem names it. */
+static int
+asked(const struct answers *a, const char *qid)
+{
+	return problem_of(a, qid) != NULL;
+}
+
+static void
+score_one(const struct survey *sv, const char *name, const char *body,
+	  json_t *exp, struct rscore *sc)
+{
+	json_t *want = json_object_get(exp, "expect");
+	json_t *ask = json_object_get(exp, "ask");
+	char *reply, *quoted;
+	struct answers *a;
+	int ok = 1;
+
+	quote_split(body, &reply, &quoted);
+	answers_extract(sv, reply, quoted, &a);
+	for (size_t i = 0; i < answers_count(a); i++) {
+		const char *q, *v;
+		json_t *w;
+
+		answers_get(a, i, &q, &v);
+		if (ANSWER_UNCONFIRMED(a, i))
+			continue;
+		w = json_object_get(want, q);
+		if (w == NULL || !same_text(v, json_string_value(w))) {
+			print_message("# %s: %s recorded as '%s'\n", name, q,
+				      v);
+			sc->wrong++;
+			ok = 0;
+		}
+	}
+	for (size_t i = 0; i < survey_nquestions(sv); i++) {
+		const char *qid = survey_question(sv, i)->id;
+		json_t *w = json_object_get(want, qid);
+		const char *v = value_of(a, qid);
+		int right = w && v && !answer_unconfirmed_id(a, qid) &&
+			    same_text(v, json_string_value(w));
+
+		if (w) {
+			sc->answers++;
+			sc->read += right;
+			if (!right && !asked(a, qid)) {
+				print_message("# %s: %s not read\n", name, qid);
+				ok = 0;
+			}
+		}
+	}
+	for (size_t i = 0; i < json_array_size(ask); i++) {
+		const char *qid = json_string_value(json_array_get(ask, i));
+
+		if (!asked(a, qid)) {
+			print_message("# %s: %s not asked back\n", name, qid);
+			ok = 0;
+		}
+	}
+	sc->msgs++;
+	sc->msgs_ok += ok;
+	answers_free(&a);
+	free(reply);
+	free(quoted);
+}
+
+static const struct survey *
+survey_by_id(const struct fixture *f, const char *id)
+{
+	for (int i = 0; i < NSURVEYS; i++)
+		if (strcmp(survey_id(f->sv[i]), id) == 0)
+			return f->sv[i];
+	return NULL;
+}
+
+static void
+test_realistic_replies(void **state)
+{
+	struct fixture *f = *state;
+	char *dir = xasprintf("%s/tests/data/replies/realistic", srcdir());
+	struct rscore sc[2] = { { 0 }, { 0 } };
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		char *stem, *path, *body;
+		json_t *exp;
+		json_error_t je;
+		const struct survey *sv;
+
+		if (n < 5 || strcmp(de->d_name + n - 4, ".txt") != 0)
+			continue;
+		stem = xstrndup(de->d_name, n - 4);
+		path = xasprintf("%s/%s.json", dir, stem);
+		exp = json_load_file(path, 0, &je);
+		assert_non_null(exp);
+		sv = survey_by_id(f, json_string_value(
+			json_object_get(exp, "survey")));
+		assert_non_null(sv);
+		free(path);
+		path = xasprintf("%s/%s", dir, de->d_name);
+		body = slurp(path);
+		score_one(sv, stem, body, exp, &sc[fnv1a(stem) % 4 == 0]);
+		json_decref(exp);
+		free(body);
+		free(path);
+		free(stem);
+	}
+	closedir(d);
+	for (int h = 0; h < 2; h++)
+		print_message("# realistic %s: messages right or asked "
+			      "%d/%d, answers read without asking %d/%d, "
+			      "wrong values %d\n", h ? "held-out" : "tuned",
+			      sc[h].msgs_ok, sc[h].msgs, sc[h].read,
+			      sc[h].answers, sc[h].wrong);
+	assert_true(sc[0].msgs >= 20 && sc[1].msgs >= 5);
+	assert_int_equal(sc[0].wrong + sc[1].wrong, 0);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -886,6 +1078,7 @@ main(void)
 		cmocka_unit_test(test_round_trip_html_reply),
 		cmocka_unit_test(test_top_posted_reply),
 		cmocka_unit_test(test_truncated_replies),
+		cmocka_unit_test(test_realistic_replies),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
