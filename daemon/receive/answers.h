@@ -20,6 +20,7 @@
  *          A struct answers_pinfo filled by answers_reason_parse owns its
  *          strings until answers_pinfo_clear.
  * Errors:  extraction never fails: unreadable answers become problems,
+ *          every readable answer is kept beside them,
  *          each naming the question and why ("Q3: 'maybe' is not one of
  *          a, b, c"); a required question left empty is a problem too.
  *          That English reason is what staff see (store, reports,
@@ -46,6 +47,11 @@ size_t answers_count(const struct answers *a);
  * by ",", integers in decimal, "yes"/"no", text trimmed). */
 void answers_get(const struct answers *a, size_t i, const char **qid_r,
 		 const char **value_r);
+/* 1 if the i-th answer is only the likeliest reading ("the Thursday",
+ * "в" that may be b or c, "15 000 BGN" to a question in euro, two
+ * different answers): it is kept unconfirmed, out of totals, and a
+ * problem (ANSWERS_P_UNSURE or _CONFLICT) names it to be asked back. */
+int answers_unconfirmed(const struct answers *a, size_t i);
 size_t answers_nproblems(const struct answers *a);
 void answers_problem(const struct answers *a, size_t i, const char **qid_r,
 		     const char **reason_r);
@@ -64,6 +70,8 @@ enum answers_pcode {
 	ANSWERS_P_OUT_OF_BOUNDS,/* "N is not between MIN and MAX" */
 	ANSWERS_P_TOO_SMALL,	/* "N is less than MIN" */
 	ANSWERS_P_TOO_LARGE,	/* "N is more than MAX" */
+	ANSWERS_P_UNSURE,	/* "'VALUE' is uncertain, kept unconfirmed" */
+	ANSWERS_P_CONFLICT,	/* "'VALUE': two different answers" */
 };
 
 struct answers_pinfo {

@@ -191,11 +191,15 @@ static const struct acase {
 	{ FIELD, "1) Kavarna\n2) yes\n3) a", "", "areas", "education", NULL },
 	{ FIELD, "A1:\nKavarna\nMayor's office, deputy mayor\n", "",
 	  "municipality", "Kavarna\nMayor's office, deputy mayor", NULL },
-	/* inline in the quoted form; the new text wins */
+	/* inline in the quoted form; the same answer in both is fine, two
+	 * different ones are kept unconfirmed (the new text's) and asked */
 	{ FIELD, "", "=== ANKETA FORM field-study-2026 ===\nQ2. Plan?\n"
 	  "A2: yes\n\nQ3. Areas?\nA3:\n", "strategy", "yes", NULL },
+	{ FIELD, "A2: Yes.", "=== ANKETA FORM field-study-2026 ===\nQ2. Plan?"
+	  "\nA2: yes\n", "strategy", "yes", NULL },
 	{ FIELD, "A2: no", "=== ANKETA FORM field-study-2026 ===\nQ2. Plan?\n"
-	  "A2: yes\n", "strategy", "no", NULL },
+	  "A2: yes\n", "strategy", "no",
+	  "Q2: 'no / yes': two different answers, kept unconfirmed" },
 	/* a problem in the new text stands: the quoted form's empty A10
 	 * line must not turn it into "no answer found" */
 	{ FIELD, "A1: Ostrava\nA10: 9", "=== ANKETA FORM field-study-2026 "
@@ -224,7 +228,118 @@ static const struct acase {
 	{ FEEDBACK, "A9: c", "", "follow-up", "2026-06-16", NULL },
 	{ FEEDBACK, "A3: a, g", "", "sessions", "city,ngos", NULL },
 	{ FEEDBACK, "A7: 12", "", "contacts", "12", NULL },
+	/* how people number their answers, per language */
+	{ FIELD, "1. Obec Janov\n2. ano", "", "strategy", "yes", NULL },
+	{ FIELD, "1 - Gent\n2 - ja", "", "strategy", "yes", NULL },
+	{ FIELD, "Въпрос 2 – да", "", "strategy", "yes", NULL },
+	{ FIELD, "Otázka 2: ne", "", "strategy", "no", NULL },
+	{ FIELD, "Vraag 2: nee", "", "strategy", "no", NULL },
+	{ FIELD, "Question 2 - yes", "", "strategy", "yes", NULL },
+	{ FIELD, "2.\tLocal strategy\tYes", "", "strategy", "yes", NULL },
+	{ FIELD, "Въпрос\tОтговор\n2\tне", "", "strategy", "no", NULL },
+	/* a bare number below one seen before is text (a date, a list) */
+	{ FIELD, "A13:\n12. března", "", "interview", "2026-03-12", NULL },
+	/* the answer on the line after a quoted "A1:" (Thunderbird) */
+	{ FIELD, "", "=== ANKETA FORM field-study-2026 ===\nQ7. Staff?\n"
+	  "A7:\n12\n\nQ8. Mediators?\nA8:\n", "staff", "12", NULL },
+	/* option letters typed in Cyrillic: alphabet order, а б в г = a b c
+	 * d; "в" alone may be the look-alike of b: asked back */
+	{ FIELD, "A3: а, в, г", "", "areas", "education,health,housing",
+	  NULL },
+	{ FIELD, "A3: а и б", "", "areas", "education,employment", NULL },
+	{ FIELD, "A6: в", "", "funding", "eu", "'в' is uncertain" },
+	/* options in words in any language, joined by and/и/en/a */
+	{ FIELD, "A3: образование и здравеопазване", "", "areas",
+	  "education,health", NULL },
+	{ FIELD, "A3: vzdělávání, bydlení a zdravotní péče", "", "areas",
+	  "education,health,housing", NULL },
+	{ FIELD, "A3: Onderwijs en Huisvesting", "", "areas",
+	  "education,housing", NULL },
+	{ FIELD, "A3: Education, Employment and Housing", "", "areas",
+	  "education,employment,housing", NULL },
+	{ FEEDBACK, "A3: училища и детски градини", "", "sessions",
+	  "schools", NULL },
+	/* ticks inside the quoted form, any box people use */
+	{ FEEDBACK, "", "=== ANKETA FORM x ===\nQ8. Length?\n    [ ] a) Too short\n"
+	  "    \xE2\x98\x92 b) About right\nA8:\n", "length", "right", NULL },
+	/* dates as people write them, per language */
+	{ FIELD, "A13: 12 март", "", "interview", "2026-03-12", NULL },
+	{ FIELD, "A13: 10.3.", "", "interview", "2026-03-10", NULL },
+	{ FIELD, "A13: 17 maart", "", "interview", "2026-03-17", NULL },
+	{ FIELD, "A13: March 17", "", "interview", "2026-03-17", NULL },
+	{ FEEDBACK, "A9: June 9", "", "follow-up", "2026-06-09", NULL },
+	{ FEEDBACK, "A9: 9 juni", "", "follow-up", "2026-06-09", NULL },
+	{ FEEDBACK, "A9: úterý 16. června", "", "follow-up", "2026-06-16",
+	  NULL },
+	{ FEEDBACK, "A9: the 16th", "", "follow-up", "2026-06-16", NULL },
+	/* a weekday alone is relative: kept unconfirmed, asked back */
+	{ FIELD, "A13: the Thursday", "", "interview", "2026-03-12",
+	  "is uncertain" },
+	{ FEEDBACK, "A9: четвъртъка", "", "follow-up", "2026-06-11",
+	  "is uncertain" },
+	{ FEEDBACK, "A9: de donderdag", "", "follow-up", "2026-06-11",
+	  "is uncertain" },
+	{ FEEDBACK, "A9: ten čtvrtek", "", "follow-up", "2026-06-11",
+	  "is uncertain" },
+	{ FEEDBACK, "A9: Tuesday", "", "follow-up", NULL, "is not one of" },
+	{ FIELD, "A13: June 9", "", "interview", NULL, "is not one of" },
+	{ FIELD, "A13: Tuesday 12 March", "", "interview", "2026-03-12",
+	  "is uncertain" },
+	/* scales */
+	{ FIELD, "A9: 4 от 5", "", "coordination", "4", NULL },
+	{ FIELD, "A9: 3/5", "", "coordination", "3", NULL },
+	{ FIELD, "A9: 3 out of 5", "", "coordination", "3", NULL },
+	{ FIELD, "A9: 4 z 5", "", "coordination", "4", NULL },
+	{ FIELD, "A9: 4 van 5", "", "coordination", "4", NULL },
+	{ FIELD, "A9: 3 или 4", "", "coordination", NULL, "one number only" },
+	/* amounts: never the 8 of "8 хил." */
+	{ FIELD, "A5: 8 хил.", "", "budget", "8000", NULL },
+	{ FIELD, "A5: 8 хиляди евро", "", "budget", "8000", NULL },
+	{ FIELD, "A5: 25k", "", "budget", "25000", NULL },
+	{ FIELD, "A5: 20 tisíc", "", "budget", "20000", NULL },
+	{ FIELD, "A5: 20 duizend", "", "budget", "20000", NULL },
+	{ FIELD, "A5: 1,5 mln", "", "budget", "1500000", NULL },
+	{ FIELD, "A5: € 22.500,00", "", "budget", "22500", NULL },
+	{ FIELD, "A5: 22 500 EUR", "", "budget", "22500", NULL },
+	{ FIELD, "A5: 0", "", "budget", "0", NULL },
+	/* another currency than the question's, or hundreds where
+	 * thousands may be meant: unconfirmed */
+	{ FIELD, "A5: 22 500 лв.", "", "budget", "22500", "is uncertain" },
+	{ FIELD, "A5: 1.250.000 Kč", "", "budget", "1250000",
+	  "is uncertain" },
+	{ FIELD, "A5: asi 30", "", "budget", "30", "is uncertain" },
+	{ FIELD, "A5: 30 €", "", "budget", "30", NULL },
+	{ FIELD, "A5: 2,5", "", "budget", NULL, "not a whole number" },
+	/* corrections */
+	{ FIELD, "A2: не – всъщност да", "", "strategy", "yes", NULL },
+	{ FIELD, "A2: no, sorry: yes", "", "strategy", "yes", NULL },
+	{ FIELD, "A2: ne, pardon: ano", "", "strategy", "yes", NULL },
+	{ FIELD, "A2: nee, sorry, ja", "", "strategy", "yes", NULL },
+	{ FIELD, "A2: Yes, sorry for the delay", "", "strategy", "yes", NULL },
+	{ FIELD, "A6: a\n\nP.S. Q6 should be c", "", "funding", "eu", NULL },
+	{ FIELD, "A6: a\nPS: otázka 6 má být c, omlouvám se.", "", "funding",
+	  "eu", NULL },
+	{ FEEDBACK, "A8: a\nP.S. Въпрос 8 трябва да е c – беше дълго.", "",
+	  "length", "long", NULL },
+	/* the signature stays out of the last free text */
+	{ FEEDBACK, "A11: Thank you.\n\nBest regards,\nElena Petrova\n"
+	  "Municipality of Stara Zagora", "", "comments", "Thank you.", NULL },
+	{ FEEDBACK, "A11: Благодаря.\n\nПоздрави,\nМария", "", "comments",
+	  "Благодаря.", NULL },
+	{ FEEDBACK, "A11: Díky.\n\nS pozdravem\nJana Horáková", "",
+	  "comments", "Díky.", NULL },
+	{ FEEDBACK, "A11: Dank.\nMet vriendelijke groet,\n\nSofie\nStad Gent",
+	  "", "comments", "Dank.", NULL },
+	{ FEEDBACK, "A11: Fine.\n-- \nIvan", "", "comments", "Fine.", NULL },
+	{ FEEDBACK, "A11: Fine.\n\nSent from my iPhone", "", "comments",
+	  "Fine.", NULL },
+	/* a closing word inside the text is text */
+	{ FEEDBACK, "A11: Thanks for the visit.\nIt was good.", "", "comments",
+	  "Thanks for the visit.\nIt was good.", NULL },
 };
+
+static int answer_unconfirmed_id(const struct answers *a, const char *qid);
+#define unconfirmed_of answer_unconfirmed_id
 
 static void
 test_answer_table(void **state)
@@ -242,7 +357,8 @@ test_answer_table(void **state)
 		if ((c->value == NULL) != (v == NULL) ||
 		    (v && strcmp(v, c->value) != 0) ||
 		    (c->problem == NULL) != (p == NULL) ||
-		    (p && strstr(p, c->problem) == NULL))
+		    (p && strstr(p, c->problem) == NULL) ||
+		    (v && unconfirmed_of(a, c->qid) != (p != NULL)))
 			fail_msg("case %zu (%s): got value '%s' problem '%s'",
 				 i, c->reply, v ? v : "(none)",
 				 p ? p : "(none)");
@@ -890,9 +1006,6 @@ test_truncated_replies(void **state)
  * without ".txt" has an FNV-1a 32-bit hash divisible by 4 is held out;
  * its score is reported apart and the mechanisms were never tuned on it.
  */
-#define ANSWER_UNCONFIRMED(a, i) 0
-#define answer_unconfirmed_id(a, q) 0
-
 struct rscore {
 	int msgs, msgs_ok, answers, read, wrong;
 };
@@ -943,6 +1056,20 @@ same_text(const char *a, const char *b)
 	}
 }
 
+/* 1 if q's answer is kept but unconfirmed. */
+static int
+answer_unconfirmed_id(const struct answers *a, const char *qid)
+{
+	for (size_t i = 0; i < answers_count(a); i++) {
+		const char *q, *v;
+
+		answers_get(a, i, &q, &v);
+		if (strcmp(q, qid) == 0)
+			return answers_unconfirmed(a, i);
+	}
+	return 0;
+}
+
 /* 1 if the reading of q is asked back: a problem names it. */
 static int
 asked(const struct answers *a, const char *qid)
@@ -950,9 +1077,13 @@ asked(const struct answers *a, const char *qid)
 	return problem_of(a, qid) != NULL;
 }
 
+/* What went wrong, for the tuned part only: the held-out part is
+ * scored, never looked into. */
+#define SAY(...) do { if (!held) print_message(__VA_ARGS__); } while (0)
+
 static void
 score_one(const struct survey *sv, const char *name, const char *body,
-	  json_t *exp, struct rscore *sc)
+	  json_t *exp, int held, struct rscore *sc)
 {
 	json_t *want = json_object_get(exp, "expect");
 	json_t *ask = json_object_get(exp, "ask");
@@ -967,11 +1098,11 @@ score_one(const struct survey *sv, const char *name, const char *body,
 		json_t *w;
 
 		answers_get(a, i, &q, &v);
-		if (ANSWER_UNCONFIRMED(a, i))
+		if (answers_unconfirmed(a, i))
 			continue;
 		w = json_object_get(want, q);
 		if (w == NULL || !same_text(v, json_string_value(w))) {
-			print_message("# %s: %s recorded as '%s'\n", name, q,
+			SAY("# %s: %s recorded as '%s'\n", name, q,
 				      v);
 			sc->wrong++;
 			ok = 0;
@@ -988,7 +1119,7 @@ score_one(const struct survey *sv, const char *name, const char *body,
 			sc->answers++;
 			sc->read += right;
 			if (!right && !asked(a, qid)) {
-				print_message("# %s: %s not read\n", name, qid);
+				SAY("# %s: %s not read\n", name, qid);
 				ok = 0;
 			}
 		}
@@ -997,7 +1128,7 @@ score_one(const struct survey *sv, const char *name, const char *body,
 		const char *qid = json_string_value(json_array_get(ask, i));
 
 		if (!asked(a, qid)) {
-			print_message("# %s: %s not asked back\n", name, qid);
+			SAY("# %s: %s not asked back\n", name, qid);
 			ok = 0;
 		}
 	}
@@ -1033,6 +1164,7 @@ test_realistic_replies(void **state)
 		json_t *exp;
 		json_error_t je;
 		const struct survey *sv;
+		int held;
 
 		if (n < 5 || strcmp(de->d_name + n - 4, ".txt") != 0)
 			continue;
@@ -1046,7 +1178,8 @@ test_realistic_replies(void **state)
 		free(path);
 		path = xasprintf("%s/%s", dir, de->d_name);
 		body = slurp(path);
-		score_one(sv, stem, body, exp, &sc[fnv1a(stem) % 4 == 0]);
+		held = fnv1a(stem) % 4 == 0;
+		score_one(sv, stem, body, exp, held, &sc[held]);
 		json_decref(exp);
 		free(body);
 		free(path);
