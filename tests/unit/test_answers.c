@@ -378,6 +378,30 @@ static const struct pcase {
 	const char *reason;
 	const char *text[4];	/* en, bg, nl, cs */
 } pcases[] = {
+	{ FIELD, "A13: the Thursday", "interview", ANSWERS_P_UNSURE,
+	  "Q13: 'the Thursday' is uncertain, kept unconfirmed", {
+	  "We are not sure we read 'the Thursday' right. Please write it "
+	  "again. Write one letter from a to c.",
+	  "Не сме сигурни, че разчетохме 'the Thursday' правилно. Моля, "
+	  "напишете го отново. Напишете една буква от a до c.",
+	  "We weten niet zeker of we 'the Thursday' goed gelezen hebben. "
+	  "Wilt u het opnieuw schrijven? Schrijf één letter van a tot en "
+	  "met c.",
+	  "Nejsme si jisti, že jsme 'the Thursday' přečetli správně. Napište "
+	  "to prosím znovu. Napište jedno písmeno a až c." } },
+	/* "\f" parts the new text from the quoted form */
+	{ FIELD, "A8: yes\f=== ANKETA FORM field-study-2026 ===\n"
+	  "Q8. Mediators?\nA8: no\n", "mediators", ANSWERS_P_CONFLICT,
+	  "Q8: 'yes / no': two different answers, kept unconfirmed", {
+	  "We found two different answers: 'yes / no'. Please write the one "
+	  "you mean. Write \u201Cyes\u201D or \u201Cno\u201D.",
+	  "Открихме два различни отговора: 'yes / no'. Моля, напишете този, "
+	  "който имате предвид. Напишете „да“ или „не“.",
+	  "We vonden twee verschillende antwoorden: 'yes / no'. Schrijf het "
+	  "antwoord dat u bedoelt. Schrijf \u2018ja\u2019 of "
+	  "\u2018nee\u2019.",
+	  "Našli jsme dvě různé odpovědi: 'yes / no'. Napište prosím tu, "
+	  "kterou myslíte. Napište „ano“ nebo „ne“." } },
 	{ FIELD, "A3: z", "areas", ANSWERS_P_NOT_OPTION,
 	  "Q3: 'z' is not one of a, b, c, d, e, f", {
 	  "'z' is not one of the options. Write one or more letters from a "
@@ -517,9 +541,12 @@ test_problem_texts(void **state)
 		const struct answers_pinfo *p;
 		struct answers_pinfo back;
 		struct answers *a = NULL;
-		const char *reason = NULL;
+		const char *reason = NULL, *ff = strchr(c->reply, '\f');
+		char *reply = ff ? xstrndup(c->reply, (size_t)(ff - c->reply)) :
+			      xstrdup(c->reply);
 
-		answers_extract(f->sv[c->survey], c->reply, "", &a);
+		answers_extract(f->sv[c->survey], reply, ff ? ff + 1 : "", &a);
+		free(reply);
 		p = pinfo_of(a, c->qid, &reason);
 		if (p == NULL)
 			fail_msg("case %zu (%s): no problem", i, c->reply);
