@@ -338,17 +338,22 @@ feedback_row(struct run *rn, const struct ingest_result *r,
 	if (!feedback_allowed(rn, r, v))
 		return NULL;
 	buf_adds(js, "{");
+	int first = 1;
 	for (size_t i = 0; i < v->rm.nanswers + np; i++) {
 		const char *qid, *val;
 		char key[256];
 		int ans = i < v->rm.nanswers;
+		/* an unconfirmed answer is asked back, not listed as kept */
+		if (ans && v->ans && answers_unconfirmed(v->ans, i))
+			continue;
 		if (ans) {
 			qid = v->rm.answers[i].question;
 			val = v->rm.answers[i].value;
 		} else
 			answers_problem(v->ans, i - v->rm.nanswers, &qid, &val);
 		snprintf(key, sizeof(key), "%s:%s", ans ? "a" : "p", qid);
-		json_kv_str(js, i == 0, key, val);
+		json_kv_str(js, first, key, val);
+		first = 0;
 	}
 	buf_adds(js, "}");
 	*q = (struct store_enqueue){
