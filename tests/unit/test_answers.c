@@ -935,6 +935,57 @@ test_round_trip_html_reply(void **state)
  * digit in the new text once let the attribution swallow it, and the
  * quoted form's empty "A10:" then said "required, no answer found"
  * instead of the problem in what was written. */
+/* Answers typed into a table in an HTML reply (Outlook web, Gmail): the
+ * html module gives one line per row, cells apart by tabs; the question
+ * is named in the first cell as people name it. */
+static void
+test_html_table_reply(void **state)
+{
+	static const struct { const char *qid, *value; } want[] = {
+		{ "municipality", "Gemeente Gent, beleidsmedewerker" },
+		{ "strategy", "yes" }, { "areas", "education,housing" },
+		{ "budget", "22500" }, { "coordination", "4" },
+		{ "interview", "2026-03-12" },
+	};
+	struct fixture *f = *state;
+	struct answers *a;
+	struct buf form, mail;
+	char *text, *fresh, *quoted;
+
+	buf_init(&form, 0);
+	buf_init(&mail, 0);
+	assert_int_equal(form_render_html(f->sv[FIELD], "nl", &form), 0);
+	buf_printf(&mail, "<html><body><p>Beste,</p><table>"
+		   "<tr><th>Vraag</th><th>Antwoord</th></tr>"
+		   "<tr><td>1. Gemeente en functie</td>"
+		   "<td>Gemeente Gent, beleidsmedewerker</td></tr>"
+		   "<tr><td>2</td><td>ja</td></tr>"
+		   "<tr><td>Vraag 3</td><td>Onderwijs en Huisvesting</td></tr>"
+		   "<tr><td>5</td><td>&euro;&nbsp;22.500,00</td></tr>"
+		   "<tr><td>9</td><td>4 van 5</td></tr>"
+		   "<tr><td>13</td><td>12 maart</td></tr></table>"
+		   "<p>Met vriendelijke groet,<br>Sofie De Smet</p>"
+		   "<blockquote type=\"cite\">%s</blockquote></body></html>",
+		   buf_cstr(&form));
+	text = html_to_text(mail.data, mail.len);
+	parse_split_reply(text, &fresh, &quoted);
+	answers_extract(f->sv[FIELD], fresh, quoted, &a);
+	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++) {
+		const char *v = value_of(a, want[i].qid);
+
+		if (v == NULL || strcmp(v, want[i].value) != 0)
+			fail_msg("%s: '%s'\n%s", want[i].qid, v ? v : "(none)",
+				 fresh);
+	}
+	assert_int_equal(answers_count(a), sizeof(want) / sizeof(*want));
+	answers_free(&a);
+	free(text);
+	free(fresh);
+	free(quoted);
+	buf_free(&form);
+	buf_free(&mail);
+}
+
 static void
 test_top_posted_reply(void **state)
 {
@@ -1237,6 +1288,7 @@ main(void)
 		cmocka_unit_test(test_round_trip_html),
 		cmocka_unit_test(test_round_trip_html_reply),
 		cmocka_unit_test(test_top_posted_reply),
+		cmocka_unit_test(test_html_table_reply),
 		cmocka_unit_test(test_truncated_replies),
 		cmocka_unit_test(test_realistic_replies),
 	};
