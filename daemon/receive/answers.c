@@ -299,7 +299,9 @@ after_sep(const char *d, char pre)
 
 /* Classify one line; for an answer, *n_r is the question number and
  * *rest_r the text after the separator. *bare_r: no prefix, so it only
- * counts in order (see lines_split). */
+ * counts in order (see lines_split); 2 for the loose separators (".",
+ * "-", a dash), which count only when more than one line
+ * uses them. */
 static enum lkind
 line_kind(const char *line, size_t nq, int *n_r, const char **rest_r,
 	  int *bare_r)
@@ -320,12 +322,13 @@ line_kind(const char *line, size_t nq, int *n_r, const char **rest_r,
 	if (d == s || (*d >= '0' && *d <= '9') || n < 1 || (size_t)n > nq)
 		return L_OTHER;
 	*n_r = (int)n;
-	*bare_r = !pre;
 	tab = table_answer(d);
 	if (tab != NULL) {
+		*bare_r = !pre;
 		*rest_r = tab;
 		return L_ANSWER;
 	}
+	*bare_r = pre ? 0 : *skip_ws(d) == ':' || *skip_ws(d) == ')' ? 1 : 2;
 	if (pre == 'Q' && *d == '.' && (d[1] == ' ' || d[1] == '\0'))
 		return L_QHEAD;
 	if (pre == 'Q' && *d == '.')
@@ -437,11 +440,13 @@ lines_mark_ends(struct lines *l)
 /* Split and classify. A bare "<n>)", "<n>." or "<n> -" counts as an
  * answer only when n is past the last question seen above it: numbered
  * lists inside a free text answer ("1) mediators") restart at 1 and a
- * date typed below "A13:" ("12. března") must stay text. */
+ * date typed below "A13:" ("12. března") must stay text. A lone "1."
+ * line ("1. I will answer next week") is no list of answers either. */
 static void
 lines_split(const char *text, size_t nq, struct lines *l)
 {
 	int last = 0;
+	size_t nloose = 0, loose = 0;
 
 	memset(l, 0, sizeof(*l));
 	while (text && *text) {
@@ -464,9 +469,13 @@ lines_split(const char *text, size_t nq, struct lines *l)
 			l->kind[i] = L_OTHER;
 		if (l->kind[i] == L_ANSWER || l->kind[i] == L_QHEAD)
 			last = l->num[i];
+		if (l->kind[i] == L_ANSWER && bare == 2 && nloose++ == 0)
+			loose = i;
 		l->n++;
 		text += n + (text[n] == '\n');
 	}
+	if (nloose == 1)
+		l->kind[loose] = L_OTHER;
 	lines_mark_ends(l);
 }
 

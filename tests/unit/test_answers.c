@@ -236,7 +236,11 @@ static const struct acase {
 	{ FIELD, "Vraag 2: nee", "", "strategy", "no", NULL },
 	{ FIELD, "Question 2 - yes", "", "strategy", "yes", NULL },
 	{ FIELD, "2.\tLocal strategy\tYes", "", "strategy", "yes", NULL },
-	{ FIELD, "Въпрос\tОтговор\n2\tне", "", "strategy", "no", NULL },
+	{ FIELD, "Въпрос\tОтговор\n1\tОбщина Лом\n2\tне", "", "strategy",
+	  "no", NULL },
+	/* one lone "1." line is not a list of answers */
+	{ FIELD, "A2: yes\n1. I will send the rest next week.", "",
+	  "municipality", NULL, "required" },
 	/* a bare number below one seen before is text (a date, a list) */
 	{ FIELD, "A13:\n12. března", "", "interview", "2026-03-12", NULL },
 	/* the answer on the line after a quoted "A1:" (Thunderbird) */
