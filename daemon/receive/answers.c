@@ -3,9 +3,12 @@
  *
  * A reply is split into lines, and each line is classified: a question
  * header "Q<n>." (the form's own line), an answer line ("A<n>: ...",
- * "<n>: ...", "<n>) ...", "Q<n>: ..."), a form marker, or anything else.
- * An answer runs from its line to the next header, answer line or
- * marker. The new text is searched first, then the quoted form; ticks
+ * "<n>: ...", "<n>) ...", "Q<n>: ...", "Vraag <n>: ...", "<n>. ...",
+ * a table row), a form marker, where a signature starts, a postscript,
+ * or anything else. An answer runs from its line to the next header,
+ * answer line, marker or signature. An answer in both the new text and
+ * the quoted form that differs is kept unconfirmed; a postscript naming
+ * a question replaces its answer. The new text is searched first, then the quoted form; ticks
  * ("[x] a) Education") inside a question's block count when no answer
  * line holds a value. Comparisons go through fold(): lower case, no
  * diacritics, Cyrillic included: "ОБРАЗОВАНИЕ" matches "Образование",

@@ -6,9 +6,14 @@
  * question as "Q<n>." with an answer line "A<n>:" (see form.h). Answers
  * are taken from the new text first (top-posted "A2: b, c", "2: yes",
  * "2) yes"), then from answer lines filled in inside the quoted form
- * ("> A2: b"). Loose forms are accepted: option letter or number, option
- * text (case and diacritics ignored), [x] ticks, several choices "a, c",
- * multi-line free text.
+ * ("> A2: b", or the line after a quoted "A2:"). Loose forms are
+ * accepted: answers numbered "1.", "1 -", "Въпрос 1 –", "Otázka 1:",
+ * "Vraag 1:", "Question 1", table rows ("1<TAB>yes"); option letter
+ * (Cyrillic too) or number, option text in any of the survey's languages
+ * (case and diacritics ignored) joined by and/и/en/a, [x] and ☒ ticks;
+ * dates, scales and amounts as people write them (answers_values.h);
+ * corrections ("no, sorry: yes", "P.S. Q3 should be c"); multi-line free
+ * text without the signature.
  *
  * Use:     answers_extract(sv, reply_text, quoted_text, &a)
  *          answers_count / answers_get / answers_nproblems /

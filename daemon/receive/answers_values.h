@@ -14,7 +14,8 @@
  * Owns:    nothing but av_cyrillic_keys's result (caller frees).
  * Errors:  none: what cannot be read is reported as "not found".
  * Events:  none (pure).
- * Tests:   tests/unit/test_answers.c (test_values, realistic replies)
+ * Tests:   tests/unit/test_answers.c (test_answer_table,
+ *          test_realistic_replies)
  */
 #ifndef ANKETA_ANSWERS_VALUES_H
 #define ANKETA_ANSWERS_VALUES_H
