@@ -738,7 +738,9 @@ is_conjunction(const char *w)
 }
 
 /* Mark the options one phrase names: the whole phrase, else each of
- * its words ("a c"). 0, or -1 when something in it is not an option. */
+ * its words ("a c"). 0, or -1 when something in it is not an option;
+ * the first such word ends the reading (the answer is asked back
+ * anyway), so a long unreadable answer costs little. */
 static int
 choose_phrase(const struct survey *sv, const struct survey_question *q,
 	      char *phrase, int *chosen)
@@ -750,7 +752,7 @@ choose_phrase(const struct survey *sv, const struct survey_question *q,
 		chosen[j] = 1;
 		return 0;
 	}
-	for (w = strtok_r(phrase, " ", &save); w;
+	for (w = strtok_r(phrase, " ", &save); w && rc == 0;
 	     w = strtok_r(NULL, " ", &save)) {
 		char *cw = piece_clean(w);
 
@@ -800,7 +802,7 @@ choose_piece(const struct survey *sv, const struct survey_question *q,
 		w[n++] = t;
 	}
 	buf_init(&ph, 0);
-	for (size_t i = 0; i <= n; i++) {
+	for (size_t i = 0; i <= n && rc == 0; i++) {
 		if (i < n && !joins(w, i, n)) {
 			buf_printf(&ph, "%s%s", ph.len ? " " : "", w[i]);
 			continue;
@@ -873,8 +875,8 @@ norm_choices(const struct survey *sv, const struct survey_question *q,
 	if ((whole = date_choice(q, f, unsure_r)) >= 0 ||
 	    (whole = match_one(sv, q, f)) >= 0)
 		chosen[whole] = 1;
-	for (char *p = whole < 0 ? strtok_r(f, ",;/+&\n", &save) : NULL; p;
-	     p = strtok_r(NULL, ",;/+&\n", &save))
+	for (char *p = whole < 0 ? strtok_r(f, ",;/+&\n", &save) : NULL;
+	     p && ok; p = strtok_r(NULL, ",;/+&\n", &save))
 		if (choose_piece(sv, q, p, chosen) < 0)
 			ok = 0;
 	free(f);
@@ -1067,7 +1069,7 @@ find_ticks(const struct lines *l, size_t from, int n)
 	return buf_steal(&b);
 }
 
-/* ---- extraction ----------------------------------------------------------- */
+/* ---- normalising ----------------------------------------------------------- */
 
 static char *
 normalise(const struct survey *sv, const struct survey_question *q,
@@ -1102,11 +1104,11 @@ static const char *const ps_verbs[] = { "should be ", "must be ",
 	"\xD0\xB1\xD1\x8A\xD0\xB4\xD0\xB5 ",			/* трябва да бъде */
 	"\xD0\xB5 ", NULL };					/* е */
 
-/* The value a postscript line gives question n ("P.S. Q3 should be c"
- * -> "c"), or NULL. The question is named as the reply forms name it:
- * "Q3", "A3", "question 3", "otázka 3", "въпрос 3". */
+/* The value a postscript line gives a question ("P.S. Q3 should be c"
+ * -> "c", *n_r 3), or NULL. The question is named as the reply forms
+ * name it: "Q3", "A3", "question 3", "otázka 3", "въпрос 3". */
 static char *
-ps_value(const char *line, size_t nq, int n)
+ps_value(const char *line, size_t nq, int *n_r)
 {
 	char *f = fold(line), *r = NULL;
 
@@ -1122,8 +1124,9 @@ ps_value(const char *line, size_t nq, int n)
 			continue;
 		for (; *d >= '0' && *d <= '9' && num < 10000; d++)
 			num = num * 10 + (*d - '0');
-		if (num != n || (size_t)num > nq || (*d >= '0' && *d <= '9'))
+		if (num < 1 || (size_t)num > nq || (*d >= '0' && *d <= '9'))
 			continue;
+		*n_r = (int)num;
 		d = skip_ws(d);
 		for (size_t k = 0; ps_verbs[k]; k++) {
 			size_t m = strlen(ps_verbs[k]);
@@ -1149,24 +1152,24 @@ ps_value(const char *line, size_t nq, int n)
 	return r;
 }
 
-/* The last postscript in l that corrects question n, or NULL. */
-static char *
-ps_answer(const struct lines *l, size_t nq, int n)
+/* What the postscripts in l correct: ps[n] the last value given to
+ * question n (1..nq), or NULL; the caller frees each and ps. */
+static char **
+ps_collect(const struct lines *l, size_t nq)
 {
-	char *r = NULL;
+	char **ps = xcalloc(nq + 1, sizeof(*ps));
 
 	for (size_t i = 0; i < l->n; i++) {
+		int n = 0;
 		char *v;
 
-		if (l->kind[i] != L_PS)
+		if (l->kind[i] != L_PS ||
+		    (v = ps_value(l->v[i], nq, &n)) == NULL)
 			continue;
-		v = ps_value(l->v[i], nq, n);
-		if (v) {
-			free(r);
-			r = v;
-		}
+		free(ps[n]);
+		ps[n] = v;
 	}
-	return r;
+	return ps;
 }
 
 /* ---- extraction ------------------------------------------------------------ */
@@ -1241,14 +1244,17 @@ answers_extract(const struct survey *sv, const char *reply_text,
 	struct answers *a = xcalloc(1, sizeof(*a));
 	struct lines reply, quoted;
 	size_t nq = survey_nquestions(sv), qfrom;
+	char **pss;
 
 	lines_split(reply_text, nq, &reply);
 	lines_split(quoted_text, nq, &quoted);
 	qfrom = form_start(&quoted);
+	pss = ps_collect(&reply, nq);
 	for (size_t i = 0; i < nq; i++) {
 		const struct survey_question *q = survey_question(sv, i);
-		char *ps = q->type == SURVEY_TEXT ? NULL :
-			   ps_answer(&reply, nq, q->number);
+		int qn = q->number >= 1 && (size_t)q->number <= nq ?
+			 q->number : 0;
+		char *ps = q->type == SURVEY_TEXT ? NULL : pss[qn];
 		int text = q->type == SURVEY_TEXT;
 		char *raw_r = find_answer(&reply, 0, q->number, text);
 		char *raw_q = find_answer(&quoted, qfrom, q->number, text);
@@ -1269,10 +1275,12 @@ answers_extract(const struct survey *sv, const char *reply_text,
 			take_both(a, sv, q, raw_r, raw_q);
 		else
 			take(a, sv, q, raw_r ? raw_r : raw_q);
-		free(ps);
 		free(raw_r);
 		free(raw_q);
 	}
+	for (size_t i = 0; i <= nq; i++)
+		free(pss[i]);
+	free(pss);
 	/* not a form reply: "required" would only confuse the caller */
 	if (!a->found) {
 		for (size_t i = 0; i < a->np; i++)
