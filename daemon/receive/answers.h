@@ -6,9 +6,14 @@
  * question as "Q<n>." with an answer line "A<n>:" (see form.h). Answers
  * are taken from the new text first (top-posted "A2: b, c", "2: yes",
  * "2) yes"), then from answer lines filled in inside the quoted form
- * ("> A2: b"). Loose forms are accepted: option letter or number, option
- * text (case and diacritics ignored), [x] ticks, several choices "a, c",
- * multi-line free text.
+ * ("> A2: b", or the line after a quoted "A2:"). Loose forms are
+ * accepted: answers numbered "1.", "1 -", "Въпрос 1 –", "Otázka 1:",
+ * "Vraag 1:", "Question 1", table rows ("1<TAB>yes"); option letter
+ * (Cyrillic too) or number, option text in any of the survey's languages
+ * (case and diacritics ignored) joined by and/и/en/a, [x] and ☒ ticks;
+ * dates, scales and amounts as people write them (answers_values.h);
+ * corrections ("no, sorry: yes", "P.S. Q3 should be c"); multi-line free
+ * text without the signature.
  *
  * Use:     answers_extract(sv, reply_text, quoted_text, &a)
  *          answers_count / answers_get / answers_nproblems /
@@ -20,6 +25,7 @@
  *          A struct answers_pinfo filled by answers_reason_parse owns its
  *          strings until answers_pinfo_clear.
  * Errors:  extraction never fails: unreadable answers become problems,
+ *          every readable answer is kept beside them,
  *          each naming the question and why ("Q3: 'maybe' is not one of
  *          a, b, c"); a required question left empty is a problem too.
  *          That English reason is what staff see (store, reports,
@@ -46,6 +52,11 @@ size_t answers_count(const struct answers *a);
  * by ",", integers in decimal, "yes"/"no", text trimmed). */
 void answers_get(const struct answers *a, size_t i, const char **qid_r,
 		 const char **value_r);
+/* 1 if the i-th answer is only the likeliest reading ("the Thursday",
+ * "в" that may be b or c, "15 000 BGN" to a question in euro, two
+ * different answers): it is kept unconfirmed, out of totals, and a
+ * problem (ANSWERS_P_UNSURE or _CONFLICT) names it to be asked back. */
+int answers_unconfirmed(const struct answers *a, size_t i);
 size_t answers_nproblems(const struct answers *a);
 void answers_problem(const struct answers *a, size_t i, const char **qid_r,
 		     const char **reason_r);
@@ -64,6 +75,8 @@ enum answers_pcode {
 	ANSWERS_P_OUT_OF_BOUNDS,/* "N is not between MIN and MAX" */
 	ANSWERS_P_TOO_SMALL,	/* "N is less than MIN" */
 	ANSWERS_P_TOO_LARGE,	/* "N is more than MAX" */
+	ANSWERS_P_UNSURE,	/* "'VALUE' is uncertain, kept unconfirmed" */
+	ANSWERS_P_CONFLICT,	/* "'VALUE': two different answers" */
 };
 
 struct answers_pinfo {

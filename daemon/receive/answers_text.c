@@ -25,7 +25,7 @@
  * respondent's text in each language come from the same data; the staff
  * template is also matched backwards by answers_reason_parse.
  */
-#define ANSWERS_NCODES (ANSWERS_P_TOO_LARGE + 1)
+#define ANSWERS_NCODES (ANSWERS_P_CONFLICT + 1)
 #define ANSWERS_MAX_REASON 512	/* longer is not a reason answers wrote */
 
 static const char *const staff_text[ANSWERS_NCODES] = {
@@ -39,6 +39,9 @@ static const char *const staff_text[ANSWERS_NCODES] = {
 	[ANSWERS_P_OUT_OF_BOUNDS] = "{n} is not between {min} and {max}",
 	[ANSWERS_P_TOO_SMALL] = "{n} is less than {min}",
 	[ANSWERS_P_TOO_LARGE] = "{n} is more than {max}",
+	[ANSWERS_P_UNSURE] = "'{v}' is uncertain, kept unconfirmed",
+	[ANSWERS_P_CONFLICT] = "'{v}': two different answers, kept "
+			       "unconfirmed",
 };
 
 /* What is accepted, by the question's type and bounds. */
@@ -67,6 +70,11 @@ static const struct ptexts {
 			"{n} is not between {min} and {max}.",
 		[ANSWERS_P_TOO_SMALL] = "{n} is less than {min}.",
 		[ANSWERS_P_TOO_LARGE] = "{n} is more than {max}.",
+		[ANSWERS_P_UNSURE] = "We are not sure we read '{v}' "
+				     "right. Please write it again.",
+		[ANSWERS_P_CONFLICT] = "We found two different answers: "
+				       "'{v}'. Please write the one you "
+				       "mean.",
 	}, {
 		[H_ONE_KEY] = "Write {first}.",
 		[H_TWO_KEYS] = "Write {first} or {last}.",
@@ -95,6 +103,11 @@ static const struct ptexts {
 		[ANSWERS_P_OUT_OF_BOUNDS] = "{n} не е между {min} и {max}.",
 		[ANSWERS_P_TOO_SMALL] = "{n} е по-малко от {min}.",
 		[ANSWERS_P_TOO_LARGE] = "{n} е повече от {max}.",
+		[ANSWERS_P_UNSURE] = "Не сме сигурни, че разчетохме '{v}' "
+				     "правилно. Моля, напишете го отново.",
+		[ANSWERS_P_CONFLICT] = "Открихме два различни отговора: "
+				       "'{v}'. Моля, напишете този, който "
+				       "имате предвид.",
 	}, {
 		[H_ONE_KEY] = "Напишете {first}.",
 		[H_TWO_KEYS] = "Напишете {first} или {last}.",
@@ -123,6 +136,12 @@ static const struct ptexts {
 			"{n} ligt niet tussen {min} en {max}.",
 		[ANSWERS_P_TOO_SMALL] = "{n} is kleiner dan {min}.",
 		[ANSWERS_P_TOO_LARGE] = "{n} is groter dan {max}.",
+		[ANSWERS_P_UNSURE] = "We weten niet zeker of we '{v}' "
+				     "goed gelezen hebben. Wilt u het "
+				     "opnieuw schrijven?",
+		[ANSWERS_P_CONFLICT] = "We vonden twee verschillende "
+				       "antwoorden: '{v}'. Schrijf het "
+				       "antwoord dat u bedoelt.",
 	}, {
 		[H_ONE_KEY] = "Schrijf {first}.",
 		[H_TWO_KEYS] = "Schrijf {first} of {last}.",
@@ -153,6 +172,12 @@ static const struct ptexts {
 		[ANSWERS_P_OUT_OF_BOUNDS] = "{n} není mezi {min} a {max}.",
 		[ANSWERS_P_TOO_SMALL] = "{n} je méně než {min}.",
 		[ANSWERS_P_TOO_LARGE] = "{n} je více než {max}.",
+		[ANSWERS_P_UNSURE] = "Nejsme si jisti, že jsme '{v}' "
+				     "přečetli správně. Napište to prosím "
+				     "znovu.",
+		[ANSWERS_P_CONFLICT] = "Našli jsme dvě různé odpovědi: "
+				       "'{v}'. Napište prosím tu, kterou "
+				       "myslíte.",
 	}, {
 		[H_ONE_KEY] = "Napište {first}.",
 		[H_TWO_KEYS] = "Napište {first} nebo {last}.",

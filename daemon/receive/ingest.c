@@ -137,6 +137,8 @@ struct verdict {
 	struct record_msg rm;
 	struct answers *ans;		/* owned */
 	struct store_answer *av;	/* owned array, strings borrowed */
+	const char **unsure;		/* owned array: unconfirmed qids */
+	size_t nunsure;
 	struct buf reason;
 	char undeliverable[700];
 	const char *feedback;		/* "confirm", "problem" or NULL */
@@ -147,6 +149,7 @@ verdict_free(struct verdict *v)
 {
 	answers_free(&v->ans);
 	free(v->av);
+	free(v->unsure);
 	buf_free(&v->reason);
 }
 
@@ -187,23 +190,31 @@ decide_reply(struct run *rn, const struct ingest_result *r,
 		if (answers_none_found(v->ans)) {
 			in->kind = STORE_I_UNREADABLE;
 			reason_add(v, "no answer lines found");
-		} else if (np > 0) {
-			in->kind = STORE_I_UNREADABLE;
+		} else {
+			/* every readable answer is kept; with problems the
+			 * reply is listed for staff and the respondent is
+			 * asked only about those (unconfirmed ones included) */
+			in->kind = np > 0 ? STORE_I_UNREADABLE : STORE_I_ANSWERS;
 			for (size_t i = 0; i < np; i++) {
 				const char *qid, *why;
 				answers_problem(v->ans, i, &qid, &why);
 				reason_add(v, why);
 			}
-			v->feedback = kind_name(KIND_PROBLEM);
-		} else {
-			in->kind = STORE_I_ANSWERS;
 			v->av = xcalloc(n ? n : 1, sizeof(*v->av));
-			for (size_t i = 0; i < n; i++)
+			v->unsure = xcalloc(n ? n : 1, sizeof(*v->unsure));
+			for (size_t i = 0; i < n; i++) {
 				answers_get(v->ans, i, &v->av[i].question,
 					    &v->av[i].value);
+				if (answers_unconfirmed(v->ans, i))
+					v->unsure[v->nunsure++] =
+					    v->av[i].question;
+			}
 			v->rm.answers = v->av;
 			v->rm.nanswers = n;
-			v->feedback = kind_name(KIND_CONFIRM);
+			v->rm.unconfirmed = v->unsure;
+			v->rm.nunconfirmed = v->nunsure;
+			v->feedback = kind_name(np > 0 ? KIND_PROBLEM :
+						KIND_CONFIRM);
 		}
 	}
 	free(ci.name);
@@ -327,17 +338,22 @@ feedback_row(struct run *rn, const struct ingest_result *r,
 	if (!feedback_allowed(rn, r, v))
 		return NULL;
 	buf_adds(js, "{");
+	int first = 1;
 	for (size_t i = 0; i < v->rm.nanswers + np; i++) {
 		const char *qid, *val;
 		char key[256];
 		int ans = i < v->rm.nanswers;
+		/* an unconfirmed answer is asked back, not listed as kept */
+		if (ans && v->ans && answers_unconfirmed(v->ans, i))
+			continue;
 		if (ans) {
 			qid = v->rm.answers[i].question;
 			val = v->rm.answers[i].value;
 		} else
 			answers_problem(v->ans, i - v->rm.nanswers, &qid, &val);
 		snprintf(key, sizeof(key), "%s:%s", ans ? "a" : "p", qid);
-		json_kv_str(js, i == 0, key, val);
+		json_kv_str(js, first, key, val);
+		first = 0;
 	}
 	buf_adds(js, "}");
 	*q = (struct store_enqueue){

@@ -12,11 +12,18 @@ record_effects(struct store *s, const struct record_msg *m, int64_t id,
 	       struct err *e)
 {
 	const struct store_inbound *in = &m->in;
-	if ((in->kind == STORE_I_ANSWERS || in->kind == STORE_I_RSVP) &&
+	/* a reply with some answers unreadable or unconfirmed keeps the
+	 * readable ones: the respondent is asked only about the others */
+	int64_t rid = 0;
+	if ((in->kind == STORE_I_ANSWERS || in->kind == STORE_I_RSVP ||
+	     in->kind == STORE_I_UNREADABLE) &&
 	    m->nanswers > 0 && in->campaign_id > 0 && in->contact_id > 0 &&
 	    store_response_add(s, in->campaign_id, in->contact_id, id,
-			       m->answers, m->nanswers, NULL, e) < 0)
+			       m->answers, m->nanswers, &rid, e) < 0)
 		return -1;
+	for (size_t i = 0; rid > 0 && i < m->nunconfirmed; i++)
+		if (store_answer_unconfirm(s, rid, m->unconfirmed[i], e) < 0)
+			return -1;
 	if (in->kind == STORE_I_BOUNCE && m->undeliverable_reason != NULL &&
 	    in->contact_id > 0 &&
 	    store_contact_set_status(s, in->contact_id, "undeliverable",

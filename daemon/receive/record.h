@@ -34,8 +34,13 @@
 
 struct record_msg {
 	struct store_inbound in;	/* the row; in.kind decides effects */
-	const struct store_answer *answers;	/* kind ANSWERS/RSVP */
+	const struct store_answer *answers;	/* kind ANSWERS/RSVP, or
+						 * UNREADABLE: the readable
+						 * ones of a partial reply */
 	size_t nanswers;
+	const char *const *unconfirmed;	/* question ids among answers read
+					 * uncertainly: stored unconfirmed */
+	size_t nunconfirmed;
 	/* kind BOUNCE, permanent: set in.contact_id "undeliverable" with
 	 * this reason (NULL: no status change) */
 	const char *undeliverable_reason;

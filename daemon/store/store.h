@@ -407,17 +407,26 @@ struct store_answer {
 };
 
 /* Record a response for (campaign, contact) from inbound_id; an earlier
- * current response is marked superseded (kept). Inside store_begin. */
+ * current response is marked superseded (kept), and its answers to
+ * questions this one leaves out are carried over: a later reply
+ * completes or replaces, never loses what was read before. Inside
+ * store_begin. */
 int store_response_add(struct store *s, int64_t campaign_id,
 		       int64_t contact_id, int64_t inbound_id,
 		       const struct store_answer *a, size_t n,
 		       int64_t *response_id_r, struct err *e);
+/* Mark response_id's answer to question as unconfirmed: an uncertain
+ * reading, asked back, kept for staff and out of every total, until a
+ * later reply answers it again. Inside store_begin. */
+int store_answer_unconfirm(struct store *s, int64_t response_id,
+			   const char *question, struct err *e);
 
 /* ---- reading for reports (read-only) ----------------------------------- */
 
 typedef int (*store_answer_cb)(void *arg, const char *question,
 			       const char *value, int64_t contact_id);
-/* Current (not superseded) answers of a campaign, ordered by question. */
+/* Current (not superseded), confirmed answers of a campaign, ordered by
+ * question: unconfirmed ones stay out of every total. */
 int store_answers_each(struct store *s, int64_t campaign_id,
 		       store_answer_cb cb, void *arg, struct err *e);
 /* Contacts of the campaign with their response state: cb gets the contact

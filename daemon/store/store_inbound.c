@@ -253,7 +253,13 @@ store_response_add(struct store *s, int64_t campaign_id, int64_t contact_id,
 	static const char ans[] =
 		"INSERT INTO answers(response_id, question, value) VALUES "
 		"(?1, ?2, ?3) ON CONFLICT (response_id, question) DO UPDATE "
-		"SET value = excluded.value";
+		"SET value = excluded.value, unconfirmed = 0";
+	/* what the response it supersedes read and this one does not */
+	static const char keep[] =
+		"INSERT OR IGNORE INTO answers(response_id, question, value, "
+		"unconfirmed) SELECT ?1, a.question, a.value, a.unconfirmed "
+		"FROM responses r JOIN answers a ON a.response_id = r.id "
+		"WHERE r.superseded_by = ?1";
 	sqlite3_stmt *st;
 	int64_t id = 0;
 	int rc;
@@ -274,6 +280,11 @@ store_response_add(struct store *s, int64_t campaign_id, int64_t contact_id,
 		rc = store_step_done(s, st, a[i].question, e);
 		store_done(s, st);
 	}
+	if (rc == 0 && (rc = store_stmt(s, keep, &st, e)) == 0) {
+		sqlite3_bind_int64(st, 1, id);
+		rc = store_step_done(s, st, "earlier answers", e);
+		store_done(s, st);
+	}
 	if (rc == -1) {
 		err_prefix(e, "campaign %lld contact %lld: response",
 			   (long long)campaign_id, (long long)contact_id);
@@ -282,4 +293,23 @@ store_response_add(struct store *s, int64_t campaign_id, int64_t contact_id,
 	if (response_id_r)
 		*response_id_r = id;
 	return 0;
+}
+
+int
+store_answer_unconfirm(struct store *s, int64_t response_id,
+		       const char *question, struct err *e)
+{
+	static const char sql[] =
+		"UPDATE answers SET unconfirmed = 1 WHERE response_id = ?1 "
+		"AND question = ?2";
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = store_stmt(s, sql, &st, e)) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, response_id);
+	store_bind_text(st, 2, question);
+	rc = store_step_done(s, st, question, e);
+	store_done(s, st);
+	return rc;
 }

@@ -54,6 +54,7 @@ store_answers_each(struct store *s, int64_t campaign_id, store_answer_cb cb,
 				"r.contact_id FROM responses r JOIN answers a "
 				"ON a.response_id = r.id WHERE "
 				"r.campaign_id = ?1 AND r.current = 1 "
+				"AND a.unconfirmed = 0 "
 				"ORDER BY a.question, r.contact_id",
 				campaign_id, store_answer_row, &x,
 				"answers", e);

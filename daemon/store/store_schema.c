@@ -231,6 +231,11 @@ const char *const store_migrations[] = {
 	 * just the rows it changes and each leaves the index as it goes. */
 	"CREATE INDEX inbound_raw_created ON inbound(created)"
 	"  WHERE raw IS NOT NULL;",
+	/* an answer read but not certain ("the Thursday", "в" that may be
+	 * b or c, an amount in another currency): asked back, listed for
+	 * staff, never counted */
+	"ALTER TABLE answers ADD COLUMN unconfirmed INTEGER NOT NULL"
+	"  DEFAULT 0;",
 };
 
 const size_t store_nmigrations =

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 make_tmp
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-echo "1..12"
+echo "1..13"
 S=$ANKETA_SRCDIR
 mkdir -p "$T/inv"
 maildir_conf "$T" <<CONF
@@ -97,6 +97,13 @@ problem_bg() {
 	grep -q '^Auto-Submitted: auto-replied' "$T/fb2.txt"
 }
 ok "the problem note names the question and why" problem_bg
+# one unreadable answer discards none of the others: they are recorded
+# and the note lists them, asking only about Q1
+partial_kept() {
+	grep -q 'A homework club\.' "$T/fb2.txt" &&
+	[ "$(sqlite3 "$T/a.db" "SELECT count(*) FROM answers a JOIN responses r ON r.id = a.response_id WHERE r.current = 1 AND a.value = 'A homework club.'")" -ge 1 ]
+}
+ok "the readable answers of that reply are recorded and listed in the note" partial_kept
 
 # 4. machines never get feedback
 deliver "$inv_a" ooo '' ooo1

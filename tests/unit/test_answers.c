@@ -9,12 +9,15 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <dirent.h>
+#include <jansson.h>
 
 #include "receive/answers.h"
 #include "base/buf.h"
 #include "model/form.h"
 #include "mail/html.h"
 #include "mail/parse.h"
+#include "mail/quote.h"
 #include "model/survey.h"
 #include "base/xmem.h"
 
@@ -188,11 +191,15 @@ static const struct acase {
 	{ FIELD, "1) Kavarna\n2) yes\n3) a", "", "areas", "education", NULL },
 	{ FIELD, "A1:\nKavarna\nMayor's office, deputy mayor\n", "",
 	  "municipality", "Kavarna\nMayor's office, deputy mayor", NULL },
-	/* inline in the quoted form; the new text wins */
+	/* inline in the quoted form; the same answer in both is fine, two
+	 * different ones are kept unconfirmed (the new text's) and asked */
 	{ FIELD, "", "=== ANKETA FORM field-study-2026 ===\nQ2. Plan?\n"
 	  "A2: yes\n\nQ3. Areas?\nA3:\n", "strategy", "yes", NULL },
+	{ FIELD, "A2: Yes.", "=== ANKETA FORM field-study-2026 ===\nQ2. Plan?"
+	  "\nA2: yes\n", "strategy", "yes", NULL },
 	{ FIELD, "A2: no", "=== ANKETA FORM field-study-2026 ===\nQ2. Plan?\n"
-	  "A2: yes\n", "strategy", "no", NULL },
+	  "A2: yes\n", "strategy", "no",
+	  "Q2: 'no / yes': two different answers, kept unconfirmed" },
 	/* a problem in the new text stands: the quoted form's empty A10
 	 * line must not turn it into "no answer found" */
 	{ FIELD, "A1: Ostrava\nA10: 9", "=== ANKETA FORM field-study-2026 "
@@ -221,7 +228,122 @@ static const struct acase {
 	{ FEEDBACK, "A9: c", "", "follow-up", "2026-06-16", NULL },
 	{ FEEDBACK, "A3: a, g", "", "sessions", "city,ngos", NULL },
 	{ FEEDBACK, "A7: 12", "", "contacts", "12", NULL },
+	/* how people number their answers, per language */
+	{ FIELD, "1. Obec Janov\n2. ano", "", "strategy", "yes", NULL },
+	{ FIELD, "1 - Gent\n2 - ja", "", "strategy", "yes", NULL },
+	{ FIELD, "Въпрос 2 – да", "", "strategy", "yes", NULL },
+	{ FIELD, "Otázka 2: ne", "", "strategy", "no", NULL },
+	{ FIELD, "Vraag 2: nee", "", "strategy", "no", NULL },
+	{ FIELD, "Question 2 - yes", "", "strategy", "yes", NULL },
+	{ FIELD, "2.\tLocal strategy\tYes", "", "strategy", "yes", NULL },
+	{ FIELD, "Въпрос\tОтговор\n1\tОбщина Лом\n2\tне", "", "strategy",
+	  "no", NULL },
+	/* one lone "1." line is not a list of answers */
+	{ FIELD, "A2: yes\n1. I will send the rest next week.", "",
+	  "municipality", NULL, "required" },
+	/* a bare number below one seen before is text (a date, a list) */
+	{ FIELD, "A13:\n12. března", "", "interview", "2026-03-12", NULL },
+	/* the answer on the line after a quoted "A1:" (Thunderbird) */
+	{ FIELD, "", "=== ANKETA FORM field-study-2026 ===\nQ7. Staff?\n"
+	  "A7:\n12\n\nQ8. Mediators?\nA8:\n", "staff", "12", NULL },
+	/* option letters typed in Cyrillic: alphabet order, а б в г = a b c
+	 * d; "в" alone may be the look-alike of b: asked back */
+	{ FIELD, "A3: а, в, г", "", "areas", "education,health,housing",
+	  NULL },
+	{ FIELD, "A3: а и б", "", "areas", "education,employment", NULL },
+	{ FIELD, "A6: в", "", "funding", "eu", "'в' is uncertain" },
+	/* options in words in any language, joined by and/и/en/a */
+	{ FIELD, "A3: образование и здравеопазване", "", "areas",
+	  "education,health", NULL },
+	{ FIELD, "A3: vzdělávání, bydlení a zdravotní péče", "", "areas",
+	  "education,health,housing", NULL },
+	{ FIELD, "A3: Onderwijs en Huisvesting", "", "areas",
+	  "education,housing", NULL },
+	{ FIELD, "A3: Education, Employment and Housing", "", "areas",
+	  "education,employment,housing", NULL },
+	{ FEEDBACK, "A3: училища и детски градини", "", "sessions",
+	  "schools", NULL },
+	/* ticks inside the quoted form, any box people use */
+	{ FEEDBACK, "", "=== ANKETA FORM x ===\nQ8. Length?\n    [ ] a) Too short\n"
+	  "    \xE2\x98\x92 b) About right\nA8:\n", "length", "right", NULL },
+	/* dates as people write them, per language */
+	{ FIELD, "A13: 12 март", "", "interview", "2026-03-12", NULL },
+	{ FIELD, "A13: 10.3.", "", "interview", "2026-03-10", NULL },
+	{ FIELD, "A13: 17 maart", "", "interview", "2026-03-17", NULL },
+	{ FIELD, "A13: March 17", "", "interview", "2026-03-17", NULL },
+	{ FEEDBACK, "A9: June 9", "", "follow-up", "2026-06-09", NULL },
+	{ FEEDBACK, "A9: 9 juni", "", "follow-up", "2026-06-09", NULL },
+	{ FEEDBACK, "A9: úterý 16. června", "", "follow-up", "2026-06-16",
+	  NULL },
+	{ FEEDBACK, "A9: the 16th", "", "follow-up", "2026-06-16", NULL },
+	/* a weekday alone is relative: kept unconfirmed, asked back */
+	{ FIELD, "A13: the Thursday", "", "interview", "2026-03-12",
+	  "is uncertain" },
+	{ FEEDBACK, "A9: четвъртъка", "", "follow-up", "2026-06-11",
+	  "is uncertain" },
+	{ FEEDBACK, "A9: de donderdag", "", "follow-up", "2026-06-11",
+	  "is uncertain" },
+	{ FEEDBACK, "A9: ten čtvrtek", "", "follow-up", "2026-06-11",
+	  "is uncertain" },
+	{ FEEDBACK, "A9: Tuesday", "", "follow-up", NULL, "is not one of" },
+	{ FIELD, "A13: June 9", "", "interview", NULL, "is not one of" },
+	{ FIELD, "A13: Tuesday 12 March", "", "interview", "2026-03-12",
+	  "is uncertain" },
+	/* scales */
+	{ FIELD, "A9: 4 от 5", "", "coordination", "4", NULL },
+	{ FIELD, "A9: 3/5", "", "coordination", "3", NULL },
+	{ FIELD, "A9: 3 out of 5", "", "coordination", "3", NULL },
+	{ FIELD, "A9: 4 z 5", "", "coordination", "4", NULL },
+	{ FIELD, "A9: 4 van 5", "", "coordination", "4", NULL },
+	{ FIELD, "A9: 3 или 4", "", "coordination", NULL, "one number only" },
+	/* amounts: never the 8 of "8 хил." */
+	{ FIELD, "A5: 8 хил.", "", "budget", "8000", NULL },
+	{ FIELD, "A5: 8 хиляди евро", "", "budget", "8000", NULL },
+	{ FIELD, "A5: 25k", "", "budget", "25000", NULL },
+	{ FIELD, "A5: 20 tisíc", "", "budget", "20000", NULL },
+	{ FIELD, "A5: 20 duizend", "", "budget", "20000", NULL },
+	{ FIELD, "A5: 1,5 mln", "", "budget", "1500000", NULL },
+	{ FIELD, "A5: € 22.500,00", "", "budget", "22500", NULL },
+	{ FIELD, "A5: 22 500 EUR", "", "budget", "22500", NULL },
+	{ FIELD, "A5: 0", "", "budget", "0", NULL },
+	/* another currency than the question's, or hundreds where
+	 * thousands may be meant: unconfirmed */
+	{ FIELD, "A5: 22 500 лв.", "", "budget", "22500", "is uncertain" },
+	{ FIELD, "A5: 1.250.000 Kč", "", "budget", "1250000",
+	  "is uncertain" },
+	{ FIELD, "A5: asi 30", "", "budget", "30", "is uncertain" },
+	{ FIELD, "A5: 30 €", "", "budget", "30", NULL },
+	{ FIELD, "A5: 2,5", "", "budget", NULL, "not a whole number" },
+	/* corrections */
+	{ FIELD, "A2: не – всъщност да", "", "strategy", "yes", NULL },
+	{ FIELD, "A2: no, sorry: yes", "", "strategy", "yes", NULL },
+	{ FIELD, "A2: ne, pardon: ano", "", "strategy", "yes", NULL },
+	{ FIELD, "A2: nee, sorry, ja", "", "strategy", "yes", NULL },
+	{ FIELD, "A2: Yes, sorry for the delay", "", "strategy", "yes", NULL },
+	{ FIELD, "A6: a\n\nP.S. Q6 should be c", "", "funding", "eu", NULL },
+	{ FIELD, "A6: a\nPS: otázka 6 má být c, omlouvám se.", "", "funding",
+	  "eu", NULL },
+	{ FEEDBACK, "A8: a\nP.S. Въпрос 8 трябва да е c – беше дълго.", "",
+	  "length", "long", NULL },
+	/* the signature stays out of the last free text */
+	{ FEEDBACK, "A11: Thank you.\n\nBest regards,\nElena Petrova\n"
+	  "Municipality of Stara Zagora", "", "comments", "Thank you.", NULL },
+	{ FEEDBACK, "A11: Благодаря.\n\nПоздрави,\nМария", "", "comments",
+	  "Благодаря.", NULL },
+	{ FEEDBACK, "A11: Díky.\n\nS pozdravem\nJana Horáková", "",
+	  "comments", "Díky.", NULL },
+	{ FEEDBACK, "A11: Dank.\nMet vriendelijke groet,\n\nSofie\nStad Gent",
+	  "", "comments", "Dank.", NULL },
+	{ FEEDBACK, "A11: Fine.\n-- \nIvan", "", "comments", "Fine.", NULL },
+	{ FEEDBACK, "A11: Fine.\n\nSent from my iPhone", "", "comments",
+	  "Fine.", NULL },
+	/* a closing word inside the text is text */
+	{ FEEDBACK, "A11: Thanks for the visit.\nIt was good.", "", "comments",
+	  "Thanks for the visit.\nIt was good.", NULL },
 };
+
+static int answer_unconfirmed_id(const struct answers *a, const char *qid);
+#define unconfirmed_of answer_unconfirmed_id
 
 static void
 test_answer_table(void **state)
@@ -239,7 +361,8 @@ test_answer_table(void **state)
 		if ((c->value == NULL) != (v == NULL) ||
 		    (v && strcmp(v, c->value) != 0) ||
 		    (c->problem == NULL) != (p == NULL) ||
-		    (p && strstr(p, c->problem) == NULL))
+		    (p && strstr(p, c->problem) == NULL) ||
+		    (v && unconfirmed_of(a, c->qid) != (p != NULL)))
 			fail_msg("case %zu (%s): got value '%s' problem '%s'",
 				 i, c->reply, v ? v : "(none)",
 				 p ? p : "(none)");
@@ -259,6 +382,30 @@ static const struct pcase {
 	const char *reason;
 	const char *text[4];	/* en, bg, nl, cs */
 } pcases[] = {
+	{ FIELD, "A13: the Thursday", "interview", ANSWERS_P_UNSURE,
+	  "Q13: 'the Thursday' is uncertain, kept unconfirmed", {
+	  "We are not sure we read 'the Thursday' right. Please write it "
+	  "again. Write one letter from a to c.",
+	  "Не сме сигурни, че разчетохме 'the Thursday' правилно. Моля, "
+	  "напишете го отново. Напишете една буква от a до c.",
+	  "We weten niet zeker of we 'the Thursday' goed gelezen hebben. "
+	  "Wilt u het opnieuw schrijven? Schrijf één letter van a tot en "
+	  "met c.",
+	  "Nejsme si jisti, že jsme 'the Thursday' přečetli správně. Napište "
+	  "to prosím znovu. Napište jedno písmeno a až c." } },
+	/* "\f" parts the new text from the quoted form */
+	{ FIELD, "A8: yes\f=== ANKETA FORM field-study-2026 ===\n"
+	  "Q8. Mediators?\nA8: no\n", "mediators", ANSWERS_P_CONFLICT,
+	  "Q8: 'yes / no': two different answers, kept unconfirmed", {
+	  "We found two different answers: 'yes / no'. Please write the one "
+	  "you mean. Write \u201Cyes\u201D or \u201Cno\u201D.",
+	  "Открихме два различни отговора: 'yes / no'. Моля, напишете този, "
+	  "който имате предвид. Напишете „да“ или „не“.",
+	  "We vonden twee verschillende antwoorden: 'yes / no'. Schrijf het "
+	  "antwoord dat u bedoelt. Schrijf \u2018ja\u2019 of "
+	  "\u2018nee\u2019.",
+	  "Našli jsme dvě různé odpovědi: 'yes / no'. Napište prosím tu, "
+	  "kterou myslíte. Napište „ano“ nebo „ne“." } },
 	{ FIELD, "A3: z", "areas", ANSWERS_P_NOT_OPTION,
 	  "Q3: 'z' is not one of a, b, c, d, e, f", {
 	  "'z' is not one of the options. Write one or more letters from a "
@@ -398,9 +545,12 @@ test_problem_texts(void **state)
 		const struct answers_pinfo *p;
 		struct answers_pinfo back;
 		struct answers *a = NULL;
-		const char *reason = NULL;
+		const char *reason = NULL, *ff = strchr(c->reply, '\f');
+		char *reply = ff ? xstrndup(c->reply, (size_t)(ff - c->reply)) :
+			      xstrdup(c->reply);
 
-		answers_extract(f->sv[c->survey], c->reply, "", &a);
+		answers_extract(f->sv[c->survey], reply, ff ? ff + 1 : "", &a);
+		free(reply);
 		p = pinfo_of(a, c->qid, &reason);
 		if (p == NULL)
 			fail_msg("case %zu (%s): no problem", i, c->reply);
@@ -789,6 +939,57 @@ test_round_trip_html_reply(void **state)
  * digit in the new text once let the attribution swallow it, and the
  * quoted form's empty "A10:" then said "required, no answer found"
  * instead of the problem in what was written. */
+/* Answers typed into a table in an HTML reply (Outlook web, Gmail): the
+ * html module gives one line per row, cells apart by tabs; the question
+ * is named in the first cell as people name it. */
+static void
+test_html_table_reply(void **state)
+{
+	static const struct { const char *qid, *value; } want[] = {
+		{ "municipality", "Gemeente Gent, beleidsmedewerker" },
+		{ "strategy", "yes" }, { "areas", "education,housing" },
+		{ "budget", "22500" }, { "coordination", "4" },
+		{ "interview", "2026-03-12" },
+	};
+	struct fixture *f = *state;
+	struct answers *a;
+	struct buf form, mail;
+	char *text, *fresh, *quoted;
+
+	buf_init(&form, 0);
+	buf_init(&mail, 0);
+	assert_int_equal(form_render_html(f->sv[FIELD], "nl", &form), 0);
+	buf_printf(&mail, "<html><body><p>Beste,</p><table>"
+		   "<tr><th>Vraag</th><th>Antwoord</th></tr>"
+		   "<tr><td>1. Gemeente en functie</td>"
+		   "<td>Gemeente Gent, beleidsmedewerker</td></tr>"
+		   "<tr><td>2</td><td>ja</td></tr>"
+		   "<tr><td>Vraag 3</td><td>Onderwijs en Huisvesting</td></tr>"
+		   "<tr><td>5</td><td>&euro;&nbsp;22.500,00</td></tr>"
+		   "<tr><td>9</td><td>4 van 5</td></tr>"
+		   "<tr><td>13</td><td>12 maart</td></tr></table>"
+		   "<p>Met vriendelijke groet,<br>Sofie De Smet</p>"
+		   "<blockquote type=\"cite\">%s</blockquote></body></html>",
+		   buf_cstr(&form));
+	text = html_to_text(mail.data, mail.len);
+	parse_split_reply(text, &fresh, &quoted);
+	answers_extract(f->sv[FIELD], fresh, quoted, &a);
+	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++) {
+		const char *v = value_of(a, want[i].qid);
+
+		if (v == NULL || strcmp(v, want[i].value) != 0)
+			fail_msg("%s: '%s'\n%s", want[i].qid, v ? v : "(none)",
+				 fresh);
+	}
+	assert_int_equal(answers_count(a), sizeof(want) / sizeof(*want));
+	answers_free(&a);
+	free(text);
+	free(fresh);
+	free(quoted);
+	buf_free(&form);
+	buf_free(&mail);
+}
+
 static void
 test_top_posted_reply(void **state)
 {
@@ -872,6 +1073,212 @@ test_truncated_replies(void **state)
 	buf_free(&form);
 }
 
+/* ---- realistic replies: a score over tests/data/replies/realistic -------
+ *
+ * Each NAME.txt is a reply body as a mail client writes it (HTML replies
+ * as the html module turns them into text); NAME.json beside it says
+ * what the respondent meant: "expect" maps a question id to the value
+ * that must be recorded, "ask" lists questions that must be asked back
+ * (unreadable or uncertain). The body goes through quote_split as on
+ * ingest. Per message: every expected answer read right or asked back,
+ * every "ask" question asked, nothing recorded as certain that the
+ * respondent did not mean. Three figures, as issue 10 states them.
+ *
+ * Hold-out rule (fixed before any tuning): a fixture whose file name
+ * without ".txt" has an FNV-1a 32-bit hash divisible by 4 is held out;
+ * its score is reported apart and the mechanisms were never tuned on it.
+ */
+struct rscore {
+	int msgs, msgs_ok, answers, read, wrong;
+};
+
+static unsigned
+fnv1a(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	struct buf b;
+	char chunk[4096];
+	size_t n;
+
+	assert_non_null(fp);
+	buf_init(&b, 0);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		buf_add(&b, chunk, n);
+	fclose(fp);
+	return buf_steal(&b);
+}
+
+/* White space collapsed, so a re-wrapped free text still compares. */
+static int
+same_text(const char *a, const char *b)
+{
+	for (;;) {
+		int sa = 0, sb = 0;
+
+		while (*a == ' ' || *a == '\n' || *a == '\t')
+			a++, sa = 1;
+		while (*b == ' ' || *b == '\n' || *b == '\t')
+			b++, sb = 1;
+		if (*a == '\0' || *b == '\0')
+			return *a == *b;
+		if (sa != sb || *a != *b)
+			return 0;
+		a++;
+		b++;
+	}
+}
+
+/* 1 if q's answer is kept but unconfirmed. */
+static int
+answer_unconfirmed_id(const struct answers *a, const char *qid)
+{
+	for (size_t i = 0; i < answers_count(a); i++) {
+		const char *q, *v;
+
+		answers_get(a, i, &q, &v);
+		if (strcmp(q, qid) == 0)
+			return answers_unconfirmed(a, i);
+	}
+	return 0;
+}
+
+/* 1 if the reading of q is asked back: a problem names it. */
+static int
+asked(const struct answers *a, const char *qid)
+{
+	return problem_of(a, qid) != NULL;
+}
+
+/* What went wrong, for the tuned part only: the held-out part is
+ * scored, never looked into. */
+#define SAY(...) do { if (!held) print_message(__VA_ARGS__); } while (0)
+
+static void
+score_one(const struct survey *sv, const char *name, const char *body,
+	  json_t *exp, int held, struct rscore *sc)
+{
+	json_t *want = json_object_get(exp, "expect");
+	json_t *ask = json_object_get(exp, "ask");
+	char *reply, *quoted;
+	struct answers *a;
+	int ok = 1;
+
+	quote_split(body, &reply, &quoted);
+	answers_extract(sv, reply, quoted, &a);
+	for (size_t i = 0; i < answers_count(a); i++) {
+		const char *q, *v;
+		json_t *w;
+
+		answers_get(a, i, &q, &v);
+		if (answers_unconfirmed(a, i))
+			continue;
+		w = json_object_get(want, q);
+		if (w == NULL || !same_text(v, json_string_value(w))) {
+			SAY("# %s: %s recorded as '%s'\n", name, q,
+				      v);
+			sc->wrong++;
+			ok = 0;
+		}
+	}
+	for (size_t i = 0; i < survey_nquestions(sv); i++) {
+		const char *qid = survey_question(sv, i)->id;
+		json_t *w = json_object_get(want, qid);
+		const char *v = value_of(a, qid);
+		int right = w && v && !answer_unconfirmed_id(a, qid) &&
+			    same_text(v, json_string_value(w));
+
+		if (w) {
+			sc->answers++;
+			sc->read += right;
+			if (!right && !asked(a, qid)) {
+				SAY("# %s: %s not read\n", name, qid);
+				ok = 0;
+			}
+		}
+	}
+	for (size_t i = 0; i < json_array_size(ask); i++) {
+		const char *qid = json_string_value(json_array_get(ask, i));
+
+		if (!asked(a, qid)) {
+			SAY("# %s: %s not asked back\n", name, qid);
+			ok = 0;
+		}
+	}
+	sc->msgs++;
+	sc->msgs_ok += ok;
+	answers_free(&a);
+	free(reply);
+	free(quoted);
+}
+
+static const struct survey *
+survey_by_id(const struct fixture *f, const char *id)
+{
+	for (int i = 0; i < NSURVEYS; i++)
+		if (strcmp(survey_id(f->sv[i]), id) == 0)
+			return f->sv[i];
+	return NULL;
+}
+
+static void
+test_realistic_replies(void **state)
+{
+	struct fixture *f = *state;
+	char *dir = xasprintf("%s/tests/data/replies/realistic", srcdir());
+	struct rscore sc[2] = { { 0 }, { 0 } };
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		char *stem, *path, *body;
+		json_t *exp;
+		json_error_t je;
+		const struct survey *sv;
+		int held;
+
+		if (n < 5 || strcmp(de->d_name + n - 4, ".txt") != 0)
+			continue;
+		stem = xstrndup(de->d_name, n - 4);
+		path = xasprintf("%s/%s.json", dir, stem);
+		exp = json_load_file(path, 0, &je);
+		assert_non_null(exp);
+		sv = survey_by_id(f, json_string_value(
+			json_object_get(exp, "survey")));
+		assert_non_null(sv);
+		free(path);
+		path = xasprintf("%s/%s", dir, de->d_name);
+		body = slurp(path);
+		held = fnv1a(stem) % 4 == 0;
+		score_one(sv, stem, body, exp, held, &sc[held]);
+		json_decref(exp);
+		free(body);
+		free(path);
+		free(stem);
+	}
+	closedir(d);
+	for (int h = 0; h < 2; h++)
+		print_message("# realistic %s: messages right or asked "
+			      "%d/%d, answers read without asking %d/%d, "
+			      "wrong values %d\n", h ? "held-out" : "tuned",
+			      sc[h].msgs_ok, sc[h].msgs, sc[h].read,
+			      sc[h].answers, sc[h].wrong);
+	assert_true(sc[0].msgs >= 20 && sc[1].msgs >= 5);
+	assert_int_equal(sc[0].wrong + sc[1].wrong, 0);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -885,7 +1292,9 @@ main(void)
 		cmocka_unit_test(test_round_trip_html),
 		cmocka_unit_test(test_round_trip_html_reply),
 		cmocka_unit_test(test_top_posted_reply),
+		cmocka_unit_test(test_html_table_reply),
 		cmocka_unit_test(test_truncated_replies),
+		cmocka_unit_test(test_realistic_replies),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

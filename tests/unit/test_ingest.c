@@ -1155,6 +1155,49 @@ count_answer(void *arg, const char *q, const char *v, int64_t cid)
 	return 0;
 }
 
+/* A reply with one unreadable and one uncertain answer: the readable
+ * ones are recorded, the uncertain one unconfirmed and out of totals,
+ * the message stays listed for staff ("unreadable", with the reasons). */
+static void
+test_record_partial(void **state)
+{
+	struct fixture *fx = *state;
+	struct err e;
+	struct store_answer av[] = { { "q1", "b" }, { "q2", "yes" },
+				     { "q3", "2026-03-12" } };
+	const char *unsure[] = { "q3" };
+	struct record_msg m = { .in = {
+		.src_key = "imap://h:1/INBOX/9/1", .message_id = "p1@y",
+		.from_addr = "a@kavarna.bg", .kind = STORE_I_UNREADABLE,
+		.contact_id = fx->ca, .campaign_id = fx->camp,
+		.reason = "Q4: 'maybe' is not yes or no; Q3: 'the Thursday' "
+			  "is uncertain, kept unconfirmed" },
+		.answers = av, .nanswers = 3, .unconfirmed = unsure,
+		.nunconfirmed = 1 };
+	int64_t id = 0;
+	assert_int_equal(record_message(fx->s, &m, &id, &e), 1);
+	long answers = 0;
+	assert_int_equal(store_answers_each(fx->s, fx->camp, count_answer,
+					    &answers, &e), 0);
+	assert_int_equal(answers, 2);
+	struct counts c = { 0 };
+	assert_int_equal(store_inbound_each(fx->s, -1, 0, count_inbound, &c,
+					    &e), 0);
+	assert_int_equal(c.n[STORE_I_UNREADABLE], 1);
+	/* the later reply answers the asked question: now all three */
+	struct store_answer later[] = { { "q3", "2026-03-12" } };
+	struct record_msg m2 = { .in = {
+		.src_key = "imap://h:1/INBOX/9/2", .message_id = "p2@y",
+		.from_addr = "a@kavarna.bg", .kind = STORE_I_ANSWERS,
+		.contact_id = fx->ca, .campaign_id = fx->camp,
+		.reason = "" }, .answers = later, .nanswers = 1 };
+	assert_int_equal(record_message(fx->s, &m2, &id, &e), 1);
+	answers = 0;
+	assert_int_equal(store_answers_each(fx->s, fx->camp, count_answer,
+					    &answers, &e), 0);
+	assert_int_equal(answers, 3);
+}
+
 static void
 test_record_dedup_and_effects(void **state)
 {
@@ -1529,6 +1572,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_record_marks,
 						setup_store, teardown_store),
 		cmocka_unit_test_setup_teardown(test_record_dedup_and_effects,
+						setup_store, teardown_store),
+		cmocka_unit_test_setup_teardown(test_record_partial,
 						setup_store, teardown_store),
 		cmocka_unit_test(test_maildir_source),
 		cmocka_unit_test(test_imap_unreachable),

@@ -1125,14 +1125,29 @@ test_responses(void **state)
 	assert_int_equal(sql_int(f, "SELECT superseded_by FROM responses "
 				 "WHERE current = 0"), (int)r2);
 	OK(store_answers_each(f->s, camp, join_answer, &a, &f->e));
-	/* q1 answered twice in one reply: the later line wins */
+	/* q1 answered twice in one reply: the later line wins; q2, left
+	 * out of the later reply, is carried over (completes, replaces) */
+	assert_string_equal(a.s, "q1=c@1;q2=3@1;q2=5@2;q3=free text@1");
+	/* an unconfirmed answer is kept but out of every total, until a
+	 * later reply answers the question again */
+	OK(store_begin(f->s, &f->e));
+	OK(store_answer_unconfirm(f->s, r2, "q2", &f->e));
+	OK(store_commit(f->s, &f->e));
+	memset(&a, 0, sizeof(a));
+	OK(store_answers_each(f->s, camp, join_answer, &a, &f->e));
 	assert_string_equal(a.s, "q1=c@1;q2=5@2;q3=free text@1");
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM answers WHERE "
+				 "unconfirmed = 1"), 1);
+	r2 = respond(f, camp, c1, in2, other, 1);
+	memset(&a, 0, sizeof(a));
+	OK(store_answers_each(f->s, camp, join_answer, &a, &f->e));
+	assert_string_equal(a.s, "q1=c@1;q2=5@1;q2=5@2;q3=free text@1");
 	/* a failed response leaves nothing after rollback */
 	OK(store_begin(f->s, &f->e));
 	assert_int_equal(store_response_add(f->s, camp, 999, 0, first, 2,
 					    NULL, &f->e), -1);
 	store_rollback(f->s);
-	assert_int_equal(sql_int(f, "SELECT count(*) FROM responses"), 3);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM responses"), 4);
 	memset(&a, 0, sizeof(a));
 	OK(store_answers_each(f->s, 4242, join_answer, &a, &f->e));
 	assert_string_equal(a.s, "");
