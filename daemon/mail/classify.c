@@ -821,7 +821,7 @@ decide(const struct parsed *p, const struct classify_opts *o,
 		say(c, "our own message came back (loop guard)");
 		return CLASSIFY_AUTOREPLY;
 	}
-	switch (bounce_detect(p, c)) {
+	switch (bounce_detect(p, o, c)) {
 	case BOUNCE_FAILED:
 		return CLASSIFY_BOUNCE;
 	case BOUNCE_DELIVERED:
