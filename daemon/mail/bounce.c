@@ -76,7 +76,8 @@ static const char *const full_words[] = {
 	"account is full", "over quota", "overquota", "over the quota",
 	"quota exceeded", "exceeded quota", "exceeds quota", "exceed quota",
 	"quota exceed", "exceeded its quota", "exceeded storage",
-	"exceeds storage", "insufficient storage", "insufficient system storage",
+	"exceeds storage", "insufficient storage",
+	"insufficient system storage",
 	"storage limit", "disk quota", "user is over", "out of storage",
 	"mailbox exceeds", "mailbox exceeded", NULL,
 };
@@ -302,7 +303,8 @@ static int
 mailbox_full(const char *status, const char *text)
 {
 	if (status && (status[0] == '4' || status[0] == '5') &&
-	    strncmp(status + 1, ".2.2", 4) == 0 && !isdigit((unsigned char)status[5]))
+	    strncmp(status + 1, ".2.2", 4) == 0 &&
+	    !isdigit((unsigned char)status[5]))
 		return 1;
 	return bounce_contains_any(text, full_words);
 }
@@ -349,7 +351,8 @@ addr_char(int ch)
 static void
 addr_trim(const char **v, size_t *n)
 {
-	static const char lead[] = " \t\r\n\"'`<([", trail[] = " \t\r\n\"'`>)].,;:";
+	static const char lead[] = " \t\r\n\"'`<([";
+	static const char trail[] = " \t\r\n\"'`>)].,;:";
 	for (int again = 1; again;) {
 		again = 0;
 		while (*n && strchr(lead, **v) && **v)
@@ -383,8 +386,7 @@ bounce_addr(const char *v, size_t n, char *out, size_t size)
 	if (!at || at == v || at == v + n - 1 || n >= size)
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (isspace((unsigned char)v[i]) || v[i] == '<' || v[i] == '>' ||
-		    v[i] == ',')
+		if (isspace((unsigned char)v[i]) || strchr("<>,", v[i]))
 			return 0;
 	bounce_copy(out, size, v, n);
 	lower_str(out);
@@ -602,8 +604,8 @@ dsn_parse(const char *ds, struct dsn *d)
 			if (colon) {
 				/* a second Final-Recipient without a blank
 				 * line between starts another group */
-				if ((cur.final[0] && (size_t)(colon - s) == 15 &&
-				     strncasecmp(s, "Final-Recipient", 15) == 0))
+				if (cur.final[0] && colon - s == 15 &&
+				    strncasecmp(s, "Final-Recipient", 15) == 0)
 					dsn_close(d, &cur);
 				/* unfold continuation lines into one value */
 				const char *vend = end;
@@ -686,10 +688,10 @@ dsn_apply(struct rd *r, struct dsn *d)
 			const char *a = g->original[0] ? g->original : g->final;
 			char *region = xstrndup(r->region,
 						(size_t)(r->end - r->region));
-			enum classify_bclass cl = delayed
-				? CLASSIFY_B_TEMPORARY
-				: bounce_class_of(g->status,
-						  g->diag[0] ? g->diag : region);
+			const char *why = g->diag[0] ? g->diag : region;
+			enum classify_bclass cl =
+				delayed ? CLASSIFY_B_TEMPORARY
+					: bounce_class_of(g->status, why);
 			free(region);
 			if (add_bounce(r->c, a, g->status, cl) &&
 			    r->c->nbounces == 1)
@@ -804,8 +806,8 @@ prose_hits(const struct rd *r, struct hit *h, size_t max)
 			const char *a, *b;
 			if (*q != '@' || q == r->region)
 				continue;
-			int ok = addr_at(r->region, r->end, q, &a, &b, h[n].addr,
-					 sizeof(h[n].addr));
+			int ok = addr_at(r->region, r->end, q, &a, &b,
+					 h[n].addr, sizeof(h[n].addr));
 			q = b > q ? b - 1 : q;
 			if (!ok || addr_skip(r, h[n].addr))
 				continue;

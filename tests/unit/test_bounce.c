@@ -21,12 +21,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "base/buf.h"
 #include "base/xmem.h"
 #include "mail/bounce.h"
 #include "mail/classify.h"
+#include "inspect.h"
 #include "tmail.h"
 
 /* ---- scoring --------------------------------------------------------- */
@@ -51,9 +54,11 @@ score_row(struct score *sc, const char *name, int ok, const char *why)
 	int h = held_out(name);
 	sc->total[h]++;
 	sc->good[h] += ok != 0;
-	if (!ok)
-		print_message("# %smiss %s/%s: %s\n", h ? "held-out " : "",
-			      sc->corpus, name, why);
+	/* a held-out miss is named, not diagnosed: nothing is tuned on it */
+	if (!ok && h)
+		print_message("# held-out miss %s/%s\n", sc->corpus, name);
+	else if (!ok)
+		print_message("# miss %s/%s: %s\n", sc->corpus, name, why);
 }
 
 static double
@@ -327,7 +332,8 @@ test_corpus_bounceparser(void **state)
 	(void)state;
 	struct score sc = { "bounceparser", { 0, 0 }, { 0, 0 } };
 	each_row("bounces_bounceparser", &sc, bp_row);
-	score_check(&sc, 125, 0, 0);
+	/* tuned 75/75 and held out 53/56 when written */
+	score_check(&sc, 125, 97.0, 90.0);
 }
 
 /* ---- Crisp email-bounce-parser (bodies) ------------------------------- */
@@ -411,7 +417,8 @@ test_corpus_crisp(void **state)
 	(void)state;
 	struct score sc = { "crisp", { 0, 0 }, { 0, 0 } };
 	each_row("bounces_crisp", &sc, crisp_row);
-	score_check(&sc, 105, 0, 0);
+	/* tuned 69/70 and held out 36/39 when written */
+	score_check(&sc, 105, 97.0, 88.0);
 }
 
 /* ---- bounce_email (Ruby) ---------------------------------------------- */
@@ -526,7 +533,319 @@ test_corpus_ruby(void **state)
 		score_row(&sc, r->name, ok, why);
 		free(rel);
 	}
-	score_check(&sc, 40, 0, 0);
+	/* tuned 30/30 and held out 11/12 when written (12 rows: one
+	 * miss is 8 points) */
+	score_check(&sc, 40, 96.0, 80.0);
+}
+
+
+/* ---- hand-made reports ------------------------------------------------- */
+
+/* One message of headers and body through parse + classify. */
+static void
+classify_text(const char *headers, const char *body, struct classified *c)
+{
+	char *raw = xasprintf("%s\n%s", headers, body);
+	assert_int_equal(tmail_classify(raw, strlen(raw), c), 0);
+	free(raw);
+}
+
+/* A DSN (RFC 3464) naming three recipients: an alias whose
+ * Original-Recipient is the address we sent to, a full mailbox, and a
+ * delay; the addresses written as MTAs write them. Its Precedence and
+ * X-Autoreply fields must not make it an auto-reply, and the VERP
+ * address it comes back to decides the delivery although the returned
+ * headers carry another delivery's reply address. */
+static const char dsn_headers[] =
+	"Return-Path: <>\n"
+	"From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\n"
+	"To: bounces+tokverp@example.org\n"
+	"Subject: Undelivered Mail Returned to Sender\n"
+	"Precedence: bulk\n"
+	"X-Autoreply: yes\n"
+	"MIME-Version: 1.0\n"
+	"Content-Type: multipart/report; report-type=delivery-status;\n"
+	" boundary=\"B\"\n";
+
+static const char dsn_body[] =
+	"--B\n"
+	"Content-Type: text/plain\n\n"
+	"I'm sorry to have to inform you that your message could not\n"
+	"be delivered to one or more recipients.\n\n"
+	"--B\n"
+	"Content-Type: message/delivery-status\n\n"
+	"Reporting-MTA: dns; mx.example.net\n\n"
+	"Final-Recipient: rfc822; \"Ana.Alias@Forward.Example.NET\"\n"
+	"Original-Recipient: rfc822;<mailto:ana@Example.NET.>\n"
+	"Action: failed\n"
+	"Status: 5.1.1\n"
+	"Diagnostic-Code: smtp; 550 5.1.1 User unknown\n\n"
+	"Final-Recipient: rfc822; <ivan@example.bg>\n"
+	"Action: delayed\n"
+	"Status: 4.4.7\n\n"
+	"Final-Recipient: RFC822; petr@EXAMPLE.CZ\n"
+	"Action: failed\n"
+	"Status: 5.2.2\n"
+	"Diagnostic-Code: smtp; 552 5.2.2 Mailbox full\n\n"
+	"--B\n"
+	"Content-Type: text/rfc822-headers\n\n"
+	"From: organiser@example.org\n"
+	"Reply-To: organiser+tokother@example.org\n"
+	"Message-ID: <1700000000.0123456789abcdef01234567@anketa.example.org>\n"
+	"--B--\n";
+
+static void
+test_dsn_many(void **state)
+{
+	(void)state;
+	struct classified c;
+	classify_text(dsn_headers, dsn_body, &c);
+	assert_string_equal(classify_kind_name(c.kind), "bounce");
+	assert_int_equal(c.nbounces, 3);
+	/* the failed ones in order, then the delayed one */
+	assert_string_equal(c.bounces[0].address, "ana@example.net");
+	assert_string_equal(c.bounces[0].status, "5.1.1");
+	assert_int_equal(c.bounces[0].bclass, CLASSIFY_B_PERMANENT);
+	assert_string_equal(c.bounces[1].address, "petr@example.cz");
+	assert_int_equal(c.bounces[1].bclass, CLASSIFY_B_TEMPORARY);
+	assert_string_equal(c.bounces[2].address, "ivan@example.bg");
+	assert_string_equal(c.bounces[2].status, "4.4.7");
+	assert_int_equal(c.bounces[2].bclass, CLASSIFY_B_TEMPORARY);
+	assert_string_equal(c.bounce_recipient, "ana@example.net");
+	assert_int_equal(c.bclass, CLASSIFY_B_PERMANENT);
+	assert_string_equal(c.token, "tokverp");
+	assert_string_equal(c.token_source, "verp");
+}
+
+/* More recipients than the list holds: the first ones are kept. */
+static void
+test_dsn_bounded(void **state)
+{
+	(void)state;
+	struct buf b;
+	buf_init(&b, 1 << 20);
+	assert_int_equal(buf_adds(&b, "--B\nContent-Type: "
+				  "message/delivery-status\n\n"), 0);
+	for (int i = 0; i < 3 * CLASSIFY_BOUNCES_MAX; i++)
+		assert_int_equal(buf_printf(&b, "Final-Recipient: rfc822; "
+					    "r%d@example.net\nAction: failed\n"
+					    "Status: 5.1.1\n\n", i), 0);
+	assert_int_equal(buf_adds(&b, "--B--\n"), 0);
+	struct classified c;
+	classify_text(dsn_headers, buf_cstr(&b), &c);
+	assert_int_equal(c.nbounces, CLASSIFY_BOUNCES_MAX);
+	assert_string_equal(c.bounces[0].address, "r0@example.net");
+	assert_string_equal(c.bounces[CLASSIFY_BOUNCES_MAX - 1].address,
+			    "r15@example.net");
+	buf_free(&b);
+}
+
+struct prose_case {
+	const char *name;
+	const char *headers;
+	const char *body;
+	const char *rcpts;	/* every failed recipient, in order */
+	enum classify_bclass bclass;	/* the first one's */
+	enum classify_bclass last;	/* the last one's */
+};
+
+/* Report texts as the MTAs and providers write them (from their
+ * documented and commonly seen formats; addresses made up). */
+static const struct prose_case prose_cases[] = {
+	{ "Domino: not listed in the Directory is an unknown user",
+	  "From: Postmaster@corp.example.com\n"
+	  "To: organiser@example.org\nSubject: DELIVERY FAILURE: User "
+	  "jan.novak (jan.novak@corp.example.com) not listed in Domino "
+	  "Directory\n",
+	  "Your message\n\n  Subject: Survey\n\nwas not delivered to:\n\n"
+	  "  jan.novak@corp.example.com\n\nbecause:\n\n  User jan.novak "
+	  "(jan.novak@corp.example.com) not listed in Domino Directory\n",
+	  "jan.novak@corp.example.com", CLASSIFY_B_PERMANENT,
+	  CLASSIFY_B_PERMANENT },
+	{ "AOL: bare local parts of the reporting domain",
+	  "From: Mail Delivery Subsystem <MAILER-DAEMON@aol.com>\n"
+	  "To: <organiser@example.org>\nSubject: Mail Delivery Problem\n",
+	  "Sorry organiser@example.org. Your mail to the following "
+	  "recipients could not be delivered because they are not "
+	  "accepting mail from organiser@example.org:\n\tjohndoe\n"
+	  "\tjanedoe\n\n",
+	  "johndoe@aol.com,janedoe@aol.com", CLASSIFY_B_PERMANENT,
+	  CLASSIFY_B_PERMANENT },
+	{ "Exchange: the list that sent is no failed recipient",
+	  "From: postmaster@corp.example.com\n"
+	  "To: survey-list@lists.example.org\n"
+	  "Subject: Undeliverable: Survey\n",
+	  "Your message did not reach some or all of the intended "
+	  "recipients.\n\n      Subject:\tSurvey\n      Sent:\t1/3/2026\n"
+	  "      To:\tsurvey-list@lists.example.org\n\n"
+	  "The following recipient(s) cannot be reached:\n\n"
+	  "      'Eva Dvorak' on 1/3/2026 10:00 AM\n"
+	  "            eva.dvorak@corp.example.com\n"
+	  "            550 5.1.1 RESOLVER.ADR.RecipNotFound; not found\n",
+	  "eva.dvorak@corp.example.com", CLASSIFY_B_PERMANENT,
+	  CLASSIFY_B_PERMANENT },
+	{ "Postfix: two recipients, one refused as spam, one full",
+	  "From: MAILER-DAEMON@relay.example.net\n"
+	  "To: organiser@example.org\nSubject: Undelivered Mail Returned "
+	  "to Sender\n",
+	  "This is the mail system at host relay.example.net.\n\n"
+	  "I'm sorry to have to inform you that your message could not\n"
+	  "be delivered to one or more recipients. It's attached below.\n\n"
+	  "<a@example.net>: host mx.example.net[192.0.2.1] said: 554 "
+	  "5.7.1\n    Message rejected as spam (in reply to end of DATA "
+	  "command)\n\n"
+	  "<b@example.net>: host mx.example.net[192.0.2.1] said: 552 "
+	  "5.2.2\n    <b@example.net>: Mailbox full (in reply to RCPT TO "
+	  "command)\n",
+	  "a@example.net,b@example.net", CLASSIFY_B_POLICY,
+	  CLASSIFY_B_TEMPORARY },
+	{ "Gmail: a delay notice quoting a 5xx stays temporary",
+	  "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n"
+	  "To: organiser@example.org\nSubject: Delivery Status "
+	  "Notification (Delay)\n",
+	  "** Delivery incomplete **\n\nThere was a temporary problem "
+	  "delivering your message to maria@example.net. Gmail will retry "
+	  "for 47 more hours. You'll be notified if the delivery fails "
+	  "permanently.\n\nThe response was:\n\n550 5.7.1 Service "
+	  "unavailable\n",
+	  "maria@example.net", CLASSIFY_B_TEMPORARY,
+	  CLASSIFY_B_TEMPORARY },
+	{ "a report text decides whatever the headers say",
+	  "From: relay@example.net\nReturn-Path: <relay@example.net>\n"
+	  "To: organiser@example.org\nSubject: Notice\nPrecedence: bulk\n"
+	  "Auto-Submitted: auto-replied\n",
+	  "This message was created automatically by mail delivery "
+	  "software.\n\nA message that you sent could not be delivered to "
+	  "one or more of its\nrecipients. This is a permanent error. The "
+	  "following address(es) failed:\n\n  kees@example.nl\n    host "
+	  "mx.example.nl [192.0.2.7]\n    SMTP error from remote mail "
+	  "server after RCPT TO:<kees@example.nl>:\n    550 No such user "
+	  "here\n",
+	  "kees@example.nl", CLASSIFY_B_PERMANENT,
+	  CLASSIFY_B_PERMANENT },
+};
+
+static void
+test_prose_cases(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(prose_cases) / sizeof(prose_cases[0]);
+	     i++) {
+		const struct prose_case *t = &prose_cases[i];
+		struct classified c;
+		print_message("# %s\n", t->name);
+		classify_text(t->headers, t->body, &c);
+		char got[1000];
+		describe(&c, got, sizeof(got));
+		print_message("#   %s\n", got);
+		assert_string_equal(classify_kind_name(c.kind), "bounce");
+		assert_true(rcpts_equal(&c, t->rcpts));
+		assert_string_equal(c.bounce_recipient, c.bounces[0].address);
+		assert_string_equal(classify_bclass_name(c.bclass),
+				    classify_bclass_name(t->bclass));
+		assert_string_equal(
+			classify_bclass_name(c.bounces[c.nbounces - 1].bclass),
+			classify_bclass_name(t->last));
+	}
+}
+
+/* Addresses as reports write them, normalised. */
+static void
+test_addr(void **state)
+{
+	(void)state;
+	static const char *const t[][2] = {
+		{ "rfc822; <Ana@Example.NET>", "ana@example.net" },
+		{ "\"ana@example.net\"", "ana@example.net" },
+		{ "'ana@example.net'.", "ana@example.net" },
+		{ "mailto:ana@example.net", "ana@example.net" },
+		{ "<mailto:ana@example.net>", "ana@example.net" },
+		{ "Ana Novak <ana@example.net>", "ana@example.net" },
+		{ "ana@example.net...", "ana@example.net" },
+		{ "(ana@example.net)", "ana@example.net" },
+		{ "rfc822;", "" },
+		{ "no address here", "" },
+		{ "@example.net", "" },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char out[CLASSIFY_ADDR_MAX];
+		int ok = bounce_addr(t[i][0], strlen(t[i][0]), out,
+				     sizeof(out));
+		print_message("# %s -> %s\n", t[i][0], out);
+		assert_string_equal(out, t[i][1]);
+		assert_int_equal(ok, t[i][1][0] != '\0');
+	}
+}
+
+/* Our own mail coming back is known by what only our mail has; a
+ * colleague in our own domain answering is a person's reply. */
+static void
+test_from_us(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *headers;
+		int from_us;
+	} t[] = {
+		{ "From: Kolega <kolega@anketa.example.org>\n"
+		  "Message-ID: <CAK7f1x9Qm1@anketa.example.org>\n", 0 },
+		{ "From: Kolega <kolega@anketa.example.org>\n"
+		  "Message-ID: <1700000000.0123456789abcdef0123@anketa.example."
+		  "org>\n", 0 },
+		{ "From: Someone <someone@example.net>\n"
+		  "Message-ID: <1700000000.0123456789abcdef01234567@anketa."
+		  "example.org>\n", 1 },
+		{ "From: organiser@example.org\n"
+		  "Message-ID: <x@elsewhere.example>\n", 1 },
+		{ "From: Someone <someone@example.net>\n"
+		  "Return-Path: <bounces+tok9@example.org>\n"
+		  "Message-ID: <x@elsewhere.example>\n", 1 },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char *h = xasprintf("%sTo: organiser+t1@example.org\n"
+				    "Subject: Re: Survey\n", t[i].headers);
+		struct classified c;
+		classify_text(h, "A1: yes\n", &c);
+		print_message("# %zu: %s (%s)\n", i,
+			      classify_kind_name(c.kind), c.reason);
+		assert_int_equal(c.from_us, t[i].from_us);
+		assert_int_equal(c.kind == CLASSIFY_REPLY, !t[i].from_us);
+		free(h);
+	}
+}
+
+/* `anketa inspect --json` keeps "bounce" as the first failed recipient
+ * and lists them all in "bounces". */
+static void
+test_inspect_bounces(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/test_bounce_inspect_XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	fprintf(f, "%s\n%s", dsn_headers, dsn_body);
+	fclose(f);
+	struct inspect_opts o = { .json = 1, .copts = tmail_opts,
+				  .limits = { 10 * 1024 * 1024, 200, 10 } };
+	struct buf out;
+	struct err e;
+	buf_init(&out, 0);
+	assert_int_equal(inspect_file(path, &o, &out, &e), 0);
+	unlink(path);
+	const char *js = buf_cstr(&out);
+	print_message("# %s", js);
+	assert_non_null(strstr(js, "\"bounce\":{\"recipient\":\"ana@example."
+				   "net\",\"class\":\"permanent\",\"status\":"
+				   "\"5.1.1\"}"));
+	assert_non_null(strstr(js, "\"bounces\":[{\"address\":\"ana@example."
+				   "net\",\"status\":\"5.1.1\",\"class\":"
+				   "\"permanent\"},{\"address\":\"petr@example."
+				   "cz\",\"status\":\"5.2.2\",\"class\":"
+				   "\"temporary\"},{\"address\":\"ivan@example."
+				   "bg\",\"status\":\"4.4.7\",\"class\":"
+				   "\"temporary\"}]"));
+	buf_free(&out);
 }
 
 int
@@ -536,6 +855,12 @@ main(void)
 		cmocka_unit_test(test_corpus_bounceparser),
 		cmocka_unit_test(test_corpus_crisp),
 		cmocka_unit_test(test_corpus_ruby),
+		cmocka_unit_test(test_dsn_many),
+		cmocka_unit_test(test_dsn_bounded),
+		cmocka_unit_test(test_prose_cases),
+		cmocka_unit_test(test_addr),
+		cmocka_unit_test(test_from_us),
+		cmocka_unit_test(test_inspect_bounces),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
