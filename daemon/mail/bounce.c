@@ -79,12 +79,19 @@ static const char *const full_words[] = {
 	"exceeds storage", "insufficient storage",
 	"insufficient system storage",
 	"storage limit", "disk quota", "user is over", "out of storage",
-	"mailbox exceeds", "mailbox exceeded", NULL,
+	"mailbox exceeds", "mailbox exceeded",
+	/* nl, cs, bg, de, fr */
+	"postvak is vol", "mailbox is vol", "brievenbus is vol",
+	"schránka je plná", "schránka příjemce je plná", "překročena kvóta",
+	"пощенската кутия е пълна", "кутията е пълна", "надвишена квота",
+	"postfach ist voll", "postfach voll", "speicherplatz",
+	"boîte aux lettres pleine", "boîte pleine", "quota dépassé", NULL,
 };
 
 /* Wording of a temporary failure when no status code says so. */
 static const char *const temporary_words[] = {
-	"temporar", "try again later", "will retry", "will be retried",
+	"temporar", "temporair", "tijdelijk", "dočasn", "временн",
+	"vorübergehend", "try again later", "will retry", "will be retried",
 	"still trying", "delayed", "deferred", "greylist", "graylist",
 	"has not yet been delivered", "not yet been delivered",
 	"delivery attempts will continue", "will continue to try", NULL,
@@ -122,18 +129,26 @@ static const char *const ndr_openers[] = {
 	"the following recipient(s) cannot be reached",
 	"message delivery to the following recipient",
 	"uw bericht kan niet worden bezorgd",
+	/* Office 365's report in nl, cs, bg, de, fr */
+	"bezorging is mislukt voor deze ontvangers of groepen",
+	"doručení těmto příjemcům nebo skupinám se nezdařilo",
+	"доставката до тези получатели или групи е неуспешна",
+	"die zustellung an folgende empfänger oder gruppen ist "
+	"fehlgeschlagen",
+	"la remise aux destinataires ou groupes suivants a échoué",
 	"ihre nachricht konnte nicht zugestellt werden",
 	"votre message n'a pas pu être remis",
 	"vaše zpráva nemohla být doručena",
 	"вашето съобщение не можа да бъде доставено", NULL,
 };
 
-/* Lines that start the returned original: the diagnostic ends there. */
+/* Lines that start the returned original: the diagnostic ends there.
+ * Matched at the start of a line after its dashes and spaces. */
 static const char *const returned_markers[] = {
 	"below this line is a copy", "this is a copy of the message",
-	"original message follows", "----- original message",
-	"-----original message", "returned message", "message headers follow",
-	"unsent message follows", NULL,
+	"original message follows", "original message ---",
+	"original message-", "original message headers", "returned message",
+	"message headers follow", "unsent message follows", NULL,
 };
 
 static const char *const daemon_locals[] = {

@@ -554,12 +554,14 @@ classify_text(const char *headers, const char *body, struct classified *c)
  * Original-Recipient is the address we sent to, a full mailbox, and a
  * delay; the addresses written as MTAs write them. Its Precedence and
  * X-Autoreply fields must not make it an auto-reply, and the VERP
- * address it comes back to decides the delivery although the returned
- * headers carry another delivery's reply address. */
+ * address it came back to (Delivered-To) decides the delivery although
+ * the reporting server addressed it to another delivery's reply
+ * address. */
 static const char dsn_headers[] =
 	"Return-Path: <>\n"
+	"Delivered-To: bounces+tokverp@example.org\n"
 	"From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\n"
-	"To: bounces+tokverp@example.org\n"
+	"To: organiser+tokother@example.org\n"
 	"Subject: Undelivered Mail Returned to Sender\n"
 	"Precedence: bulk\n"
 	"X-Autoreply: yes\n"
@@ -710,6 +712,41 @@ static const struct prose_case prose_cases[] = {
 	  "unavailable\n",
 	  "maria@example.net", CLASSIFY_B_TEMPORARY,
 	  CLASSIFY_B_TEMPORARY },
+	{ "Exim: the returned mail's sender named in the report is none",
+	  "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
+	  "To: organiser@example.org\nSubject: Mail delivery failed\n",
+	  "This message was created automatically by mail delivery "
+	  "software.\n\nA message sent by\n\n  <survey-list-bounces@lists."
+	  "example.org>\n\ncould not be delivered to one or more of its "
+	  "recipients. The following\naddress(es) failed:\n\n"
+	  "  eva@example.net\n    retry timeout exceeded\n\n"
+	  "------ This is a copy of the message, including all the headers."
+	  " ------\n\nReturn-path: <survey-list-bounces@lists.example.org>\n"
+	  "From: organiser@example.org\nTo: eva@example.net\n",
+	  "eva@example.net", CLASSIFY_B_PERMANENT, CLASSIFY_B_PERMANENT },
+	{ "Office 365 in Dutch from a MicrosoftExchange address",
+	  "From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36a"
+	  "b6ce41109e@corp.example.nl>\nTo: organiser@example.org\n"
+	  "Subject: Onbestelbaar: Enquete\n",
+	  "Bezorging is mislukt voor deze ontvangers of groepen:\n\n"
+	  "jan@corp.example.nl (jan@corp.example.nl)\nHet postvak van de "
+	  "ontvanger is vol en kan momenteel geen berichten accepteren.\n\n"
+	  "Diagnostische gegevens voor beheerders:\n\nGenererende server: "
+	  "AM0PR01MB0001.eurprd01.prod.outlook.com\n\njan@corp.example.nl\n"
+	  "Remote Server returned '554 5.2.2 mailbox full; "
+	  "STOREDRV.Deliver.Exception:QuotaExceededException'\n",
+	  "jan@corp.example.nl", CLASSIFY_B_TEMPORARY,
+	  CLASSIFY_B_TEMPORARY },
+	{ "Office 365 in Czech: recipient not found",
+	  "From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36a"
+	  "b6ce41109e@firma.example.cz>\nTo: organiser@example.org\n"
+	  "Subject: Nedoručitelné: Dotazník\n",
+	  "Doručení těmto příjemcům nebo skupinám se nezdařilo:\n\n"
+	  "petr@firma.example.cz\nZadaná e-mailová adresa nebyla nalezena.\n"
+	  "\nRemote Server returned '550 5.1.10 RESOLVER.ADR.Recipient"
+	  "NotFound; Recipient not found by SMTP address lookup'\n",
+	  "petr@firma.example.cz", CLASSIFY_B_PERMANENT,
+	  CLASSIFY_B_PERMANENT },
 	{ "a report text decides whatever the headers say",
 	  "From: relay@example.net\nReturn-Path: <relay@example.net>\n"
 	  "To: organiser@example.org\nSubject: Notice\nPrecedence: bulk\n"
