@@ -752,33 +752,21 @@ test_inspect_reply_rule(void **state)
 	errlist_free(&el);
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		char path[] = "/tmp/test_classify_inspect_XXXXXX";
-		int fd = mkstemp(path);
-		assert_true(fd >= 0);
-		FILE *f = fdopen(fd, "w");
-		fprintf(f, "From: ana@example.net\nTo: organiser+t%zu@example."
-			"org\nSubject: Re: Survey\nMIME-Version: 1.0\n"
-			"Content-Type: text/plain; charset=utf-8\n\n%s", i,
-			t[i].body);
-		fclose(f);
-		struct inspect_opts o = { .json = 1, .copts = tmail_opts,
-					  .limits = limits };
-		o.survey = t[i].with_survey ? sv : NULL;
-		struct buf out;
-		struct err e;
-		buf_init(&out, 0);
-		assert_int_equal(inspect_file(path, &o, &out, &e), 0);
-		unlink(path);
-		const char *js = buf_cstr(&out);
+		char *raw = xasprintf("From: ana@example.net\nTo: organiser+t%zu"
+				      "@example.org\nSubject: Re: Survey\n"
+				      "MIME-Version: 1.0\nContent-Type: "
+				      "text/plain; charset=utf-8\n\n%s", i,
+				      t[i].body);
+		char *js = tmail_inspect(raw, t[i].with_survey ? sv : NULL);
 		char *kind = xasprintf("\"kind\":\"%s\"", t[i].kind);
-		print_message("# %s", js);
 		assert_non_null(strstr(js, kind));
 		if (t[i].reason)
 			assert_non_null(strstr(js, t[i].reason));
 		if (t[i].answer)
 			assert_non_null(strstr(js, t[i].answer));
 		free(kind);
-		buf_free(&out);
+		free(js);
+		free(raw);
 	}
 	survey_free(&sv);
 	free(xml);

@@ -3,11 +3,20 @@
  */
 #include "tmail.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <cmocka.h>
+
+#include "base/buf.h"
 #include "base/err.h"
+#include "inspect.h"
 #include "base/xmem.h"
 #include "mail/parse.h"
 
@@ -88,4 +97,28 @@ tmail_classify_file(const char *rel, struct classified *c)
 	free(raw);
 	free(path);
 	return rc;
+}
+
+char *
+tmail_inspect(const char *raw, const struct survey *sv)
+{
+	char path[] = "/tmp/anketa_tmail_inspect_XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs(raw, f);
+	fclose(f);
+	struct inspect_opts o = { .json = 1, .copts = tmail_opts,
+				  .limits = limits, .survey = sv };
+	struct buf out;
+	struct err e;
+	buf_init(&out, 0);
+	int rc = inspect_file(path, &o, &out, &e);
+	unlink(path);
+	assert_int_equal(rc, 0);
+	char *js = xstrdup(buf_cstr(&out));
+	buf_free(&out);
+	print_message("# %s", js);
+	return js;
 }

@@ -8,6 +8,7 @@
  *          tmail_tsv_split(line, f, max)   fields of one TSV line
  *          tmail_classify(raw, len, &c)    parse + classify_message
  *          tmail_classify_file(rel, &c)    the same for a file
+ *          tmail_inspect(raw, survey)      `anketa inspect --json` of it
  * Owns:    nothing: the strings returned are the caller's (free()).
  * Errors:  tmail_slurp returns NULL, the classify calls -1 when the
  *          file cannot be read or the message not parsed.
@@ -28,5 +29,12 @@ char *tmail_slurp(const char *path, size_t *len_r);
 int tmail_tsv_split(char *line, char **f, int max);
 int tmail_classify(const char *raw, size_t len, struct classified *c);
 int tmail_classify_file(const char *rel, struct classified *c);
+
+struct survey;
+
+/* The JSON line inspect_file gives for the message raw (written to a
+ * temporary file), with the survey (may be NULL); the caller frees it.
+ * A failure fails the running test. */
+char *tmail_inspect(const char *raw, const struct survey *sv);
 
 #endif
