@@ -776,16 +776,33 @@ addr_at(const char *s, const char *end, const char *q, const char **a_r,
 }
 
 /* Is [a, b) the first thing on its line, after white space, quotes,
- * '<', '*' or "mailto:"? Reports list the failed addresses so. */
+ * '<', '*' or "mailto:", or alone on it after a display name ("Jan
+ * Novak <a@b>", "Jan Novak (a@b)")? Reports list the failed addresses
+ * so. */
 static int
-line_leading(const char *start, const char *a)
+line_leading(const char *start, const char *end, const char *a,
+	     const char *b)
 {
 	const char *s = a;
 	if (s - start >= 7 && strncasecmp(s - 7, "mailto:", 7) == 0)
 		s -= 7;
+	int bracket = s > start && (s[-1] == '<' || s[-1] == '(');
 	while (s > start && strchr(" \t\"'<*(", s[-1]))
 		s--;
-	return s == start || s[-1] == '\n';
+	if (s == start || s[-1] == '\n')
+		return 1;
+	const char *ls = s;
+	while (ls > start && ls[-1] != '\n')
+		ls--;
+	if (!bracket || s - ls > 64)
+		return 0;
+	for (const char *q = ls; q < s; q++)
+		if (!isalpha((unsigned char)*q) && (unsigned char)*q < 0x80 &&
+		    !strchr(" .,'\"-", *q))
+			return 0;
+	while (b < end && strchr(">)\"' \t:", *b))
+		b++;
+	return b == end || *b == '\n' || *b == '\r';
 }
 
 /* Is the line around pos a header-like "To: ..." or "Sent: ..." line
@@ -826,7 +843,7 @@ prose_hits(const struct rd *r, struct hit *h, size_t max)
 			q = b > q ? b - 1 : q;
 			if (!ok || addr_skip(r, h[n].addr))
 				continue;
-			if (leading ? !line_leading(r->region, a)
+			if (leading ? !line_leading(r->region, r->end, a, b)
 				    : header_line(r->region, a))
 				continue;
 			int dup = 0;
@@ -932,6 +949,30 @@ prose_class(const char *status, const char *s, const char *end, int delay)
 	return cl;
 }
 
+/* A report that names nobody: the one recipient of the returned copy
+ * (its To: line, when it holds a single address) is the failed one. */
+static void
+returned_to(struct rd *r, const char *status, enum classify_bclass cl)
+{
+	const char *texts[] = { r->p->returned_headers, r->end };
+	for (size_t i = 0; i < 2; i++) {
+		for (const char *s = texts[i]; s && *s;) {
+			const char *eol = s + strcspn(s, "\r\n");
+			const char *at = memchr(s, '@', (size_t)(eol - s));
+			char a[CLASSIFY_ADDR_MAX];
+			if (strncasecmp(s, "To:", 3) == 0 && at &&
+			    !memchr(at + 1, '@', (size_t)(eol - at - 1)) &&
+			    bounce_addr(s + 3, (size_t)(eol - s - 3), a,
+					sizeof(a)) &&
+			    !addr_skip(r, a)) {
+				add_bounce(r->c, a, status, cl);
+				return;
+			}
+			s = eol + strspn(eol, "\r\n");
+		}
+	}
+}
+
 static void
 prose_read(struct rd *r)
 {
@@ -958,14 +999,17 @@ prose_read(struct rd *r)
 	for (size_t i = 0; i < n; i++) {
 		const char *bend = i + 1 < n ? h[i + 1].at : r->end;
 		char bst[16], bdiag[512];
-		if (block_status(h[i].at, bend, bst, sizeof(bst), bdiag,
-				 sizeof(bdiag)) &&
-		    add_bounce(c, h[i].addr, bst,
-			       prose_class(bst, h[i].at, bend, delay)) &&
+		int own = block_status(h[i].at, bend, bst, sizeof(bst), bdiag,
+				       sizeof(bdiag));
+		/* one recipient: the whole report speaks of it; several:
+		 * each its own block, the report's code where it has none */
+		enum classify_bclass cl =
+			n == 1 && !own ? whole
+				       : prose_class(own ? bst : st, h[i].at,
+						     bend, delay);
+		if (add_bounce(c, h[i].addr, own ? bst : st, cl) && own &&
 		    c->nbounces == 1)
 			memcpy(diag, bdiag, sizeof(diag));
-		else
-			add_bounce(c, h[i].addr, st, whole);
 	}
 	free(h);
 	if (c->nbounces == 0) {
@@ -973,6 +1017,8 @@ prose_read(struct rd *r)
 		c->bclass = whole;
 		prose_bare_locals(r);
 	}
+	if (c->nbounces == 0)
+		returned_to(r, st, whole);
 	memcpy(c->bounce_diag, diag, sizeof(c->bounce_diag));
 }
 

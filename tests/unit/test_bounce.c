@@ -722,6 +722,24 @@ static const struct prose_case prose_cases[] = {
 	  " ------\n\nReturn-path: <survey-list-bounces@lists.example.org>\n"
 	  "From: organiser@example.org\nTo: eva@example.net\n",
 	  "eva@example.net", CLASSIFY_B_PERMANENT, CLASSIFY_B_PERMANENT },
+	{ "Exchange 2010: recipients after their display names",
+	  "From: Microsoft Exchange <postmaster@corp.example.com>\n"
+	  "To: organiser@example.org\nSubject: Undeliverable: Survey\n",
+	  "Delivery has failed to these recipients or groups:\n\n"
+	  "Jan Novak (jan.novak@corp.example.com)\nThe e-mail address you "
+	  "entered couldn't be found.\n\nEva Dvorak <eva.dvorak@corp."
+	  "example.com>\nThe recipient's mailbox is full and can't accept "
+	  "messages now.\n",
+	  "jan.novak@corp.example.com,eva.dvorak@corp.example.com",
+	  CLASSIFY_B_PERMANENT, CLASSIFY_B_TEMPORARY },
+	{ "a report naming nobody: the returned copy's one recipient",
+	  "From: MAILER-DAEMON@mx.example.net\nTo: organiser@example.org\n"
+	  "Subject: Returned mail: User unknown\n",
+	  "The original message was received at Mon, 2 Mar 2026 10:00:00\n"
+	  "\n550 User unknown\n\n----- Original message follows -----\n"
+	  "From: organiser@example.org\nTo: Ana <ana@example.net>\n"
+	  "Subject: Survey\n",
+	  "ana@example.net", CLASSIFY_B_PERMANENT, CLASSIFY_B_PERMANENT },
 	{ "Office 365 in Dutch from a MicrosoftExchange address",
 	  "From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36a"
 	  "b6ce41109e@corp.example.nl>\nTo: organiser@example.org\n"
