@@ -103,7 +103,15 @@ static const char *const delay_words[] = {
 	"will retry", "will be retried", "will continue to try",
 	"still trying", "delivery incomplete", "not yet been delivered",
 	"warning only", "do not need to resend", "delivery attempts will "
-	"continue", "will keep trying", "will try again", NULL,
+	"continue", "will keep trying", "will try again", "has been delayed",
+	"delivery is delayed", "delivery has been delayed", NULL,
+};
+
+/* Subjects of delay notices (Gmail, Exchange, Sendmail). */
+static const char *const delay_subjects[] = {
+	"(delay)", "delayed mail", "delivery delayed", "warning: could not "
+	"send message for past", "delivery status notification (delay)",
+	NULL,
 };
 
 /* Openers of the prose reports of the common MTAs and providers: such a
@@ -980,7 +988,8 @@ prose_read(struct rd *r)
 	const char *failed = parse_header(r->p, "X-Failed-Recipients");
 	char st[16], diag[512];
 	char *region = xstrndup(r->region, (size_t)(r->end - r->region));
-	int delay = bounce_contains_any(region, delay_words);
+	int delay = bounce_contains_any(region, delay_words) ||
+		    bounce_contains_any(r->p->subject, delay_subjects);
 	free(region);
 
 	/* the region's own first code: for recipients whose block has none */

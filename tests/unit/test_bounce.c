@@ -763,6 +763,15 @@ static const struct prose_case prose_cases[] = {
 	  "NotFound; Recipient not found by SMTP address lookup'\n",
 	  "petr@firma.example.cz", CLASSIFY_B_PERMANENT,
 	  CLASSIFY_B_PERMANENT },
+	{ "Exchange: a delay notice, known by its subject",
+	  "From: postmaster@corp.example.com\nTo: organiser@example.org\n"
+	  "Subject: Delivery Status Notification (Delay)\n",
+	  "This is an automatically generated Delivery Status "
+	  "Notification.\n\nThe following recipients could not be reached "
+	  "yet:\n\n       karel@corp.example.com\n\n554 5.4.7 server "
+	  "unreachable\n",
+	  "karel@corp.example.com", CLASSIFY_B_TEMPORARY,
+	  CLASSIFY_B_TEMPORARY },
 	{ "a report text decides whatever the headers say",
 	  "From: relay@example.net\nReturn-Path: <relay@example.net>\n"
 	  "To: organiser@example.org\nSubject: Notice\nPrecedence: bulk\n"
