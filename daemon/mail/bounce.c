@@ -1128,8 +1128,11 @@ is_report(const struct parsed *p, int dsn)
 	int strong = bounce_subject(p->subject) ||
 		     parse_header(p, "X-Failed-Recipients")[0];
 	int weak = daemon_sender(p) || list_admin_sender(p);
-	int prose = bounce_contains_any(p->text, bounce_phrases);
-	return (strong && (weak || prose)) || (weak && prose);
+	if (strong && weak)
+		return 1;
+	/* the whole text is read only when one more piece of evidence
+	 * would decide: most mail is a person's and has neither */
+	return (strong || weak) && bounce_contains_any(p->text, bounce_phrases);
 }
 
 enum bounce_result

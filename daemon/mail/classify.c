@@ -733,6 +733,8 @@ auto_reply(const struct parsed *p, struct classified *c)
 
 	if (as[0] && !header_is(p, "Auto-Submitted", no))
 		return say(c, "Auto-Submitted header (RFC 3834)"), 1;
+	if (strcasestr(p->report_type, "disposition-notification"))
+		return say(c, "read receipt (RFC 8098)"), 1;
 	if (parse_header(p, "X-Autoreply")[0] ||
 	    parse_header(p, "X-Autorespond")[0])
 		return say(c, "X-Autoreply / X-Autorespond header"), 1;

@@ -883,6 +883,26 @@ test_from_us(void **state)
 	}
 }
 
+/* A read receipt (RFC 8098 MDN) is no bounce and no answer: nothing to
+ * act on. */
+static void
+test_read_receipt(void **state)
+{
+	(void)state;
+	struct classified c;
+	classify_text("From: ana@example.net\nTo: organiser+t1@example.org\n"
+		      "Subject: Read: Survey\nMIME-Version: 1.0\n"
+		      "Content-Type: multipart/report; report-type="
+		      "disposition-notification; boundary=\"M\"\n",
+		      "--M\nContent-Type: text/plain\n\nYour message was "
+		      "displayed on 2 March 2026.\n--M\nContent-Type: "
+		      "message/disposition-notification\n\nFinal-Recipient: "
+		      "rfc822; ana@example.net\nDisposition: manual-action/"
+		      "MDN-sent-manually; displayed\n--M--\n", &c);
+	assert_string_equal(classify_kind_name(c.kind), "auto-reply");
+	assert_string_equal(c.reason, "read receipt (RFC 8098)");
+}
+
 /* `anketa inspect --json` keeps "bounce" as the first failed recipient
  * and lists them all in "bounces". */
 static void
@@ -917,6 +937,7 @@ main(void)
 		cmocka_unit_test(test_prose_cases),
 		cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_from_us),
+		cmocka_unit_test(test_read_receipt),
 		cmocka_unit_test(test_inspect_bounces),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
