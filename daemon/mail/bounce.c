@@ -440,12 +440,14 @@ static const char *const rcpt_fields[] = { "to:", "cc:", "envelope-to:",
 					   NULL };
 
 /* Does a line of text starting with one of the header names contain
- * addr? */
+ * addr? Only the first 32 KB are read: the returned copy's headers,
+ * not its body, once per candidate address. */
 static int
 field_line_has(const char *text, const char *const *names, const char *addr)
 {
 	size_t alen = strlen(addr);
-	for (const char *s = text; s && *s;) {
+	const char *stop = text ? text + strnlen(text, 32768) : NULL;
+	for (const char *s = text; s && s < stop && *s;) {
 		while (*s == ' ' || *s == '\t')
 			s++;
 		const char *eol = strchr(s, '\n');
@@ -501,14 +503,14 @@ addr_skip(const struct rd *r, const char *a)
 		     our_pattern(r->o->reply_to, a) ||
 		     our_pattern(r->o->from_address, a)))
 		return 1;
+	if (daemon_local(a))
+		return 1;
 	/* the returned copy's sender, unless it sent to itself (spam
 	 * with a forged From comes back to the address it forged) */
-	if ((field_line_has(p->returned_headers, sender_fields, a) ||
-	     field_line_has(r->end, sender_fields, a)) &&
-	    !field_line_has(p->returned_headers, rcpt_fields, a) &&
-	    !field_line_has(r->end, rcpt_fields, a))
-		return 1;
-	return daemon_local(a);
+	return (field_line_has(p->returned_headers, sender_fields, a) ||
+		field_line_has(r->end, sender_fields, a)) &&
+	       !field_line_has(p->returned_headers, rcpt_fields, a) &&
+	       !field_line_has(r->end, rcpt_fields, a);
 }
 
 /* Add one failed recipient unless it is there; the first one also
@@ -769,10 +771,13 @@ static int
 addr_at(const char *s, const char *end, const char *q, const char **a_r,
 	const char **b_r, char *out, size_t size)
 {
+	/* bounded as RFC 5321 bounds a local part and a domain, so that a
+	 * hostile run of "a@a@a@..." costs linear time */
 	const char *a = q, *b = q + 1;
-	while (a > s && addr_char((unsigned char)a[-1]))
+	while (a > s && q - a < 128 && addr_char((unsigned char)a[-1]))
 		a--;
-	while (b < end && addr_char((unsigned char)*b) && *b != '/')
+	while (b < end && b - q < 256 && addr_char((unsigned char)*b) &&
+	       *b != '/')
 		b++;
 	while (b > q + 1 && b[-1] == '.')
 		b--;
@@ -800,7 +805,7 @@ line_leading(const char *start, const char *end, const char *a,
 	if (s == start || s[-1] == '\n')
 		return 1;
 	const char *ls = s;
-	while (ls > start && ls[-1] != '\n')
+	while (ls > start && ls[-1] != '\n' && s - ls <= 64)
 		ls--;
 	if (!bracket || s - ls > 64)
 		return 0;
@@ -819,8 +824,10 @@ static int
 header_line(const char *start, const char *pos)
 {
 	const char *s = pos;
-	while (s > start && s[-1] != '\n')
+	while (s > start && s[-1] != '\n' && pos - s < 200)
 		s--;
+	if (s > start && s[-1] != '\n')
+		return 0;	/* far into a long line: no header's */
 	while (*s == ' ' || *s == '\t')
 		s++;
 	const char *w = s;
@@ -841,14 +848,17 @@ static size_t
 prose_hits(const struct rd *r, struct hit *h, size_t max)
 {
 	size_t n = 0;
-	for (int leading = 1; leading >= 0 && n == 0; leading--)
-		for (const char *q = r->region; q < r->end && n < max; q++) {
+	for (int leading = 1; leading >= 0 && n == 0; leading--) {
+		int seen = 0;	/* a report names a few: hostile text many */
+		for (const char *q = r->region; q < r->end && n < max &&
+		     seen < 256; q++) {
 			const char *a, *b;
 			if (*q != '@' || q == r->region)
 				continue;
 			int ok = addr_at(r->region, r->end, q, &a, &b,
 					 h[n].addr, sizeof(h[n].addr));
 			q = b > q ? b - 1 : q;
+			seen += ok;
 			if (!ok || addr_skip(r, h[n].addr))
 				continue;
 			if (leading ? !line_leading(r->region, r->end, a, b)
@@ -863,6 +873,7 @@ prose_hits(const struct rd *r, struct hit *h, size_t max)
 			if (!leading)
 				return n;
 		}
+	}
 	return n;
 }
 

@@ -883,6 +883,36 @@ test_from_us(void **state)
 	}
 }
 
+/* Hostile report texts: one long line of "a@a@a@...", many addresses on
+ * their own lines, a long display-name line: still a bounce, its list
+ * bounded, the first recipients kept in order. */
+static void
+test_hostile(void **state)
+{
+	(void)state;
+	struct buf b;
+	buf_init(&b, 0);
+	assert_int_equal(buf_adds(&b, "This is the mail system at host "
+				  "x.example.\n\n"), 0);
+	for (int i = 0; i < 500000; i++)
+		assert_int_equal(buf_adds(&b, "a@"), 0);
+	assert_int_equal(buf_adds(&b, "\n"), 0);
+	for (int i = 0; i < 50000; i++)
+		assert_int_equal(buf_printf(&b, "<u%d@x%d.example>: 550 5.1.1 "
+					    "unknown\n", i, i), 0);
+	for (int i = 0; i < 200000; i++)
+		assert_int_equal(buf_adds(&b, "Name "), 0);
+	assert_int_equal(buf_adds(&b, "<n@x.example>\n"), 0);
+	struct classified c;
+	classify_text("From: MAILER-DAEMON@x.example\nTo: organiser@example."
+		      "org\nSubject: Undelivered Mail Returned to Sender\n",
+		      buf_cstr(&b), &c);
+	assert_string_equal(classify_kind_name(c.kind), "bounce");
+	assert_int_equal(c.nbounces, CLASSIFY_BOUNCES_MAX);
+	assert_string_equal(c.bounces[0].address, "u0@x0.example");
+	buf_free(&b);
+}
+
 /* A read receipt (RFC 8098 MDN) is no bounce and no answer: nothing to
  * act on. */
 static void
@@ -937,6 +967,7 @@ main(void)
 		cmocka_unit_test(test_prose_cases),
 		cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_from_us),
+		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_read_receipt),
 		cmocka_unit_test(test_inspect_bounces),
 	};
