@@ -1,9 +1,13 @@
 /*
- * bounce.c -- see bounce.h. Reads RFC 3464 delivery-status parts first;
- * for the many servers that send only prose (qmail, Exim, Exchange
- * 2003, Domino, ...) it finds the recipient and the SMTP / enhanced
- * status code in the text before the returned message, then applies
- * keyword rules for the class. Spec: RFC 3464, 3463, 6522, 5965.
+ * bounce.c -- see bounce.h. Reads RFC 3464 delivery-status parts first
+ * (every failed group, then every delayed one; Original-Recipient, the
+ * address we sent to, before Final-Recipient); for the many servers
+ * that send only prose (qmail, Exim, Exchange, Domino, AOL, ...) it
+ * takes X-Failed-Recipients and the addresses that start a line of the
+ * report before the returned copy, each with the status code of its
+ * own block. The class: a full mailbox is temporary; then the enhanced
+ * status, the SMTP reply code, the wording. A delay notice is temporary
+ * whatever code it quotes. Spec: RFC 3464, 3463, 6522, 5965.
  */
 #include "mail/bounce.h"
 

@@ -17,7 +17,10 @@
  * Events:  none (pure).
  * Spec:    RFC 3464 (DSN), 3463 (enhanced status codes), 6522
  *          (multipart/report), 5965 (ARF feedback reports).
- * Tests:   tests/unit/test_classify.c, tests/data/bounces/ (sisimai)
+ * Tests:   tests/unit/test_bounce.c (hand-made reports; the BounceParser,
+ *          Crisp and bounce_email corpora in tests/data/bounces_NAME with a
+ *          held-out part), tests/unit/test_classify.c, tests/data/bounces/
+ *          (sisimai)
  */
 #ifndef ANKETA_BOUNCE_H
 #define ANKETA_BOUNCE_H

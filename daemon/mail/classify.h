@@ -12,7 +12,8 @@
  * Spec:    RFC 3464 (DSN), 3834 (Auto-Submitted), 6522, 5546 (iMIP),
  *          RFC 2369 / 8058 (unsubscribe); VERP; RFC 8601
  *          (Authentication-Results), 7489 (DMARC alignment).
- * Tests:   tests/unit/test_classify.c, tests/data/bounces/ (sisimai)
+ * Tests:   tests/unit/test_classify.c, tests/unit/test_bounce.c,
+ *          tests/data/bounces and bounces_(corpus)
  */
 #ifndef ANKETA_CLASSIFY_H
 #define ANKETA_CLASSIFY_H
