@@ -697,6 +697,9 @@ test_bounce_class_of(void **state)
 		{ "", "greylisted, please try again", CLASSIFY_B_TEMPORARY },
 		{ "", "delivery temporarily suspended", CLASSIFY_B_TEMPORARY },
 		{ "", "no such user here", CLASSIFY_B_PERMANENT },
+		/* a domain that does not resolve: the address is bad */
+		{ "", "Host or domain name not found. Name service error",
+		  CLASSIFY_B_PERMANENT },
 		{ "2.0.0", "ok", CLASSIFY_B_NONE },
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
