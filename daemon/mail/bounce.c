@@ -346,8 +346,14 @@ bounce_class_of(const char *status, const char *text)
 	if (status && status[0] == '4')
 		return CLASSIFY_B_TEMPORARY;
 	if (status && status[0] == '5') {
-		/* X.1.x is the address itself, X.2.1 a disabled mailbox:
-		 * the wording cannot make those the message's fault */
+		/* X.1.7 and X.1.8 refuse our sender's address: not the
+		 * recipient's fault */
+		if ((strncmp(status + 1, ".1.7", 4) == 0 ||
+		     strncmp(status + 1, ".1.8", 4) == 0) &&
+		    !isdigit((unsigned char)status[5]))
+			return CLASSIFY_B_POLICY;
+		/* other X.1.x is the address itself, X.2.1 a disabled
+		 * mailbox: the wording cannot make those the message's */
 		if (strncmp(status + 1, ".1.", 3) == 0 ||
 		    strncmp(status + 1, ".2.1", 4) == 0)
 			return CLASSIFY_B_PERMANENT;

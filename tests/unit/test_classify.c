@@ -681,6 +681,9 @@ test_bounce_class_of(void **state)
 		{ "", "User jan@example.net not listed in Domino Directory",
 		  CLASSIFY_B_PERMANENT },
 		{ "5.1.1", "user unknown (not spam)", CLASSIFY_B_PERMANENT },
+		{ "5.1.8", "Sender address rejected: Domain not found",
+		  CLASSIFY_B_POLICY },
+		{ "5.1.10", "Recipient not found", CLASSIFY_B_PERMANENT },
 		{ "5.7.26", "Unauthenticated email is not accepted: DMARC "
 		  "policy", CLASSIFY_B_POLICY },
 		{ "5.4.1", "Recipient address rejected: Access denied",
