@@ -131,7 +131,17 @@ json_out(struct buf *b, const char *path, const struct parsed *p,
 		rc |= json_kv_str(b, 0, "class",
 				  classify_bclass_name(c->bclass));
 		rc |= json_kv_str(b, 0, "status", c->bounce_status);
-		rc |= buf_adds(b, "}");
+		rc |= buf_adds(b, "},\"bounces\":[");
+		for (unsigned i = 0; i < c->nbounces; i++) {
+			const struct classify_bounce *x = &c->bounces[i];
+			rc |= buf_adds(b, i ? ",{" : "{");
+			rc |= json_kv_str(b, 1, "address", x->address);
+			rc |= json_kv_str(b, 0, "status", x->status);
+			rc |= json_kv_str(b, 0, "class",
+					  classify_bclass_name(x->bclass));
+			rc |= buf_adds(b, "}");
+		}
+		rc |= buf_adds(b, "]");
 	}
 	if (c && c->kind == CLASSIFY_RSVP) {
 		rc |= buf_adds(b, ",\"rsvp\":{");
@@ -186,6 +196,13 @@ text_out(struct buf *b, const char *path, const struct parsed *p,
 				 classify_bclass_name(c->bclass),
 				 c->bounce_status[0] ? c->bounce_status : "-");
 		rc |= text_eol(b, &at);
+		for (unsigned i = 1; i < c->nbounces; i++) {
+			const struct classify_bounce *x = &c->bounces[i];
+			rc |= buf_printf(b, "  bounce: %s %s %s", x->address,
+					 classify_bclass_name(x->bclass),
+					 x->status[0] ? x->status : "-");
+			rc |= text_eol(b, &at);
+		}
 	}
 	if (c && c->kind == CLASSIFY_RSVP) {
 		rc |= buf_printf(b, "  rsvp: %s %s", c->rsvp_attendee,

@@ -182,8 +182,13 @@ static void
 find_token(const struct parsed *p, const struct classify_opts *o,
 	   struct classified *c)
 {
-	const char *pats[] = { o->reply_to, o->return_path };
-	const char *srcs[] = { "reply-to", "verp" };
+	/* a bounce comes back to our return address: its VERP token
+	 * decides first which delivery bounced */
+	int b = c->kind == CLASSIFY_BOUNCE;
+	const char *pats[] = { b ? o->return_path : o->reply_to,
+			       b ? o->reply_to : o->return_path };
+	const char *srcs[] = { b ? "verp" : "reply-to",
+			       b ? "reply-to" : "verp" };
 	const char *lists[] = { p->delivered_to, p->to };
 
 	if (subject_token(p->subject, c->subject_token,
@@ -363,16 +368,42 @@ find_ref(const struct parsed *p, const struct classify_opts *o,
 
 /* ---- our own mail ---------------------------------------------------- */
 
+/* Is id exactly what mime_message_id() makes at our domain:
+ * "<SECONDS.HEX24@domain>"? Another client in our domain (a colleague
+ * answering) writes its own form, so the domain alone proves nothing. */
+static int
+our_id_format(const char *id, const char *domain)
+{
+	const char *s = id + (*id == '<');
+	size_t n = strspn(s, "0123456789");
+	if (n == 0 || s[n] != '.')
+		return 0;
+	s += n + 1;
+	n = strspn(s, "0123456789abcdefABCDEF");
+	if (n != 24 || s[n] != '@')
+		return 0;
+	s += n + 1;
+	size_t dl = strlen(domain);
+	return strncasecmp(s, domain, dl) == 0 &&
+	       (s[dl] == '\0' || (s[dl] == '>' && s[dl + 1] == '\0'));
+}
+
+/* Our own mail came back: its From is our address, its Return-Path our
+ * VERP address, or its Message-ID one that only our sender makes. */
 static int
 from_us(const struct parsed *p, const struct classify_opts *o)
 {
+	char tok[CLASSIFY_TOKEN_MAX];
+	const char *rp = p->return_path;
+
 	if (o->from_address && *o->from_address &&
 	    strcasecmp(p->from_addr, o->from_address) == 0)
 		return 1;
-	return p->message_id[0] &&
-	       o->message_id_domain && *o->message_id_domain &&
-	       our_id(p->message_id, strlen(p->message_id),
-		      o->message_id_domain);
+	if (rp[0] && list_token(rp, o->return_path, tok, sizeof(tok)))
+		return 1;
+	return p->message_id[0] && o->message_id_domain &&
+	       *o->message_id_domain &&
+	       our_id_format(p->message_id, o->message_id_domain);
 }
 
 /* ---- Authentication-Results (RFC 8601) -------------------------------- */
@@ -702,6 +733,8 @@ auto_reply(const struct parsed *p, struct classified *c)
 
 	if (as[0] && !header_is(p, "Auto-Submitted", no))
 		return say(c, "Auto-Submitted header (RFC 3834)"), 1;
+	if (strcasestr(p->report_type, "disposition-notification"))
+		return say(c, "read receipt (RFC 8098)"), 1;
 	if (parse_header(p, "X-Autoreply")[0] ||
 	    parse_header(p, "X-Autorespond")[0])
 		return say(c, "X-Autoreply / X-Autorespond header"), 1;
@@ -821,7 +854,7 @@ decide(const struct parsed *p, const struct classify_opts *o,
 		say(c, "our own message came back (loop guard)");
 		return CLASSIFY_AUTOREPLY;
 	}
-	switch (bounce_detect(p, c)) {
+	switch (bounce_detect(p, o, c)) {
 	case BOUNCE_FAILED:
 		return CLASSIFY_BOUNCE;
 	case BOUNCE_DELIVERED:

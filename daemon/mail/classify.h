@@ -12,7 +12,8 @@
  * Spec:    RFC 3464 (DSN), 3834 (Auto-Submitted), 6522, 5546 (iMIP),
  *          RFC 2369 / 8058 (unsubscribe); VERP; RFC 8601
  *          (Authentication-Results), 7489 (DMARC alignment).
- * Tests:   tests/unit/test_classify.c, tests/data/bounces/ (sisimai)
+ * Tests:   tests/unit/test_classify.c, tests/unit/test_bounce.c,
+ *          tests/data/bounces and bounces_(corpus)
  */
 #ifndef ANKETA_CLASSIFY_H
 #define ANKETA_CLASSIFY_H
@@ -54,6 +55,16 @@ enum classify_auth {
 #define CLASSIFY_TOKEN_MAX 64
 #define CLASSIFY_ADDR_MAX 320
 #define CLASSIFY_REFS_MAX 2048
+#define CLASSIFY_BOUNCES_MAX 16	/* failed recipients kept per report */
+
+/* One failed or delayed recipient a delivery report names. */
+struct classify_bounce {
+	char address[CLASSIFY_ADDR_MAX];	/* normalised: no quotes, <>,
+						 * mailto: or trailing dots;
+						 * lower case */
+	char status[16];			/* "5.1.1", "" when unknown */
+	enum classify_bclass bclass;
+};
 
 struct classify_opts {
 	/* Our reply and return-path patterns with "{token}", e.g.
@@ -98,6 +109,13 @@ struct classified {
 	char bounce_recipient[CLASSIFY_ADDR_MAX];
 	char bounce_status[16];		/* "5.1.1" */
 	char bounce_diag[512];
+	unsigned nbounces;		/* entries of bounces[]: every failed
+					 * (or delayed) recipient of the
+					 * report, each once, in its order;
+					 * bounces[0] is bounce_recipient.
+					 * More than CLASSIFY_BOUNCES_MAX are
+					 * left out. */
+	struct classify_bounce bounces[CLASSIFY_BOUNCES_MAX];
 	/* rsvp */
 	char rsvp_attendee[CLASSIFY_ADDR_MAX];
 	char rsvp_partstat[32];		/* ACCEPTED, DECLINED, TENTATIVE */

@@ -141,6 +141,14 @@ sane_classified(struct classified *k)
 	TERMINATE(k->rsvp_uid);
 	TERMINATE(k->auth_note);
 	TERMINATE(k->reason);
+	if (k->nbounces > CLASSIFY_BOUNCES_MAX)
+		return 0;
+	for (unsigned i = 0; i < k->nbounces; i++) {
+		TERMINATE(k->bounces[i].address);
+		TERMINATE(k->bounces[i].status);
+		if ((unsigned)k->bounces[i].bclass > CLASSIFY_B_POLICY)
+			return 0;
+	}
 #undef TERMINATE
 	return (unsigned)k->kind <= CLASSIFY_OPTOUT &&
 	    (unsigned)k->bclass <= CLASSIFY_B_POLICY &&
