@@ -38,6 +38,7 @@
 #include <cmocka.h>
 
 #include "base/cron.h"
+#include "base/tz.h"
 
 /* "YYYY-MM-DD HH:MM" UTC -> seconds, by libc (independent of cron.c). */
 static int64_t U(const char *s)
@@ -432,6 +433,82 @@ static void test_machine_zone_ignored(void **state)
 	    "2026-07-01 13:00");
 }
 
+/* --- the zone reader against the C library ---
+ *
+ * For every zone of zone1970.tab, walk tz_segment's stretches from 1970 to
+ * 2100 and check the offset just before, at, and just before the end of
+ * each against glibc's localtime_r (its own TZif and footer code): the
+ * test may set TZ, cron.c and tz.c never do. */
+
+static long libc_off(int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	localtime_r(&tt, &tm);
+	return tm.tm_gmtoff;
+}
+
+static int check_zone(const char *zone, int64_t from, int64_t to)
+{
+	struct err e = {{0}};
+	struct tz *tz = tz_load(zone, &e);
+	if (tz == NULL)
+		fail_msg("%s", e.msg);
+	setenv("TZ", zone, 1);
+	tzset();
+	int segs = 0;
+	struct tz_seg s;
+	for (int64_t t = from; t < to; t = s.end, segs++) {
+		tz_segment(tz, t, &s);
+		assert_true(s.start <= t && t < s.end);
+		int64_t at[] = {t, s.end - 1, s.start == INT64_MIN ? t : s.start};
+		for (int i = 0; i < 3; i++) {
+			if (at[i] >= to)
+				continue;
+			if (libc_off(at[i]) != s.off)
+				fail_msg("%s at %s: offset %d, libc %ld", zone,
+					 show(at[i]), s.off,
+					 libc_off(at[i]));
+		}
+		if (s.start != INT64_MIN && s.start > from &&
+		    libc_off(s.start - 1) != s.prev_off)
+			fail_msg("%s before %s: previous offset %d, libc %ld",
+				 zone, show(s.start), s.prev_off,
+				 libc_off(s.start - 1));
+	}
+	tz_free(&tz);
+	return segs;
+}
+
+static void test_tz_against_libc(void **state)
+{
+	(void)state;
+	FILE *f = fopen("/usr/share/zoneinfo/zone1970.tab", "r");
+	assert_non_null(f);
+	char line[512];
+	int zones = 0, segs = 0;
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (line[0] == '#')
+			continue;
+		char *tab1 = strchr(line, '\t');
+		char *tab2 = tab1 ? strchr(tab1 + 1, '\t') : NULL;
+		if (tab2 == NULL)
+			continue;
+		char *zone = tab2 + 1;
+		zone[strcspn(zone, "\t\n")] = '\0';
+		segs += check_zone(zone, U("1970-01-01 00:00"),
+				   U("2100-01-01 00:00"));
+		zones++;
+	}
+	fclose(f);
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+	print_message("# %d zones, %d stretches of constant offset agree "
+		      "with libc, 1970-2100\n", zones, segs);
+	assert_true(zones > 300);
+	assert_true(segs > 10000);
+}
+
 /* --- random expressions against a brute-force minute scan (UTC) --- */
 
 struct rnd {
@@ -577,6 +654,7 @@ int main(void)
 		cmocka_unit_test(test_dst_wildcard),
 		cmocka_unit_test(test_machine_zone_ignored),
 		cmocka_unit_test(test_random_vs_brute_force),
+		cmocka_unit_test(test_tz_against_libc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
