@@ -351,6 +351,33 @@ static void test_dst_autumn_fixed(void **state)
 	    "2040-10-28 00:30", "2040-10-29 01:30");
 }
 
+/* Changes other than one hour: Lord Howe moves by 30 minutes; cronie's
+ * care stops at changes of "less than three hours", so Casey's 3-hour
+ * changes (+08 <-> +11) and Apia's skipped day (2011-12-30, -10 -> +14)
+ * get none: a skipped time is simply missed, a repeated one fires again. */
+static void test_dst_other_changes(void **state)
+{
+	(void)state;
+	/* 2026-10-04 02:00 -> 02:30 local (+10:30 -> +11) */
+	SEQ("15 2 * * *", "Australia/Lord_Howe", "2026-10-02 12:00",
+	    "2026-10-02 15:45", "2026-10-03 15:30", "2026-10-04 15:15");
+	/* 2026-04-05 02:00 -> 01:30 local: 01:45 twice, fires once */
+	SEQ("45 1 * * *", "Australia/Lord_Howe", "2026-04-04 12:00",
+	    "2026-04-04 14:45", "2026-04-05 15:15");
+	/* but a wildcard minute fires in both copies of 01:30 */
+	SEQ("*/30 1 * * *", "Australia/Lord_Howe", "2026-04-04 14:10",
+	    "2026-04-04 14:30", "2026-04-04 15:00", "2026-04-05 14:30");
+	/* Casey 2009-10-18 02:00 -> 05:00: 03:30 is missed that day */
+	SEQ("30 3 * * *", "Antarctica/Casey", "2009-10-17 12:00",
+	    "2009-10-18 16:30");
+	/* Casey 2010-03-05 02:00 -> 2010-03-04 23:00: 23:30 twice */
+	SEQ("30 23 * * *", "Antarctica/Casey", "2010-03-04 00:00",
+	    "2010-03-04 12:30", "2010-03-04 15:30", "2010-03-05 15:30");
+	/* Apia had no 2011-12-30 */
+	SEQ("0 12 30 12 *", "Pacific/Apia", "2011-12-01 00:00",
+	    "2012-12-29 22:00");
+}
+
 /* --- DST: wildcard schedules follow elapsed time --- */
 
 static int count_between(const char *expr, const char *zone, int64_t from,
@@ -461,8 +488,14 @@ static int check_zone(const char *zone, int64_t from, int64_t to)
 	for (int64_t t = from; t < to; t = s.end, segs++) {
 		tz_segment(tz, t, &s);
 		assert_true(s.start <= t && t < s.end);
-		int64_t at[] = {t, s.end - 1, s.start == INT64_MIN ? t : s.start};
-		for (int i = 0; i < 3; i++) {
+		/* both ends, and every 29 days between: a change the reader
+		 * missed (e.g. a footer rule ignored) shows up inside */
+		int64_t at[8] = {t, s.end - 1};
+		for (int i = 2; i < 8; i++)
+			at[i] = t + (int64_t)(i - 1) * 29 * 86400;
+		for (int i = 0; i < 8; i++) {
+			if (at[i] >= s.end && i >= 2)
+				break;
 			if (at[i] >= to)
 				continue;
 			if (libc_off(at[i]) != s.off)
@@ -651,6 +684,7 @@ int main(void)
 		cmocka_unit_test(test_february_29),
 		cmocka_unit_test(test_dst_spring_fixed),
 		cmocka_unit_test(test_dst_autumn_fixed),
+		cmocka_unit_test(test_dst_other_changes),
 		cmocka_unit_test(test_dst_wildcard),
 		cmocka_unit_test(test_machine_zone_ignored),
 		cmocka_unit_test(test_random_vs_brute_force),
