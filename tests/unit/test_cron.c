@@ -122,6 +122,8 @@ static void test_parse_errors(void **state)
 		 "field 4 (month): \"foo\" is not a number or a name"},
 		{"* * * * mon-fry", "UTC",
 		 "field 5 (day of week): \"fry\" is not a number or a name"},
+		{"* * * * fri-mon", "UTC",
+		 "field 5 (day of week): range 5-1 runs backwards"},
 		{"x * * * *", "UTC", "field 1 (minute): \"x\" is not a number"},
 		{"5-1 * * * *", "UTC", "field 1 (minute): range 5-1 runs backwards"},
 		{"*/0 * * * *", "UTC",
@@ -207,6 +209,11 @@ static void test_steps_ranges_lists(void **state)
 	    "2026-05-17 06:00");
 	SEQ("0 6 * * 5-7", "UTC", "2026-05-04 00:00", "2026-05-08 06:00",
 	    "2026-05-09 06:00", "2026-05-10 06:00", "2026-05-15 06:00");
+	/* the examples of docs/schedule-times.md; 2026-05-08 is a Friday */
+	SEQ("0 9-17/2 * * 1-5", "UTC", "2026-05-08 16:00", "2026-05-08 17:00",
+	    "2026-05-11 09:00", "2026-05-11 11:00");
+	SEQ("30 8 1,15 * *", "UTC", "2026-05-08 16:00", "2026-05-15 08:30",
+	    "2026-06-01 08:30");
 	/* strictly after: an instant on a firing gives the next one */
 	SEQ("0 9 * * *", "UTC", "2026-05-04 09:00", "2026-05-05 09:00");
 }
