@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/xmem.h"
 
@@ -283,14 +284,21 @@ static int name_ok(const char *name)
 	return 1;
 }
 
+/* The whole file, or NULL (missing, a directory, unreadable, too big). */
 static unsigned char *slurp(const char *path, size_t *len_r)
 {
 	FILE *f = fopen(path, "rb");
+	struct stat st;
 	if (f == NULL)
 		return NULL;
-	unsigned char *buf = xmalloc(TZ_FILE_MAX);
-	*len_r = fread(buf, 1, TZ_FILE_MAX, f);
-	int bad = ferror(f) || *len_r == TZ_FILE_MAX;
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size <= 0 || st.st_size > TZ_FILE_MAX) {
+		fclose(f);
+		return NULL;
+	}
+	unsigned char *buf = xmalloc((size_t)st.st_size);
+	*len_r = fread(buf, 1, (size_t)st.st_size, f);
+	int bad = ferror(f) || *len_r != (size_t)st.st_size;
 	fclose(f);
 	if (bad) {
 		free(buf);
