@@ -67,12 +67,13 @@ static const char *parse_value(const char *s, int f, int *v_r,
 {
 	const struct field_def *d = &fields[f];
 	if (*s >= '0' && *s <= '9') {
+		const char *p = s;
 		long v = 0;
-		while (*s >= '0' && *s <= '9' && v < 1000)
-			v = v * 10 + (*s++ - '0');
+		for (; *s >= '0' && *s <= '9'; s++)
+			v = v < 1000 ? v * 10 + (*s - '0') : v;
 		if (v < d->lo || v > d->hi) {
-			err_set(e, "%ld is out of range %d-%d", v, d->lo,
-				d->hi);
+			err_set(e, "%.*s is out of range %d-%d",
+				(int)(s - p > 20 ? 20 : s - p), p, d->lo, d->hi);
 			return NULL;
 		}
 		*v_r = (int)v;
@@ -263,11 +264,13 @@ static int day_matches(const struct cron *c, int64_t days, int d)
 	return dom || dow;
 }
 
-/* The first local minute >= from that matches, within the horizon. */
-static int next_local(const struct cron *c, int64_t from, int64_t *lm_r)
+/* The first local minute >= from that matches, looking no further than
+ * the day of local minute `until`. */
+static int next_local(const struct cron *c, int64_t from, int64_t until,
+		      int64_t *lm_r)
 {
 	int64_t days = floor_div(from, 1440);
-	int64_t limit = days + CRON_HORIZON_YEARS * 366;
+	int64_t limit = floor_div(until, 1440);
 	int hour = (int)(from - days * 1440) / 60, min = (int)(from % 60);
 	int y, m, d;
 	if (min < 0)
@@ -313,8 +316,9 @@ static int skipped_fires(const struct cron *c, const struct tz_seg *s)
 	int64_t jump = s->off - s->prev_off, lm;
 	if (is_wildcard(c) || jump <= 0 || jump >= CRON_DST_MAX)
 		return 0;
-	return next_local(c, ceil_min(s->start + s->prev_off), &lm) == 0 &&
-	       lm < ceil_min(s->start + s->off);
+	int64_t to = ceil_min(s->start + s->off);
+	return next_local(c, ceil_min(s->start + s->prev_off), to, &lm) == 0 &&
+	       lm < to;
 }
 
 int cron_next(const struct cron *c, int64_t after, int64_t *next_r,
@@ -334,7 +338,8 @@ int cron_next(const struct cron *c, int64_t after, int64_t *next_r,
 		if (!is_wildcard(c) && back > 0 && back < CRON_DST_MAX &&
 		    s.start != INT64_MIN && ceil_min(s.start + s.prev_off) > from)
 			from = ceil_min(s.start + s.prev_off);
-		if (next_local(c, from, &lm) < 0)
+		if (next_local(c, from, from + CRON_HORIZON_YEARS * 366 * 1440,
+			       &lm) < 0)
 			break;
 		if (lm * 60 - s.off < s.end) {
 			*next_r = lm * 60 - s.off;

@@ -111,6 +111,8 @@ static void test_parse_errors(void **state)
 	} cases[] = {
 		{"0 25 * * *", "UTC", "field 2 (hour): 25 is out of range 0-23"},
 		{"60 * * * *", "UTC", "field 1 (minute): 60 is out of range 0-59"},
+		{"123456 * * * *", "UTC",
+		 "field 1 (minute): 123456 is out of range 0-59"},
 		{"* * 0 * *", "UTC",
 		 "field 3 (day of month): 0 is out of range 1-31"},
 		{"* * 32 * *", "UTC",
