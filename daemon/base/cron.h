@@ -38,7 +38,8 @@
  *          "0 0 30 2 *"), leaving *next_r unchanged; 0 otherwise.
  * Events:  none (pure: the result depends only on expression, zone data
  *          and `after`).
- * Tests:   tests/unit/test_cron.c
+ * Tests:   tests/unit/test_cron.c;
+ *          tests/fuzz/fuzz_cron.c, seeds in tests/data/cron/
  */
 #ifndef ANKETA_CRON_H
 #define ANKETA_CRON_H
