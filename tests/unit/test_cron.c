@@ -138,6 +138,9 @@ static void test_parse_errors(void **state)
 		 "field 1 (minute): a step needs * or a range before it"},
 		{"1,,2 * * * *", "UTC", "field 1 (minute): empty item in the list"},
 		{"1, * * * *", "UTC", "field 1 (minute): empty item in the list"},
+		/* no spaces inside a list */
+		{"0 9 1, 15 * *", "UTC",
+		 "field 3 (day of month): empty item in the list"},
 		{"1-2x * * * *", "UTC", "field 1 (minute): unexpected \"x\""},
 		{"* * * *", "UTC", "expected 5 fields (minute hour day-of-month "
 				   "month day-of-week), found 4"},
