@@ -139,7 +139,10 @@ static void test_parse_errors(void **state)
 		{"1,,2 * * * *", "UTC", "field 1 (minute): empty item in the list"},
 		{"1, * * * *", "UTC", "field 1 (minute): empty item in the list"},
 		/* no spaces inside a list */
-		{"0 9 1, 15 * *", "UTC",
+		{"0 9 1, 15 * *", "UTC", "expected 5 fields (minute hour "
+					 "day-of-month month day-of-week), found "
+					 "more than 5"},
+		{"0 9 1, * *", "UTC",
 		 "field 3 (day of month): empty item in the list"},
 		{"1-2x * * * *", "UTC", "field 1 (minute): unexpected \"x\""},
 		{"* * * *", "UTC", "expected 5 fields (minute hour day-of-month "
