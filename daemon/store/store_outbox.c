@@ -33,6 +33,19 @@
 
 #define STORE_OWNERS_MAX 256	/* owners examined per reap */
 
+/*
+ * The states a row waits in, spelled as deliveries_queue's WHERE
+ * (migration 4): an OR, not an IN. SQLite builds a temporary b-tree for
+ * an IN list of three or more constants every time a statement runs,
+ * and this test is in every claim, hand-over and outcome (and, as the
+ * index's WHERE, in every write that moves a row in or out of the
+ * queue). The planner uses a partial index only for a query that says
+ * what its WHERE says, so a query that wants deliveries_queue must spell
+ * the test this way. P is the table's prefix ("" or "d.").
+ */
+#define STORE_WAITING(p) "(" p "state = 'pending' OR " p "state = " \
+	"'deferred' OR " p "state = 'unknown')"
+
 int64_t
 store_now(const struct store *s)
 {
@@ -436,7 +449,7 @@ store_claim_tx(struct store *s, const struct store_outbox_filter *f,
 	static const char sql[] =
 		"UPDATE deliveries SET owner = ?1, lease_until = ?2 "
 		"WHERE id IN (SELECT id FROM deliveries "
-		"WHERE state IN ('pending', 'deferred', 'unknown') AND "
+		"WHERE " STORE_WAITING("") " AND "
 		"owner IS NULL AND next_attempt <= ?3 AND not_before <= ?3 "
 		"AND (?4 = 0 OR campaign_id = ?4) AND "
 		"(?5 IS NULL OR kind = ?5) ORDER BY next_attempt, id "
@@ -476,8 +489,7 @@ store_claimed_read(struct store *s, const struct store_took *took, long n,
 	static const char sql[] =
 		"SELECT " STORE_OUTROW_COLS " FROM deliveries d "
 		"LEFT JOIN contacts c ON c.id = d.contact_id "
-		"WHERE d.id = ?1 AND d.owner = ?2 AND d.state IN ('pending', "
-		"'deferred', 'unknown')";
+		"WHERE d.id = ?1 AND d.owner = ?2 AND " STORE_WAITING("d.");
 	sqlite3_stmt *st;
 	int rc = 0;
 
@@ -566,7 +578,7 @@ store_outbox_handover(struct store *s, int64_t id, const char *message_id,
 		"UPDATE deliveries SET state = 'sending', message_id = "
 		"coalesce(?2, message_id), attempts = attempts + 1, "
 		"lease_until = ?3, updated = ?4 WHERE id = ?1 AND owner = ?5 "
-		"AND state IN ('pending', 'deferred', 'unknown')";
+		"AND " STORE_WAITING("");
 	sqlite3_stmt *st;
 	int64_t now = store_now(s);
 	int outer;
@@ -614,7 +626,7 @@ store_outbox_complete(struct store *s, int64_t id,
 		"owner = NULL, lease_until = NULL, updated = ?5 "
 		"WHERE id = ?1 AND owner = ?6 AND (state = 'sending' OR "
 		"(?2 NOT IN ('sent', 'unknown') AND "
-		"state IN ('pending', 'deferred', 'unknown')))";
+		STORE_WAITING("") "))";
 	sqlite3_stmt *st;
 	int outer, rc;
 
@@ -650,7 +662,7 @@ store_outbox_unclaim(struct store *s, int64_t id, struct err *e)
 	static const char sql[] =
 		"UPDATE deliveries SET owner = NULL, lease_until = NULL "
 		"WHERE owner = ?1 AND (?2 = 0 OR id = ?2) AND "
-		"state IN ('pending', 'deferred', 'unknown')";
+		STORE_WAITING("");
 	sqlite3_stmt *st;
 	int outer, rc;
 
@@ -740,7 +752,7 @@ store_pause_lift(struct store *s, const char *site, int *lifted_r,
 		"until <= ?2";
 	static const char move[] =
 		"UPDATE deliveries SET queued = queued + ?1 "
-		"WHERE state IN ('pending', 'deferred', 'unknown')";
+		"WHERE " STORE_WAITING("");
 	static const char del[] = "DELETE FROM pauses WHERE site = ?1";
 	int64_t paused = 0;
 	int64_t *out[] = { &paused };
@@ -920,7 +932,7 @@ store_queue_change(struct store *s, const char *sql, int64_t id,
 }
 
 #define STORE_QUEUE_PICK \
-	"state IN ('pending', 'deferred', 'unknown') AND owner IS NULL " \
+	STORE_WAITING("") " AND owner IS NULL " \
 	"AND ((?1 <> 0 AND id = ?1) OR (?1 = 0 AND ?2 <> 0 AND " \
 	"campaign_id = ?2) OR (?1 = 0 AND ?2 = 0))"
 

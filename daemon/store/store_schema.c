@@ -223,6 +223,28 @@ const char *const store_migrations[] = {
 	"CREATE TABLE pauses ("
 	"  site TEXT PRIMARY KEY, since INTEGER NOT NULL,"
 	"  until INTEGER NOT NULL, reason TEXT NOT NULL);",
+	/* 4: fewer pages written per message. Every hand-over and outcome
+	 * changes a row's state, and deliveries_due (campaign_id, kind,
+	 * state) moved its entry to another part of the index each time:
+	 * two more pages in each commit. No query needs state in it: those
+	 * by campaign look it up in the row, and deliveries_campaign
+	 * (campaign_id, kind, contact_id), which a state change never
+	 * touches, also answers "has this contact an invitation of this
+	 * campaign" (the reminder's plan, the dry run) with one probe
+	 * instead of a scan of the campaign's sent rows per contact.
+	 * deliveries_queue says its states with OR instead of IN: SQLite
+	 * builds a temporary b-tree for an IN list of three constants each
+	 * time a statement evaluates it, and a partial index's WHERE is
+	 * evaluated for the old and the new row of every state change.
+	 * Queries that want this index must say STORE_WAITING
+	 * (store_outbox.c), as the claim does. */
+	"DROP INDEX deliveries_due;"
+	"CREATE INDEX deliveries_campaign ON deliveries(campaign_id, kind,"
+	"  contact_id);"
+	"DROP INDEX deliveries_queue;"
+	"CREATE INDEX deliveries_queue ON deliveries(next_attempt, id)"
+	"  WHERE state = 'pending' OR state = 'deferred' OR"
+	"  state = 'unknown';",
 };
 
 const size_t store_nmigrations =
