@@ -480,8 +480,8 @@ store_claim_tx(struct store *s, const struct store_outbox_filter *f,
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Copy the rows this claim took out of the store (a row whose claim was
- * lost in between is left out). */
+/* Copy the rows this claim took out of the store, inside the claim's
+ * transaction (a row not ours in the end would be left out). */
 static int
 store_claimed_read(struct store *s, const struct store_took *took, long n,
 		   struct store_claimed *x, size_t *n_r, struct err *e)
@@ -527,15 +527,22 @@ store_outbox_claim(struct store *s, const struct store_outbox_filter *f,
 	if (store_tx_open(s, &outer, e) == -1)
 		return -1;
 	took = xcalloc((size_t)max, sizeof(*took));
+	x = xcalloc((size_t)max, sizeof(*x));
 	rc = store_claim_tx(s, f, max, lease_s, took, n_r, e);
+	/* read in the claim's own transaction: a read outside one is a
+	 * transaction of its own, and sixteen of them cost more than the
+	 * claim */
+	if (rc == 0) {
+		qsort(took, (size_t)*n_r, sizeof(*took), store_took_cmp);
+		rc = store_claimed_read(s, took, *n_r, x, &n, e);
+	}
 	if (store_tx_close(s, outer, rc, e) == -1) {
 		*n_r = 0;
+		store_claimed_clear(x, n);
+		free(x);
 		free(took);
 		return -1;
 	}
-	qsort(took, (size_t)*n_r, sizeof(*took), store_took_cmp);
-	x = xcalloc((size_t)max, sizeof(*x));
-	rc = store_claimed_read(s, took, *n_r, x, &n, e);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = cb(arg, &x[i].r);
 	store_claimed_clear(x, n);
@@ -570,6 +577,26 @@ store_owned_close(struct store *s, int outer, int rc, struct err *e)
 	return store_tx_close(s, outer, rc == -1 ? -1 : 0, e) == -1 ? -1 : rc;
 }
 
+/*
+ * A call that writes one statement opens BEGIN IMMEDIATE when no
+ * transaction is open (*outer_r 1), and nothing inside the caller's: a
+ * statement that fails is undone by SQLite on its own, so a savepoint
+ * (store_tx_open) adds nothing but its cost, a third of the hand-over's
+ * when the sender pool commits hand-overs and outcomes together.
+ */
+static int
+store_one_open(struct store *s, int *outer_r, struct err *e)
+{
+	*outer_r = sqlite3_get_autocommit(s->db);
+	return *outer_r ? store_begin(s, e) : 0;
+}
+
+static int
+store_one_close(struct store *s, int outer, int rc, struct err *e)
+{
+	return outer ? store_owned_close(s, outer, rc, e) : rc;
+}
+
 int
 store_outbox_handover(struct store *s, int64_t id, const char *message_id,
 		      long lease_s, struct err *e)
@@ -583,15 +610,17 @@ store_outbox_handover(struct store *s, int64_t id, const char *message_id,
 	int64_t now = store_now(s);
 	int outer;
 
-	if (store_tx_stmt(s, sql, &st, &outer, e) == -1)
+	if (store_one_open(s, &outer, e) == -1)
 		return -1;
+	if (store_stmt(s, sql, &st, e) == -1)
+		return store_one_close(s, outer, -1, e);
 	sqlite3_bind_int64(st, 1, id);
 	store_bind_opt_text(st, 2, message_id);
 	sqlite3_bind_int64(st, 3, now + lease_s);
 	sqlite3_bind_int64(st, 4, now);
 	sqlite3_bind_int64(st, 5, s->owner);
-	return store_owned_close(s, outer, store_owned_step(s, st,
-				 "outbox: hand-over", id, e), e);
+	return store_one_close(s, outer, store_owned_step(s, st,
+			       "outbox: hand-over", id, e), e);
 }
 
 static int
@@ -639,7 +668,10 @@ store_outbox_complete(struct store *s, int64_t id,
 			(long long)id, store_dstate_name(o->state));
 		return -1;
 	}
-	if (store_tx_open(s, &outer, e) == -1)
+	/* a dead recipient's contact changes too: then a savepoint keeps
+	 * the call whole inside the caller's transaction */
+	if ((o->rcpt_dead ? store_tx_open(s, &outer, e) :
+	     store_one_open(s, &outer, e)) == -1)
 		return -1;
 	rc = store_stmt(s, sql, &st, e);
 	if (rc == 0) {
@@ -653,7 +685,8 @@ store_outbox_complete(struct store *s, int64_t id,
 	}
 	if (rc == 0 && o->rcpt_dead)
 		rc = store_rcpt_dead(s, id, o->reply, e);
-	return store_owned_close(s, outer, rc, e);
+	return o->rcpt_dead ? store_owned_close(s, outer, rc, e) :
+	       store_one_close(s, outer, rc, e);
 }
 
 int
