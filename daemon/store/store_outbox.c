@@ -34,14 +34,14 @@
 #define STORE_OWNERS_MAX 256	/* owners examined per reap */
 
 /*
- * The states a row waits in, spelled as deliveries_queue's WHERE
+ * The states a row waits in, spelled as in deliveries_queue's WHERE
  * (migration 4): an OR, not an IN. SQLite builds a temporary b-tree for
  * an IN list of three or more constants every time a statement runs,
- * and this test is in every claim, hand-over and outcome (and, as the
- * index's WHERE, in every write that moves a row in or out of the
- * queue). The planner uses a partial index only for a query that says
- * what its WHERE says, so a query that wants deliveries_queue must spell
- * the test this way. P is the table's prefix ("" or "d.").
+ * and this test is in every claim, hand-over and outcome. The planner
+ * uses a partial index only for a query that says what its WHERE says,
+ * so a query that wants deliveries_queue (the rows nobody holds) must
+ * say STORE_WAITING and owner IS NULL. P is the table's prefix ("" or
+ * "d.").
  */
 #define STORE_WAITING(p) "(" p "state = 'pending' OR " p "state = " \
 	"'deferred' OR " p "state = 'unknown')"
@@ -366,10 +366,16 @@ struct store_claimed {
 	char *str[17];
 };
 
+/* The contact's columns as STORE_CONTACT_COLS has them, but for its
+ * groups (NULL): no sender reads them, and their subquery, a sort for
+ * each row, cost more than the rest of a claimed row's read. */
+#define STORE_OUTROW_CONTACT_COLS \
+	"c.id, c.email, c.name, c.municipality, c.country, c.language, " \
+	"c.role, NULL, c.token, c.status"
 #define STORE_OUTROW_COLS \
 	"d.id, coalesce(d.campaign_id, 0), d.kind, d.state, " \
 	"coalesce(c.email, d.rcpt), d.token, d.message_id, d.in_reply_to, " \
-	"d.vars, d.attempts, d.queued, " STORE_CONTACT_COLS
+	"d.vars, d.attempts, d.queued, " STORE_OUTROW_CONTACT_COLS
 #define STORE_OUTROW_NCOLS 11
 
 static char *

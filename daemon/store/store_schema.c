@@ -239,10 +239,14 @@ const char *const store_migrations[] = {
 	 *   at every state change (the index's for the old and the new row).
 	 *   They say the same with OR now; SQLite cannot change a CHECK, so
 	 *   the table is rebuilt as in migration 3 (same columns, same ids,
-	 *   inbound's references kept by defer_foreign_keys). Queries that
-	 *   want deliveries_queue must say STORE_WAITING (store_outbox.c), as
-	 *   the claim does: a partial index serves only a query that says
-	 *   what its WHERE says.
+	 *   inbound's references kept by defer_foreign_keys).
+	 * - deliveries_queue held claimed rows too: each claim stepped over
+	 *   the rows the other senders held, and each hand-over took its row
+	 *   out. It holds the rows nobody holds now, so a claim reads the
+	 *   first ones, and the claim itself takes them out, sixteen at a
+	 *   time. Queries that want it must say STORE_WAITING
+	 *   (store_outbox.c) and owner IS NULL, as the claim does: a partial
+	 *   index serves only a query that says what its WHERE says.
 	 * Dropping and refilling the table makes SQLite look up inbound's
 	 * rows that point at each delivery, twice: inbound_delivery, an
 	 * index for this migration only, keeps that from scanning inbound
@@ -292,8 +296,8 @@ const char *const store_migrations[] = {
 	"  WHERE message_id IS NOT NULL;"
 	"CREATE INDEX deliveries_contact ON deliveries(contact_id);"
 	"CREATE INDEX deliveries_queue ON deliveries(next_attempt, id)"
-	"  WHERE state = 'pending' OR state = 'deferred' OR"
-	"  state = 'unknown';"
+	"  WHERE (state = 'pending' OR state = 'deferred' OR"
+	"  state = 'unknown') AND owner IS NULL;"
 	"CREATE INDEX deliveries_owner ON deliveries(owner)"
 	"  WHERE owner IS NOT NULL;"
 	"DROP INDEX inbound_delivery;",
