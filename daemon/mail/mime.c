@@ -186,6 +186,25 @@ word_special(uint64_t w)
 	    W_HIGH) != 0;
 }
 
+/* Four two-byte UTF-8 characters (Cyrillic, most 8-bit Czech): leads
+ * 110xxxxx but not the overlong C0 and C1, each followed by a 10xxxxxx.
+ * The word is read in memory order, so on a little-endian machine the
+ * leads are the low byte of each 16-bit lane. */
+static int
+word_utf8_2x4(uint64_t w)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t t = w & 0x001e001e001e001eULL;
+
+	t |= t >> 1 | t >> 2 | t >> 3;
+	return (w & 0xc0e0c0e0c0e0c0e0ULL) == 0x80c080c080c080c0ULL &&
+	    (t & 0x0002000200020002ULL) == 0x0002000200020002ULL;
+#else
+	(void)w;
+	return 0;
+#endif
+}
+
 /* One line of a body, checked for 7bit: at most 76 bytes, no whitespace
  * at its end (transports strip it). Controls were checked byte by byte. */
 static int
@@ -196,11 +215,51 @@ line_7bit(const unsigned char *line, const unsigned char *end)
 }
 
 /*
+ * The lines of a body without CR that can travel as 7bit, from s: where
+ * the first that cannot starts (end: all can). A line is found with
+ * memchr and looked at a word at a time; only a word with a tab or a
+ * control is looked at byte by byte.
+ */
+static const unsigned char *
+seven_bit_lines(const unsigned char *s, const unsigned char *end)
+{
+	while (s < end) {
+		const unsigned char *e = memchr(s, '\n', (size_t)(end - s));
+		const unsigned char *q = s;
+
+		if (e == NULL)
+			e = end;
+		if (!line_7bit(s, e))
+			return s;
+		for (; e - q >= 8; q += 8) {
+			uint64_t w = word_at(q);
+
+			if (w & W_HIGH)
+				return s;
+			if (!word_special(w))
+				continue;
+			for (int i = 0; i < 8; i++)
+				if (q[i] == 0x7f || (q[i] < 0x20 && q[i] != '\t'))
+					return s;
+		}
+		for (; q < e; q++)
+			if (*q >= 0x7f || (*q < 0x20 && *q != '\t'))
+				return s;
+		if (e == end)
+			break;
+		s = e + 1;
+	}
+	return end;
+}
+
+/*
  * The one pass over a body: UTF-8 validity, bytes >= 0x80, whether it can
  * travel as 7bit unchanged (printable ASCII and tabs, lines of at most 76
  * between breaks of any kind: CRLF, LF or a lone CR, no whitespace at a
- * line end) and whether it has a CR. ASCII without line breaks or
- * controls is skipped a word at a time.
+ * line end) and whether it has a CR. Without a CR, the lines fit for 7bit
+ * are checked first (seven_bit_lines); from the first that is not, only
+ * the 8-bit bytes are looked at: ASCII goes by a word at a time, two-byte
+ * characters four at a time.
  */
 static void
 shape_of(const char *p, size_t n, struct shape *sh)
@@ -210,6 +269,11 @@ shape_of(const char *p, size_t n, struct shape *sh)
 	int seven = 1, valid = 1;
 	size_t high = 0;
 
+	sh->has_cr = memchr(p, '\r', n) != NULL;
+	if (!sh->has_cr) {
+		line = s = seven_bit_lines(s, end);
+		seven = s == end;
+	}
 	while (s < end) {
 		while (end - s >= 8) {
 			uint64_t w = word_at(s);
@@ -221,8 +285,12 @@ shape_of(const char *p, size_t n, struct shape *sh)
 		if (s == end)
 			break;
 		if (*s < 0x80) {
+			if (!seven) {
+				s++;
+				continue;
+			}
 			if (*s == '\n' || *s == '\r') {
-				seven = seven && line_7bit(line, s);
+				seven = line_7bit(line, s);
 				if (*s == '\r' && s + 1 < end && s[1] == '\n')
 					s++;
 				line = s + 1;
@@ -232,7 +300,12 @@ shape_of(const char *p, size_t n, struct shape *sh)
 			continue;
 		}
 		seven = 0;
-		/* two-byte characters (Cyrillic, most of Czech) inline */
+		/* two-byte characters (Cyrillic, most 8-bit Czech) inline,
+		 * four at a time while they last */
+		while (end - s >= 8 && word_utf8_2x4(word_at(s))) {
+			high += 8;
+			s += 8;
+		}
 		while (end - s >= 2 && s[0] >= 0xc2 && s[0] <= 0xdf &&
 		    (s[1] & 0xc0) == 0x80) {
 			high += 2;
@@ -259,7 +332,6 @@ shape_of(const char *p, size_t n, struct shape *sh)
 	}
 	sh->seven_bit = seven && line_7bit(line, end);
 	sh->high = high;
-	sh->has_cr = memchr(p, '\r', n) != NULL;
 	sh->valid = valid;
 }
 
@@ -561,6 +633,23 @@ b_size(size_t n)
 
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* The two base64 characters of each 12-bit value, made by the compiler:
+ * a body's three bytes take two lookups instead of four. */
+#define B64C(x) ((x) < 26 ? 'A' + (x) : (x) < 52 ? 'a' + (x) - 26 : \
+    (x) < 62 ? '0' + (x) - 52 : (x) == 62 ? '+' : '/')
+#define B64P1(i) B64C((i) >> 6), B64C((i) & 63)
+#define B64P4(i) B64P1(i), B64P1((i) + 1), B64P1((i) + 2), B64P1((i) + 3)
+#define B64P16(i) B64P4(i), B64P4((i) + 4), B64P4((i) + 8), \
+    B64P4((i) + 12)
+#define B64P64(i) B64P16(i), B64P16((i) + 16), B64P16((i) + 32), \
+    B64P16((i) + 48)
+#define B64P256(i) B64P64(i), B64P64((i) + 64), B64P64((i) + 128), \
+    B64P64((i) + 192)
+#define B64P1024(i) B64P256(i), B64P256((i) + 256), B64P256((i) + 512), \
+    B64P256((i) + 768)
+static const char b64pair[2 * 4096] = { B64P1024(0), B64P1024(1024),
+    B64P1024(2048), B64P1024(3072) };
 
 static void
 b64_add(struct buf *b, const unsigned char *s, size_t n)
@@ -964,10 +1053,8 @@ b64w_line(struct b64w *w, const unsigned char *s, size_t n)
 		unsigned long v = (unsigned long)s[i] << 16 |
 		    (unsigned long)s[i + 1] << 8 | s[i + 2];
 
-		d[0] = b64[v >> 18];
-		d[1] = b64[v >> 12 & 63];
-		d[2] = b64[v >> 6 & 63];
-		d[3] = b64[v & 63];
+		memcpy(d, b64pair + 2 * (v >> 12), 2);
+		memcpy(d + 2, b64pair + 2 * (v & 0xfff), 2);
 		d += 4;
 	}
 	if (i < n) {
@@ -1041,15 +1128,29 @@ base64_body(struct blk *k, const unsigned char *s, size_t n)
 	b64w_end(&w);
 }
 
-/* QP must encode '=', controls but the tab, DEL and 8-bit bytes. */
-static int
-qp_enc(unsigned char c)
-{
-	return c == '=' || (c >= 0x7f || (c < 0x20 && c != '\t'));
-}
+/* QP must encode '=', controls but the tab, DEL and 8-bit bytes (and
+ * whitespace that ends a line, which qp_line sees to). */
+static const unsigned char qp_esc[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
 
 /* Eight bytes that go out as they are: printable ASCII, no '=', no
- * tab (a tab at a line end would need encoding). */
+ * tab (word_special stops at it; qp_esc lets it through). */
 static int
 qp_plain8(uint64_t w)
 {
@@ -1059,42 +1160,75 @@ qp_plain8(uint64_t w)
 	    !((eq - W_ONES) & ~eq & W_HIGH);
 }
 
-/* One line of quoted-printable (RFC 2045 6.7): soft breaks keep every
- * line at 76 including the '='; whitespace at the line end is encoded. */
+/* Where the run of bytes from s[i] that go out as they are ends, at lim
+ * at the latest. */
+static size_t
+qp_run(const unsigned char *s, size_t i, size_t lim)
+{
+	while (lim - i >= 8 && qp_plain8(word_at(s + i)))
+		i += 8;
+	while (i < lim && !qp_esc[s[i]])
+		i++;
+	return i;
+}
+
+/* "=\r\n" at d; room for the next output line. */
+static char *
+qp_soft(struct blk *k, char *d)
+{
+	memcpy(d, "=\r\n", 3);
+	k->n = (size_t)(d + 3 - k->d);
+	return blk_room(k, MIME_BODY_WIDTH + 3);
+}
+
+/*
+ * One line of quoted-printable (RFC 2045 6.7): soft breaks keep every
+ * line at 76 including the '=', an escape is never split, whitespace at
+ * the line end is encoded. Runs of plain bytes are copied whole up to the
+ * next escape or soft break; only the line's last byte, which may reach
+ * column 76, is looked at on its own.
+ */
 static void
 qp_line(struct blk *k, const unsigned char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	char *d = blk_room(k, MIME_BODY_WIDTH + 3);
-	size_t col = 0, i = 0, slow = 0;
+	size_t col = 0, i = 0, lim = n > 0 ? n - 1 : 0;
 
-	while (i < n) {
-		/* eight plain bytes that reach neither the soft break nor
-		 * the line's last byte go as they are; after eight that
-		 * do not, the next eight go byte by byte */
-		if (slow == 0 && n - i > 8 && col + 8 <= MIME_BODY_WIDTH - 1) {
-			if (qp_plain8(word_at(s + i))) {
-				memcpy(d, s + i, 8);
-				d += 8;
-				col += 8;
-				i += 8;
-				continue;
+	while (i < lim) {
+		size_t j = qp_run(s, i, lim), take;
+
+		for (; i < j; i += take) {
+			if (col == MIME_BODY_WIDTH - 1) {
+				d = qp_soft(k, d);
+				col = 0;
 			}
-			slow = 8;
+			take = j - i;
+			if (take > MIME_BODY_WIDTH - 1 - col)
+				take = MIME_BODY_WIDTH - 1 - col;
+			memcpy(d, s + i, take);
+			d += take;
+			col += take;
 		}
-		if (slow > 0)
-			slow--;
-		unsigned char c = s[i];
-		int last = i + 1 == n;
-		int enc = qp_enc(c) || (last && (c == ' ' || c == '\t'));
-		size_t tl = enc ? 3 : 1;
-
-		if (col + tl > (last ? MIME_BODY_WIDTH : MIME_BODY_WIDTH - 1)) {
-			memcpy(d, "=\r\n", 3);
-			k->n = (size_t)(d + 3 - k->d);
-			d = blk_room(k, MIME_BODY_WIDTH + 3);
+		if (i == lim)
+			break;
+		if (col + 3 > MIME_BODY_WIDTH - 1) {
+			d = qp_soft(k, d);
 			col = 0;
 		}
+		d[0] = '=';
+		d[1] = hex[s[i] >> 4];
+		d[2] = hex[s[i] & 15];
+		d += 3;
+		col += 3;
+		i++;
+	}
+	if (n > 0) {
+		unsigned char c = s[lim];
+		int enc = qp_esc[c] || c == ' ' || c == '\t';
+
+		if (col + (enc ? 3 : 1) > MIME_BODY_WIDTH)
+			d = qp_soft(k, d);
 		if (enc) {
 			d[0] = '=';
 			d[1] = hex[c >> 4];
@@ -1102,8 +1236,6 @@ qp_line(struct blk *k, const unsigned char *s, size_t n)
 			d += 3;
 		} else
 			*d++ = (char)c;
-		col += tl;
-		i++;
 	}
 	k->n = (size_t)(d - k->d);
 }
