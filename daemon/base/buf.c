@@ -68,12 +68,21 @@ buf_addc(struct buf *b, char c)
 int
 buf_printf(struct buf *b, const char *fmt, ...)
 {
+	size_t room = b->cap > b->len ? b->cap - b->len : 0;
 	va_list ap;
 	int n;
 
+	/* format in place when it fits (the usual case: one pass, not
+	 * two); the room ends at the cap, which never passes max + 1 */
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap);
 	va_end(ap);
+	if (n >= 0 && (size_t)n < room) {
+		b->len += (size_t)n;
+		return 0;
+	}
+	if (b->data)
+		b->data[b->len] = '\0';	/* a cut-off attempt is undone */
 	if (n < 0 || buf_grow(b, (size_t)n) < 0)
 		return -1;
 	va_start(ap, fmt);

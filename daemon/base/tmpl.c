@@ -6,6 +6,12 @@
  * tree is rendered against a stack of contexts. Partials are parsed when
  * they are included, after their standalone indentation is applied to
  * the partial's text, as the spec asks.
+ *
+ * A compiled template (tmpl_compile) keeps its tree, and the trees of the
+ * partials it included, keyed by name and indentation and checked
+ * against the partial's text each time: the send path renders the same
+ * templates for every recipient, and parsing them again each time cost
+ * more than rendering them.
  */
 #include "base/tmpl.h"
 
@@ -581,9 +587,73 @@ tmpl_check(const char *tpl, struct err *e)
 	return 0;
 }
 
+/* ---- compiled templates ---------------------------------------------- */
+
+/* One partial as it was parsed: the tree borrows from src. */
+struct pcache {
+	char *name;
+	char *indent;
+	char *text;		/* the text the lookup gave */
+	char *src;		/* text with indent applied: what was parsed */
+	struct node root;
+	int busy;		/* rendering further up the stack */
+};
+
+struct tmpl {
+	char *src;		/* the template's own copy */
+	struct node root;
+	struct pcache *pc;
+	size_t npc, cap;
+	const struct tmpl_val **ctx;	/* the context stack, reused */
+	size_t nctx;
+};
+
+int
+tmpl_compile(const char *tpl, struct tmpl **t_r, struct err *e)
+{
+	struct tmpl *t = xcalloc(1, sizeof(*t));
+
+	t->src = xstrdup(tpl);
+	if (parse(t->src, &t->root, e) < 0) {
+		free(t->src);
+		free(t);
+		return -1;
+	}
+	*t_r = t;
+	return 0;
+}
+
+static void
+pcache_clear(struct pcache *c)
+{
+	node_clear(&c->root);
+	free(c->name);
+	free(c->indent);
+	free(c->text);
+	free(c->src);
+}
+
+void
+tmpl_free(struct tmpl **tp)
+{
+	struct tmpl *t;
+
+	if (tp == NULL || (t = *tp) == NULL)
+		return;
+	for (size_t i = 0; i < t->npc; i++)
+		pcache_clear(&t->pc[i]);
+	free(t->pc);
+	node_clear(&t->root);
+	free(t->src);
+	free(t->ctx);
+	free(t);
+	*tp = NULL;
+}
+
 /* ---- rendering ------------------------------------------------------- */
 
 struct render {
+	struct tmpl *t;			/* compiled: partial trees kept */
 	const struct tmpl_partials *p;
 	int strict;
 	int raw;			/* TMPL_RAW: no escaping at all */
@@ -779,6 +849,79 @@ indent_text(const char *text, const char *indent)
 	return buf_steal(&b);
 }
 
+static void partial_error(struct render *r, const struct node *nd);
+
+/*
+ * The partial of nd, whose text is text, from the compiled template's
+ * cache: parsed the first time, and again when the lookup gives another
+ * text. A tree is rendered from a copy of its root: a nested partial may
+ * move the array. An entry rendering further up (a lookup that gives
+ * another text for the same name inside itself) is left alone and the
+ * partial parsed for this once.
+ */
+static int
+render_cached(struct render *r, const struct node *nd, const char *text)
+{
+	struct tmpl *t = r->t;
+	struct pcache *c;
+	struct node root;
+	char *src;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < t->npc; i++)
+		if (strcmp(t->pc[i].name, nd->name) == 0 &&
+		    strcmp(t->pc[i].indent, nd->indent) == 0)
+			break;
+	if (i == t->npc || strcmp(t->pc[i].text, text) != 0) {
+		src = nd->indent[0] ? indent_text(text, nd->indent) :
+		    xstrdup(text);
+		if (parse(src, &root, r->e) < 0) {
+			free(src);
+			partial_error(r, nd);
+			return -1;
+		}
+		if (i < t->npc && t->pc[i].busy) {
+			r->pdepth++;
+			rc = render_nodes(r, &root);
+			r->pdepth--;
+			node_clear(&root);
+			free(src);
+			if (rc < 0)
+				partial_error(r, nd);
+			return rc;
+		}
+		if (i == t->npc) {
+			if (t->npc == t->cap) {
+				t->cap = t->cap ? t->cap * 2 : 4;
+				t->pc = xreallocarray(t->pc, t->cap,
+				    sizeof(*t->pc));
+			}
+			c = &t->pc[t->npc++];
+			memset(c, 0, sizeof(*c));
+			c->name = xstrdup(nd->name);
+			c->indent = xstrdup(nd->indent);
+		} else {
+			c = &t->pc[i];
+			node_clear(&c->root);
+			free(c->text);
+			free(c->src);
+		}
+		c->text = xstrdup(text);
+		c->src = src;
+		c->root = root;
+	}
+	root = t->pc[i].root;
+	t->pc[i].busy++;
+	r->pdepth++;
+	rc = render_nodes(r, &root);
+	r->pdepth--;
+	t->pc[i].busy--;
+	if (rc < 0)
+		partial_error(r, nd);
+	return rc;
+}
+
 static int
 render_partial(struct render *r, const struct node *nd)
 {
@@ -799,6 +942,8 @@ render_partial(struct render *r, const struct node *nd)
 		    nd->line, TMPL_MAX_DEPTH);
 		return -1;
 	}
+	if (r->t != NULL)
+		return render_cached(r, nd, text);
 	if (nd->indent[0])
 		text = own = indent_text(text, nd->indent);
 	rc = parse(text, &root, r->e);
@@ -809,11 +954,18 @@ render_partial(struct render *r, const struct node *nd)
 		node_clear(&root);
 	}
 	free(own);
-	/* Name only the innermost partial: its line numbers are the ones
-	 * that mean something, and a deep chain would overflow the err. */
-	if (rc < 0 && strncmp(r->e->msg, "partial '", 9) != 0)
-		err_prefix(r->e, "partial '%s'", nd->name);
+	if (rc < 0)
+		partial_error(r, nd);
 	return rc;
+}
+
+/* Name only the innermost partial: its line numbers are the ones that
+ * mean something, and a deep chain would overflow the err. */
+static void
+partial_error(struct render *r, const struct node *nd)
+{
+	if (strncmp(r->e->msg, "partial '", 9) != 0)
+		err_prefix(r->e, "partial '%s'", nd->name);
 }
 
 static int
@@ -843,31 +995,61 @@ render_nodes(struct render *r, const struct node *parent)
 	return 0;
 }
 
-int
-tmpl_render(const char *tpl, const struct tmpl_val *data,
-    const struct tmpl_partials *p, int flags, struct buf *out,
-    struct err *e)
+/* Render root; t, when given, keeps the partials' trees and the
+ * context stack for the next call. */
+static int
+render_root(struct tmpl *t, const struct node *root,
+    const struct tmpl_val *data, const struct tmpl_partials *p, int flags,
+    struct buf *out, struct err *e)
 {
 	struct render r;
-	struct node root;
 	size_t keep = out->len;
 	int rc;
 
-	if (parse(tpl, &root, e) < 0)
-		return -1;
 	memset(&r, 0, sizeof(r));
+	r.t = t;
 	r.p = p;
 	r.strict = (flags & TMPL_STRICT) != 0;
 	r.raw = (flags & TMPL_RAW) != 0;
 	r.out = out;
 	r.e = e;
+	if (t != NULL) {
+		r.ctx = t->ctx;
+		r.cap = t->nctx;
+	}
 	ctx_push(&r, data);
-	rc = render_nodes(&r, &root);
-	node_clear(&root);
-	free(r.ctx);
+	rc = render_nodes(&r, root);
+	if (t != NULL) {
+		t->ctx = r.ctx;
+		t->nctx = r.cap;
+	} else
+		free(r.ctx);
 	if (rc < 0 && out->data) {
 		out->len = keep;
 		out->data[keep] = '\0';
 	}
 	return rc;
+}
+
+int
+tmpl_render(const char *tpl, const struct tmpl_val *data,
+    const struct tmpl_partials *p, int flags, struct buf *out,
+    struct err *e)
+{
+	struct node root;
+	int rc;
+
+	if (parse(tpl, &root, e) < 0)
+		return -1;
+	rc = render_root(NULL, &root, data, p, flags, out, e);
+	node_clear(&root);
+	return rc;
+}
+
+int
+tmpl_render_compiled(struct tmpl *t, const struct tmpl_val *data,
+    const struct tmpl_partials *p, int flags, struct buf *out,
+    struct err *e)
+{
+	return render_root(t, &t->root, data, p, flags, out, e);
 }

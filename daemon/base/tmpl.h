@@ -8,12 +8,17 @@
  *                      &out, &e)
  *          tmpl_check(tpl, &e)            syntax only (sections, tags)
  *          tmpl_val_free(&v)
+ *          tmpl_compile(tpl, &t, &e) once, then
+ *          tmpl_render_compiled(t, v, &partials_or_NULL, flags, &out, &e)
+ *          for each recipient; tmpl_free(&t)
  * Owns:    a struct tmpl_val owns its whole subtree: keys, strings and
  *          children. Pointers returned by tmpl_map_set_map/_list and
  *          tmpl_list_add_map/_list are borrowed: they live as long as
  *          the root and are freed with it. tmpl_map_put/tmpl_list_push
  *          take ownership of the value given. Templates and partial
- *          texts are borrowed for the duration of one call.
+ *          texts are borrowed for the duration of one call; a struct
+ *          tmpl keeps a copy of its template and of each partial text
+ *          it has parsed.
  * Errors:  tmpl_render/tmpl_check return 0, or -1 with e = "line N: why"
  *          (inside a partial: "partial 'p': line N: why",
  *          naming the innermost partial); on failure
@@ -113,6 +118,22 @@ const char *tmpl_partial_from_map(void *arg, const char *name);
 int tmpl_render(const char *tpl, const struct tmpl_val *data,
     const struct tmpl_partials *p, int flags, struct buf *out,
     struct err *e);
+
+/*
+ * A template parsed once for many renders (the send path renders the same
+ * templates for every recipient). tmpl_compile copies tpl and fails as
+ * tmpl_check does. tmpl_render_compiled renders as tmpl_render would
+ * render the same text, with the same errors; the partials it includes
+ * are parsed once too, keyed by name and indentation, and parsed again
+ * when the lookup gives a different text. t is not const: it keeps those
+ * trees. tmpl_free accepts NULL and clears *t.
+ */
+struct tmpl;
+int tmpl_compile(const char *tpl, struct tmpl **t_r, struct err *e);
+int tmpl_render_compiled(struct tmpl *t, const struct tmpl_val *data,
+    const struct tmpl_partials *p, int flags, struct buf *out,
+    struct err *e);
+void tmpl_free(struct tmpl **t);
 
 /* Syntax check only: tags closed, sections balanced, delimiters valid.
  * Returns 0, or -1 with e = "line N: why". */

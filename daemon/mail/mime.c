@@ -2,9 +2,14 @@
  * mime.c -- builds outgoing RFC 5322 / MIME messages; see mime.h. Pure:
  * no network, no store. RFC 5322, 2045, 2046, 2047, 2231, 6047.
  *
- * The build runs in three steps: every leaf part is encoded on its own
- * (7bit, quoted-printable or base64), then boundaries are drawn until
- * none occurs in any encoded leaf, then the tree is written out.
+ * A body is looked at once, when it is set: one pass checks its UTF-8
+ * and finds its shape (can it travel as 7bit, how much of it is 8-bit,
+ * any CR). The build then picks each leaf's transfer encoding from that
+ * shape, draws boundaries until none occurs in a 7bit leaf (the only
+ * encoding whose output could hold one), and writes the whole tree
+ * straight into the caller's buffer: each body is read once more, as it
+ * is encoded, and copied nowhere else. Every message sent goes through
+ * here, so the encoders work a line at a time into a local block.
  */
 #include "mail/mime.h"
 
@@ -50,10 +55,24 @@ struct part {
 	int inline_flag;
 };
 
+/* What the one pass over a body found. */
+struct shape {
+	size_t high;		/* bytes >= 0x80 */
+	int seven_bit;		/* can travel as 7bit unchanged */
+	int has_cr;		/* a CR somewhere: line breaks of every kind */
+	int valid;		/* UTF-8 */
+};
+
+struct body {
+	char *s;		/* NULL: not set */
+	size_t len;
+	struct shape sh;
+};
+
 struct mime {
 	struct hdr *h;
 	size_t nh;
-	char *text, *html;
+	struct body text, html;
 	struct part *parts;
 	size_t np;
 	time_t date;
@@ -143,6 +162,179 @@ has_ctl(const char *s)
 	return 0;
 }
 
+/* Eight bytes at a time: the words of a body that need no closer look. */
+#define W_ONES 0x0101010101010101ULL
+#define W_HIGH 0x8080808080808080ULL
+
+static uint64_t
+word_at(const unsigned char *s)
+{
+	uint64_t w;
+
+	memcpy(&w, s, sizeof(w));
+	return w;
+}
+
+/* An ASCII word with a byte below 0x20 (line breaks, tabs, controls) or
+ * a DEL: exact, as the bit tricks of "hasless" and "haszero" are. */
+static int
+word_special(uint64_t w)
+{
+	uint64_t del = w ^ (0x7f * W_ONES);
+
+	return ((((w - 0x20 * W_ONES) & ~w) | ((del - W_ONES) & ~del)) &
+	    W_HIGH) != 0;
+}
+
+/* Four two-byte UTF-8 characters (Cyrillic, most 8-bit Czech): leads
+ * 110xxxxx but not the overlong C0 and C1, each followed by a 10xxxxxx.
+ * The word is read in memory order, so on a little-endian machine the
+ * leads are the low byte of each 16-bit lane. */
+static int
+word_utf8_2x4(uint64_t w)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t t = w & 0x001e001e001e001eULL;
+
+	t |= t >> 1 | t >> 2 | t >> 3;
+	return (w & 0xc0e0c0e0c0e0c0e0ULL) == 0x80c080c080c080c0ULL &&
+	    (t & 0x0002000200020002ULL) == 0x0002000200020002ULL;
+#else
+	(void)w;
+	return 0;
+#endif
+}
+
+/* One line of a body, checked for 7bit: at most 76 bytes, no whitespace
+ * at its end (transports strip it). Controls were checked byte by byte. */
+static int
+line_7bit(const unsigned char *line, const unsigned char *end)
+{
+	return end - line <= MIME_BODY_WIDTH &&
+	    (end == line || (end[-1] != ' ' && end[-1] != '\t'));
+}
+
+/*
+ * The lines of a body without CR that can travel as 7bit, from s: where
+ * the first that cannot starts (end: all can). A line is found with
+ * memchr and looked at a word at a time; only a word with a tab or a
+ * control is looked at byte by byte.
+ */
+static const unsigned char *
+seven_bit_lines(const unsigned char *s, const unsigned char *end)
+{
+	while (s < end) {
+		const unsigned char *e = memchr(s, '\n', (size_t)(end - s));
+		const unsigned char *q = s;
+
+		if (e == NULL)
+			e = end;
+		if (!line_7bit(s, e))
+			return s;
+		for (; e - q >= 8; q += 8) {
+			uint64_t w = word_at(q);
+
+			if (w & W_HIGH)
+				return s;
+			if (!word_special(w))
+				continue;
+			for (int i = 0; i < 8; i++)
+				if (q[i] == 0x7f || (q[i] < 0x20 && q[i] != '\t'))
+					return s;
+		}
+		for (; q < e; q++)
+			if (*q >= 0x7f || (*q < 0x20 && *q != '\t'))
+				return s;
+		if (e == end)
+			break;
+		s = e + 1;
+	}
+	return end;
+}
+
+/*
+ * The one pass over a body: UTF-8 validity, bytes >= 0x80, whether it can
+ * travel as 7bit unchanged (printable ASCII and tabs, lines of at most 76
+ * between breaks of any kind: CRLF, LF or a lone CR, no whitespace at a
+ * line end) and whether it has a CR. Without a CR, the lines fit for 7bit
+ * are checked first (seven_bit_lines); from the first that is not, only
+ * the 8-bit bytes are looked at: ASCII goes by a word at a time, two-byte
+ * characters four at a time.
+ */
+static void
+shape_of(const char *p, size_t n, struct shape *sh)
+{
+	const unsigned char *s = (const unsigned char *)p, *end = s + n;
+	const unsigned char *line = s;
+	int seven = 1, valid = 1;
+	size_t high = 0;
+
+	sh->has_cr = memchr(p, '\r', n) != NULL;
+	if (!sh->has_cr) {
+		line = s = seven_bit_lines(s, end);
+		seven = s == end;
+	}
+	while (s < end) {
+		while (end - s >= 8) {
+			uint64_t w = word_at(s);
+
+			if ((w & W_HIGH) || (seven && word_special(w)))
+				break;
+			s += 8;
+		}
+		if (s == end)
+			break;
+		if (*s < 0x80) {
+			if (!seven) {
+				s++;
+				continue;
+			}
+			if (*s == '\n' || *s == '\r') {
+				seven = line_7bit(line, s);
+				if (*s == '\r' && s + 1 < end && s[1] == '\n')
+					s++;
+				line = s + 1;
+			} else if (*s == 0x7f || (*s < 0x20 && *s != '\t'))
+				seven = 0;
+			s++;
+			continue;
+		}
+		seven = 0;
+		/* two-byte characters (Cyrillic, most 8-bit Czech) inline,
+		 * four at a time while they last */
+		while (end - s >= 8 && word_utf8_2x4(word_at(s))) {
+			high += 8;
+			s += 8;
+		}
+		while (end - s >= 2 && s[0] >= 0xc2 && s[0] <= 0xdf &&
+		    (s[1] & 0xc0) == 0x80) {
+			high += 2;
+			s += 2;
+		}
+		if (s == end || *s < 0x80)
+			continue;
+		size_t k = (size_t)(end - s) >= 4 ? utf8_len(s) : 0;
+
+		if (k == 0) {
+			/* near the end, or not UTF-8: the careful way */
+			unsigned char q[4] = { 0 };
+
+			memcpy(q, s, (size_t)(end - s) < 4 ?
+			    (size_t)(end - s) : 4);
+			k = utf8_len(q);
+			if (k == 0 || k > (size_t)(end - s)) {
+				valid = 0;
+				k = 1;
+			}
+		}
+		high += k;
+		s += k;
+	}
+	sh->seven_bit = seven && line_7bit(line, end);
+	sh->high = high;
+	sh->valid = valid;
+}
+
 /* Remember the first refusal; mime_build reports it. */
 static void
 refuse(struct mime *m, const char *name, const char *why)
@@ -193,8 +385,8 @@ mime_free(struct mime **mp)
 	}
 	free(m->h);
 	free(m->parts);
-	free(m->text);
-	free(m->html);
+	free(m->text.s);
+	free(m->html.s);
 	free(m);
 	*mp = NULL;
 }
@@ -322,14 +514,21 @@ mime_addr(struct mime *m, const char *name, const char *display_utf8,
 }
 
 static void
-set_body(struct mime *m, char **slot, const char *what, const char *s)
+set_body(struct mime *m, struct body *b, const char *what, const char *s)
 {
-	if (!utf8_valid(s)) {
+	size_t n = strlen(s);
+	struct shape sh;
+
+	shape_of(s, n, &sh);
+	if (!sh.valid) {
 		refuse(m, what, "not valid UTF-8");
 		return;
 	}
-	free(*slot);
-	*slot = xstrdup(s);
+	free(b->s);
+	b->s = xmalloc(n + 1);
+	memcpy(b->s, s, n + 1);
+	b->len = n;
+	b->sh = sh;
 }
 
 void
@@ -390,18 +589,19 @@ struct fold {
 	int fresh;	/* nothing but the header name on this line yet */
 };
 
+/* ws (wl bytes of whitespace, may be 0), then atom, breaking the line
+ * before ws when they would pass the width. */
 static void
-fold_put(struct fold *f, const char *ws, const char *atom, size_t n)
+fold_put(struct fold *f, const char *ws, size_t wl, const char *atom,
+    size_t n)
 {
-	size_t wl = strlen(ws);
-
 	if (f->col + wl + n > f->width && !f->fresh && !f->oneline) {
 		buf_adds(f->b, "\r\n");
 		f->col = 0;
 		if (wl == 0)
 			ws = " ", wl = 1;
 	}
-	buf_adds(f->b, ws);
+	buf_add(f->b, ws, wl);
 	buf_add(f->b, atom, n);
 	f->col += wl + n;
 	f->fresh = 0;
@@ -434,6 +634,23 @@ b_size(size_t n)
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+/* The two base64 characters of each 12-bit value, made by the compiler:
+ * a body's three bytes take two lookups instead of four. */
+#define B64C(x) ((x) < 26 ? 'A' + (x) : (x) < 52 ? 'a' + (x) - 26 : \
+    (x) < 62 ? '0' + (x) - 52 : (x) == 62 ? '+' : '/')
+#define B64P1(i) B64C((i) >> 6), B64C((i) & 63)
+#define B64P4(i) B64P1(i), B64P1((i) + 1), B64P1((i) + 2), B64P1((i) + 3)
+#define B64P16(i) B64P4(i), B64P4((i) + 4), B64P4((i) + 8), \
+    B64P4((i) + 12)
+#define B64P64(i) B64P16(i), B64P16((i) + 16), B64P16((i) + 32), \
+    B64P16((i) + 48)
+#define B64P256(i) B64P64(i), B64P64((i) + 64), B64P64((i) + 128), \
+    B64P64((i) + 192)
+#define B64P1024(i) B64P256(i), B64P256((i) + 256), B64P256((i) + 512), \
+    B64P256((i) + 768)
+static const char b64pair[2 * 4096] = { B64P1024(0), B64P1024(1024),
+    B64P1024(2048), B64P1024(3072) };
+
 static void
 b64_add(struct buf *b, const unsigned char *s, size_t n)
 {
@@ -465,7 +682,12 @@ b64_add(struct buf *b, const unsigned char *s, size_t n)
 static void
 word_add(struct buf *b, const unsigned char *s, size_t n, char mode)
 {
-	buf_printf(b, "=?UTF-8?%c?", mode);
+	static const char hex[] = "0123456789ABCDEF";
+	char q[3] = { '=', 0, 0 };
+
+	buf_adds(b, "=?UTF-8?");
+	buf_addc(b, mode);
+	buf_addc(b, '?');
 	if (mode == 'B')
 		b64_add(b, s, n);
 	else
@@ -474,8 +696,11 @@ word_add(struct buf *b, const unsigned char *s, size_t n, char mode)
 				buf_addc(b, (char)s[i]);
 			else if (s[i] == ' ')
 				buf_addc(b, '_');
-			else
-				buf_printf(b, "=%02X", s[i]);
+			else {
+				q[1] = hex[s[i] >> 4];
+				q[2] = hex[s[i] & 15];
+				buf_add(b, q, 3);
+			}
 		}
 	buf_adds(b, "?=");
 }
@@ -502,7 +727,8 @@ word_take(const unsigned char *s, size_t len, size_t room, char mode)
 /* s as encoded-words: the first after ws, the others after one space
  * (which the decoder drops between adjacent encoded-words). */
 static void
-fold_encoded(struct fold *f, const char *ws, const char *str, size_t len)
+fold_encoded(struct fold *f, const char *ws, size_t wl, const char *str,
+    size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	char mode = b_size(len) < q_size(s, len) ? 'B' : 'Q';
@@ -510,7 +736,7 @@ fold_encoded(struct fold *f, const char *ws, const char *str, size_t len)
 
 	buf_init(&w, 0);
 	while (len > 0) {
-		size_t used = f->col + strlen(ws);
+		size_t used = f->col + wl;
 		size_t room = used < f->width ? f->width - used : 0;
 		size_t n;
 
@@ -523,8 +749,9 @@ fold_encoded(struct fold *f, const char *ws, const char *str, size_t len)
 		n = word_take(s, len, room - MIME_WORD_OVERHEAD, mode);
 		buf_reset(&w);
 		word_add(&w, s, n, mode);
-		fold_put(f, ws, w.data, w.len);
+		fold_put(f, ws, wl, w.data, w.len);
 		ws = " ";
+		wl = 1;
 		s += n;
 		len -= n;
 	}
@@ -587,17 +814,15 @@ fold_text(struct fold *f, const char *s, int encode)
 		w = s;
 		end = w + strcspn(w, " \t");
 		/* The first word follows the "Name:" with one space. */
-		char *sep = first ? xstrdup(" ") : xstrndup(ws, wsl);
-
-		if (!encode || plain_word(f, f->fresh, first ? 1 : wsl, w,
+		if (first)
+			ws = " ", wsl = 1;
+		first = 0;
+		if (!encode || plain_word(f, f->fresh, wsl, w,
 		    (size_t)(end - w))) {
-			first = 0;
-			fold_put(f, sep, w, (size_t)(end - w));
-			free(sep);
+			fold_put(f, ws, wsl, w, (size_t)(end - w));
 			s = end;
 			continue;
 		}
-		first = 0;
 		/* Extend the run over following words that need encoding. */
 		for (run_end = end;;) {
 			const char *nw = run_end + strspn(run_end, " \t");
@@ -608,8 +833,7 @@ fold_text(struct fold *f, const char *s, int encode)
 				break;
 			run_end = ne;
 		}
-		fold_encoded(f, sep, w, (size_t)(run_end - w));
-		free(sep);
+		fold_encoded(f, ws, wsl, w, (size_t)(run_end - w));
 		s = run_end;
 	}
 }
@@ -647,7 +871,7 @@ fold_phrase(struct fold *f, const char *name)
 	struct buf q;
 
 	if (!is_ascii_text(name) || strstr(name, "=?")) {
-		fold_encoded(f, " ", name, strlen(name));
+		fold_encoded(f, " ", 1, name, strlen(name));
 		return;
 	}
 	if (is_atext_phrase(name) && !strstr(name, "  ") && name[0] != ' ' &&
@@ -655,7 +879,7 @@ fold_phrase(struct fold *f, const char *name)
 		if (atoms_fit(f, name))
 			fold_text(f, name, 0);
 		else
-			fold_encoded(f, " ", name, strlen(name));
+			fold_encoded(f, " ", 1, name, strlen(name));
 		return;
 	}
 	buf_init(&q, 0);
@@ -667,26 +891,34 @@ fold_phrase(struct fold *f, const char *name)
 	}
 	buf_addc(&q, '"');
 	if (fits(f, f->fresh, 1, q.len))
-		fold_put(f, " ", q.data, q.len);
+		fold_put(f, " ", 1, q.data, q.len);
 	else
-		fold_encoded(f, " ", name, strlen(name));
+		fold_encoded(f, " ", 1, name, strlen(name));
 	buf_free(&q);
 }
 
 static void
 fold_addrs(struct fold *f, const struct hdr *h)
 {
+	struct buf atom;
+
+	buf_init(&atom, 0);
 	for (size_t i = 0; i < h->naddr; i++) {
 		const struct addr *a = &h->addrs[i];
-		char *atom;
 
 		if (a->display[0])
 			fold_phrase(f, a->display);
-		atom = xasprintf(a->display[0] ? "<%s>%s" : "%s%s", a->spec,
-		    i + 1 < h->naddr ? "," : "");
-		fold_put(f, " ", atom, strlen(atom));
-		free(atom);
+		buf_reset(&atom);
+		if (a->display[0])
+			buf_addc(&atom, '<');
+		buf_adds(&atom, a->spec);
+		if (a->display[0])
+			buf_addc(&atom, '>');
+		if (i + 1 < h->naddr)
+			buf_addc(&atom, ',');
+		fold_put(f, " ", 1, atom.data, atom.len);
 	}
+	buf_free(&atom);
 }
 
 static void
@@ -694,7 +926,8 @@ header_add(struct buf *b, const struct hdr *h)
 {
 	struct fold f = { b, strlen(h->name) + 1, MIME_HDR_WIDTH, 0, 1 };
 
-	buf_printf(b, "%s:", h->name);
+	buf_adds(b, h->name);
+	buf_addc(b, ':');
 	if (h->kind == H_ADDR)
 		fold_addrs(&f, h);
 	else
@@ -714,17 +947,78 @@ mime_encode_word(const char *utf8)
 	f.width = MIME_WORD_MAX;
 	f.oneline = 1;
 	f.fresh = 1;
-	fold_encoded(&f, "", utf8, strlen(utf8));
+	fold_encoded(&f, "", 0, utf8, strlen(utf8));
 	return buf_steal(&b);
 }
 
 /* ---- bodies ---------------------------------------------------------- */
 
-/* An encoded leaf: its Content-* header lines and its encoded body. */
-struct leaf {
-	struct buf h;
-	struct buf body;
+/*
+ * The message goes out through one block on the stack, appended to the
+ * caller's buffer whenever it fills, so the encoders store bytes instead
+ * of making a call per byte. Once an append fails (out->max), no later
+ * one is tried; total goes on counting, for the error message.
+ */
+struct blk {
+	struct buf *b;
+	int full;		/* an append failed */
+	size_t total;		/* bytes of the message so far */
+	char last[2];		/* its last two bytes */
+	size_t n;
+	char d[8192];
 };
+
+static void
+blk_out(struct blk *k, const char *p, size_t n)
+{
+	if (n == 0)
+		return;
+	if (!k->full && buf_add(k->b, p, n) < 0)
+		k->full = 1;
+	k->total += n;
+	if (n >= 2)
+		memcpy(k->last, p + n - 2, 2);
+	else {
+		k->last[0] = k->last[1];
+		k->last[1] = p[0];
+	}
+}
+
+static void
+blk_flush(struct blk *k)
+{
+	blk_out(k, k->d, k->n);
+	k->n = 0;
+}
+
+/* Room for need (at most sizeof(k->d)) bytes at k->d + k->n. */
+static char *
+blk_room(struct blk *k, size_t need)
+{
+	if (k->n + need > sizeof(k->d))
+		blk_flush(k);
+	return k->d + k->n;
+}
+
+static void
+blk_put(struct blk *k, const char *p, size_t n)
+{
+	if (k->n + n > sizeof(k->d)) {
+		blk_flush(k);
+		if (n >= sizeof(k->d) / 2) {
+			blk_out(k, p, n);
+			return;
+		}
+	}
+	memcpy(k->d + k->n, p, n);
+	k->n += n;
+}
+
+static void
+blk_puts(struct blk *k, const char *s)
+{
+	blk_put(k, s, strlen(s));
+}
 
 static int
 is_text_type(const char *ctype)
@@ -741,127 +1035,271 @@ eol_len(const char *s, const char *end)
 	return s < end && *s == '\n' ? 1 : 0;
 }
 
-/* Can the text travel as 7bit unchanged: printable ASCII, lines of at
- * most 76, no whitespace at a line end (transports strip it)? */
-static int
-seven_bit_ok(const char *s, size_t n)
+/* Where the line at s ends: its CR or LF, or end. Without a CR in the
+ * body (has_cr 0) memchr finds it. */
+static const char *
+line_end(const char *s, const char *end, int has_cr)
 {
-	const char *end = s + n;
-	size_t col = 0;
+	const char *e;
 
-	for (; s < end; s++) {
-		unsigned char c = (unsigned char)*s;
-		size_t el = eol_len(s, end);
-
-		if (el) {
-			if (col > 0 && (s[-1] == ' ' || s[-1] == '\t'))
-				return 0;
-			col = 0;
-			s += el - 1;
-			continue;
-		}
-		if (c >= 0x7f || (c < 0x20 && c != '\t') ||
-		    ++col > MIME_BODY_WIDTH)
-			return 0;
+	if (!has_cr) {
+		e = memchr(s, '\n', (size_t)(end - s));
+		return e != NULL ? e : end;
 	}
-	return col == 0 || (end[-1] != ' ' && end[-1] != '\t');
+	for (e = s; e < end && *e != '\r' && *e != '\n'; e++)
+		;
+	return e;
 }
 
 /* Every line break in s as CRLF (7bit bodies). */
 static void
-crlf_add(struct buf *b, const char *s, size_t n)
+crlf_put(struct blk *k, const char *s, size_t n, int has_cr)
 {
 	const char *end = s + n;
 
 	while (s < end) {
-		const char *e = s;
-		size_t el;
+		const char *e = line_end(s, end, has_cr);
 
-		/* copy each line in one piece, then its break as CRLF */
-		while (e < end && *e != '\r' && *e != '\n')
-			e++;
-		buf_add(b, s, (size_t)(e - s));
+		blk_put(k, s, (size_t)(e - s));
 		if (e == end)
 			break;
-		el = eol_len(e, end);
-		buf_adds(b, "\r\n");
-		s = e + el;
+		blk_put(k, "\r\n", 2);
+		s = e + eol_len(e, end);
 	}
 }
 
 /* A third or more of the bytes need encoding (Cyrillic text): base64 is
  * shorter than QP. Short texts stay QP so they remain readable. */
 static int
-mostly_8bit(const char *s, size_t n)
+mostly_8bit(const struct shape *sh, size_t n)
 {
-	size_t high = 0;
-
-	for (size_t i = 0; i < n; i++)
-		high += (unsigned char)s[i] >= 0x80;
-	return n >= 64 && high * 3 >= n;
+	return n >= 64 && sh->high * 3 >= n;
 }
 
-/* One line of quoted-printable (RFC 2045 6.7): soft breaks keep every
- * line at 76 including the '='; whitespace at the line end is encoded. */
+/* Base64 body lines of 76 (57 bytes each), CRLF between them, fed in
+ * pieces of any size. */
+struct b64w {
+	struct blk *k;
+	int lines;		/* written so far */
+	size_t n;
+	unsigned char in[57];	/* the next line's bytes so far */
+};
+
 static void
-qp_line(struct buf *b, const unsigned char *s, size_t n)
+b64w_line(struct b64w *w, const unsigned char *s, size_t n)
+{
+	char *d = blk_room(w->k, 2 + MIME_BODY_WIDTH), *d0 = d;
+	size_t i;
+
+	if (w->lines++ > 0) {
+		*d++ = '\r';
+		*d++ = '\n';
+	}
+	for (i = 0; i + 3 <= n; i += 3) {
+		unsigned long v = (unsigned long)s[i] << 16 |
+		    (unsigned long)s[i + 1] << 8 | s[i + 2];
+
+		memcpy(d, b64pair + 2 * (v >> 12), 2);
+		memcpy(d + 2, b64pair + 2 * (v & 0xfff), 2);
+		d += 4;
+	}
+	if (i < n) {
+		unsigned long v = (unsigned long)s[i] << 16 |
+		    (i + 1 < n ? (unsigned long)s[i + 1] << 8 : 0);
+
+		d[0] = b64[v >> 18];
+		d[1] = b64[v >> 12 & 63];
+		d[2] = i + 1 < n ? b64[v >> 6 & 63] : '=';
+		d[3] = '=';
+		d += 4;
+	}
+	w->k->n += (size_t)(d - d0);
+}
+
+static void
+b64w_put(struct b64w *w, const unsigned char *s, size_t n)
+{
+	size_t take;
+
+	if (w->n > 0) {
+		take = sizeof(w->in) - w->n < n ? sizeof(w->in) - w->n : n;
+		memcpy(w->in + w->n, s, take);
+		w->n += take;
+		s += take;
+		n -= take;
+		if (w->n < sizeof(w->in))
+			return;
+		b64w_line(w, w->in, w->n);
+		w->n = 0;
+	}
+	for (; n >= sizeof(w->in); s += sizeof(w->in), n -= sizeof(w->in))
+		b64w_line(w, s, sizeof(w->in));
+	memcpy(w->in, s, n);
+	w->n = n;
+}
+
+static void
+b64w_end(struct b64w *w)
+{
+	if (w->n > 0)
+		b64w_line(w, w->in, w->n);
+	w->n = 0;
+}
+
+/* Text as base64: put in canonical CRLF form on the way. */
+static void
+base64_text(struct blk *k, const char *s, size_t n, int has_cr)
+{
+	struct b64w w = { k, 0, 0, { 0 } };
+	const char *end = s + n;
+
+	while (s < end) {
+		const char *e = line_end(s, end, has_cr);
+
+		b64w_put(&w, (const unsigned char *)s, (size_t)(e - s));
+		if (e == end)
+			break;
+		b64w_put(&w, (const unsigned char *)"\r\n", 2);
+		s = e + eol_len(e, end);
+	}
+	b64w_end(&w);
+}
+
+static void
+base64_body(struct blk *k, const unsigned char *s, size_t n)
+{
+	struct b64w w = { k, 0, 0, { 0 } };
+
+	b64w_put(&w, s, n);
+	b64w_end(&w);
+}
+
+/* QP must encode '=', controls but the tab, DEL and 8-bit bytes (and
+ * whitespace that ends a line, which qp_line sees to). */
+static const unsigned char qp_esc[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
+/* Eight bytes that go out as they are: printable ASCII, no '=', no
+ * tab (word_special stops at it; qp_esc lets it through). */
+static int
+qp_plain8(uint64_t w)
+{
+	uint64_t eq = w ^ ('=' * W_ONES);
+
+	return !(w & W_HIGH) && !word_special(w) &&
+	    !((eq - W_ONES) & ~eq & W_HIGH);
+}
+
+/* Where the run of bytes from s[i] that go out as they are ends, at lim
+ * at the latest. */
+static size_t
+qp_run(const unsigned char *s, size_t i, size_t lim)
+{
+	while (lim - i >= 8 && qp_plain8(word_at(s + i)))
+		i += 8;
+	while (i < lim && !qp_esc[s[i]])
+		i++;
+	return i;
+}
+
+/* "=\r\n" at d; room for the next output line. */
+static char *
+qp_soft(struct blk *k, char *d)
+{
+	memcpy(d, "=\r\n", 3);
+	k->n = (size_t)(d + 3 - k->d);
+	return blk_room(k, MIME_BODY_WIDTH + 3);
+}
+
+/*
+ * One line of quoted-printable (RFC 2045 6.7): soft breaks keep every
+ * line at 76 including the '=', an escape is never split, whitespace at
+ * the line end is encoded. Runs of plain bytes are copied whole up to the
+ * next escape or soft break; only the line's last byte, which may reach
+ * column 76, is looked at on its own.
+ */
+static void
+qp_line(struct blk *k, const unsigned char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	/* one output line at a time in a local block, appended once: this
-	 * runs over every byte of every message sent */
-	char line[MIME_BODY_WIDTH + 4];
-	size_t col = 0;
+	char *d = blk_room(k, MIME_BODY_WIDTH + 3);
+	size_t col = 0, i = 0, lim = n > 0 ? n - 1 : 0;
 
-	for (size_t i = 0; i < n; i++) {
-		int last = i + 1 == n;
-		int enc = s[i] == '=' || s[i] >= 0x7f ||
-		    (s[i] < 0x20 && s[i] != '\t') ||
-		    (last && (s[i] == ' ' || s[i] == '\t'));
-		size_t tl = enc ? 3 : 1;
+	while (i < lim) {
+		size_t j = qp_run(s, i, lim), take;
 
-		if (col + tl > (last ? MIME_BODY_WIDTH : MIME_BODY_WIDTH - 1)) {
-			buf_add(b, line, col);
-			buf_adds(b, "=\r\n");
+		for (; i < j; i += take) {
+			if (col == MIME_BODY_WIDTH - 1) {
+				d = qp_soft(k, d);
+				col = 0;
+			}
+			take = j - i;
+			if (take > MIME_BODY_WIDTH - 1 - col)
+				take = MIME_BODY_WIDTH - 1 - col;
+			memcpy(d, s + i, take);
+			d += take;
+			col += take;
+		}
+		if (i == lim)
+			break;
+		if (col + 3 > MIME_BODY_WIDTH - 1) {
+			d = qp_soft(k, d);
 			col = 0;
 		}
-		if (enc) {
-			line[col++] = '=';
-			line[col++] = hex[s[i] >> 4];
-			line[col++] = hex[s[i] & 15];
-		} else {
-			line[col++] = (char)s[i];
-		}
+		d[0] = '=';
+		d[1] = hex[s[i] >> 4];
+		d[2] = hex[s[i] & 15];
+		d += 3;
+		col += 3;
+		i++;
 	}
-	buf_add(b, line, col);
+	if (n > 0) {
+		unsigned char c = s[lim];
+		int enc = qp_esc[c] || c == ' ' || c == '\t';
+
+		if (col + (enc ? 3 : 1) > MIME_BODY_WIDTH)
+			d = qp_soft(k, d);
+		if (enc) {
+			d[0] = '=';
+			d[1] = hex[c >> 4];
+			d[2] = hex[c & 15];
+			d += 3;
+		} else
+			*d++ = (char)c;
+	}
+	k->n = (size_t)(d - k->d);
 }
 
 static void
-qp_add(struct buf *b, const char *s, size_t n)
+qp_put(struct blk *k, const char *s, size_t n, int has_cr)
 {
 	const char *end = s + n;
 
 	while (s < end) {
-		const char *e = s;
+		const char *e = line_end(s, end, has_cr);
 		size_t el;
 
-		while (e < end && eol_len(e, end) == 0)
-			e++;
-		qp_line(b, (const unsigned char *)s, (size_t)(e - s));
+		qp_line(k, (const unsigned char *)s, (size_t)(e - s));
 		el = eol_len(e, end);
 		if (el)
-			buf_adds(b, "\r\n");
+			blk_put(k, "\r\n", 2);
 		s = e + el;
-	}
-}
-
-static void
-base64_body(struct buf *b, const unsigned char *s, size_t n)
-{
-	/* 57 bytes make one 76-character line. */
-	for (size_t i = 0; i < n; i += 57) {
-		if (i)
-			buf_adds(b, "\r\n");
-		b64_add(b, s + i, n - i < 57 ? n - i : 57);
 	}
 }
 
@@ -889,45 +1327,64 @@ filename_add(struct buf *v, const char *name)
 			buf_printf(v, "%%%02X", *p);
 }
 
+enum cte {
+	CTE_7BIT,		/* as it is, line breaks made CRLF */
+	CTE_QP,
+	CTE_B64_TEXT,		/* base64 of the text in CRLF form */
+	CTE_B64,		/* base64 of the bytes */
+};
+
+/* A leaf: its Content-* header lines, and its body as given (borrowed
+ * from struct mime), encoded only as the message is written. */
+struct leaf {
+	struct buf h;
+	const char *data;
+	size_t len;
+	enum cte cte;
+	int has_cr;
+};
+
 static void
 leaf_make(struct leaf *l, const char *ctype, const char *data, size_t len,
-    const char *disposition, const char *filename)
+    const struct shape *known, const char *disposition,
+    const char *filename)
 {
+	static const char *const cte_name[] = { "7bit", "quoted-printable",
+		"base64", "base64" };
 	int text = is_text_type(ctype);
 	struct hdr h = { "Content-Type", H_RAW, NULL, NULL, 0 };
+	struct shape sh;
 	struct buf v;
-	const char *cte;
 
 	buf_init(&l->h, 0);
-	buf_init(&l->body, 0);
+	l->data = data;
+	l->len = len;
+	l->has_cr = 0;
+	if (text && known == NULL) {
+		shape_of(data, len, &sh);
+		known = &sh;
+	}
+	if (!text)
+		l->cte = CTE_B64;
+	else if (known->seven_bit)
+		l->cte = CTE_7BIT;
+	else if (mostly_8bit(known, len))
+		/* Cyrillic text: QP would triple it, base64 adds a third.
+		 * Text is put in canonical CRLF form before encoding. */
+		l->cte = CTE_B64_TEXT;
+	else
+		l->cte = CTE_QP;
+	if (text)
+		l->has_cr = known->has_cr;
 	buf_init(&v, 0);
 	buf_adds(&v, ctype);
 	if (text && strcasestr(ctype, "charset=") == NULL)
 		buf_adds(&v, "; charset=utf-8");
 	h.value = v.data;
 	header_add(&l->h, &h);
-	if (!text) {
-		cte = "base64";
-		base64_body(&l->body, (const unsigned char *)data, len);
-	} else if (seven_bit_ok(data, len)) {
-		cte = "7bit";
-		crlf_add(&l->body, data, len);
-	} else if (mostly_8bit(data, len)) {
-		/* Cyrillic text: QP would triple it, base64 adds a third.
-		 * Text is put in canonical CRLF form before encoding. */
-		struct buf crlf;
-
-		buf_init(&crlf, 0);
-		crlf_add(&crlf, data, len);
-		cte = "base64";
-		base64_body(&l->body, (const unsigned char *)crlf.data,
-			    crlf.len);
-		buf_free(&crlf);
-	} else {
-		cte = "quoted-printable";
-		qp_add(&l->body, data, len);
-	}
-	buf_printf(&l->h, "Content-Transfer-Encoding: %s\r\n", cte);
+	buf_adds(&l->h, "Content-Transfer-Encoding: ");
+	buf_adds(&l->h, cte_name[l->cte]);
+	buf_adds(&l->h, "\r\n");
 	if (disposition) {
 		buf_reset(&v);
 		buf_adds(&v, disposition);
@@ -944,45 +1401,72 @@ static void
 leaf_free(struct leaf *l)
 {
 	buf_free(&l->h);
-	buf_free(&l->body);
 }
 
+/* Only a 7bit leaf can hold a boundary: QP and base64 never contain "=_".
+ * Its output is its text with other line breaks, and a boundary has no
+ * CR or LF, so looking in the text is enough. */
 static int
 found_in(const struct leaf *l, size_t nl, const char *s)
 {
 	for (size_t i = 0; i < nl; i++)
-		if (memmem(l[i].body.data, l[i].body.len, s, strlen(s)))
+		if (l[i].cte == CTE_7BIT &&
+		    memmem(l[i].data, l[i].len, s, strlen(s)))
 			return 1;
 	return 0;
 }
 
 static void
-leaf_write(struct buf *b, const struct leaf *l)
+leaf_write(struct blk *k, const struct leaf *l)
 {
-	buf_add(b, l->h.data, l->h.len);
-	buf_adds(b, "\r\n");
-	buf_add(b, l->body.data, l->body.len);
+	blk_put(k, l->h.data, l->h.len);
+	blk_put(k, "\r\n", 2);
+	switch (l->cte) {
+	case CTE_7BIT:
+		crlf_put(k, l->data, l->len, l->has_cr);
+		break;
+	case CTE_QP:
+		qp_put(k, l->data, l->len, l->has_cr);
+		break;
+	case CTE_B64_TEXT:
+		base64_text(k, l->data, l->len, l->has_cr);
+		break;
+	case CTE_B64:
+		base64_body(k, (const unsigned char *)l->data, l->len);
+		break;
+	}
+}
+
+static void
+delimiter(struct blk *k, const char *bnd, int close)
+{
+	blk_put(k, "--", 2);
+	blk_puts(k, bnd);
+	blk_puts(k, close ? "--\r\n" : "\r\n");
 }
 
 /* kids as multipart/sub; a NULL first kid stands for the alternative. */
 static void
-multipart_write(struct buf *b, const char *sub, const char *bnd,
-    const struct leaf *kids, size_t n, void (*first)(struct buf *,
+multipart_write(struct blk *k, const char *sub, const char *bnd,
+    const struct leaf *kids, size_t n, void (*first)(struct blk *,
     const void *), const void *arg)
 {
-	buf_printf(b, "Content-Type: multipart/%s;\r\n boundary=\"%s\"\r\n"
-	    "\r\n", sub, bnd);
+	blk_puts(k, "Content-Type: multipart/");
+	blk_puts(k, sub);
+	blk_puts(k, ";\r\n boundary=\"");
+	blk_puts(k, bnd);
+	blk_puts(k, "\"\r\n\r\n");
 	if (first) {
-		buf_printf(b, "--%s\r\n", bnd);
-		first(b, arg);
-		buf_adds(b, "\r\n");
+		delimiter(k, bnd, 0);
+		first(k, arg);
+		blk_put(k, "\r\n", 2);
 	}
 	for (size_t i = 0; i < n; i++) {
-		buf_printf(b, "--%s\r\n", bnd);
-		leaf_write(b, &kids[i]);
-		buf_adds(b, "\r\n");
+		delimiter(k, bnd, 0);
+		leaf_write(k, &kids[i]);
+		blk_put(k, "\r\n", 2);
 	}
-	buf_printf(b, "--%s--\r\n", bnd);
+	delimiter(k, bnd, 1);
 }
 
 struct layout {
@@ -994,32 +1478,55 @@ struct layout {
 };
 
 static void
-alt_write(struct buf *b, const void *arg)
+alt_write(struct blk *k, const void *arg)
 {
 	const struct layout *lo = arg;
 
 	if (lo->nalt == 1)
-		leaf_write(b, &lo->alt[0]);
+		leaf_write(k, &lo->alt[0]);
 	else
-		multipart_write(b, "alternative", lo->alt_bnd, lo->alt,
+		multipart_write(k, "alternative", lo->alt_bnd, lo->alt,
 		    lo->nalt, NULL, NULL);
 }
 
-/* A boundary found in no leaf. QP and base64 can never contain "=_", so
- * only a 7bit text could, and then another draw follows. The tags keep
- * the two boundaries from being prefixes of each other (RFC 2046 5.1). */
+/* dst: "=_anketa_TAG_" and 24 hex digits of r. */
 static void
-boundary_pick(const struct layout *lo, char *dst, const char *tag)
+boundary_make(char *dst, size_t size, const char *tag,
+    const unsigned char r[12])
 {
-	unsigned char r[12];
-	char hx[2 * sizeof(r) + 1];
+	char hx[2 * 12 + 1];
 
-	do {
-		fill_random(r, sizeof(r));
-		hex(hx, r, sizeof(r));
-		snprintf(dst, sizeof(lo->alt_bnd), "=_anketa_%s_%s", tag, hx);
-	} while (found_in(lo->alt, lo->nalt, dst) ||
-	    found_in(lo->mix, lo->nmix, dst));
+	hex(hx, r, 12);
+	snprintf(dst, size, "=_anketa_%s_%s", tag, hx);
+}
+
+/* A boundary found in no leaf, drawn again until it is. The tags keep
+ * the two boundaries from being prefixes of each other (RFC 2046 5.1).
+ * Only the boundaries the message uses are drawn, with one getrandom. */
+static void
+boundaries_pick(struct layout *lo)
+{
+	int need_alt = lo->nalt > 1, need_mix = lo->nmix > 0;
+	unsigned char r[24];
+
+	if (!need_alt && !need_mix)
+		return;
+	fill_random(r, (size_t)(need_alt + need_mix) * 12);
+	if (need_alt)
+		boundary_make(lo->alt_bnd, sizeof(lo->alt_bnd), "alt", r);
+	if (need_mix)
+		boundary_make(lo->mix_bnd, sizeof(lo->mix_bnd), "mix",
+		    r + 12 * need_alt);
+	while (need_alt && (found_in(lo->alt, lo->nalt, lo->alt_bnd) ||
+	    found_in(lo->mix, lo->nmix, lo->alt_bnd))) {
+		fill_random(r, 12);
+		boundary_make(lo->alt_bnd, sizeof(lo->alt_bnd), "alt", r);
+	}
+	while (need_mix && (found_in(lo->alt, lo->nalt, lo->mix_bnd) ||
+	    found_in(lo->mix, lo->nmix, lo->mix_bnd))) {
+		fill_random(r, 12);
+		boundary_make(lo->mix_bnd, sizeof(lo->mix_bnd), "mix", r);
+	}
 }
 
 static void
@@ -1028,25 +1535,24 @@ layout_make(const struct mime *m, struct layout *lo)
 	memset(lo, 0, sizeof(*lo));
 	lo->alt = xcalloc(m->np + 2, sizeof(*lo->alt));
 	lo->mix = xcalloc(m->np + 1, sizeof(*lo->mix));
-	if (m->text)
-		leaf_make(&lo->alt[lo->nalt++], "text/plain", m->text,
-		    strlen(m->text), NULL, NULL);
-	if (m->html)
-		leaf_make(&lo->alt[lo->nalt++], "text/html", m->html,
-		    strlen(m->html), NULL, NULL);
+	if (m->text.s)
+		leaf_make(&lo->alt[lo->nalt++], "text/plain", m->text.s,
+		    m->text.len, &m->text.sh, NULL, NULL);
+	if (m->html.s)
+		leaf_make(&lo->alt[lo->nalt++], "text/html", m->html.s,
+		    m->html.len, &m->html.sh, NULL, NULL);
 	for (size_t i = 0; i < m->np; i++) {
 		const struct part *p = &m->parts[i];
 
 		if (strncasecmp(p->ctype, "text/calendar", 13) == 0)
 			leaf_make(&lo->alt[lo->nalt++], p->ctype, p->data,
-			    p->len, NULL, NULL);
+			    p->len, NULL, NULL, NULL);
 		else
 			leaf_make(&lo->mix[lo->nmix++], p->ctype, p->data,
-			    p->len, p->inline_flag ? "inline" : "attachment",
-			    p->filename);
+			    p->len, NULL, p->inline_flag ? "inline" :
+			    "attachment", p->filename);
 	}
-	boundary_pick(lo, lo->alt_bnd, "alt");
-	boundary_pick(lo, lo->mix_bnd, "mix");
+	boundaries_pick(lo);
 }
 
 static void
@@ -1115,42 +1621,53 @@ int
 mime_build(struct mime *m, struct buf *out, struct err *e)
 {
 	struct layout lo;
-	struct buf msg;
+	struct buf hdr;
+	struct blk k;
 	const char *bad;
+	size_t keep = out->len;
 	int rc = 0;
 
 	if (m->bad) {
 		err_set(e, "%s", m->first.msg);
 		return -1;
 	}
-	if (!m->text && !m->html && m->np == 0) {
+	if (!m->text.s && !m->html.s && m->np == 0) {
 		err_set(e, "message: no body");
 		return -1;
 	}
-	layout_make(m, &lo);
-	buf_init(&msg, 0);
-	headers_write(m, &msg);
-	if ((bad = long_line(msg.data, msg.len)) != NULL) {
+	buf_init(&hdr, 0);
+	headers_write(m, &hdr);
+	if ((bad = long_line(hdr.data, hdr.len)) != NULL) {
 		err_set(e, "%.*s: header line longer than 998",
 		    (int)strcspn(bad, ":"), bad);
-		rc = -1;
-		goto out;
+		buf_free(&hdr);
+		return -1;
 	}
+	layout_make(m, &lo);
+	k.b = out;
+	k.full = 0;
+	k.total = 0;
+	k.n = 0;
+	k.last[0] = k.last[1] = '\0';
+	blk_put(&k, hdr.data, hdr.len);
 	if (lo.nmix > 0)
-		multipart_write(&msg, "mixed", lo.mix_bnd, lo.mix, lo.nmix,
+		multipart_write(&k, "mixed", lo.mix_bnd, lo.mix, lo.nmix,
 		    lo.nalt ? alt_write : NULL, &lo);
 	else
-		alt_write(&msg, &lo);
+		alt_write(&k, &lo);
+	blk_flush(&k);
 	/* A single-part body must still end in CRLF. */
-	if (msg.len < 2 || memcmp(msg.data + msg.len - 2, "\r\n", 2) != 0)
-		buf_adds(&msg, "\r\n");
-	if (buf_add(out, msg.data, msg.len) < 0) {
+	if (memcmp(k.last, "\r\n", 2) != 0)
+		blk_out(&k, "\r\n", 2);
+	if (k.full) {
 		err_set(e, "message: %zu bytes exceed the limit of %zu",
-		    msg.len, out->max);
+		    k.total, out->max);
+		out->len = keep;
+		if (out->data != NULL)
+			out->data[keep] = '\0';
 		rc = -1;
 	}
-out:
-	buf_free(&msg);
+	buf_free(&hdr);
 	layout_free(&lo);
 	return rc;
 }

@@ -121,6 +121,7 @@ struct langset {
 	char lang[16];		/* the contact language it serves */
 	char *path[T_N];	/* file names, for error messages */
 	char *tpl[T_N];		/* NULL: body.html absent */
+	struct tmpl *t[T_N];	/* tpl parsed once, for every message */
 	struct tmpl_val *vars;	/* campaign-wide values + form, in lang */
 	struct tmpl_val *partials;	/* name -> template ({{> name}}) */
 };
@@ -142,6 +143,7 @@ struct render {
 	struct store *s;
 	const struct config *cfg;
 	char *msgid_domain;
+	struct buf part[T_N];		/* one message's parts, reused */
 	struct rctx ctx[RENDER_CTX_MAX];
 	size_t nctx;
 	unsigned long tick;
@@ -154,6 +156,7 @@ static void langset_clear(struct langset *l)
 	for (i = 0; i < T_N; i++) {
 		free(l->path[i]);
 		free(l->tpl[i]);
+		tmpl_free(&l->t[i]);
 	}
 	tmpl_val_free(&l->vars);
 	tmpl_val_free(&l->partials);
@@ -280,6 +283,12 @@ static int langset_load(const struct render *rd, const struct rctx *r,
 					       r->camp.name);
 		l->tpl[T_SUBJECT] = xstrdup(r->camp.subject);
 	}
+	for (i = 0; i < T_N; i++)
+		if (l->tpl[i] != NULL &&
+		    tmpl_compile(l->tpl[i], &l->t[i], e) != 0) {
+			err_prefix(e, "%s", l->path[i]);
+			return -1;
+		}
 	l->partials = tmpl_map_new();
 	p = xasprintf("%s/_partials", rd->cfg->templates_dir);
 	i = load_partials(l->partials, p, e);
@@ -341,8 +350,8 @@ static int render_part(const struct langset *l, int which,
 	int flags = TMPL_STRICT | (which == T_HTML ? 0 : TMPL_RAW);
 	struct tmpl_partials p = { tmpl_partial_from_map, l->partials };
 
-	buf_init(out, RENDER_MSG_MAX);
-	if (tmpl_render(l->tpl[which], v, &p, flags, out, e) == 0)
+	buf_reset(out);
+	if (tmpl_render_compiled(l->t[which], v, &p, flags, out, e) == 0)
 		return 0;
 	err_prefix(e, "%s", l->path[which]);
 	return -1;
@@ -396,20 +405,22 @@ static void mime_envelope(struct mime *m, const struct config *cfg,
  * Render one message for contact c with set l and values v (l->vars, or
  * a feedback row's own map) into out. The contact's values are set into v,
  * replacing the previous contact's. Fails with "FILE: line N: why" or
- * mime's reason. out is the caller's, initialised (RENDER_MSG_MAX cap).
+ * mime's reason. out is the caller's, initialised (RENDER_MSG_MAX cap);
+ * part is the renderer's (kept from message to message, so that their
+ * memory is allocated once).
  */
 static int render_message(const struct config *cfg, const struct langset *l,
 			  struct tmpl_val *v, const struct rcpt *c,
 			  const char *msgid, const char *in_reply_to,
-			  struct buf *out, struct err *e)
+			  struct buf part[T_N], struct buf *out,
+			  struct err *e)
 {
-	struct buf part[T_N];
 	struct mime *m = NULL;
 	int i, rc = -1;
 
 	vars_contact(v, c);
 	for (i = 0; i < T_N; i++)
-		buf_init(&part[i], 0);
+		buf_reset(&part[i]);
 	for (i = 0; i < T_N; i++)
 		if (l->tpl[i] != NULL &&
 		    render_part(l, i, v, &part[i], e) != 0)
@@ -434,8 +445,6 @@ static int render_message(const struct config *cfg, const struct langset *l,
 	rc = 0;
 out:
 	mime_free(&m);
-	for (i = 0; i < T_N; i++)
-		buf_free(&part[i]);
 	return rc;
 }
 
@@ -613,6 +622,8 @@ int render_open(struct store *s, const struct config *cfg,
 	r->s = s;
 	r->cfg = cfg;
 	r->msgid_domain = msgid_domain(cfg);
+	for (int i = 0; i < T_N; i++)
+		buf_init(&r->part[i], RENDER_MSG_MAX);
 	*r_r = r;
 	return 0;
 }
@@ -626,6 +637,8 @@ void render_free(struct render **rp)
 	for (size_t i = 0; i < r->nctx; i++)
 		rctx_clear(&r->ctx[i]);
 	free(r->msgid_domain);
+	for (int i = 0; i < T_N; i++)
+		buf_free(&r->part[i]);
 	free(r);
 	*rp = NULL;
 }
@@ -637,7 +650,7 @@ char *render_msgid(const struct render *r)
 
 /* Render for recipient c in set l: campaign mail straight from the
  * language's prepared values, feedback from a map of its own. */
-static int render_with(const struct render *rd, const struct rctx *x,
+static int render_with(struct render *rd, const struct rctx *x,
 		       const struct langset *l, const struct rcpt *c,
 		       const char *vars, const char *msgid,
 		       const char *in_reply_to, struct buf *out,
@@ -648,7 +661,7 @@ static int render_with(const struct render *rd, const struct rctx *x,
 
 	if (!x->feedback)
 		return render_message(rd->cfg, l, l->vars, c, msgid,
-				      in_reply_to, out, e);
+				      in_reply_to, rd->part, out, e);
 	v = tmpl_map_new();
 	rc = campaign_vars(rd, x, l->lang, v, e);
 	tmpl_map_set_str(v, "html_lang",
@@ -656,8 +669,8 @@ static int render_with(const struct render *rd, const struct rctx *x,
 	if (rc == 0)
 		rc = feedback_vars(x, l->lang, vars, v, e);
 	if (rc == 0)
-		rc = render_message(rd->cfg, l, v, c, msgid, in_reply_to, out,
-				    e);
+		rc = render_message(rd->cfg, l, v, c, msgid, in_reply_to,
+				    rd->part, out, e);
 	tmpl_val_free(&v);
 	return rc;
 }
@@ -704,7 +717,7 @@ int render_check(struct render *rd, int64_t campaign_id, const char *kind,
  * and only this row fails (RENDER_ROW_BAD); if not, the organiser has
  * something to fix and the run stops (-1). The first error is kept.
  */
-static int render_blame(const struct render *rd, const struct rctx *x,
+static int render_blame(struct render *rd, const struct rctx *x,
 			const struct langset *l, const struct rcpt *c)
 {
 	struct rcpt k = sample;

@@ -95,32 +95,36 @@ store_plan_insert(struct store *s, int64_t campaign_id, const char *kind,
 	char *sql;
 	int rc;
 
-	/* ?1 ?2 ?3 ?4 come first in the text, so the filter's plain "?"
-	 * are numbered from 5 on. With per_hour (?4) the n-th new row of a
-	 * recipient domain may go n / per_hour hours from now. */
+	/* With per_hour (?4) the n-th new row of a recipient domain may go
+	 * n / per_hour hours from now. The window function that numbers
+	 * them sorts the whole audience in memory (3.5 MB more at 100,000
+	 * contacts), so without pacing not_before is 0 and ?4 is not in
+	 * the text. ?1 ?2 ?3 (?4) come first in the text, so the filter's
+	 * plain "?" are numbered from the next one on. */
 	store_where_build(&w, f);
 	sql = xasprintf("INSERT INTO deliveries(campaign_id, contact_id, "
 			"kind, state, token, not_before, queued, created, "
 			"updated) "
-			"SELECT ?1, c.id, ?2, 'pending', anketa_token(), "
-			"CASE WHEN ?4 > 0 THEN ?3 + (row_number() OVER ("
-			"PARTITION BY substr(c.email, instr(c.email, '@')) "
-			"ORDER BY c.id) - 1) / ?4 * 3600 ELSE 0 END, "
+			"SELECT ?1, c.id, ?2, 'pending', anketa_token(), %s, "
 			"?3, ?3, ?3 FROM contacts c WHERE " STORE_PLAN_WHERE
 			" AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE "
 			"x.campaign_id = ?1 AND x.contact_id = c.id AND "
 			"x.kind = ?2) ORDER BY c.id "
 			"ON CONFLICT (campaign_id, contact_id, kind) "
 			"WHERE kind NOT IN ('confirm', 'problem') "
-			"DO NOTHING", buf_cstr(&w.sql));
+			"DO NOTHING", per_hour > 0 ? "?3 + (row_number() OVER ("
+			"PARTITION BY substr(c.email, instr(c.email, '@')) "
+			"ORDER BY c.id) - 1) / ?4 * 3600" : "0",
+			buf_cstr(&w.sql));
 	rc = store_prepare(s, sql, &st, e);
 	free(sql);
 	if (rc == 0) {
 		sqlite3_bind_int64(st, 1, campaign_id);
 		store_bind_text(st, 2, kind);
 		sqlite3_bind_int64(st, 3, store_now(s));
-		sqlite3_bind_int(st, 4, per_hour);
-		if (store_where_bind(st, &w, 5) == -1)
+		if (per_hour > 0)
+			sqlite3_bind_int(st, 4, per_hour);
+		if (store_where_bind(st, &w, per_hour > 0 ? 5 : 4) == -1)
 			rc = store_fail(s, e, "plan");
 	}
 	if (rc == 0)

@@ -33,6 +33,19 @@
 
 #define STORE_OWNERS_MAX 256	/* owners examined per reap */
 
+/*
+ * The states a row waits in, spelled as in deliveries_queue's WHERE
+ * (the migration that rebuilds deliveries): an OR, not an IN. SQLite
+ * builds a temporary b-tree for an IN list of three or more constants
+ * every time a statement runs, and this test is in every claim, hand-over and outcome. The planner
+ * uses a partial index only for a query that says what its WHERE says,
+ * so a query that wants deliveries_queue (the rows nobody holds) must
+ * say STORE_WAITING and owner IS NULL. P is the table's prefix ("" or
+ * "d.").
+ */
+#define STORE_WAITING(p) "(" p "state = 'pending' OR " p "state = " \
+	"'deferred' OR " p "state = 'unknown')"
+
 int64_t
 store_now(const struct store *s)
 {
@@ -353,10 +366,16 @@ struct store_claimed {
 	char *str[17];
 };
 
+/* The contact's columns as STORE_CONTACT_COLS has them, but for its
+ * groups (NULL): no sender reads them, and their subquery, a sort for
+ * each row, cost more than the rest of a claimed row's read. */
+#define STORE_OUTROW_CONTACT_COLS \
+	"c.id, c.email, c.name, c.municipality, c.country, c.language, " \
+	"c.role, NULL, c.token, c.status"
 #define STORE_OUTROW_COLS \
 	"d.id, coalesce(d.campaign_id, 0), d.kind, d.state, " \
 	"coalesce(c.email, d.rcpt), d.token, d.message_id, d.in_reply_to, " \
-	"d.vars, d.attempts, d.queued, " STORE_CONTACT_COLS
+	"d.vars, d.attempts, d.queued, " STORE_OUTROW_CONTACT_COLS
 #define STORE_OUTROW_NCOLS 11
 
 static char *
@@ -436,7 +455,7 @@ store_claim_tx(struct store *s, const struct store_outbox_filter *f,
 	static const char sql[] =
 		"UPDATE deliveries SET owner = ?1, lease_until = ?2 "
 		"WHERE id IN (SELECT id FROM deliveries "
-		"WHERE state IN ('pending', 'deferred', 'unknown') AND "
+		"WHERE " STORE_WAITING("") " AND "
 		"owner IS NULL AND next_attempt <= ?3 AND not_before <= ?3 "
 		"AND (?4 = 0 OR campaign_id = ?4) AND "
 		"(?5 IS NULL OR kind = ?5) ORDER BY next_attempt, id "
@@ -467,8 +486,8 @@ store_claim_tx(struct store *s, const struct store_outbox_filter *f,
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Copy the rows this claim took out of the store (a row whose claim was
- * lost in between is left out). */
+/* Copy the rows this claim took out of the store, inside the claim's
+ * transaction (a row not ours in the end would be left out). */
 static int
 store_claimed_read(struct store *s, const struct store_took *took, long n,
 		   struct store_claimed *x, size_t *n_r, struct err *e)
@@ -476,8 +495,7 @@ store_claimed_read(struct store *s, const struct store_took *took, long n,
 	static const char sql[] =
 		"SELECT " STORE_OUTROW_COLS " FROM deliveries d "
 		"LEFT JOIN contacts c ON c.id = d.contact_id "
-		"WHERE d.id = ?1 AND d.owner = ?2 AND d.state IN ('pending', "
-		"'deferred', 'unknown')";
+		"WHERE d.id = ?1 AND d.owner = ?2 AND " STORE_WAITING("d.");
 	sqlite3_stmt *st;
 	int rc = 0;
 
@@ -515,15 +533,22 @@ store_outbox_claim(struct store *s, const struct store_outbox_filter *f,
 	if (store_tx_open(s, &outer, e) == -1)
 		return -1;
 	took = xcalloc((size_t)max, sizeof(*took));
+	x = xcalloc((size_t)max, sizeof(*x));
 	rc = store_claim_tx(s, f, max, lease_s, took, n_r, e);
+	/* read in the claim's own transaction: a read outside one is a
+	 * transaction of its own, and sixteen of them cost more than the
+	 * claim */
+	if (rc == 0) {
+		qsort(took, (size_t)*n_r, sizeof(*took), store_took_cmp);
+		rc = store_claimed_read(s, took, *n_r, x, &n, e);
+	}
 	if (store_tx_close(s, outer, rc, e) == -1) {
 		*n_r = 0;
+		store_claimed_clear(x, n);
+		free(x);
 		free(took);
 		return -1;
 	}
-	qsort(took, (size_t)*n_r, sizeof(*took), store_took_cmp);
-	x = xcalloc((size_t)max, sizeof(*x));
-	rc = store_claimed_read(s, took, *n_r, x, &n, e);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = cb(arg, &x[i].r);
 	store_claimed_clear(x, n);
@@ -558,6 +583,26 @@ store_owned_close(struct store *s, int outer, int rc, struct err *e)
 	return store_tx_close(s, outer, rc == -1 ? -1 : 0, e) == -1 ? -1 : rc;
 }
 
+/*
+ * A call that writes one statement opens BEGIN IMMEDIATE when no
+ * transaction is open (*outer_r 1), and nothing inside the caller's: a
+ * statement that fails is undone by SQLite on its own, so a savepoint
+ * (store_tx_open) adds nothing but its cost, a third of the hand-over's
+ * when the sender pool commits hand-overs and outcomes together.
+ */
+static int
+store_one_open(struct store *s, int *outer_r, struct err *e)
+{
+	*outer_r = sqlite3_get_autocommit(s->db);
+	return *outer_r ? store_begin(s, e) : 0;
+}
+
+static int
+store_one_close(struct store *s, int outer, int rc, struct err *e)
+{
+	return outer ? store_owned_close(s, outer, rc, e) : rc;
+}
+
 int
 store_outbox_handover(struct store *s, int64_t id, const char *message_id,
 		      long lease_s, struct err *e)
@@ -566,20 +611,22 @@ store_outbox_handover(struct store *s, int64_t id, const char *message_id,
 		"UPDATE deliveries SET state = 'sending', message_id = "
 		"coalesce(?2, message_id), attempts = attempts + 1, "
 		"lease_until = ?3, updated = ?4 WHERE id = ?1 AND owner = ?5 "
-		"AND state IN ('pending', 'deferred', 'unknown')";
+		"AND " STORE_WAITING("");
 	sqlite3_stmt *st;
 	int64_t now = store_now(s);
 	int outer;
 
-	if (store_tx_stmt(s, sql, &st, &outer, e) == -1)
+	if (store_one_open(s, &outer, e) == -1)
 		return -1;
+	if (store_stmt(s, sql, &st, e) == -1)
+		return store_one_close(s, outer, -1, e);
 	sqlite3_bind_int64(st, 1, id);
 	store_bind_opt_text(st, 2, message_id);
 	sqlite3_bind_int64(st, 3, now + lease_s);
 	sqlite3_bind_int64(st, 4, now);
 	sqlite3_bind_int64(st, 5, s->owner);
-	return store_owned_close(s, outer, store_owned_step(s, st,
-				 "outbox: hand-over", id, e), e);
+	return store_one_close(s, outer, store_owned_step(s, st,
+			       "outbox: hand-over", id, e), e);
 }
 
 static int
@@ -614,7 +661,7 @@ store_outbox_complete(struct store *s, int64_t id,
 		"owner = NULL, lease_until = NULL, updated = ?5 "
 		"WHERE id = ?1 AND owner = ?6 AND (state = 'sending' OR "
 		"(?2 NOT IN ('sent', 'unknown') AND "
-		"state IN ('pending', 'deferred', 'unknown')))";
+		STORE_WAITING("") "))";
 	sqlite3_stmt *st;
 	int outer, rc;
 
@@ -627,7 +674,10 @@ store_outbox_complete(struct store *s, int64_t id,
 			(long long)id, store_dstate_name(o->state));
 		return -1;
 	}
-	if (store_tx_open(s, &outer, e) == -1)
+	/* a dead recipient's contact changes too: then a savepoint keeps
+	 * the call whole inside the caller's transaction */
+	if ((o->rcpt_dead ? store_tx_open(s, &outer, e) :
+	     store_one_open(s, &outer, e)) == -1)
 		return -1;
 	rc = store_stmt(s, sql, &st, e);
 	if (rc == 0) {
@@ -641,7 +691,8 @@ store_outbox_complete(struct store *s, int64_t id,
 	}
 	if (rc == 0 && o->rcpt_dead)
 		rc = store_rcpt_dead(s, id, o->reply, e);
-	return store_owned_close(s, outer, rc, e);
+	return o->rcpt_dead ? store_owned_close(s, outer, rc, e) :
+	       store_one_close(s, outer, rc, e);
 }
 
 int
@@ -650,7 +701,7 @@ store_outbox_unclaim(struct store *s, int64_t id, struct err *e)
 	static const char sql[] =
 		"UPDATE deliveries SET owner = NULL, lease_until = NULL "
 		"WHERE owner = ?1 AND (?2 = 0 OR id = ?2) AND "
-		"state IN ('pending', 'deferred', 'unknown')";
+		STORE_WAITING("");
 	sqlite3_stmt *st;
 	int outer, rc;
 
@@ -740,7 +791,7 @@ store_pause_lift(struct store *s, const char *site, int *lifted_r,
 		"until <= ?2";
 	static const char move[] =
 		"UPDATE deliveries SET queued = queued + ?1 "
-		"WHERE state IN ('pending', 'deferred', 'unknown')";
+		"WHERE " STORE_WAITING("");
 	static const char del[] = "DELETE FROM pauses WHERE site = ?1";
 	int64_t paused = 0;
 	int64_t *out[] = { &paused };
@@ -920,7 +971,7 @@ store_queue_change(struct store *s, const char *sql, int64_t id,
 }
 
 #define STORE_QUEUE_PICK \
-	"state IN ('pending', 'deferred', 'unknown') AND owner IS NULL " \
+	STORE_WAITING("") " AND owner IS NULL " \
 	"AND ((?1 <> 0 AND id = ?1) OR (?1 = 0 AND ?2 <> 0 AND " \
 	"campaign_id = ?2) OR (?1 = 0 AND ?2 = 0))"
 

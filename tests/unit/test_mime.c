@@ -333,6 +333,28 @@ static const struct qp_row qp_rows[] = {
 	  "zzzzzzzzé", "quoted-printable",
 	  "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"
 	  "zzzzzzzz=\r\n=C3=A9\r\n" },
+	/* the shape is found eight bytes at a time: a break, a control, a
+	 * DEL or a tab inside a word, a line too long only at its end */
+	{ "abcdefghijklmnopqrstuvwxyzabcdefghijklmn\nopqrstuvwxyz0123456789abcd"
+	  "\n", "7bit",
+	  "abcdefghijklmnopqrstuvwxyzabcdefghijklmn\r\nopqrstuvwxyz0123456789a"
+	  "bcd\r\n" },
+	{ "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww"
+	  "wwwwwwwwww", "quoted-printable",
+	  "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww"
+	  "wwwwwwww=\r\nww\r\n" },
+	{ "abcdefgh\x01ijklmnopqrstuvw\n", "quoted-printable",
+	  "abcdefgh=01ijklmnopqrstuvw\r\n" },
+	{ "abcdefghijk\x7fmnopqrstuvwxyz\n", "quoted-printable",
+	  "abcdefghijk=7Fmnopqrstuvwxyz\r\n" },
+	{ "a\tb\tc\td\te\tf\tg\th\ti\tj\tk\n", "7bit",
+	  "a\tb\tc\td\te\tf\tg\th\ti\tj\tk\r\n" },
+	/* plain runs copied eight at a time up to an escape and the soft
+	 * break */
+	{ "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq"
+	  "qqqq=é=\t\nend  \n", "quoted-printable",
+	  "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq"
+	  "qqqq=3D=\r\n=C3=A9=3D=09\r\nend =20\r\n" },
 };
 
 static void
@@ -599,6 +621,8 @@ static void r_name(struct mime *m) { mime_header(m, "Bad Name", "x"); }
 static void r_ours(struct mime *m) { mime_header(m, "content-type", "x"); }
 static void r_utf8(struct mime *m) { mime_header(m, "Subject", "\xc3("); }
 static void r_body(struct mime *m) { (void)m; }
+/* a character cut off at the end of the text */
+static void r_cut(struct mime *m) { mime_text(m, "abcdefgh\xd0\xb0\xd0"); }
 static void r_long(struct mime *m)
 {
 	char v[1200];
@@ -621,6 +645,7 @@ static const struct refuse_row refuse_rows[] = {
 	{ r_utf8, "Subject: not valid UTF-8" },
 	{ r_disp, "From: display name is not one line of UTF-8" },
 	{ r_body, "message: no body" },
+	{ r_cut, "text body: not valid UTF-8" },
 	{ r_long, "X-Long: header line longer than 998" },
 };
 
@@ -655,6 +680,31 @@ test_refusals(void **state)
 	assert_non_null(strstr(e.msg, "exceed the limit of 64"));
 	assert_int_equal(out.len, 0);
 	buf_free(&out);
+	mime_free(&m);
+	/* past the cap in the middle of a body that is written straight
+	 * into out: out is as it was, the size is the whole message's */
+	struct buf big, whole;
+	char want[80];
+
+	buf_init(&big, 0);
+	for (int i = 0; i < 2000; i++)
+		buf_adds(&big, "Здравейте\n");
+	m = mime_new();
+	mime_set_date(m, 0);
+	mime_text(m, buf_cstr(&big));
+	mime_html(m, buf_cstr(&big));
+	buf_init(&whole, 0);
+	assert_int_equal(mime_build(m, &whole, &e), 0);
+	buf_init(&out, 20000);
+	buf_adds(&out, "keep");
+	assert_int_equal(mime_build(m, &out, &e), -1);
+	snprintf(want, sizeof(want), "message: %zu bytes exceed the limit "
+	    "of 20000", whole.len);
+	assert_string_equal(e.msg, want);
+	assert_string_equal(buf_cstr(&out), "keep");
+	buf_free(&out);
+	buf_free(&whole);
+	buf_free(&big);
 	mime_free(&m);
 }
 

@@ -121,6 +121,21 @@ test_spec_case(void **state)
 	if (rc != 0)
 		fail_msg("%s: %s", c->label, e.msg);
 	assert_string_equal(buf_cstr(&out), field(c->t, "expected"));
+	/* compiled: the same, twice (the second from the kept trees) */
+	struct tmpl *t = NULL;
+
+	if (tmpl_compile(field(c->t, "template"), &t, &e) != 0)
+		fail_msg("%s: compile: %s", c->label, e.msg);
+	for (int round = 0; round < 2; round++) {
+		buf_reset(&out);
+		if (tmpl_render_compiled(t, tmpl_map_get(c->t, "data"),
+		    partials ? &p : NULL, 0, &out, &e) != 0)
+			fail_msg("%s: compiled: %s", c->label, e.msg);
+		assert_string_equal(buf_cstr(&out),
+		    field(c->t, "expected"));
+	}
+	tmpl_free(&t);
+	assert_null(t);
 	buf_free(&out);
 	c->count->passed++;
 }
@@ -196,6 +211,8 @@ test_strict(void **state)
 		struct err e = { "" };
 		int rc;
 
+		struct tmpl *t = NULL;
+
 		buf_init(&out, 0);
 		buf_adds(&out, "keep:");
 		rc = tmpl_render(r->tpl, d, &p, 1, &out, &e);
@@ -209,6 +226,23 @@ test_strict(void **state)
 			/* failure leaves out exactly as it was */
 			assert_string_equal(buf_cstr(&out), "keep:");
 		}
+		/* compiled (when it parses): the same, twice */
+		for (int round = 0; round < 2 &&
+		    (round > 0 || tmpl_compile(r->tpl, &t, &e) == 0); round++) {
+			buf_reset(&out);
+			buf_adds(&out, "keep:");
+			rc = tmpl_render_compiled(t, d, &p, 1, &out, &e);
+			if (r->want) {
+				assert_int_equal(rc, 0);
+				assert_string_equal(buf_cstr(&out) + 5,
+				    r->want);
+			} else {
+				assert_int_equal(rc, -1);
+				assert_string_equal(e.msg, r->err);
+				assert_string_equal(buf_cstr(&out), "keep:");
+			}
+		}
+		tmpl_free(&t);
 		buf_free(&out);
 	}
 	tmpl_val_free(&d);
@@ -324,6 +358,73 @@ test_partial_depth(void **state)
 	assert_int_equal(tmpl_render("{{>again}}", NULL, &p, 0, &out, &e), -1);
 	assert_non_null(strstr(e.msg, "partials nested deeper than 64"));
 	assert_int_equal(out.len, 0);
+
+	struct tmpl *t = NULL;
+
+	assert_int_equal(tmpl_compile("{{>again}}", &t, &e), 0);
+	assert_int_equal(tmpl_render_compiled(t, NULL, &p, 0, &out, &e), -1);
+	assert_non_null(strstr(e.msg, "partials nested deeper than 64"));
+	assert_int_equal(out.len, 0);
+	tmpl_free(&t);
+	buf_free(&out);
+}
+
+/* A lookup whose text changes: between renders (the kept tree is
+ * parsed again) and inside one (the entry in use is left alone). */
+struct moving {
+	int calls;
+	const char *texts[8];
+};
+
+static const char *
+moving_partial(void *arg, const char *name)
+{
+	struct moving *m = arg;
+
+	(void)name;
+	return m->texts[m->calls++ % 8];
+}
+
+static void
+test_compiled_partials(void **state)
+{
+	struct moving m = { 0, { "a{{>p}}", "b{{>p}}", "c", "[{{x}}]",
+	    "  {{y}}\n", "e", "f", "g" } };
+	struct tmpl_partials p = { moving_partial, &m };
+	struct tmpl_val *d = tmpl_map_new();
+	struct tmpl *t = NULL;
+	struct buf out;
+	struct err e = { "" };
+
+	(void)state;
+	tmpl_map_set_str(d, "x", "X");
+	tmpl_map_set_str(d, "y", "Y");
+	buf_init(&out, 0);
+	assert_int_equal(tmpl_compile("<{{>p}}>", &t, &e), 0);
+	/* "a" includes p again, which now says "b", which includes "c" */
+	assert_int_equal(tmpl_render_compiled(t, d, &p, 1, &out, &e), 0);
+	assert_string_equal(buf_cstr(&out), "<abc>");
+	buf_reset(&out);
+	assert_int_equal(tmpl_render_compiled(t, d, &p, 1, &out, &e), 0);
+	assert_string_equal(buf_cstr(&out), "<[X]>");
+	/* standalone: the indentation is part of the key */
+	tmpl_free(&t);
+	assert_int_equal(tmpl_compile("  {{>p}}\n{{>p}}|", &t, &e), 0);
+	buf_reset(&out);
+	m.calls = 4;
+	assert_int_equal(tmpl_render_compiled(t, d, &p, 1, &out, &e), 0);
+	assert_string_equal(buf_cstr(&out), "    Y\ne|");
+	/* a partial that stops parsing is named, out is kept */
+	m.texts[6] = "{{#open}}";
+	buf_reset(&out);
+	buf_adds(&out, "k");
+	assert_int_equal(tmpl_render_compiled(t, d, &p, 1, &out, &e), -1);
+	assert_string_equal(e.msg, "partial 'p': line 1: section 'open' is "
+	    "not closed");
+	assert_string_equal(buf_cstr(&out), "k");
+	tmpl_free(&t);
+	tmpl_free(&t);		/* NULL is fine */
+	tmpl_val_free(&d);
 	buf_free(&out);
 }
 
@@ -372,6 +473,21 @@ test_garbage(void **state)
 		if (tmpl_check(tpl, &e2) != 0) {
 			assert_int_equal(rc, -1);
 			assert_string_equal(e2.msg, e.msg);
+		} else {
+			/* compiled, the same result */
+			struct tmpl *t = NULL;
+			struct buf o2;
+
+			assert_int_equal(tmpl_compile(tpl, &t, &e2), 0);
+			buf_init(&o2, 256);
+			buf_adds(&o2, "k");
+			assert_int_equal(tmpl_render_compiled(t, d, NULL,
+			    round & 3, &o2, &e2), rc);
+			assert_string_equal(buf_cstr(&o2), buf_cstr(&out));
+			if (rc != 0)
+				assert_string_equal(e2.msg, e.msg);
+			buf_free(&o2);
+			tmpl_free(&t);
 		}
 		buf_free(&out);
 	}
@@ -418,7 +534,7 @@ main(void)
 			ncase++;
 
 	struct spec_case cases[ncase > 0 ? ncase : 1];
-	struct CMUnitTest tests[ncase + 8];
+	struct CMUnitTest tests[ncase + 9];
 
 	for (size_t f = 0; f < NSPEC; f++) {
 		const struct tmpl_val *list = tmpl_map_get(specs[f], "tests");
@@ -451,6 +567,8 @@ main(void)
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_syntax);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_cap);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_partial_depth);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(
+	    test_compiled_partials);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_numbers);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_garbage);
 
