@@ -15,7 +15,9 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/err.h"
 #include "base/xmem.h"
+#include "mail/parse.h"
 
 #define FP_HDR 12
 #define FP_MAXN ((FPRINT_MAX_BYTES - FP_HDR) / 4)
@@ -194,6 +196,21 @@ fprint_make(const char *text, unsigned char **blob_r, size_t *len_r)
 	free(v);
 	*blob_r = b;
 	*len_r = FP_HDR + 4 * u;
+}
+
+int
+fprint_of_message(const char *raw, size_t len, unsigned char **blob_r,
+		  size_t *len_r)
+{
+	struct parse_limits lim = { .max_bytes = 0, .max_parts = 20,
+				    .max_depth = 4 };
+	struct parsed *p = NULL;
+	struct err e;
+	if (parse_message(raw, len, &lim, &p, &e) < 0)
+		return -1;
+	fprint_make(p->text, blob_r, len_r);
+	parse_free(&p);
+	return 0;
 }
 
 struct fpset {

@@ -6,6 +6,7 @@
  * (UTF-8 in) and no store.
  *
  * Use:     fprint_make(sent_text, &blob, &len); ... store the blob ...
+ *          fprint_of_message(raw, n, &blob, &len)   of a message we built
  *          fprint_split(reply_text, blob, len, &new_text, &quoted)
  *          free(blob); free(new_text); free(quoted)
  * Owns:    every result is malloc'd and the caller's.
@@ -46,6 +47,10 @@
 #define FPRINT_MAX_BYTES 4096	/* a blob never exceeds this */
 
 void fprint_make(const char *text, unsigned char **blob_r, size_t *len_r);
+/* The fingerprint of the text a reader of message raw sees: its text
+ * part as parse.h decodes it, the same way ingest reads the reply. */
+int fprint_of_message(const char *raw, size_t len, unsigned char **blob_r,
+		      size_t *len_r);
 /* Linear in the length of text (each hash is looked up in the blob's
  * sorted array of at most ~1,000 entries). */
 int fprint_split(const char *text, const unsigned char *blob, size_t len,

@@ -21,6 +21,7 @@
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/xmem.h"
+#include "mail/fprint.h"
 #include "send/render.h"
 #include "send/submit.h"
 #include "send/trouble.h"
@@ -321,6 +322,23 @@ static void hand_over(struct sender *sd, const struct store_outrow *row,
 		flush(sd);	/* paused: say so in the store at once */
 }
 
+/* What ingest needs to find this message quoted in a reply
+ * (mail/fprint.h), kept before it leaves: 0, -1 store error (stop). */
+static int keep_fprint(struct sender *sd, const struct store_outrow *row)
+{
+	unsigned char *fp;
+	size_t n;
+	int rc;
+
+	if (fprint_of_message(sd->msg.data, sd->msg.len, &fp, &n) != 0)
+		return 0;	/* replies fall back on the patterns */
+	rc = store_delivery_fprint_set(sd->s, row->id, fp, n, sd->e);
+	free(fp);
+	if (rc != 0)
+		sd->halt = 1;
+	return rc;
+}
+
 static int sender_row(void *arg, const struct store_outrow *row)
 {
 	struct sender *sd = arg;
@@ -344,7 +362,7 @@ static int sender_row(void *arg, const struct store_outrow *row)
 		render_msgid(sd->r);
 	buf_reset(&sd->msg);
 	rc = render_row(sd->r, row, msgid, &sd->msg, &re);
-	if (rc == 0)
+	if (rc == 0 && keep_fprint(sd, row) == 0)
 		hand_over(sd, row, msgid);
 	else if (rc == RENDER_ROW_BAD) {
 		flush(sd);

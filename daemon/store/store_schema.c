@@ -231,6 +231,11 @@ const char *const store_migrations[] = {
 	 * just the rows it changes and each leaves the index as it goes. */
 	"CREATE INDEX inbound_raw_created ON inbound(created)"
 	"  WHERE raw IS NOT NULL;",
+	/* fprint: the fingerprint of the text part a delivery sent
+	 * (mail/fprint.h), by which ingest finds that text quoted in a
+	 * reply in any language and layout. Kept per delivery because
+	 * templates change: rendering again later is no substitute. */
+	"ALTER TABLE deliveries ADD COLUMN fprint BLOB;",
 };
 
 const size_t store_nmigrations =
