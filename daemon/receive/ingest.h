@@ -84,14 +84,28 @@ int ingest_run(struct store *s, const struct config *cfg,
 	       struct err *e);
 
 /* ---- the worker's answer, exposed for tests ----------------------------
- * What the parse worker sends back: the parsed fields ingest needs and the
- * classification. Strings are owned (ingest_result_clear frees them) and
- * never NULL after a successful unpack. */
+ * What the parse worker sends back, in two stages (ingest_worker.h).
+ * Stage 1, the keys: the parsed fields ingest needs to find the delivery,
+ * the classification and the whole text. Stage 2, the reading: the text
+ * split into new and quoted (through the delivery's fingerprint when it
+ * has one, else the quote patterns) and, when a questionnaire applies,
+ * the answers read against it. Strings are owned (ingest_result_clear
+ * frees them) and never NULL after a successful unpack. */
 struct ingest_result {
 	int parsed;		/* 0: parse_message failed, why in c.reason */
 	char *message_id, *from_addr, *subject, *date, *charset;
-	char *reply_text, *quoted_text, *notes;
+	char *reply_text, *quoted_text, *notes;	/* reply/quoted: stage 2 */
+	char *text;		/* stage 1: the whole text part */
 	int charset_guessed, html_only, forwarded;
+	/* stage 2 */
+	int read;		/* 1: stage 2 answered */
+	int by_fprint;		/* the quote was found by the fingerprint */
+	int form;		/* answers were read against a questionnaire */
+	int none_found;		/* ... and no answer line was found */
+	char *form_error;	/* "": the questionnaire loaded; else why not */
+	size_t nanswers, nproblems;
+	char **answers;		/* 2 x nanswers: question id, value */
+	char **problems;	/* 2 x nproblems: question id, reason */
 	struct classified c;
 };
 

@@ -29,6 +29,9 @@
 #include "receive/record.h"
 #include "store/store.h"
 #include "base/xmem.h"
+#include "mail/fprint.h"
+#include "model/form.h"
+#include "model/survey.h"
 
 /* ---- packing ------------------------------------------------------------- */
 
@@ -1155,6 +1158,196 @@ count_answer(void *arg, const char *q, const char *v, int64_t cid)
 	return 0;
 }
 
+/* ---- stage 2: quotes through the fingerprint, answers in the worker ------- */
+
+static const char *
+srcdir(void)
+{
+	const char *s = getenv("ANKETA_SRCDIR");
+	return s && *s ? s : ".";
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	struct buf b;
+	char chunk[4096];
+	size_t n;
+	assert_non_null(f);
+	buf_init(&b, 0);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&b, chunk, n);
+	fclose(f);
+	return buf_steal(&b);
+}
+
+/* A campaign with the exchange-visit questionnaire, sent to every
+ * contact; *sent_text_r is the text part as we would have sent it to
+ * contact ca (greeting, the form in English, a closing), and its
+ * fingerprint is kept on that delivery when keep. */
+static int64_t
+form_campaign(struct fixture *fx, int keep, char **sent_text_r)
+{
+	struct err e;
+	char *path = xasprintf("%s/surveys/exchange-visit-feedback.xml",
+			       srcdir());
+	char *schema = xasprintf("%s/surveys/survey.rng", srcdir());
+	char *xml = slurp(path);
+	int64_t qid, id;
+	int created;
+	long added = 0;
+	assert_int_equal(store_questionnaire_put(fx->s, "exchange-visit",
+						 "h1", path, xml, &qid,
+						 &created, &e), 0);
+	struct store_campaign c = { .name = "ev26", .kind = "survey",
+				    .template = "survey",
+				    .deadline = "2026-12-31",
+				    .questionnaire_id = qid };
+	assert_int_equal(store_campaign_put(fx->s, &c, &id, &e), 0);
+	assert_int_equal(store_deliveries_plan(fx->s, id, "invite", &added,
+					       &e), 0);
+	send_due(fx, id, "invite");
+	struct survey *sv = NULL;
+	struct errlist errs = { 0 };
+	assert_int_equal(survey_load_memory(xml, strlen(xml), "ev", schema,
+					    &sv, &errs), 0);
+	struct buf t;
+	buf_init(&t, 0);
+	buf_adds(&t, "Dear Ana,\n\nthank you for taking part in the "
+		 "exchange visit. Please answer the questions below by "
+		 "replying to this message.\n\n");
+	assert_int_equal(form_render_text(sv, "en", &t), 0);
+	buf_adds(&t, "\nKind regards,\nThe organisers\n");
+	*sent_text_r = buf_steal(&t);
+	if (keep) {
+		unsigned char *fp;
+		size_t n;
+		fprint_make(*sent_text_r, &fp, &n);
+		assert_int_equal(store_delivery_fprint_set(fx->s,
+			sent_of(fx, id, fx->ca, "invite")->id, fp, n, &e), 0);
+		free(fp);
+	}
+	survey_free(&sv);
+	errlist_free(&errs);
+	free(xml);
+	free(schema);
+	free(path);
+	return id;
+}
+
+static void
+maildir_make(const char *md)
+{
+	const char *subs[] = { "", "/new", "/cur", "/tmp" };
+	for (size_t i = 0; i < 4; i++) {
+		char *p = xasprintf("%s%s", md, subs[i]);
+		assert_int_equal(mkdir(p, 0700), 0);
+		free(p);
+	}
+}
+
+static void
+form_cfg(struct config *cfg, char *schema)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->max_message_bytes = 30 << 20;
+	cfg->from_address = "organiser@example.org";
+	cfg->reply_to = "organiser+{token}@example.org";
+	cfg->return_path = "bounces+{token}@example.org";
+	cfg->message_id_domain = "anketa.example.org";
+	cfg->schema_path = schema;
+}
+
+/* Ana answers on top and leaves the form below an Outlook header block
+ * in Finnish, which no quote pattern knows: unprefixed, its empty "A<n>:"
+ * lines look like her own. Only the fingerprint of what we sent tells
+ * them apart. keep: whether that fingerprint was kept. */
+struct comments {
+	long n;
+	char value[256];
+};
+
+static int
+take_comments(void *arg, const char *q, const char *v, int64_t cid)
+{
+	struct comments *c = arg;
+	(void)cid;
+	c->n++;
+	if (strcmp(q, "comments") == 0)
+		snprintf(c->value, sizeof(c->value), "%s", v);
+	return 0;
+}
+
+static void
+reply_in_unknown_language(struct fixture *fx, int keep, struct counts *c,
+			  struct comments *answers)
+{
+	char *sent;
+	int64_t camp = form_campaign(fx, keep, &sent);
+	const struct sent *d = sent_of(fx, camp, fx->ca, "invite");
+	char md[128];
+	snprintf(md, sizeof(md), "%s/in%d", fx->dir, keep);
+	maildir_make(md);
+	char *raw = xasprintf(
+		"From: Ana <a@kavarna.bg>\r\nTo: organiser+%s@example.org\r\n"
+		"Message-ID: <fi1@kavarna.bg>\r\nIn-Reply-To: %s\r\n"
+		"Subject: VS: Exchange visit\r\n"
+		"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+		"A1: 4\nA4: the job shadowing\nA5: in my classes\nA10: yes\n"
+		"A11: a well prepared week\n\n"
+		"Lähettäjä: Organiser <organiser@example.org>\n"
+		"Lähetetty: maanantai 3. maaliskuuta 2025 10.00\n"
+		"Vastaanottaja: Ana <a@kavarna.bg>\n"
+		"Aihe: Exchange visit\n\n%s", d->token, d->msgid, sent);
+	put_msg(md, "1-fi", raw);
+	char *schema = xasprintf("%s/surveys/survey.rng", srcdir());
+	struct config cfg;
+	form_cfg(&cfg, schema);
+	char *url = xasprintf("maildir:%s", md);
+	struct ingest_opts o = { .source = url, .no_feedback = 1 };
+	struct ingest_stats st = { 0 };
+	struct err e;
+	assert_int_equal(ingest_run(fx->s, &cfg, &o, &st, &e), 0);
+	assert_int_equal(store_inbound_each(fx->s, -1, 0, count_inbound, c,
+					    &e), 0);
+	assert_int_equal(store_answers_each(fx->s, camp, take_comments,
+					    answers, &e), 0);
+	free(url);
+	free(schema);
+	free(raw);
+	free(sent);
+}
+
+static void
+test_read_quote_by_fprint(void **state)
+{
+	struct fixture *fx = *state;
+	struct counts c = { 0 };
+	struct comments a = { 0 };
+	reply_in_unknown_language(fx, 1, &c, &a);
+	assert_int_equal(c.n[STORE_I_ANSWERS], 1);
+	assert_int_equal(c.n[STORE_I_UNREADABLE], 0);
+	assert_int_equal(a.n, 5);
+	assert_string_equal(a.value, "a well prepared week");
+}
+
+/* The same without the fingerprint: the patterns take the header block
+ * and the form for her text, and her last answer runs on into them. */
+static void
+test_read_quote_without_fprint(void **state)
+{
+	struct fixture *fx = *state;
+	struct counts c = { 0 };
+	struct comments a = { 0 };
+	reply_in_unknown_language(fx, 0, &c, &a);
+	print_message("# without fingerprint: answers rows %ld, unreadable "
+		      "%ld, answers %ld, comments '%.60s'\n",
+		      c.n[STORE_I_ANSWERS], c.n[STORE_I_UNREADABLE], a.n,
+		      a.value);
+	assert_string_not_equal(a.value, "a well prepared week");
+}
+
 static void
 test_record_dedup_and_effects(void **state)
 {
@@ -1508,6 +1701,10 @@ main(void)
 		cmocka_unit_test(test_worker_crash_restart),
 		cmocka_unit_test(test_worker_batch),
 		cmocka_unit_test(test_worker_memory_limit),
+		cmocka_unit_test_setup_teardown(test_read_quote_by_fprint,
+						setup_store, teardown_store),
+		cmocka_unit_test_setup_teardown(test_read_quote_without_fprint,
+						setup_store, teardown_store),
 		cmocka_unit_test_setup_teardown(test_resolve_order,
 						setup_store, teardown_store),
 		cmocka_unit_test_setup_teardown(test_resolve_three_open,
