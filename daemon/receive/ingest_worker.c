@@ -526,6 +526,9 @@ read_one(const struct config *cfg, struct forms *fm, const char *req,
 		return;
 	}
 	char *t = xstrndup(text, tl);
+	const char *hook = getenv("ANKETA_TEST_CRASH_READ");
+	if (hook != NULL && *hook && strstr(t, hook) != NULL)
+		abort();
 	r.parsed = r.read = 1;
 	r.by_fprint = fl > 0 && fprint_split(t, (const unsigned char *)fp, fl,
 					     &r.reply_text, &r.quoted_text);

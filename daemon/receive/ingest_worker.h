@@ -36,7 +36,9 @@
  * Test hooks (read by the worker): ANKETA_TEST_CRASH_MSGID=ID aborts,
  *          ANKETA_TEST_HANG_MSGID=ID spins and ANKETA_TEST_ALLOC_MSGID=ID
  *          allocates until the memory limit stops it (1 GB at most), on
- *          the message whose Message-ID (without <>) is ID.
+ *          the message whose Message-ID (without <>) is ID;
+ *          ANKETA_TEST_CRASH_READ=TEXT aborts stage 2 of a message whose
+ *          text contains TEXT.
  */
 #ifndef ANKETA_INGEST_WORKER_H
 #define ANKETA_INGEST_WORKER_H

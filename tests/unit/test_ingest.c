@@ -49,6 +49,18 @@ sample_result(struct ingest_result *r)
 	r->quoted_text = xstrdup("");
 	r->notes = xstrdup("charset guessed");
 	r->charset_guessed = 1;
+	r->read = r->form = 1;
+	r->form_error = xstrdup("");
+	r->nanswers = 2;
+	r->answers = xcalloc(5, sizeof(char *));
+	r->answers[0] = xstrdup("q1");
+	r->answers[1] = xstrdup("b");
+	r->answers[2] = xstrdup("q2");
+	r->answers[3] = xstrdup("yes");
+	r->nproblems = 1;
+	r->problems = xcalloc(3, sizeof(char *));
+	r->problems[0] = xstrdup("q3");
+	r->problems[1] = xstrdup("Q3: required, no answer found");
 	r->c.kind = CLASSIFY_BOUNCE;
 	r->c.bclass = CLASSIFY_B_PERMANENT;
 	snprintf(r->c.token, sizeof(r->c.token), "tok123");
@@ -74,6 +86,15 @@ test_pack_roundtrip(void **state)
 	assert_string_equal(b.reply_text, "A1: b\nA2: yes\n");
 	assert_string_equal(b.quoted_text, "");
 	assert_string_equal(b.notes, "charset guessed");
+	assert_int_equal(b.read, 1);
+	assert_int_equal(b.form, 1);
+	assert_int_equal(b.by_fprint, 0);
+	assert_int_equal(b.nanswers, 2);
+	assert_string_equal(b.answers[2], "q2");
+	assert_string_equal(b.answers[3], "yes");
+	assert_int_equal(b.nproblems, 1);
+	assert_string_equal(b.problems[1], "Q3: required, no answer found");
+	assert_string_equal(b.text, "");
 	assert_int_equal(b.c.kind, CLASSIFY_BOUNCE);
 	assert_int_equal(b.c.bclass, CLASSIFY_B_PERMANENT);
 	assert_string_equal(b.c.token, "tok123");
@@ -104,7 +125,7 @@ test_unpack_damaged(void **state)
 	bad[4] = 7;			/* a flag that is not 0/1 */
 	assert_int_equal(ingest_result_unpack(bad, out.len, &b, &e), -1);
 	memcpy(bad, out.data, out.len);
-	memset(bad + 20, 0xff, 4);	/* first string length: huge */
+	memset(bad + 36, 0xff, 4);	/* first string length: huge */
 	assert_int_equal(ingest_result_unpack(bad, out.len, &b, &e), -1);
 	/* unterminated fixed buffers come back terminated */
 	memset(a.c.token, 'x', sizeof(a.c.token));
@@ -1348,6 +1369,96 @@ test_read_quote_without_fprint(void **state)
 	assert_string_not_equal(a.value, "a well prepared week");
 }
 
+struct row_seen {
+	const char *name;	/* the Maildir file */
+	char kind[32], reason[512];
+};
+
+static int
+take_seen(void *arg, int64_t id, const struct store_inbound *in)
+{
+	struct row_seen *w = arg;
+	(void)id;
+	size_t n = strlen(in->src_key), k = strlen(w->name);
+	if (n <= k || strcmp(in->src_key + n - k, w->name) != 0)
+		return 0;
+	snprintf(w->kind, sizeof(w->kind), "%s", store_ikind_name(in->kind));
+	snprintf(w->reason, sizeof(w->reason), "%s",
+		 in->reason ? in->reason : "");
+	return 1;
+}
+
+/* Stage 2 runs in the worker, under its limits: a 24.5 MB reply of
+ * answer-like lines is read or refused there, a reading that crashes
+ * costs its message (quarantined), and the run goes on to the next. */
+static void
+test_read_bounded_in_worker(void **state)
+{
+	struct fixture *fx = *state;
+	char *sent;
+	int64_t camp = form_campaign(fx, 1, &sent);
+	const struct sent *d = sent_of(fx, camp, fx->ca, "invite");
+	char md[128];
+	snprintf(md, sizeof(md), "%s/big", fx->dir);
+	maildir_make(md);
+	char *hdr = xasprintf("From: Ana <a@kavarna.bg>\r\n"
+			      "To: organiser+%s@example.org\r\n"
+			      "In-Reply-To: %s\r\nSubject: Re: visit\r\n"
+			      "Content-Type: text/plain; charset=utf-8\r\n",
+			      d->token, d->msgid);
+	struct buf big;
+	buf_init(&big, 0);
+	buf_printf(&big, "%sMessage-ID: <big@kavarna.bg>\r\n\r\n", hdr);
+	while (big.len < 24500u * 1024)
+		buf_adds(&big, "A4: more\nA11: and more\n> A5: quoted\n3) x\n");
+	put_msg(md, "1-big", big.data);
+	buf_free(&big);
+	char *crash = xasprintf("%sMessage-ID: <crash@kavarna.bg>\r\n\r\n"
+				"A1: 4\nREAD-CRASH-MARK\n", hdr);
+	put_msg(md, "2-crash", crash);
+	char *ok = xasprintf("%sMessage-ID: <ok@kavarna.bg>\r\n\r\nA1: 4\n"
+			     "A4: the visit\nA5: in class\nA10: yes\n", hdr);
+	put_msg(md, "3-ok", ok);
+	char *schema = xasprintf("%s/surveys/survey.rng", srcdir());
+	struct config cfg;
+	form_cfg(&cfg, schema);
+	char *url = xasprintf("maildir:%s", md);
+	struct ingest_opts o = { .source = url, .no_feedback = 1 };
+	struct ingest_stats st = { 0 };
+	struct err e;
+	setenv("ANKETA_TEST_CRASH_READ", "READ-CRASH-MARK", 1);
+	assert_int_equal(ingest_run(fx->s, &cfg, &o, &st, &e), 0);
+	unsetenv("ANKETA_TEST_CRASH_READ");
+	assert_int_equal(st.seen, 3);
+	/* read (a verdict) or refused by a limit, whichever the machine's
+	 * load makes of the worker's 10 s */
+	struct row_seen seen = { .name = "1-big" };
+	assert_int_equal(store_inbound_each(fx->s, -1, 0, take_seen, &seen,
+					    &e), 1);
+	print_message("# 1-big: %s: %.100s\n", seen.kind, seen.reason);
+	assert_true(strcmp(seen.kind, "unreadable") == 0 ||
+		    strcmp(seen.kind, "answers") == 0 ||
+		    (strcmp(seen.kind, "quarantine") == 0 &&
+		     (strstr(seen.reason, "timed out") ||
+		      strstr(seen.reason, "out of memory"))));
+	static const struct row_want want[] = {
+		{ "2-crash", "quarantine", "reading crashed or hung on this "
+		  "message: killed by signal 6" },
+	};
+	assert_int_equal(store_inbound_each(fx->s, -1, 0, take_row_of,
+					    (void *)&want[0], &e), 1);
+	struct row_seen next = { .name = "3-ok" };
+	assert_int_equal(store_inbound_each(fx->s, -1, 0, take_seen, &next,
+					    &e), 1);
+	assert_string_equal(next.kind, "answers");
+	free(url);
+	free(schema);
+	free(ok);
+	free(crash);
+	free(hdr);
+	free(sent);
+}
+
 static void
 test_record_dedup_and_effects(void **state)
 {
@@ -1704,6 +1815,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_read_quote_by_fprint,
 						setup_store, teardown_store),
 		cmocka_unit_test_setup_teardown(test_read_quote_without_fprint,
+						setup_store, teardown_store),
+		cmocka_unit_test_setup_teardown(test_read_bounded_in_worker,
 						setup_store, teardown_store),
 		cmocka_unit_test_setup_teardown(test_resolve_order,
 						setup_store, teardown_store),
