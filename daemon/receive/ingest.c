@@ -415,19 +415,8 @@ struct handled {
 
 #define BATCH_MARK_PREFIX "batch:"
 
-static void
-handled_clear(struct handled *h)
-{
-	if (h->have_r)
-		ingest_result_clear(&h->r);
-	if (h->have_m)
-		ingest_match_clear(&h->m);
-	verdict_free(&h->v);
-	free(h->batch_mark);
-	*h = (struct handled){ 0 };
-}
-
-/* Drop what the worker and the match gave h (it is quarantined). */
+/* Drop what the worker and the match gave h (also when it is
+ * quarantined after stage 1). */
 static void
 handled_forget(struct handled *h)
 {
@@ -436,6 +425,15 @@ handled_forget(struct handled *h)
 	if (h->have_m)
 		ingest_match_clear(&h->m);
 	h->have_r = h->have_m = 0;
+}
+
+static void
+handled_clear(struct handled *h)
+{
+	handled_forget(h);
+	verdict_free(&h->v);
+	free(h->batch_mark);
+	*h = (struct handled){ 0 };
 }
 
 static void

@@ -148,18 +148,6 @@ get_u32(struct cursor *c, uint32_t *v)
 	return 0;
 }
 
-static int
-get_str(struct cursor *c, char **s)
-{
-	uint32_t n;
-	if (get_u32(c, &n) < 0 || n > c->n)
-		return -1;
-	*s = xstrndup(c->p, n);
-	c->p += n;
-	c->n -= n;
-	return 0;
-}
-
 /* A borrowed view of a string (may hold NULs: a fingerprint). */
 static int
 get_view(struct cursor *c, const char **s, size_t *len)
@@ -171,6 +159,17 @@ get_view(struct cursor *c, const char **s, size_t *len)
 	*len = n;
 	c->p += n;
 	c->n -= n;
+	return 0;
+}
+
+static int
+get_str(struct cursor *c, char **s)
+{
+	const char *v;
+	size_t n;
+	if (get_view(c, &v, &n) < 0)
+		return -1;
+	*s = xstrndup(v, n);
 	return 0;
 }
 

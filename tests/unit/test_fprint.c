@@ -139,23 +139,34 @@ assert_has_form(const char *q)
 	assert_non_null(strstr(q, "A3:"));
 }
 
+/* top, then sent_en re-wrapped at width under prefix: the split finds
+ * the form quoted, want as the new text, and no word of the
+ * attribution (not_in_quote) in the quoted text. */
+static void
+check_quoted(const char *top, size_t width, const char *prefix,
+	     const char *want, const char *not_in_quote)
+{
+	char *quoted = rewrap(sent_en, width, prefix);
+	char *reply = xasprintf("%s%s", top, quoted);
+	struct split s = split_with(sent_en, reply);
+	assert_int_equal(s.r, 1);
+	assert_string_equal(s.n, want);
+	assert_has_form(s.q);
+	assert_null(strstr(s.q, not_in_quote));
+	assert_null(strstr(s.q, prefix[0] == ' ' ? "\n  " : prefix));
+	split_free(&s);
+	free(reply);
+	free(quoted);
+}
+
 static void
 test_rewrapped_72_gt(void **state)
 {
 	(void)state;
-	char *quoted = rewrap(sent_en, 72, "> ");
-	char *reply = xasprintf("A1: b\nA2: 4\nA3: more exercises\n\n"
-				"Maria\n\n"
-				"On Mon, 3 Mar 2025 at 10:00, Training "
-				"<survey@example.org> wrote:\n\n%s", quoted);
-	struct split s = split_with(sent_en, reply);
-	assert_int_equal(s.r, 1);
-	assert_string_equal(s.n, "A1: b\nA2: 4\nA3: more exercises\n\nMaria");
-	assert_has_form(s.q);
-	assert_null(strstr(s.q, "> "));
-	split_free(&s);
-	free(reply);
-	free(quoted);
+	check_quoted("A1: b\nA2: 4\nA3: more exercises\n\nMaria\n\n"
+		     "On Mon, 3 Mar 2025 at 10:00, Training "
+		     "<survey@example.org> wrote:\n\n", 72, "> ",
+		     "A1: b\nA2: 4\nA3: more exercises\n\nMaria", "wrote");
 }
 
 static void
@@ -163,21 +174,11 @@ test_rewrapped_60_pipe_and_nested(void **state)
 {
 	(void)state;
 	const char *prefixes[] = { "| ", "> > ", ">> ", "  " };
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++) {
-		char *quoted = rewrap(sent_en, 60, prefixes[i]);
-		char *reply = xasprintf("Answers: A1: c, A2: 5\n\n"
-					"Il giorno lun 3 mar 2025 alle ore "
-					"10:00 Training <survey@example.org> "
-					"ha scritto:\n%s", quoted);
-		struct split s = split_with(sent_en, reply);
-		assert_int_equal(s.r, 1);
-		assert_string_equal(s.n, "Answers: A1: c, A2: 5");
-		assert_has_form(s.q);
-		assert_null(strstr(s.q, "scritto"));
-		split_free(&s);
-		free(reply);
-		free(quoted);
-	}
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++)
+		check_quoted("Answers: A1: c, A2: 5\n\nIl giorno lun 3 mar "
+			     "2025 alle ore 10:00 Training "
+			     "<survey@example.org> ha scritto:\n", 60,
+			     prefixes[i], "Answers: A1: c, A2: 5", "scritto");
 }
 
 /* Outlook: the original unprefixed below a header block whose field
@@ -249,17 +250,9 @@ static void
 test_only_a_quote(void **state)
 {
 	(void)state;
-	char *quoted = rewrap(sent_en, 72, "> ");
-	char *reply = xasprintf("Op 3 mrt. 2025 om 10:00 heeft Training "
-				"<survey@example.org> het volgende "
-				"geschreven:\n\n%s\n", quoted);
-	struct split s = split_with(sent_en, reply);
-	assert_int_equal(s.r, 1);
-	assert_string_equal(s.n, "");
-	assert_has_form(s.q);
-	split_free(&s);
-	free(reply);
-	free(quoted);
+	check_quoted("Op 3 mrt. 2025 om 10:00 heeft Training "
+		     "<survey@example.org> het volgende geschreven:\n\n", 72,
+		     "> ", "", "geschreven");
 }
 
 /* Answers typed into the quoted form stay in the quoted text, where

@@ -1268,16 +1268,28 @@ maildir_make(const char *md)
 	}
 }
 
+/* ingest_run over Maildir md with the questionnaire's schema; no
+ * feedback. */
 static void
-form_cfg(struct config *cfg, char *schema)
+ingest_form_maildir(struct fixture *fx, const char *md,
+		    struct ingest_stats *st)
 {
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->max_message_bytes = 30 << 20;
-	cfg->from_address = "organiser@example.org";
-	cfg->reply_to = "organiser+{token}@example.org";
-	cfg->return_path = "bounces+{token}@example.org";
-	cfg->message_id_domain = "anketa.example.org";
-	cfg->schema_path = schema;
+	char *schema = xasprintf("%s/surveys/survey.rng", srcdir());
+	struct config cfg = { 0 };
+	cfg.max_message_bytes = 30 << 20;
+	cfg.from_address = "organiser@example.org";
+	cfg.reply_to = "organiser+{token}@example.org";
+	cfg.return_path = "bounces+{token}@example.org";
+	cfg.message_id_domain = "anketa.example.org";
+	cfg.schema_path = schema;
+	char *url = xasprintf("maildir:%s", md);
+	struct ingest_opts o = { .source = url, .no_feedback = 1 };
+	struct err e;
+	memset(st, 0, sizeof(*st));
+	if (ingest_run(fx->s, &cfg, &o, st, &e) != 0)
+		fail_msg("ingest_run: %s", e.msg);
+	free(url);
+	free(schema);
 }
 
 /* Ana answers on top and leaves the form below an Outlook header block
@@ -1322,20 +1334,14 @@ reply_in_unknown_language(struct fixture *fx, int keep, struct counts *c,
 		"Vastaanottaja: Ana <a@kavarna.bg>\n"
 		"Aihe: Exchange visit\n\n%s", d->token, d->msgid, sent);
 	put_msg(md, "1-fi", raw);
-	char *schema = xasprintf("%s/surveys/survey.rng", srcdir());
-	struct config cfg;
-	form_cfg(&cfg, schema);
-	char *url = xasprintf("maildir:%s", md);
-	struct ingest_opts o = { .source = url, .no_feedback = 1 };
-	struct ingest_stats st = { 0 };
+	struct ingest_stats st;
 	struct err e;
-	assert_int_equal(ingest_run(fx->s, &cfg, &o, &st, &e), 0);
+	ingest_form_maildir(fx, md, &st);
+	assert_int_equal(st.seen, 1);
 	assert_int_equal(store_inbound_each(fx->s, -1, 0, count_inbound, c,
 					    &e), 0);
 	assert_int_equal(store_answers_each(fx->s, camp, take_comments,
 					    answers, &e), 0);
-	free(url);
-	free(schema);
 	free(raw);
 	free(sent);
 }
@@ -1419,15 +1425,10 @@ test_read_bounded_in_worker(void **state)
 	char *ok = xasprintf("%sMessage-ID: <ok@kavarna.bg>\r\n\r\nA1: 4\n"
 			     "A4: the visit\nA5: in class\nA10: yes\n", hdr);
 	put_msg(md, "3-ok", ok);
-	char *schema = xasprintf("%s/surveys/survey.rng", srcdir());
-	struct config cfg;
-	form_cfg(&cfg, schema);
-	char *url = xasprintf("maildir:%s", md);
-	struct ingest_opts o = { .source = url, .no_feedback = 1 };
-	struct ingest_stats st = { 0 };
+	struct ingest_stats st;
 	struct err e;
 	setenv("ANKETA_TEST_CRASH_READ", "READ-CRASH-MARK", 1);
-	assert_int_equal(ingest_run(fx->s, &cfg, &o, &st, &e), 0);
+	ingest_form_maildir(fx, md, &st);
 	unsetenv("ANKETA_TEST_CRASH_READ");
 	assert_int_equal(st.seen, 3);
 	/* read (a verdict) or refused by a limit, whichever the machine's
@@ -1451,8 +1452,6 @@ test_read_bounded_in_worker(void **state)
 	assert_int_equal(store_inbound_each(fx->s, -1, 0, take_seen, &next,
 					    &e), 1);
 	assert_string_equal(next.kind, "answers");
-	free(url);
-	free(schema);
 	free(ok);
 	free(crash);
 	free(hdr);
