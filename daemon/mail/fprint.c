@@ -251,7 +251,7 @@ fpset_has(const struct fpset *f, uint32_t h)
 /* ---- lines of the reply ---------------------------------------------------- */
 
 enum { L_NEW, L_QUOTED, L_EMPTY, L_DROP };
-enum { F_GT = 1, F_FIRST = 2, F_MATCH = 4 };
+enum { F_GT = 1, F_FIRST = 2 };
 
 struct fline {
 	uint32_t known;		/* words in a run the fingerprint can know */
@@ -363,22 +363,33 @@ reply_scan(struct reply *r, const struct fpset *f)
 /* Quoted by what we sent, by '>', new, or to be decided by its
  * neighbours. 1 if any line matched the fingerprint. */
 static int
+line_matches(const struct fline *l)
+{
+	return l->covered > 0 && (l->covered * 2 >= l->known ||
+				  (l->flags & F_FIRST));
+}
+
+/* When most lines found in the fingerprint are under '>', the client
+ * quotes with '>': a line without it is the respondent's, even one that
+ * repeats three or more of our words (an option's name typed between
+ * quoted lines). */
+static int
 reply_judge(struct reply *r)
 {
-	int any = 0;
+	size_t gt = 0, plain = 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (line_matches(&r->l[i]))
+			*((r->l[i].flags & F_GT) ? &gt : &plain) += 1;
 	for (size_t i = 0; i < r->n; i++) {
 		struct fline *l = &r->l[i];
-		if (l->covered > 0 && (l->covered * 2 >= l->known ||
-				       (l->flags & F_FIRST))) {
+		if (l->flags & F_GT)
 			l->state = L_QUOTED;
-			l->flags |= F_MATCH;
-			any = 1;
-		} else if (l->flags & F_GT)
+		else if (line_matches(l) && plain >= gt)
 			l->state = L_QUOTED;
 		else
 			l->state = l->known ? L_NEW : L_EMPTY;
 	}
-	return any;
+	return gt + plain > 0;
 }
 
 /* A line without words goes with its block: quoted between two quoted

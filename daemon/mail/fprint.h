@@ -29,7 +29,8 @@
  * in the fingerprint, or when it begins with a found run and goes on
  * with words we did not send (our "A2:" filled in as "A2: b": kept in
  * the quoted text, where answers_extract reads filled-in forms). A line
- * under '>' is quoted as in RFC 3676. Lines without words (blank,
+ * under '>' is quoted as in RFC 3676; when most matching lines are under
+ * '>', a line without it is new text whatever words it repeats. Lines without words (blank,
  * "> ", "-----") inside a quoted block are quoted. The non-blank lines
  * right above the first quoted block that look like an attribution
  * (end with ':', carry an address or a date) or a header block (two or

@@ -11,9 +11,14 @@
  *          (for tests) ingest_result_pack / _unpack / _clear,
  *          ingest_resolve / ingest_match_clear
  * Owns:    nothing after return: every connection, worker process and
- *          cache is released. The parser runs in a forked worker process
- *          (one per run, restarted after a crash) so hostile mail costs
- *          one message, never the run.
+ *          cache is released. All work on a message's bytes runs in a
+ *          forked worker process (one per run, restarted after a crash)
+ *          so hostile mail costs one message, never the run: stage 1
+ *          parses and classifies; this process resolves the delivery and
+ *          hands back its fingerprint (deliveries.fprint) and the
+ *          campaign's questionnaire; stage 2 splits off the quoted
+ *          original (through the fingerprint, else the quote patterns)
+ *          and reads the answers.
  * Errors:  ingest_run: 0 ok (every message handled or recorded with a
  *          reason), -1 connection or store error: reason in e; nothing
  *          after the last committed message is lost, the next run resumes.
@@ -43,7 +48,9 @@
  * "batch:SRC_KEY" in the store (store_inbound_parsing, one commit); the
  * batch's record commit clears the marks. The worker aborts itself after
  * INGEST_PARSE_TIMEOUT_S seconds (alarm); a message it dies or hangs on
- * is recorded as "quarantine" with its raw bytes and the run goes on. If
+ * is recorded as "quarantine" with its raw bytes ("parser crashed or
+ * hung" in stage 1, "reading crashed or hung" in stage 2) and the run
+ * goes on. If
  * the run itself dies, the next run finds batch marks and takes that
  * batch one message at a time, each under a mark on its plain src_key
  * committed before parsing; a message found with such a mark is
