@@ -534,12 +534,16 @@ read_taken(struct handled *h, struct ingest_worker_job *jb)
 		r->by_fprint = a->by_fprint;
 		r->form = a->form;
 		r->none_found = a->none_found;
+		/* swapped: a's clear frees stage 1's empty lists */
+		struct ingest_result t = *r;
 		r->answers = a->answers;
 		r->nanswers = a->nanswers;
 		r->problems = a->problems;
 		r->nproblems = a->nproblems;
-		a->answers = a->problems = NULL;
-		a->nanswers = a->nproblems = 0;
+		a->answers = t.answers;
+		a->nanswers = t.nanswers;
+		a->problems = t.problems;
+		a->nproblems = t.nproblems;
 	}
 	free(r->text);		/* read: no longer needed */
 	r->text = xstrdup("");
