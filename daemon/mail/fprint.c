@@ -88,14 +88,23 @@ fold(uint32_t c)
 #define FNV_INIT 2166136261u
 #define FNV_PRIME 16777619u
 
+/* FNV-1a over whole code points (one step each, not four bytes): words
+ * are short, and the run hash is mixed once more (mix32). */
 static uint32_t
 fnv(uint32_t h, uint32_t v)
 {
-	for (int k = 0; k < 4; k++) {
-		h ^= (v >> (8 * k)) & 0xff;
-		h *= FNV_PRIME;
-	}
-	return h;
+	return (h ^ v) * FNV_PRIME;
+}
+
+/* murmur3's finaliser: every bit of a run's hash depends on every word */
+static uint32_t
+mix32(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	return h ^ (h >> 16);
 }
 
 /* The next word in s[*i..end): its hash, *i past it. 0 when none. */
@@ -131,8 +140,8 @@ run_hash(const uint32_t *w, size_t pos)
 {
 	uint32_t h = FNV_INIT;
 	for (size_t k = 0; k < FPRINT_K; k++)
-		h = fnv(h, w[(pos + 1 + k) % FPRINT_K]);
-	return h;
+		h = fnv(h, mix32(w[(pos + 1 + k) % FPRINT_K]));
+	return mix32(h);
 }
 
 /* ---- the fingerprint ------------------------------------------------------- */
