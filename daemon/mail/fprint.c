@@ -22,6 +22,7 @@
 #define FP_HDR 12
 #define FP_MAXN ((FPRINT_MAX_BYTES - FP_HDR) / 4)
 #define FP_ATTR_LINES 8		/* an attribution or header block */
+#define FP_MIN_WORDS 8		/* fewer words found: no quote */
 #define FP_ATTR_WRAP 3		/* an attribution over <= 3 lines */
 #define FP_LABEL_MAX 30		/* "Word words:" of a header field */
 
@@ -34,7 +35,7 @@ utf8_next(const unsigned char *s, size_t n, size_t *i)
 {
 	uint32_t c = s[*i];
 	size_t need = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
-	if (c < 0x80 || need == 0 || *i + need >= n + 1) {
+	if (c < 0x80 || need == 0 || *i + need >= n) {
 		(*i)++;
 		return c;
 	}
@@ -385,10 +386,14 @@ line_matches(const struct fline *l)
 static int
 reply_judge(struct reply *r)
 {
-	size_t gt = 0, plain = 0;
+	size_t gt = 0, plain = 0, words = 0;
 	for (size_t i = 0; i < r->n; i++)
-		if (line_matches(&r->l[i]))
+		if (line_matches(&r->l[i])) {
 			*((r->l[i].flags & F_GT) ? &gt : &plain) += 1;
+			words += r->l[i].covered;
+		}
+	if (words < FP_MIN_WORDS)
+		return 0;	/* a phrase of ours, not a quote */
 	for (size_t i = 0; i < r->n; i++) {
 		struct fline *l = &r->l[i];
 		if (l->flags & F_GT)
@@ -398,7 +403,7 @@ reply_judge(struct reply *r)
 		else
 			l->state = l->known ? L_NEW : L_EMPTY;
 	}
-	return gt + plain > 0;
+	return 1;
 }
 
 /* A line without words goes with its block: quoted between two quoted

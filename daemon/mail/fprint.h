@@ -25,7 +25,9 @@
  * text keeps its smallest hashes and the bound above which a hash is not
  * known (so a sample still judges a line by the hashes it can know).
  *
- * A reply line is quoted when at least half its words lie in runs found
+ * A reply in which fewer than 8 words lie in runs we sent quotes
+ * nothing of ours (it repeats a phrase). Otherwise a reply line is
+ * quoted when at least half its words lie in runs found
  * in the fingerprint, or when it begins with a found run and goes on
  * with words we did not send (our "A2:" filled in as "A2: b": kept in
  * the quoted text, where answers_extract reads filled-in forms). A line

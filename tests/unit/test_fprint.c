@@ -319,6 +319,9 @@ test_no_match_and_bad_blob(void **state)
 	assert_int_equal(fprint_split("Thanks, I will answer next week.\n\n"
 				      "> Could you send the agenda?\n", blob,
 				      len, &n, &q), 0);
+	/* a phrase of ours is no quote */
+	assert_int_equal(fprint_split("Thank you for your time too!\n",
+				      blob, len, &n, &q), 0);
 	assert_null(n);
 	assert_int_equal(fprint_split(sent_en, blob, len - 1, &n, &q), 0);
 	blob[3]++;
