@@ -504,6 +504,34 @@ read_answers(const struct survey *sv, struct ingest_result *r)
 	answers_free(&a);
 }
 
+/* The quoted original found through the fingerprint fp (fl bytes) of
+ * what we sent, else by the patterns. The fingerprint knows our text,
+ * not the respondent's: what only the patterns know (a signature, "Kind
+ * regards", a quote of some other mail) is then taken out of the new
+ * text by quote_split, anything it finds quoted added to the quoted
+ * text. */
+static void
+split_text(struct ingest_result *r, const char *t, const unsigned char *fp,
+	   size_t fl)
+{
+	char *n, *q;
+	r->by_fprint = fl > 0 && fprint_split(t, fp, fl, &r->reply_text,
+					      &r->quoted_text);
+	if (!r->by_fprint) {
+		quote_split(t, &r->reply_text, &r->quoted_text);
+		return;
+	}
+	quote_split(r->reply_text, &n, &q);
+	free(r->reply_text);
+	r->reply_text = n;
+	if (*q) {
+		char *both = xasprintf("%s\n%s", r->quoted_text, q);
+		free(r->quoted_text);
+		r->quoted_text = both;
+	}
+	free(q);
+}
+
 /* Stage 2 on one request (ingest_read_pack): the split, then the
  * answers when a questionnaire came with it. */
 static void
@@ -529,10 +557,7 @@ read_one(const struct config *cfg, struct forms *fm, const char *req,
 	if (hook != NULL && *hook && strstr(t, hook) != NULL)
 		abort();
 	r.parsed = r.read = 1;
-	r.by_fprint = fl > 0 && fprint_split(t, (const unsigned char *)fp, fl,
-					     &r.reply_text, &r.quoted_text);
-	if (!r.by_fprint)
-		quote_split(t, &r.reply_text, &r.quoted_text);
+	split_text(&r, t, (const unsigned char *)fp, fl);
 	free(t);
 	int64_t id = (int64_t)((uint64_t)hi << 32 | lo);
 	if (id > 0) {

@@ -1293,9 +1293,50 @@ ingest_form_maildir(struct fixture *fx, const char *md,
 }
 
 /* Ana answers on top and leaves the form below an Outlook header block
- * in Finnish, which no quote pattern knows: unprefixed, its empty "A<n>:"
- * lines look like her own. Only the fingerprint of what we sent tells
- * them apart. keep: whether that fingerprint was kept. */
+ * in Finnish, which no quote pattern knows: unprefixed, its lines look
+ * like her own. Only the fingerprint of what we sent tells them apart.
+ * keep: whether that fingerprint was kept. */
+/* Stage 2 alone: the fingerprint finds the original below a header
+ * block no pattern knows, and the patterns still take off what only they
+ * know (a phone's "Sent from" line) from the new text. */
+static void
+test_worker_read_stage(void **state)
+{
+	(void)state;
+	static const char sent[] =
+		"Dear Ana,\n\nplease answer the questions below by replying "
+		"to this message.\n\nQ1. How would you rate the visit "
+		"overall?\nA1:\n\nQ2. What was the most useful part of the "
+		"programme?\nA2:\n\nKind regards,\nThe organisers\n";
+	unsigned char *fp;
+	size_t fl;
+	fprint_make(sent, &fp, &fl);
+	char *text = xasprintf("A1: 4\n\nSent from my iPhone\n\n"
+			       "Lähettäjä: Organiser <organiser@example.org>\n"
+			       "Lähetetty: 3.3.2025\nAihe: Visit\n\n%s", sent);
+	struct ingest_read_req q = { .text = text, .fprint = fp,
+				     .fprint_len = fl };
+	struct buf req;
+	buf_init(&req, 0);
+	assert_int_equal(ingest_read_pack(&q, &req), 0);
+	struct config cfg = { 0 };
+	cfg.max_message_bytes = 1 << 20;
+	struct ingest_worker *w = NULL;
+	struct ingest_worker_job j = { .raw = req.data, .len = req.len,
+				       .read = 1 };
+	assert_int_equal(ingest_worker_parse_many(&w, &cfg, &j, 1), 1);
+	assert_int_equal(j.r.read, 1);
+	assert_int_equal(j.r.by_fprint, 1);
+	assert_string_equal(j.r.reply_text, "A1: 4");
+	assert_non_null(strstr(j.r.quoted_text, "Q2. What was the most"));
+	assert_null(strstr(j.r.quoted_text, "Lähettäjä"));
+	ingest_result_clear(&j.r);
+	ingest_worker_free(&w);
+	buf_free(&req);
+	free(text);
+	free(fp);
+}
+
 struct comments {
 	long n;
 	char value[256];
@@ -1811,6 +1852,7 @@ main(void)
 		cmocka_unit_test(test_worker_crash_restart),
 		cmocka_unit_test(test_worker_batch),
 		cmocka_unit_test(test_worker_memory_limit),
+		cmocka_unit_test(test_worker_read_stage),
 		cmocka_unit_test_setup_teardown(test_read_quote_by_fprint,
 						setup_store, teardown_store),
 		cmocka_unit_test_setup_teardown(test_read_quote_without_fprint,
