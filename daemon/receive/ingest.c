@@ -46,10 +46,11 @@ on_stop(int sig)
 	ingest_stop = 1;
 }
 
-/* Questionnaires loaded during one run, by store row id. */
+/* Questionnaires' XML read during one run, by store row id: the worker
+ * loads them (stage 2). */
 struct qcache {
 	int64_t *ids;
-	struct survey **sv;
+	char **xml;
 	size_t n;
 };
 
@@ -72,7 +73,6 @@ struct run {
 
 struct campaign_info {
 	int64_t questionnaire_id;
-	char *name;
 };
 
 static int
@@ -80,43 +80,39 @@ take_campaign(void *arg, const struct store_campaign *c)
 {
 	struct campaign_info *ci = arg;
 	ci->questionnaire_id = c->questionnaire_id;
-	ci->name = xstrdup(c->name);
 	return 0;
 }
 
-/* The questionnaire of a campaign, loaded once per run. 1 found, 0 the
- * campaign has none, -1 error (store, or stored XML no longer valid). */
+/* The questionnaire of a campaign: its row id and XML (borrowed from the
+ * run's cache). 1 found, 0 the campaign has none, -1 store error. */
 static int
-qcache_get(struct run *rn, int64_t qid, const struct survey **sv_r,
-	   struct err *e)
+campaign_form(struct run *rn, int64_t campaign_id, int64_t *qid_r,
+	      const char **xml_r, struct err *e)
 {
+	struct campaign_info ci = { 0 };
+	if (store_campaign_by_id(rn->s, campaign_id, take_campaign, &ci,
+				 e) < 0)
+		return -1;
+	int64_t qid = ci.questionnaire_id;
+	if (qid <= 0)
+		return 0;
 	for (size_t i = 0; i < rn->qc.n; i++)
 		if (rn->qc.ids[i] == qid) {
-			*sv_r = rn->qc.sv[i];
+			*qid_r = qid;
+			*xml_r = rn->qc.xml[i];
 			return 1;
 		}
 	char *xml = NULL;
 	int r = store_questionnaire_xml(rn->s, qid, &xml, e);
 	if (r <= 0)
 		return r;
-	char name[64];
-	snprintf(name, sizeof(name), "questionnaire #%lld", (long long)qid);
-	struct survey *sv = NULL;
-	struct errlist errs = { 0 };
-	r = survey_load_memory(xml, strlen(xml), name, rn->cfg->schema_path,
-			       &sv, &errs);
-	free(xml);
-	if (r < 0) {
-		err_set(e, "%s", errs.n ? errs.v[0] : name);
-		errlist_free(&errs);
-		return -1;
-	}
-	errlist_free(&errs);
 	rn->qc.ids = xreallocarray(rn->qc.ids, rn->qc.n + 1, sizeof(int64_t));
-	rn->qc.sv = xreallocarray(rn->qc.sv, rn->qc.n + 1, sizeof(*rn->qc.sv));
+	rn->qc.xml = xreallocarray(rn->qc.xml, rn->qc.n + 1,
+				   sizeof(*rn->qc.xml));
 	rn->qc.ids[rn->qc.n] = qid;
-	rn->qc.sv[rn->qc.n++] = sv;
-	*sv_r = sv;
+	rn->qc.xml[rn->qc.n++] = xml;
+	*qid_r = qid;
+	*xml_r = xml;
 	return 1;
 }
 
@@ -124,9 +120,9 @@ static void
 qcache_free(struct qcache *qc)
 {
 	for (size_t i = 0; i < qc->n; i++)
-		survey_free(&qc->sv[i]);
+		free(qc->xml[i]);
 	free(qc->ids);
-	free(qc->sv);
+	free(qc->xml);
 	memset(qc, 0, sizeof(*qc));
 }
 
@@ -135,7 +131,6 @@ qcache_free(struct qcache *qc)
 /* What one message becomes: the row, its answers and its feedback. */
 struct verdict {
 	struct record_msg rm;
-	struct answers *ans;		/* owned */
 	struct store_answer *av;	/* owned array, strings borrowed */
 	const char **unsure;		/* owned array: unconfirmed qids */
 	size_t nunsure;
@@ -147,7 +142,6 @@ struct verdict {
 static void
 verdict_free(struct verdict *v)
 {
-	answers_free(&v->ans);
 	free(v->av);
 	free(v->unsure);
 	buf_free(&v->reason);
@@ -163,62 +157,46 @@ reason_add(struct verdict *v, const char *s)
 	buf_adds(&v->reason, s);
 }
 
-/* A reply from a matched contact: read the answers against the
- * campaign's questionnaire. -1 only on store trouble. */
-static int
-decide_reply(struct run *rn, const struct ingest_result *r,
-	     const struct ingest_match *m, struct verdict *v, struct err *e)
+/* A reply from a matched contact: the answers the worker read against
+ * the campaign's questionnaire (stage 2). */
+static void
+decide_reply(const struct ingest_result *r, struct verdict *v)
 {
 	struct store_inbound *in = &v->rm.in;
-	struct campaign_info ci = { 0 };
-	if (store_campaign_by_id(rn->s, m->campaign_id, take_campaign, &ci,
-				 e) < 0)
-		return -1;
-	const struct survey *sv = NULL;
-	int q = ci.questionnaire_id > 0 ?
-	    qcache_get(rn, ci.questionnaire_id, &sv, e) : 0;
-	if (q < 0) {
-		log_warnx("%s: %s", in->src_key, e->msg);
+	if (r->form_error[0]) {
+		log_warnx("%s: %s", in->src_key, r->form_error);
 		in->kind = STORE_I_UNREADABLE;
-		reason_add(v, e->msg);
-	} else if (q == 0) {
+		reason_add(v, r->form_error);
+	} else if (!r->form) {
 		in->kind = STORE_I_UNREADABLE;
 		reason_add(v, "a written reply to a campaign without a form");
+	} else if (r->none_found) {
+		in->kind = STORE_I_UNREADABLE;
+		reason_add(v, "no answer lines found");
 	} else {
-		answers_extract(sv, r->reply_text, r->quoted_text, &v->ans);
-		size_t n = answers_count(v->ans), np = answers_nproblems(v->ans);
-		if (answers_none_found(v->ans)) {
-			in->kind = STORE_I_UNREADABLE;
-			reason_add(v, "no answer lines found");
-		} else {
-			/* every readable answer is kept; with problems the
-			 * reply is listed for staff and the respondent is
-			 * asked only about those (unconfirmed ones included) */
-			in->kind = np > 0 ? STORE_I_UNREADABLE : STORE_I_ANSWERS;
-			for (size_t i = 0; i < np; i++) {
-				const char *qid, *why;
-				answers_problem(v->ans, i, &qid, &why);
-				reason_add(v, why);
-			}
-			v->av = xcalloc(n ? n : 1, sizeof(*v->av));
-			v->unsure = xcalloc(n ? n : 1, sizeof(*v->unsure));
-			for (size_t i = 0; i < n; i++) {
-				answers_get(v->ans, i, &v->av[i].question,
-					    &v->av[i].value);
-				if (answers_unconfirmed(v->ans, i))
-					v->unsure[v->nunsure++] =
-					    v->av[i].question;
-			}
-			v->rm.answers = v->av;
-			v->rm.nanswers = n;
-			v->rm.unconfirmed = v->unsure;
-			v->rm.nunconfirmed = v->nunsure;
-			v->feedback = kind_name(np > 0 ? KIND_PROBLEM :
-						KIND_CONFIRM);
+		/* every readable answer is kept; with problems the reply is
+		 * listed for staff and the respondent is asked only about
+		 * those (unconfirmed ones included) */
+		size_t n = r->nanswers;
+		in->kind = r->nproblems > 0 ? STORE_I_UNREADABLE :
+		    STORE_I_ANSWERS;
+		for (size_t i = 0; i < r->nproblems; i++)
+			reason_add(v, r->problems[2 * i + 1]);
+		v->av = xcalloc(n ? n : 1, sizeof(*v->av));
+		v->unsure = xcalloc(n ? n : 1, sizeof(*v->unsure));
+		for (size_t i = 0; i < n; i++) {
+			v->av[i].question = r->answers[2 * i];
+			v->av[i].value = r->answers[2 * i + 1];
+			if (r->unsure && r->unsure[i] == '1')
+				v->unsure[v->nunsure++] = v->av[i].question;
 		}
+		v->rm.answers = v->av;
+		v->rm.nanswers = n;
+		v->rm.unconfirmed = v->unsure;
+		v->rm.nunconfirmed = v->nunsure;
+		v->feedback = kind_name(r->nproblems > 0 ? KIND_PROBLEM :
+					KIND_CONFIRM);
 	}
-	free(ci.name);
-	return 0;
 }
 
 static void
@@ -239,9 +217,9 @@ decide_bounce(const struct ingest_result *r, struct verdict *v)
 	}
 }
 
-static int
-decide(struct run *rn, const struct ingest_result *r,
-       const struct ingest_match *m, struct verdict *v, struct err *e)
+static void
+decide(const struct ingest_result *r, const struct ingest_match *m,
+       struct verdict *v)
 {
 	struct store_inbound *in = &v->rm.in;
 	char why[512];
@@ -254,24 +232,24 @@ decide(struct run *rn, const struct ingest_result *r,
 		v->rm.undeliverable_reason = NULL;
 		in->kind = STORE_I_UNMATCHED;
 		reason_add(v, why);
-		return 0;
+		return;
 	}
 	switch (r->c.kind) {
 	case CLASSIFY_BOUNCE:
 		decide_bounce(r, v);
-		return 0;
+		return;
 	case CLASSIFY_AUTOREPLY:
 		in->kind = STORE_I_AUTOREPLY;
-		return 0;
+		return;
 	case CLASSIFY_OPTOUT:
 		/* record.c stops mail to the contact (List-Unsubscribe) */
 		in->kind = STORE_I_OPTOUT;
-		return 0;
+		return;
 	case CLASSIFY_RSVP:
 		in->kind = STORE_I_RSVP;
 		in->rsvp_attendee = r->c.rsvp_attendee;
 		in->rsvp_partstat = r->c.rsvp_partstat;
-		return 0;
+		return;
 	case CLASSIFY_REPLY:
 		break;
 	}
@@ -289,9 +267,9 @@ decide(struct run *rn, const struct ingest_result *r,
 			reason_add(v, m->contact_id ? "sender known, but no "
 				   "campaign was sent to them" : "no token, "
 				   "thread or known sender");
-		return 0;
+		return;
 	}
-	return decide_reply(rn, r, m, v, e);
+	decide_reply(r, v);
 }
 
 /* ---- feedback ------------------------------------------------------------ */
@@ -334,7 +312,7 @@ static struct store_enqueue *
 feedback_row(struct run *rn, const struct ingest_result *r,
 	     const struct verdict *v, struct store_enqueue *q, struct buf *js)
 {
-	size_t np = v->ans ? answers_nproblems(v->ans) : 0;
+	size_t np = v->feedback ? r->nproblems : 0;
 	if (!feedback_allowed(rn, r, v))
 		return NULL;
 	buf_adds(js, "{");
@@ -344,13 +322,15 @@ feedback_row(struct run *rn, const struct ingest_result *r,
 		char key[256];
 		int ans = i < v->rm.nanswers;
 		/* an unconfirmed answer is asked back, not listed as kept */
-		if (ans && v->ans && answers_unconfirmed(v->ans, i))
+		if (ans && r->unsure && r->unsure[i] == '1')
 			continue;
 		if (ans) {
 			qid = v->rm.answers[i].question;
 			val = v->rm.answers[i].value;
-		} else
-			answers_problem(v->ans, i - v->rm.nanswers, &qid, &val);
+		} else {
+			qid = r->problems[2 * (i - v->rm.nanswers)];
+			val = r->problems[2 * (i - v->rm.nanswers) + 1];
+		}
 		snprintf(key, sizeof(key), "%s:%s", ans ? "a" : "p", qid);
 		json_kv_str(js, first, key, val);
 		first = 0;
@@ -450,13 +430,22 @@ struct handled {
 
 #define BATCH_MARK_PREFIX "batch:"
 
+/* Drop what the worker and the match gave h (also when it is
+ * quarantined after stage 1). */
 static void
-handled_clear(struct handled *h)
+handled_forget(struct handled *h)
 {
 	if (h->have_r)
 		ingest_result_clear(&h->r);
 	if (h->have_m)
 		ingest_match_clear(&h->m);
+	h->have_r = h->have_m = 0;
+}
+
+static void
+handled_clear(struct handled *h)
+{
+	handled_forget(h);
 	verdict_free(&h->v);
 	free(h->batch_mark);
 	*h = (struct handled){ 0 };
@@ -472,20 +461,144 @@ verdict_quarantine(struct handled *h, const char *why)
 	log_warnx("%s: quarantined: %s", h->it->key, why);
 }
 
-/* The verdict on a parsed message. -1 store error. */
 static int
-verdict_parsed(struct run *rn, struct handled *h, struct err *e)
+resolve_once(struct run *rn, struct handled *h, struct err *e)
 {
+	if (h->have_m)
+		return 0;
 	if (ingest_resolve(rn->s, &h->r, &h->m, e) < 0)
 		return -1;
 	h->have_m = 1;
+	return 0;
+}
+
+/* The verdict on a parsed (and read) message. -1 store error. */
+static int
+verdict_parsed(struct run *rn, struct handled *h, struct err *e)
+{
+	if (resolve_once(rn, h, e) < 0)
+		return -1;
 	buf_init(&h->v.reason, 8192);
 	verdict_fill(&h->v, h->it->key, &h->r, &h->m);
-	if (h->r.parsed)
-		return decide(rn, &h->r, &h->m, &h->v, e) < 0 ? -1 : 0;
+	if (h->r.parsed) {
+		decide(&h->r, &h->m, &h->v);
+		return 0;
+	}
 	h->v.rm.in.kind = STORE_I_UNREADABLE;
 	reason_add(&h->v, h->r.c.reason);
 	return 0;
+}
+
+/* ---- stage 2: reading with what the store knows ---------------------------- */
+
+/* Stage 2's request for h, resolved first: its text, the fingerprint of
+ * the delivery it answers, and the questionnaire when it is a reply to
+ * a campaign that has one. 0, -1 store error. */
+static int
+read_request(struct run *rn, struct handled *h, struct buf *req,
+	     struct err *e)
+{
+	struct ingest_read_req q = { .text = h->r.text };
+	unsigned char *fp = NULL;
+	if (resolve_once(rn, h, e) < 0)
+		return -1;
+	if (h->m.delivery_id > 0 && store_delivery_fprint(rn->s,
+	    h->m.delivery_id, &fp, &q.fprint_len, e) < 0)
+		return -1;
+	q.fprint = fp;
+	if (h->r.c.kind == CLASSIFY_REPLY && h->m.campaign_id > 0 &&
+	    campaign_form(rn, h->m.campaign_id, &q.form_id, &q.form_xml,
+			  e) < 0) {
+		free(fp);
+		return -1;
+	}
+	buf_init(req, 0);	/* text and XML are bounded already */
+	ingest_read_pack(&q, req);
+	free(fp);
+	return 0;
+}
+
+/* Take stage 2's answer into h: the split and the answers; a worker that
+ * died or hung on it quarantines the message, as in stage 1. */
+static void
+read_taken(struct handled *h, struct ingest_worker_job *jb)
+{
+	struct ingest_result *a = &jb->r, *r = &h->r;
+	if (!jb->ok) {
+		char reason[600];
+		snprintf(reason, sizeof(reason), "reading crashed or hung on "
+			 "this message: %s", jb->why);
+		handled_forget(h);
+		verdict_quarantine(h, reason);
+		return;
+	}
+	if (!a->parsed) {	/* too large to answer */
+		r->parsed = 0;
+		snprintf(r->c.reason, sizeof(r->c.reason), "%s", a->c.reason);
+	} else {
+		char **mv[] = { &r->reply_text, &r->quoted_text,
+				&r->form_error };
+		char **from[] = { &a->reply_text, &a->quoted_text,
+				  &a->form_error };
+		for (size_t i = 0; i < 3; i++) {
+			free(*mv[i]);
+			*mv[i] = *from[i];
+			*from[i] = NULL;
+		}
+		r->read = 1;
+		r->by_fprint = a->by_fprint;
+		r->form = a->form;
+		r->none_found = a->none_found;
+		/* swapped: a's clear frees stage 1's empty lists */
+		struct ingest_result t = *r;
+		r->answers = a->answers;
+		r->nanswers = a->nanswers;
+		r->problems = a->problems;
+		r->nproblems = a->nproblems;
+		a->answers = t.answers;
+		a->nanswers = t.nanswers;
+		a->problems = t.problems;
+		a->nproblems = t.nproblems;
+	}
+	free(r->text);		/* read: no longer needed */
+	r->text = xstrdup("");
+	ingest_result_clear(a);
+}
+
+/* Stage 2 for every message of h[0..n) stage 1 parsed, streamed through
+ * the worker like stage 1. Resolving reads the store under one lock.
+ * 0, -1 store error. */
+static int
+read_batch(struct run *rn, struct handled *h, size_t n, struct err *e)
+{
+	struct ingest_worker_job *jobs = xcalloc(n ? n : 1, sizeof(*jobs));
+	struct buf *req = xcalloc(n ? n : 1, sizeof(*req));
+	size_t *of = xcalloc(n ? n : 1, sizeof(*of)), nj = 0;
+	int begun = store_begin(rn->s, e) == 0, ret = begun ? 0 : -1;
+	for (size_t j = 0; j < n && ret == 0; j++) {
+		if (!h[j].have_r || !h[j].r.parsed)
+			continue;
+		if (read_request(rn, &h[j], &req[nj], e) < 0) {
+			ret = -1;
+			break;
+		}
+		jobs[nj] = (struct ingest_worker_job){ .raw = req[nj].data,
+			.len = req[nj].len, .read = 1 };
+		of[nj++] = j;
+	}
+	if (begun)
+		store_rollback(rn->s);	/* read only */
+	if (ret == 0)
+		ingest_worker_parse_many(&rn->w, rn->cfg, jobs, nj);
+	for (size_t k = 0; k < nj; k++) {
+		if (ret == 0)
+			read_taken(&h[of[k]], &jobs[k]);
+		buf_free(&req[k]);
+	}
+	free(of);
+	free(req);
+	free(jobs);
+	return ret;
 }
 
 /* Parse in the worker; a worker that dies or hangs quarantines the
@@ -583,7 +696,9 @@ handle_alone(struct run *rn, const struct fetch_item *it, int marks,
 		ret = -1;
 	else {
 		parse_in_worker(rn, &h, b->raw, b->len);
-		if (h.have_r && verdict_parsed(rn, &h, e) < 0)
+		if (h.have_r && read_batch(rn, &h, 1, e) < 0)
+			ret = -1;
+		else if (h.have_r && verdict_parsed(rn, &h, e) < 0)
 			ret = -1;
 	}
 	if (ret == 0)
@@ -693,6 +808,8 @@ record_batch(struct run *rn, const struct fetch_item *todo,
 		ret = -2;
 	if (ret == 0)
 		parse_batch(rn, h, b, n);
+	if (ret == 0 && read_batch(rn, h, n, e) < 0)
+		ret = -2;
 	if (ret == 0 && record_group(rn, h, b, n, e) < 0)
 		ret = -2;
 	for (size_t j = 0; j < n; j++)

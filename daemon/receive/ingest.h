@@ -11,9 +11,14 @@
  *          (for tests) ingest_result_pack / _unpack / _clear,
  *          ingest_resolve / ingest_match_clear
  * Owns:    nothing after return: every connection, worker process and
- *          cache is released. The parser runs in a forked worker process
- *          (one per run, restarted after a crash) so hostile mail costs
- *          one message, never the run.
+ *          cache is released. All work on a message's bytes runs in a
+ *          forked worker process (one per run, restarted after a crash)
+ *          so hostile mail costs one message, never the run: stage 1
+ *          parses and classifies; this process resolves the delivery and
+ *          hands back its fingerprint (deliveries.fprint) and the
+ *          campaign's questionnaire; stage 2 splits off the quoted
+ *          original (through the fingerprint, else the quote patterns)
+ *          and reads the answers.
  * Errors:  ingest_run: 0 ok (every message handled or recorded with a
  *          reason), -1 connection or store error: reason in e; nothing
  *          after the last committed message is lost, the next run resumes.
@@ -43,7 +48,9 @@
  * "batch:SRC_KEY" in the store (store_inbound_parsing, one commit); the
  * batch's record commit clears the marks. The worker aborts itself after
  * INGEST_PARSE_TIMEOUT_S seconds (alarm); a message it dies or hangs on
- * is recorded as "quarantine" with its raw bytes and the run goes on. If
+ * is recorded as "quarantine" with its raw bytes ("parser crashed or
+ * hung" in stage 1, "reading crashed or hung" in stage 2) and the run
+ * goes on. If
  * the run itself dies, the next run finds batch marks and takes that
  * batch one message at a time, each under a mark on its plain src_key
  * committed before parsing; a message found with such a mark is
@@ -84,14 +91,30 @@ int ingest_run(struct store *s, const struct config *cfg,
 	       struct err *e);
 
 /* ---- the worker's answer, exposed for tests ----------------------------
- * What the parse worker sends back: the parsed fields ingest needs and the
- * classification. Strings are owned (ingest_result_clear frees them) and
- * never NULL after a successful unpack. */
+ * What the parse worker sends back, in two stages (ingest_worker.h).
+ * Stage 1, the keys: the parsed fields ingest needs to find the delivery,
+ * the classification and the whole text. Stage 2, the reading: the text
+ * split into new and quoted (through the delivery's fingerprint when it
+ * has one, else the quote patterns) and, when a questionnaire applies,
+ * the answers read against it. Strings are owned (ingest_result_clear
+ * frees them) and never NULL after a successful unpack. */
 struct ingest_result {
 	int parsed;		/* 0: parse_message failed, why in c.reason */
 	char *message_id, *from_addr, *subject, *date, *charset;
-	char *reply_text, *quoted_text, *notes;
+	char *reply_text, *quoted_text, *notes;	/* reply/quoted: stage 2 */
+	char *text;		/* stage 1: the whole text part */
 	int charset_guessed, html_only, forwarded;
+	/* stage 2 */
+	int read;		/* 1: stage 2 answered */
+	int by_fprint;		/* the quote was found by the fingerprint */
+	int form;		/* answers were read against a questionnaire */
+	int none_found;		/* ... and no answer line was found */
+	char *form_error;	/* "": the questionnaire loaded; else why not */
+	size_t nanswers, nproblems;
+	char **answers;		/* 2 x nanswers: question id, value */
+	char **problems;	/* 2 x nproblems: question id, reason */
+	char *unsure;		/* nanswers of '0'/'1': '1' the answer is
+				 * kept unconfirmed (answers_unconfirmed) */
 	struct classified c;
 };
 

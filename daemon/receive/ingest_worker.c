@@ -1,11 +1,14 @@
 /*
  * ingest_worker.c -- the parse worker (see ingest_worker.h) and the
  * packing of its answer (ingest.h). Wire format, both directions over one
- * AF_UNIX stream socket: request = u64 length + raw bytes; answer = u32
- * length + packed result. Packed result = magic, four u32 flags, eight
- * u32-length-prefixed strings, u32 sizeof(struct classified) + its bytes
- * (the worker is a fork of the same binary, so the layout matches; every
- * field is still checked on unpack).
+ * AF_UNIX stream socket: request = u64 length (top bit set: a stage 2
+ * request) + bytes; answer = u32 length + packed result. Packed result =
+ * magic, eight u32 flags, ten u32-length-prefixed strings, u32 count +
+ * 2 x count strings (answers), the same for problems, u32
+ * sizeof(struct classified) + its bytes (the worker is a fork of the same
+ * binary, so the layout matches; every field is still checked on
+ * unpack). Stage 2 request = magic, text, fingerprint, u32 x 2 form id,
+ * form XML (strings u32-length-prefixed).
  */
 #include <errno.h>
 #include <poll.h>
@@ -22,10 +25,17 @@
 #include <unistd.h>
 
 #include "receive/ingest_worker.h"
+#include "mail/fprint.h"
 #include "mail/parse.h"
+#include "mail/quote.h"
+#include "model/survey.h"
+#include "receive/answers.h"
 #include "base/xmem.h"
 
-#define PACK_MAGIC 0x414b5231u	/* "AKR1" */
+#define PACK_MAGIC 0x414b5232u	/* "AKR2" */
+#define READ_MAGIC 0x414b5131u	/* "AKQ1": a stage 2 request */
+#define REQ_READ ((uint64_t)1 << 63)	/* in a request's length */
+#define WORKER_FORMS 8		/* questionnaires a worker keeps loaded */
 #define PACK_MAX (64u << 20)	/* an answer larger than this is garbage */
 
 /* The worker's memory limit: its address space at start (a fork: the
@@ -66,30 +76,57 @@ put_str(struct buf *b, const char *s)
 	return buf_add(b, s ? s : "", n);
 }
 
-#define NSTR 8
+#define NSTR 11
 static char **
 result_strings(struct ingest_result *r, char **v[NSTR])
 {
 	char **f[NSTR] = { &r->message_id, &r->from_addr, &r->subject,
 			   &r->date, &r->charset, &r->reply_text,
-			   &r->quoted_text, &r->notes };
+			   &r->quoted_text, &r->notes, &r->text,
+			   &r->form_error, &r->unsure };
 	memcpy(v, f, sizeof(f));
 	return v[0];
+}
+
+#define NFLAG 8
+static void
+result_flags(struct ingest_result *r, int *v[NFLAG])
+{
+	int *f[NFLAG] = { &r->parsed, &r->charset_guessed, &r->html_only,
+			  &r->forwarded, &r->read, &r->by_fprint, &r->form,
+			  &r->none_found };
+	memcpy(v, f, sizeof(f));
+}
+
+static int
+put_list(struct buf *b, char **v, size_t pairs)
+{
+	if (pairs > UINT32_MAX / 2 || put_u32(b, (uint32_t)pairs) < 0)
+		return -1;
+	for (size_t i = 0; i < 2 * pairs; i++)
+		if (put_str(b, v[i]) < 0)
+			return -1;
+	return 0;
 }
 
 int
 ingest_result_pack(const struct ingest_result *r, struct buf *out)
 {
 	char **v[NSTR];
+	int *f[NFLAG];
 	result_strings((struct ingest_result *)r, v);
-	if (put_u32(out, PACK_MAGIC) < 0 || put_u32(out, (uint32_t)r->parsed)
-	    < 0 || put_u32(out, (uint32_t)r->charset_guessed) < 0 ||
-	    put_u32(out, (uint32_t)r->html_only) < 0 ||
-	    put_u32(out, (uint32_t)r->forwarded) < 0)
+	result_flags((struct ingest_result *)r, f);
+	if (put_u32(out, PACK_MAGIC) < 0)
 		return -1;
+	for (size_t i = 0; i < NFLAG; i++)
+		if (put_u32(out, (uint32_t)(*f[i] != 0)) < 0)
+			return -1;
 	for (size_t i = 0; i < NSTR; i++)
 		if (put_str(out, *v[i]) < 0)
 			return -1;
+	if (put_list(out, r->answers, r->nanswers) < 0 ||
+	    put_list(out, r->problems, r->nproblems) < 0)
+		return -1;
 	if (put_u32(out, (uint32_t)sizeof(r->c)) < 0)
 		return -1;
 	return buf_add(out, &r->c, sizeof(r->c));
@@ -111,15 +148,44 @@ get_u32(struct cursor *c, uint32_t *v)
 	return 0;
 }
 
+/* A borrowed view of a string (may hold NULs: a fingerprint). */
 static int
-get_str(struct cursor *c, char **s)
+get_view(struct cursor *c, const char **s, size_t *len)
 {
 	uint32_t n;
 	if (get_u32(c, &n) < 0 || n > c->n)
 		return -1;
-	*s = xstrndup(c->p, n);
+	*s = c->p;
+	*len = n;
 	c->p += n;
 	c->n -= n;
+	return 0;
+}
+
+static int
+get_str(struct cursor *c, char **s)
+{
+	const char *v;
+	size_t n;
+	if (get_view(c, &v, &n) < 0)
+		return -1;
+	*s = xstrndup(v, n);
+	return 0;
+}
+
+/* pairs of strings; a count the bytes left cannot hold is refused
+ * before anything is allocated for it */
+static int
+get_list(struct cursor *c, char ***v, size_t *pairs)
+{
+	uint32_t n;
+	if (get_u32(c, &n) < 0 || n > c->n / 8)
+		return -1;
+	*v = xcalloc(2 * (size_t)n + 1, sizeof(**v));
+	*pairs = n;
+	for (size_t i = 0; i < 2 * (size_t)n; i++)
+		if (get_str(c, &(*v)[i]) < 0)
+			return -1;
 	return 0;
 }
 
@@ -160,32 +226,53 @@ ingest_result_unpack(const char *p, size_t n, struct ingest_result *r,
 		     struct err *e)
 {
 	struct cursor c = { p, n };
-	uint32_t magic, flags[4], csize;
+	uint32_t magic, flag, csize;
 	char **v[NSTR];
+	int *f[NFLAG];
 	memset(r, 0, sizeof(*r));
 	result_strings(r, v);
+	result_flags(r, f);
 	if (get_u32(&c, &magic) < 0 || magic != PACK_MAGIC)
 		goto bad;
-	for (size_t i = 0; i < 4; i++)
-		if (get_u32(&c, &flags[i]) < 0 || flags[i] > 1)
+	for (size_t i = 0; i < NFLAG; i++) {
+		if (get_u32(&c, &flag) < 0 || flag > 1)
 			goto bad;
+		*f[i] = (int)flag;
+	}
 	for (size_t i = 0; i < NSTR; i++)
 		if (get_str(&c, v[i]) < 0)
 			goto bad;
+	if (get_list(&c, &r->answers, &r->nanswers) < 0 ||
+	    get_list(&c, &r->problems, &r->nproblems) < 0)
+		goto bad;
+	/* a flag per answer, or none: all certain */
+	if (r->unsure[0] == '\0' && r->nanswers > 0) {
+		free(r->unsure);
+		r->unsure = xcalloc(r->nanswers + 1, 1);
+		memset(r->unsure, '0', r->nanswers);
+	}
+	if (strlen(r->unsure) != r->nanswers)
+		goto bad;
 	if (get_u32(&c, &csize) < 0 || csize != sizeof(r->c) || c.n != csize)
 		goto bad;
 	memcpy(&r->c, c.p, csize);
 	if (!sane_classified(&r->c))
 		goto bad;
-	r->parsed = (int)flags[0];
-	r->charset_guessed = (int)flags[1];
-	r->html_only = (int)flags[2];
-	r->forwarded = (int)flags[3];
 	return 0;
 bad:
 	ingest_result_clear(r);
 	err_set(e, "worker answer: malformed (%zu bytes)", n);
 	return -1;
+}
+
+static void
+free_list(char ***v, size_t *pairs)
+{
+	for (size_t i = 0; *v != NULL && i < 2 * *pairs; i++)
+		free((*v)[i]);
+	free(*v);
+	*v = NULL;
+	*pairs = 0;
 }
 
 void
@@ -197,7 +284,26 @@ ingest_result_clear(struct ingest_result *r)
 		free(*v[i]);
 		*v[i] = NULL;
 	}
+	free_list(&r->answers, &r->nanswers);
+	free_list(&r->problems, &r->nproblems);
 	memset(r, 0, sizeof(*r));
+}
+
+int
+ingest_read_pack(const struct ingest_read_req *q, struct buf *out)
+{
+	size_t tl = q->text ? strlen(q->text) : 0;
+	uint64_t id = q->form_id > 0 ? (uint64_t)q->form_id : 0;
+	if (tl > UINT32_MAX || q->fprint_len > UINT32_MAX ||
+	    put_u32(out, READ_MAGIC) < 0 || put_u32(out, (uint32_t)tl) < 0 ||
+	    buf_add(out, q->text ? q->text : "", tl) < 0 ||
+	    put_u32(out, (uint32_t)q->fprint_len) < 0 ||
+	    buf_add(out, q->fprint ? (const void *)q->fprint : "",
+		    q->fprint_len) < 0 ||
+	    put_u32(out, (uint32_t)id) < 0 ||
+	    put_u32(out, (uint32_t)(id >> 32)) < 0)
+		return -1;
+	return put_str(out, id ? q->form_xml : "");
 }
 
 /* ---- I/O helpers ----------------------------------------------------------- */
@@ -264,8 +370,7 @@ fill_result(const struct parsed *p, const struct classify_opts *co,
 	r->subject = xstrdup(p->subject);
 	r->date = xstrdup(p->date);
 	r->charset = xstrdup(p->charset);
-	r->reply_text = xstrdup(p->reply_text);
-	r->quoted_text = xstrdup(p->quoted_text);
+	r->text = xstrdup(p->text);	/* stage 2 splits it */
 	r->notes = xstrdup(p->notes);
 	r->charset_guessed = p->charset_guessed != 0;
 	r->html_only = p->html_only != 0;
@@ -306,6 +411,21 @@ test_hooks(const char *msgid)
 	}
 }
 
+/* Pack r into out, or, when it is over PACK_MAX, a result that says so;
+ * r is cleared. */
+static void
+pack_or_refuse(struct ingest_result *r, struct buf *out)
+{
+	if (ingest_result_pack(r, out) < 0) {
+		buf_reset(out);
+		ingest_result_clear(r);
+		snprintf(r->c.reason, sizeof(r->c.reason),
+			 "parsed text over %u bytes", PACK_MAX);
+		ingest_result_pack(r, out);
+	}
+	ingest_result_clear(r);
+}
+
 static void
 parse_one(const struct config *cfg, const char *raw, size_t len,
 	  struct buf *out)
@@ -334,14 +454,140 @@ parse_one(const struct config *cfg, const char *raw, size_t len,
 		fill_result(p, &co, &r);
 		parse_free(&p);
 	}
-	if (ingest_result_pack(&r, out) < 0) {
-		buf_reset(out);
-		ingest_result_clear(&r);
-		snprintf(r.c.reason, sizeof(r.c.reason),
-			 "parsed text over %u bytes", PACK_MAX);
-		ingest_result_pack(&r, out);
+	pack_or_refuse(&r, out);
+}
+
+/* ---- stage 2 ------------------------------------------------------------- */
+
+/* The questionnaires this worker has loaded, by store row id. */
+struct forms {
+	int64_t id[WORKER_FORMS];
+	struct survey *sv[WORKER_FORMS];
+	size_t n, next;
+};
+
+/* Questionnaire id (XML xml), loaded once per worker; NULL with why. */
+static const struct survey *
+form_get(struct forms *fm, const struct config *cfg, int64_t id,
+	 const char *xml, size_t xl, char **why_r)
+{
+	for (size_t i = 0; i < fm->n; i++)
+		if (fm->id[i] == id)
+			return fm->sv[i];
+	char name[64];
+	snprintf(name, sizeof(name), "questionnaire #%lld", (long long)id);
+	struct survey *sv = NULL;
+	struct errlist errs = { 0 };
+	if (survey_load_memory(xml, xl, name, cfg->schema_path, &sv,
+			       &errs) < 0) {
+		*why_r = xstrdup(errs.n ? errs.v[0] : name);
+		errlist_free(&errs);
+		return NULL;
 	}
-	ingest_result_clear(&r);
+	errlist_free(&errs);
+	size_t k = fm->n < WORKER_FORMS ? fm->n++ : fm->next++ % WORKER_FORMS;
+	if (fm->sv[k] != NULL)
+		survey_free(&fm->sv[k]);
+	fm->id[k] = id;
+	fm->sv[k] = sv;
+	return sv;
+}
+
+/* Answers and problems as owned pairs of strings. */
+static void
+read_answers(const struct survey *sv, struct ingest_result *r)
+{
+	struct answers *a = NULL;
+	answers_extract(sv, r->reply_text, r->quoted_text, &a);
+	r->form = 1;
+	r->none_found = answers_none_found(a) != 0;
+	r->nanswers = answers_count(a);
+	r->nproblems = answers_nproblems(a);
+	r->answers = xcalloc(2 * r->nanswers + 1, sizeof(*r->answers));
+	r->problems = xcalloc(2 * r->nproblems + 1, sizeof(*r->problems));
+	r->unsure = xcalloc(r->nanswers + 1, 1);
+	for (size_t i = 0; i < r->nanswers; i++)
+		r->unsure[i] = answers_unconfirmed(a, i) ? '1' : '0';
+	for (size_t i = 0; i < r->nanswers + r->nproblems; i++) {
+		const char *q, *v;
+		int ans = i < r->nanswers;
+		size_t k = ans ? i : i - r->nanswers;
+		if (ans)
+			answers_get(a, k, &q, &v);
+		else
+			answers_problem(a, k, &q, &v);
+		char **out = ans ? r->answers : r->problems;
+		out[2 * k] = xstrdup(q);
+		out[2 * k + 1] = xstrdup(v);
+	}
+	answers_free(&a);
+}
+
+/* The quoted original found through the fingerprint fp (fl bytes) of
+ * what we sent, else by the patterns. The fingerprint knows our text,
+ * not the respondent's: what only the patterns know (a signature, "Kind
+ * regards", a quote of some other mail) is then taken out of the new
+ * text by quote_split, anything it finds quoted added to the quoted
+ * text. */
+static void
+split_text(struct ingest_result *r, const char *t, const unsigned char *fp,
+	   size_t fl)
+{
+	char *n, *q;
+	r->by_fprint = fl > 0 && fprint_split(t, fp, fl, &r->reply_text,
+					      &r->quoted_text);
+	if (!r->by_fprint) {
+		quote_split(t, &r->reply_text, &r->quoted_text);
+		return;
+	}
+	quote_split(r->reply_text, &n, &q);
+	free(r->reply_text);
+	r->reply_text = n;
+	if (*q) {
+		char *both = xasprintf("%s\n%s", r->quoted_text, q);
+		free(r->quoted_text);
+		r->quoted_text = both;
+	}
+	free(q);
+}
+
+/* Stage 2 on one request (ingest_read_pack): the split, then the
+ * answers when a questionnaire came with it. */
+static void
+read_one(const struct config *cfg, struct forms *fm, const char *req,
+	 size_t len, struct buf *out)
+{
+	struct cursor c = { req, len };
+	struct ingest_result r = { 0 };
+	uint32_t magic, lo, hi;
+	const char *text, *fp, *xml;
+	size_t tl, fl, xl;
+	if (get_u32(&c, &magic) < 0 || magic != READ_MAGIC ||
+	    get_view(&c, &text, &tl) < 0 || get_view(&c, &fp, &fl) < 0 ||
+	    get_u32(&c, &lo) < 0 || get_u32(&c, &hi) < 0 ||
+	    get_view(&c, &xml, &xl) < 0 || c.n != 0) {
+		snprintf(r.c.reason, sizeof(r.c.reason), "stage 2 request "
+			 "malformed (%zu bytes)", len);
+		pack_or_refuse(&r, out);
+		return;
+	}
+	char *t = xstrndup(text, tl);
+	const char *hook = getenv("ANKETA_TEST_CRASH_READ");
+	if (hook != NULL && *hook && strstr(t, hook) != NULL)
+		abort();
+	r.parsed = r.read = 1;
+	split_text(&r, t, (const unsigned char *)fp, fl);
+	free(t);
+	int64_t id = (int64_t)((uint64_t)hi << 32 | lo);
+	if (id > 0) {
+		char *x = xstrndup(xml, xl);
+		const struct survey *sv = form_get(fm, cfg, id, x, xl,
+						   &r.form_error);
+		if (sv != NULL)
+			read_answers(sv, &r);
+		free(x);
+	}
+	pack_or_refuse(&r, out);
 }
 
 /* The memory a worker may add to its size at start (see
@@ -412,13 +658,18 @@ static void __attribute__((noreturn))
 worker_main(int fd, const struct config *cfg)
 {
 	struct buf out;
+	struct forms fm = { .n = 0 };
 	worker_limit_memory(worker_mem_room(cfg));
 	buf_init(&out, PACK_MAX);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_IGN);	/* the parent decides when to stop */
 	for (;;) {
 		uint64_t len;
-		if (read_all(fd, &len, sizeof(len), -1) < 0 || len > SIZE_MAX - 1)
+		if (read_all(fd, &len, sizeof(len), -1) < 0)
+			_exit(0);
+		int stage2 = (len & REQ_READ) != 0;
+		len &= ~REQ_READ;
+		if (len > SIZE_MAX - 1)
 			_exit(0);
 		char *raw = xmalloc((size_t)len + 1);
 		if (read_all(fd, raw, (size_t)len, -1) < 0)
@@ -427,7 +678,10 @@ worker_main(int fd, const struct config *cfg)
 		/* SIGALRM's default action ends a parse that hangs */
 		alarm(INGEST_PARSE_TIMEOUT_S);
 		buf_reset(&out);
-		parse_one(cfg, raw, (size_t)len, &out);
+		if (stage2)
+			read_one(cfg, &fm, raw, (size_t)len, &out);
+		else
+			parse_one(cfg, raw, (size_t)len, &out);
 		alarm(0);
 		free(raw);
 		uint32_t n = (uint32_t)out.len;
@@ -522,7 +776,7 @@ stream_send(int fd, struct stream *s)
 {
 	while (!s->broken && s->sent < s->n) {
 		const struct ingest_worker_job *j = &s->jobs[s->sent];
-		uint64_t len = j->len;
+		uint64_t len = j->len | (j->read ? REQ_READ : 0);
 		const size_t hl = sizeof(len);
 		struct iovec iov[2];
 		int cnt = 1;

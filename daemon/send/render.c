@@ -733,6 +733,11 @@ static int render_blame(struct render *rd, const struct rctx *x,
 	return rc == 0 ? RENDER_ROW_BAD : -1;
 }
 
+const char *render_text(const struct render *rd)
+{
+	return buf_cstr((struct buf *)&rd->part[T_TEXT]);
+}
+
 int render_row(struct render *rd, const struct store_outrow *row,
 	       const char *msgid, struct buf *out, struct err *e)
 {

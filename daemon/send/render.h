@@ -10,6 +10,8 @@
  *          render_check(r, campaign_id, kind, &e)   every language once,
  *                                     with sample values, before sending
  *          render_row(r, row, msgid, &out, &e)      one message
+ *          render_text(r)          the text part of the last render_row
+ *                                  (borrowed until the next render)
  *          render_return_path(cfg, token)           the envelope sender
  *          render_msgid(r)                          a new Message-ID
  *          render_free(&r)
@@ -54,6 +56,7 @@ int render_check(struct render *r, int64_t campaign_id, const char *kind,
 #define RENDER_ROW_BAD 1
 int render_row(struct render *r, const struct store_outrow *row,
 	       const char *msgid, struct buf *out, struct err *e);
+const char *render_text(const struct render *r);
 char *render_return_path(const struct config *cfg, const char *token);
 char *render_msgid(const struct render *r);
 void render_free(struct render **r);

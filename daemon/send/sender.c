@@ -43,6 +43,7 @@
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/xmem.h"
+#include "mail/fprint.h"
 #include "send/render.h"
 #include "send/submit.h"
 #include "send/trouble.h"
@@ -86,6 +87,10 @@ struct sender {
 	char pending_reply[1024];
 	struct store_outcome pending_o;
 	int fresh_claim;	/* the first row of a new claim */
+	/* the fingerprint of the message about to be handed over
+	 * (mail/fprint.h), kept with its hand-over */
+	unsigned char *fp;
+	size_t fpn;
 	long crash_at[CRASH_N];	/* ANKETA_CRASH_AT, 0: off */
 	long crash_n[CRASH_N];
 };
@@ -122,7 +127,7 @@ static void crash_point(struct sender *sd, int which)
  * Sender to parent, each answered before the next is sent:
  *   'P'                       paused?  -> 'A' rc until why
  *   'C' max                   claim    -> 'R' row ... then 'E' rc n err
- *   'H' prev? [id state reply next rcpt_dead] this? [id msgid]
+ *   'H' prev? [id state reply next rcpt_dead] this? [id msgid fprint]
  *                             commit   -> 'A' ok prev_rc rc (ok -1: err)
  *   'K' site until reason     pause    -> 'A' rc err
  *   'U'                       give back what I hold -> 'A' rc err
@@ -182,6 +187,22 @@ static const char *get_str(struct rd *r)
 		return "";
 	}
 	r->p += n + 1;
+	return s;
+}
+
+/* n bytes (length first), pointing into the message. */
+static const char *get_bytes(struct rd *r, size_t *n_r)
+{
+	int64_t n = get_i64(r);
+	const char *s = r->p;
+
+	*n_r = 0;
+	if (n < 0 || r->end - r->p < n) {
+		r->bad = 1;
+		return NULL;
+	}
+	r->p += n;
+	*n_r = (size_t)n;
 	return s;
 }
 
@@ -325,6 +346,19 @@ static void put_outcome(struct buf *b, int64_t id,
  * hand-over of row id with msgid (id 0: none). *prc and the result: 0
  * done, 1 the row is no longer ours, -1 error (nothing recorded).
  */
+/* The hand-over of id with its Message-ID and fingerprint, in the
+ * caller's transaction. */
+static int handover_fp(struct store *s, int64_t id, const char *msgid,
+		       const unsigned char *fp, size_t fpn, struct err *e)
+{
+	int rc = store_outbox_handover(s, id, msgid, SENDER_LEASE_S, e);
+
+	if (rc == 0 && fpn > 0 &&
+	    store_delivery_fprint_set(s, id, fp, fpn, e) != 0)
+		rc = -1;
+	return rc;
+}
+
 static int out_commit(struct sender *sd, int64_t prev,
 		      const struct store_outcome *o, int64_t id,
 		      const char *msgid, int *prc)
@@ -338,14 +372,12 @@ static int out_commit(struct sender *sd, int64_t prev,
 			*prc = store_outbox_complete(sd->s, prev, o, sd->e);
 			return *prc == -1 ? -1 : 0;
 		}
-		if (o == NULL)
-			return store_outbox_handover(sd->s, id, msgid,
-						     SENDER_LEASE_S, sd->e);
 		if (store_begin(sd->s, sd->e) != 0)
 			return -1;
-		*prc = store_outbox_complete(sd->s, prev, o, sd->e);
-		rc = *prc == -1 ? -1 : store_outbox_handover(sd->s, id, msgid,
-						SENDER_LEASE_S, sd->e);
+		if (o != NULL)
+			*prc = store_outbox_complete(sd->s, prev, o, sd->e);
+		rc = *prc == -1 ? -1 : handover_fp(sd->s, id, msgid, sd->fp,
+						   sd->fpn, sd->e);
 		if (rc != -1 && store_commit(sd->s, sd->e) != 0)
 			rc = -1;
 		if (rc == -1)
@@ -360,6 +392,8 @@ static int out_commit(struct sender *sd, int64_t prev,
 	if (id != 0) {
 		put_i64(&sd->lm, id);
 		put_str(&sd->lm, msgid);
+		put_i64(&sd->lm, (int64_t)sd->fpn);
+		buf_add(&sd->lm, sd->fp, sd->fpn);
 	}
 	if (link_ask(sd, v, 3, sd->e) != 0 || v[0] == -1) {
 		*prc = -1;
@@ -620,6 +654,15 @@ static void hand_over(struct sender *sd, const struct store_outrow *row,
 		flush(sd);	/* paused: say so in the store at once */
 }
 
+/* What ingest needs to find this message quoted in a reply
+ * (mail/fprint.h): the fingerprint of its text part, committed with the
+ * hand-over. */
+static void take_fprint(struct sender *sd)
+{
+	free(sd->fp);
+	fprint_make(render_text(sd->r), &sd->fp, &sd->fpn);
+}
+
 static int sender_row(void *arg, const struct store_outrow *row)
 {
 	struct sender *sd = arg;
@@ -643,8 +686,10 @@ static int sender_row(void *arg, const struct store_outrow *row)
 		render_msgid(sd->r);
 	buf_reset(&sd->msg);
 	rc = render_row(sd->r, row, msgid, &sd->msg, &re);
-	if (rc == 0)
+	if (rc == 0) {
+		take_fprint(sd);
 		hand_over(sd, row, msgid);
+	}
 	else if (rc == RENDER_ROW_BAD) {
 		flush(sd);
 		fail_row(sd, row, re.msg);
@@ -868,6 +913,7 @@ static int sender_go(struct store *s, int link, const struct config *cfg,
 	submit_free(&sd.sub);
 	render_free(&sd.r);
 	buf_free(&sd.msg);
+	free(sd.fp);
 	buf_free(&sd.lm);
 	buf_free(&sd.lin.b);
 	return rc;
@@ -1096,6 +1142,8 @@ struct commit_req {
 	int64_t prev, id;
 	struct store_outcome o;
 	const char *msgid;
+	const unsigned char *fp;
+	size_t fpn;
 	int prc, rc;
 };
 
@@ -1122,8 +1170,8 @@ static void do_commits(struct pool *p, struct commit_req *q, int n)
 		q[i].prc = q[i].has_prev ? store_outbox_complete(p->s, q[i].prev,
 					   &q[i].o, &e) : 0;
 		q[i].rc = q[i].prc != -1 && q[i].has_this ?
-			  store_outbox_handover(p->s, q[i].id, q[i].msgid,
-						SENDER_LEASE_S, &e) : 0;
+			  handover_fp(p->s, q[i].id, q[i].msgid, q[i].fp,
+				      q[i].fpn, &e) : 0;
 		ok = q[i].prc != -1 && q[i].rc != -1;
 	}
 	if (ok && store_commit(p->s, &e) != 0)
@@ -1167,6 +1215,7 @@ static int get_commit(struct rd *r, struct commit_req *q)
 	if (q->has_this) {
 		q->id = get_i64(r);
 		q->msgid = get_str(r);
+		q->fp = (const unsigned char *)get_bytes(r, &q->fpn);
 	}
 	return r->bad ? -1 : 0;
 }

@@ -456,6 +456,17 @@ int store_delivery_by_token(struct store *s, const char *token,
 int store_delivery_by_ref(struct store *s, const char *id,
 			  int64_t *delivery_id_r, int64_t *campaign_id_r,
 			  int64_t *contact_id_r, struct err *e);
+/* The fingerprint of the text part delivery id sent (mail/fprint.h),
+ * at most 64 KB, kept for reading its replies; replaces an earlier one
+ * (a retry renders again). 0, -1 error. */
+int store_delivery_fprint_set(struct store *s, int64_t id,
+			      const void *blob, size_t len, struct err *e);
+/* The fingerprint kept for delivery id: 1 (*blob_r malloc'd, the
+ * caller's; *len_r its size), 0 none kept (older mail, unknown id), -1
+ * error. */
+int store_delivery_fprint(struct store *s, int64_t id,
+			  unsigned char **blob_r, size_t *len_r,
+			  struct err *e);
 /* How many campaigns are open for a contact on day today_iso
  * ("YYYY-MM-DD"): the contact has a campaign delivery (not feedback)
  * that is sent, unknown or sending, and the campaign's deadline is

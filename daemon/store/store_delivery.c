@@ -248,3 +248,54 @@ store_delivery_counts(struct store *s, int64_t campaign_id, const char *kind,
 	store_done(s, st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
+
+/* ---- fingerprints ---------------------------------------------------------- */
+
+#define STORE_FPRINT_MAX (64u << 10)
+
+int
+store_delivery_fprint_set(struct store *s, int64_t id, const void *blob,
+			  size_t len, struct err *e)
+{
+	sqlite3_stmt *st;
+
+	if (len > STORE_FPRINT_MAX) {
+		err_set(e, "delivery %lld: fingerprint of %zu bytes",
+			(long long)id, len);
+		return -1;
+	}
+	if (store_stmt(s, "UPDATE deliveries SET fprint = ?2 WHERE id = ?1",
+		       &st, e) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_blob(st, 2, blob, (int)len, SQLITE_TRANSIENT);
+	int rc = store_step_done(s, st, "delivery: fingerprint", e);
+	store_done(s, st);
+	return rc;
+}
+
+int
+store_delivery_fprint(struct store *s, int64_t id, unsigned char **blob_r,
+		      size_t *len_r, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*blob_r = NULL;
+	*len_r = 0;
+	if (store_stmt(s, "SELECT fprint FROM deliveries WHERE id = ?1 AND "
+		       "fprint IS NOT NULL", &st, e) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = store_step_row(s, st, "delivery: fingerprint", e);
+	if (rc == 1) {
+		int n = sqlite3_column_bytes(st, 0);
+		const void *b = sqlite3_column_blob(st, 0);
+		*blob_r = xmalloc(n > 0 ? (size_t)n : 1);
+		if (n > 0)
+			memcpy(*blob_r, b, (size_t)n);
+		*len_r = (size_t)n;
+	}
+	store_done(s, st);
+	return rc;
+}

@@ -314,6 +314,11 @@ const char *const store_migrations[] = {
 	 * staff, never counted */
 	"ALTER TABLE answers ADD COLUMN unconfirmed INTEGER NOT NULL"
 	"  DEFAULT 0;",
+	/* 7: the fingerprint of the text part a delivery sent
+	 * (mail/fprint.h), by which ingest finds that text quoted in a
+	 * reply in any language and layout. Kept per delivery because
+	 * templates change: rendering again later is no substitute. */
+	"ALTER TABLE deliveries ADD COLUMN fprint BLOB;",
 };
 
 const size_t store_nmigrations =

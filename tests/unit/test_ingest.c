@@ -29,6 +29,9 @@
 #include "receive/record.h"
 #include "store/store.h"
 #include "base/xmem.h"
+#include "mail/fprint.h"
+#include "model/form.h"
+#include "model/survey.h"
 
 /* ---- packing ------------------------------------------------------------- */
 
@@ -46,6 +49,18 @@ sample_result(struct ingest_result *r)
 	r->quoted_text = xstrdup("");
 	r->notes = xstrdup("charset guessed");
 	r->charset_guessed = 1;
+	r->read = r->form = 1;
+	r->form_error = xstrdup("");
+	r->nanswers = 2;
+	r->answers = xcalloc(5, sizeof(char *));
+	r->answers[0] = xstrdup("q1");
+	r->answers[1] = xstrdup("b");
+	r->answers[2] = xstrdup("q2");
+	r->answers[3] = xstrdup("yes");
+	r->nproblems = 1;
+	r->problems = xcalloc(3, sizeof(char *));
+	r->problems[0] = xstrdup("q3");
+	r->problems[1] = xstrdup("Q3: required, no answer found");
 	r->c.kind = CLASSIFY_BOUNCE;
 	r->c.bclass = CLASSIFY_B_PERMANENT;
 	snprintf(r->c.token, sizeof(r->c.token), "tok123");
@@ -71,6 +86,15 @@ test_pack_roundtrip(void **state)
 	assert_string_equal(b.reply_text, "A1: b\nA2: yes\n");
 	assert_string_equal(b.quoted_text, "");
 	assert_string_equal(b.notes, "charset guessed");
+	assert_int_equal(b.read, 1);
+	assert_int_equal(b.form, 1);
+	assert_int_equal(b.by_fprint, 0);
+	assert_int_equal(b.nanswers, 2);
+	assert_string_equal(b.answers[2], "q2");
+	assert_string_equal(b.answers[3], "yes");
+	assert_int_equal(b.nproblems, 1);
+	assert_string_equal(b.problems[1], "Q3: required, no answer found");
+	assert_string_equal(b.text, "");
 	assert_int_equal(b.c.kind, CLASSIFY_BOUNCE);
 	assert_int_equal(b.c.bclass, CLASSIFY_B_PERMANENT);
 	assert_string_equal(b.c.token, "tok123");
@@ -101,7 +125,7 @@ test_unpack_damaged(void **state)
 	bad[4] = 7;			/* a flag that is not 0/1 */
 	assert_int_equal(ingest_result_unpack(bad, out.len, &b, &e), -1);
 	memcpy(bad, out.data, out.len);
-	memset(bad + 20, 0xff, 4);	/* first string length: huge */
+	memset(bad + 36, 0xff, 4);	/* first string length: huge */
 	assert_int_equal(ingest_result_unpack(bad, out.len, &b, &e), -1);
 	/* unterminated fixed buffers come back terminated */
 	memset(a.c.token, 'x', sizeof(a.c.token));
@@ -1198,6 +1222,323 @@ test_record_partial(void **state)
 	assert_int_equal(answers, 3);
 }
 
+/* ---- stage 2: quotes through the fingerprint, answers in the worker ------- */
+
+static const char *
+srcdir(void)
+{
+	const char *s = getenv("ANKETA_SRCDIR");
+	return s && *s ? s : ".";
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	struct buf b;
+	char chunk[4096];
+	size_t n;
+	assert_non_null(f);
+	buf_init(&b, 0);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&b, chunk, n);
+	fclose(f);
+	return buf_steal(&b);
+}
+
+/* A campaign with the exchange-visit questionnaire, sent to every
+ * contact; *sent_text_r is the text part as we would have sent it to
+ * contact ca (greeting, the form in English, a closing), and its
+ * fingerprint is kept on that delivery when keep. */
+static int64_t
+form_campaign(struct fixture *fx, int keep, char **sent_text_r)
+{
+	struct err e;
+	char *path = xasprintf("%s/surveys/exchange-visit-feedback.xml",
+			       srcdir());
+	char *schema = xasprintf("%s/surveys/survey.rng", srcdir());
+	char *xml = slurp(path);
+	int64_t qid, id;
+	int created;
+	long added = 0;
+	assert_int_equal(store_questionnaire_put(fx->s, "exchange-visit",
+						 "h1", path, xml, &qid,
+						 &created, &e), 0);
+	struct store_campaign c = { .name = "ev26", .kind = "survey",
+				    .template = "survey",
+				    .deadline = "2026-12-31",
+				    .questionnaire_id = qid };
+	assert_int_equal(store_campaign_put(fx->s, &c, &id, &e), 0);
+	assert_int_equal(store_deliveries_plan(fx->s, id, "invite", &added,
+					       &e), 0);
+	send_due(fx, id, "invite");
+	struct survey *sv = NULL;
+	struct errlist errs = { 0 };
+	assert_int_equal(survey_load_memory(xml, strlen(xml), "ev", schema,
+					    &sv, &errs), 0);
+	struct buf t;
+	buf_init(&t, 0);
+	buf_adds(&t, "Dear Ana,\n\nthank you for taking part in the "
+		 "exchange visit. Please answer the questions below by "
+		 "replying to this message.\n\n");
+	assert_int_equal(form_render_text(sv, "en", &t), 0);
+	buf_adds(&t, "\nKind regards,\nThe organisers\n");
+	*sent_text_r = buf_steal(&t);
+	if (keep) {
+		unsigned char *fp;
+		size_t n;
+		fprint_make(*sent_text_r, &fp, &n);
+		assert_int_equal(store_delivery_fprint_set(fx->s,
+			sent_of(fx, id, fx->ca, "invite")->id, fp, n, &e), 0);
+		free(fp);
+	}
+	survey_free(&sv);
+	errlist_free(&errs);
+	free(xml);
+	free(schema);
+	free(path);
+	return id;
+}
+
+static void
+maildir_make(const char *md)
+{
+	const char *subs[] = { "", "/new", "/cur", "/tmp" };
+	for (size_t i = 0; i < 4; i++) {
+		char *p = xasprintf("%s%s", md, subs[i]);
+		assert_int_equal(mkdir(p, 0700), 0);
+		free(p);
+	}
+}
+
+/* ingest_run over Maildir md with the questionnaire's schema; no
+ * feedback. */
+static void
+ingest_form_maildir(struct fixture *fx, const char *md,
+		    struct ingest_stats *st)
+{
+	char *schema = xasprintf("%s/surveys/survey.rng", srcdir());
+	struct config cfg = { 0 };
+	cfg.max_message_bytes = 30 << 20;
+	cfg.from_address = "organiser@example.org";
+	cfg.reply_to = "organiser+{token}@example.org";
+	cfg.return_path = "bounces+{token}@example.org";
+	cfg.message_id_domain = "anketa.example.org";
+	cfg.schema_path = schema;
+	char *url = xasprintf("maildir:%s", md);
+	struct ingest_opts o = { .source = url, .no_feedback = 1 };
+	struct err e;
+	memset(st, 0, sizeof(*st));
+	if (ingest_run(fx->s, &cfg, &o, st, &e) != 0)
+		fail_msg("ingest_run: %s", e.msg);
+	free(url);
+	free(schema);
+}
+
+/* Ana answers on top and leaves the form below an Outlook header block
+ * in Finnish, which no quote pattern knows: unprefixed, its lines look
+ * like her own. Only the fingerprint of what we sent tells them apart.
+ * keep: whether that fingerprint was kept. */
+/* Stage 2 alone: the fingerprint finds the original below a header
+ * block no pattern knows, and the patterns still take off what only they
+ * know (a phone's "Sent from" line) from the new text. */
+static void
+test_worker_read_stage(void **state)
+{
+	(void)state;
+	static const char sent[] =
+		"Dear Ana,\n\nplease answer the questions below by replying "
+		"to this message.\n\nQ1. How would you rate the visit "
+		"overall?\nA1:\n\nQ2. What was the most useful part of the "
+		"programme?\nA2:\n\nKind regards,\nThe organisers\n";
+	unsigned char *fp;
+	size_t fl;
+	fprint_make(sent, &fp, &fl);
+	char *text = xasprintf("A1: 4\n\nSent from my iPhone\n\n"
+			       "Lähettäjä: Organiser <organiser@example.org>\n"
+			       "Lähetetty: 3.3.2025\nAihe: Visit\n\n%s", sent);
+	struct ingest_read_req q = { .text = text, .fprint = fp,
+				     .fprint_len = fl };
+	struct buf req;
+	buf_init(&req, 0);
+	assert_int_equal(ingest_read_pack(&q, &req), 0);
+	struct config cfg = { 0 };
+	cfg.max_message_bytes = 1 << 20;
+	struct ingest_worker *w = NULL;
+	struct ingest_worker_job j = { .raw = req.data, .len = req.len,
+				       .read = 1 };
+	assert_int_equal(ingest_worker_parse_many(&w, &cfg, &j, 1), 1);
+	assert_int_equal(j.r.read, 1);
+	assert_int_equal(j.r.by_fprint, 1);
+	assert_string_equal(j.r.reply_text, "A1: 4");
+	assert_non_null(strstr(j.r.quoted_text, "Q2. What was the most"));
+	assert_null(strstr(j.r.quoted_text, "Lähettäjä"));
+	ingest_result_clear(&j.r);
+	ingest_worker_free(&w);
+	buf_free(&req);
+	free(text);
+	free(fp);
+}
+
+struct comments {
+	long n;
+	char value[256];
+};
+
+static int
+take_comments(void *arg, const char *q, const char *v, int64_t cid)
+{
+	struct comments *c = arg;
+	(void)cid;
+	c->n++;
+	if (strcmp(q, "comments") == 0)
+		snprintf(c->value, sizeof(c->value), "%s", v);
+	return 0;
+}
+
+static void
+reply_in_unknown_language(struct fixture *fx, int keep, struct counts *c,
+			  struct comments *answers)
+{
+	char *sent;
+	int64_t camp = form_campaign(fx, keep, &sent);
+	const struct sent *d = sent_of(fx, camp, fx->ca, "invite");
+	char md[128];
+	snprintf(md, sizeof(md), "%s/in%d", fx->dir, keep);
+	maildir_make(md);
+	char *raw = xasprintf(
+		"From: Ana <a@kavarna.bg>\r\nTo: organiser+%s@example.org\r\n"
+		"Message-ID: <fi1@kavarna.bg>\r\nIn-Reply-To: %s\r\n"
+		"Subject: VS: Exchange visit\r\n"
+		"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+		"A1: 4\nA4: the job shadowing\nA5: in my classes\nA10: yes\n"
+		"A11: a well prepared week\n\n%s", d->token, d->msgid, sent);
+	put_msg(md, "1-fi", raw);
+	struct ingest_stats st;
+	struct err e;
+	ingest_form_maildir(fx, md, &st);
+	assert_int_equal(st.seen, 1);
+	assert_int_equal(store_inbound_each(fx->s, -1, 0, count_inbound, c,
+					    &e), 0);
+	assert_int_equal(store_answers_each(fx->s, camp, take_comments,
+					    answers, &e), 0);
+	free(raw);
+	free(sent);
+}
+
+static void
+test_read_quote_by_fprint(void **state)
+{
+	struct fixture *fx = *state;
+	struct counts c = { 0 };
+	struct comments a = { 0 };
+	reply_in_unknown_language(fx, 1, &c, &a);
+	assert_int_equal(c.n[STORE_I_ANSWERS], 1);
+	assert_int_equal(c.n[STORE_I_UNREADABLE], 0);
+	assert_int_equal(a.n, 5);
+	assert_string_equal(a.value, "a well prepared week");
+}
+
+/* The same without the fingerprint: with no quote marks and no header
+ * line at all, the patterns take the form for her text, and her last
+ * answer runs on into it. */
+static void
+test_read_quote_without_fprint(void **state)
+{
+	struct fixture *fx = *state;
+	struct counts c = { 0 };
+	struct comments a = { 0 };
+	reply_in_unknown_language(fx, 0, &c, &a);
+	print_message("# without fingerprint: answers rows %ld, unreadable "
+		      "%ld, answers %ld, comments '%.60s'\n",
+		      c.n[STORE_I_ANSWERS], c.n[STORE_I_UNREADABLE], a.n,
+		      a.value);
+	assert_string_not_equal(a.value, "a well prepared week");
+}
+
+struct row_seen {
+	const char *name;	/* the Maildir file */
+	char kind[32], reason[512];
+};
+
+static int
+take_seen(void *arg, int64_t id, const struct store_inbound *in)
+{
+	struct row_seen *w = arg;
+	(void)id;
+	size_t n = strlen(in->src_key), k = strlen(w->name);
+	if (n <= k || strcmp(in->src_key + n - k, w->name) != 0)
+		return 0;
+	snprintf(w->kind, sizeof(w->kind), "%s", store_ikind_name(in->kind));
+	snprintf(w->reason, sizeof(w->reason), "%s",
+		 in->reason ? in->reason : "");
+	return 1;
+}
+
+/* Stage 2 runs in the worker, under its limits: a 24.5 MB reply of
+ * answer-like lines is read or refused there, a reading that crashes
+ * costs its message (quarantined), and the run goes on to the next. */
+static void
+test_read_bounded_in_worker(void **state)
+{
+	struct fixture *fx = *state;
+	char *sent;
+	int64_t camp = form_campaign(fx, 1, &sent);
+	const struct sent *d = sent_of(fx, camp, fx->ca, "invite");
+	char md[128];
+	snprintf(md, sizeof(md), "%s/big", fx->dir);
+	maildir_make(md);
+	char *hdr = xasprintf("From: Ana <a@kavarna.bg>\r\n"
+			      "To: organiser+%s@example.org\r\n"
+			      "In-Reply-To: %s\r\nSubject: Re: visit\r\n"
+			      "Content-Type: text/plain; charset=utf-8\r\n",
+			      d->token, d->msgid);
+	struct buf big;
+	buf_init(&big, 0);
+	buf_printf(&big, "%sMessage-ID: <big@kavarna.bg>\r\n\r\n", hdr);
+	while (big.len < 24500u * 1024)
+		buf_adds(&big, "A4: more\nA11: and more\n> A5: quoted\n3) x\n");
+	put_msg(md, "1-big", big.data);
+	buf_free(&big);
+	char *crash = xasprintf("%sMessage-ID: <crash@kavarna.bg>\r\n\r\n"
+				"A1: 4\nREAD-CRASH-MARK\n", hdr);
+	put_msg(md, "2-crash", crash);
+	char *ok = xasprintf("%sMessage-ID: <ok@kavarna.bg>\r\n\r\nA1: 4\n"
+			     "A4: the visit\nA5: in class\nA10: yes\n", hdr);
+	put_msg(md, "3-ok", ok);
+	struct ingest_stats st;
+	struct err e;
+	setenv("ANKETA_TEST_CRASH_READ", "READ-CRASH-MARK", 1);
+	ingest_form_maildir(fx, md, &st);
+	unsetenv("ANKETA_TEST_CRASH_READ");
+	assert_int_equal(st.seen, 3);
+	/* read (a verdict) or refused by a limit, whichever the machine's
+	 * load makes of the worker's 10 s */
+	struct row_seen seen = { .name = "1-big" };
+	assert_int_equal(store_inbound_each(fx->s, -1, 0, take_seen, &seen,
+					    &e), 1);
+	print_message("# 1-big: %s: %.100s\n", seen.kind, seen.reason);
+	assert_true(strcmp(seen.kind, "unreadable") == 0 ||
+		    strcmp(seen.kind, "answers") == 0 ||
+		    (strcmp(seen.kind, "quarantine") == 0 &&
+		     (strstr(seen.reason, "timed out") ||
+		      strstr(seen.reason, "out of memory"))));
+	static const struct row_want want[] = {
+		{ "2-crash", "quarantine", "reading crashed or hung on this "
+		  "message: killed by signal 6" },
+	};
+	assert_int_equal(store_inbound_each(fx->s, -1, 0, take_row_of,
+					    (void *)&want[0], &e), 1);
+	struct row_seen next = { .name = "3-ok" };
+	assert_int_equal(store_inbound_each(fx->s, -1, 0, take_seen, &next,
+					    &e), 1);
+	assert_string_equal(next.kind, "answers");
+	free(ok);
+	free(crash);
+	free(hdr);
+	free(sent);
+}
+
 static void
 test_record_dedup_and_effects(void **state)
 {
@@ -1551,6 +1892,13 @@ main(void)
 		cmocka_unit_test(test_worker_crash_restart),
 		cmocka_unit_test(test_worker_batch),
 		cmocka_unit_test(test_worker_memory_limit),
+		cmocka_unit_test(test_worker_read_stage),
+		cmocka_unit_test_setup_teardown(test_read_quote_by_fprint,
+						setup_store, teardown_store),
+		cmocka_unit_test_setup_teardown(test_read_quote_without_fprint,
+						setup_store, teardown_store),
+		cmocka_unit_test_setup_teardown(test_read_bounded_in_worker,
+						setup_store, teardown_store),
 		cmocka_unit_test_setup_teardown(test_resolve_order,
 						setup_store, teardown_store),
 		cmocka_unit_test_setup_teardown(test_resolve_three_open,

@@ -5,7 +5,8 @@
  * runs into a Maildir: dry run with previews, real run, no second send,
  * per-language dates, a template error stopping the run before anything
  * is sent, one contact's unbuildable message failing alone, an unknown
- * campaign, and feedback mail through the outbox. */
+ * campaign, feedback mail through the outbox, and the fingerprint each
+ * delivery keeps of its text. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,6 +31,8 @@
 #include "send/submit.h"
 #include "base/tmpl.h"
 #include "base/xmem.h"
+#include "mail/fprint.h"
+#include "mail/parse.h"
 
 /* ---- the pure text helpers ----------------------------------------------- */
 
@@ -879,6 +882,68 @@ static void test_feedback_records(void **state)
 	free(new);
 }
 
+/* Every delivery keeps the fingerprint of the text it sent: the text as
+ * the recipient's client shows it, quoted back, is found through the
+ * fingerprint of the delivery its Message-ID names. */
+static void test_fprint_kept(void **state)
+{
+	struct fixture *f = *state;
+	struct send_opts o = { 0 };
+	struct send_stats st;
+	struct err e;
+	char *new = xasprintf("%s/new", f->outbox);
+	struct parse_limits lim = { .max_parts = 20, .max_depth = 4 };
+	int found = 0;
+
+	add_campaign(f, "fs26", "survey", "Due {{deadline}}", "");
+	if (send_campaign(f->s, &f->cfg, "fs26", &o, &st, &e) != 0)
+		fail_msg("send: %s", e.msg);
+	DIR *d = opendir(new);
+	struct dirent *de;
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		char *path = xasprintf("%s/%s", new, de->d_name), *raw, *q,
+		    *n, *qt;
+		struct parsed *p;
+		int64_t did = 0, cid, kid;
+		unsigned char *fp;
+		size_t len;
+		raw = read_all(path);
+		assert_int_equal(parse_message(raw, strlen(raw), &lim, &p,
+					       &e), 0);
+		assert_int_equal(store_delivery_by_ref(f->s, p->message_id,
+						       &did, &cid, &kid, &e),
+				 1);
+		assert_int_equal(store_delivery_fprint(f->s, did, &fp, &len,
+						       &e), 1);
+		assert_true(len > 12 && len <= FPRINT_MAX_BYTES);
+		struct buf b;
+		buf_init(&b, 0);
+		buf_adds(&b, "Yes.\n\nSomeone wrote:\n> ");
+		for (const char *c = p->text; *c; c++) {
+			buf_addc(&b, *c);
+			if (*c == '\n')
+				buf_adds(&b, "> ");
+		}
+		q = buf_steal(&b);
+		assert_int_equal(fprint_split(q, fp, len, &n, &qt), 1);
+		assert_string_equal(n, "Yes.");
+		found++;
+		free(n);
+		free(qt);
+		free(q);
+		free(fp);
+		parse_free(&p);
+		free(raw);
+		free(path);
+	}
+	closedir(d);
+	assert_int_equal(found, 4);
+	free(new);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -890,6 +955,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_maildir_transport, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_campaign_run, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_fprint_kept, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_template_error, setup,
 						teardown),
