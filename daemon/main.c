@@ -994,7 +994,7 @@ main(int argc, char **argv)
 			usage(stdout);
 			return EX_OK;
 		}
-		ch = argv[1][1];
+		ch = (unsigned char)argv[1][1];
 		if (ch == 'v' && argv[1][2] == '\0') {
 			c.verbose = 1;
 			argv++, argc--;

@@ -40,6 +40,7 @@ struct opt {
  * field names), so a new connection option is added to both at once.
  * Only the timeout's default differs: RFC 5321 4.5.3.2 asks an SMTP
  * client to wait 5 minutes for the greeting, MAIL and RCPT. */
+/* NOLINTBEGIN(bugprone-macro-parentheses): f names a member path, C(f.x) */
 #define SERVER_OPTS(sect, f, tmo) \
 	{ sect, "username", OPT_STR, "", 0, 0, C(f.username) }, \
 	{ sect, "password", OPT_STR, "", 0, 0, C(f.password) }, \
@@ -48,6 +49,7 @@ struct opt {
 	{ sect, "ca_file", OPT_STR, "", 0, 0, C(f.ca_file) }, \
 	{ sect, "insecure", OPT_BOOL, "no", 0, 0, C(f.insecure) }, \
 	{ sect, "timeout", OPT_INT, tmo, 1, 3600, C(f.timeout) }
+/* NOLINTEND(bugprone-macro-parentheses) */
 static const struct opt config_opts[] = {
 	{ "store", "path", OPT_STR, "/var/lib/anketa/anketa.db", 0, 0, C(store_path) },
 	{ "paths", "templates", OPT_STR, PKGDATADIR "/templates", 0, 0, C(templates_dir) },
@@ -343,7 +345,7 @@ check_config(struct loader *ld, struct stat *st)
 			    ld->path);
 	else
 		check_token_address(ld, "reply_to", cfg->reply_to);
-	if (cfg->return_path != NULL && strstr(cfg->return_path, "{token}"))
+	if (strstr(cfg->return_path, "{token}"))
 		check_token_address(ld, "return_path", cfg->return_path);
 	if (cfg->smtp.url == NULL || !url_has_scheme(cfg->smtp.url, smtp_schemes))
 		errlist_add(ld->errs, "%s: [smtp] url: missing or not smtp://, "

@@ -52,6 +52,7 @@ enum hint {
 
 /* The respondent's words stay in straight quotes in every language: they
  * are quoted as typed, as the staff reason quotes them. */
+/* NOLINTBEGIN(bugprone-suspicious-missing-comma): long texts split over lines */
 static const struct ptexts {
 	const char *lang;
 	const char *what[ANSWERS_NCODES];
@@ -192,6 +193,7 @@ static const struct ptexts {
 		[H_TEXT] = "Napište svou odpověď za „A{q}:“.",
 	} },
 };
+/* NOLINTEND(bugprone-suspicious-missing-comma) */
 
 /* The values a template's {names} stand for. */
 struct targs {

@@ -274,7 +274,6 @@ url_take(CURLU *h, const char *url, struct fetch_url *u, struct err *e)
 	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL,
 	     *zone = NULL, *part = NULL;
 	int ret = -1;
-	CURLUcode rc;
 	if (curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    (strcmp(scheme, "imap") != 0 && strcmp(scheme, "imaps") != 0))
 		err_set(e, "%s: expected imap://host[:port][/mailbox] or "
@@ -289,8 +288,8 @@ url_take(CURLU *h, const char *url, struct fetch_url *u, struct err *e)
 	else if (curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 		 *host == '\0' || strcmp(host, "[]") == 0)
 		err_set(e, "%s: no host", url);
-	else if ((rc = curl_url_get(h, CURLUPART_PATH, &path,
-				    CURLU_URLDECODE)) != CURLUE_OK)
+	else if (curl_url_get(h, CURLUPART_PATH, &path,
+				CURLU_URLDECODE) != CURLUE_OK)
 		err_set(e, "%s: mailbox: bad percent-escape", url);
 	else
 		ret = 0;

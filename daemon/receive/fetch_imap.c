@@ -914,7 +914,7 @@ imap_idle(struct fetch *f, int timeout_s, struct err *e)
 
 /* imap:// and imaps:// differ only in how the connection opens. */
 #define IMAP_DRIVER(scheme_, open_) {					\
-		.scheme = scheme_, .open = open_, .list = imap_list,	\
+		.scheme = (scheme_), .open = (open_), .list = imap_list,	\
 		.get = imap_get, .dispose = imap_dispose,		\
 		.get_many = imap_get_many,				\
 		.dispose_many = imap_dispose_many, .idle = imap_idle,	\

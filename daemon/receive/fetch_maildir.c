@@ -130,7 +130,8 @@ md_list(struct fetch *f, uint32_t after_uid, struct fetch_item **items_r,
 	md_forget(m);
 	if (md_scan(m, "new", &cap, e) < 0 || md_scan(m, "cur", &cap, e) < 0)
 		return -1;
-	qsort(m->files, m->nfiles, sizeof(*m->files), cmp_str);
+	if (m->nfiles > 0)
+		qsort(m->files, m->nfiles, sizeof(*m->files), cmp_str);
 	for (size_t i = 0; i < m->nfiles && i < UINT32_MAX; i++) {
 		const char *name = m->files[i] + 4;
 		char *key = xasprintf("maildir:%s/%.*s", m->path,

@@ -634,7 +634,7 @@ record_handled(struct run *rn, struct handled *h, const char *raw,
 	h->v.rm.clear_marks[0] = h->it->key;
 	h->v.rm.clear_marks[1] = h->batch_mark;
 	h->v.rm.in_tx = in_tx;
-	struct store_enqueue q;
+	struct store_enqueue q = {0};
 	struct buf js;
 	buf_init(&js, 1024 * 1024);
 	h->v.rm.feedback = h->have_r && in->kind != STORE_I_DUPLICATE ?

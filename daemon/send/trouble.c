@@ -41,7 +41,7 @@ static enum trouble_verdict no_reply(const struct submit_result *r)
 /* "x.2.2": mailbox full, whatever the class (RFC 3463). */
 static int mailbox_full(const char *enh)
 {
-	return enh[0] != '\0' && strncmp(enh + 1, ".2.2", 5) == 0;
+	return enh[0] != '\0' && strcmp(enh + 1, ".2.2") == 0;
 }
 
 static enum trouble_verdict permanent(const struct submit_result *r)

@@ -172,6 +172,7 @@ store_run(struct store *s, const char *sql, const char *what, struct err *e)
 
 	if (store_stmt(s, sql, &st, e) == -1)
 		return -1;
+	/* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage): store_stmt sets st when it returns 0 */
 	rc = store_step_done(s, st, what, e);
 	store_done(s, st);
 	return rc;

@@ -469,6 +469,7 @@ store_claim_tx(struct store *s, const struct store_outbox_filter *f,
 		rc = store_stmt(s, sql, &st, e);
 	if (rc == -1)
 		return -1;
+	/* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage): store_stmt sets st when it returns 0 */
 	sqlite3_bind_int64(st, 1, s->owner);
 	sqlite3_bind_int64(st, 2, now + lease_s);
 	sqlite3_bind_int64(st, 3, now);

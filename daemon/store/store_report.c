@@ -107,6 +107,7 @@ store_inbound_row(void *ctx, sqlite3_stmt *st)
 	struct store_report_ctx *x = ctx;
 	struct store_inbound m;
 	const char **t[] = {
+		/* cppcheck-suppress uninitvar ; addresses only, m is zeroed before any read */
 		&m.src_key, &m.message_id, &m.from_addr, &m.subject, &m.date,
 		NULL, &m.reason, &m.charset, &m.answered_by, &m.reply_text,
 		&m.bounce_recipient, &m.bounce_class, &m.bounce_status,
