@@ -351,7 +351,7 @@ status_text_campaigns(struct buf *b, size_t *at, const json_t *list)
 		buf_printf(b, "  %s", status_get(c, "next_due"));
 		status_eol(b, at);
 		json_array_foreach(json_object_get(c, "errors"), j, r) {
-			buf_printf(b, "  %-8s %s %s (%ld attempts): %s",
+			buf_printf(b, "  %-8s %s %s, attempts %ld: %s",
 				   status_get(r, "state"), status_get(r, "when"),
 				   status_get(r, "rcpt"),
 				   status_int(r, "attempts"),

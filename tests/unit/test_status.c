@@ -131,6 +131,18 @@ test_counts_and_due(void **state)
 	assert_int_equal(t, T0 + 300);
 	assert_int_equal(store_status_due(f->s, 0, &t, &f->e), 1);
 	assert_int_equal(t, T0 + 300);
+	/* a row that may not go before its time is due then, not before */
+	{
+		struct store_enqueue q = { .campaign_id = cid,
+					   .rcpt = "staff@one.org",
+					   .kind = "problem",
+					   .not_before = T0 + 100 };
+		int64_t id;
+
+		OK(store_outbox_enqueue(f->s, &q, &id, &f->e));
+	}
+	assert_int_equal(store_status_due(f->s, cid, &t, &f->e), 1);
+	assert_int_equal(t, T0 + 100);
 	/* another campaign's rows are not this one's */
 	assert_int_equal(store_status_due(f->s, cid + 1, &t, &f->e), 0);
 }
