@@ -15,11 +15,13 @@ make_tmp
 pids=()
 cleanup() {
 	local p
-	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do
+		kill -KILL "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
-echo "1..16"
+echo "1..19"
 S=$ANKETA_SRCDIR
 maildir_conf "$T" </dev/null
 A() { "$ANKETA_BIN" -c "$T/a.conf" "$@"; }
@@ -36,6 +38,10 @@ ok "before send: d1 is a draft with nothing queued" \
 	eq "draft 0 0 None" "$(j "c['d1']['state'], sum(c['d1']['deliveries'].values()), d['queue']['deliveries']['pending'], c['d1']['next_due']")"
 ok "a campaign past its deadline is closed" eq closed "$(j "c['old']['state']")"
 ok "no daemon: not running" eq False "$(j "d['daemon']['running']")"
+ok "every delivery state is counted, by the store's names" \
+	eq "cancelled deferred failed pending sending sent skipped unknown" "$(j "' '.join(sorted(c['d1']['deliveries']))")"
+ok "the mailbox: the configured source, nothing received yet" \
+	eq "maildir:$T/in {} None" "$(j "d['mailbox']['source'], d['mailbox']['inbound'], d['mailbox']['last_received']")"
 
 # 4-6: a partial send
 A send --limit 1 d1 >/dev/null 2>&1
@@ -70,8 +76,8 @@ CONF
 # the sender may defer one row and pause, or both of the two that waited
 ok "deferred: counted, and d1 paused with it" \
 	eq "paused True 1" "$(j "c['d1']['state'], c['d1']['deliveries']['deferred'] + c['d1']['deliveries']['pending'] == 2 and c['d1']['deliveries']['deferred'] >= 1, len(d['queue']['paused'])")"
-ok "deferred: the last error names the server and why" \
-	eq "deferred True" "$(j "c['d1']['errors'][0]['state'], 'connection refused' in c['d1']['errors'][0]['reply'] and '127.0.0.1:$port' in c['d1']['errors'][0]['reply']")"
+ok "deferred: the last error names the server and why, the address, attempts" \
+	eq "deferred True two.org 1 127.0.0.1:$port" "$(j "c['d1']['errors'][0]['state'], 'connection refused' in c['d1']['errors'][0]['reply'] and '127.0.0.1:$port' in c['d1']['errors'][0]['reply'], c['d1']['errors'][0]['rcpt'].split('@')[1], c['d1']['errors'][0]['attempts'], d['queue']['paused'][0]['site']")"
 ok "deferred: grouped by the recipient's domain with the reason" \
 	eq "two.org True True" "$(j "d['queue']['deferred'][0]['domain'], d['queue']['deferred'][0]['count'] == c['d1']['deliveries']['deferred'], 'connection refused' in d['queue']['deferred'][0]['reason']")"
 ok "paused: nothing is due before the pause ends" \
@@ -110,7 +116,7 @@ running() {
 		[ "$(j "d['daemon']['running']")" = True ] && break
 		sleep 0.1
 	done
-	eq "True $dpid" "$(j "d['daemon']['running'], d['daemon']['pid']")"
+	eq "True $dpid $(hostname) True" "$(j "d['daemon']['running'], d['daemon']['pid'], d['daemon']['host'], d['daemon']['started'] <= d['now']")"
 }
 ok "a running daemon: its pid" running
 ok "text: the daemon's pid" bash -c "'$ANKETA_BIN' -c '$T/a.conf' status | grep -q '^daemon *running, pid $dpid on '"
@@ -128,4 +134,11 @@ wait $dpid 2>/dev/null
 # its owners row is still there (no one reaped it); its lock is gone
 ok "a killed daemon: not running, though its row is left" \
 	bash -c "[ \"\$(sqlite3 '$T/a.db' \"SELECT count(*) FROM owners WHERE role = 'daemon'\")\" = 1 ] && [ \"\$('$ANKETA_BIN' -c '$T/a.conf' status --json | python3 -c 'import json, sys; print(json.load(sys.stdin)[\"daemon\"][\"running\"])')\" = False ]"
+# a reply arrives and is fetched
+f=$(grep -l '^To:.*a@one.org' "$T"/out/new/* | head -1)
+printf '1\t5\n2\t4\n4\tThe school visits.\n5\tA homework club.\n10\tyes\n' >"$T/ans"
+perl "$S/tests/integration/reply.pl" top "$f" "$T/ans" >"$T/in/new/r1" &&
+	A fetch >/dev/null 2>&1
+ok "the mailbox: inbound counted by kind, the last one's time" \
+	eq "{'answers': 1} True" "$(j "d['mailbox']['inbound'], d['mailbox']['last_received'] is not None and d['mailbox']['last_received'] <= d['now']")"
 [ $tap_failed = 0 ]

@@ -330,6 +330,34 @@ test_inbound_kinds(void **state)
 	assert_string_equal(x.line[1], want[1]);
 }
 
+static int
+mailbox_row(void *arg, const char *source, int64_t uidvalidity,
+	    int64_t last_uid, int64_t updated)
+{
+	struct errs *x = arg;
+
+	snprintf(x->line[x->n++], sizeof(x->line[0]), "%s %lld %lld %d",
+		 source, (long long)uidvalidity, (long long)last_uid,
+		 updated > 0);
+	return 0;
+}
+
+static void
+test_mailboxes(void **state)
+{
+	struct tfix *f = *state;
+	struct errs x = { 0 };
+
+	OK(store_status_mailboxes(f->s, mailbox_row, &x, &f->e));
+	assert_int_equal(x.n, 0);
+	OK(store_mailbox_set(f->s, "imap://h:143/INBOX", 7, 42, &f->e));
+	OK(store_mailbox_set(f->s, "imap://a:143/INBOX", 1, 3, &f->e));
+	OK(store_status_mailboxes(f->s, mailbox_row, &x, &f->e));
+	assert_int_equal(x.n, 2);
+	assert_string_equal(x.line[0], "imap://a:143/INBOX 1 3 1");
+	assert_string_equal(x.line[1], "imap://h:143/INBOX 7 42 1");
+}
+
 static void
 test_campaign_state(void **state)
 {
@@ -407,6 +435,7 @@ main(void)
 		T(test_deferred_groups),
 		T(test_owners),
 		T(test_inbound_kinds),
+		T(test_mailboxes),
 		cmocka_unit_test(test_campaign_state),
 		T(test_json),
 	};
