@@ -8,7 +8,7 @@
  * Errors:  0 written; -1 when the store cannot be read ("what: why" in
  *          e), in which case nothing was written.
  * Events:  none.
- * Config:  smtp.url (sites that may be paused), imap.url and mailbox.
+ * Config:  imap.url and imap.mailbox (the mailbox shown).
  * Tests:   tests/integration/status.sh, tests/unit/test_status.c
  */
 #ifndef ANKETA_STATUS_H
