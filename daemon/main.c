@@ -25,6 +25,7 @@
 #include "base/log.h"
 #include "report/report.h"
 #include "send/send.h"
+#include "status.h"
 #include "store/store.h"
 #include "model/survey.h"
 #include "model/form.h"
@@ -863,6 +864,25 @@ cmd_store_backup(struct ctx *c, int argc, char **argv)
 	return EX_OK;
 }
 
+/* ---- status --------------------------------------------------------------- */
+
+static int
+cmd_status(struct ctx *c, int argc, char **argv)
+{
+	struct err e = { "" };
+	int rc, json = argc == 2 && strcmp(argv[1], "--json") == 0;
+
+	if (argc != 1 && !json)
+		return usage_error("status", "unexpected argument '%s'", argv[1]);
+	if ((rc = need_store_to_read(c)) != EX_OK)
+		return rc;
+	if (status_write(c->store, c->cfg, json, stdout, &e) < 0) {
+		fprintf(stderr, "anketa status: %s\n", e.msg);
+		return EX_SOFTWARE;
+	}
+	return EX_OK;
+}
+
 /* ---- run ------------------------------------------------------------------ */
 
 static int
@@ -916,6 +936,8 @@ static const struct command commands[] = {
 	  "[--no-feedback]", "ingest replies from IMAP or a Maildir" },
 	{ "report", cmd_report, "[--format text|csv|json|html] CAMPAIGN",
 	  "answers and response rate of a campaign" },
+	{ "status", cmd_status, "[--json]",
+	  "what each campaign, the queue, the daemon and the mailbox do" },
 	{ "run", cmd_run, "",
 	  "the daemon: sends due deliveries, ingests replies (IMAP IDLE)" },
 	{ "inspect", cmd_inspect, "[--json] [--survey FILE.xml] FILE.eml...",

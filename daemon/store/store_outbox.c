@@ -69,7 +69,7 @@ store_hostname(char *h, size_t n)
 }
 
 /* 1 alive, 0 dead, -1 cannot tell (another host: only the lease can). */
-static int
+int
 store_owner_alive(const char *host, const char *lock)
 {
 	char me[256];

@@ -154,6 +154,9 @@ int store_random(void *p, size_t n, struct err *e);
 int store_token(char tok[17], struct err *e);
 /* Ends this handle's owner registration (store_free calls it). */
 void store_owner_end(struct store *s);
+/* Whether the owner with this host and lock file lives: 1 its flock is
+ * held, 0 dead, -1 cannot tell (another host: only the lease can). */
+int store_owner_alive(const char *host, const char *lock);
 
 /* ---- shared row readers ---- */
 

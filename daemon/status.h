@@ -1,0 +1,37 @@
+/*
+ * status.h -- the engine of `anketa status [--json]`: what each campaign,
+ * the outbox, the daemon and the mailbox are doing, read from the store
+ * (opened read-only by the caller); never writes to it.
+ *
+ * Use:     status_write(store, cfg, json, stdout, &e)
+ * Owns:    nothing kept: the picture is built (jansson), written, freed.
+ * Errors:  0 written; -1 when the store cannot be read ("what: why" in
+ *          e), in which case nothing was written.
+ * Events:  none.
+ * Config:  imap.url and imap.mailbox (the mailbox shown).
+ * Tests:   tests/integration/status.sh, tests/unit/test_status.c
+ */
+#ifndef ANKETA_STATUS_H
+#define ANKETA_STATUS_H
+
+#include <stdio.h>
+
+#include "base/config.h"
+#include "base/err.h"
+#include "store/store.h"
+
+/* The last errors shown per campaign, and the deferred groups. */
+#define STATUS_ERRORS 5
+#define STATUS_GROUPS 10
+
+/* A campaign's state as the store has it today (unix time now, local
+ * date): "closed" once its deadline's date is past, "draft" while no mail
+ * of it was ever enqueued, "paused" while mail of it waits and sending is
+ * paused, else "open". Pure. */
+const char *status_campaign_state(const long counts[STORE_D_N],
+				  const char *deadline, int64_t now,
+				  int paused);
+int status_write(struct store *s, const struct config *cfg, int json,
+		 FILE *out, struct err *e);
+
+#endif
