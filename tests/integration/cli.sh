@@ -13,7 +13,7 @@ rc() { local want=$1; shift; "$@"; local got=$?; eq "$want" "$got"; }
 
 ok "--version" bash -c "'$ANKETA_BIN' --version | grep -q '^anketa [0-9]'"
 ok "--help lists the commands" bash -c "'$ANKETA_BIN' --help | grep -q 'contacts import'"
-helps() { for c in "config check" "contacts import" "contacts list" "survey check" "survey show" "campaign add" "campaign check" "campaign list" send fetch report inspect run; do
+helps() { for c in "config check" "contacts import" "contacts list" "survey check" "survey show" "campaign add" "campaign check" "campaign list" send fetch report inspect status run; do
 	"$ANKETA_BIN" $c --help | grep -q "^usage: anketa" || { echo "no help for $c"; return 1; }; done; }
 ok "every command has --help" helps
 ok "unknown command: exit 64" rc 64 "$ANKETA_BIN" frobnicate
