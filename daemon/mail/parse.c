@@ -33,7 +33,6 @@
 /* Addresses kept per list (To + Cc; Delivered-To and its kin). */
 #define PARSE_MAX_ADDRS 1000
 #define PARSE_MAX_ADDRS_S "1000"
-#define PARSE_ADDR_SLOTS 2048	/* a power of 2 above 2 x PARSE_MAX_ADDRS */
 
 struct parse_hdr {
 	char *name;
@@ -296,7 +295,8 @@ msgids(const char *v, int first_only)
  * into the output makes each addition O(length of the address). */
 struct addr_list {
 	struct buf out;		/* "a@b c@d" */
-	size_t slot[PARSE_ADDR_SLOTS];	/* 1 + offset in out; 0: empty */
+	size_t *slot;		/* 1 + offset in out; 0: empty */
+	size_t nslot;		/* a power of 2, above twice n */
 	size_t n;
 	int dropped;		/* an address past the limit was seen */
 };
@@ -315,9 +315,9 @@ addr_hash(const char *s, size_t n)
 static size_t *
 addr_slot(struct addr_list *al, const char *a, size_t n)
 {
-	size_t i = addr_hash(a, n) & (PARSE_ADDR_SLOTS - 1);
+	size_t i = addr_hash(a, n) & (al->nslot - 1);
 
-	for (;; i = (i + 1) & (PARSE_ADDR_SLOTS - 1)) {
+	for (;; i = (i + 1) & (al->nslot - 1)) {
 		size_t *sl = &al->slot[i];
 		if (*sl == 0)
 			return sl;
@@ -333,7 +333,26 @@ addr_list_new(void)
 	struct addr_list *al = xcalloc(1, sizeof(*al));
 
 	buf_init(&al->out, 0);
+	al->nslot = 16;		/* most messages name a few addresses */
+	al->slot = xcalloc(al->nslot, sizeof(*al->slot));
 	return al;
+}
+
+/* Twice the slots, every kept address placed again. */
+static void
+addr_list_grow(struct addr_list *al)
+{
+	size_t *old = al->slot, nold = al->nslot;
+
+	al->nslot *= 2;
+	al->slot = xcalloc(al->nslot, sizeof(*al->slot));
+	for (size_t i = 0; i < nold; i++) {
+		if (old[i] == 0)
+			continue;
+		const char *k = al->out.data + old[i] - 1;
+		*addr_slot(al, k, strcspn(k, " ")) = old[i];
+	}
+	free(old);
 }
 
 /* The list as one string (the caller's), the list freed. */
@@ -344,6 +363,7 @@ addr_list_steal(struct addr_list **al)
 
 	buf_cstr(&(*al)->out);
 	s = buf_steal(&(*al)->out);
+	free((*al)->slot);
 	free(*al);
 	*al = NULL;
 	return s;
@@ -366,7 +386,8 @@ add_addr(struct addr_list *al, const char *addr)
 				buf_addc(&al->out, ' ');
 			*sl = al->out.len + 1;
 			buf_add(&al->out, a, n);
-			al->n++;
+			if (++al->n * 2 >= al->nslot)
+				addr_list_grow(al);
 		}
 	}
 	free(a);
