@@ -19,7 +19,7 @@
  *          *guessed_r is then 1. NUL bytes are dropped.
  * Events:  none (pure).
  * Spec:    RFC 2978 names (IANA charset registry), WHATWG label aliases.
- * Tests:   tests/unit/test_parse.c (charset cases)
+ * Tests:   tests/unit/test_parse.c (charset table, cache, invalid UTF-8)
  */
 #ifndef ANKETA_CHARSET_H
 #define ANKETA_CHARSET_H
