@@ -3,6 +3,9 @@
  * iconv names; when the label is missing or the bytes are not valid in it,
  * candidates are decoded and scored by how much the result looks like
  * natural text (letter case inside words, common letters, no controls).
+ * Text that is already UTF-8 or ASCII is copied, never run through
+ * iconv; descriptors are kept in a charset_cache for one parse, as
+ * opening one costs more than converting a short part.
  */
 #include "base/charset.h"
 
@@ -121,6 +124,10 @@ charset_is_utf8(const char *s, size_t len)
 	uint32_t cp;
 
 	for (size_t i = 0; i < len;) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
 		size_t n = utf8_seq(p + i, len - i, &cp);
 		if (n == 0)
 			return 0;
@@ -138,16 +145,100 @@ has_8bit(const char *s, size_t len)
 	return 0;
 }
 
+/* Descriptors opened during one parse, by canonical name (the names are
+ * the static strings of the tables above, so a pointer compares). */
+#define CHARSET_CACHE_SLOTS 8
+
+struct charset_cache {
+	const char *name[CHARSET_CACHE_SLOTS];
+	iconv_t cd[CHARSET_CACHE_SLOTS];
+	size_t n;
+};
+
+struct charset_cache *
+charset_cache_new(void)
+{
+	return xcalloc(1, sizeof(struct charset_cache));
+}
+
+void
+charset_cache_free(struct charset_cache **cc)
+{
+	if (cc == NULL || *cc == NULL)
+		return;
+	for (size_t i = 0; i < (*cc)->n; i++)
+		iconv_close((*cc)->cd[i]);
+	free(*cc);
+	*cc = NULL;
+}
+
+/* A descriptor to UTF-8 in its initial state; *owned_r set when the
+ * caller must close it (no cache, or the cache is full). */
+static iconv_t
+cache_open(struct charset_cache *cc, const char *name, int *owned_r)
+{
+	iconv_t cd;
+
+	*owned_r = 0;
+	for (size_t i = 0; cc && i < cc->n; i++)
+		if (cc->name[i] == name || strcmp(cc->name[i], name) == 0) {
+			iconv(cc->cd[i], NULL, NULL, NULL, NULL);
+			return cc->cd[i];
+		}
+	cd = iconv_open("UTF-8", name);
+	if (cd == (iconv_t)-1)
+		return cd;
+	if (cc && cc->n < CHARSET_CACHE_SLOTS) {
+		cc->name[cc->n] = name;
+		cc->cd[cc->n++] = cd;
+	} else
+		*owned_r = 1;
+	return cd;
+}
+
+/* Append n bytes without their NULs. */
+static void
+add_no_nul(struct buf *out, const char *s, size_t n)
+{
+	const char *end = s + n, *z;
+
+	while (s < end && (z = memchr(s, '\0', (size_t)(end - s))) != NULL) {
+		buf_add(out, s, (size_t)(z - s));
+		s = z + 1;
+	}
+	buf_add(out, s, (size_t)(end - s));
+}
+
+/* Text that is already UTF-8 (or ASCII): copied, NULs dropped. */
+static char *
+copy_utf8(const char *in, size_t len)
+{
+	struct buf out;
+
+	if (memchr(in, '\0', len) == NULL) {
+		char *s = xmalloc(len + 1);
+		memcpy(s, in, len);
+		s[len] = '\0';
+		return s;
+	}
+	buf_init(&out, 0);
+	add_no_nul(&out, in, len);
+	buf_cstr(&out);
+	return buf_steal(&out);
+}
+
 /* iconv the whole input; NULL if the charset is unknown or a byte is
  * invalid in it (the caller then detects). NUL bytes are dropped. */
 static char *
-convert_strict(const char *name, const char *in, size_t len)
+convert_strict(struct charset_cache *cc, const char *name, const char *in,
+	       size_t len)
 {
-	iconv_t cd = iconv_open("UTF-8", name);
+	int owned;
+	iconv_t cd = cache_open(cc, name, &owned);
 	struct buf out;
 	char chunk[4096];
 	char *ip = (char *)in;
-	size_t il = len;
+	size_t il = len, r = 0;
 
 	if (cd == (iconv_t)-1)
 		return NULL;
@@ -155,17 +246,17 @@ convert_strict(const char *name, const char *in, size_t len)
 	while (il > 0) {
 		char *op = chunk;
 		size_t ol = sizeof(chunk);
-		size_t r = iconv(cd, &ip, &il, &op, &ol);
-		for (char *c = chunk; c < op; c++)
-			if (*c != '\0')
-				buf_addc(&out, *c);
-		if (r == (size_t)-1 && errno != E2BIG) {
-			iconv_close(cd);
-			buf_free(&out);
-			return NULL;
-		}
+		r = iconv(cd, &ip, &il, &op, &ol);
+		add_no_nul(&out, chunk, (size_t)(op - chunk));
+		if (r == (size_t)-1 && errno != E2BIG)
+			break;
 	}
-	iconv_close(cd);
+	if (owned)
+		iconv_close(cd);
+	if (r == (size_t)-1 && il > 0) {
+		buf_free(&out);
+		return NULL;
+	}
 	buf_cstr(&out);
 	return buf_steal(&out);
 }
@@ -267,14 +358,15 @@ score_text(const char *s)
 /* Best single-byte candidate; never NULL (WINDOWS-1252 decodes all but
  * five bytes, ISO-8859-1 everything). */
 static char *
-detect(const char *in, size_t len, const char **used_r)
+detect(struct charset_cache *cc, const char *in, size_t len,
+       const char **used_r)
 {
 	char *best = NULL;
 	long best_score = 0;
 
 	for (size_t i = 0;
 	     i < sizeof(charset_candidates) / sizeof(*charset_candidates); i++) {
-		char *t = convert_strict(charset_candidates[i], in, len);
+		char *t = convert_strict(cc, charset_candidates[i], in, len);
 		if (t == NULL)
 			continue;
 		long sc = score_text(t);
@@ -287,7 +379,7 @@ detect(const char *in, size_t len, const char **used_r)
 			free(t);
 	}
 	if (best == NULL) {
-		best = convert_strict("ISO-8859-1", in, len);
+		best = convert_strict(cc, "ISO-8859-1", in, len);
 		*used_r = "ISO-8859-1";
 	}
 	return best;
@@ -389,8 +481,8 @@ label_trusted(const char *name, const char *in, size_t len)
 }
 
 char *
-charset_to_utf8(const char *label, const char *in, size_t len,
-		const char **used_r, int *guessed_r)
+charset_convert(struct charset_cache *cc, const char *label, const char *in,
+		size_t len, const char **used_r, int *guessed_r)
 {
 	const char *name = charset_canonical(label);
 	const char *dummy;
@@ -401,10 +493,10 @@ charset_to_utf8(const char *label, const char *in, size_t len,
 	*guessed_r = 0;
 	if (!has_8bit(in, len) && !multibyte_7bit(name)) {
 		*used_r = name ? name : "US-ASCII";
-		return convert_strict("UTF-8", in, len);
+		return copy_utf8(in, len);
 	}
 	if (label_trusted(name, in, len) &&
-	    (out = convert_strict(name, in, len)) != NULL) {
+	    (out = convert_strict(cc, name, in, len)) != NULL) {
 		*used_r = name;
 		return out;
 	}
@@ -412,7 +504,7 @@ charset_to_utf8(const char *label, const char *in, size_t len,
 	if (charset_is_utf8(in, len)) {
 		*guessed_r = !(name && strcmp(name, "UTF-8") == 0);
 		*used_r = "UTF-8";
-		return convert_strict("UTF-8", in, len);
+		return copy_utf8(in, len);
 	}
 	if ((name == NULL || strcmp(name, "UTF-8") == 0) &&
 	    (out = utf8_lenient(in, len)) != NULL) {
@@ -421,5 +513,12 @@ charset_to_utf8(const char *label, const char *in, size_t len,
 		return out;
 	}
 	*guessed_r = 1;
-	return detect(in, len, used_r);
+	return detect(cc, in, len, used_r);
+}
+
+char *
+charset_to_utf8(const char *label, const char *in, size_t len,
+		const char **used_r, int *guessed_r)
+{
+	return charset_convert(NULL, label, in, len, used_r, guessed_r);
 }

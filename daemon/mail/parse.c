@@ -12,6 +12,7 @@
 #include "mail/parse_private.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -29,6 +30,9 @@
 #define PARSE_DEF_DEPTH 10
 #define PARSE_MAX_HEADERS 500
 #define PARSE_NOTES_MAX 4096
+/* Addresses kept per list (To + Cc; Delivered-To and its kin). */
+#define PARSE_MAX_ADDRS 1000
+#define PARSE_MAX_ADDRS_S "1000"
 
 struct parse_hdr {
 	char *name;
@@ -55,6 +59,7 @@ struct parse_walk {
 	struct parse_part dsn, rhdrs, cal;
 	char *report_type;
 	struct buf *notes;
+	struct charset_cache *cc;
 };
 
 struct parse_impl {
@@ -64,6 +69,7 @@ struct parse_impl {
 	struct parse_hdr *hdrs;
 	size_t nhdrs;
 	struct buf notes;
+	struct charset_cache *cc;	/* iconv descriptors of this parse */
 };
 
 static const char *
@@ -91,7 +97,7 @@ note(struct buf *notes, const char *what)
 
 /* Decode RFC 2047 words; the input is already UTF-8. */
 static char *
-decode_2047(const char *utf8)
+decode_2047(struct charset_cache *cc, const char *utf8)
 {
 	char *res = NULL;
 	size_t idx = 0;
@@ -106,7 +112,7 @@ decode_2047(const char *utf8)
 	if (!charset_is_utf8(r, strlen(r))) {
 		const char *used;
 		int g;
-		char *fixed = charset_to_utf8(NULL, r, strlen(r), &used, &g);
+		char *fixed = charset_convert(cc, NULL, r, strlen(r), &used, &g);
 		free(r);
 		r = fixed;
 	}
@@ -115,15 +121,15 @@ decode_2047(const char *utf8)
 
 /* 8-bit header bytes are detected like an unlabelled body. */
 static char *
-header_decode(const char *raw, struct buf *notes)
+header_decode(struct charset_cache *cc, const char *raw, struct buf *notes)
 {
 	const char *used;
 	int guessed;
-	char *u = charset_to_utf8(NULL, raw, strlen(raw), &used, &guessed);
+	char *u = charset_convert(cc, NULL, raw, strlen(raw), &used, &guessed);
 
 	if (guessed && strcmp(used, "UTF-8") != 0)
 		note(notes, "charset: 8-bit header decoded as detected charset");
-	char *d = decode_2047(u);
+	char *d = decode_2047(cc, u);
 	free(u);
 	for (char *p = d; *p; p++)
 		if (*p == '\r' || *p == '\n' || *p == '\t')
@@ -157,6 +163,17 @@ trim_dup(const char *s, size_t len)
 	return xstrndup(s, len);
 }
 
+/* Length of the prefix of s[0..n) without CR or LF. */
+static size_t
+no_crlf_run(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && s[i] != '\r' && s[i] != '\n')
+		i++;
+	return i;
+}
+
 /* Split "Name: value" fields, unfolding continuation lines. */
 static void
 headers_split(struct parse_impl *pi, const char *s, size_t len)
@@ -181,9 +198,11 @@ headers_split(struct parse_impl *pi, const char *s, size_t len)
 			continue;
 		}
 		buf_init(&v, 0);
-		for (size_t k = colon + 1; k < e; k++)
-			if (s[k] != '\r' && s[k] != '\n')
-				buf_addc(&v, s[k]);
+		for (size_t k = colon + 1; k < e;) {	/* runs without CR/LF */
+			size_t run = no_crlf_run(s + k, e - k);
+			buf_add(&v, s + k, run);
+			k += run + 1;
+		}
 		if (pi->nhdrs == cap) {
 			cap = cap ? cap * 2 : 32;
 			pi->hdrs = xreallocarray(pi->hdrs, cap, sizeof(*pi->hdrs));
@@ -191,7 +210,7 @@ headers_split(struct parse_impl *pi, const char *s, size_t len)
 		struct parse_hdr *h = &pi->hdrs[pi->nhdrs++];
 		h->name = trim_dup(s + st, colon - st);
 		h->raw = trim_dup(buf_cstr(&v), v.len);
-		h->value = header_decode(h->raw, &pi->notes);
+		h->value = header_decode(pi->cc, h->raw, &pi->notes);
 		buf_free(&v);
 	}
 }
@@ -270,34 +289,112 @@ msgids(const char *v, int first_only)
 	return buf_steal(&o);
 }
 
+/* The addresses of some header fields, each kept once, in order, up to
+ * PARSE_MAX_ADDRS (a Cc of 200,000 addresses is an attack or a mass
+ * mailing, and whatever reads the list scans it): a hash of offsets
+ * into the output makes each addition O(length of the address). */
+struct addr_list {
+	struct buf out;		/* "a@b c@d" */
+	size_t *slot;		/* 1 + offset in out; 0: empty */
+	size_t nslot;		/* a power of 2, above twice n */
+	size_t n;
+	int dropped;		/* an address past the limit was seen */
+};
+
+static uint32_t
+addr_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+/* The slot holding a (n bytes), or the empty slot where it goes. */
+static size_t *
+addr_slot(struct addr_list *al, const char *a, size_t n)
+{
+	size_t i = addr_hash(a, n) & (al->nslot - 1);
+
+	for (;; i = (i + 1) & (al->nslot - 1)) {
+		size_t *sl = &al->slot[i];
+		if (*sl == 0)
+			return sl;
+		const char *k = al->out.data + *sl - 1;
+		if (strncmp(k, a, n) == 0 && (k[n] == ' ' || k[n] == '\0'))
+			return sl;
+	}
+}
+
+static struct addr_list *
+addr_list_new(void)
+{
+	struct addr_list *al = xcalloc(1, sizeof(*al));
+
+	buf_init(&al->out, 0);
+	al->nslot = 16;		/* most messages name a few addresses */
+	al->slot = xcalloc(al->nslot, sizeof(*al->slot));
+	return al;
+}
+
+/* Twice the slots, every kept address placed again. */
 static void
-add_addr(struct buf *o, const char *addr)
+addr_list_grow(struct addr_list *al)
+{
+	size_t *old = al->slot, nold = al->nslot;
+
+	al->nslot *= 2;
+	al->slot = xcalloc(al->nslot, sizeof(*al->slot));
+	for (size_t i = 0; i < nold; i++) {
+		if (old[i] == 0)
+			continue;
+		const char *k = al->out.data + old[i] - 1;
+		*addr_slot(al, k, strcspn(k, " ")) = old[i];
+	}
+	free(old);
+}
+
+/* The list as one string (the caller's), the list freed. */
+static char *
+addr_list_steal(struct addr_list **al)
+{
+	char *s;
+
+	buf_cstr(&(*al)->out);
+	s = buf_steal(&(*al)->out);
+	free((*al)->slot);
+	free(*al);
+	*al = NULL;
+	return s;
+}
+
+static void
+add_addr(struct addr_list *al, const char *addr)
 {
 	char *a = trim_dup(addr, strlen(addr));
+	size_t n = strlen(a);
 
 	lower(a);
-	if (*a && strchr(a, '@')) {
-		/* no duplicates: classify compares whole words */
-		size_t al = strlen(a);
-		const char *p = buf_cstr(o);
-		int dup = 0;
-		while ((p = strstr(p, a)) != NULL) {
-			if ((p == o->data || p[-1] == ' ') &&
-			    (p[al] == ' ' || p[al] == '\0'))
-				dup = 1;
-			p += al;
-		}
-		if (!dup) {
-			if (o->len)
-				buf_addc(o, ' ');
-			buf_adds(o, a);
+	/* no duplicates: classify compares whole words */
+	if (n && strchr(a, '@')) {
+		size_t *sl = addr_slot(al, a, n);
+		if (*sl == 0 && al->n == PARSE_MAX_ADDRS)
+			al->dropped = 1;
+		else if (*sl == 0) {
+			if (al->out.len)
+				buf_addc(&al->out, ' ');
+			*sl = al->out.len + 1;
+			buf_add(&al->out, a, n);
+			if (++al->n * 2 >= al->nslot)
+				addr_list_grow(al);
 		}
 	}
 	free(a);
 }
 
 static void
-add_mailbox_list(struct buf *o, struct mailimf_mailbox_list *ml)
+add_mailbox_list(struct addr_list *o, struct mailimf_mailbox_list *ml)
 {
 	clistiter *it;
 
@@ -311,7 +408,7 @@ add_mailbox_list(struct buf *o, struct mailimf_mailbox_list *ml)
 
 /* Anything that looks like an address, when the field does not parse. */
 static void
-add_addrs_loose(struct buf *o, const char *v)
+add_addrs_loose(struct addr_list *o, const char *v)
 {
 	char *c = xstrdup(v);
 
@@ -335,7 +432,7 @@ add_addrs_loose(struct buf *o, const char *v)
 }
 
 static void
-add_addrs(struct buf *o, const char *raw)
+add_addrs(struct addr_list *o, const char *raw)
 {
 	struct mailimf_address_list *al = NULL;
 	size_t idx = 0;
@@ -362,15 +459,16 @@ add_addrs(struct buf *o, const char *raw)
 static const char *
 addrs_of(struct parse_impl *pi, const char *const *names, size_t n)
 {
-	struct buf o;
+	struct addr_list *al = addr_list_new();
 
-	buf_init(&o, 0);
 	for (size_t k = 0; k < n; k++)
 		for (size_t i = 0; i < pi->nhdrs; i++)
 			if (strcasecmp(pi->hdrs[i].name, names[k]) == 0)
-				add_addrs(&o, pi->hdrs[i].raw);
-	buf_cstr(&o);
-	return keep(pi, buf_steal(&o));
+				add_addrs(al, pi->hdrs[i].raw);
+	if (al->dropped)
+		note(&pi->notes, "header: more than " PARSE_MAX_ADDRS_S
+		     " addresses, the rest ignored");
+	return keep(pi, addr_list_steal(&al));
 }
 
 static void
@@ -379,7 +477,7 @@ set_from(struct parse_impl *pi)
 	const struct parse_hdr *h = hdr_find(pi, "From", 0);
 	struct mailimf_mailbox_list *ml = NULL;
 	size_t idx = 0;
-	struct buf a;
+	struct addr_list *a;
 
 	pi->pub.from_addr = pi->pub.from_name = "";
 	if (h == NULL)
@@ -392,17 +490,19 @@ set_from(struct parse_impl *pi)
 		pi->pub.from_addr = keep(pi, addr);
 		if (mb->mb_display_name)
 			pi->pub.from_name = keep(pi,
-			    header_decode(mb->mb_display_name, &pi->notes));
+			    header_decode(pi->cc, mb->mb_display_name,
+					  &pi->notes));
 	}
 	if (ml)
 		mailimf_mailbox_list_free(ml);
 	if (*pi->pub.from_addr == '\0') {
-		buf_init(&a, 0);
-		add_addrs_loose(&a, h->raw);
-		char *sp = strchr(buf_cstr(&a), ' ');
+		a = addr_list_new();
+		add_addrs_loose(a, h->raw);
+		char *first = addr_list_steal(&a);
+		char *sp = strchr(first, ' ');
 		if (sp)
 			*sp = '\0';
-		pi->pub.from_addr = keep(pi, buf_steal(&a));
+		pi->pub.from_addr = keep(pi, first);
 	}
 }
 
@@ -491,7 +591,8 @@ pct_decode(struct buf *o, const char *s)
 /* A parameter's value with RFC 2231 continuations ("name*0*=", ...) and
  * charset''percent-encoding joined and decoded to UTF-8; NULL if absent. */
 static char *
-param_get(clist *params, const char *name, int disposition)
+param_get(struct charset_cache *cc, clist *params, const char *name,
+	  int disposition)
 {
 	struct buf raw;
 	char *charset = NULL, *plain = NULL;
@@ -557,11 +658,11 @@ param_get(clist *params, const char *name, int disposition)
 	if (raw.len) {
 		const char *used;
 		int g;
-		r = charset_to_utf8(charset, raw.data, raw.len, &used, &g);
+		r = charset_convert(cc, charset, raw.data, raw.len, &used, &g);
 	} else if (plain) {
 		struct buf scratch;	/* header notes are not wanted here */
 		buf_init(&scratch, 0);
-		r = header_decode(plain, &scratch);
+		r = header_decode(cc, plain, &scratch);
 		buf_free(&scratch);
 	}
 	free(plain);
@@ -613,7 +714,8 @@ part_body(const struct mailmime *m, const char **data, size_t *len)
 }
 
 static void
-part_set(struct parse_part *pp, const struct mailmime *m)
+part_set(struct charset_cache *cc, struct parse_part *pp,
+	 const struct mailmime *m)
 {
 	clist *params = m->mm_content_type ? m->mm_content_type->ct_parameters
 					   : NULL;
@@ -623,9 +725,9 @@ part_set(struct parse_part *pp, const struct mailmime *m)
 		return;
 	pp->set = 1;
 	pp->enc = part_encoding(m);
-	pp->charset = param_get(params, "charset", 0);
-	fmt = param_get(params, "format", 0);
-	delsp = param_get(params, "delsp", 0);
+	pp->charset = param_get(cc, params, "charset", 0);
+	fmt = param_get(cc, params, "format", 0);
+	delsp = param_get(cc, params, "delsp", 0);
 	pp->flowed = fmt && strcasecmp(fmt, "flowed") == 0;
 	pp->delsp = delsp && strcasecmp(delsp, "yes") == 0;
 	free(fmt);
@@ -636,10 +738,12 @@ static void
 note_attachment(struct parse_walk *w, const struct mailmime *m,
 		struct mailmime_disposition *dsp)
 {
-	char *name = dsp ? param_get(dsp->dsp_parms, "filename", 1) : NULL;
+	char *name = dsp ? param_get(w->cc, dsp->dsp_parms, "filename", 1)
+			 : NULL;
 
 	if (name == NULL && m->mm_content_type)
-		name = param_get(m->mm_content_type->ct_parameters, "name", 0);
+		name = param_get(w->cc, m->mm_content_type->ct_parameters,
+				 "name", 0);
 	char *n = xasprintf("attachment skipped: %s/%s%s%s",
 	    type_name(m->mm_content_type),
 	    m->mm_content_type && m->mm_content_type->ct_subtype ?
@@ -665,18 +769,18 @@ walk_single(struct parse_walk *w, const struct mailmime *m, int in_msg,
 		     dsp->dsp_type->dsp_type == MAILMIME_DISPOSITION_TYPE_ATTACHMENT;
 
 	if (is_type(ct, "text", "calendar") || is_type(ct, "application", "ics")) {
-		part_set(&w->cal, m);
+		part_set(w->cc, &w->cal, m);
 		return;
 	}
 	if (is_type(ct, "message", "delivery-status") ||
 	    is_type(ct, "message", "global-delivery-status")) {
-		part_set(&w->dsn, m);
+		part_set(w->cc, &w->dsn, m);
 		return;
 	}
 	if (is_type(ct, "text", "rfc822-headers") ||
 	    is_type(ct, "message", "rfc822-headers") ||
 	    is_type(ct, "message", "global-headers")) {
-		part_set(&w->rhdrs, m);
+		part_set(w->cc, &w->rhdrs, m);
 		return;
 	}
 	if (attach || !is_type(ct, "text", NULL) ||
@@ -685,10 +789,10 @@ walk_single(struct parse_walk *w, const struct mailmime *m, int in_msg,
 		return;
 	}
 	if (is_type(ct, "text", "html"))
-		part_set(in_msg ? &w->fhtml : &w->html, m);
+		part_set(w->cc, in_msg ? &w->fhtml : &w->html, m);
 	else if (is_type(ct, "text", "plain") || ct == NULL ||
 		 ct->ct_subtype == NULL)
-		part_set(in_msg ? &w->fplain : &w->plain, m);
+		part_set(w->cc, in_msg ? &w->fplain : &w->plain, m);
 	else
 		note_attachment(w, m, dsp);
 }
@@ -702,7 +806,8 @@ walk_multi(struct parse_walk *w, const struct mailmime *m, int depth,
 	int report = is_type(ct, "multipart", "report");
 
 	if (report && w->report_type == NULL)
-		w->report_type = param_get(ct->ct_parameters, "report-type", 0);
+		w->report_type = param_get(w->cc, ct->ct_parameters,
+					   "report-type", 0);
 	for (clistiter *it = clist_begin(m->mm_data.mm_multipart.mm_mp_list);
 	     it; it = clist_next(it))
 		walk_mime(w, clist_content(it), depth + 1, in_msg,
@@ -763,7 +868,7 @@ walk_mime(struct parse_walk *w, const struct mailmime *m, int depth,
 		}
 		if (is_type(m->mm_content_type, "message", "delivery-status") ||
 		    is_type(m->mm_content_type, "message", "global-delivery-status")) {
-			part_set(&w->dsn, m);
+			part_set(w->cc, &w->dsn, m);
 			break;
 		}
 		walk_message(w, m, depth, in_msg, in_report);
@@ -774,8 +879,8 @@ walk_mime(struct parse_walk *w, const struct mailmime *m, int depth,
 /* ---- text of a part -------------------------------------------------- */
 
 static char *
-part_text(const struct parse_part *pp, const char **used_r, int *guessed_r,
-	  struct buf *notes)
+part_text(struct parse_impl *pi, const struct parse_part *pp,
+	  const char **used_r, int *guessed_r)
 {
 	char *bytes;
 	size_t n;
@@ -790,8 +895,9 @@ part_text(const struct parse_part *pp, const char **used_r, int *guessed_r,
 		n = pp->len;
 	}
 	if (damaged)
-		note(notes, "base64: damaged or truncated data decoded in part");
-	char *u = charset_to_utf8(pp->charset, bytes, n, used_r, guessed_r);
+		note(&pi->notes, "base64: damaged or truncated data decoded in part");
+	char *u = charset_convert(pi->cc, pp->charset, bytes, n, used_r,
+				  guessed_r);
 	free(bytes);
 	if (pp->flowed) {
 		char *f = parse_flowed_unwrap(u, pp->delsp);
@@ -802,12 +908,12 @@ part_text(const struct parse_part *pp, const char **used_r, int *guessed_r,
 }
 
 static char *
-text_only(const struct parse_part *pp, struct buf *notes)
+text_only(struct parse_impl *pi, const struct parse_part *pp)
 {
 	const char *used;
 	int g;
 
-	return part_text(pp, &used, &g, notes);
+	return part_text(pi, pp, &used, &g);
 }
 
 static int
@@ -821,10 +927,10 @@ blank(const char *s)
 
 /* One candidate rendered as text (HTML converted). */
 static char *
-render(const struct parse_part *pp, const char **used_r, int *guessed_r,
-       int html, struct buf *notes)
+render(struct parse_impl *pi, const struct parse_part *pp,
+       const char **used_r, int *guessed_r, int html)
 {
-	char *text = part_text(pp, used_r, guessed_r, notes);
+	char *text = part_text(pi, pp, used_r, guessed_r);
 
 	if (html) {
 		char *t = html_to_text(text, strlen(text));
@@ -852,7 +958,7 @@ choose_text(struct parse_impl *pi, struct parse_walk *w)
 		int g;
 		if (!order[i]->set)
 			continue;
-		char *t = render(order[i], &u, &g, i % 2, &pi->notes);
+		char *t = render(pi, order[i], &u, &g, i % 2);
 		if (text == NULL || !blank(t)) {
 			free(text);
 			text = t;
@@ -886,11 +992,10 @@ set_parts(struct parse_impl *pi, struct parse_walk *w)
 	struct parsed *p = &pi->pub;
 
 	choose_text(pi, w);
-	p->delivery_status = w->dsn.set ? keep(pi, text_only(&w->dsn, &pi->notes))
-					: "";
+	p->delivery_status = w->dsn.set ? keep(pi, text_only(pi, &w->dsn)) : "";
 	p->returned_headers = w->rhdrs.set ?
-	    keep(pi, text_only(&w->rhdrs, &pi->notes)) : "";
-	p->calendar = w->cal.set ? keep(pi, text_only(&w->cal, &pi->notes)) : "";
+	    keep(pi, text_only(pi, &w->rhdrs)) : "";
+	p->calendar = w->cal.set ? keep(pi, text_only(pi, &w->cal)) : "";
 	if (w->report_type) {
 		lower(w->report_type);
 		p->report_type = keep(pi, w->report_type);
@@ -1016,6 +1121,7 @@ parse_message(const char *raw, size_t len, const struct parse_limits *lim,
 	}
 	pi = xcalloc(1, sizeof(*pi));
 	buf_init(&pi->notes, PARSE_NOTES_MAX);
+	pi->cc = charset_cache_new();
 	copy = xmalloc(len + 1);
 	memcpy(copy, raw, len);
 	copy[len] = '\0';
@@ -1036,6 +1142,7 @@ parse_message(const char *raw, size_t len, const struct parse_limits *lim,
 	memset(&w, 0, sizeof(w));
 	w.lim = &l;
 	w.notes = &pi->notes;
+	w.cc = pi->cc;
 	if (mailmime_parse(copy, len, &idx, &mime) == MAILIMF_NO_ERROR && mime) {
 		set_content_type(pi, mime);
 		walk_mime(&w, mime, 0, 0, 0);
@@ -1053,6 +1160,7 @@ parse_message(const char *raw, size_t len, const struct parse_limits *lim,
 	if (mime)
 		mailmime_free(mime);
 	walk_free(&w);
+	charset_cache_free(&pi->cc);
 	split_reply(pi);
 	pi->pub.notes = buf_cstr(&pi->notes);
 	*p_r = &pi->pub;

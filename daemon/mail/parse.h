@@ -18,7 +18,8 @@
  * Events:  none (pure).
  * Spec:    RFC 5322, 2045-2049, 2047, 2231, 3676 (format=flowed), 3464,
  *          3462 / 6522, 5545 / 6047 (text/calendar).
- * Tests:   tests/unit/test_parse.c, tests/data/replies/ (corpora)
+ * Tests:   tests/unit/test_parse.c (test_big_cc: 300,000 addresses),
+ *          tests/data/replies/ (corpora)
  */
 #ifndef ANKETA_PARSE_H
 #define ANKETA_PARSE_H
@@ -41,9 +42,12 @@ struct parsed {
 	const char *subject;
 	const char *from_addr;		/* lower-cased addr-spec */
 	const char *from_name;
-	const char *to;			/* all To/Cc addr-specs, space-sep. */
+	const char *to;			/* all To/Cc addr-specs, space-sep.,
+					 * each once, the first 1000 (more:
+					 * a note) */
 	const char *delivered_to;	/* Delivered-To, X-Original-To,
-					 * Envelope-To addrs, space-sep. */
+					 * Envelope-To addrs, space-sep.,
+					 * as to */
 	const char *return_path;
 	const char *date;
 	const char *content_type;	/* top-level type/subtype */

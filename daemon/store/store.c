@@ -1070,31 +1070,32 @@ int
 store_contact_find(struct store *s, const char *by, const char *key,
 		   store_contact_cb cb, void *arg, struct err *e)
 {
+	/* whole statements, so store_stmt keeps each one prepared: ingest
+	 * looks contacts up for every message */
+#define STORE_CONTACT_BY(where) \
+	"SELECT " STORE_CONTACT_COLS " FROM contacts c WHERE " where
 	static const struct {
-		const char *by, *where;
+		const char *by, *sql;
 	} keys[] = {
-		{ "id", "c.id = ?1" },
-		{ "email", "c.email = trim(?1)" },
-		{ "token", "c.token = lower(trim(?1))" },
+		{ "id", STORE_CONTACT_BY("c.id = ?1") },
+		{ "email", STORE_CONTACT_BY("c.email = trim(?1)") },
+		{ "token", STORE_CONTACT_BY("c.token = lower(trim(?1))") },
 	};
+#undef STORE_CONTACT_BY
 	struct store_contact_ctx x = { cb, arg };
 	sqlite3_stmt *st;
-	char *sql = NULL;
+	const char *sql = NULL;
 	long n = 0;
 	int rc;
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (strcmp(by, keys[i].by) == 0)
-			sql = xasprintf("SELECT " STORE_CONTACT_COLS
-					" FROM contacts c WHERE %s",
-					keys[i].where);
+			sql = keys[i].sql;
 	if (sql == NULL) {
 		err_set(e, "contact: cannot look up by '%s'", by);
 		return -1;
 	}
-	rc = store_prepare(s, sql, &st, e);
-	free(sql);
-	if (rc == -1)
+	if (store_stmt(s, sql, &st, e) == -1)
 		return -1;
 	store_bind_text(st, 1, key);
 	rc = store_rows(s, st, store_contact_cb_row, &x, &n, "contact", e);

@@ -280,23 +280,23 @@ store_campaign_cb_row(void *ctx, sqlite3_stmt *st)
 	return x->cb(x->arg, &c);
 }
 
-/* where: a fixed clause with at most one parameter ?1 (text or id).
- * Returns the callback's stop value, 0 or -1; *n_r counts the rows. */
+#define STORE_CAMPAIGN_SQL(tail) \
+	"SELECT " STORE_CAMPAIGN_COLS " FROM campaigns " tail
+
+/* sql: one of the whole statements below (store_stmt keeps each one
+ * prepared: ingest looks a campaign up for every reply), with at most
+ * one parameter ?1 (text or id). Returns the callback's stop value, 0
+ * or -1; *n_r counts the rows. */
 static int
-store_campaign_query(struct store *s, const char *where, const char *key,
+store_campaign_query(struct store *s, const char *sql, const char *key,
 		     int64_t id, store_campaign_cb cb, void *arg, long *n_r,
 		     struct err *e)
 {
 	struct store_campaign_ctx x = { cb, arg };
 	sqlite3_stmt *st;
-	char *sql;
 	int rc;
 
-	sql = xasprintf("SELECT " STORE_CAMPAIGN_COLS " FROM campaigns %s",
-			where);
-	rc = store_prepare(s, sql, &st, e);
-	free(sql);
-	if (rc == -1)
+	if (store_stmt(s, sql, &st, e) == -1)
 		return -1;
 	if (key)
 		store_bind_text(st, 1, key);
@@ -312,8 +312,8 @@ store_campaign_find(struct store *s, const char *name, store_campaign_cb cb,
 		    void *arg, struct err *e)
 {
 	long n;
-	int rc = store_campaign_query(s, "WHERE name = ?1", name ? name : "",
-				      0, cb, arg, &n, e);
+	int rc = store_campaign_query(s, STORE_CAMPAIGN_SQL("WHERE name = ?1"),
+				      name ? name : "", 0, cb, arg, &n, e);
 
 	return rc != 0 ? rc : n > 0;
 }
@@ -323,8 +323,8 @@ store_campaign_by_id(struct store *s, int64_t id, store_campaign_cb cb,
 		     void *arg, struct err *e)
 {
 	long n;
-	int rc = store_campaign_query(s, "WHERE id = ?1", NULL, id, cb, arg,
-				      &n, e);
+	int rc = store_campaign_query(s, STORE_CAMPAIGN_SQL("WHERE id = ?1"),
+				      NULL, id, cb, arg, &n, e);
 
 	return rc != 0 ? rc : n > 0;
 }
@@ -333,6 +333,6 @@ int
 store_campaigns_each(struct store *s, store_campaign_cb cb, void *arg,
 		     struct err *e)
 {
-	return store_campaign_query(s, "ORDER BY id", NULL, 0, cb, arg, NULL,
-				    e);
+	return store_campaign_query(s, STORE_CAMPAIGN_SQL("ORDER BY id"), NULL,
+				    0, cb, arg, NULL, e);
 }

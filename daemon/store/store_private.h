@@ -25,7 +25,7 @@
 #include "base/buf.h"
 #include "store/store.h"
 
-#define STORE_CACHE_MAX 64
+#define STORE_CACHE_MAX 128	/* every static statement, with room */
 
 struct store_cached {
 	const char *sql;	/* identity: the static string's address */

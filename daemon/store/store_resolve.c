@@ -70,11 +70,14 @@ store_delivery_by_ref(struct store *s, const char *id,
 		return store_resolve_row(s, NULL, delivery_id_r,
 					 campaign_id_r, contact_id_r, e);
 	/* the sender keeps the header's form, "<...>"; older rows and
-	 * tests may hold the bare id: both are looked up by the index */
+	 * tests may hold the bare id: both are looked up by the index.
+	 * min(id) of those two rows, not ORDER BY: a sort would build a
+	 * temporary b-tree for every message ingest resolves. */
 	if (store_stmt(s, "SELECT id, coalesce(campaign_id, 0), "
-		       "coalesce(contact_id, 0) FROM deliveries "
-		       "WHERE message_id IN (?1, '<' || ?1 || '>') "
-		       "ORDER BY id LIMIT 1", &st, e) == -1)
+		       "coalesce(contact_id, 0) FROM deliveries WHERE id = "
+		       "(SELECT min(id) FROM deliveries "
+		       "WHERE message_id IN (?1, '<' || ?1 || '>'))", &st,
+		       e) == -1)
 		return -1;
 	if (sqlite3_bind_text(st, 1, id, (int)n, SQLITE_TRANSIENT) !=
 	    SQLITE_OK) {
