@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,14 +55,21 @@ struct md {
 	struct md_names dirty, ours;
 };
 
+/* Append str (taken) to a growing array of strings. */
+static void
+strv_push(char ***v, size_t *n, size_t *cap, char *str)
+{
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 64;
+		*v = xreallocarray(*v, *cap, sizeof(**v));
+	}
+	(*v)[(*n)++] = str;
+}
+
 static void
 names_add(struct md_names *s, const char *name)
 {
-	if (s->n == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 16;
-		s->v = xreallocarray(s->v, s->cap, sizeof(*s->v));
-	}
-	s->v[s->n++] = xstrdup(name);
+	strv_push(&s->v, &s->n, &s->cap, xstrdup(name));
 }
 
 /* Remove name from s: 1 it was there, 0 not. */
@@ -186,11 +194,7 @@ cmp_str(const void *a, const void *b)
 static void
 md_push(struct md *m, size_t *cap, char *file)
 {
-	if (m->nfiles == *cap) {
-		*cap = *cap ? *cap * 2 : 64;
-		m->files = xreallocarray(m->files, *cap, sizeof(*m->files));
-	}
-	m->files[m->nfiles++] = file;
+	strv_push(&m->files, &m->nfiles, cap, file);
 }
 
 static int
@@ -467,6 +471,10 @@ md_idle(struct fetch *f, int timeout_s, struct err *e)
 	(void)e;
 	if (timeout_s <= 0)
 		timeout_s = 1;
+	/* the pass is over: a full listing of a large mailbox is not kept
+	 * while we sleep, and its memory goes back to the system */
+	md_forget(m);
+	malloc_trim(0);
 	if (m->ino < 0) {
 		sleep((unsigned)timeout_s);
 		return 0;
