@@ -34,6 +34,7 @@
 #include "base/xmem.h"
 
 #define MD_FULL_S 3600	/* a full listing at least this often */
+#define MD_POLL_S 60	/* without inotify: a pass this often */
 
 /* A set of names (a handful between two listings). */
 struct md_names {
@@ -463,7 +464,7 @@ md_dispose(struct fetch *f, const struct fetch_item *it, const char *folder,
 
 /* Sleep in poll() on the inotify fd until something arrives (1) or
  * timeout_s passes (0); a signal ends the wait early (0) so SIGTERM is
- * seen at once. Without a watch: sleep, 0. */
+ * seen at once. Without a watch: sleep (MD_POLL_S at most), 0. */
 static int
 md_idle(struct fetch *f, int timeout_s, struct err *e)
 {
@@ -475,8 +476,8 @@ md_idle(struct fetch *f, int timeout_s, struct err *e)
 	 * while we sleep, and its memory goes back to the system */
 	md_forget(m);
 	malloc_trim(0);
-	if (m->ino < 0) {
-		sleep((unsigned)timeout_s);
+	if (m->ino < 0) {	/* no inotify (limits): poll as before */
+		sleep(timeout_s < MD_POLL_S ? (unsigned)timeout_s : MD_POLL_S);
 		return 0;
 	}
 	struct timespec t0, t;
