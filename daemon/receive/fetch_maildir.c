@@ -308,7 +308,8 @@ md_list(struct fetch *f, uint32_t after_uid, struct fetch_item **items_r,
 	names_clear(&m->dirty);
 	log_debug("maildir:%s: %s listing, %zu messages", m->path,
 		  full ? "full" : "arrivals", m->nfiles);
-	qsort(m->files, m->nfiles, sizeof(*m->files), cmp_str);
+	if (m->nfiles > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(m->files, m->nfiles, sizeof(*m->files), cmp_str);
 	for (size_t i = 0; i < m->nfiles && i < UINT32_MAX; i++) {
 		const char *name = m->files[i] + 4;
 		char *key = xasprintf("maildir:%s/%.*s", m->path,
