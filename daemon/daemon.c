@@ -5,13 +5,21 @@
  * (one pass of `send_campaign` over every campaign, started every
  * send_interval seconds unless the previous pass still runs). Children
  * open their own store connection: SQLite handles must not cross fork().
+ * A Maildir fetcher lives long too: it sleeps on inotify (fetch.h) and
+ * reads only what arrived. Another process that enqueued work writes a
+ * byte into the wake FIFO (STORE.wake, daemon_wake): an ev_io on it, or
+ * SIGUSR1, starts a send pass at once. Between due timers and wake-ups
+ * the loop sleeps in the kernel: no polling, no sleep().
  */
 #include "base/kind.h"
 #include "daemon.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,6 +40,7 @@ struct job {
 	pid_t pid;		/* 0: not running */
 	int reload;		/* told to stop for a reload: start again at
 				 * once with the new configuration */
+	int again;		/* woken while running: run again at once */
 	double backoff;		/* seconds before the next restart */
 	ev_child child;
 	ev_timer timer;
@@ -46,7 +55,9 @@ struct daemon {
 	struct store *store;	/* holds the store's "daemon" ownership;
 				 * never used by a child */
 	int stopping;
-	ev_signal sig_hup, sig_term, sig_int;
+	ev_signal sig_hup, sig_term, sig_int, sig_usr1;
+	int wake_fd;		/* the wake FIFO, read end; -1: none */
+	ev_io wake;
 	struct job jobs[JOB_N];
 };
 
@@ -56,7 +67,9 @@ child_fetch(const struct config *cfg, struct store *s, struct err *e)
 	struct ingest_opts o = { 0 };
 	struct ingest_stats st = { 0 };
 
-	o.idle = strncmp(cfg->imap.url, "imap", 4) == 0;
+	/* IMAP waits in IDLE, a Maildir on inotify: both live long */
+	o.idle = strncmp(cfg->imap.url, "imap", 4) == 0 ||
+		 strncmp(cfg->imap.url, "maildir:", 8) == 0;
 	return ingest_run(s, cfg, &o, &st, e);
 }
 
@@ -135,6 +148,9 @@ child_main(struct daemon *d, int kind)
 	signal(SIGHUP, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
+	signal(SIGUSR1, SIG_DFL);
+	if (d->wake_fd >= 0)
+		close(d->wake_fd);
 	store_forget_in_child(d->store);
 	if (store_open(d->cfg->store_path, &s, &e) < 0) {
 		log_error("%s", e.msg);
@@ -210,12 +226,106 @@ on_child(struct ev_loop *loop, ev_child *w, int revents)
 	}
 	j->backoff = ok ? 1 : (j->backoff * 2 > 300 ? 300 : j->backoff * 2);
 	next = ok ? job_interval(d, j) : j->backoff;
-	if (j->reload)
+	if (j->reload || j->again)
 		next = 0.1;
-	j->reload = 0;
+	j->reload = j->again = 0;
 	ev_timer_stop(loop, &j->timer);
 	ev_timer_set(&j->timer, next, 0);
 	ev_timer_start(loop, &j->timer);
+}
+
+/* Work was enqueued elsewhere: a send pass now, or right after the
+ * running one. */
+static void
+wake_send(struct daemon *d)
+{
+	struct job *j = &d->jobs[JOB_SEND];
+
+	if (d->stopping)
+		return;
+	log_debug("woken: send pass now");
+	if (j->pid != 0) {
+		j->again = 1;
+		return;
+	}
+	ev_timer_stop(d->loop, &j->timer);
+	job_start(d, j);
+}
+
+static void
+on_usr1(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	wake_send(w->data);
+}
+
+static void
+on_wake(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct daemon *d = w->data;
+	char buf[64];
+
+	while (read(d->wake_fd, buf, sizeof(buf)) > 0)
+		;	/* many wake-ups before we look are one */
+	wake_send(d);
+}
+
+char *
+daemon_wake_path(const struct config *cfg)
+{
+	return xasprintf("%s.wake", cfg->store_path);
+}
+
+/* Open for reading and writing: the daemon then always counts as a
+ * writer, so the FIFO never reports end-of-file to the loop, and a
+ * writer's open succeeds only while the daemon lives. */
+static void
+wake_open(struct daemon *d)
+{
+	char *p = daemon_wake_path(d->cfg);
+	struct stat st;
+
+	d->wake_fd = -1;
+	if (mkfifo(p, 0600) != 0 && errno != EEXIST)
+		log_warn("%s: mkfifo", p);
+	else if (lstat(p, &st) != 0 || !S_ISFIFO(st.st_mode))
+		log_warnx("%s: not a FIFO: other commands cannot wake the "
+			  "daemon", p);
+	else if ((d->wake_fd = open(p, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0)
+		log_warn("%s", p);
+	free(p);
+	if (d->wake_fd < 0)
+		return;
+	ev_io_init(&d->wake, on_wake, d->wake_fd, EV_READ);
+	d->wake.data = d;
+	ev_io_start(d->loop, &d->wake);
+}
+
+static void
+wake_close(struct daemon *d)
+{
+	char *p = daemon_wake_path(d->cfg);
+
+	if (d->wake_fd >= 0) {
+		ev_io_stop(d->loop, &d->wake);
+		close(d->wake_fd);
+		unlink(p);
+	}
+	free(p);
+}
+
+void
+daemon_wake(const struct config *cfg)
+{
+	char *p = daemon_wake_path(cfg);
+	/* ENXIO: no daemon reads it; nothing to do */
+	int fd = open(p, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+
+	free(p);
+	if (fd < 0)
+		return;
+	if (write(fd, "w", 1) < 0 && errno != EAGAIN)
+		log_debug("wake: %s", strerror(errno));
+	close(fd);
 }
 
 /* SIGHUP: load the file again; keep the old config unless the new one is
@@ -274,7 +384,10 @@ daemon_watchers(struct daemon *d)
 	ev_signal_init(&d->sig_hup, on_hup, SIGHUP);
 	ev_signal_init(&d->sig_term, on_term, SIGTERM);
 	ev_signal_init(&d->sig_int, on_term, SIGINT);
+	ev_signal_init(&d->sig_usr1, on_usr1, SIGUSR1);
 	d->sig_hup.data = d->sig_term.data = d->sig_int.data = d;
+	d->sig_usr1.data = d;
+	ev_signal_start(d->loop, &d->sig_usr1);
 	ev_signal_start(d->loop, &d->sig_hup);
 	ev_signal_start(d->loop, &d->sig_term);
 	ev_signal_start(d->loop, &d->sig_int);
@@ -317,11 +430,15 @@ daemon_run(const char *config_path, struct err *e)
 	}
 	d.loop = ev_default_loop(EVFLAG_AUTO);
 	daemon_watchers(&d);
+	wake_open(&d);
 	log_notice("running (send every %ds, fetch %s)",
 		   d.cfg->send_interval,
 		   strncmp(d.cfg->imap.url, "imap", 4) == 0 ? "with IDLE"
-							  : "periodically");
+		   : strncmp(d.cfg->imap.url, "maildir:", 8) == 0 ?
+		   "on inotify" : "periodically");
 	ev_run(d.loop, 0);
+	wake_close(&d);
+	ev_signal_stop(d.loop, &d.sig_usr1);
 	ev_signal_stop(d.loop, &d.sig_hup);
 	ev_signal_stop(d.loop, &d.sig_term);
 	ev_signal_stop(d.loop, &d.sig_int);

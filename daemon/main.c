@@ -358,6 +358,7 @@ cmd_campaign_add(struct ctx *c, int argc, char **argv)
 		return EX_DATAERR;
 	printf("campaign %s: stored\n", name);
 	free(name);
+	daemon_wake(c->cfg);	/* a running daemon invites at once */
 	return EX_OK;
 }
 
@@ -631,6 +632,8 @@ cmd_queue(struct ctx *c, int argc, char **argv)
 		rc = store_queue_cancel(c->store, id, cid, &n, &e);
 	if (rc < 0)
 		goto fail;
+	if (strcmp(action, "retry") == 0 && n > 0)
+		daemon_wake(c->cfg);	/* a running daemon sends at once */
 	if (strcmp(action, "list") != 0)
 		printf("%s: %ld message%s\n", action, n, n == 1 ? "" : "s");
 	return strcmp(action, "list") != 0 && n == 0 && id != 0 ?

@@ -10,7 +10,8 @@
  *          fetch_get_many(f, items, n, max, budget, bodies, &got, &e)
  *          fetch_dispose(f, &items[i], folder_or_NULL, &e)
  *          fetch_dispose_many(f, items, n, folder_or_NULL, &e)
- *          fetch_idle(f, timeout_s, &e)           IMAP only: wait for mail
+ *          fetch_idle(f, timeout_s, &e)           wait for mail (IMAP IDLE,
+ *                                                 Maildir inotify)
  *          fetch_items_free(&items, n), fetch_close(&f)
  *          fetch_backoff_next(prev_s)             reconnect delays (pure)
  * Owns:    struct fetch owns the connection and its strings; fetch_close
@@ -52,10 +53,15 @@
  *            of the info part, which a rename to cur/ does not change; uid
  *            is only the item's position in this listing (a Maildir has no
  *            stable ascending numbers: never store it). fetch_list returns
- *            every message in new/ and cur/, sorted by name, so the store
- *            (src_key seen before) decides what is new; after_uid is
- *            ignored and fetch_uidvalidity is 0, meaning "keep no
- *            position". Messages moved to a folder leave the listing.
+ *            every message in new/ and cur/ at the first call and at
+ *            least once an hour, and otherwise new/ and the cur/ names
+ *            inotify reported since the last call (not those this fetch
+ *            renamed there), sorted by name, so the store (src_key seen
+ *            before) decides what is new; after_uid is ignored and
+ *            fetch_uidvalidity is 0, meaning "keep no position".
+ *            Messages moved to a folder leave the listing. Each listing
+ *            logs "maildir:PATH: full listing, N messages" or
+ *            "arrivals listing" at debug level.
  * Disposal. folder NULL or "": IMAP flags \Seen and keyword $AnketaDone;
  *   Maildir renames into cur/ with ":2,S". A folder name: IMAP MOVEs the
  *   message (UID MOVE when advertised, else UID COPY + \Deleted + UID
@@ -149,7 +155,9 @@ int fetch_dispose(struct fetch *f, const struct fetch_item *it,
 int fetch_dispose_many(struct fetch *f, const struct fetch_item *items,
 		       size_t n, const char *folder, struct err *e);
 /* Wait up to timeout_s for new mail (IMAP IDLE). 1 new mail, 0 timeout,
- * -1 connection lost or no IDLE. A Maildir returns 0 after sleeping. */
+ * -1 connection lost or no IDLE. A Maildir waits in poll() on inotify:
+ * 1 something arrived in new/ or cur/, 0 timeout or a signal (without
+ * inotify: 0 after sleeping). */
 int fetch_idle(struct fetch *f, int timeout_s, struct err *e);
 void fetch_close(struct fetch **f);
 

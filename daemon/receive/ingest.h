@@ -3,8 +3,9 @@
  * in windows of up to 256 messages read with one UID FETCH (bytes
  * capped), recorded per batch in one transaction (each message atomic
  * with its effects), disposed with one STORE/MOVE per folder, advancing
- * the stored mailbox position only after all of that. The only receive
- * module that logs.
+ * the stored mailbox position only after all of that. The receive
+ * module that logs (the Maildir driver adds one debug line per listing,
+ * fetch.h, which tests/integration/wake.sh counts).
  *
  * Use:     ingest_run(store, cfg, &opts, &stats, &e)   one pass, or IDLE
  *                                                     until SIGTERM/SIGINT

@@ -1715,7 +1715,26 @@ test_maildir_source(void **state)
 	assert_int_equal(access(p0, F_OK), 0);
 	assert_int_equal(access(p1, F_OK), 0);
 	fetch_items_free(&it, n);
-	/* the key survives the rename; the moved one left the listing */
+	/* the same fetch lists again only what arrived since: its own
+	 * renames are no arrival */
+	assert_int_equal(fetch_list(f, 0, &it, &n, &e), 1);
+	assert_int_equal(n, 0);
+	fetch_items_free(&it, n);
+	/* a message a mail client put into cur/ meanwhile is an arrival:
+	 * fetch_idle says so at once, and the next listing holds it alone */
+	put_file(curd, "300.M1.host:2,S", "Subject: three\r\n\r\n3\r\n");
+	assert_int_equal(fetch_idle(f, 5, &e), 1);
+	assert_int_equal(fetch_list(f, 0, &it, &n, &e), 1);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(it[0].key, "/300.M1.host"));
+	fetch_items_free(&it, n);
+	char *p3 = xasprintf("%s/300.M1.host:2,S", curd);
+	assert_int_equal(unlink(p3), 0);
+	free(p3);
+	fetch_close(&f);
+	/* a new one lists in full: the key survives the rename; the moved
+	 * one left the listing */
+	assert_int_equal(fetch_open(url, &c, &f, &e), 1);
 	assert_int_equal(fetch_list(f, 0, &it, &n, &e), 1);
 	assert_int_equal(n, 1);
 	assert_string_equal(it[0].key, k0);
