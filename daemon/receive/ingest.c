@@ -537,10 +537,10 @@ read_taken(struct handled *h, struct ingest_worker_job *jb)
 		snprintf(r->c.reason, sizeof(r->c.reason), "%s", a->c.reason);
 	} else {
 		char **mv[] = { &r->reply_text, &r->quoted_text,
-				&r->form_error };
+				&r->form_error, &r->unsure };
 		char **from[] = { &a->reply_text, &a->quoted_text,
-				  &a->form_error };
-		for (size_t i = 0; i < 3; i++) {
+				  &a->form_error, &a->unsure };
+		for (size_t i = 0; i < 4; i++) {
 			free(*mv[i]);
 			*mv[i] = *from[i];
 			*from[i] = NULL;
