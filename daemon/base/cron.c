@@ -280,9 +280,8 @@ static int next_local(const struct cron *c, int64_t from, int64_t until,
 		int h = -1, mm = -1;
 		if (!((c->field[F_MON] >> m) & 1)) {
 			days += tz_month_days(y, m) - d + 1; /* next month */
-		} else if (!day_matches(c, days, d)) {
-			days++;
-		} else if ((h = next_bit(c->field[F_HOUR], hour)) < 0) {
+		} else if (!day_matches(c, days, d) ||
+			   (h = next_bit(c->field[F_HOUR], hour)) < 0) {
 			days++;
 		} else if ((mm = next_bit(c->field[F_MIN],
 					  h == hour ? min : 0)) < 0) {

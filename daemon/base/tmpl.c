@@ -971,6 +971,7 @@ partial_error(struct render *r, const struct node *nd)
 static int
 render_nodes(struct render *r, const struct node *parent)
 {
+	/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference): parent is never NULL; the analyzer pairs tmpl_render_compiled's &t->root with render_root's t == NULL */
 	for (size_t i = 0; i < parent->nkids; i++) {
 		const struct node *nd = &parent->kids[i];
 		int rc;

@@ -106,15 +106,17 @@ static const char *const temporary_words[] = {
 static const char *const delay_words[] = {
 	"will retry", "will be retried", "will continue to try",
 	"still trying", "delivery incomplete", "not yet been delivered",
-	"warning only", "do not need to resend", "delivery attempts will "
-	"continue", "will keep trying", "will try again", "has been delayed",
+	"warning only", "do not need to resend",
+	"delivery attempts will continue", "will keep trying", "will try again",
+	"has been delayed",
 	"delivery is delayed", "delivery has been delayed", NULL,
 };
 
 /* Subjects of delay notices (Gmail, Exchange, Sendmail). */
 static const char *const delay_subjects[] = {
-	"(delay)", "delayed mail", "delivery delayed", "warning: could not "
-	"send message for past", "delivery status notification (delay)",
+	"(delay)", "delayed mail", "delivery delayed",
+	"warning: could not send message for past",
+	"delivery status notification (delay)",
 	NULL,
 };
 
@@ -145,6 +147,7 @@ static const char *const ndr_openers[] = {
 	"bezorging is mislukt voor deze ontvangers of groepen",
 	"doručení těmto příjemcům nebo skupinám se nezdařilo",
 	"доставката до тези получатели или групи е неуспешна",
+	/* NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one text, too long for a line */
 	"die zustellung an folgende empfänger oder gruppen ist "
 	"fehlgeschlagen",
 	"la remise aux destinataires ou groupes suivants a échoué",

@@ -113,13 +113,12 @@ static int
 next_word(const unsigned char *s, size_t end, size_t *i, uint32_t *h_r)
 {
 	while (*i < end) {
-		size_t at = *i;
 		uint32_t c = utf8_next(s, end, i);
 		if (!is_word(c))
 			continue;
 		uint32_t h = fnv(FNV_INIT, fold(c));
 		for (;;) {
-			at = *i;
+			size_t at = *i;
 			if (at >= end)
 				break;
 			c = utf8_next(s, end, i);
@@ -197,6 +196,7 @@ fprint_make(const char *text, unsigned char **blob_r, size_t *len_r)
 		bound = v[u - 1];
 	}
 	unsigned char *b = xmalloc(FP_HDR + 4 * u);
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): a 3-byte magic, not a string */
 	memcpy(b, "AFP", 3);
 	b[3] = FPRINT_K;
 	put_le32(b + 4, bound);
@@ -396,9 +396,7 @@ reply_judge(struct reply *r)
 		return 0;	/* a phrase of ours, not a quote */
 	for (size_t i = 0; i < r->n; i++) {
 		struct fline *l = &r->l[i];
-		if (l->flags & F_GT)
-			l->state = L_QUOTED;
-		else if (line_matches(l) && plain >= gt)
+		if ((l->flags & F_GT) || (line_matches(l) && plain >= gt))
 			l->state = L_QUOTED;
 		else
 			l->state = l->known ? L_NEW : L_EMPTY;

@@ -1222,6 +1222,7 @@ qp_run(const unsigned char *s, size_t i, size_t lim)
 static char *
 qp_soft(struct blk *k, char *d)
 {
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): body bytes, k->n is the length */
 	memcpy(d, "=\r\n", 3);
 	k->n = (size_t)(d + 3 - k->d);
 	return blk_room(k, MIME_BODY_WIDTH + 3);

@@ -373,6 +373,7 @@ field_value(const char *n)
 	if (isdigit((unsigned char)n[0]) || ispunct((unsigned char)n[0]))
 		return 0;
 	for (const char *p = n; p < c; p++) {
+		/* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.ArraySubscript): p is before c = strchr(n, ':'), inside the string */
 		if (isdigit((unsigned char)*p) || strchr("@<>()[]\"/", *p))
 			return 0;
 		if (*p == ' ')

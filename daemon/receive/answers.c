@@ -255,12 +255,11 @@ word_prefix(const char **sp)
 	s = skip_ws(s + n);
 	if (strncmp(s, "c.", 2) == 0 || strncmp(s, "\xC4\x8D.", 3) == 0)
 		s = skip_ws(s + (s[0] == 'c' ? 2 : 3));
-	else if (strncmp(s, "nr.", 3) == 0)
+	else if (strncmp(s, "nr.", 3) == 0 ||
+		 strncmp(s, "\xE2\x84\x96", 3) == 0)	/* № */
 		s = skip_ws(s + 3);
 	else if (*s == '#')
 		s = skip_ws(s + 1);
-	else if (strncmp(s, "\xE2\x84\x96", 3) == 0)	/* № */
-		s = skip_ws(s + 3);
 	*sp = s;
 	return 'W';
 }
@@ -973,10 +972,10 @@ norm_number(const struct survey *sv, const struct survey_question *q,
 
 	av_number(f, &n);
 	v = n.v;
-	if (q->type == SURVEY_SCALE && q->has_max &&
-	    av_scale(f, q->max, &v))
-		n.count = 1;		/* "4 от 5", "3/5", "3 out of 5" */
-	else if (n.count == 0 && scale_label(sv, q, f, &v))
+	/* "4 от 5", "3/5", "3 out of 5", or an end label ("very well") */
+	if ((q->type == SURVEY_SCALE && q->has_max &&
+	     av_scale(f, q->max, &v)) ||
+	    (n.count == 0 && scale_label(sv, q, f, &v)))
 		n.count = 1;
 	if (n.count == 0)
 		add_problem(a, q, ANSWERS_P_NOT_NUMBER, raw, 0, 0, 0);
@@ -1095,6 +1094,7 @@ normalise(const struct survey *sv, const struct survey_question *q,
 
 /* Words between a question and its corrected value in a postscript:
  * "Q3 should be c", "otázka 6 má být c", "въпрос 8 трябва да е в". */
+/* NOLINTBEGIN(bugprone-suspicious-missing-comma): each Cyrillic verb is one text split over lines */
 static const char *const ps_verbs[] = { "should be ", "must be ",
 	"is ", "ma byt ", "musi byt ", "je ", "moet zijn ", "moet ",
 	"wordt ", "= ", ": ", "-> ",
@@ -1103,6 +1103,7 @@ static const char *const ps_verbs[] = { "should be ", "must be ",
 	"\xD1\x82\xD1\x80\xD1\x8F\xD0\xB1\xD0\xB2\xD0\xB0 \xD0\xB4\xD0\xB0 "
 	"\xD0\xB1\xD1\x8A\xD0\xB4\xD0\xB5 ",			/* трябва да бъде */
 	"\xD0\xB5 ", NULL };					/* е */
+/* NOLINTEND(bugprone-suspicious-missing-comma) */
 
 /* The value a postscript line gives a question ("P.S. Q3 should be c"
  * -> "c", *n_r 3), or NULL. The question is named as the reply forms

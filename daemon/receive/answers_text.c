@@ -40,8 +40,8 @@ static const char *const staff_text[ANSWERS_NCODES] = {
 	[ANSWERS_P_TOO_SMALL] = "{n} is less than {min}",
 	[ANSWERS_P_TOO_LARGE] = "{n} is more than {max}",
 	[ANSWERS_P_UNSURE] = "'{v}' is uncertain, kept unconfirmed",
-	[ANSWERS_P_CONFLICT] = "'{v}': two different answers, kept "
-			       "unconfirmed",
+	[ANSWERS_P_CONFLICT] =
+	    "'{v}': two different answers, kept unconfirmed",
 };
 
 /* What is accepted, by the question's type and bounds. */

@@ -696,9 +696,8 @@ handle_alone(struct run *rn, const struct fetch_item *it, int marks,
 		ret = -1;
 	else {
 		parse_in_worker(rn, &h, b->raw, b->len);
-		if (h.have_r && read_batch(rn, &h, 1, e) < 0)
-			ret = -1;
-		else if (h.have_r && verdict_parsed(rn, &h, e) < 0)
+		if (h.have_r && (read_batch(rn, &h, 1, e) < 0 ||
+				 verdict_parsed(rn, &h, e) < 0))
 			ret = -1;
 	}
 	if (ret == 0)

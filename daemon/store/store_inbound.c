@@ -305,7 +305,7 @@ store_answer_unconfirm(struct store *s, int64_t response_id,
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = store_stmt(s, sql, &st, e)) == -1)
+	if (store_stmt(s, sql, &st, e) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, response_id);
 	store_bind_text(st, 2, question);
