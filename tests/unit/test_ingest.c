@@ -1439,6 +1439,42 @@ test_read_quote_by_fprint(void **state)
 	assert_string_equal(a.value, "a well prepared week");
 }
 
+/* An uncertain answer read in the worker (stage 2) reaches the store
+ * unconfirmed: out of the totals, the message listed for staff, the
+ * other answers kept. */
+static void
+test_read_unconfirmed_in_worker(void **state)
+{
+	struct fixture *fx = *state;
+	char *sent;
+	int64_t camp = form_campaign(fx, 1, &sent);
+	const struct sent *d = sent_of(fx, camp, fx->ca, "invite");
+	char md[128];
+	snprintf(md, sizeof(md), "%s/inu", fx->dir);
+	maildir_make(md);
+	char *raw = xasprintf(
+		"From: Ana <a@kavarna.bg>\r\nTo: organiser+%s@example.org\r\n"
+		"Message-ID: <un1@kavarna.bg>\r\nIn-Reply-To: %s\r\n"
+		"Subject: Re: Exchange visit\r\n"
+		"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+		"A1: 4\nA4: the job shadowing\nA5: in my classes\n"
+		"A9: the Thursday\nA10: yes\n\n%s", d->token, d->msgid, sent);
+	put_msg(md, "1-un", raw);
+	struct ingest_stats st;
+	struct err e;
+	ingest_form_maildir(fx, md, &st);
+	struct counts c = { 0 };
+	struct comments a = { 0 };
+	assert_int_equal(store_inbound_each(fx->s, -1, 0, count_inbound, &c,
+					    &e), 0);
+	assert_int_equal(store_answers_each(fx->s, camp, take_comments, &a,
+					    &e), 0);
+	assert_int_equal(c.n[STORE_I_UNREADABLE], 1);	/* listed for staff */
+	assert_int_equal(a.n, 4);	/* the date is not counted */
+	free(raw);
+	free(sent);
+}
+
 /* The same without the fingerprint: with no quote marks and no header
  * line at all, the patterns take the form for her text, and her last
  * answer runs on into it. */
@@ -1912,6 +1948,8 @@ main(void)
 		cmocka_unit_test(test_worker_batch),
 		cmocka_unit_test(test_worker_memory_limit),
 		cmocka_unit_test(test_worker_read_stage),
+		cmocka_unit_test_setup_teardown(test_read_unconfirmed_in_worker,
+						setup_store, teardown_store),
 		cmocka_unit_test_setup_teardown(test_read_quote_by_fprint,
 						setup_store, teardown_store),
 		cmocka_unit_test_setup_teardown(test_read_quote_without_fprint,
