@@ -193,11 +193,12 @@ fold_cp(unsigned cp)
 }
 
 /* One folded byte c to out[*o]; with squeeze, white space runs become
- * one space and none leads. */
-static void
+ * one space and none leads. anketa keeps the C locale (base/textcol.c),
+ * where isspace and tolower know ASCII only: spelt out, they are inlined. */
+static inline void
 fold_put(char *out, size_t *o, char c, int squeeze)
 {
-	if (!squeeze || !isspace((unsigned char)c))
+	if (!squeeze || !(c == ' ' || (c >= '\t' && c <= '\r')))
 		out[(*o)++] = c;
 	else if (*o && out[*o - 1] != ' ')
 		out[(*o)++] = ' ';
@@ -219,8 +220,8 @@ fold_copy(const char *s, int squeeze)
 			fold_put(out, &o, (char)(0x80 | (cp & 0x3F)), squeeze);
 			p += 2;
 		} else {
-			fold_put(out, &o, *p < 0x80 ? (char)tolower(*p) : (char)*p,
-				 squeeze);
+			fold_put(out, &o, *p >= 'A' && *p <= 'Z' ?
+				 (char)(*p + ('a' - 'A')) : (char)*p, squeeze);
 			p++;
 		}
 	}
