@@ -37,7 +37,8 @@ starts_with_any(const char *s, enum quote_wordlist w)
 	const char *const *v = quote_words(w, &n);
 
 	for (size_t i = 0; i < n; i++)
-		if (strncmp(s, v[i], strlen(v[i])) == 0)
+		if (quote_first_byte_may(s, v[i]) &&
+		    strncmp(s, v[i], strlen(v[i])) == 0)
 			return 1;
 	return 0;
 }
@@ -414,7 +415,8 @@ field_label(const char *n, enum quote_wordlist w, char *seen, size_t seensz)
 	const char *const *v = quote_words(w, &nv);
 
 	for (size_t i = 0; i < nv; i++)
-		if (strncmp(n, v[i], strlen(v[i])) == 0) {
+		if (quote_first_byte_may(n, v[i]) &&
+		    strncmp(n, v[i], strlen(v[i])) == 0) {
 			if (seen)
 				snprintf(seen, seensz, "%s", v[i]);
 			return 1;

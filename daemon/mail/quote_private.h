@@ -43,6 +43,13 @@ const char *quote_norm_at(const struct qtext *t, size_t i);
 int quote_blank(const struct qline *l);
 size_t quote_count_words(const char *s);
 int quote_ends_with(const char *s, const char *suffix);
+/* Can s start with word w? A one-byte test before the strncmp: most
+ * lines are tested against dozens of words. */
+static inline int
+quote_first_byte_may(const char *s, const char *w)
+{
+	return w[0] == '\0' || s[0] == w[0];
+}
 /* s contains / equals one of the words of list w */
 int quote_contains_any(const char *s, enum quote_wordlist w);
 int quote_equals_any(const char *s, enum quote_wordlist w);

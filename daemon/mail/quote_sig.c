@@ -105,7 +105,7 @@ sent_from_line(const char *n)
 
 	for (size_t p = 0; p < nv; p++) {
 		size_t pl = strlen(v[p]);
-		if (strncmp(n, v[p], pl) == 0)
+		if (quote_first_byte_may(n, v[p]) && strncmp(n, v[p], pl) == 0)
 			return quote_count_words(n + pl) <= 5 && !strchr(n, ',') &&
 			       !quote_ends_with(n, ".");
 	}
