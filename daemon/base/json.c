@@ -13,6 +13,15 @@ json_str(struct buf *b, const char *s)
 		return buf_adds(b, "null");
 	rc |= buf_addc(b, '"');
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		/* a run of bytes that need no escape goes in at once */
+		size_t run = 0;
+		while (p[run] >= 0x20 && p[run] != '"' && p[run] != '\\')
+			run++;
+		if (run > 0) {
+			rc |= buf_add(b, (const char *)p, run);
+			p += run - 1;
+			continue;
+		}
 		switch (*p) {
 		case '"': rc |= buf_adds(b, "\\\""); break;
 		case '\\': rc |= buf_adds(b, "\\\\"); break;

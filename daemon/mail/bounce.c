@@ -195,8 +195,20 @@ fold_cp(unsigned cp)
 	return cp;
 }
 
-char *
-bounce_casefold(const char *s)
+/* One folded byte c to out[*o]; with squeeze, white space runs become
+ * one space and none leads. anketa keeps the C locale (base/textcol.c),
+ * where isspace and tolower know ASCII only: spelt out, they are inlined. */
+static inline void
+fold_put(char *out, size_t *o, char c, int squeeze)
+{
+	if (!squeeze || !(c == ' ' || (c >= '\t' && c <= '\r')))
+		out[(*o)++] = c;
+	else if (*o && out[*o - 1] != ' ')
+		out[(*o)++] = ' ';
+}
+
+static char *
+fold_copy(const char *s, int squeeze)
 {
 	size_t n = strlen(s);
 	char *out = xmalloc(n + 1);	/* folding keeps UTF-8 lengths */
@@ -207,11 +219,12 @@ bounce_casefold(const char *s)
 		if (*p >= 0xC0 && *p < 0xE0 && (p[1] & 0xC0) == 0x80) {
 			unsigned cp = fold_cp(((unsigned)(p[0] & 0x1F) << 6) |
 					      (p[1] & 0x3F));
-			out[o++] = (char)(0xC0 | (cp >> 6));
-			out[o++] = (char)(0x80 | (cp & 0x3F));
+			fold_put(out, &o, (char)(0xC0 | (cp >> 6)), squeeze);
+			fold_put(out, &o, (char)(0x80 | (cp & 0x3F)), squeeze);
 			p += 2;
 		} else {
-			out[o++] = *p < 0x80 ? (char)tolower(*p) : (char)*p;
+			fold_put(out, &o, *p >= 'A' && *p <= 'Z' ?
+				 (char)(*p + ('a' - 'A')) : (char)*p, squeeze);
 			p++;
 		}
 	}
@@ -219,23 +232,38 @@ bounce_casefold(const char *s)
 	return out;
 }
 
+char *
+bounce_casefold(const char *s)
+{
+	return fold_copy(s, 0);
+}
+
+/* hay case-folded, every run of white space one space (a phrase may be
+ * wrapped): the form the keyword lists are matched in; NULL if empty. */
+static char *
+bounce_fold_text(const char *hay)
+{
+	if (!hay || !*hay)
+		return NULL;
+	return fold_copy(hay, 1);	/* one pass: fold and squeeze */
+}
+
+/* Does folded text f (bounce_fold_text) hold a phrase of list? */
+static int
+folded_has_any(const char *f, const char *const *list)
+{
+	int hit = 0;
+
+	for (size_t i = 0; f && list[i] && !hit; i++)
+		hit = strstr(f, list[i]) != NULL;
+	return hit;
+}
+
 int
 bounce_contains_any(const char *hay, const char *const *list)
 {
-	if (!hay || !*hay)
-		return 0;
-	char *f = bounce_casefold(hay);
-	int hit = 0;
-	/* a phrase may be wrapped: every run of white space is one space */
-	size_t o = 0;
-	for (size_t i = 0; f[i]; i++)
-		if (!isspace((unsigned char)f[i]))
-			f[o++] = f[i];
-		else if (o && f[o - 1] != ' ')
-			f[o++] = ' ';
-	f[o] = '\0';
-	for (size_t i = 0; list[i] && !hit; i++)
-		hit = strstr(f, list[i]) != NULL;
+	char *f = bounce_fold_text(hay);
+	int hit = folded_has_any(f, list);
 	free(f);
 	return hit;
 }
@@ -330,20 +358,33 @@ find_reply_code(const char *s, const char *end)
 
 /* Does the wording (or RFC 3463's X.2.2) say the mailbox is full? */
 static int
-mailbox_full(const char *status, const char *text)
+mailbox_full(const char *status, const char *folded)
 {
 	if (status && (status[0] == '4' || status[0] == '5') &&
 	    strncmp(status + 1, ".2.2", 4) == 0 &&
 	    !isdigit((unsigned char)status[5]))
 		return 1;
-	return bounce_contains_any(text, full_words);
+	return folded_has_any(folded, full_words);
 }
 
+static enum classify_bclass class_of_folded(const char *status,
+					    const char *f);
+
+/* The text is folded once for all the lists it is matched against. */
 enum classify_bclass
 bounce_class_of(const char *status, const char *text)
 {
 	if (status && status[0] == '2')
 		return CLASSIFY_B_NONE;
+	char *f = bounce_fold_text(text);
+	enum classify_bclass c = class_of_folded(status, f);
+	free(f);
+	return c;
+}
+
+static enum classify_bclass
+class_of_folded(const char *status, const char *text)
+{
 	if (mailbox_full(status, text))
 		return CLASSIFY_B_TEMPORARY;
 	if (status && status[0] == '4')
@@ -360,15 +401,15 @@ bounce_class_of(const char *status, const char *text)
 		if (strncmp(status + 1, ".1.", 3) == 0 ||
 		    strncmp(status + 1, ".2.1", 4) == 0)
 			return CLASSIFY_B_PERMANENT;
-		if (bounce_contains_any(text, policy_words) ||
+		if (folded_has_any(text, policy_words) ||
 		    (strncmp(status + 1, ".7.", 3) == 0 &&
-		     bounce_contains_any(text, data_stage)))
+		     folded_has_any(text, data_stage)))
 			return CLASSIFY_B_POLICY;
 		return CLASSIFY_B_PERMANENT;
 	}
-	if (bounce_contains_any(text, temporary_words))
+	if (folded_has_any(text, temporary_words))
 		return CLASSIFY_B_TEMPORARY;
-	if (bounce_contains_any(text, policy_words))
+	if (folded_has_any(text, policy_words))
 		return CLASSIFY_B_POLICY;
 	return CLASSIFY_B_PERMANENT;
 }

@@ -821,6 +821,14 @@ just_a_word(const char *s)
 	while (n && (isspace((unsigned char)s[n - 1]) || s[n - 1] == '.' ||
 		     s[n - 1] == '!'))
 		n--;
+	/* folding keeps lengths: a longer text is none of the words, and
+	 * folding a whole reply to compare a word is the slow part */
+	size_t longest = 0;
+	for (size_t i = 0; optout_words[i]; i++)
+		if (strlen(optout_words[i]) > longest)
+			longest = strlen(optout_words[i]);
+	if (n > longest)
+		return 0;
 	char *f = bounce_casefold(s);
 	int hit = 0;
 	f[n] = '\0';

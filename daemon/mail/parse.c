@@ -1064,12 +1064,16 @@ static void
 bare_cr_to_lf(char *s, size_t len, struct buf *notes)
 {
 	int changed = 0;
+	char *end = s + len, *p = s;
 
-	for (size_t i = 0; i < len; i++)
-		if (s[i] == '\r' && (i + 1 == len || s[i + 1] != '\n')) {
-			s[i] = '\n';
+	/* memchr skips the text between CRs (the whole message is read) */
+	while ((p = memchr(p, '\r', (size_t)(end - p))) != NULL) {
+		if (p + 1 == end || p[1] != '\n') {
+			*p = '\n';
 			changed = 1;
 		}
+		p++;
+	}
 	if (changed)
 		note(notes, "bare CR line ends read as LF");
 }

@@ -37,7 +37,8 @@ starts_with_any(const char *s, enum quote_wordlist w)
 	const char *const *v = quote_words(w, &n);
 
 	for (size_t i = 0; i < n; i++)
-		if (strncmp(s, v[i], strlen(v[i])) == 0)
+		if (quote_first_byte_may(s, v[i]) &&
+		    strncmp(s, v[i], strlen(v[i])) == 0)
 			return 1;
 	return 0;
 }
@@ -104,14 +105,23 @@ quote_prefix(const struct qline *l)
  * dashes removed, trailing blanks and dashes removed, ASCII and Cyrillic
  * lower-cased, " :" and the full-width colon folded to ":". "" if the line
  * is too long to be a header. */
+static void norm_into(const struct qline *l, char *out, size_t outsz);
+
 void
 quote_norm(const struct qline *l, char *out, size_t outsz)
 {
+	out[0] = '\0';
+	if (l->len > QUOTE_HDR_MAX || outsz < QUOTE_HDR_MAX + 1)
+		return;
+	norm_into(l, out, outsz);
+}
+
+/* The form never grows: out needs l->len + 1 bytes. */
+static void
+norm_into(const struct qline *l, char *out, size_t outsz)
+{
 	size_t o = 0, i = 0, len = l->len;
 
-	out[0] = '\0';
-	if (len > QUOTE_HDR_MAX || outsz < QUOTE_HDR_MAX + 1)
-		return;
 	while (i < len && (isspace((unsigned char)l->s[i]) || l->s[i] == '-' ||
 	    l->s[i] == '*'))
 		i++;
@@ -150,6 +160,21 @@ quote_norm(const struct qline *l, char *out, size_t outsz)
 	while (o > 0 && (isspace((unsigned char)out[o - 1]) || out[o - 1] == '-'))
 		o--;
 	out[o] = '\0';
+}
+
+const char *
+quote_norm_at(const struct qtext *t, size_t i)
+{
+	const struct qline *l = &t->v[i];
+	char *out = t->norm + t->noff[i];
+
+	if (!t->done[i]) {
+		out[0] = '\0';
+		if (l->len <= QUOTE_HDR_MAX)
+			norm_into(l, out, l->len + 1);
+		t->done[i] = 1;
+	}
+	return out;
 }
 
 static int
@@ -216,9 +241,10 @@ attribution_text(const char *j, int dashed)
 
 	if (quote_ends_with(j, ":") && strlen(j) < 300 && has_addr(j) && has_date(j))
 		return 1;
-	if (!quote_contains_any(j, QW_WROTE))
-		return 0;
+	/* the cheap test first: most joined lines end in neither */
 	if (!quote_ends_with(j, ":") && !quote_ends_with(j, "wrote") && !quote_ends_with(j, "sent"))
+		return 0;
+	if (!quote_contains_any(j, QW_WROTE))
 		return 0;
 	return opener || dashed || has_digit_or_at(j);
 }
@@ -237,11 +263,10 @@ date_addr_text(const char *j)
 static size_t
 attribution_at(const struct qtext *t, size_t i, int *block_r)
 {
-	char one[QUOTE_HDR_MAX + 1];
+	const char *one = quote_norm_at(t, i);
 	struct buf j;
 	size_t span = 0;
 
-	quote_norm(&t->v[i], one, sizeof(one));
 	if (one[0] == '\0')
 		return 0;
 	int dashed = t->v[i].len > 2 && strncmp(t->v[i].s + (t->v[i].s[0] == ' '),
@@ -253,7 +278,8 @@ attribution_at(const struct qtext *t, size_t i, int *block_r)
 	int quoted = quote_prefix(&t->v[i]) > 0;
 	buf_init(&j, 0);
 	for (size_t k = 0; k < QUOTE_SPAN_MAX && i + k < t->n; k++) {
-		char part[QUOTE_HDR_MAX + 1];
+		char rbuf[QUOTE_HDR_MAX + 1];
+		const char *part = rbuf;
 		const struct qline *l = &t->v[i + k];
 		size_t skip = k > 0 ? quote_prefix(l) : 0;
 		/* A finished sentence ("On Thursday.") does not run into
@@ -262,7 +288,10 @@ attribution_at(const struct qtext *t, size_t i, int *block_r)
 		    strchr(".!?", j.data[j.len - 1]))
 			break;
 		struct qline rest = { l->s + skip, l->len - skip };
-		quote_norm(&rest, part, sizeof(part));
+		if (skip == 0)
+			part = quote_norm_at(t, i + k);
+		else
+			quote_norm(&rest, rbuf, sizeof(rbuf));
 		/* Only an attribution that opens like one ("On <date>",
 		 * Polymail wraps it around blank lines) continues past a
 		 * blank line; otherwise new text with a digit ("A1:
@@ -335,9 +364,7 @@ titled_rule(const struct qline *l, char n[QUOTE_HDR_MAX + 1])
 static int
 header_field_at(const struct qtext *t, size_t i)
 {
-	char n[QUOTE_HDR_MAX + 1];
-
-	quote_norm(&t->v[i], n, sizeof(n));
+	const char *n = quote_norm_at(t, i);
 	size_t v = field_value(n);
 	return v > 0 && !contact_label(n, v) && (has_addr(n + v) ||
 	       field_label(n, QW_FROM, NULL, 0) || field_label(n, QW_FIELD, NULL, 0));
@@ -389,7 +416,8 @@ field_label(const char *n, enum quote_wordlist w, char *seen, size_t seensz)
 	const char *const *v = quote_words(w, &nv);
 
 	for (size_t i = 0; i < nv; i++)
-		if (strncmp(n, v[i], strlen(v[i])) == 0) {
+		if (quote_first_byte_may(n, v[i]) &&
+		    strncmp(n, v[i], strlen(v[i])) == 0) {
 			if (seen)
 				snprintf(seen, seensz, "%s", v[i]);
 			return 1;
@@ -402,14 +430,13 @@ field_label(const char *n, enum quote_wordlist w, char *seen, size_t seensz)
 static int
 from_block_at(const struct qtext *t, size_t i)
 {
-	char n[QUOTE_HDR_MAX + 1], seen[QUOTE_LABEL_MAX + 1], f[QUOTE_LABEL_MAX + 1];
+	char seen[QUOTE_LABEL_MAX + 1], f[QUOTE_LABEL_MAX + 1];
 	int others = 0;
 
-	quote_norm(&t->v[i], n, sizeof(n));
-	if (!field_label(n, QW_FROM, seen, sizeof(seen)))
+	if (!field_label(quote_norm_at(t, i), QW_FROM, seen, sizeof(seen)))
 		return 0;
 	for (size_t k = 1; k <= QUOTE_FIELDS_AHEAD && i + k < t->n; k++) {
-		quote_norm(&t->v[i + k], n, sizeof(n));
+		const char *n = quote_norm_at(t, i + k);
 		if (field_label(n, QW_FIELD, f, sizeof(f)) && strcmp(f, seen) != 0)
 			others++;
 	}
@@ -436,14 +463,13 @@ contact_label(const char *n, size_t v)
 static int
 header_block_at(const struct qtext *t, size_t i)
 {
-	char n[QUOTE_HDR_MAX + 1];
 	int fields = 0, addr = 0, date = 0, loose = 0, known = 0;
 	int rule = i > 0 && is_divider(&t->v[i - 1]);
 
 	if (i > 0 && !quote_blank(&t->v[i - 1]) && !rule)
 		return 0;
 	for (size_t k = 0; k <= QUOTE_FIELDS_AHEAD && i + k < t->n; k++) {
-		quote_norm(&t->v[i + k], n, sizeof(n));
+		const char *n = quote_norm_at(t, i + k);
 		size_t v = field_value(n);
 		if (n[0] == '\0')
 			break;
@@ -477,10 +503,10 @@ forward_at(const struct qtext *t, size_t i)
 
 	if (titled_rule(&t->v[i], n))
 		return quote_contains_any(n, QW_FORWARD);
-	quote_norm(&t->v[i], n, sizeof(n));
-	if (!quote_ends_with(n, ":") || !starts_with_any(n, QW_FORWARD))
+	const char *m = quote_norm_at(t, i);
+	if (!quote_ends_with(m, ":") || !starts_with_any(m, QW_FORWARD))
 		return 0;
-	return strlen(n) < 60;
+	return strlen(m) < 60;
 }
 
 static int
@@ -577,6 +603,15 @@ split_lines(char *s, struct qtext *t)
 			break;
 		p = nl + 1;
 	}
+	/* every normalised line fits in its own length + 1 */
+	t->noff = xreallocarray(NULL, t->n, sizeof(*t->noff));
+	t->done = xcalloc(t->n, 1);
+	size_t off = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		t->noff[i] = off;
+		off += t->v[i].len + 1;
+	}
+	t->norm = xmalloc(off);
 }
 
 /* CRLF and lone CR become LF. */
@@ -777,6 +812,9 @@ quote_parts_split(const char *text, struct quote_parts *p)
 	buf_free(&st.sig);
 	buf_free(&st.fwd);
 	free(t.v);
+	free(t.noff);
+	free(t.done);
+	free(t.norm);
 	free(s);
 }
 

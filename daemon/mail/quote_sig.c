@@ -105,7 +105,7 @@ sent_from_line(const char *n)
 
 	for (size_t p = 0; p < nv; p++) {
 		size_t pl = strlen(v[p]);
-		if (strncmp(n, v[p], pl) == 0)
+		if (quote_first_byte_may(n, v[p]) && strncmp(n, v[p], pl) == 0)
 			return quote_count_words(n + pl) <= 5 && !strchr(n, ',') &&
 			       !quote_ends_with(n, ".");
 	}
@@ -136,11 +136,9 @@ closing_line(const char *n)
 static int
 banner_at(const struct qtext *t, size_t i, int has_text)
 {
-	char n[QUOTE_HDR_MAX + 1];
-
 	if (has_text)
 		return 0;
-	quote_norm(&t->v[i], n, sizeof(n));
+	const char *n = quote_norm_at(t, i);
 	return (strstr(n, "extern") || strstr(n, "outside")) &&
 	       (strstr(n, "caution") || strstr(n, "warning") ||
 	       strstr(n, "links") || strstr(n, "attachments") ||
@@ -156,7 +154,7 @@ int
 quote_signature_at(const struct qtext *t, size_t i, int has_text)
 {
 	const struct qline *l = &t->v[i];
-	char n[QUOTE_HDR_MAX + 1];
+	const char *n;
 
 	/* "-- " (RFC 3676), and the "--" / "---" people type instead */
 	if ((l->len == 2 || l->len == 3) && strncmp(l->s, "--", 2) == 0 &&
@@ -164,7 +162,7 @@ quote_signature_at(const struct qtext *t, size_t i, int has_text)
 		return 1;
 	if (footer_rule(l) && !quote_blank(l))
 		return has_text && short_tail(t, i, 12, 200, 1);
-	quote_norm(l, n, sizeof(n));
+	n = quote_norm_at(t, i);
 	if (n[0] == '\0')
 		return 0;
 	if (l->len > 1 && (l->s[0] == '-' || l->s[0] == '/') &&

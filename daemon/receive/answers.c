@@ -448,7 +448,7 @@ static void
 lines_split(const char *text, size_t nq, struct lines *l)
 {
 	int last = 0;
-	size_t nloose = 0, loose = 0;
+	size_t nloose = 0, loose = 0, cap = 0;
 
 	memset(l, 0, sizeof(*l));
 	while (text && *text) {
@@ -458,10 +458,13 @@ lines_split(const char *text, size_t nq, struct lines *l)
 		while (m && (text[m - 1] == '\r' || text[m - 1] == ' ' ||
 			     text[m - 1] == '\t'))
 			m--;
-		l->v = xreallocarray(l->v, i + 1, sizeof(*l->v));
-		l->kind = xreallocarray(l->kind, i + 1, sizeof(*l->kind));
-		l->num = xreallocarray(l->num, i + 1, sizeof(*l->num));
-		l->rest = xreallocarray(l->rest, i + 1, sizeof(*l->rest));
+		if (i == cap) {	/* doubling: one realloc per line was slow */
+			cap = cap ? 2 * cap : 32;
+			l->v = xreallocarray(l->v, cap, sizeof(*l->v));
+			l->kind = xreallocarray(l->kind, cap, sizeof(*l->kind));
+			l->num = xreallocarray(l->num, cap, sizeof(*l->num));
+			l->rest = xreallocarray(l->rest, cap, sizeof(*l->rest));
+		}
 		l->v[i] = xstrndup(text, m);
 		l->num[i] = 0;
 		l->rest[i] = NULL;
