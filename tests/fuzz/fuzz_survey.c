@@ -71,7 +71,7 @@ valid_answer(const struct survey_question *q, struct buf *b)
 
 /* Round trip: the rendered text form comes back quoted, with a valid
  * answer to every question written on top; answers.c must read every one
- * of them and complain about none. */
+ * of them and refuse none (it may ask one back: ANSWERS_P_UNSURE). */
 static void
 read_form_back(const struct survey *sv, const char *form)
 {
@@ -95,13 +95,18 @@ read_form_back(const struct survey *sv, const char *form)
 		fuzz_touch(qid);
 		fuzz_touch(v);
 	}
+	size_t refused = 0;
 	for (size_t i = 0; i < answers_nproblems(a); i++) {
 		const char *qid, *why;
 
 		answers_problem(a, i, &qid, &why);
 		fprintf(stderr, "fuzz_survey: %s: %s\n", qid, why);
+		/* a small sum on a question in euro is read but asked back
+		 * (answers.h: kept unconfirmed), never refused */
+		if (answers_problem_info(a, i)->code != ANSWERS_P_UNSURE)
+			refused++;
 	}
-	if (answers_count(a) != nq || answers_nproblems(a) != 0)
+	if (answers_count(a) != nq || refused != 0)
 		abort();
 	answers_free(&a);
 	buf_free(&reply);
