@@ -243,6 +243,25 @@ store_rows(struct store *s, sqlite3_stmt *st,
 }
 
 int
+store_rows_sql(struct store *s, const char *sql, int64_t p1, int64_t p2,
+	       int (*row)(void *ctx, sqlite3_stmt *st), void *ctx,
+	       const char *what, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_prepare(s, sql, &st, e) == -1)
+		return -1;
+	if (sqlite3_bind_parameter_count(st) >= 1)
+		sqlite3_bind_int64(st, 1, p1);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		sqlite3_bind_int64(st, 2, p2);
+	rc = store_rows(s, st, row, ctx, NULL, what, e);
+	store_done(s, st);
+	return rc;
+}
+
+int
 store_exec(struct store *s, const char *sql, struct err *e)
 {
 	char *msg = NULL;

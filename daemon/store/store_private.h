@@ -98,6 +98,12 @@ int store_rows(struct store *s, sqlite3_stmt *st,
 	       int (*row)(void *ctx, sqlite3_stmt *st), void *ctx,
 	       long *n_r, const char *what, struct err *e);
 
+/* Prepare sql, bind ?1 = p1 and ?2 = p2 when sql has them, stream its
+ * rows through row(ctx) as store_rows does; the statement is done after. */
+int store_rows_sql(struct store *s, const char *sql, int64_t p1, int64_t p2,
+		   int (*row)(void *ctx, sqlite3_stmt *st), void *ctx,
+		   const char *what, struct err *e);
+
 /* ---- audience filters (store.c) ---- */
 
 /* WHERE fragment (" AND ..." clauses over contacts c) with its values in

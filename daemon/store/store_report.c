@@ -23,15 +23,7 @@ store_report_run(struct store *s, const char *sql, int64_t campaign_id,
 		 int (*row)(void *, sqlite3_stmt *),
 		 struct store_report_ctx *x, const char *what, struct err *e)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if (store_prepare(s, sql, &st, e) == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, campaign_id);
-	rc = store_rows(s, st, row, x, NULL, what, e);
-	store_done(s, st);
-	return rc;
+	return store_rows_sql(s, sql, campaign_id, 0, row, x, what, e);
 }
 
 static int

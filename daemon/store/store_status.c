@@ -29,16 +29,7 @@ store_status_run(struct store *s, const char *sql, int64_t p1, int64_t p2,
 		 int (*row)(void *, sqlite3_stmt *),
 		 struct store_status_ctx *x, const char *what, struct err *e)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if (store_prepare(s, sql, &st, e) == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, p1);
-	sqlite3_bind_int64(st, 2, p2);
-	rc = store_rows(s, st, row, x, NULL, what, e);
-	store_done(s, st);
-	return rc;
+	return store_rows_sql(s, sql, p1, p2, row, x, what, e);
 }
 
 static int
