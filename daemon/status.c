@@ -397,8 +397,9 @@ status_text_mailbox(struct buf *b, size_t *at, const json_t *m)
 		   status_get(m, "last_received"));
 	status_eol(b, at);
 	buf_printf(b, "  inbound");
-	json_object_foreach((json_t *)json_object_get(m, "inbound"), k, v)
+	json_object_foreach((json_t *)json_object_get(m, "inbound"), k, v) {
 		buf_printf(b, " %s %ld", k, (long)json_integer_value(v));
+	}
 	status_eol(b, at);
 	json_array_foreach(json_object_get(m, "positions"), i, v) {
 		buf_printf(b, "  position %s uid %ld at %s",
