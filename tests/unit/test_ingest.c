@@ -884,7 +884,8 @@ test_resolve_raw(void **state)
 	"\r\n--B1\r\nContent-Type: text/rfc822-headers\r\n\r\n" \
 	"From: organiser@example.org\r\nTo: " rcpt "\r\nSubject: Survey\r\n" \
 	"Message-ID: " id "\r\n\r\n--B1--\r\n"
-#define T_IMIP "To: organiser@example.org\r\nSubject: Accepted: Meeting\r\n" \
+#define T_IMIP "To: organiser@example.org\r\n" T_IMIP_BODY
+#define T_IMIP_BODY "Subject: Accepted: Meeting\r\n" \
 	"Date: Mon, 23 Nov 2026 10:00:00 +0200\r\n" \
 	"Message-ID: <t2@kavarna.bg>\r\nMIME-Version: 1.0\r\n" \
 	"Content-Type: text/calendar; method=REPLY; charset=utf-8\r\n\r\n" \
@@ -961,6 +962,10 @@ static const struct trust_case trust_cases[] = {
 	  "From: a@kavarna.bg\r\n" T_IMIP, CLASSIFY_RSVP, "sender", 1,
 	  INGEST_TRUST_NONE, 0, "an RSVP naming a contact (attendee or "
 	  "From:), but no token or thread: not trusted" },
+	{ "an iMIP REPLY to the organizer address with a delivery's token",
+	  "From: a@kavarna.bg\r\nTo: organiser+{TOK}@example.org\r\n"
+	  T_IMIP_BODY, CLASSIFY_RSVP, "delivery-token", 1,
+	  INGEST_TRUST_DELIVERY, 1, NULL },
 	{ "a contact's own token (older mail) proves the contact",
 	  T_FROM_A "To: organiser+{CTOK}@example.org\r\nSubject: Re: x\r\n"
 	  T_TAIL "A1: yes\r\n", CLASSIFY_REPLY, "contact-token", 1,
