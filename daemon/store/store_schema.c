@@ -319,6 +319,14 @@ const char *const store_migrations[] = {
 	 * reply in any language and layout. Kept per delivery because
 	 * templates change: rendering again later is no substitute. */
 	"ALTER TABLE deliveries ADD COLUMN fprint BLOB;",
+	/* 8: a reply that supersedes an earlier response carries over the
+	 * answers it does not repeat (store_response_add), found by
+	 * superseded_by: without an index each reply scanned every
+	 * response of the store (ingest slowed from 1,800 to 800 msg/s
+	 * between 10,000 and 50,000 replies). It also serves the foreign
+	 * key's check when a response is deleted (contacts forget). */
+	"CREATE INDEX responses_superseded ON responses(superseded_by)"
+	"  WHERE superseded_by IS NOT NULL;",
 };
 
 const size_t store_nmigrations =
