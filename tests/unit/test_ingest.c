@@ -1401,9 +1401,16 @@ take_comments(void *arg, const char *q, const char *v, int64_t cid)
 	return 0;
 }
 
+#define ANSWERS_5 "A1: 4\nA4: the job shadowing\nA5: in my classes\n" \
+	"A10: yes\nA11: a well prepared week\n"
+
+/* Ana's reply to the form campaign (its fingerprint kept when keep):
+ * her answer lines, a blank line, then the text we sent appended with
+ * no quote mark and no header line; what the store then holds is
+ * counted into c and answers. */
 static void
-reply_in_unknown_language(struct fixture *fx, int keep, struct counts *c,
-			  struct comments *answers)
+reply_with_original(struct fixture *fx, int keep, const char *her_lines,
+		    struct counts *c, struct comments *answers)
 {
 	char *sent;
 	int64_t camp = form_campaign(fx, keep, &sent);
@@ -1416,8 +1423,7 @@ reply_in_unknown_language(struct fixture *fx, int keep, struct counts *c,
 		"Message-ID: <fi1@kavarna.bg>\r\nIn-Reply-To: %s\r\n"
 		"Subject: VS: Exchange visit\r\n"
 		"Content-Type: text/plain; charset=utf-8\r\n\r\n"
-		"A1: 4\nA4: the job shadowing\nA5: in my classes\nA10: yes\n"
-		"A11: a well prepared week\n\n%s", d->token, d->msgid, sent);
+		"%s\n%s", d->token, d->msgid, her_lines, sent);
 	put_msg(md, "1-fi", raw);
 	struct ingest_stats st;
 	struct err e;
@@ -1437,7 +1443,7 @@ test_read_quote_by_fprint(void **state)
 	struct fixture *fx = *state;
 	struct counts c = { 0 };
 	struct comments a = { 0 };
-	reply_in_unknown_language(fx, 1, &c, &a);
+	reply_with_original(fx, 1, ANSWERS_5, &c, &a);
 	assert_int_equal(c.n[STORE_I_ANSWERS], 1);
 	assert_int_equal(c.n[STORE_I_UNREADABLE], 0);
 	assert_int_equal(a.n, 5);
@@ -1451,33 +1457,13 @@ static void
 test_read_unconfirmed_in_worker(void **state)
 {
 	struct fixture *fx = *state;
-	char *sent;
-	int64_t camp = form_campaign(fx, 1, &sent);
-	const struct sent *d = sent_of(fx, camp, fx->ca, "invite");
-	char md[128];
-	snprintf(md, sizeof(md), "%s/inu", fx->dir);
-	maildir_make(md);
-	char *raw = xasprintf(
-		"From: Ana <a@kavarna.bg>\r\nTo: organiser+%s@example.org\r\n"
-		"Message-ID: <un1@kavarna.bg>\r\nIn-Reply-To: %s\r\n"
-		"Subject: Re: Exchange visit\r\n"
-		"Content-Type: text/plain; charset=utf-8\r\n\r\n"
-		"A1: 4\nA4: the job shadowing\nA5: in my classes\n"
-		"A9: the Thursday\nA10: yes\n\n%s", d->token, d->msgid, sent);
-	put_msg(md, "1-un", raw);
-	struct ingest_stats st;
-	struct err e;
-	ingest_form_maildir(fx, md, &st);
 	struct counts c = { 0 };
 	struct comments a = { 0 };
-	assert_int_equal(store_inbound_each(fx->s, -1, 0, count_inbound, &c,
-					    &e), 0);
-	assert_int_equal(store_answers_each(fx->s, camp, take_comments, &a,
-					    &e), 0);
+	reply_with_original(fx, 1, "A1: 4\nA4: the job shadowing\n"
+			    "A5: in my classes\nA9: the Thursday\nA10: yes\n",
+			    &c, &a);
 	assert_int_equal(c.n[STORE_I_UNREADABLE], 1);	/* listed for staff */
 	assert_int_equal(a.n, 4);	/* the date is not counted */
-	free(raw);
-	free(sent);
 }
 
 /* The same without the fingerprint: with no quote marks and no header
@@ -1489,7 +1475,7 @@ test_read_quote_without_fprint(void **state)
 	struct fixture *fx = *state;
 	struct counts c = { 0 };
 	struct comments a = { 0 };
-	reply_in_unknown_language(fx, 0, &c, &a);
+	reply_with_original(fx, 0, ANSWERS_5, &c, &a);
 	print_message("# without fingerprint: answers rows %ld, unreadable "
 		      "%ld, answers %ld, comments '%.60s'\n",
 		      c.n[STORE_I_ANSWERS], c.n[STORE_I_UNREADABLE], a.n,
