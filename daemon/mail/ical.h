@@ -27,7 +27,8 @@
  *          missing its ATTENDEE: attendee[] is then ""). Over-long fields
  *          are cut at their array size, never overflow.
  * Events:  none (pure). Reads the zoneinfo through libical's built-in
- *          zones; sets libical's TZID prefix once (idempotent).
+ *          zones (cached by libical for the process); libical's global
+ *          TZID prefix is left alone: the TZIDs we write are set by hand.
  * Layout:  docs/imip.md says which MIME layout ical_mime_body makes and
  *          why (Gmail and Outlook RSVP buttons).
  * Spec:    RFC 5545 (VEVENT, VTIMEZONE, RRULE), RFC 5546 (iTIP REQUEST,
@@ -85,8 +86,9 @@ struct ical_event {
 	int64_t dtstamp;	  /* UTC seconds: the caller's clock */
 };
 
-/* The VCALENDAR (PRODID, VERSION, METHOD, one VTIMEZONE trimmed to the
- * years the event spans, one VEVENT) as CRLF text. REQUEST: ATTENDEE
+/* The VCALENDAR (PRODID, VERSION, METHOD, one VTIMEZONE from 1 January
+ * of the start year on (see ical.c for why not also cut at the end; none
+ * for all_day), one VEVENT) as CRLF text. REQUEST: ATTENDEE
  * with ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE, STATUS:
  * CONFIRMED. CANCEL: STATUS:CANCELLED, same UID, the caller's sequence
  * (higher than the last REQUEST). TZID is the plain zone name. Checked
@@ -94,10 +96,12 @@ struct ical_event {
 char *ical_build(const struct ical_event *ev, enum ical_method method,
 		 struct err *e);
 
-/* Set text, html (may be NULL) and the calendar ics on m in the layout of
- * docs/imip.md: multipart/alternative of text/plain, text/html and
- * text/calendar; charset=utf-8; method=REQUEST|CANCEL (inline, no
- * attachment copy). Headers are the caller's (mime_header etc.). */
+/* Set text, html (may be NULL) and the calendar ics on m in Google
+ * Calendar's layout (docs/imip.md): multipart/mixed of
+ * multipart/alternative (text/plain, text/html, text/calendar;
+ * charset=utf-8; method=REQUEST|CANCEL) and the same object again as an
+ * application/ics attachment "invite.ics". Headers are the caller's
+ * (mime_header etc.); encoding is mime.c's. */
 void ical_mime_body(struct mime *m, const char *text, const char *html,
 		    const char *ics, enum ical_method method);
 

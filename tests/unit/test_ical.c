@@ -696,6 +696,31 @@ test_reply_to_our_request(void **state)
 	free(s);
 }
 
+/* The answering ATTENDEE is the one with an answer, wherever it stands:
+ * here the delegate (NEEDS-ACTION) comes first. */
+static void
+test_answering_attendee_not_first(void **state)
+{
+	static const char ics[] =
+		"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\n"
+		"METHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:u1\r\nSEQUENCE:4\r\n"
+		"DTSTAMP:20261002T081000Z\r\n"
+		"ATTENDEE;PARTSTAT=NEEDS-ACTION;DELEGATED-FROM=\"mailto:a@x.ex"
+		"ample\":mailto:b@x.example\r\n"
+		"ATTENDEE;PARTSTAT=DELEGATED;DELEGATED-TO=\"mailto:B@x.exampl"
+		"e\":mailto:A@X.example\r\n"
+		"END:VEVENT\r\nEND:VCALENDAR\r\n";
+	struct ical_reply r;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(ical_reply_parse(ics, &r, &e), 1);
+	assert_string_equal(r.attendee, "a@x.example");
+	assert_int_equal(r.partstat, ICAL_PS_DELEGATED);
+	assert_string_equal(r.delegated_to, "b@x.example");
+	assert_int_equal(r.sequence, 4);
+}
+
 int
 main(void)
 {
@@ -711,6 +736,7 @@ main(void)
 		cmocka_unit_test(test_replies_of_every_client),
 		cmocka_unit_test(test_real_apple_reply_and_non_replies),
 		cmocka_unit_test(test_reply_to_our_request),
+		cmocka_unit_test(test_answering_attendee_not_first),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
