@@ -290,6 +290,35 @@ test_imip(void **state)
 	assert_int_equal(good, n);
 }
 
+/* The client REPLY forms written by us (tests/data/ical/SOURCE.md): each
+ * is an RSVP, a COUNTER too, with ical.c's whole reading kept. */
+static void
+test_imip_client_forms(void **state)
+{
+	static const char *const files[] = { "outlook_accept",
+		"outlook_decline", "outlook_counter", "gmail_accept",
+		"gmail_tentative", "thunderbird_decline", "apple_delegate" };
+	struct classified c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *rel = xasprintf("tests/data/ical/%s.eml", files[i]);
+
+		assert_int_equal(tmail_classify_file(rel, &c), 0);
+		assert_int_equal(c.kind, CLASSIFY_RSVP);
+		assert_string_equal(c.rsvp_uid, "ev-7f3a2@anketa.example.org");
+		assert_string_equal(c.rsvp_attendee, c.rsvp.attendee);
+		assert_int_equal(c.rsvp.sequence, 1);
+		free(rel);
+	}
+	assert_int_equal(c.rsvp.partstat, ICAL_PS_DELEGATED);
+	assert_int_equal(tmail_classify_file("tests/data/ical/"
+		"outlook_counter.eml", &c), 0);
+	assert_int_equal(c.rsvp.kind, ICAL_COUNTER);
+	assert_string_equal(c.rsvp_partstat, "TENTATIVE");
+	assert_int_equal(c.rsvp.counter_start, 1792148400);
+}
+
 /* ---- hand-made messages ------------------------------------------------ */
 
 /* The text of a Postfix bounce for gone@example.net (550 5.1.1) up to
@@ -791,6 +820,7 @@ main(void)
 		cmocka_unit_test(test_auth),
 		cmocka_unit_test(test_autoreplies),
 		cmocka_unit_test(test_imip),
+		cmocka_unit_test(test_imip_client_forms),
 		cmocka_unit_test(test_corpus_sisimai),
 		cmocka_unit_test(test_inspect_reply_rule),
 	};
