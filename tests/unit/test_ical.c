@@ -242,6 +242,31 @@ test_cancel(void **state)
 	free(s);
 }
 
+/* A working group every second Tuesday, without end: the RRULE goes out
+ * as given and the object still passes the iTIP restrictions. */
+static void
+test_recurring_request(void **state)
+{
+	struct ical_event ev = sample;
+	icalcomponent *cal;
+	icalproperty *p;
+	char *s, *rule;
+
+	(void)state;
+	ev.rrule = "FREQ=MONTHLY;BYDAY=2TU";
+	s = build_ok(&ev, ICAL_REQUEST);
+	cal = parse_ok(s);
+	assert_int_equal(icalrestriction_check(cal), 1);
+	p = icalcomponent_get_first_property(
+		icalcomponent_get_first_real_component(cal), ICAL_RRULE_PROPERTY);
+	assert_non_null(p);
+	struct icalrecurrencetype r = icalproperty_get_rrule(p);
+	rule = icalrecurrencetype_as_string(&r);
+	assert_string_equal(rule, "FREQ=MONTHLY;BYDAY=2TU");
+	icalcomponent_free(cal);
+	free(s);
+}
+
 /* A three-day visit: DATE values, DTEND the day after the last day. */
 static void
 test_all_day(void **state)
@@ -728,6 +753,7 @@ main(void)
 		cmocka_unit_test(test_request_roundtrip),
 		cmocka_unit_test(test_vtimezone_trimmed),
 		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_recurring_request),
 		cmocka_unit_test(test_all_day),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_structure_like_real_requests),
