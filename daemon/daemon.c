@@ -487,14 +487,6 @@ on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 	config_free(&d->cfg);
 	d->cfg = cfg;
 	log_notice("%s: configuration reloaded", d->config_path);
-	/* schedules may have changed too: every producer's next time
-	 * again, and a pass now fires what a new schedule makes due */
-	for (size_t i = 0; i < NSCHED; i++)
-		if (d->sched[i].cron != NULL)
-			ev_periodic_again(loop, &d->sched[i].w);
-	sched_log(d);
-	if (d->jobs[JOB_SEND].pid == 0)
-		wake_send(d);
 	/* every child finishes what it holds (a sender its message, the
 	 * fetcher its batch) and is started again with the new one */
 	for (int i = 0; i < JOB_N; i++)
@@ -502,6 +494,16 @@ on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 			d->jobs[i].reload = 1;
 			kill(d->jobs[i].pid, SIGHUP);
 		}
+	/* schedules may have changed too (after the children were told:
+	 * a sender started here must not get that SIGHUP): every
+	 * producer's next time again, and a pass now fires what a new
+	 * schedule makes due (a running one restarts for the reload) */
+	for (size_t i = 0; i < NSCHED; i++)
+		if (d->sched[i].cron != NULL)
+			ev_periodic_again(loop, &d->sched[i].w);
+	sched_log(d);
+	if (d->jobs[JOB_SEND].pid == 0)
+		wake_send(d);
 }
 
 /* SIGTERM/SIGINT: start nothing new, let the children finish (the fetcher

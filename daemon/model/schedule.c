@@ -112,7 +112,7 @@ parse_rate(struct schedule *sc, const char *v, const char **why)
 	long n = number(&p);
 
 	if (n < 1 || n > 100000 || strcmp(p, "/hour") != 0) {
-		*why = "rate: expected N/hour with N from 1 to 100000, e.g. "
+		*why = "expected N/hour with N from 1 to 100000, e.g. "
 		       "50/hour";
 		return -1;
 	}
@@ -218,13 +218,13 @@ schedule_key(struct schedule *sc, const char *key, const char *value,
 	if (k == 0)
 		return parse_rate(sc, value, why);
 	if (k == 1) {
-		*why = "window: expected DAYS HH:MM-HH:MM[, ...], e.g. "
+		*why = "expected DAYS HH:MM-HH:MM[, ...], e.g. "
 		       "Mon-Fri 09:00-17:00";
 		return parse_list(sc->win, sizeof(*sc->win),
 				  SCHEDULE_WINDOWS_MAX, &sc->nwin, value,
 				  win_item);
 	}
-	*why = "reminders: expected Nd HH:MM[, ...] with N from 1 to 365 in "
+	*why = "expected Nd HH:MM[, ...] with N from 1 to 365 in "
 	       "increasing order, at most 8, e.g. 3d 09:00, 7d 09:00";
 	if (parse_list(sc->rem, sizeof(*sc->rem), SCHEDULE_REMINDERS_MAX,
 		       &sc->nrem, value, rem_item) < 0)
