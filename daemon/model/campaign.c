@@ -141,7 +141,8 @@ check_line(struct camp *c, const char *s)
 
 		if (!known_section(name))
 			camp_err(c, c->line, "unknown section [%s] (known: "
-				 "[campaign], [audience], [vars])", name);
+				 "[campaign], [audience], [vars], [schedule])",
+				 name);
 		free(name);
 	}
 }

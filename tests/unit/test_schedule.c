@@ -406,6 +406,50 @@ test_waves_limit(void **state)
 			 "strftime('%s', '2026-03-06 07:00')"), 1);
 }
 
+/* docs/campaign-format.md's field study: 300 contacts, 100 each in
+ * Bulgaria, Belgium and the Czech Republic, 100/hour on working days
+ * 09:00-17:00 local. Added on Monday 2026-03-02 before 07:00Z: three
+ * waves, 07:00Z (Sofia's 09:00: its 100), 08:00Z and 09:00Z. */
+static void
+test_field_study(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const cc[] = { "BG", "BE", "CZ" };
+	struct contacts_stats cst;
+	struct errlist errs = { 0 };
+	char *p = xasprintf("%s/fs.csv", f->dir);
+	FILE *fp = fopen(p, "w");
+
+	assert_non_null(fp);
+	fputs("email,country,language,groups\n", fp);
+	for (int i = 0; i < 300; i++)
+		fprintf(fp, "p%03d@example.org,%s,en,fs\n", i, cc[i % 3]);
+	fclose(fp);
+	if (contacts_import(f->s, p, 0, &cst, &errs) != 0)
+		fail_msg("import: %s", errs.n ? errs.v[0] : "?");
+	free(p);
+	add_campaign(f, "rate = 100/hour\nwindow = Mon-Fri 09:00-17:00\n"
+		     "reminders = 3d 09:00, 7d 09:00\n");
+	/* the 4 fixture contacts of group fs are in too: 304, so a fourth
+	 * wave of 4 at 10:00Z */
+	for (int h = 5; h < 24; h++)
+		waves(f, utc(2026, 3, 2, h, 0));
+	assert_int_equal(count(f, "1"), 304);
+	assert_int_equal(tfix_path_int(f->db, "SELECT count(*) FROM firings"),
+			 4);
+	/* 07:00Z: a full wave, Bulgarians only (101 of them: one waits) */
+	assert_int_equal(count(f, "c.country = 'BG' AND d.not_before = "
+			 "strftime('%s', '2026-03-02 07:00')"), 100);
+	assert_int_equal(count(f, "d.not_before = strftime('%s', "
+			 "'2026-03-02 07:00')"), 100);
+	assert_int_equal(count(f, "d.not_before = strftime('%s', "
+			 "'2026-03-02 08:00')"), 100);
+	assert_int_equal(count(f, "d.not_before = strftime('%s', "
+			 "'2026-03-02 09:00')"), 100);
+	assert_int_equal(count(f, "d.not_before = strftime('%s', "
+			 "'2026-03-02 10:00')"), 4);
+}
+
 struct racer {
 	const char *path;
 	const struct config *cfg;
@@ -573,6 +617,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_waves_windows, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_waves_limit, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_field_study, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_once_racing, setup,
 						teardown),
