@@ -450,6 +450,36 @@ test_field_study(void **state)
 			 "'2026-03-02 10:00')"), 4);
 }
 
+/* The contacts file's timezone column: a zone the system knows, or the
+ * row is refused with FILE:LINE; waves use it over the country's. */
+static void
+test_contact_zone(void **state)
+{
+	struct fixture *f = *state;
+	struct contacts_stats cst;
+	struct errlist errs = { 0 };
+	char *p = xasprintf("%s/z.csv", f->dir);
+
+	write_file(p, "email,country,timezone\nivan@example.org,BG,"
+		   "America/Toronto\nzed@example.org,BG,Mars/Olympus\n");
+	assert_int_equal(contacts_import(f->s, p, 0, &cst, &errs), -1);
+	assert_true(errs.n >= 1);
+	assert_non_null(strstr(errs.v[0], "z.csv:3: unknown time zone "
+			       "\"Mars/Olympus\""));
+	errlist_free(&errs);
+	write_file(p, "email,country,groups,timezone\nivan@example.org,BG,"
+		   "fs,America/Toronto\n");
+	assert_int_equal(contacts_import(f->s, p, 0, &cst, &errs), 0);
+	free(p);
+	add_campaign(f, "rate = 10/hour\nwindow = Mon 09:00-10:00\n");
+	/* 07:00Z is 09:00 in Sofia but 02:00 in Toronto: not Ivan */
+	waves(f, utc(2026, 3, 2, 7, 0));
+	assert_int_equal(count(f, "1"), 0);
+	/* 14:00Z is 09:00 in Toronto (EST, -5) */
+	waves(f, utc(2026, 3, 2, 14, 0));
+	assert_int_equal(count(f, "c.email = 'ivan@example.org'"), 1);
+}
+
 struct racer {
 	const char *path;
 	const struct config *cfg;
@@ -619,6 +649,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_waves_limit, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_field_study, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_contact_zone, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_once_racing, setup,
 						teardown),
