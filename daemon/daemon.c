@@ -2,8 +2,11 @@
  * daemon.c -- see daemon.h. One libev loop; two kinds of child process:
  * a fetcher (`ingest_run`, with IMAP IDLE when the source is IMAP, so it
  * lives long and is restarted with back-off when it exits) and a sender
- * (one pass of `send_campaign` over every campaign, started every
- * send_interval seconds unless the previous pass still runs). Children
+ * (one pass: the schedule's producers fire their latest slot, then the
+ * outbox is worked off). A sender starts when a producer's ev_periodic
+ * fires (its next time from cron_next, in a reschedule callback), when
+ * the outbox's next row falls due (one ev_timer, armed after each pass
+ * from the store), and when woken; never on a fixed interval. Children
  * open their own store connection: SQLite handles must not cross fork().
  * A Maildir fetcher lives long too: it sleeps on inotify (fetch.h) and
  * reads only what arrived. Another process that enqueued work writes a
@@ -17,23 +20,48 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ev.h>
 
 #include "base/config.h"
+#include "base/cron.h"
 #include "receive/ingest.h"
 #include "base/log.h"
+#include "send/producer.h"
 #include "send/send.h"
 #include "store/store.h"
 #include "base/xmem.h"
 
 enum { JOB_FETCH, JOB_SEND, JOB_N };
+
+/* The producers, each on its cron times (cron.h) in its zone: one line
+ * adds one. Each firing stands for its slot: the latest cron time at or
+ * before the pass (producer.h), so a pass after a wake or a restart
+ * fires what is due, once. */
+static const struct sched_job sched_jobs[] = {
+	{ "waves", "0 * * * *", "UTC", producer_waves },
+	{ "reminders", "*/15 * * * *", "UTC", producer_reminders },
+};
+#define NSCHED (sizeof(sched_jobs) / sizeof(sched_jobs[0]))
+
+/* A pass that leaves due rows behind (a paused site, rows claimed by a
+ * hung sender) looks again this much later, not at once. */
+#define SEND_RECHECK 60.0
+
+struct sched_watch {
+	ev_periodic w;
+	struct cron *cron;	/* parsed once at start */
+	const struct sched_job *job;
+	struct daemon *d;
+};
 
 struct job {
 	const char *name;
@@ -59,6 +87,7 @@ struct daemon {
 	int wake_fd;		/* the wake FIFO, read end; -1: none */
 	ev_io wake;
 	struct job jobs[JOB_N];
+	struct sched_watch sched[NSCHED];
 };
 
 static int
@@ -71,26 +100,6 @@ child_fetch(const struct config *cfg, struct store *s, struct err *e)
 	o.idle = strncmp(cfg->imap.url, "imap", 4) == 0 ||
 		 strncmp(cfg->imap.url, "maildir:", 8) == 0;
 	return ingest_run(s, cfg, &o, &st, e);
-}
-
-/* Collect the campaigns first: a SELECT left open across the plans'
- * writes would meet SQLITE_BUSY_SNAPSHOT, which no busy timeout covers. */
-struct ids {
-	int64_t *v;
-	size_t n, cap;
-};
-
-static int
-collect_id(void *arg, const struct store_campaign *c)
-{
-	struct ids *ids = arg;
-
-	if (ids->n == ids->cap) {
-		ids->cap = ids->cap ? 2 * ids->cap : 16;
-		ids->v = xreallocarray(ids->v, ids->cap, sizeof(*ids->v));
-	}
-	ids->v[ids->n++] = c->id;
-	return 0;
 }
 
 /* [retention] raw_mail_days at every send pass: one UPDATE on a partial
@@ -109,27 +118,40 @@ retention_sweep(const struct config *cfg, struct store *s)
 			 "days dropped", n, cfg->raw_mail_days);
 }
 
-/* One send pass: enqueue every campaign's invitation for its audience,
- * then let the sender processes work the whole outbox off. */
-static int
-child_send(const struct config *cfg, struct store *s, struct err *e)
+/* Every producer fires its latest slot (a slot fired before is a no-op,
+ * so a wake or a restart costs nothing and misses nothing); campaigns
+ * without waves are enqueued whole. A producer's failure is logged and
+ * the others go on. */
+static void
+produce(const struct daemon *d, struct store *s)
 {
-	struct ids ids = { 0 };
+	int64_t now = store_now(s), slot;
+	struct err e = { "" };
+
+	for (size_t i = 0; i < NSCHED; i++) {
+		const struct sched_watch *sw = &d->sched[i];
+
+		if (sw->cron == NULL)
+			continue;
+		if (producer_prev_slot(sw->cron, now, &slot, &e) < 0 ||
+		    sw->job->fire(s, d->cfg, slot, &e) < 0)
+			log_warnx("%s: %s", sw->job->name, e.msg);
+	}
+	if (producer_invites(s, d->cfg, now, &e) < 0)
+		log_warnx("send: %s", e.msg);
+}
+
+/* One send pass: the producers, then the sender processes work the whole
+ * outbox off. */
+static int
+child_send(const struct daemon *d, struct store *s, struct err *e)
+{
 	struct send_stats st;
 	int rc;
 
-	retention_sweep(cfg, s);
-	if (store_campaigns_each(s, collect_id, &ids, e) < 0)
-		return -1;
-	for (size_t i = 0; i < ids.n; i++) {
-		long planned = 0;
-
-		if (send_enqueue(s, cfg, ids.v[i], kind_name(KIND_INVITE),
-				 &planned, e) < 0)
-			log_warnx("send: %s", e->msg);
-	}
-	free(ids.v);
-	rc = send_outbox(s, cfg, &st, e);
+	retention_sweep(d->cfg, s);
+	produce(d, s);
+	rc = send_outbox(s, d->cfg, &st, e);
 	if (st.handed || st.skipped)
 		log_info("send: %ld sent, %ld failed, %ld deferred, %ld "
 			 "unknown, %ld skipped", st.sent, st.failed,
@@ -157,7 +179,7 @@ child_main(struct daemon *d, int kind)
 		_exit(75);
 	}
 	rc = kind == JOB_FETCH ? child_fetch(d->cfg, s, &e)
-			       : child_send(d->cfg, s, &e);
+			       : child_send(d, s, &e);
 	if (rc < 0)
 		log_warnx("%s: %s", d->jobs[kind].name, e.msg);
 	store_free(&s);
@@ -185,11 +207,30 @@ job_start(struct daemon *d, struct job *j)
 	ev_child_start(d->loop, &j->child);
 }
 
+/* After a clean send pass: sleep until the outbox's next row is due
+ * (none: until a producer fires or someone wakes us). */
 static double
-job_interval(const struct daemon *d, const struct job *j)
+send_next(struct daemon *d)
 {
-	return j->kind == JOB_FETCH ? d->cfg->fetch_interval
-				    : d->cfg->send_interval;
+	struct err e = { "" };
+	int64_t due = 0;
+	int rc = store_outbox_next_due(d->store, &due, &e);
+
+	if (rc < 0) {
+		log_warnx("send: %s", e.msg);
+		return SEND_RECHECK;
+	}
+	if (rc == 0)
+		return -1;
+	log_debug("send: next row due at %lld", (long long)due);
+	return due > ev_now(d->loop) ? due - ev_now(d->loop) : SEND_RECHECK;
+}
+
+/* Seconds until the job's next start; -1: none (wait for an event). */
+static double
+job_interval(struct daemon *d, const struct job *j)
+{
+	return j->kind == JOB_FETCH ? d->cfg->fetch_interval : send_next(d);
 }
 
 static void
@@ -230,6 +271,8 @@ on_child(struct ev_loop *loop, ev_child *w, int revents)
 		next = 0.1;
 	j->reload = j->again = 0;
 	ev_timer_stop(loop, &j->timer);
+	if (next < 0)
+		return;
 	ev_timer_set(&j->timer, next, 0);
 	ev_timer_start(loop, &j->timer);
 }
@@ -267,6 +310,104 @@ on_wake(struct ev_loop *loop, ev_io *w, int revents)
 	while (read(d->wake_fd, buf, sizeof(buf)) > 0)
 		;	/* many wake-ups before we look are one */
 	wake_send(d);
+}
+
+/* ---- the producers' timers ----------------------------------------------- */
+
+/* libev asks for the next time after now: the cron's next firing. */
+static ev_tstamp
+sched_reschedule(ev_periodic *w, ev_tstamp now)
+{
+	struct sched_watch *sw = w->data;
+	struct err e = { "" };
+	int64_t next;
+
+	if (cron_next(sw->cron, (int64_t)now, &next, &e) < 0) {
+		log_warnx("%s: %s", sw->job->name, e.msg);
+		return now + 1e9;	/* never, in practice */
+	}
+	return (ev_tstamp)next;
+}
+
+static void
+on_periodic(struct ev_loop *loop, ev_periodic *w, int revents)
+{
+	struct sched_watch *sw = w->data;
+
+	log_debug("%s: slot %lld", sw->job->name, (long long)ev_now(loop));
+	wake_send(sw->d);
+}
+
+static void
+sched_start(struct daemon *d)
+{
+	for (size_t i = 0; i < NSCHED; i++) {
+		struct sched_watch *sw = &d->sched[i];
+		struct err e = { "" };
+
+		sw->job = &sched_jobs[i];
+		sw->d = d;
+		sw->cron = cron_parse(sw->job->cron, sw->job->zone, &e);
+		if (sw->cron == NULL) {
+			log_warnx("%s: %s", sw->job->name, e.msg);
+			continue;
+		}
+		ev_periodic_init(&sw->w, on_periodic, 0, 0, sched_reschedule);
+		sw->w.data = sw;
+		ev_periodic_start(d->loop, &sw->w);
+	}
+}
+
+static void
+sched_stop(struct daemon *d)
+{
+	for (size_t i = 0; i < NSCHED; i++)
+		if (d->sched[i].cron != NULL) {
+			ev_periodic_stop(d->loop, &d->sched[i].w);
+			cron_free(&d->sched[i].cron);
+		}
+}
+
+static void
+utc_text(int64_t t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, 32, "%Y-%m-%dT%H:%MZ", &tm) == 0)
+		snprintf(out, 32, "%lld", (long long)t);
+}
+
+/* What each campaign's schedule is now and when its producers look next:
+ * at start and after SIGHUP, so a changed schedule shows in the log. */
+static int
+sched_log_one(void *arg, const struct store_sched *sc)
+{
+	struct daemon *d = arg;
+	char next[NSCHED * 64] = "", at[32];
+	size_t n = 0;
+
+	if (*sc->text == '\0')
+		return 0;
+	for (size_t i = 0; i < NSCHED && n < sizeof(next); i++) {
+		if (d->sched[i].cron == NULL)
+			continue;
+		utc_text((int64_t)ev_periodic_at(&d->sched[i].w), at);
+		n += (size_t)snprintf(next + n, sizeof(next) - n, " next %s "
+				      "at %s", sched_jobs[i].name, at);
+	}
+	log_notice("schedule %s: %s%s", sc->campaign, sc->text, next);
+	return 0;
+}
+
+static void
+sched_log(struct daemon *d)
+{
+	struct err e = { "" };
+
+	if (store_schedules_each(d->store, sched_log_one, d, &e) < 0)
+		log_warnx("schedules: %s", e.msg);
 }
 
 char *
@@ -353,6 +494,16 @@ on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 			d->jobs[i].reload = 1;
 			kill(d->jobs[i].pid, SIGHUP);
 		}
+	/* schedules may have changed too (after the children were told:
+	 * a sender started here must not get that SIGHUP): every
+	 * producer's next time again, and a pass now fires what a new
+	 * schedule makes due (a running one restarts for the reload) */
+	for (size_t i = 0; i < NSCHED; i++)
+		if (d->sched[i].cron != NULL)
+			ev_periodic_again(loop, &d->sched[i].w);
+	sched_log(d);
+	if (d->jobs[JOB_SEND].pid == 0)
+		wake_send(d);
 }
 
 /* SIGTERM/SIGINT: start nothing new, let the children finish (the fetcher
@@ -365,6 +516,7 @@ on_term(struct ev_loop *loop, ev_signal *w, int revents)
 
 	d->stopping = 1;
 	log_notice("stopping: waiting for running children");
+	sched_stop(d);
 	for (int i = 0; i < JOB_N; i++) {
 		ev_timer_stop(loop, &d->jobs[i].timer);
 		if (d->jobs[i].pid != 0) {
@@ -430,13 +582,15 @@ daemon_run(const char *config_path, struct err *e)
 	}
 	d.loop = ev_default_loop(EVFLAG_AUTO);
 	daemon_watchers(&d);
+	sched_start(&d);
 	wake_open(&d);
-	log_notice("running (send every %ds, fetch %s)",
-		   d.cfg->send_interval,
+	log_notice("running (send when due, fetch %s)",
 		   strncmp(d.cfg->imap.url, "imap", 4) == 0 ? "with IDLE"
 		   : strncmp(d.cfg->imap.url, "maildir:", 8) == 0 ?
 		   "on inotify" : "periodically");
+	sched_log(&d);
 	ev_run(d.loop, 0);
+	sched_stop(&d);
 	wake_close(&d);
 	ev_signal_stop(d.loop, &d.sig_usr1);
 	ev_signal_stop(d.loop, &d.sig_hup);

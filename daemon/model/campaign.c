@@ -19,6 +19,7 @@
 #include "base/buf.h"
 #include "model/contacts.h"
 #include "base/json.h"
+#include "model/schedule.h"
 #include "model/survey.h"
 #include "base/textcol.h"
 #include "base/xmem.h"
@@ -52,7 +53,8 @@ static const struct {
 };
 #define NCKEYS (sizeof(ckeys) / sizeof(ckeys[0]))
 
-static const char *const csections[] = { "campaign", "audience", "vars" };
+static const char *const csections[] = { "campaign", "audience", "vars",
+					  "schedule" };
 
 struct camp {
 	const struct config *cfg;
@@ -76,6 +78,7 @@ struct camp {
 	char *xml;		/* its bytes */
 	size_t xml_len;
 	struct survey *sv;
+	struct schedule *sched;	/* [schedule] (model/schedule.h) */
 };
 
 static void
@@ -138,7 +141,8 @@ check_line(struct camp *c, const char *s)
 
 		if (!known_section(name))
 			camp_err(c, c->line, "unknown section [%s] (known: "
-				 "[campaign], [audience], [vars])", name);
+				 "[campaign], [audience], [vars], [schedule])",
+				 name);
 		free(name);
 	}
 }
@@ -246,6 +250,13 @@ camp_handler(void *user, const char *section, const char *name,
 	}
 	if (strcmp(section, "vars") == 0) {
 		camp_var(c, name, value);
+		return 1;
+	}
+	if (strcmp(section, "schedule") == 0) {
+		const char *why;
+
+		if (schedule_key(c->sched, name, value, &why) < 0)
+			camp_err(c, c->line, "[schedule] %s: %s", name, why);
 		return 1;
 	}
 	for (size_t i = 0; i < NCKEYS; i++) {
@@ -592,6 +603,7 @@ camp_free(struct camp *c)
 	free(c->qpath);
 	free(c->xml);
 	survey_free(&c->sv);
+	schedule_free(&c->sched);
 }
 
 /* Parse and validate; 0 if nothing was wrong. */
@@ -605,6 +617,7 @@ camp_load(struct camp *c, const struct config *cfg, const char *path,
 	c->errs = errs;
 	c->nerr0 = errs->n;
 	buf_init(&c->vars, 0);
+	c->sched = schedule_new();
 	if (camp_parse(c) < 0)
 		return -1;
 	check_campaign_keys(c);
@@ -656,7 +669,9 @@ camp_store(struct camp *c, struct store *s, struct err *e)
 	sc.audience.role = c->audience[4];
 	sc.file = c->path;
 	sc.extra = extra;
-	if (store_campaign_put(s, &sc, &cid, e) < 0 || store_commit(s, e) < 0)
+	if (store_campaign_put(s, &sc, &cid, e) < 0 ||
+	    store_schedule_put(s, cid, schedule_text(c->sched), e) < 0 ||
+	    store_commit(s, e) < 0)
 		goto fail;
 	rc = 0;
 	goto out;

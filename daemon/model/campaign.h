@@ -8,10 +8,11 @@
  * Owns:    *name_r from campaign_add is the caller's (free()).
  * Errors:  0 ok; -1 with every problem as "FILE:LINE: reason" in errs
  *          (unknown section or key, missing name/template, bad deadline,
- *          unknown country or language, questionnaire missing or invalid
+ *          unknown country or language, a [schedule] key that
+ *          model/schedule.h refuses, questionnaire missing or invalid
  *          with the survey loader's own messages, template set missing).
- *          campaign_add stores the questionnaire version and the campaign
- *          in one transaction: on -1 the store is unchanged (a store error
+ *          campaign_add stores the questionnaire version, the campaign
+ *          and its [schedule] text in one transaction: on -1 the store is unchanged (a store error
  *          is added as "FILE: reason").
  * Events:  none.
  * Config:  paths.templates (template set NAME/), paths.surveys (fallback

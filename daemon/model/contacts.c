@@ -16,7 +16,9 @@
 #include "base/buf.h"
 #include "base/csv.h"
 #include "base/json.h"
+#include "base/tz.h"
 #include "base/textcol.h"
+#include "base/tz.h"
 #include "base/xmem.h"
 
 /* ---- validators -------------------------------------------------------- */
@@ -249,12 +251,12 @@ contacts_country(const char *in, char code_r[3], const char **why_r)
 
 enum contacts_col {
 	COL_EMAIL, COL_NAME, COL_MUNICIPALITY, COL_COUNTRY, COL_LANGUAGE,
-	COL_GROUPS, COL_ROLE, NCOLS
+	COL_GROUPS, COL_ROLE, COL_TIMEZONE, NCOLS
 };
 
 static const char *const col_names[NCOLS] = {
 	"email", "name", "municipality", "country", "language", "groups",
-	"role",
+	"role", "timezone",
 };
 
 /* E-mail addresses seen in this file (folded), with their line: open
@@ -401,7 +403,8 @@ read_header(struct import *im)
 		if (k == NCOLS) {
 			errlist_add(im->errs, "%s:%ld: unknown column \"%s\" "
 				    "(known: email, name, municipality, "
-				    "country, language, groups, role)",
+				    "country, language, groups, role, "
+				    "timezone)",
 				    im->path, csv_line(im->r), name);
 			bad = 1;
 		} else if (where[k] >= 0) {
@@ -465,6 +468,34 @@ row_problem(struct import *im, struct row *row, const char *why)
 {
 	errlist_add(im->errs, "%s:%ld: %s", im->path, csv_line(im->r), why);
 	row->bad = 1;
+}
+
+/* The optional timezone column: an IANA name the zoneinfo knows. */
+static void
+row_check_zone(struct import *im, struct row *row)
+{
+	struct err e;
+	struct tz *tz;
+
+	if (*row->v[COL_TIMEZONE] == '\0')
+		return;
+	if ((tz = tz_load(row->v[COL_TIMEZONE], &e)) == NULL) {
+		errlist_add(im->errs, "%s:%ld: %s", im->path, csv_line(im->r),
+			    e.msg);
+		row->bad = 1;
+	}
+	tz_free(&tz);
+}
+
+/* 1 when the file has a timezone column: then it is the contact's zone,
+ * an empty cell none; without the column the stored zone stays. */
+static int
+has_zone_column(const struct import *im)
+{
+	for (size_t i = 0; i < im->ncols; i++)
+		if (im->col[i] == COL_TIMEZONE)
+			return 1;
+	return 0;
 }
 
 static void
@@ -545,6 +576,7 @@ row_check(struct import *im, struct row *row)
 		row->bad = 1;
 	}
 	row->groups = join_groups(row->v[COL_GROUPS]);
+	row_check_zone(im, row);
 }
 
 static void
@@ -570,7 +602,9 @@ row_store(struct import *im, struct row *row)
 	c.language = row->language;
 	c.role = row->v[COL_ROLE];
 	c.groups = row->groups;
-	if (store_contact_upsert(im->s, &c, &id, &created, &e) < 0) {
+	if (store_contact_upsert(im->s, &c, &id, &created, &e) < 0 ||
+	    (has_zone_column(im) &&
+	     store_contact_set_zone(im->s, id, row->v[COL_TIMEZONE], &e) < 0)) {
 		errlist_add(im->errs, "%s:%ld: %s", im->path,
 			    csv_line(im->r), e.msg);
 		im->store_failed = 1;
@@ -804,7 +838,8 @@ contacts_list(struct store *s, const struct store_filter *f,
 		return -1;
 	}
 	if (strcmp(format, "csv") == 0) {
-		if (csv_write_row(out, col_names, NCOLS) < 0)
+		/* the columns a store_contact holds (not the zone) */
+		if (csv_write_row(out, col_names, COL_TIMEZONE) < 0)
 			l.write_failed = 1;
 	} else if (strcmp(format, "text") == 0) {
 		for (size_t i = 0; i < LIST_COLS; i++)

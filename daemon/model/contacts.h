@@ -17,7 +17,10 @@
  * Events:  none.
  * Config:  none.
  * Spec:    CSV columns, case-insensitive, any order, email required:
- *          email, name, municipality, country, language, groups, role.
+ *          email, name, municipality, country, language, groups, role,
+ *          timezone (an IANA zone the system knows, e.g. Europe/Sofia;
+ *          empty: the country's, see schedule_zone; without the column
+ *          the stored zone is kept).
  *          groups: several names separated by ';' or '|' (or ',' inside a
  *          quoted field). country: ISO 3166 alpha-2 or a known name
  *          (Bulgaria, България, Česko ...). language: bg, en, nl, cs

@@ -296,6 +296,65 @@ int store_queue_cancel(struct store *s, int64_t id, int64_t campaign_id,
 int64_t store_now(const struct store *s);
 void store_clock_set(struct store *s, int64_t t);	/* 0: real time */
 
+/* ---- schedules (store_schedule.c) ----------------------------------------- */
+
+/* A campaign's [schedule] text (model/schedule.h); NULL or "": none.
+ * Inside the caller's transaction when one is open. */
+int store_schedule_put(struct store *s, int64_t campaign_id,
+		       const char *text, struct err *e);
+struct store_sched {
+	int64_t campaign_id;
+	const char *campaign;	/* name */
+	const char *deadline;	/* campaigns.deadline, or NULL */
+	const char *text;	/* "" when the campaign has no schedule */
+};
+typedef int (*store_sched_cb)(void *arg, const struct store_sched *sc);
+/* A contact's own IANA time zone (NULL or "": none, the country's). */
+int store_contact_set_zone(struct store *s, int64_t contact_id,
+			   const char *zone, struct err *e);
+/* Every campaign with its schedule text, in id order. */
+int store_schedules_each(struct store *s, store_sched_cb cb, void *arg,
+			 struct err *e);
+/* Inside store_begin: record that schedule fired slot (at: when its
+ * mail may start). 1 recorded, 0 this slot fired before (the caller
+ * rolls back and enqueues nothing), -1 error. */
+int store_firing_claim(struct store *s, const char *schedule, int64_t slot,
+		       int64_t at, struct err *e);
+int store_firing_done(struct store *s, const char *schedule, int64_t slot,
+		      long enqueued, struct err *e);
+/* The latest firing of schedule (busy_only: one that enqueued something):
+ * its slot and at. 1/0/-1. */
+int store_firing_last(struct store *s, const char *schedule, int busy_only,
+		      int64_t *slot_r, int64_t *at_r, struct err *e);
+/* A contact a wave or a reminder may go to (borrowed strings). */
+struct store_cand {
+	int64_t contact_id;
+	const char *country, *timezone;	/* timezone NULL unless imported */
+	int64_t first_mail;	/* reminders: the invitation's hand-over */
+	int unreadable;		/* reminders: only unreadable replies */
+};
+typedef int (*store_cand_cb)(void *arg, const struct store_cand *c);
+/* The campaign's audience (status ok) with no invitation yet. */
+int store_wave_each(struct store *s, int64_t campaign_id, store_cand_cb cb,
+		    void *arg, struct err *e);
+/* Those the invitation reached, still ok, without a reminder or note of
+ * this round, who never answered or whose replies were all unreadable. */
+int store_reminder_each(struct store *s, int64_t campaign_id, int round,
+			store_cand_cb cb, void *arg, struct err *e);
+struct store_sched_row {
+	int64_t campaign_id, contact_id;
+	const char *kind;	/* invite, reminder; problem: the contact's
+				 * last problem note again (none: nothing) */
+	int round;
+	int64_t not_before;
+};
+/* One row (inside the caller's transaction); *added_r += 0 or 1. */
+int store_schedule_enqueue(struct store *s, const struct store_sched_row *q,
+			   long *added_r, struct err *e);
+/* When the outbox next has a row due (max of not_before, next_attempt)
+ * among unclaimed waiting rows. 1 found, 0 none, -1. */
+int store_outbox_next_due(struct store *s, int64_t *due_r, struct err *e);
+
 /* ---- deliveries: planning and lookups ---------------------------------- */
 
 struct store_delivery {

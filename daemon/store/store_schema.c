@@ -327,6 +327,25 @@ const char *const store_migrations[] = {
 	 * key's check when a response is deleted (contacts forget). */
 	"CREATE INDEX responses_superseded ON responses(superseded_by)"
 	"  WHERE superseded_by IS NOT NULL;",
+	/* schedules (store_schedule.c): a campaign's [schedule] text; one
+	 * row per firing, unique per (schedule, slot), inserted in the
+	 * transaction of what it enqueues, so a slot fires once even with
+	 * two processes; a contact's own time zone; and rounds, so that a
+	 * campaign may remind the same contact more than once (round k of
+	 * the k-th reminder; 0 for everything else, as before). */
+	"CREATE TABLE campaign_schedules ("
+	"  campaign_id INTEGER PRIMARY KEY REFERENCES campaigns(id),"
+	"  text TEXT NOT NULL);"
+	"CREATE TABLE firings ("
+	"  schedule TEXT NOT NULL, slot INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL, fired INTEGER NOT NULL,"
+	"  enqueued INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (schedule, slot));"
+	"ALTER TABLE contacts ADD COLUMN timezone TEXT;"
+	"ALTER TABLE deliveries ADD COLUMN round INTEGER NOT NULL DEFAULT 0;"
+	"DROP INDEX deliveries_one;"
+	"CREATE UNIQUE INDEX deliveries_one ON deliveries(campaign_id,"
+	"  contact_id, kind, round) WHERE kind NOT IN ('confirm', 'problem');",
 };
 
 const size_t store_nmigrations =

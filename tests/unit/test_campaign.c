@@ -206,7 +206,7 @@ test_bad_every_line(void **state)
 		"beginning of a line (an indented line would continue the "
 		"value of \"language\")",
 		DIR "bad.campaign:16: unknown section [extras] (known: "
-		"[campaign], [audience], [vars])",
+		"[campaign], [audience], [vars], [schedule])",
 		DIR "bad.campaign:20: [vars] \"9lives\": a variable name is "
 		"letters, digits and _ (not starting with a digit)",
 		DIR "bad.campaign:21: syntax error (expected [section] or "

@@ -283,7 +283,8 @@ test_header_errors(void **state)
 	static const struct { const char *csv, *err1, *err2; } t[] = {
 		{ "email,phone\nx@example.org,1\n",
 		  ":1: unknown column \"phone\" (known: email, name, "
-		  "municipality, country, language, groups, role)", NULL },
+		  "municipality, country, language, groups, role, timezone)",
+		  NULL },
 		{ "name,country\nX,BG\n",
 		  ":1: no \"email\" column in the header row", NULL },
 		{ "Email, NAME ,email\n",
