@@ -1008,6 +1008,9 @@ ingest_pass(struct run *rn, struct err *e)
 		return r < 0 ? -1 : -2;
 	int ret = 0;
 	uint32_t uv = fetch_uidvalidity(rn->f);
+	long total = rn->handled + (long)n;
+	if (rn->o->limit > 0 && total > rn->o->limit)
+		total = rn->o->limit;
 	for (size_t i = 0; i < n && !ingest_stop;) {
 		size_t w = n - i < INGEST_WINDOW ? n - i : INGEST_WINDOW;
 		if (rn->o->limit > 0) {
@@ -1020,6 +1023,9 @@ ingest_pass(struct run *rn, struct err *e)
 			break;
 		rn->handled += (long)w;
 		i += w;
+		if (rn->o->progress != NULL)
+			rn->o->progress(rn->o->progress_arg, rn->handled,
+					total);
 		/* the position moves past a window only when all of it is
 		 * committed and disposed */
 		if (uv != 0 && store_mailbox_set(rn->s, fetch_source(rn->f),
