@@ -29,6 +29,7 @@
 #include "base/config.h"
 #include "receive/ingest.h"
 #include "base/log.h"
+#include "base/mem.h"
 #include "send/send.h"
 #include "store/store.h"
 #include "base/xmem.h"
@@ -436,6 +437,9 @@ daemon_run(const char *config_path, struct err *e)
 		   strncmp(d.cfg->imap.url, "imap", 4) == 0 ? "with IDLE"
 		   : strncmp(d.cfg->imap.url, "maildir:", 8) == 0 ?
 		   "on inotify" : "periodically");
+	/* start-up is over: its pages go back (the loop refaults the few
+	 * it runs); each child faults in only what it uses */
+	mem_idle(MEM_TRIM | MEM_PAGE_OUT);
 	ev_run(d.loop, 0);
 	wake_close(&d);
 	ev_signal_stop(d.loop, &d.sig_usr1);

@@ -327,6 +327,12 @@ const char *const store_migrations[] = {
 	 * key's check when a response is deleted (contacts forget). */
 	"CREATE INDEX responses_superseded ON responses(superseded_by)"
 	"  WHERE superseded_by IS NOT NULL;",
+	/* how the fetcher last fared with its source, for anketa status:
+	 * when a pass last went through, when one last failed and why
+	 * (the source as configured: a failed connection has no other) */
+	"CREATE TABLE fetch_health ("
+	"  source TEXT PRIMARY KEY,"
+	"  ok_at INTEGER, failed_at INTEGER, error TEXT);",
 };
 
 const size_t store_nmigrations =
