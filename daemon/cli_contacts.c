@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "base/progress.h"
 #include "model/contacts.h"
 #include "cli.h"
 
@@ -15,20 +16,25 @@ cmd_contacts_import(struct ctx *c, int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "skip-invalid", no_argument, NULL, 's' }, { 0 } };
+	struct contacts_import_opts o = { .progress = progress_cb };
 	struct contacts_stats st = { 0 };
 	struct errlist errs = { 0 };
-	int skip = 0, ch, rc;
+	struct progress *pg;
+	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (ch != 's')
 			return EX_USAGE;
-		skip = 1;
+		o.skip_invalid = 1;
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("contacts import", "%s", "expected one FILE.csv");
 	if ((rc = cli_need_store(c)) != EX_OK)
 		return rc;
-	rc = contacts_import(c->store, argv[optind], skip, &st, &errs);
+	pg = progress_new(stdout, PROGRESS_AUTO, "importing", NULL, NULL);
+	o.progress_arg = pg;
+	rc = contacts_import_opts(c->store, argv[optind], &o, &st, &errs);
+	progress_end(&pg);
 	cli_print_errs(&errs);
 	errlist_free(&errs);
 	if (rc < 0) {

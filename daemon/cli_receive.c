@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sysexits.h>
 
+#include "base/progress.h"
 #include "receive/ingest.h"
 #include "cli.h"
 
@@ -22,6 +23,7 @@ cmd_fetch(struct ctx *c, int argc, char **argv)
 		{ "no-feedback", no_argument, NULL, 'F' }, { 0 } };
 	struct ingest_opts o = { 0 };
 	struct ingest_stats st = { 0 };
+	struct progress *pg = NULL;
 	struct err e = { "" };
 	int ch, rc;
 
@@ -42,7 +44,14 @@ cmd_fetch(struct ctx *c, int argc, char **argv)
 				       argv[optind]);
 	if ((rc = cli_need_store(c)) != EX_OK)
 		return rc;
+	if (!o.idle) {	/* --idle runs for ever: its log says enough */
+		pg = progress_new(stdout, PROGRESS_AUTO, "fetching", NULL,
+				  NULL);
+		o.progress = progress_cb;
+		o.progress_arg = pg;
+	}
 	rc = ingest_run(c->store, c->cfg, &o, &st, &e);
+	progress_end(&pg);
 	printf("fetched %ld: %ld answers, %ld rsvp, %ld bounces, "
 	       "%ld auto-replies, %ld opt-outs, %ld unmatched, "
 	       "%ld unreadable, %ld quarantined, %ld duplicates\n",

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "base/progress.h"
 #include "daemon.h"
 #include "send/send.h"
 #include "cli.h"
@@ -43,6 +44,7 @@ cmd_send(struct ctx *c, int argc, char **argv)
 		{ "all", no_argument, NULL, 'a' }, { 0 } };
 	struct send_opts o = { 0 };
 	struct send_stats st = { 0 };
+	struct progress *pg = NULL;
 	struct err e = { "" };
 	int ch, rc, all = 0;
 
@@ -68,8 +70,14 @@ cmd_send(struct ctx *c, int argc, char **argv)
 				       "campaign mail (invite, reminder)", o.kind);
 	if ((rc = cli_need_store(c)) != EX_OK)
 		return rc;
-	rc = all ? send_outbox(c->store, c->cfg, &st, &e) :
+	if (!o.dry_run) {
+		pg = progress_new(stdout, PROGRESS_AUTO, "sending", NULL, NULL);
+		o.progress = progress_cb;
+		o.progress_arg = pg;
+	}
+	rc = all ? send_outbox_opts(c->store, c->cfg, &o, &st, &e) :
 	     send_campaign(c->store, c->cfg, argv[optind], &o, &st, &e);
+	progress_end(&pg);
 	if (rc == 0 || st.planned || st.handed || st.rendered)
 		send_summary(all ? "outbox" : argv[optind], o.dry_run, &st);
 	if (rc < 0) {

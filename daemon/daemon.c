@@ -36,6 +36,7 @@
 #include "receive/ingest.h"
 #include "base/log.h"
 #include "send/producer.h"
+#include "base/mem.h"
 #include "send/send.h"
 #include "store/store.h"
 #include "base/xmem.h"
@@ -589,6 +590,9 @@ daemon_run(const char *config_path, struct err *e)
 		   : strncmp(d.cfg->imap.url, "maildir:", 8) == 0 ?
 		   "on inotify" : "periodically");
 	sched_log(&d);
+	/* start-up is over: its pages go back (the loop refaults the few
+	 * it runs); each child faults in only what it uses */
+	mem_idle(MEM_TRIM | MEM_PAGE_OUT);
 	ev_run(d.loop, 0);
 	sched_stop(&d);
 	wake_close(&d);

@@ -93,6 +93,9 @@ status_owner(void *arg, const struct store_sowner *o)
 	json_object_set_new(x->obj, "pid", json_integer(o->pid));
 	json_object_set_new(x->obj, "host", status_str(o->host));
 	json_object_set_new(x->obj, "started", status_time(o->started));
+	json_object_set_new(x->obj, "uptime_s", json_integer(
+		o->started > 0 && store_now(x->s) > o->started ?
+		store_now(x->s) - o->started : 0));
 	return 0;
 }
 
@@ -179,6 +182,24 @@ status_error(void *arg, const struct store_serror *r)
 	return 0;
 }
 
+/* "schedule": what the campaign's schedule does next. The scheduler
+ * (waves, reminders, a deadline with its time zone) fills it; until
+ * then its members say that nothing is planned: no wave, no reminder,
+ * and the deadline only as the campaign's date above. */
+static void
+status_schedule(struct status_ctx *x, json_t *o,
+		const struct store_campaign *c)
+{
+	json_t *sch = json_object();
+
+	(void)x;
+	(void)c;
+	json_object_set_new(sch, "next_waves", json_array());
+	json_object_set_new(sch, "next_reminders", json_array());
+	json_object_set_new(sch, "closes", json_null());
+	json_object_set_new(o, "schedule", sch);
+}
+
 static int
 status_campaign(void *arg, const struct store_campaign *c)
 {
@@ -193,6 +214,7 @@ status_campaign(void *arg, const struct store_campaign *c)
 	json_object_set_new(o, "deadline", c->deadline && *c->deadline ?
 			    status_str(c->deadline) : json_null());
 	json_object_set_new(o, "errors", errs);
+	status_schedule(x, o, c);
 	if (store_delivery_counts(x->s, c->id, NULL, n, x->e) < 0 ||
 	    status_due(x, o, c->id) < 0)
 		return -1;
@@ -232,10 +254,30 @@ status_position(void *arg, const char *source, int64_t uidvalidity,
 	return 0;
 }
 
+/* "connection": the configured source's last pass through and last
+ * failure; "state" "failing" while the failure is the newer. */
+static int
+status_health(void *arg, const char *source, int64_t ok_at,
+	      int64_t failed_at, const char *error)
+{
+	struct status_ctx *x = arg;
+	json_t *o = json_object();
+
+	json_object_set_new(o, "source", status_str(source));
+	json_object_set_new(o, "state", json_string(
+		failed_at > ok_at ? "failing" : "ok"));
+	json_object_set_new(o, "last_ok", status_time(ok_at));
+	json_object_set_new(o, "last_failure", status_time(failed_at));
+	json_object_set_new(o, "error", failed_at ? status_str(error) :
+			    json_null());
+	json_array_append_new(x->obj, o);
+	return 0;
+}
+
 static int
 status_mailbox(struct status_ctx *x, const struct config *cfg, json_t *m)
 {
-	json_t *in = json_object(), *pos = json_array();
+	json_t *in = json_object(), *pos = json_array(), *conn = json_array();
 
 	json_object_set_new(m, "source", status_str(cfg->imap.url));
 	if (strncmp(cfg->imap.url, "imap", 4) == 0)
@@ -247,6 +289,10 @@ status_mailbox(struct status_ctx *x, const struct config *cfg, json_t *m)
 	if (store_status_inbound(x->s, status_kind, x, x->e) < 0)
 		return -1;
 	json_object_set_new(m, "last_received", status_time(x->last));
+	json_object_set_new(m, "connection", conn);
+	x->obj = conn;
+	if (store_status_health(x->s, status_health, x, x->e) < 0)
+		return -1;
 	x->obj = pos;
 	return store_status_mailboxes(x->s, status_position, x, x->e);
 }
@@ -309,9 +355,10 @@ static void
 status_text_daemon(struct buf *b, size_t *at, const json_t *d)
 {
 	if (json_is_true(json_object_get(d, "running")))
-		buf_printf(b, "daemon    running, pid %ld on %s since %s",
-			   status_int(d, "pid"), status_get(d, "host"),
-			   status_get(d, "started"));
+		buf_printf(b, "daemon    running, pid %ld on %s since %s "
+			   "(up %lds)", status_int(d, "pid"),
+			   status_get(d, "host"), status_get(d, "started"),
+			   status_int(d, "uptime_s"));
 	else
 		buf_printf(b, "daemon    not running");
 	status_eol(b, at);
@@ -396,6 +443,15 @@ status_text_mailbox(struct buf *b, size_t *at, const json_t *m)
 	buf_printf(b, "mailbox   %s, last message %s", status_get(m, "source"),
 		   status_get(m, "last_received"));
 	status_eol(b, at);
+	json_array_foreach(json_object_get(m, "connection"), i, v) {
+		buf_printf(b, "  %-8s %s: last ok %s, last failure %s",
+			   status_get(v, "state"), status_get(v, "source"),
+			   status_get(v, "last_ok"),
+			   status_get(v, "last_failure"));
+		if (json_is_string(json_object_get(v, "error")))
+			buf_printf(b, ": %s", status_get(v, "error"));
+		status_eol(b, at);
+	}
 	buf_printf(b, "  inbound");
 	json_object_foreach((json_t *)json_object_get(m, "inbound"), k, v) {
 		buf_printf(b, " %s %ld", k, (long)json_integer_value(v));

@@ -452,3 +452,15 @@ config_expand_token(const char *pattern, const char *token)
 	return xasprintf("%.*s%s%s", (int)(p - pattern), pattern, token,
 			 p + strlen("{token}"));
 }
+
+int
+config_key(size_t i, const char **section, const char **key,
+	   const char **def)
+{
+	if (i >= NOPTS)
+		return -1;
+	*section = config_opts[i].section;
+	*key = config_opts[i].key;
+	*def = config_opts[i].def;
+	return 0;
+}

@@ -5,6 +5,7 @@
  * Use:     config_load(path, &cfg, &errs)   every problem as FILE:LINE: why
  *          config_free(&cfg)
  *          config_secret(path, inline, &out, &e)  (used internally)
+ *          config_key(i, &section, &key, &def)    every key known
  * Owns:    struct config and every string in it; config_free releases all
  *          and wipes the passwords. Modules keep const pointers only while
  *          the config lives (the daemon swaps configs on SIGHUP).
@@ -12,10 +13,13 @@
  *          *cfg_r is untouched.
  * Events:  none (pure).
  * Config:  every key: see the table in config.c and contrib/anketa.conf.
- * Tests:   tests/unit/test_config.c
+ * Tests:   tests/unit/test_config.c (and every key documented in
+ *          docs/anketa.conf.5 with its default: test_config_doc)
  */
 #ifndef ANKETA_CONFIG_H
 #define ANKETA_CONFIG_H
+
+#include <stddef.h>
 
 #include "base/err.h"
 
@@ -99,5 +103,11 @@ void config_free(struct config **cfg);
 /* Tokens are 16 characters (80 random bits in base32; store_token). */
 #define CONFIG_TOKEN_LEN 16
 char *config_expand_token(const char *pattern, const char *token);
+
+/* The i-th key config_load accepts, in table order, with its default as
+ * text (NULL: none; PKGDATADIR paths expanded): 0 while i is in range,
+ * -1 past the last. For the test that holds anketa.conf(5) to it. */
+int config_key(size_t i, const char **section, const char **key,
+	       const char **def);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <strings.h>
 
 #include "base/buf.h"
@@ -343,6 +344,9 @@ struct import {
 	struct seen seen;
 	long bad_rows;
 	int store_failed;
+	const struct contacts_import_opts *o;
+	FILE *fp;
+	long size;		/* the file's, for the progress estimate */
 };
 
 /* A copy of s without surrounding white space. */
@@ -626,6 +630,21 @@ row_empty(const struct csv_reader *r)
 	return 1;
 }
 
+/* The rows so far, and the file's rows as the bytes read so far
+ * foretell them (exact at its end). */
+static void
+import_progress(const struct import *im)
+{
+	long at = ftell(im->fp), total = 0;
+
+	if (im->o->progress == NULL)
+		return;
+	if (at > 0 && im->size > 0)
+		total = (long)((double)im->st->rows * im->size / at + 0.5);
+	im->o->progress(im->o->progress_arg, im->st->rows,
+			total > im->st->rows ? total : im->st->rows);
+}
+
 /* Read every row; store the good ones while storing still makes sense
  * (always with skip_invalid; until the first bad row otherwise). */
 static void
@@ -640,6 +659,7 @@ import_rows(struct import *im, int skip_invalid)
 		if (rc > 0 && row_empty(im->r))
 			continue;	/* ",,,,," rows that spreadsheets add */
 		im->st->rows++;
+		import_progress(im);
 		if (rc < 0) {
 			errlist_add(im->errs, "%s", e.msg);
 			im->bad_rows++;
@@ -665,7 +685,19 @@ int
 contacts_import(struct store *s, const char *path, int skip_invalid,
 		struct contacts_stats *st, struct errlist *errs)
 {
+	struct contacts_import_opts o = { .skip_invalid = skip_invalid };
+
+	return contacts_import_opts(s, path, &o, st, errs);
+}
+
+int
+contacts_import_opts(struct store *s, const char *path,
+		     const struct contacts_import_opts *o,
+		     struct contacts_stats *st, struct errlist *errs)
+{
 	struct import im = { 0 };
+	int skip_invalid = o->skip_invalid;
+	struct stat sb;
 	struct err e;
 	FILE *fp;
 	int rc = -1;
@@ -679,6 +711,9 @@ contacts_import(struct store *s, const char *path, int skip_invalid,
 	im.s = s;
 	im.errs = errs;
 	im.st = st;
+	im.o = o;
+	im.fp = fp;
+	im.size = fstat(fileno(fp), &sb) == 0 ? (long)sb.st_size : 0;
 	im.r = csv_new_file(fp, path, CSV_MAX_RECORD, CSV_MAX_FIELDS);
 	if (read_header(&im) < 0)
 		goto out;

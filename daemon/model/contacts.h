@@ -3,6 +3,8 @@
  * spreadsheet) into the store and lists them back; never sends mail.
  *
  * Use:     contacts_import(s, path, skip_invalid, &st, &errs)
+ *          contacts_import_opts(s, path, &opts, &st, &errs)  the same,
+ *                                  with a progress callback
  *          contacts_list(s, &filter, "text"|"csv"|"json", out, &e)
  *          contacts_check_email(addr, &why)    pure validators, also used
  *          contacts_country(in, code)          by campaign.c for audiences
@@ -50,8 +52,20 @@ struct contacts_stats {
 	long skipped;	/* invalid rows left out (skip_invalid only) */
 };
 
+struct contacts_import_opts {
+	int skip_invalid;
+	/* after each data row: rows read, and the rows the file holds as
+	 * the bytes read so far foretell them (exact at the end); may be
+	 * NULL. Nothing is printed here. */
+	void (*progress)(void *arg, long done, long total);
+	void *progress_arg;
+};
+
 int contacts_import(struct store *s, const char *path, int skip_invalid,
 		    struct contacts_stats *st, struct errlist *errs);
+int contacts_import_opts(struct store *s, const char *path,
+			 const struct contacts_import_opts *o,
+			 struct contacts_stats *st, struct errlist *errs);
 int contacts_list(struct store *s, const struct store_filter *f,
 		  const char *format /* "text","csv","json" */, FILE *out,
 		  struct err *e);

@@ -21,6 +21,7 @@
 #include "receive/ingest.h"
 #include "receive/ingest_worker.h"
 #include "base/log.h"
+#include "base/mem.h"
 #include "receive/record.h"
 #include "base/json.h"
 #include "model/survey.h"
@@ -67,6 +68,7 @@ struct run {
 	struct fetch_item *disp;	/* shallow copies: keys borrowed */
 	const char **disp_folder;	/* config strings or NULL */
 	size_t ndisp;
+	int64_t health_ok;	/* when a success was last recorded */
 };
 
 /* ---- questionnaires ------------------------------------------------------ */
@@ -1008,6 +1010,9 @@ ingest_pass(struct run *rn, struct err *e)
 		return r < 0 ? -1 : -2;
 	int ret = 0;
 	uint32_t uv = fetch_uidvalidity(rn->f);
+	long total = rn->handled + (long)n;
+	if (rn->o->limit > 0 && total > rn->o->limit)
+		total = rn->o->limit;
 	for (size_t i = 0; i < n && !ingest_stop;) {
 		size_t w = n - i < INGEST_WINDOW ? n - i : INGEST_WINDOW;
 		if (rn->o->limit > 0) {
@@ -1020,6 +1025,9 @@ ingest_pass(struct run *rn, struct err *e)
 			break;
 		rn->handled += (long)w;
 		i += w;
+		if (rn->o->progress != NULL)
+			rn->o->progress(rn->o->progress_arg, rn->handled,
+					total);
 		/* the position moves past a window only when all of it is
 		 * committed and disposed */
 		if (uv != 0 && store_mailbox_set(rn->s, fetch_source(rn->f),
@@ -1030,6 +1038,30 @@ ingest_pass(struct run *rn, struct err *e)
 	}
 	fetch_items_free(&items, n);
 	return ret;
+}
+
+/* How long a recorded success stands before a pass records it again:
+ * an idle fetcher's store stays still between messages. */
+#define INGEST_HEALTH_S 60
+
+/* Say in the store how the pass went (why NULL: it went through) for
+ * `anketa status`; a failure is always recorded, a success when the
+ * last thing said was a failure or INGEST_HEALTH_S ago. Trouble writing
+ * it is logged: the fetch itself goes on. */
+static void
+health(struct run *rn, const char *why)
+{
+	const char *src = rn->o->source ? rn->o->source : rn->cfg->imap.url;
+	int64_t now = store_now(rn->s);
+	struct err he;
+
+	if (why == NULL && rn->health_ok != 0 &&
+	    now - rn->health_ok < INGEST_HEALTH_S)
+		return;
+	if (store_mailbox_health(rn->s, src, why, &he) < 0)
+		log_warnx("%s", he.msg);
+	else
+		rn->health_ok = why == NULL ? now : 0;
 }
 
 static int
@@ -1059,18 +1091,26 @@ ingest_idle_loop(struct run *rn, struct err *e)
 	unsigned backoff = 0;
 	while (!ingest_stop) {
 		int r = rn->f ? 1 : connect_source(rn, e);
-		if (r == 0)
+		if (r == 0) {
+			health(rn, e->msg);
 			return -1;	/* a person must fix the config */
+		}
 		if (r == 1) {
 			r = ingest_pass(rn, e);
+			health(rn, r == 0 ? NULL : e->msg);
 			if (r == -2)
 				return -1;
 			if (r == 0) {
 				backoff = 0;
+				/* what the pass read is not needed while
+				 * waiting: the page cache, the free heap */
+				store_shrink(rn->s);
+				mem_idle(MEM_TRIM);
 				if (fetch_idle(rn->f, INGEST_IDLE_S, e) >= 0)
 					continue;
 			}
-		}
+		} else
+			health(rn, e->msg);
 		fetch_close(&rn->f);
 		backoff = fetch_backoff_next(backoff);
 		log_warnx("%s; retrying in %u s", e->msg, backoff);
@@ -1110,6 +1150,7 @@ ingest_run(struct store *s, const struct config *cfg,
 	} else {
 		ret = connect_source(&rn, e);
 		ret = ret == 1 && ingest_pass(&rn, e) == 0 ? 0 : -1;
+		health(&rn, ret == 0 ? NULL : e->msg);
 	}
 	fetch_close(&rn.f);	/* LOGOUT may still write to a dead socket */
 	ingest_worker_free(&rn.w);

@@ -80,6 +80,10 @@ struct ingest_opts {
 	int idle;		/* keep running with IDLE */
 	long limit;		/* at most this many messages (0: all) */
 	int no_feedback;
+	/* after each window of messages: handled so far in this run, and
+	 * those the pass found new (0: not known); may be NULL */
+	void (*progress)(void *arg, long done, long total);
+	void *progress_arg;
 };
 
 struct ingest_stats {

@@ -138,15 +138,37 @@ static int campaign_id_cb(void *arg, const struct store_campaign *c)
 	return 0;
 }
 
+/* The rows of campaign_id (0: any) that wait: what a run may hand out
+ * now, for the progress line (0 when the store cannot say). */
+static long send_waiting(struct store *s, int64_t campaign_id,
+			 const char *kind, long limit)
+{
+	long n[STORE_D_N], all = 0;
+	struct err e;
+
+	if (campaign_id != 0 &&
+	    store_delivery_counts(s, campaign_id, kind, n, &e) == 0)
+		all = n[STORE_D_PENDING] + n[STORE_D_UNKNOWN] +
+		      n[STORE_D_DEFERRED];
+	return limit > 0 && limit < all ? limit : all;
+}
+
 static int send_pool(struct store *s, const struct config *cfg,
-		     int64_t campaign_id,
-		     const char *kind, long limit, struct send_stats *st,
+		     int64_t campaign_id, const char *kind,
+		     const struct send_opts *o, struct send_stats *st,
 		     struct err *e)
 {
-	struct sender_opts so = { { campaign_id, kind }, limit, NULL };
+	long limit = o != NULL ? o->limit : 0;
+	struct sender_opts so = { { campaign_id, kind }, limit, NULL,
+				  NULL, NULL, 0 };
 	struct sender_stats ss;
 	int rc;
 
+	if (o != NULL && o->progress != NULL) {
+		so.progress = o->progress;
+		so.progress_arg = o->progress_arg;
+		so.progress_total = send_waiting(s, campaign_id, kind, limit);
+	}
 	send_tune_malloc();
 	rc = send_pool_run(s, cfg, &so, cfg->smtp.concurrency, &ss, e);
 	stats_from(st, &ss);
@@ -193,7 +215,7 @@ int send_campaign(struct store *s, const struct config *cfg,
 		return rc;
 	if (plan(s, cfg, cid, kind, &st->planned, e) != 0)
 		return -1;
-	return send_pool(s, cfg, cid, kind, o->limit, st, e);
+	return send_pool(s, cfg, cid, kind, o, st, e);
 }
 
 int send_enqueue(struct store *s, const struct config *cfg,
@@ -211,9 +233,22 @@ int send_enqueue(struct store *s, const struct config *cfg,
 	return rc;
 }
 
+int send_outbox_opts(struct store *s, const struct config *cfg,
+		     const struct send_opts *o, struct send_stats *st,
+		     struct err *e)
+{
+	struct send_opts all = { 0 };
+
+	memset(st, 0, sizeof(*st));
+	if (o != NULL) {	/* every due row: no limit, no kind */
+		all.progress = o->progress;
+		all.progress_arg = o->progress_arg;
+	}
+	return send_pool(s, cfg, 0, NULL, &all, st, e);
+}
+
 int send_outbox(struct store *s, const struct config *cfg,
 		struct send_stats *st, struct err *e)
 {
-	memset(st, 0, sizeof(*st));
-	return send_pool(s, cfg, 0, NULL, 0, st, e);
+	return send_outbox_opts(s, cfg, NULL, st, e);
 }

@@ -7,6 +7,8 @@
  * Use:     send_campaign(store, cfg, "fs26", &opts, &stats, &e)
  *          send_outbox(store, cfg, &stats, &e)   every due row, any campaign
  *                                          (confirmations, retries)
+ *          send_outbox_opts(store, cfg, &opts, &stats, &e)  the same with
+ *                                          opts.progress (the rest unused)
  *          send_enqueue(store, cfg, id, kind, &n, &e)   the producer only
  *                                          (the daemon's send pass)
  *          send_kind_ok("reminder")        the kinds send --kind takes
@@ -42,6 +44,10 @@ struct send_opts {
 	long limit;		/* at most this many messages; 0: all due */
 	const char *preview_dir;/* dry run: one .eml per message here */
 	const char *kind;	/* "invite" (default when NULL), "reminder" */
+	/* called in this process after each hand-over with the count so
+	 * far and the rows that were due (0: not known); may be NULL */
+	void (*progress)(void *arg, long done, long total);
+	void *progress_arg;
 };
 
 struct send_stats {
@@ -61,6 +67,9 @@ int send_campaign(struct store *s, const struct config *cfg,
 		  struct send_stats *st, struct err *e);
 int send_outbox(struct store *s, const struct config *cfg,
 		struct send_stats *st, struct err *e);
+int send_outbox_opts(struct store *s, const struct config *cfg,
+		     const struct send_opts *o, struct send_stats *st,
+		     struct err *e);
 /* The producer alone: check the templates of campaign_id for kind,
  * then enqueue kind for its audience (*planned_r counts the new rows). */
 int send_enqueue(struct store *s, const struct config *cfg,

@@ -647,6 +647,9 @@ static void hand_over(struct sender *sd, const struct store_outrow *row,
 	submit_send(sd->sub, from, row->rcpt, sd->msg.data, sd->msg.len, &res);
 	free(from);
 	sd->st->handed++;
+	if (sd->o->progress != NULL)
+		sd->o->progress(sd->o->progress_arg, sd->st->handed,
+				sd->o->progress_total);
 	crash_point(sd, CRASH_HANDOVER);
 	outcome(sd, row, &res, &o);
 	hold(sd, row, &o);
@@ -971,6 +974,7 @@ static void child(struct store *parent, const struct config *cfg,
 	store_forget_in_child(parent);
 	memset(&rep, 0, sizeof(rep));
 	co.stop = &pool_stop;
+	co.progress = NULL;	/* the parent counts what it commits */
 	rep.rc = store_open(store_path(parent), &s, &e);
 	if (rep.rc == 0)
 		rep.rc = sender_go(s, link, cfg, &co, &rep.st, &e);
@@ -1017,6 +1021,7 @@ struct pool {
 	struct buf out;		/* an answer being built */
 	int rc;			/* the first error */
 	struct err *e;
+	long handed;		/* hand-overs committed, for o->progress */
 };
 
 static void held_add(struct kid *k, int64_t id)
@@ -1194,11 +1199,16 @@ static void do_commits(struct pool *p, struct commit_req *q, int n)
 		}
 		if (ok && q[i].has_this) {
 			held_drop(k, q[i].id);
-			if (q[i].rc == 0)
+			if (q[i].rc == 0) {
 				k->sending = q[i].id;
+				p->handed++;
+			}
 		}
 		answer(p, k);
 	}
+	if (ok && p->o->progress != NULL)
+		p->o->progress(p->o->progress_arg, p->handed,
+			       p->o->progress_total);
 }
 
 static int get_commit(struct rd *r, struct commit_req *q)
@@ -1410,7 +1420,7 @@ static int pool_run(struct store *s, const struct config *cfg,
 		    const struct sender_opts *o, int procs,
 		    struct sender_stats *st, struct err *e)
 {
-	struct pool p = { s, cfg, o, NULL, 0, { 0 }, 0, e };
+	struct pool p = { s, cfg, o, NULL, 0, { 0 }, 0, e, 0 };
 	struct err ue;
 	int started = 0, sig, i;
 

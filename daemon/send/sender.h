@@ -56,6 +56,11 @@ struct sender_opts {
 	struct store_outbox_filter f;	/* which rows */
 	long limit;			/* hand-overs at most; 0: no limit */
 	volatile sig_atomic_t *stop;	/* may be NULL */
+	/* after each hand-over, in the calling process (a pool counts its
+	 * senders' hand-overs as it commits them); may be NULL */
+	void (*progress)(void *arg, long done, long total);
+	void *progress_arg;
+	long progress_total;		/* passed on; 0: not known */
 };
 
 struct sender_stats {

@@ -720,6 +720,13 @@ store_open_reader(const char *path, struct store **s_r, struct err *e)
 }
 
 void
+store_shrink(struct store *s)
+{
+	if (s != NULL && s->db != NULL)
+		sqlite3_db_release_memory(s->db);
+}
+
+void
 store_free(struct store **sp)
 {
 	struct store *s = *sp;

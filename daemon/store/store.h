@@ -294,6 +294,10 @@ int store_queue_cancel(struct store *s, int64_t id, int64_t campaign_id,
 
 /* The store's clock (unix time): time(NULL) unless a test set it. */
 int64_t store_now(const struct store *s);
+/* Free what the connection caches (SQLite's page cache, unused
+ * lookaside): for a process about to idle; what it reads next is read
+ * again. */
+void store_shrink(struct store *s);
 void store_clock_set(struct store *s, int64_t t);	/* 0: real time */
 
 /* ---- schedules (store_schedule.c) ----------------------------------------- */
@@ -404,6 +408,11 @@ int store_mailbox_get(struct store *s, const char *source,
 		      struct err *e);
 int store_mailbox_set(struct store *s, const char *source,
 		      uint32_t uidvalidity, uint32_t last_uid, struct err *e);
+/* How a pass over source (as configured) went, now: why NULL it went
+ * through, else it failed with why (the last failure is kept after a
+ * success, so status can say when trouble was). */
+int store_mailbox_health(struct store *s, const char *source,
+			 const char *why, struct err *e);
 
 /* ---- inbound messages -------------------------------------------------- */
 

@@ -116,6 +116,30 @@ store_mailbox_set(struct store *s, const char *source, uint32_t uidvalidity,
 	return store_tx_stmt_close(s, st, outer, rc, e);
 }
 
+int
+store_mailbox_health(struct store *s, const char *source, const char *why,
+		     struct err *e)
+{
+	static const char sql[] =
+		"INSERT INTO fetch_health(source, ok_at, failed_at, error) "
+		"VALUES (?1, CASE WHEN ?2 IS NULL THEN ?3 END, "
+		"CASE WHEN ?2 IS NOT NULL THEN ?3 END, ?2) ON CONFLICT "
+		"(source) DO UPDATE SET "
+		"ok_at = coalesce(excluded.ok_at, ok_at), "
+		"failed_at = coalesce(excluded.failed_at, failed_at), "
+		"error = coalesce(excluded.error, error)";
+	sqlite3_stmt *st;
+	int outer, rc;
+
+	if (store_tx_stmt(s, sql, &st, &outer, e) == -1)
+		return -1;
+	store_bind_text(st, 1, source != NULL ? source : "");
+	store_bind_text(st, 2, why);
+	sqlite3_bind_int64(st, 3, store_now(s));
+	rc = store_step_done(s, st, "mailbox health", e);
+	return store_tx_stmt_close(s, st, outer, rc, e);
+}
+
 /* ---- inbound ----------------------------------------------------------------- */
 
 int

@@ -346,6 +346,12 @@ const char *const store_migrations[] = {
 	"DROP INDEX deliveries_one;"
 	"CREATE UNIQUE INDEX deliveries_one ON deliveries(campaign_id,"
 	"  contact_id, kind, round) WHERE kind NOT IN ('confirm', 'problem');",
+	/* how the fetcher last fared with its source, for anketa status:
+	 * when a pass last went through, when one last failed and why
+	 * (the source as configured: a failed connection has no other) */
+	"CREATE TABLE fetch_health ("
+	"  source TEXT PRIMARY KEY,"
+	"  ok_at INTEGER, failed_at INTEGER, error TEXT);",
 };
 
 const size_t store_nmigrations =

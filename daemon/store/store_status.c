@@ -19,6 +19,7 @@ struct store_status_ctx {
 		store_sowner_cb owner;
 		store_skind_cb kind;
 		store_smailbox_cb mailbox;
+		store_shealth_cb health;
 	} cb;
 	void *arg;
 };
@@ -232,4 +233,28 @@ store_status_mailboxes(struct store *s, store_smailbox_cb cb, void *arg,
 				"updated FROM mailboxes ORDER BY source",
 				0, 0, store_mailbox_row, &x,
 				"status: mailboxes", e);
+}
+
+static int
+store_health_row(void *ctx, sqlite3_stmt *st)
+{
+	struct store_status_ctx *x = ctx;
+
+	return x->cb.health(x->arg, store_col_text(st, 0),
+			    sqlite3_column_int64(st, 1),
+			    sqlite3_column_int64(st, 2),
+			    store_col_text(st, 3));
+}
+
+int
+store_status_health(struct store *s, store_shealth_cb cb, void *arg,
+		    struct err *e)
+{
+	struct store_status_ctx x = { .cb.health = cb, .arg = arg };
+
+	return store_status_run(s, "SELECT source, coalesce(ok_at, 0), "
+				"coalesce(failed_at, 0), error FROM "
+				"fetch_health ORDER BY source", 0, 0,
+				store_health_row, &x, "status: connection",
+				e);
 }

@@ -83,5 +83,12 @@ typedef int (*store_smailbox_cb)(void *arg, const char *source,
 				 int64_t updated);
 int store_status_mailboxes(struct store *s, store_smailbox_cb cb, void *arg,
 			   struct err *e);
+/* How the fetcher last fared per source (store_mailbox_health): the
+ * last pass through and the last failure (0: never) with its reason. */
+typedef int (*store_shealth_cb)(void *arg, const char *source,
+				int64_t ok_at, int64_t failed_at,
+				const char *error);
+int store_status_health(struct store *s, store_shealth_cb cb, void *arg,
+			struct err *e);
 
 #endif

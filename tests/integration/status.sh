@@ -21,7 +21,7 @@ cleanup() {
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
-echo "1..19"
+echo "1..25"
 S=$ANKETA_SRCDIR
 maildir_conf "$T" </dev/null
 A() { "$ANKETA_BIN" -c "$T/a.conf" "$@"; }
@@ -42,6 +42,9 @@ ok "every delivery state is counted, by the store's names" \
 	eq "cancelled deferred failed pending sending sent skipped unknown" "$(j "' '.join(sorted(c['d1']['deliveries']))")"
 ok "the mailbox: the configured source, nothing received yet" \
 	eq "maildir:$T/in {} None" "$(j "d['mailbox']['source'], d['mailbox']['inbound'], d['mailbox']['last_received']")"
+ok "no fetch yet: no connection recorded" eq "[]" "$(j "d['mailbox']['connection']")"
+ok "the schedule's place: nothing planned" \
+	eq "[] [] None" "$(j "c['d1']['schedule']['next_waves'], c['d1']['schedule']['next_reminders'], c['d1']['schedule']['closes']")"
 
 # 4-6: a partial send
 A send --limit 1 d1 >/dev/null 2>&1
@@ -119,6 +122,10 @@ running() {
 	eq "True $dpid $(hostname) True" "$(j "d['daemon']['running'], d['daemon']['pid'], d['daemon']['host'], d['daemon']['started'] <= d['now']")"
 }
 ok "a running daemon: its pid" running
+# uptime: now - started, in seconds (both in the same JSON)
+ok "a running daemon: its uptime" \
+	eq True "$(j "__import__('calendar').timegm(__import__('time').strptime(d['now'], '%Y-%m-%dT%H:%M:%SZ')) - __import__('calendar').timegm(__import__('time').strptime(d['daemon']['started'], '%Y-%m-%dT%H:%M:%SZ')) == d['daemon']['uptime_s'] >= 0")"
+
 ok "text: the daemon's pid" bash -c "'$ANKETA_BIN' -c '$T/a.conf' status | grep -q '^daemon *running, pid $dpid on '"
 sent_all() {
 	local i
@@ -141,4 +148,17 @@ perl "$S/tests/integration/reply.pl" top "$f" "$T/ans" >"$T/in/new/r1" &&
 	A fetch >/dev/null 2>&1
 ok "the mailbox: inbound counted by kind, the last one's time" \
 	eq "{'answers': 1} True" "$(j "d['mailbox']['inbound'], d['mailbox']['last_received'] is not None and d['mailbox']['last_received'] <= d['now']")"
+ok "the connection: the last pass went through, no failure" \
+	eq "maildir:$T/in ok True None None" "$(j "' '.join(map(str, [(x['source'], x['state'], x['last_ok'] <= d['now'], x['last_failure'], x['error']) for x in d['mailbox']['connection']][0]))")"
+# a source that is not there: the failure is recorded with its reason
+write_conf "$T/m.conf" "$T/a.db" "maildir:$T/out" <<CONF
+[imap]
+url = maildir:$T/gone
+CONF
+"$ANKETA_BIN" -c "$T/m.conf" fetch >/dev/null 2>&1
+mj() { "$ANKETA_BIN" -c "$T/m.conf" status --json | python3 -c "import json, sys; d = json.load(sys.stdin); m = {x['source']: x for x in d['mailbox']['connection']}; print($1)"; }
+ok "a failing source: failing, when and why" \
+	eq "failing None True True" "$(mj "m['maildir:$T/gone']['state'], m['maildir:$T/gone']['last_ok'], m['maildir:$T/gone']['last_failure'] <= d['now'], '$T/gone' in m['maildir:$T/gone']['error']")"
+ok "text: the failing connection and its reason" \
+	bash -c "'$ANKETA_BIN' -c '$T/m.conf' status | grep -E '^  failing +maildir:$T/gone: last ok -, last failure [0-9T:-]+Z: .*$T/gone'"
 [ $tap_failed = 0 ]

@@ -292,6 +292,114 @@ test_expand_token(void **state)
 	free(s);
 }
 
+/* ---- anketa.conf(5) against the table ---------------------------------- */
+
+#define DOC_MAX 128
+
+struct doc_key {
+	char section[32], key[48], def[160];
+	int has_def, seen;
+};
+
+/* "(default X)", "(default empty...)" or "(no default...)": X is the
+ * text up to ')', ':' or a blank, PKGDATADIR standing for the build's. */
+static void
+doc_default(struct doc_key *k, const char *line)
+{
+	size_t n;
+
+	k->has_def = strncmp(line, "(default ", 9) == 0;
+	if (!k->has_def)
+		return;
+	line += 9;
+	n = strcspn(line, "): ");
+	if (strncmp(line, "empty", n) == 0 && n == 5)
+		n = 0;
+	else if (strncmp(line, "PKGDATADIR", 10) == 0)
+		snprintf(k->def, sizeof(k->def), "%s%.*s", PKGDATADIR,
+			 (int)(n - 10), line + 10);
+	if (k->def[0] == '\0')
+		snprintf(k->def, sizeof(k->def), "%.*s", (int)n, line);
+}
+
+/* Every ".SS [section]", then ".TP" / ".B key" / "(default ...)". */
+static size_t
+doc_keys(FILE *fp, struct doc_key *keys)
+{
+	char line[512], section[32] = "";
+	size_t n = 0;
+	int tp = 0;
+
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, ".SS [%31[^]]]", section) == 1) {
+			tp = 0;
+			continue;
+		}
+		if (tp == 1 && strncmp(line, ".B ", 3) == 0 && *section &&
+		    n < DOC_MAX) {
+			snprintf(keys[n].section, sizeof(keys[n].section),
+				 "%s", section);
+			snprintf(keys[n].key, sizeof(keys[n].key), "%s",
+				 line + 3);
+			tp = 2;
+			continue;
+		}
+		if (tp == 2)
+			doc_default(&keys[n++], line);
+		tp = strcmp(line, ".TP") == 0;
+	}
+	return n;
+}
+
+/* docs/anketa.conf.5 names every key config_load accepts, under its
+ * section, with the default the table has, and no key it does not. */
+static void
+test_config_doc(void **state)
+{
+	const char *src = getenv("ANKETA_SRCDIR"), *sect, *key, *def;
+	static struct doc_key keys[DOC_MAX];
+	char path[512];
+	size_t n, i, bad = 0;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/docs/anketa.conf.5", src ? src : ".");
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	n = doc_keys(fp, keys);
+	fclose(fp);
+	for (i = 0; config_key(i, &sect, &key, &def) == 0; i++) {
+		size_t j;
+
+		for (j = 0; j < n; j++)
+			if (strcmp(keys[j].section, sect) == 0 &&
+			    strcmp(keys[j].key, key) == 0)
+				break;
+		if (j == n) {
+			fprintf(stderr, "[%s] %s: not in %s\n", sect, key,
+				path);
+			bad++;
+			continue;
+		}
+		keys[j].seen = 1;
+		if ((def != NULL) != keys[j].has_def ||
+		    (def != NULL && strcmp(def, keys[j].def) != 0)) {
+			fprintf(stderr, "[%s] %s: default %s, documented %s\n",
+				sect, key, def ? def : "none",
+				keys[j].has_def ? keys[j].def : "none");
+			bad++;
+		}
+	}
+	assert_true(i > 30);	/* the table was walked */
+	for (size_t j = 0; j < n; j++)
+		if (!keys[j].seen) {
+			fprintf(stderr, "[%s] %s: documented, not accepted\n",
+				keys[j].section, keys[j].key);
+			bad++;
+		}
+	assert_int_equal(bad, 0);
+}
+
 int
 main(void)
 {
@@ -304,6 +412,7 @@ main(void)
 		cmocka_unit_test(test_shipped_sample_parses),
 		cmocka_unit_test(test_queue_backoff_range),
 		cmocka_unit_test(test_expand_token),
+		cmocka_unit_test(test_config_doc),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
