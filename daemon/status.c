@@ -13,6 +13,7 @@
 
 #include "base/buf.h"
 #include "base/textcol.h"
+#include "model/campaign.h"
 #include "store/store_status.h"
 
 struct status_ctx {
@@ -60,25 +61,19 @@ status_counts(const long counts[STORE_D_N])
 }
 
 const char *
-status_campaign_state(const long counts[STORE_D_N], const char *deadline,
-		      int64_t now, int paused)
+status_campaign_state(const struct store_campaign *c,
+		      const long counts[STORE_D_N], int64_t now, int paused)
 {
-	time_t t = (time_t)now;
-	char today[16] = "";
-	struct tm tm;
 	long all = 0, waiting = counts[STORE_D_PENDING] +
 		counts[STORE_D_DEFERRED] + counts[STORE_D_UNKNOWN];
+	enum campaign_state st;
 
 	for (int i = 0; i < STORE_D_N; i++)
 		all += counts[i];
-	if (localtime_r(&t, &tm) != NULL)
-		strftime(today, sizeof(today), "%Y-%m-%d", &tm);
-	/* a date-time deadline closes with its day, as ingest sees it */
-	if (deadline != NULL && *deadline && strncmp(deadline, today, 10) < 0)
-		return "closed";
-	if (all == 0)
-		return "draft";
-	return paused && waiting > 0 ? "paused" : "open";
+	st = campaign_state(c, now, all > 0);
+	if (st == CAMPAIGN_OPEN && paused && waiting > 0)
+		return "paused";
+	return campaign_state_name(st);
 }
 
 static int
@@ -197,7 +192,10 @@ status_campaign(void *arg, const struct store_campaign *c)
 	    status_due(x, o, c->id) < 0)
 		return -1;
 	json_object_set_new(o, "state", json_string(status_campaign_state(
-		n, c->deadline, store_now(x->s), x->paused != 0)));
+		c, n, store_now(x->s), x->paused != 0)));
+	json_object_set_new(o, "start_utc", status_time(c->start_at));
+	json_object_set_new(o, "deadline_utc", status_time(c->deadline_at));
+	json_object_set_new(o, "timezone", status_str(c->timezone));
 	json_object_set_new(o, "deliveries", status_counts(n));
 	x->obj = errs;
 	rc = store_status_errors(x->s, c->id, STATUS_ERRORS, status_error, x,
