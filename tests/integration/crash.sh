@@ -25,7 +25,7 @@ CONF
 		echo "email,name,municipality,country,language,groups,role"
 		for i in 1 2 3 4 5; do echo "r$i@example.org,R $i,Gent,BE,en,c,official"; done
 	} >"$d/c.csv"
-	printf '[campaign]\nname = c1\nquestionnaire = %s/surveys/exchange-visit-feedback.xml\ntemplate = survey\ndeadline = 2026-12-20\n[audience]\ngroup = c\n' "$S" >"$d/c1.campaign"
+	printf '[campaign]\nname = c1\nquestionnaire = %s/surveys/exchange-visit-feedback.xml\ntemplate = survey\ndeadline = 2099-12-20\n[audience]\ngroup = c\n' "$S" >"$d/c1.campaign"
 	"$ANKETA_BIN" -c "$d/a.conf" contacts import "$d/c.csv" >/dev/null &&
 		"$ANKETA_BIN" -c "$d/a.conf" campaign add "$d/c1.campaign" >/dev/null
 }
