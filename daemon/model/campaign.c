@@ -645,7 +645,7 @@ camp_store(struct camp *c, struct store *s, int update, struct err *e)
 	sc.deadline = c->deadline;
 	sc.deadline_at = c->deadline_at;
 	sc.start_at = c->start_at;
-	sc.timezone = c->zone != NULL ? c->zone : "UTC";
+	sc.timezone = c->zone;	/* NULL: UTC, shown as written */
 	sc.subject = c->v[K_SUBJECT] && *c->v[K_SUBJECT] ? c->v[K_SUBJECT]
 							 : NULL;
 	sc.reference = c->v[K_REFERENCE] && *c->v[K_REFERENCE] ?

@@ -12,6 +12,8 @@
  *          campaign_may_enqueue(s, id, now, e)      may mail be planned
  *          campaign_time(text, zone, eod, &utc, &why)   file time -> UTC
  *          campaign_local_text(utc, tz, out)   UTC -> local YYYY-MM-DDTHH:MM
+ *          campaign_deadline_for(zones, c, zone)  the deadline a reader
+ *                                  in zone sees (campaign_zone_of)
  * Life:    draft (no start, nothing enqueued) -> scheduled (start ahead)
  *          -> open (started, or mail enqueued) -> closed (deadline
  *          passed); paused (a person holds it; resume undoes it) and
@@ -91,5 +93,21 @@ int campaign_time(const char *text, const char *zone, int end_of_day,
 int64_t campaign_utc_of_local(const struct tz *z, int64_t local);
 /* utc as wall time in z: "YYYY-MM-DDTHH:MM" into out. 0, or -1. */
 int campaign_local_text(int64_t utc, const struct tz *z, char out[20]);
+
+/* The deadline as a reader sees it. A renderer keeps one
+ * campaign_zones (the zones it loaded) for all its messages. */
+struct campaign_zones;
+struct campaign_zones *campaign_zones_new(void);
+void campaign_zones_free(struct campaign_zones **z);	/* NULL ok */
+/* A reader's zone: its own (zone) when given, else by its country (BG
+ * Europe/Sofia, BE Europe/Brussels, CZ Europe/Prague), else UTC. */
+const char *campaign_zone_of(const char *zone, const char *country);
+/* c's deadline as wall time "YYYY-MM-DDTHH:MM" in reader_zone, or as
+ * the file wrote it when the campaign has no timezone or the reader's
+ * wall time is the campaign's (a bare date stays a date). NULL when it
+ * has no deadline; else the caller frees. */
+char *campaign_deadline_for(struct campaign_zones *z,
+			    const struct store_campaign *c,
+			    const char *reader_zone);
 
 #endif

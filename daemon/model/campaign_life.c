@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/tz.h"
 #include "base/xmem.h"
@@ -292,4 +293,87 @@ campaign_may_enqueue(struct store *s, int64_t id, int64_t now,
 	default:
 		return 1;
 	}
+}
+
+/* ---- the deadline as a reader sees it ---------------------------------- */
+
+#define CAMPAIGN_ZONES_MAX 16	/* zones kept loaded; more are loaded anew */
+
+struct campaign_zones {
+	struct tz *tz[CAMPAIGN_ZONES_MAX];
+	size_t n;
+};
+
+struct campaign_zones *
+campaign_zones_new(void)
+{
+	return xcalloc(1, sizeof(struct campaign_zones));
+}
+
+void
+campaign_zones_free(struct campaign_zones **zp)
+{
+	struct campaign_zones *z = *zp;
+
+	if (z == NULL)
+		return;
+	for (size_t i = 0; i < z->n; i++)
+		tz_free(&z->tz[i]);
+	free(z);
+	*zp = NULL;
+}
+
+/* Zone name, loaded once; NULL when it cannot be read. */
+static const struct tz *
+zones_get(struct campaign_zones *z, const char *name)
+{
+	struct err e;
+	struct tz *t;
+
+	for (size_t i = 0; i < z->n; i++)
+		if (strcmp(tz_name(z->tz[i]), name) == 0)
+			return z->tz[i];
+	if (z->n == CAMPAIGN_ZONES_MAX || (t = tz_load(name, &e)) == NULL)
+		return NULL;
+	z->tz[z->n++] = t;
+	return t;
+}
+
+const char *
+campaign_zone_of(const char *zone, const char *country)
+{
+	static const struct {
+		const char *country, *zone;
+	} by_country[] = {
+		{ "BG", "Europe/Sofia" },
+		{ "BE", "Europe/Brussels" },
+		{ "CZ", "Europe/Prague" },
+	};
+
+	if (zone != NULL && *zone)
+		return zone;
+	for (size_t i = 0; country != NULL && i < sizeof(by_country) /
+	     sizeof(by_country[0]); i++)
+		if (strcasecmp(country, by_country[i].country) == 0)
+			return by_country[i].zone;
+	return "UTC";
+}
+
+char *
+campaign_deadline_for(struct campaign_zones *z,
+		      const struct store_campaign *c, const char *reader_zone)
+{
+	const struct tz *own, *reader;
+	char mine[20], theirs[20];
+
+	if (c->deadline == NULL || *c->deadline == '\0')
+		return NULL;
+	if (c->timezone == NULL || *c->timezone == '\0' || c->deadline_at == 0 ||
+	    (own = zones_get(z, c->timezone)) == NULL ||
+	    (reader = zones_get(z, reader_zone)) == NULL ||
+	    campaign_local_text(c->deadline_at, own, mine) < 0 ||
+	    campaign_local_text(c->deadline_at, reader, theirs) < 0 ||
+	    strcmp(mine, theirs) == 0)
+		return xstrdup(c->deadline);	/* as the file wrote it */
+	return xstrdup(theirs);
 }

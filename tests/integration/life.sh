@@ -26,7 +26,7 @@ cleanup() {
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
-echo "1..14"
+echo "1..15"
 S=$ANKETA_SRCDIR
 
 # ---- paused, resumed, stopped while a send runs ----
@@ -100,6 +100,11 @@ M contacts import "$T/m.csv" >/dev/null && M campaign add "$T/d.campaign" \
 	>/dev/null || echo "# setting up failed"
 ok "the deadline: the end of the day in Sofia, as UTC" \
 	eq "1893535199 Europe/Sofia" "$(mq "SELECT deadline_at || ' ' || timezone FROM campaigns")"
+# the deadline in each reader's zone and language (preview: nothing sent)
+ANKETA_NOW=$before M send --dry-run --preview "$T/prev" d >/dev/null 2>&1
+body() { python3 -c "import email, sys; m = email.message_from_binary_file(open(sys.argv[1], 'rb')); print(next(p for p in m.walk() if p.get_content_type() == 'text/plain').get_payload(decode=True).decode())" "$(ls "$T/prev/"*"$1"*)"; }
+ok "the deadline shown in the reader's zone and language" \
+	bash -c "$(declare -f body); T='$T'; body a@one.org | grep -q 'by 1 January 2030, 22:59' && body b@two.org | grep -q 'до 1 януари 2030[^,]' || { body a@one.org; body b@two.org; exit 1; }"
 ANKETA_NOW=$before M send --limit 1 d >/dev/null 2>&1
 sent_files() { find "$T/m/out/new" -type f | wc -l; }
 ANKETA_NOW=$after M send d >"$T/closed.out" 2>&1

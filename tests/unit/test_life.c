@@ -111,6 +111,46 @@ test_local_text(void **state)
 	tz_free(&brussels);
 }
 
+/* The deadline a reader sees: in the reader's zone, by country unless
+ * given; as written in the campaign's own zone or with no zone. */
+static void
+test_deadline_for(void **state)
+{
+	struct campaign_zones *z = campaign_zones_new();
+	struct store_campaign c = { .deadline = "2026-12-15",
+				    .deadline_at = INT64_C(1797371999),
+				    .timezone = "Europe/Sofia" };
+	static const struct {
+		const char *zone, *country, *want;
+	} t[] = {
+		{ NULL, "BG", "2026-12-15" },
+		{ NULL, "be", "2026-12-15T22:59" },
+		{ NULL, "CZ", "2026-12-15T22:59" },
+		{ NULL, "NL", "2026-12-15T21:59" },
+		{ NULL, NULL, "2026-12-15T21:59" },
+		{ "America/New_York", "BG", "2026-12-15T16:59" },
+	};
+	char *got;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		got = campaign_deadline_for(z, &c, campaign_zone_of(
+			t[i].zone, t[i].country));
+		if (got == NULL || strcmp(got, t[i].want) != 0)
+			fail_msg("case %zu: %s, want %s", i,
+				 got ? got : "NULL", t[i].want);
+		free(got);
+	}
+	c.timezone = NULL;
+	got = campaign_deadline_for(z, &c, "Europe/Brussels");
+	assert_string_equal(got, "2026-12-15");
+	free(got);
+	c.deadline = NULL;
+	assert_null(campaign_deadline_for(z, &c, "Europe/Brussels"));
+	campaign_zones_free(&z);
+	assert_null(z);
+}
+
 /* ---- states ----------------------------------------------------------- */
 
 static void
@@ -547,6 +587,7 @@ main(void)
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_bad_times),
 		cmocka_unit_test(test_local_text),
+		cmocka_unit_test(test_deadline_for),
 		cmocka_unit_test(test_states),
 		cmocka_unit_test_setup_teardown(test_file_keys, setup,
 						teardown),
