@@ -443,7 +443,8 @@ typedef int (*store_answer_cb)(void *arg, const char *question,
 int store_answers_each(struct store *s, int64_t campaign_id,
 		       store_answer_cb cb, void *arg, struct err *e);
 /* Contacts of the campaign with their response state: cb gets the contact
- * and responded 0/1 through d->state misuse avoided: see responded_r. */
+ * and responded: 0 no current response, 1 one, 2 one recorded after the
+ * deadline (late). */
 typedef int (*store_roster_cb)(void *arg, const struct store_contact *c,
 			       int delivered, int responded,
 			       const char *answered_by);

@@ -26,7 +26,7 @@ cleanup() {
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
-echo "1..15"
+echo "1..16"
 S=$ANKETA_SRCDIR
 
 # ---- paused, resumed, stopped while a send runs ----
@@ -125,4 +125,6 @@ perl "$S/tests/integration/reply.pl" top "$f" "$T/ans" >"$T/m/in/new/r1" &&
 	ANKETA_NOW=$after M fetch >/dev/null 2>&1
 ok "a reply after the deadline is recorded and marked late" \
 	eq "1 1" "$(mq "SELECT count(*) || ' ' || sum(late) FROM responses")"
+ok "the report counts it late, in text and JSON" \
+	eq "1 1" "$(M report d | grep -c '^Responses: 1 of 1 delivered (100.0%), 1 late (after the deadline)$') $(M report --format json d | python3 -c 'import json, sys; print(json.load(sys.stdin)["responses"]["late"])')"
 [ $tap_failed = 0 ]
