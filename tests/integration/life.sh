@@ -26,7 +26,7 @@ cleanup() {
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
-echo "1..16"
+echo "1..17"
 S=$ANKETA_SRCDIR
 
 # ---- paused, resumed, stopped while a send runs ----
@@ -100,6 +100,8 @@ M contacts import "$T/m.csv" >/dev/null && M campaign add "$T/d.campaign" \
 	>/dev/null || echo "# setting up failed"
 ok "the deadline: the end of the day in Sofia, as UTC" \
 	eq "1893535199 Europe/Sofia" "$(mq "SELECT deadline_at || ' ' || timezone FROM campaigns")"
+ok "status --json: the deadline's instant and zone, no start: a draft" \
+	eq "2030-01-01T21:59:59Z Europe/Sofia None draft" "$(ANKETA_NOW=$before M status --json | python3 -c "import json, sys; c = json.load(sys.stdin)['campaigns'][0]; print(c['deadline_utc'], c['timezone'], c['start_utc'], c['state'])")"
 # the deadline in each reader's zone and language (preview: nothing sent)
 ANKETA_NOW=$before M send --dry-run --preview "$T/prev" d >/dev/null 2>&1
 body() { python3 -c "import email, sys; m = email.message_from_binary_file(open(sys.argv[1], 'rb')); print(next(p for p in m.walk() if p.get_content_type() == 'text/plain').get_payload(decode=True).decode())" "$(ls "$T/prev/"*"$1"*)"; }

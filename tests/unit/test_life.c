@@ -50,6 +50,8 @@ static const struct {
 	{ "2026-06-01T12:00+03:00", "Europe/Brussels", 0,
 	  INT64_C(1780304400) },
 	{ "2026-06-01 09:00Z", "Europe/Sofia", 0, INT64_C(1780304400) },
+	/* a bare date start: its first second */
+	{ "2026-12-02", "Europe/Sofia", 0, INT64_C(1796162400) },
 	/* February 29 of a leap year, no zone: UTC */
 	{ "2028-02-29 10:00", NULL, 0, INT64_C(1835431200) },
 };
@@ -294,6 +296,11 @@ test_file_keys(void **state)
 	assert_int_equal(c.start_at, T0 + 86400 + 7 * 3600);
 	assert_int_equal(c.deadline_at, INT64_C(1797371999));
 	assert_int_equal(campaign_state(&c, T0, 0), CAMPAIGN_SCHEDULED);
+	assert_int_equal(campaign_may_enqueue(f->t.s, c.id, T0, &f->t.e), 0);
+	assert_string_equal(f->t.e.msg, "scheduled: it starts at "
+			    "2026-12-02T07:00Z");
+	assert_int_equal(campaign_may_enqueue(f->t.s, c.id, c.start_at,
+					      &f->t.e), 1);
 
 	assert_int_equal(put(f, "bad", "timezone = Mars/Olympus\n", 0, &msg),
 			 -1);
@@ -396,6 +403,8 @@ test_pause_resume_stop(void **state)
 	TFIX_OK(&f->t, campaign_hold(f->t.s, "fs", CAMPAIGN_PAUSE, T0, NULL,
 				     &f->t.e));
 	assert_int_equal(claim(f, 64, &x), 0);
+	assert_int_equal(campaign_may_enqueue(f->t.s, f->cid, T0, &f->t.e), 0);
+	assert_non_null(strstr(f->t.e.msg, "paused"));
 	/* pausing twice is fine; resuming what is not paused is not */
 	TFIX_OK(&f->t, campaign_hold(f->t.s, "fs", CAMPAIGN_PAUSE, T0, NULL,
 				     &f->t.e));
@@ -474,6 +483,9 @@ test_deadline_claim(void **state)
 					      &f->t.e), 0);
 	snprintf(err, sizeof(err), "%s", f->t.e.msg);
 	assert_non_null(strstr(err, "closed: its deadline passed"));
+	assert_int_equal(campaign_hold(f->t.s, "fs", CAMPAIGN_PAUSE,
+				       c.deadline_at, NULL, &f->t.e), -1);
+	assert_non_null(strstr(f->t.e.msg, "is closed"));
 	/* moved while it runs: open again */
 	assert_int_equal(put(f, "fs", "deadline = 2026-12-20\n", 1, NULL), 0);
 	assert_int_equal(claim(f, 64, &x), 5);
