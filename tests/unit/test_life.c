@@ -207,19 +207,13 @@ static int
 setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
-	char *set;
 
 	if (tfix_open("test_life", f->t.dir, &f->t.s) < 0)
 		return -1;
 	snprintf(f->t.path, sizeof(f->t.path), "%s/anketa.db", f->t.dir);
 	store_clock_set(f->t.s, T0);
-	f->cfg.templates_dir = xasprintf("%s/templates", f->t.dir);
-	f->cfg.surveys_dir = xstrdup("surveys");
-	f->cfg.schema_path = xstrdup("surveys/survey.rng");
-	set = xasprintf("%s/survey", f->cfg.templates_dir);
-	if (mkdir(f->cfg.templates_dir, 0700) != 0 || mkdir(set, 0700) != 0)
+	if (tfix_campaign_cfg(&f->cfg, f->t.dir) < 0)
 		return -1;
-	free(set);
 	*state = f;
 	return 0;
 }
@@ -229,9 +223,7 @@ teardown(void **state)
 {
 	struct fx *f = *state;
 
-	free(f->cfg.templates_dir);
-	free(f->cfg.surveys_dir);
-	free(f->cfg.schema_path);
+	tfix_campaign_cfg_free(&f->cfg);
 	tfix_close(f->t.dir, &f->t.s);
 	free(f);
 	return 0;
