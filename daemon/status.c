@@ -334,7 +334,7 @@ status_text_campaigns(struct buf *b, size_t *at, const json_t *list)
 		if (textcol_width(status_get(c, "name")) > w)
 			w = textcol_width(status_get(c, "name"));
 	textcol_pad(b, "campaign", w);
-	buf_printf(b, " %-7s %-10s", "state", "deadline");
+	buf_printf(b, " %-9s %-10s", "state", "deadline");
 	for (int k = 0; k < STORE_D_N; k++)
 		buf_printf(b, " %9s", store_dstate_name((enum store_dstate)k));
 	buf_printf(b, "  next due");
@@ -343,7 +343,7 @@ status_text_campaigns(struct buf *b, size_t *at, const json_t *list)
 		size_t j;
 
 		textcol_pad(b, status_get(c, "name"), w);
-		buf_printf(b, " %-7s %-10s", status_get(c, "state"),
+		buf_printf(b, " %-9s %-10s", status_get(c, "state"),
 			   status_get(c, "deadline"));
 		status_text_counts(b, json_object_get(c, "deliveries"));
 		buf_printf(b, "  %s", status_get(c, "next_due"));
