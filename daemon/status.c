@@ -13,6 +13,7 @@
 
 #include "base/buf.h"
 #include "base/textcol.h"
+#include "model/campaign.h"
 #include "store/store_status.h"
 
 struct status_ctx {
@@ -60,25 +61,19 @@ status_counts(const long counts[STORE_D_N])
 }
 
 const char *
-status_campaign_state(const long counts[STORE_D_N], const char *deadline,
-		      int64_t now, int paused)
+status_campaign_state(const struct store_campaign *c,
+		      const long counts[STORE_D_N], int64_t now, int paused)
 {
-	time_t t = (time_t)now;
-	char today[16] = "";
-	struct tm tm;
 	long all = 0, waiting = counts[STORE_D_PENDING] +
 		counts[STORE_D_DEFERRED] + counts[STORE_D_UNKNOWN];
+	enum campaign_state st;
 
 	for (int i = 0; i < STORE_D_N; i++)
 		all += counts[i];
-	if (localtime_r(&t, &tm) != NULL)
-		strftime(today, sizeof(today), "%Y-%m-%d", &tm);
-	/* a date-time deadline closes with its day, as ingest sees it */
-	if (deadline != NULL && *deadline && strncmp(deadline, today, 10) < 0)
-		return "closed";
-	if (all == 0)
-		return "draft";
-	return paused && waiting > 0 ? "paused" : "open";
+	st = campaign_state(c, now, all > 0);
+	if (st == CAMPAIGN_OPEN && paused && waiting > 0)
+		return "paused";
+	return campaign_state_name(st);
 }
 
 static int
@@ -219,7 +214,10 @@ status_campaign(void *arg, const struct store_campaign *c)
 	    status_due(x, o, c->id) < 0)
 		return -1;
 	json_object_set_new(o, "state", json_string(status_campaign_state(
-		n, c->deadline, store_now(x->s), x->paused != 0)));
+		c, n, store_now(x->s), x->paused != 0)));
+	json_object_set_new(o, "start_utc", status_time(c->start_at));
+	json_object_set_new(o, "deadline_utc", status_time(c->deadline_at));
+	json_object_set_new(o, "timezone", status_str(c->timezone));
 	json_object_set_new(o, "deliveries", status_counts(n));
 	x->obj = errs;
 	rc = store_status_errors(x->s, c->id, STATUS_ERRORS, status_error, x,
@@ -383,7 +381,7 @@ status_text_campaigns(struct buf *b, size_t *at, const json_t *list)
 		if (textcol_width(status_get(c, "name")) > w)
 			w = textcol_width(status_get(c, "name"));
 	textcol_pad(b, "campaign", w);
-	buf_printf(b, " %-7s %-10s", "state", "deadline");
+	buf_printf(b, " %-9s %-10s", "state", "deadline");
 	for (int k = 0; k < STORE_D_N; k++)
 		buf_printf(b, " %9s", store_dstate_name((enum store_dstate)k));
 	buf_printf(b, "  next due");
@@ -392,7 +390,7 @@ status_text_campaigns(struct buf *b, size_t *at, const json_t *list)
 		size_t j;
 
 		textcol_pad(b, status_get(c, "name"), w);
-		buf_printf(b, " %-7s %-10s", status_get(c, "state"),
+		buf_printf(b, " %-9s %-10s", status_get(c, "state"),
 			   status_get(c, "deadline"));
 		status_text_counts(b, json_object_get(c, "deliveries"));
 		buf_printf(b, "  %s", status_get(c, "next_due"));

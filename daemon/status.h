@@ -24,12 +24,12 @@
 #define STATUS_ERRORS 5
 #define STATUS_GROUPS 10
 
-/* A campaign's state as the store has it today (unix time now, local
- * date): "closed" once its deadline's date is past, "draft" while no mail
- * of it was ever enqueued, "paused" while mail of it waits and sending is
- * paused, else "open". Pure. */
-const char *status_campaign_state(const long counts[STORE_D_N],
-				  const char *deadline, int64_t now,
+/* A campaign's state (model/campaign.h's campaign_state at unix time
+ * now; draft while no mail of it was ever enqueued and it has no
+ * start), but "paused" also for an open one whose mail waits while
+ * sending is paused (a site pause). Pure. */
+const char *status_campaign_state(const struct store_campaign *c,
+				  const long counts[STORE_D_N], int64_t now,
 				  int paused);
 int status_write(struct store *s, const struct config *cfg, int json,
 		 FILE *out, struct err *e);

@@ -22,13 +22,14 @@
 #include "model/schedule.h"
 #include "model/survey.h"
 #include "base/textcol.h"
+#include "base/tz.h"
 #include "base/xmem.h"
 
 #define CAMPAIGN_MAX_XML (4u << 20)	/* as survey.c: a few KB in practice */
 
 enum ckey {
 	K_NAME, K_KIND, K_QUESTIONNAIRE, K_TEMPLATE, K_REFERENCE, K_SUBJECT,
-	K_DEADLINE,
+	K_DEADLINE, K_START, K_TIMEZONE,
 	K_GROUP, K_COUNTRY, K_LANGUAGE, K_MUNICIPALITY, K_ROLE,
 	NKEYS
 };
@@ -44,6 +45,8 @@ static const struct {
 	{ "campaign", "reference", K_REFERENCE },
 	{ "campaign", "subject", K_SUBJECT },
 	{ "campaign", "deadline", K_DEADLINE },
+	{ "campaign", "start", K_START },
+	{ "campaign", "timezone", K_TIMEZONE },
 	{ "audience", "group", K_GROUP },
 	{ "audience", "groups", K_GROUP },
 	{ "audience", "country", K_COUNTRY },
@@ -73,7 +76,10 @@ struct camp {
 	size_t nvars;
 	/* results of validation */
 	char *audience[5];	/* group, country, language, municipality, role */
-	char *deadline;
+	char *deadline;		/* the file's text, with T */
+	int64_t deadline_at;	/* UTC; 0: none */
+	int64_t start_at;	/* UTC; 0: none */
+	const char *zone;	/* validated timezone, or NULL (UTC) */
 	char *qpath;		/* resolved questionnaire path */
 	char *xml;		/* its bytes */
 	size_t xml_len;
@@ -300,73 +306,6 @@ camp_parse(struct camp *c)
 
 /* ---- validation ---------------------------------------------------------- */
 
-static int
-is_leap(long y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Digits at s[0..n-1] as a number, or -1. */
-static long
-digits(const char *s, size_t n)
-{
-	long v = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-/* ISO 8601: YYYY-MM-DD, optionally THH:MM[:SS] (a space for T is fine)
- * and Z or +HH:MM. Returns a normalised copy (T), or NULL with *why. */
-static char *
-check_deadline(const char *s, const char **why)
-{
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-				     30, 31 };
-	size_t n = strlen(s);
-	long y, m, d;
-	char *out;
-
-	*why = "not a date: write YYYY-MM-DD, e.g. 2026-12-15, or "
-	       "YYYY-MM-DDTHH:MM";
-	if (n < 10 || s[4] != '-' || s[7] != '-')
-		return NULL;
-	y = digits(s, 4), m = digits(s + 5, 2), d = digits(s + 8, 2);
-	if (y < 2000 || m < 1 || m > 12 || d < 1)
-		return NULL;
-	if (d > mdays[m - 1] + (m == 2 && is_leap(y))) {
-		*why = "no such day in that month";
-		return NULL;
-	}
-	if (n > 10) {
-		const char *t = s + 11;
-		size_t tn = n - 11;
-
-		if (s[10] != 'T' && s[10] != ' ')
-			return NULL;
-		if (tn >= 1 && (t[tn - 1] == 'Z'))
-			tn--;
-		else if (tn > 6 && (t[tn - 6] == '+' || t[tn - 6] == '-') &&
-			 t[tn - 3] == ':' && digits(t + tn - 5, 2) >= 0 &&
-			 digits(t + tn - 2, 2) >= 0)
-			tn -= 6;
-		if (!((tn == 5 || (tn == 8 && t[5] == ':' &&
-				   digits(t + 6, 2) >= 0 &&
-				   digits(t + 6, 2) < 60)) &&
-		      t[2] == ':' && digits(t, 2) >= 0 && digits(t, 2) < 24 &&
-		      digits(t + 3, 2) >= 0 && digits(t + 3, 2) < 60))
-			return NULL;
-	}
-	out = xstrdup(s);
-	if (n > 10)
-		out[10] = 'T';
-	return out;
-}
-
 /* A comma-separated list, each item checked or normalised by norm (may
  * be NULL): "a, b" -> "a,b". "" stays NULL: no filter. */
 static char *
@@ -453,11 +392,54 @@ is_token(const char *s, size_t max, const char *extra)
 	return 1;
 }
 
-static void
-check_campaign_keys(struct camp *c)
+/* One of start, deadline: "" or missing is none. 0 ok or none. */
+static int
+check_time(struct camp *c, enum ckey k, const char *what, int64_t *at_r)
 {
 	const char *why;
 
+	if (c->v[k] == NULL || *c->v[k] == '\0')
+		return 0;
+	if (campaign_time(c->v[k], c->zone, k == K_DEADLINE, at_r, &why) == 0)
+		return 0;
+	camp_err(c, c->at[k], "[campaign] %s \"%s\": %s", what, c->v[k], why);
+	return -1;
+}
+
+/* timezone first: start and deadline are read in it (UTC when none). */
+static void
+check_times(struct camp *c)
+{
+	const char *zone = c->v[K_TIMEZONE];
+	struct tz *z;
+	struct err e;
+
+	if (zone != NULL && *zone) {
+		if ((z = tz_load(zone, &e)) == NULL)
+			camp_err(c, c->at[K_TIMEZONE], "[campaign] timezone: "
+				 "%s (an IANA name such as Europe/Sofia, "
+				 "Europe/Brussels, Europe/Prague)", e.msg);
+		else
+			c->zone = zone;
+		tz_free(&z);
+	}
+	if (check_time(c, K_DEADLINE, "deadline", &c->deadline_at) == 0 &&
+	    c->deadline_at != 0) {
+		c->deadline = xstrdup(c->v[K_DEADLINE]);
+		if (strlen(c->deadline) > 10)
+			c->deadline[10] = 'T';
+	}
+	if (check_time(c, K_START, "start", &c->start_at) == 0 &&
+	    c->start_at != 0 && c->deadline_at != 0 &&
+	    c->start_at >= c->deadline_at)
+		camp_err(c, c->at[K_START], "[campaign] start \"%s\" is not "
+			 "before the deadline \"%s\"", c->v[K_START],
+			 c->v[K_DEADLINE]);
+}
+
+static void
+check_campaign_keys(struct camp *c)
+{
 	if (c->v[K_NAME] == NULL || *c->v[K_NAME] == '\0')
 		camp_err(c, c->at[K_NAME], "[campaign] name is missing");
 	else if (!is_token(c->v[K_NAME], 64, "-_."))
@@ -473,10 +455,7 @@ check_campaign_keys(struct camp *c)
 		camp_err(c, c->at[K_REFERENCE], "[campaign] reference \"%s\": "
 			 "use at most 16 letters, digits, '-' or '_' (it is "
 			 "shown in every subject)", c->v[K_REFERENCE]);
-	if (c->v[K_DEADLINE] != NULL && *c->v[K_DEADLINE] &&
-	    (c->deadline = check_deadline(c->v[K_DEADLINE], &why)) == NULL)
-		camp_err(c, c->at[K_DEADLINE], "[campaign] deadline \"%s\": %s",
-			 c->v[K_DEADLINE], why);
+	check_times(c);
 }
 
 static void
@@ -639,7 +618,17 @@ campaign_check(const struct config *cfg, const char *path,
 }
 
 static int
-camp_store(struct camp *c, struct store *s, struct err *e)
+camp_found(void *arg, const struct store_campaign *sc)
+{
+	(void)arg;
+	(void)sc;
+	return 0;
+}
+
+/* update: the campaign must be stored already (an update that named a
+ * new campaign by a typo would send it to everybody). */
+static int
+camp_store(struct camp *c, struct store *s, int update, struct err *e)
 {
 	struct store_campaign sc = { 0 };
 	int64_t qid = 0, cid;
@@ -649,6 +638,15 @@ camp_store(struct camp *c, struct store *s, struct err *e)
 
 	if (store_begin(s, e) < 0)
 		goto out;
+	if (update && (rc = store_campaign_find(s, c->v[K_NAME], camp_found,
+						NULL, e)) != 1) {
+		if (rc == 0)
+			err_set(e, "no campaign '%s' to update (add it with: "
+				"anketa campaign add FILE)", c->v[K_NAME]);
+		rc = -1;
+		goto fail;
+	}
+	rc = -1;
 	if (c->sv != NULL &&
 	    store_questionnaire_put(s, survey_id(c->sv), survey_hash(c->sv),
 				    c->qpath, c->xml, &qid, &isnew, e) < 0)
@@ -658,6 +656,9 @@ camp_store(struct camp *c, struct store *s, struct err *e)
 	sc.kind = c->v[K_KIND] ? c->v[K_KIND] : "survey";
 	sc.template = c->v[K_TEMPLATE];
 	sc.deadline = c->deadline;
+	sc.deadline_at = c->deadline_at;
+	sc.start_at = c->start_at;
+	sc.timezone = c->zone;	/* NULL: UTC, shown as written */
 	sc.subject = c->v[K_SUBJECT] && *c->v[K_SUBJECT] ? c->v[K_SUBJECT]
 							 : NULL;
 	sc.reference = c->v[K_REFERENCE] && *c->v[K_REFERENCE] ?
@@ -682,15 +683,15 @@ out:
 	return rc;
 }
 
-int
-campaign_add(struct store *s, const struct config *cfg, const char *path,
-	     char **name_r, struct errlist *errs)
+static int
+camp_put(struct store *s, const struct config *cfg, const char *path,
+	 int update, char **name_r, struct errlist *errs)
 {
 	struct camp c;
 	struct err e;
 	int rc = camp_load(&c, cfg, path, errs);
 
-	if (rc == 0 && camp_store(&c, s, &e) < 0) {
+	if (rc == 0 && camp_store(&c, s, update, &e) < 0) {
 		errlist_add(errs, "%s: %s", path, e.msg);
 		rc = -1;
 	}
@@ -698,4 +699,18 @@ campaign_add(struct store *s, const struct config *cfg, const char *path,
 		*name_r = xstrdup(c.v[K_NAME]);
 	camp_free(&c);
 	return rc;
+}
+
+int
+campaign_add(struct store *s, const struct config *cfg, const char *path,
+	     char **name_r, struct errlist *errs)
+{
+	return camp_put(s, cfg, path, 0, name_r, errs);
+}
+
+int
+campaign_update(struct store *s, const struct config *cfg, const char *path,
+		char **name_r, struct errlist *errs)
+{
+	return camp_put(s, cfg, path, 1, name_r, errs);
 }

@@ -79,6 +79,7 @@ roster_cb(void *arg, const struct store_contact *c, int delivered,
 	rc->responded = responded;
 	r->delivered += delivered != 0;
 	r->responded += responded != 0;
+	r->late += responded == 2;
 	if (r->nq > 0)
 		rc->ans = xcalloc(r->nq, sizeof(*rc->ans));
 	return 0;
@@ -458,8 +459,11 @@ text_header(struct report *r, struct report_out *o)
 		buf_addc(b, '\n');
 	}
 	report_fmt_percent(pct, r->responded, r->delivered);
-	buf_printf(b, "\nResponses: %ld of %ld delivered (%s%%)\n",
+	buf_printf(b, "\nResponses: %ld of %ld delivered (%s%%)",
 		   r->responded, r->delivered, pct);
+	if (r->late > 0)
+		buf_printf(b, ", %ld late (after the deadline)", r->late);
+	buf_addc(b, '\n');
 }
 
 /* Each line of a possibly multi-line answer, indented under the first;
@@ -759,6 +763,7 @@ json_head(struct report *r, struct buf *b)
 	json_kv_int(b, 1, "contacts", (long long)r->n);
 	json_kv_int(b, 0, "delivered", r->delivered);
 	json_kv_int(b, 0, "responded", r->responded);
+	json_kv_int(b, 0, "late", r->late);
 	json_tenths(b, "rate", pct);
 	buf_addc(b, '}');
 }

@@ -23,7 +23,9 @@
  *          Percentages with one decimal (rounded half away from zero);
  *          a question's percentages are of the contacts who answered it
  *          (multi-choice ones add up to more than 100); response rate =
- *          responded / delivered (a sent invite). Texts in English.
+ *          responded / delivered (a sent invite); late counts the
+ *          current responses recorded after the deadline (they count as
+ *          responded too). Texts in English.
  *          Needs a person: unmatched and quarantined messages of this
  *          campaign or of none, unreadable answers and bounces of it.
  * Tests:   tests/unit/test_report.c (also CSV formulas guarded, no

@@ -230,7 +230,11 @@ page_deliveries(struct report *r, struct buf *b, struct buf *key)
 	buf_reset(key);
 	buf_adds(key, "responses.contacts");
 	keyed_long(b, "span", key, (long long)r->n);
-	buf_adds(b, " contacts.</p>\n");
+	buf_adds(b, " contacts; ");
+	buf_reset(key);
+	buf_adds(key, "responses.late");
+	keyed_long(b, "span", key, r->late);
+	buf_adds(b, " answers came after the deadline.</p>\n");
 }
 
 /* ---- charts ----------------------------------------------------------- */

@@ -69,6 +69,7 @@ struct report {
 	size_t n, cap;
 	struct report_contact **byid;
 	long delivered, responded;
+	long late;		/* responses recorded after the deadline */
 	/* needs a person */
 	struct report_msg *msgs[REPORT_NNEEDS];
 	size_t nmsgs[REPORT_NNEEDS];

@@ -20,6 +20,7 @@
 #include "base/tmpl.h"
 #include "base/xmem.h"
 #include "mail/mime.h"
+#include "model/campaign.h"
 #include "model/form.h"
 #include "model/survey.h"
 #include "send/send_private.h"
@@ -31,14 +32,17 @@
 /* ---- owned copies of store rows ------------------------------------------ */
 
 struct camp {
-	int64_t id, questionnaire_id;
+	int64_t id, questionnaire_id, deadline_at;
 	char *name, *template, *deadline, *subject, *reference, *extra;
+	char *timezone;
 };
 
 /* The values of one recipient (borrowed from the row). */
 struct rcpt {
 	const char *email, *name, *municipality, *country, *language, *role;
 	const char *token;	/* the delivery's */
+	const char *deadline;	/* in the reader's zone, or NULL: the
+				 * campaign's as its language writes it */
 };
 
 static char *dup0(const char *s)
@@ -54,6 +58,7 @@ static void camp_clear(struct camp *c)
 	free(c->subject);
 	free(c->reference);
 	free(c->extra);
+	free(c->timezone);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -69,6 +74,8 @@ static int camp_cb(void *arg, const struct store_campaign *sc)
 	c->subject = dup0(sc->subject);
 	c->reference = dup0(sc->reference);
 	c->extra = dup0(sc->extra);
+	c->deadline_at = sc->deadline_at;
+	c->timezone = dup0(sc->timezone);
 	return 0;
 }
 
@@ -147,6 +154,7 @@ struct render {
 	struct rctx ctx[RENDER_CTX_MAX];
 	size_t nctx;
 	unsigned long tick;
+	struct campaign_zones *zones;	/* readers' zones, for deadlines */
 };
 
 static void langset_clear(struct langset *l)
@@ -340,6 +348,8 @@ static void vars_contact(struct tmpl_val *v, const struct rcpt *c)
 	tmpl_map_set_str(v, "role", c->role);
 	tmpl_map_set_str(v, "language", c->language);
 	tmpl_map_set_str(v, "token", c->token);
+	if (c->deadline != NULL)
+		tmpl_map_set_str(v, "deadline", c->deadline);
 }
 
 static int render_part(const struct langset *l, int which,
@@ -622,6 +632,7 @@ int render_open(struct store *s, const struct config *cfg,
 	r->s = s;
 	r->cfg = cfg;
 	r->msgid_domain = msgid_domain(cfg);
+	r->zones = campaign_zones_new();
 	for (int i = 0; i < T_N; i++)
 		buf_init(&r->part[i], RENDER_MSG_MAX);
 	*r_r = r;
@@ -637,6 +648,7 @@ void render_free(struct render **rp)
 	for (size_t i = 0; i < r->nctx; i++)
 		rctx_clear(&r->ctx[i]);
 	free(r->msgid_domain);
+	campaign_zones_free(&r->zones);
 	for (int i = 0; i < T_N; i++)
 		buf_free(&r->part[i]);
 	free(r);
@@ -678,7 +690,7 @@ static int render_with(struct render *rd, const struct rctx *x,
 /* An ordinary contact: what every template must render for. */
 static const struct rcpt sample = {
 	"sample@example.org", "Sample", "Sample", "Sample", NULL,
-	"sample", "sample"
+	"sample", "sample", NULL
 };
 
 int render_check(struct render *rd, int64_t campaign_id, const char *kind,
@@ -738,6 +750,31 @@ const char *render_text(const struct render *rd)
 	return buf_cstr((struct buf *)&rd->part[T_TEXT]);
 }
 
+/* The deadline in the reader's zone, then the message. */
+static int render_for(struct render *rd, const struct rctx *x,
+		      const struct langset *l, struct rcpt *c,
+		      const struct store_outrow *row, const char *msgid,
+		      struct buf *out, struct err *e)
+{
+	struct store_campaign sc = { .deadline = x->camp.deadline,
+				     .deadline_at = x->camp.deadline_at,
+				     .timezone = x->camp.timezone };
+	const struct store_contact *k = row->contact;
+	char *at = campaign_deadline_for(rd->zones, &sc, campaign_zone_of(
+		NULL, k != NULL ? k->country : NULL));
+	char *dl = at != NULL ? send_deadline(at, l->lang) : NULL;
+	int rc;
+
+	c->deadline = dl;
+	rc = render_with(rd, x, l, c, row->vars, msgid, row->in_reply_to,
+			 out, e);
+	if (rc != 0)
+		rc = render_blame(rd, x, l, c);
+	free(at);
+	free(dl);
+	return rc;
+}
+
 int render_row(struct render *rd, const struct store_outrow *row,
 	       const char *msgid, struct buf *out, struct err *e)
 {
@@ -764,8 +801,5 @@ int render_row(struct render *rd, const struct store_outrow *row,
 	l = langset_get(rd, x, c.language, e);
 	if (l == NULL)
 		return -1;
-	if (render_with(rd, x, l, &c, row->vars, msgid, row->in_reply_to,
-			out, e) == 0)
-		return 0;
-	return render_blame(rd, x, l, &c);
+	return render_for(rd, x, l, &c, row, msgid, out, e);
 }

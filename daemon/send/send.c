@@ -18,6 +18,7 @@
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/xmem.h"
+#include "model/campaign.h"
 #include "send/render.h"
 #include "send/sender.h"
 
@@ -197,6 +198,13 @@ int send_campaign(struct store *s, const struct config *cfg,
 			"anketa campaign add FILE)", campaign);
 	if (rc != 1)
 		return -1;
+	/* nothing new of a closed, stopped, paused or scheduled campaign */
+	if (!o->dry_run &&
+	    (rc = campaign_may_enqueue(s, cid, store_now(s), e)) != 1) {
+		if (rc == 0)
+			err_prefix(e, "campaign '%s'", campaign);
+		return -1;
+	}
 	/* a template error stops the run before anything is enqueued */
 	rc = render_open(s, cfg, &r, e);
 	if (rc == 0)
@@ -223,8 +231,12 @@ int send_enqueue(struct store *s, const struct config *cfg,
 		 struct err *e)
 {
 	struct render *r = NULL;
-	int rc = render_open(s, cfg, &r, e);
+	int rc = campaign_may_enqueue(s, campaign_id, store_now(s), e);
 
+	*planned_r = 0;
+	if (rc != 1)
+		return rc;	/* 0: not now, and that is no error */
+	rc = render_open(s, cfg, &r, e);
 	if (rc == 0)
 		rc = render_check(r, campaign_id, kind, e);
 	render_free(&r);

@@ -71,7 +71,10 @@ int send_outbox_opts(struct store *s, const struct config *cfg,
 		     const struct send_opts *o, struct send_stats *st,
 		     struct err *e);
 /* The producer alone: check the templates of campaign_id for kind,
- * then enqueue kind for its audience (*planned_r counts the new rows). */
+ * then enqueue kind for its audience (*planned_r counts the new rows).
+ * A campaign that may not get mail now (closed, stopped, paused,
+ * scheduled: campaign_may_enqueue) gets none: 0 with *planned_r 0 and
+ * the reason in e. send_campaign refuses such a one (-1). */
 int send_enqueue(struct store *s, const struct config *cfg,
 		 int64_t campaign_id, const char *kind, long *planned_r,
 		 struct err *e);

@@ -570,6 +570,10 @@ store_new(const char *path)
 	s->owner_fd = -1;
 	if (crash != NULL)
 		s->crash_after = strtol(crash, NULL, 10);
+	/* tests only: the store's clock (store_now), for deadlines and
+	 * schedules without waiting for them */
+	if (getenv("ANKETA_NOW") != NULL)
+		s->clock = strtoll(getenv("ANKETA_NOW"), NULL, 10);
 	return s;
 }
 

@@ -118,14 +118,27 @@ struct store_campaign {
 	struct store_filter audience;
 	const char *file;		/* the campaign file it came from */
 	const char *extra;		/* JSON object of template variables */
+	int64_t start_at;		/* UTC seconds; 0: no start time */
+	int64_t deadline_at;		/* UTC seconds; 0: no deadline */
+	const char *timezone;		/* IANA zone start/deadline are in */
+	const char *hold;		/* read only: NULL, "paused", "stopped"
+					 * (store_campaign_hold sets it) */
 };
 
 typedef int (*store_campaign_cb)(void *arg, const struct store_campaign *c);
 
-/* Insert, or update when the name exists and nothing was sent yet;
- * -1 with a reason if deliveries already went out. */
+/* Insert, or update when the name exists: anything while nothing was
+ * sent yet, afterwards only the deadline (deadline, deadline_at,
+ * timezone): -1 with a reason naming what else differs. The hold is
+ * kept. */
 int store_campaign_put(struct store *s, const struct store_campaign *c,
 		       int64_t *id_r, struct err *e);
+/* Set campaign id's hold ("paused", "stopped") or lift it (NULL), in
+ * one transaction; "stopped" also cancels every row of it that waits
+ * (claimed or not: a claimed one's hand-over then finds it gone) and
+ * counts them in *cancelled_r (may be NULL). 1 done, 0 no such id. */
+int store_campaign_hold(struct store *s, int64_t id, const char *hold,
+			long *cancelled_r, struct err *e);
 int store_campaign_find(struct store *s, const char *name,
 			store_campaign_cb cb, void *arg, struct err *e);
 int store_campaign_by_id(struct store *s, int64_t id, store_campaign_cb cb,
@@ -498,7 +511,8 @@ typedef int (*store_answer_cb)(void *arg, const char *question,
 int store_answers_each(struct store *s, int64_t campaign_id,
 		       store_answer_cb cb, void *arg, struct err *e);
 /* Contacts of the campaign with their response state: cb gets the contact
- * and responded 0/1 through d->state misuse avoided: see responded_r. */
+ * and responded: 0 no current response, 1 one, 2 one recorded after the
+ * deadline (late). */
 typedef int (*store_roster_cb)(void *arg, const struct store_contact *c,
 			       int delivered, int responded,
 			       const char *answered_by);

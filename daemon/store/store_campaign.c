@@ -104,12 +104,14 @@ store_questionnaire_xml(struct store *s, int64_t id, char **xml_r,
 
 /* ---- campaigns ------------------------------------------------------------- */
 
-/* Column order shared by the reader, the insert and the update: ?2..?16
- * of the write statements are these columns after the id. */
+/* Column order shared by the reader, the insert and the update: ?2..?18
+ * of the write statements are these columns after the id (hold is read
+ * only: store_campaign_hold). */
 #define STORE_CAMPAIGN_COLS \
 	"id, name, questionnaire_id, kind, template, deadline, subject, " \
 	"reference, aud_group, aud_country, aud_municipality, " \
-	"aud_language, aud_role, file, extra"
+	"aud_language, aud_role, file, extra, start_at, deadline_at, " \
+	"timezone, hold"
 
 static void
 store_campaign_row(sqlite3_stmt *st, struct store_campaign *c)
@@ -129,6 +131,10 @@ store_campaign_row(sqlite3_stmt *st, struct store_campaign *c)
 	c->audience.role = store_col_text(st, 12);
 	c->file = store_col_text(st, 13);
 	c->extra = store_col_text(st, 14);
+	c->start_at = sqlite3_column_int64(st, 15);
+	c->deadline_at = sqlite3_column_int64(st, 16);
+	c->timezone = store_col_text(st, 17);
+	c->hold = store_col_text(st, 18);
 }
 
 static void
@@ -145,46 +151,113 @@ store_campaign_bind(sqlite3_stmt *st, const struct store_campaign *c)
 	store_bind_id(st, 3, c->questionnaire_id);
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		store_bind_opt_text(st, 4 + (int)i, v[i]);
+	store_bind_id(st, 16, c->start_at);
+	store_bind_id(st, 17, c->deadline_at);
+	store_bind_opt_text(st, 18, c->timezone);
 }
 
-/* Existing row id of c->name and whether it differs from c (NULL and ""
- * compare equal, as they are stored alike): 1 found, 0 not, -1. */
+/* What the file may say differently once mail went out: the deadline
+ * (its text, its instant, its zone) and where the file lies. */
+#define STORE_CAMPAIGN_LATE_OK(i) ((i) == 3 || (i) == 11 || (i) >= 14)
+
+/* The settings of row id that differ from c (NULL and "" compare equal,
+ * as they are stored alike), as a bit per column ?3..?18 of the write
+ * statements: bit 0 questionnaire ... bit 15 timezone. -1 error. */
 static int
-store_campaign_same(struct store *s, const struct store_campaign *c,
-		    int64_t *id_r, int *same_r, struct err *e)
+store_campaign_diff(struct store *s, int64_t id,
+		    const struct store_campaign *c, unsigned *diff_r,
+		    struct err *e)
 {
-	static const char cmp[] = "SELECT id FROM campaigns WHERE id = ?1 "
-		"AND questionnaire_id IS ?3 AND kind IS ?4 AND template IS ?5 "
-		"AND deadline IS ?6 AND subject IS ?7 AND reference IS ?8 "
-		"AND aud_group IS ?9 AND aud_country IS ?10 AND "
-		"aud_municipality IS ?11 AND aud_language IS ?12 AND "
-		"aud_role IS ?13 AND file IS ?14 AND extra IS ?15 "
-		"AND name = ?2";
+	static const char cmp[] = "SELECT questionnaire_id IS ?3, kind IS ?4,"
+		" template IS ?5, deadline IS ?6, subject IS ?7, reference "
+		"IS ?8, aud_group IS ?9, aud_country IS ?10, aud_municipality"
+		" IS ?11, aud_language IS ?12, aud_role IS ?13, file IS ?14, "
+		"extra IS ?15, start_at IS ?16, deadline_at IS ?17, timezone "
+		"IS ?18 FROM campaigns WHERE id = ?1 AND name = ?2";
+	sqlite3_stmt *st;
+	int rc;
+
+	*diff_r = 0;
+	if (store_prepare(s, cmp, &st, e) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	store_campaign_bind(st, c);
+	rc = store_step_row(s, st, "campaign", e);
+	for (int i = 0; rc == 1 && i < 16; i++)
+		if (!sqlite3_column_int(st, i))
+			*diff_r |= 1u << i;
+	store_done(s, st);
+	return rc == -1 ? -1 : 0;
+}
+
+/* Existing row id of c->name: 1 found, 0 not, -1. */
+static int
+store_campaign_id(struct store *s, const char *name, int64_t *id_r,
+		  struct err *e)
+{
 	sqlite3_stmt *st;
 	int rc;
 
 	if (store_prepare(s, "SELECT id FROM campaigns WHERE name = ?1", &st,
 			  e) == -1)
 		return -1;
-	store_bind_text(st, 1, c->name);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	store_bind_text(st, 1, name);
+	rc = store_step_row(s, st, "campaign", e);
+	if (rc == 1)
 		*id_r = sqlite3_column_int64(st, 0);
 	store_done(s, st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW)
-		return store_fail(s, e, "campaign");
-	if (store_prepare(s, cmp, &st, e) == -1)
+	return rc;
+}
+
+/* How many of campaign id's mails went out (or may have): -1 error. */
+static int
+store_campaign_sent(struct store *s, int64_t id, long *n_r, struct err *e)
+{
+	static const char sent[] = "SELECT count(*) FROM deliveries WHERE "
+		"campaign_id = ?1 AND (state = 'sending' OR state = 'sent' OR "
+		"state = 'unknown')";
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_prepare(s, sent, &st, e) == -1)
 		return -1;
-	sqlite3_bind_int64(st, 1, *id_r);
-	store_campaign_bind(st, c);
-	rc = sqlite3_step(st);
-	*same_r = rc == SQLITE_ROW;
+	sqlite3_bind_int64(st, 1, id);
+	rc = store_step_row(s, st, "campaign", e);
+	*n_r = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
 	store_done(s, st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(s, e, "campaign");
-	return 1;
+	return rc == -1 ? -1 : 0;
+}
+
+/* Refuse changes other than the deadline once mail went out: they would
+ * make the record lie about what was sent. */
+static int
+store_campaign_may_change(struct store *s, int64_t id, unsigned diff,
+			  struct err *e)
+{
+	static const char *const what[] = { "questionnaire", "kind",
+		"template", "deadline", "subject", "reference", "group",
+		"country", "municipality", "language", "role", "file", "vars",
+		"start", "deadline", "timezone" };
+	char list[256] = "";
+	size_t at = 0;
+	long sent = 0;
+
+	for (int i = 0; i < 16; i++)
+		if ((diff & (1u << i)) && !STORE_CAMPAIGN_LATE_OK(i) &&
+		    at < sizeof(list))
+			at += (size_t)snprintf(list + at, sizeof(list) - at,
+					       "%s%s", at ? ", " : "",
+					       what[i]);
+	if (at == 0)
+		return 0;
+	if (store_campaign_sent(s, id, &sent, e) == -1)
+		return -1;
+	if (sent == 0)
+		return 0;
+	err_set(e, "already sent to %ld contacts; cannot change %s (only the "
+		"deadline can move now: make a new campaign for the rest)",
+		sent, list);
+	return -1;
 }
 
 static int
@@ -193,42 +266,29 @@ store_campaign_write(struct store *s, const struct store_campaign *c,
 {
 	static const char ins[] = "INSERT INTO campaigns(" STORE_CAMPAIGN_COLS
 		", created, updated) VALUES (NULL, ?2, ?3, ?4, ?5, ?6, ?7, "
-		"?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, unixepoch(), "
-		"unixepoch())";
+		"?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, NULL, "
+		"unixepoch(), unixepoch())";
 	static const char upd[] = "UPDATE campaigns SET questionnaire_id = ?3,"
 		" kind = ?4, template = ?5, deadline = ?6, subject = ?7, "
 		"reference = ?8, aud_group = ?9, aud_country = ?10, "
 		"aud_municipality = ?11, aud_language = ?12, aud_role = ?13, "
-		"file = ?14, extra = ?15, updated = unixepoch() "
+		"file = ?14, extra = ?15, start_at = ?16, deadline_at = ?17, "
+		"timezone = ?18, updated = unixepoch() "
 		"WHERE id = ?1 AND name = ?2";
-	static const char sent[] = "SELECT count(*) FROM deliveries WHERE "
-		"campaign_id = ?1 AND state IN ('sending', 'sent', 'unknown')";
 	sqlite3_stmt *st;
 	int64_t id = 0;
-	int same = 0, found, rc;
+	unsigned diff = 0;
+	int found, rc;
 
-	if ((found = store_campaign_same(s, c, &id, &same, e)) == -1)
+	if ((found = store_campaign_id(s, c->name, &id, e)) == -1)
 		return -1;
 	*id_r = id;
-	if (found && same)
+	if (found && store_campaign_diff(s, id, c, &diff, e) == -1)
+		return -1;
+	if (found && diff == 0)
 		return 0;	/* re-loading an unchanged campaign file */
-	if (found) {
-		/* Mail already went out with the old settings: changing them
-		 * now would make the record lie about what was sent. */
-		if (store_prepare(s, sent, &st, e) == -1)
-			return -1;
-		sqlite3_bind_int64(st, 1, id);
-		rc = sqlite3_step(st);
-		found = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-		store_done(s, st);
-		if (found == -1)
-			return store_fail(s, e, "campaign");
-		if (found > 0) {
-			err_set(e, "already sent to %d contacts; cannot "
-				"change it (make a new campaign)", found);
-			return -1;
-		}
-	}
+	if (found && store_campaign_may_change(s, id, diff, e) == -1)
+		return -1;
 	if (store_prepare(s, id ? upd : ins, &st, e) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
@@ -335,4 +395,53 @@ store_campaigns_each(struct store *s, store_campaign_cb cb, void *arg,
 {
 	return store_campaign_query(s, STORE_CAMPAIGN_SQL("ORDER BY id"), NULL,
 				    0, cb, arg, NULL, e);
+}
+
+/* Stopping takes back every row that waits, claimed ones too: a
+ * sender's hand-over of one then finds it gone (not waiting). */
+static int
+store_campaign_hold_tx(struct store *s, int64_t id, const char *hold,
+		       long *cancelled_r, struct err *e)
+{
+	static const char set[] = "UPDATE campaigns SET hold = ?2, updated = "
+		"?3 WHERE id = ?1";
+	static const char cancel[] = "UPDATE deliveries SET state = "
+		"'cancelled', last_reply = 'cancelled: the campaign was "
+		"stopped', owner = NULL, lease_until = NULL, updated = ?3 "
+		"WHERE campaign_id = ?1 AND (state = 'pending' OR state = "
+		"'deferred' OR state = 'unknown') AND ?2 = 'stopped'";
+	const char *sqls[] = { set, cancel };
+	sqlite3_stmt *st;
+	int rc = 0, found = 0;
+
+	for (size_t i = 0; rc == 0 && i < 2; i++) {
+		if ((rc = store_prepare(s, sqls[i], &st, e)) == -1)
+			break;
+		sqlite3_bind_int64(st, 1, id);
+		store_bind_opt_text(st, 2, hold);
+		sqlite3_bind_int64(st, 3, store_now(s));
+		rc = store_step_done(s, st, "campaign: hold", e);
+		if (rc == 0 && i == 0)
+			found = sqlite3_changes(s->db) > 0;
+		else if (rc == 0 && cancelled_r != NULL)
+			*cancelled_r = sqlite3_changes(s->db);
+		store_done(s, st);
+	}
+	return rc == -1 ? -1 : found;
+}
+
+int
+store_campaign_hold(struct store *s, int64_t id, const char *hold,
+		    long *cancelled_r, struct err *e)
+{
+	int outer, rc;
+
+	if (cancelled_r != NULL)
+		*cancelled_r = 0;
+	if (store_tx_open(s, &outer, e) == -1)
+		return -1;
+	rc = store_campaign_hold_tx(s, id, hold, cancelled_r, e);
+	if (store_tx_close(s, outer, rc == -1 ? -1 : 0, e) == -1)
+		return -1;
+	return rc;
 }

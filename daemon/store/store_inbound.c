@@ -238,10 +238,13 @@ store_response_row(struct store *s, int64_t campaign_id, int64_t contact_id,
 {
 	/* Inserted as not current first: the unique index allows one
 	 * current row per (campaign, contact), so the old one is retired
-	 * before the new one takes over. */
+	 * before the new one takes over. Late: recorded after the
+	 * campaign's deadline (store clock), kept all the same. */
 	static const char ins[] =
 		"INSERT INTO responses(campaign_id, contact_id, inbound_id, "
-		"current, created) VALUES (?1, ?2, ?3, 0, unixepoch())";
+		"current, created, late) VALUES (?1, ?2, ?3, 0, unixepoch(), "
+		"coalesce((SELECT deadline_at <= ?4 FROM campaigns "
+		"WHERE id = ?1), 0))";
 	static const char old[] =
 		"UPDATE responses SET current = 0, superseded_by = ?3 "
 		"WHERE campaign_id = ?1 AND contact_id = ?2 AND current = 1";
@@ -256,9 +259,10 @@ store_response_row(struct store *s, int64_t campaign_id, int64_t contact_id,
 			break;
 		sqlite3_bind_int64(st, 1, campaign_id);
 		sqlite3_bind_int64(st, 2, contact_id);
-		if (i == 0)
+		if (i == 0) {
 			store_bind_id(st, 3, inbound_id);
-		else
+			sqlite3_bind_int64(st, 4, store_now(s));
+		} else
 			sqlite3_bind_int64(st, 3, *id_r);
 		rc = store_step_done(s, st, "response", e);
 		store_done(s, st);

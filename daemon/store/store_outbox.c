@@ -46,6 +46,19 @@
 #define STORE_WAITING(p) "(" p "state = 'pending' OR " p "state = " \
 	"'deferred' OR " p "state = 'unknown')"
 
+/*
+ * Rows of a campaign on hold (paused, stopped: every kind) or closed at
+ * its deadline (now: its campaign mail; replies to late answers still
+ * go) are not handed out. A probe of the campaign's row by its id for
+ * each row looked at: no temporary table, and the claim still walks
+ * deliveries_queue in due order.
+ */
+#define STORE_CAMPAIGN_GOES(now) \
+	"NOT EXISTS (SELECT 1 FROM campaigns WHERE campaigns.id = " \
+	"deliveries.campaign_id AND (hold IS NOT NULL OR (deadline_at <= " \
+	now " AND (deliveries.kind = 'invite' OR deliveries.kind = " \
+	"'reminder'))))"
+
 int64_t
 store_now(const struct store *s)
 {
@@ -458,7 +471,8 @@ store_claim_tx(struct store *s, const struct store_outbox_filter *f,
 		"WHERE " STORE_WAITING("") " AND "
 		"owner IS NULL AND next_attempt <= ?3 AND not_before <= ?3 "
 		"AND (?4 = 0 OR campaign_id = ?4) AND "
-		"(?5 IS NULL OR kind = ?5) ORDER BY next_attempt, id "
+		"(?5 IS NULL OR kind = ?5) AND " STORE_CAMPAIGN_GOES("?3") " "
+		"ORDER BY next_attempt, id "
 		"LIMIT ?6) RETURNING next_attempt, id";
 	sqlite3_stmt *st;
 	int64_t now = store_now(s);
@@ -612,10 +626,10 @@ store_outbox_handover(struct store *s, int64_t id, const char *message_id,
 		"UPDATE deliveries SET state = 'sending', message_id = "
 		"coalesce(?2, message_id), attempts = attempts + 1, "
 		"lease_until = ?3, updated = ?4 WHERE id = ?1 AND owner = ?5 "
-		"AND " STORE_WAITING("");
+		"AND " STORE_WAITING("") " AND " STORE_CAMPAIGN_GOES("?4");
 	sqlite3_stmt *st;
 	int64_t now = store_now(s);
-	int outer;
+	int outer, rc;
 
 	if (store_one_open(s, &outer, e) == -1)
 		return -1;
@@ -626,8 +640,12 @@ store_outbox_handover(struct store *s, int64_t id, const char *message_id,
 	sqlite3_bind_int64(st, 3, now + lease_s);
 	sqlite3_bind_int64(st, 4, now);
 	sqlite3_bind_int64(st, 5, s->owner);
-	return store_one_close(s, outer, store_owned_step(s, st,
-			       "outbox: hand-over", id, e), e);
+	rc = store_owned_step(s, st, "outbox: hand-over", id, e);
+	/* a row of a campaign paused since the claim goes back, so that
+	 * resume frees it at once, not when the lease runs out */
+	if (rc == 1)
+		rc = store_outbox_unclaim(s, id, e) == -1 ? -1 : 1;
+	return store_one_close(s, outer, rc, e);
 }
 
 static int

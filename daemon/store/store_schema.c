@@ -352,6 +352,24 @@ const char *const store_migrations[] = {
 	"CREATE TABLE fetch_health ("
 	"  source TEXT PRIMARY KEY,"
 	"  ok_at INTEGER, failed_at INTEGER, error TEXT);",
+	/* 9: a campaign's life (model/campaign.h): start and deadline as
+	 * UTC instants with the IANA zone they were written in, and a hold
+	 * a person puts on it (paused, stopped). deadline keeps the text of
+	 * the file for display; deadline_at is what closes the campaign.
+	 * Deadlines stored before this were dates or date-times without a
+	 * zone: read as UTC (timezone stays NULL: shown as written), a bare
+	 * date as the end of that day. A reply
+	 * recorded after the deadline is kept and marked late. */
+	"ALTER TABLE campaigns ADD COLUMN start_at INTEGER;"
+	"ALTER TABLE campaigns ADD COLUMN deadline_at INTEGER;"
+	"ALTER TABLE campaigns ADD COLUMN timezone TEXT;"
+	"ALTER TABLE campaigns ADD COLUMN hold TEXT CHECK (hold IS NULL OR"
+	"  hold = 'paused' OR hold = 'stopped');"
+	"UPDATE campaigns SET deadline_at = unixepoch("
+	"  CASE WHEN length(trim(deadline)) = 10 THEN trim(deadline) ||"
+	"  'T23:59:59' ELSE trim(deadline) END)"
+	"  WHERE deadline IS NOT NULL AND trim(deadline) <> '';"
+	"ALTER TABLE responses ADD COLUMN late INTEGER NOT NULL DEFAULT 0;",
 };
 
 const size_t store_nmigrations =

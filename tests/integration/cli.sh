@@ -45,8 +45,8 @@ printf '[campaign]\nname = c1\nkind = survey\nquestionnaire = %s/surveys/field-s
 ok "campaign check: every problem with FILE:LINE" bash -c "out=\$('$ANKETA_BIN' -c '$T/a.conf' campaign check '$T/bad.campaign' 2>&1); echo \"\$out\"; echo \"\$out\" | grep -q '$T/bad.campaign:5:' && echo \"\$out\" | grep -q '$T/bad.campaign:6:'"
 ok "report on an unknown campaign: exit 65" rc 65 A report nosuch
 ok "survey check without a config: the schema beside the file" bash -c "cd / && env -u ANKETA_CONFIG '$ANKETA_BIN' survey check '$S/surveys/field-study.xml' | grep -q 'OK (field-study-2026'"
-printf '[campaign]\nname = c2\nquestionnaire = %s/surveys/field-study.xml\ntemplate = survey\nreference = FS\ndeadline = 2026-12-15\n[audience]\ngroup = a\n' "$S" >"$T/c2.campaign"
-listed() { A campaign add "$T/c2.campaign" >/dev/null && A send c2 >/dev/null; A campaign list | grep -E '^c2 +survey +FS +2026-12-15 +2 sent +0 failed +0 to go'; }
+printf '[campaign]\nname = c2\nquestionnaire = %s/surveys/field-study.xml\ntemplate = survey\nreference = FS\ndeadline = 2099-12-15\n[audience]\ngroup = a\n' "$S" >"$T/c2.campaign"
+listed() { A campaign add "$T/c2.campaign" >/dev/null && A send c2 >/dev/null; A campaign list | grep -E '^c2 +survey +open +FS +2099-12-15 +2 sent +0 failed +0 to go'; }
 ok "campaign list: name, kind, reference, deadline, progress" listed
 # reference and deadline are optional: a listing or a report shows "-"
 # or nothing for them, never a crash
@@ -56,7 +56,7 @@ bare() {
 	A campaign add "$T/c3.campaign" >/dev/null || return 1
 	out=$(A campaign list) || { echo "campaign list: exit $?"; return 1; }
 	echo "$out"
-	grep -qE '^c3 +survey +- +- +0 sent +0 failed +0 to go' <<<"$out" || return 1
+	grep -qE '^c3 +survey +draft +- +- +0 sent +0 failed +0 to go' <<<"$out" || return 1
 	for f in text csv json html; do
 		A report --format $f c3 >/dev/null || { echo "report --format $f: exit $?"; return 1; }
 	done

@@ -20,7 +20,7 @@ enabled = no
 CONF
 A() { "$ANKETA_BIN" -c "$T/a.conf" "$@"; }
 printf 'email,name,municipality,country,language,groups,role\na@example.org,Anna,Gent,BE,en,d,official\nb@example.org,Boris,Kavarna,BG,bg,d,official\n' >"$T/c.csv"
-printf '[campaign]\nname = d1\nquestionnaire = %s/surveys/exchange-visit-feedback.xml\ntemplate = survey\ndeadline = 2026-12-20\n[audience]\ngroup = d\n' "$S" >"$T/d1.campaign"
+printf '[campaign]\nname = d1\nquestionnaire = %s/surveys/exchange-visit-feedback.xml\ntemplate = survey\ndeadline = 2099-12-20\n[audience]\ngroup = d\n' "$S" >"$T/d1.campaign"
 A contacts import "$T/c.csv" >/dev/null && A campaign add "$T/d1.campaign" >/dev/null
 
 "$ANKETA_BIN" -c "$T/a.conf" run >"$T/run.log" 2>&1 &

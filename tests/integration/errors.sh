@@ -76,7 +76,7 @@ else
 fi
 reads() {	# every command that only reads works
 	U report c2 >"$T/r.out" 2>&1 || { cat "$T/r.out"; return 1; }
-	U campaign list | grep -E '^c2 +survey +FS +2030-12-15 +2 sent' || return 1
+	U campaign list | grep -E '^c2 +survey +open +FS +2030-12-15 +2 sent' || return 1
 	U contacts list --format csv | grep -q ok@example.org || return 1
 	U queue || return 1
 	U queue list --campaign c2 || return 1

@@ -19,7 +19,7 @@ max_per_day = 2
 CONF
 A() { "$ANKETA_BIN" -c "$T/a.conf" "$@"; }
 printf 'email,name,municipality,country,language,groups,role\na@example.org,Anna,Gent,BE,en,d,official\nb@example.org,Борис,Каварна,BG,bg,d,official\n' >"$T/c.csv"
-survey_campaign "$T/d1.campaign" d1 2026-12-20 d
+survey_campaign "$T/d1.campaign" d1 2099-12-20 d
 A contacts import "$T/c.csv" >/dev/null && A campaign add "$T/d1.campaign" >/dev/null
 A send d1 >"$T/send.log" 2>&1
 ok "the campaign sends 2 invitations" eq 2 "$(ls "$T/out/new" | wc -l)"

@@ -56,7 +56,7 @@ kind = survey
 questionnaire = $ANKETA_SRCDIR/surveys/field-study.xml
 template = survey
 reference = FS26
-deadline = 2026-12-15
+deadline = 2099-12-15
 [audience]
 group = it
 CAMP

@@ -27,7 +27,7 @@ CONF
 A() { "$ANKETA_BIN" -c "$T/a.conf" "$@"; }
 Q() { sqlite3 "$T/a.db" "$@"; }
 printf 'email,name,municipality,country,language,groups,role\nann@example.org,Anna Zwirbelhuber,Kortrijk,BE,en,d,mayor\nbob@example.org,Bob Builder,Gent,BE,en,d,official\n' >"$T/c.csv"
-printf '[campaign]\nname = d1\nquestionnaire = %s/surveys/exchange-visit-feedback.xml\ntemplate = survey\ndeadline = 2026-12-20\n[audience]\ngroup = d\n' "$S" >"$T/d1.campaign"
+printf '[campaign]\nname = d1\nquestionnaire = %s/surveys/exchange-visit-feedback.xml\ntemplate = survey\ndeadline = 2099-12-20\n[audience]\ngroup = d\n' "$S" >"$T/d1.campaign"
 A contacts import "$T/c.csv" >/dev/null && A campaign add "$T/d1.campaign" >/dev/null
 A send d1 >/dev/null 2>&1
 mv "$T"/out/new/* "$T/inv/"

@@ -13,7 +13,7 @@ enabled = no
 CONF
 A() { "$ANKETA_BIN" -c "$T/a.conf" "$@"; }
 printf 'email,name,municipality,country,language,groups,role\na@example.org,Anna,Gent,BE,en,o,official\nb@example.org,Boris,Kavarna,BG,bg,o,official\nc@example.org,Cyrus,Ostrava,CZ,cs,o,official\n' >"$T/c.csv"
-survey_campaign "$T/o1.campaign" o1 2026-12-20 o
+survey_campaign "$T/o1.campaign" o1 2099-12-20 o
 A contacts import "$T/c.csv" >/dev/null && A campaign add "$T/o1.campaign" >/dev/null && A send o1 >/dev/null 2>&1
 
 # Anna's client follows List-Unsubscribe: a mail to the address in it,

@@ -59,7 +59,7 @@ kind = survey
 questionnaire = $S/surveys/field-study.xml
 template = survey
 reference = FST
-deadline = 2026-03-15
+deadline = 2099-03-15
 [audience]
 group = fs
 CAMP

@@ -148,7 +148,7 @@ kind = invitation
 template = invitation
 reference = SUB
 subject = Submission test
-deadline = 2026-10-05
+deadline = 2099-10-05
 [vars]
 event_date = 5 October 2026
 venue = Gent

@@ -24,7 +24,7 @@ enabled = no
 CONF
 A() { "$ANKETA_BIN" -c "$T/a.conf" "$@"; }
 printf 'email,name,municipality,country,language,groups,role\na@example.org,Anna,Gent,BE,en,d,official\nb@example.org,Boris,Kavarna,BG,bg,d,official\n' >"$T/c.csv"
-survey_campaign "$T/d1.campaign" d1 2026-12-20 d
+survey_campaign "$T/d1.campaign" d1 2099-12-20 d
 A contacts import "$T/c.csv" >/dev/null
 # a mailbox that is not empty: 200 messages nobody sent us a survey for
 for i in $(seq 1 200); do

@@ -31,17 +31,11 @@ static int
 setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
-	char *set;
 
 	if (tfix_open("test_campaign", f->dir, &f->s) < 0)
 		return -1;
-	f->cfg.templates_dir = xasprintf("%s/templates", f->dir);
-	f->cfg.surveys_dir = xstrdup("surveys");
-	f->cfg.schema_path = xstrdup("surveys/survey.rng");
-	set = xasprintf("%s/survey", f->cfg.templates_dir);
-	if (mkdir(f->cfg.templates_dir, 0700) != 0 || mkdir(set, 0700) != 0)
+	if (tfix_campaign_cfg(&f->cfg, f->dir) < 0)
 		return -1;
-	free(set);
 	*state = f;
 	return 0;
 }
@@ -52,9 +46,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	tfix_close(f->dir, &f->s);
-	free(f->cfg.templates_dir);
-	free(f->cfg.surveys_dir);
-	free(f->cfg.schema_path);
+	tfix_campaign_cfg_free(&f->cfg);
 	free(f);
 	return 0;
 }

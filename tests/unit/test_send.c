@@ -323,6 +323,9 @@ static int setup(void **state)
 	struct errlist errs = { 0 };
 	char *p;
 
+	/* the campaigns here close on 2026-03-15: every store handle,
+	 * the sender processes' too, runs on 2026-03-01 */
+	setenv("ANKETA_NOW", "1772323200", 1);
 	if (tfix_open("test_send", f->dir, &f->s) < 0)
 		return -1;
 	f->outbox = xasprintf("%s/outbox", f->dir);

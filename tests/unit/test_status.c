@@ -367,22 +367,24 @@ test_campaign_state(void **state)
 	(void)state;
 	waiting[STORE_D_DEFERRED] = 1;
 	done[STORE_D_SENT] = 3;
-	/* T0 is 2027-01-15 in every zone from UTC-8 to UTC+14 */
-	assert_string_equal(status_campaign_state(none, NULL, T0, 0),
-			    "draft");
-	assert_string_equal(status_campaign_state(waiting, "", T0, 0),
+	/* the deadline is an instant (UTC): closed from it on */
+	struct store_campaign c = { .deadline_at = T0 + 1 };
+
+	assert_string_equal(status_campaign_state(&c, none, T0, 0), "draft");
+	assert_string_equal(status_campaign_state(&c, waiting, T0, 0),
 			    "open");
-	assert_string_equal(status_campaign_state(waiting, "2027-01-15",
-						  T0, 0), "open");
-	assert_string_equal(status_campaign_state(waiting, "2027-01-14",
-						  T0, 0), "closed");
-	assert_string_equal(status_campaign_state(none,
-			    "2027-01-14T18:00:00+01:00", T0, 0), "closed");
-	assert_string_equal(status_campaign_state(waiting, NULL, T0, 1),
+	assert_string_equal(status_campaign_state(&c, waiting, T0 + 1, 0),
+			    "closed");
+	assert_string_equal(status_campaign_state(&c, none, T0 + 1, 0),
+			    "closed");
+	assert_string_equal(status_campaign_state(&c, waiting, T0, 1),
 			    "paused");
 	/* nothing waits: a pause holds nothing of it back */
-	assert_string_equal(status_campaign_state(done, NULL, T0, 1),
-			    "open");
+	assert_string_equal(status_campaign_state(&c, done, T0, 1), "open");
+	/* a person's pause holds it even with nothing waiting */
+	c.hold = "paused";
+	assert_string_equal(status_campaign_state(&c, done, T0, 0),
+			    "paused");
 }
 
 /* The whole picture as --json writes it. */

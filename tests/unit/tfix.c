@@ -6,11 +6,13 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "base/config.h"
 #include "base/xmem.h"
 #include "store/store_private.h"	/* store_migrations: older files */
 #include "base/xmem.h"
@@ -182,4 +184,28 @@ tfix_sql_expect(const char *path, const char *const q[], const int want[],
 		sqlite3_finalize(st);
 	}
 	sqlite3_close(db);
+}
+
+int
+tfix_campaign_cfg(struct config *cfg, const char *dir)
+{
+	char *set;
+	int rc;
+
+	cfg->templates_dir = xasprintf("%s/templates", dir);
+	cfg->surveys_dir = xstrdup("surveys");
+	cfg->schema_path = xstrdup("surveys/survey.rng");
+	set = xasprintf("%s/survey", cfg->templates_dir);
+	rc = mkdir(cfg->templates_dir, 0700) == 0 && mkdir(set, 0700) == 0 ?
+	     0 : -1;
+	free(set);
+	return rc;
+}
+
+void
+tfix_campaign_cfg_free(struct config *cfg)
+{
+	free(cfg->templates_dir);
+	free(cfg->surveys_dir);
+	free(cfg->schema_path);
 }

@@ -16,6 +16,7 @@
  *                                           caller frees; NULL if no row)
  *          tfix_old_store(path, n, sql)     an older release's file, opened
  *          tfix_sql_expect(path, q, want, n)  each query's integer
+ *          tfix_campaign_cfg(cfg, dir)      config paths for campaign files
  * Owns:    nothing beyond the store handle it opens (tfix_close and
  *          tfix_teardown free it) and the directory (they remove it);
  *          tfix_setup's struct tfix is freed by tfix_teardown, the
@@ -71,5 +72,13 @@ struct store *tfix_old_store(const char *path, size_t nmig,
 /* Each of the n queries gives one row whose integer is want[i]. */
 void tfix_sql_expect(const char *path, const char *const q[],
 		     const int want[], size_t n);
+
+struct config;
+/* cfg's paths for campaign files in dir: templates DIR/templates with an
+ * empty set "survey" made there, the source tree's surveys and schema.
+ * tfix_campaign_cfg_free frees them. -1 if the directories cannot be
+ * made. */
+int tfix_campaign_cfg(struct config *cfg, const char *dir);
+void tfix_campaign_cfg_free(struct config *cfg);
 
 #endif
