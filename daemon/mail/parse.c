@@ -724,7 +724,8 @@ parse_free(struct parsed **p)
 	free(pi->strs);
 	for (size_t i = 0; i < pi->nhdrs; i++) {
 		free(pi->hdrs[i].name);
-		free(pi->hdrs[i].value);
+		if (pi->hdrs[i].value != pi->hdrs[i].raw)
+			free(pi->hdrs[i].value);
 		free(pi->hdrs[i].raw);
 	}
 	free(pi->hdrs);

@@ -100,6 +100,19 @@ no_crlf_run(const char *s, size_t n)
 	return i;
 }
 
+/* Nothing in raw that parse_header_decode would change: ASCII without
+ * an encoded-word, a tab, CR or LF. Most header values are; they then
+ * are their own decoded value, with no conversion and no copy. */
+static int
+header_plain(const char *raw)
+{
+	for (const char *p = raw; *p; p++)
+		if ((unsigned char)*p >= 0x80 || *p == '\t' || *p == '\r' ||
+		    *p == '\n' || (*p == '=' && p[1] == '?'))
+			return 0;
+	return 1;
+}
+
 /* Split "Name: value" fields, unfolding continuation lines. */
 void
 parse_headers_split(struct parse_impl *pi, const char *s, size_t len)
@@ -136,7 +149,8 @@ parse_headers_split(struct parse_impl *pi, const char *s, size_t len)
 		struct parse_hdr *h = &pi->hdrs[pi->nhdrs++];
 		h->name = trim_dup(s + st, colon - st);
 		h->raw = trim_dup(buf_cstr(&v), v.len);
-		h->value = parse_header_decode(pi->cc, h->raw, &pi->notes);
+		h->value = header_plain(h->raw) ? h->raw :
+			   parse_header_decode(pi->cc, h->raw, &pi->notes);
 		buf_free(&v);
 	}
 }

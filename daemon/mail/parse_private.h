@@ -29,7 +29,8 @@
 
 struct parse_hdr {
 	char *name;
-	char *value;	/* unfolded, decoded UTF-8 */
+	char *value;	/* unfolded, decoded UTF-8; raw itself when there
+			 * was nothing to decode (freed only when not) */
 	char *raw;	/* unfolded, undecoded (for address parsing) */
 };
 
