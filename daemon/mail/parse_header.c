@@ -47,7 +47,8 @@ decode_2047(struct charset_cache *cc, const char *utf8)
 
 /* 8-bit header bytes are detected like an unlabelled body. */
 char *
-parse_header_decode(struct charset_cache *cc, const char *raw, struct buf *notes)
+parse_header_decode(struct charset_cache *cc, const char *raw,
+    struct buf *notes)
 {
 	const char *used;
 	int guessed;

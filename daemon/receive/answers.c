@@ -179,7 +179,8 @@ quote_back(const char *raw)
 	size_t n = 0;
 
 	buf_init(&b, 0);
-	for (const char *s = answers_skip_ws(raw); *s && n < ANSWERS_MAX_QUOTE;) {
+	for (const char *s = answers_skip_ws(raw);
+	     *s && n < ANSWERS_MAX_QUOTE;) {
 		size_t len;
 
 		u8dec((const unsigned char *)s, &len);
@@ -253,7 +254,8 @@ ticks_in(const struct survey_question *q, const struct lines *reply,
 {
 	char *v = NULL;
 
-	if (q->noptions && (v = answers_find_ticks(reply, 0, q->number)) == NULL)
+	if (q->noptions &&
+	    (v = answers_find_ticks(reply, 0, q->number)) == NULL)
 		v = answers_find_ticks(quoted, qfrom, q->number);
 	return v;
 }
@@ -328,7 +330,8 @@ answers_extract(const struct survey *sv, const char *reply_text,
 		char *ps = q->type == SURVEY_TEXT ? NULL : pss[qn];
 		int text = q->type == SURVEY_TEXT;
 		char *raw_r = answers_find_answer(&reply, 0, q->number, text);
-		char *raw_q = answers_find_answer(&quoted, qfrom, q->number, text);
+		char *raw_q = answers_find_answer(&quoted, qfrom, q->number,
+						  text);
 
 		if (raw_r == NULL && raw_q == NULL)
 			raw_q = ticks_in(q, &reply, &quoted, qfrom);

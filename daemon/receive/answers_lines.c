@@ -150,7 +150,8 @@ line_kind(const char *line, size_t nq, int *n_r, const char **rest_r,
 		*rest_r = tab;
 		return L_ANSWER;
 	}
-	*bare_r = pre ? 0 : *answers_skip_ws(d) == ':' || *answers_skip_ws(d) == ')' ? 1 : 2;
+	*bare_r = pre ? 0 :
+	    *answers_skip_ws(d) == ':' || *answers_skip_ws(d) == ')' ? 1 : 2;
 	if (pre == 'Q' && *d == '.' && (d[1] == ' ' || d[1] == '\0'))
 		return L_QHEAD;
 	if (pre == 'Q' && *d == '.')
