@@ -8,8 +8,9 @@
  * own block. The class: a full mailbox is temporary; then the enhanced
  * status, the SMTP reply code, the wording. A delay notice is temporary
  * whatever code it quotes. Spec: RFC 3464, 3463, 6522, 5965.
+ * The DSN reader is bounce_dsn.c, the prose reader bounce_prose.c.
  */
-#include "mail/bounce.h"
+#include "mail/bounce_private.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -101,25 +102,6 @@ static const char *const temporary_words[] = {
 	"delivery attempts will continue", "will continue to try", NULL,
 };
 
-/* Wording of a delay notice: the reporting server still retries, so
- * whatever code it quotes from the last attempt, nothing failed yet. */
-static const char *const delay_words[] = {
-	"will retry", "will be retried", "will continue to try",
-	"still trying", "delivery incomplete", "not yet been delivered",
-	"warning only", "do not need to resend",
-	"delivery attempts will continue", "will keep trying", "will try again",
-	"has been delayed",
-	"delivery is delayed", "delivery has been delayed", NULL,
-};
-
-/* Subjects of delay notices (Gmail, Exchange, Sendmail). */
-static const char *const delay_subjects[] = {
-	"(delay)", "delayed mail", "delivery delayed",
-	"warning: could not send message for past",
-	"delivery status notification (delay)",
-	NULL,
-};
-
 /* Openers of the prose reports of the common MTAs and providers: such a
  * text is a delivery report whatever its headers say. */
 static const char *const ndr_openers[] = {
@@ -155,15 +137,6 @@ static const char *const ndr_openers[] = {
 	"votre message n'a pas pu être remis",
 	"vaše zpráva nemohla být doručena",
 	"вашето съобщение не можа да бъде доставено", NULL,
-};
-
-/* Lines that start the returned original: the diagnostic ends there.
- * Matched at the start of a line after its dashes and spaces. */
-static const char *const returned_markers[] = {
-	"below this line is a copy", "this is a copy of the message",
-	"original message follows", "original message ---",
-	"original message-", "original message headers", "returned message",
-	"message headers follow", "unsent message follows", NULL,
 };
 
 static const char *const daemon_locals[] = {
@@ -277,15 +250,15 @@ bounce_copy(char *dst, size_t size, const char *s, size_t n)
 	dst[n] = '\0';
 }
 
-static void
-lower_str(char *s)
+void
+bounce_lower_str(char *s)
 {
 	for (; *s; s++)
 		*s = (char)tolower((unsigned char)*s);
 }
 
-static int
-is_space_str(const char *s, size_t n)
+int
+bounce_is_space_str(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!isspace((unsigned char)s[i]))
@@ -320,8 +293,8 @@ status_at(const char *start, const char *s)
 }
 
 /* First enhanced status code in [s, end); "" when none. */
-static const char *
-find_status(const char *s, const char *end, char *out, size_t size)
+const char *
+bounce_find_status(const char *s, const char *end, char *out, size_t size)
 {
 	out[0] = '\0';
 	for (const char *q = s; q < end; q++) {
@@ -335,8 +308,8 @@ find_status(const char *s, const char *end, char *out, size_t size)
 }
 
 /* First SMTP reply code (4xx/5xx as a separate word) in [s, end). */
-static const char *
-find_reply_code(const char *s, const char *end)
+const char *
+bounce_find_reply_code(const char *s, const char *end)
 {
 	for (const char *q = s; q + 3 <= end; q++) {
 		if ((*q != '4' && *q != '5') || !isdigit((unsigned char)q[1]) ||
@@ -416,8 +389,8 @@ class_of_folded(const char *status, const char *text)
 
 /* ---- addresses ----------------------------------------------------- */
 
-static int
-addr_char(int ch)
+int
+bounce_addr_char(int ch)
 {
 	return isalnum(ch) || strchr("._%+-=~!#$&'*/?^`{|}", ch) != NULL ||
 	       ch >= 0x80;
@@ -466,7 +439,7 @@ bounce_addr(const char *v, size_t n, char *out, size_t size)
 		if (isspace((unsigned char)v[i]) || strchr("<>,", v[i]))
 			return 0;
 	bounce_copy(out, size, v, n);
-	lower_str(out);
+	bounce_lower_str(out);
 	return 1;
 }
 
@@ -522,13 +495,6 @@ field_line_has(const char *text, const char *const *names, const char *addr)
 
 /* ---- the reading context ---------------------------------------------- */
 
-struct rd {
-	const struct parsed *p;
-	const struct classify_opts *o;
-	struct classified *c;
-	const char *region, *end;	/* the report's prose, before the
-					 * returned copy */
-};
 
 /* Does addr match one of our own address patterns ("x+{token}@d")? */
 static int
@@ -545,8 +511,8 @@ our_pattern(const char *pattern, const char *addr)
 
 /* Is the address ours, the report's addressee, the returned mail's
  * sender, or a daemon's? None of those is a failed recipient. */
-static int
-addr_skip(const struct rd *r, const char *a)
+int
+bounce_addr_skip(const struct bounce_rd *r, const char *a)
 {
 	const struct parsed *p = r->p;
 	if (strcasestr(p->to, a) || strcasestr(p->delivered_to, a) ||
@@ -569,8 +535,8 @@ addr_skip(const struct rd *r, const char *a)
 
 /* Add one failed recipient unless it is there; the first one also
  * fills the single fields. Returns 1 when added. */
-static int
-add_bounce(struct classified *c, const char *addr, const char *status,
+int
+bounce_add(struct classified *c, const char *addr, const char *status,
 	   enum classify_bclass cl)
 {
 	for (unsigned i = 0; i < c->nbounces; i++)
@@ -588,512 +554,6 @@ add_bounce(struct classified *c, const char *addr, const char *status,
 		c->bclass = cl;
 	}
 	return 1;
-}
-
-/* ---- RFC 3464 message/delivery-status ---------------------------- */
-
-struct dsn_rcpt {
-	char final[CLASSIFY_ADDR_MAX];
-	char original[CLASSIFY_ADDR_MAX];
-	char action[16];
-	char status[16];
-	char diag[512];
-};
-
-#define DSN_MAX CLASSIFY_BOUNCES_MAX
-
-struct dsn {
-	struct dsn_rcpt g[DSN_MAX];	/* recipient groups, in order */
-	size_t n;
-	int delivered;			/* a group says delivered/relayed */
-};
-
-/* Store one unfolded field of a recipient group. */
-static void
-dsn_field(struct dsn_rcpt *r, const char *name, size_t nlen, const char *v,
-	  size_t n)
-{
-	while (n && isspace((unsigned char)*v))
-		v++, n--;
-	while (n && isspace((unsigned char)v[n - 1]))
-		n--;
-	if (nlen == 15 && strncasecmp(name, "Final-Recipient", 15) == 0)
-		bounce_addr(v, n, r->final, sizeof(r->final));
-	else if (nlen == 18 && strncasecmp(name, "Original-Recipient", 18) == 0)
-		bounce_addr(v, n, r->original, sizeof(r->original));
-	else if (nlen == 6 && strncasecmp(name, "Action", 6) == 0) {
-		bounce_copy(r->action, sizeof(r->action), v, n);
-		lower_str(r->action);
-		r->action[strcspn(r->action, " \t(;")] = '\0';
-	} else if (nlen == 6 && strncasecmp(name, "Status", 6) == 0) {
-		char st[16] = "";	/* copied whole below */
-		find_status(v, v + n, st, sizeof(st));
-		memcpy(r->status, st, sizeof(st));
-	} else if (nlen == 15 && strncasecmp(name, "Diagnostic-Code", 15) == 0) {
-		const char *semi = memchr(v, ';', n);
-		if (semi && semi - v < 16) {
-			n -= (size_t)(semi + 1 - v);
-			v = semi + 1;
-			while (n && isspace((unsigned char)*v))
-				v++, n--;
-		}
-		bounce_copy(r->diag, sizeof(r->diag), v, n);
-	}
-}
-
-static int
-dsn_delivered(const struct dsn_rcpt *g)
-{
-	return strcmp(g->action, "delivered") == 0 ||
-	       strcmp(g->action, "relayed") == 0 ||
-	       strcmp(g->action, "expanded") == 0 ||
-	       (!g->action[0] && g->status[0] == '2');
-}
-
-/* Close one recipient group: keep it when it names a recipient. */
-static void
-dsn_close(struct dsn *d, struct dsn_rcpt *cur)
-{
-	if (cur->final[0] || cur->original[0]) {
-		if (dsn_delivered(cur))
-			d->delivered = 1;
-		else if (d->n < DSN_MAX)
-			d->g[d->n++] = *cur;
-	}
-	memset(cur, 0, sizeof(*cur));
-}
-
-/* Read the recipient groups of a delivery-status body (or of text that
- * holds DSN fields). Returns the number of failed or delayed groups
- * that name a recipient. */
-static size_t
-dsn_parse(const char *ds, struct dsn *d)
-{
-	struct dsn_rcpt cur;
-	const char *s = ds;
-
-	memset(&cur, 0, sizeof(cur));
-	for (;;) {
-		const char *eol = strchr(s, '\n');
-		const char *end = eol ? eol : s + strlen(s);
-		if (is_space_str(s, (size_t)(end - s))) {
-			dsn_close(d, &cur);
-		} else if (!isspace((unsigned char)*s)) {
-			const char *colon = memchr(s, ':', (size_t)(end - s));
-			if (colon) {
-				/* a second Final-Recipient without a blank
-				 * line between starts another group */
-				if (cur.final[0] && colon - s == 15 &&
-				    strncasecmp(s, "Final-Recipient", 15) == 0)
-					dsn_close(d, &cur);
-				/* unfold continuation lines into one value */
-				const char *vend = end;
-				while (*vend == '\n' && (vend[1] == ' ' ||
-							 vend[1] == '\t')) {
-					const char *nx = strchr(vend + 1, '\n');
-					vend = nx ? nx : vend + 1 + strlen(vend + 1);
-				}
-				char val[512];
-				size_t k = 0;
-				for (const char *q = colon + 1; q < vend &&
-				     k + 1 < sizeof(val); q++)
-					val[k++] = (*q == '\r' || *q == '\n' ||
-						    *q == '\t') ? ' ' : *q;
-				dsn_field(&cur, s, (size_t)(colon - s), val, k);
-				end = vend;
-			}
-		}
-		if (!*end)
-			break;
-		s = end + 1;
-	}
-	dsn_close(d, &cur);
-	return d->n;
-}
-
-/* The groups of the delivery-status part or, when a report lost its
- * MIME boundaries (saved, forwarded or mangled, the whole report then
- * reads as text), of DSN fields in the text itself. */
-static void
-dsn_read(const struct parsed *p, struct dsn *d)
-{
-	memset(d, 0, sizeof(*d));
-	if (p->delivery_status[0]) {
-		dsn_parse(p->delivery_status, d);
-		return;
-	}
-	dsn_parse(p->text, d);
-	/* in text, only groups with an Action or Status are DSN fields */
-	size_t k = 0;
-	for (size_t i = 0; i < d->n; i++)
-		if (d->g[i].action[0] || d->g[i].status[0])
-			d->g[k++] = d->g[i];
-	d->n = k;
-}
-
-/* Status of a group: its Status field, else a code in its diagnostic
- * (enhanced first, then the SMTP reply code as "c.0.0"). */
-static void
-group_status(struct dsn_rcpt *g)
-{
-	if (g->status[0] && strcmp(g->status + 1, ".0.0") != 0)
-		return;
-	char st[16];
-	const char *end = g->diag + strlen(g->diag);
-	if (find_status(g->diag, end, st, sizeof(st)) &&
-	    (!g->status[0] || st[0] == g->status[0])) {
-		memcpy(g->status, st, sizeof(st));
-		return;
-	}
-	const char *code = find_reply_code(g->diag, end);
-	if (!g->status[0] && code)
-		snprintf(g->status, sizeof(g->status), "%c.0.0", *code);
-}
-
-/* Every failed group, then every delayed one, into c. 1 when one was
- * added. */
-static int
-dsn_apply(struct rd *r, struct dsn *d)
-{
-	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < d->n; i++) {
-			struct dsn_rcpt *g = &d->g[i];
-			int delayed = strcmp(g->action, "delayed") == 0 ||
-				      (!g->action[0] && g->status[0] == '4');
-			if (delayed != pass)
-				continue;
-			group_status(g);
-			/* the address we sent to, not an alias's target */
-			const char *a = g->original[0] ? g->original : g->final;
-			char *region = xstrndup(r->region,
-						(size_t)(r->end - r->region));
-			const char *why = g->diag[0] ? g->diag : region;
-			enum classify_bclass cl =
-				delayed ? CLASSIFY_B_TEMPORARY
-					: bounce_class_of(g->status, why);
-			free(region);
-			if (add_bounce(r->c, a, g->status, cl) &&
-			    r->c->nbounces == 1)
-				memcpy(r->c->bounce_diag, g->diag,
-				       sizeof(r->c->bounce_diag));
-		}
-	return r->c->nbounces > 0;
-}
-
-/* ---- prose bounces ----------------------------------------------- */
-
-/* Does the line at s (up to eol) start, after spaces, dashes and
- * asterisks, with one of the markers of a returned copy? */
-static int
-returned_marker_line(const char *s, const char *eol)
-{
-	while (s < eol && strchr(" \t-=*_>", *s))
-		s++;
-	for (size_t i = 0; returned_markers[i]; i++) {
-		size_t k = strlen(returned_markers[i]);
-		if ((size_t)(eol - s) >= k &&
-		    strncasecmp(s, returned_markers[i], k) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/* End of the diagnostic prose: the first line that starts the returned
- * original (a marker line or its header block). */
-static const char *
-prose_end(const char *text)
-{
-	static const char *const hdrs[] = { "Return-Path:", "Received: from",
-					    "Message-ID:", NULL };
-	for (const char *s = text; *s;) {
-		const char *eol = strchr(s, '\n');
-		if (!eol)
-			eol = s + strlen(s);
-		if (returned_marker_line(s, eol))
-			return s;
-		for (size_t i = 0; hdrs[i] && s > text; i++)
-			if (strncasecmp(s, hdrs[i], strlen(hdrs[i])) == 0)
-				return s;
-		s = *eol ? eol + 1 : eol;
-	}
-	return text + strlen(text);
-}
-
-/* The address around the '@' at q in [s, end), normalised into out;
- * *b_r is set past it. 1 when it is one. */
-static int
-addr_at(const char *s, const char *end, const char *q, const char **a_r,
-	const char **b_r, char *out, size_t size)
-{
-	/* bounded as RFC 5321 bounds a local part and a domain, so that a
-	 * hostile run of "a@a@a@..." costs linear time */
-	const char *a = q, *b = q + 1;
-	while (a > s && q - a < 128 && addr_char((unsigned char)a[-1]))
-		a--;
-	while (b < end && b - q < 256 && addr_char((unsigned char)*b) &&
-	       *b != '/')
-		b++;
-	while (b > q + 1 && b[-1] == '.')
-		b--;
-	*a_r = a;
-	*b_r = b;
-	if (a == q || b == q + 1 || !memchr(q, '.', (size_t)(b - q)))
-		return 0;
-	return bounce_addr(a, (size_t)(b - a), out, size);
-}
-
-/* Is [a, b) the first thing on its line, after white space, quotes,
- * '<', '*' or "mailto:", or alone on it after a display name ("Jan
- * Novak <a@b>", "Jan Novak (a@b)")? Reports list the failed addresses
- * so. */
-static int
-line_leading(const char *start, const char *end, const char *a,
-	     const char *b)
-{
-	const char *s = a;
-	if (s - start >= 7 && strncasecmp(s - 7, "mailto:", 7) == 0)
-		s -= 7;
-	int bracket = s > start && (s[-1] == '<' || s[-1] == '(');
-	while (s > start && strchr(" \t\"'<*(", s[-1]))
-		s--;
-	if (s == start || s[-1] == '\n')
-		return 1;
-	const char *ls = s;
-	while (ls > start && ls[-1] != '\n' && s - ls <= 64)
-		ls--;
-	if (!bracket || s - ls > 64)
-		return 0;
-	for (const char *q = ls; q < s; q++)
-		if (!isalpha((unsigned char)*q) && (unsigned char)*q < 0x80 &&
-		    !strchr(" .,'\"-", *q))
-			return 0;
-	while (b < end && strchr(">)\"' \t:", *b))
-		b++;
-	return b == end || *b == '\n' || *b == '\r';
-}
-
-/* Is the line around pos a header-like "To: ..." or "Sent: ..." line
- * (Exchange and GroupWise repeat the original's headers there)? */
-static int
-header_line(const char *start, const char *pos)
-{
-	const char *s = pos;
-	while (s > start && s[-1] != '\n' && pos - s < 200)
-		s--;
-	if (s > start && s[-1] != '\n')
-		return 0;	/* far into a long line: no header's */
-	while (*s == ' ' || *s == '\t')
-		s++;
-	const char *w = s;
-	while (isalpha((unsigned char)*w) || *w == '-')
-		w++;
-	return w > s && *w == ':' && w < pos;
-}
-
-struct hit {
-	const char *at;			/* where it stands in the region */
-	char addr[CLASSIFY_ADDR_MAX];
-};
-
-/* Addresses of the region into h (at most max): the line-leading ones
- * when there are any (every failed recipient of the report), else the
- * first one that is not on a header-like line. */
-static size_t
-prose_hits(const struct rd *r, struct hit *h, size_t max)
-{
-	size_t n = 0;
-	for (int leading = 1; leading >= 0 && n == 0; leading--) {
-		int seen = 0;	/* a report names a few: hostile text many */
-		for (const char *q = r->region; q < r->end && n < max &&
-		     seen < 256; q++) {
-			const char *a, *b;
-			if (*q != '@' || q == r->region)
-				continue;
-			int ok = addr_at(r->region, r->end, q, &a, &b,
-					 h[n].addr, sizeof(h[n].addr));
-			q = b > q ? b - 1 : q;
-			seen += ok;
-			if (!ok || addr_skip(r, h[n].addr))
-				continue;
-			if (leading ? !line_leading(r->region, r->end, a, b)
-				    : header_line(r->region, a))
-				continue;
-			int dup = 0;
-			for (size_t i = 0; i < n && !dup; i++)
-				dup = strcmp(h[i].addr, h[n].addr) == 0;
-			if (dup)
-				continue;
-			h[n++].at = a;
-			if (!leading)
-				return n;
-		}
-	}
-	return n;
-}
-
-/* AOL-style reports list bare local parts under a line that ends in
- * ':' and speaks of the "following" recipients: those are addresses of
- * the reporting system's own domain (its From). */
-static void
-prose_bare_locals(const struct rd *r)
-{
-	const char *at = strrchr(r->p->from_addr, '@');
-	int listing = 0;
-	for (const char *s = r->region; at && s < r->end;) {
-		const char *eol = memchr(s, '\n', (size_t)(r->end - s));
-		if (!eol)
-			eol = r->end;
-		const char *a = s, *b = eol;
-		while (a < b && isspace((unsigned char)*a))
-			a++;
-		while (b > a && isspace((unsigned char)b[-1]))
-			b--;
-		if (b > a && b[-1] == ':') {
-			char *line = xstrndup(a, (size_t)(b - a));
-			listing = strcasestr(line, "following") != NULL;
-			free(line);
-		} else if (listing && b > a) {
-			const char *q = a;
-			while (q < b && addr_char((unsigned char)*q))
-				q++;
-			char raw[CLASSIFY_ADDR_MAX], addr[CLASSIFY_ADDR_MAX];
-			int n = snprintf(raw, sizeof(raw), "%.*s%s",
-					 (int)(b - a), a, at);
-			if (q == b && n > 0 && (size_t)n < sizeof(raw) &&
-			    bounce_addr(raw, (size_t)n, addr, sizeof(addr)) &&
-			    !addr_skip(r, addr))
-				add_bounce(r->c, addr, r->c->bounce_status,
-					   r->c->bclass);
-			else
-				listing = 0;
-		}
-		s = eol + 1;
-	}
-}
-
-/* The line around pos, trimmed, as the diagnostic text. */
-static void
-line_around(const char *start, const char *pos, char *out, size_t size)
-{
-	const char *a = pos, *b = pos;
-	while (a > start && a[-1] != '\n')
-		a--;
-	while (*b && *b != '\n')
-		b++;
-	while (a < b && isspace((unsigned char)*a))
-		a++;
-	while (b > a && isspace((unsigned char)b[-1]))
-		b--;
-	bounce_copy(out, size, a, (size_t)(b - a));
-}
-
-/* Status of [s, end): the enhanced code, else the SMTP reply code as
- * "c.0.0" (RFC 3463's "other or undefined" of that class); the line
- * it stands on into diag. 1 when found. */
-static int
-block_status(const char *s, const char *end, char *st, size_t stsize,
-	     char *diag, size_t dsize)
-{
-	const char *at = find_status(s, end, st, stsize);
-	const char *code = find_reply_code(s, end);
-	if (at) {
-		line_around(s, code && code < at && at - code < 8 ? code : at,
-			    diag, dsize);
-		return 1;
-	}
-	if (code) {
-		snprintf(st, stsize, "%c.0.0", *code);
-		line_around(s, code, diag, dsize);
-		return 1;
-	}
-	st[0] = '\0';
-	return 0;
-}
-
-/* The class of one block of prose: a delay notice is temporary whatever
- * code it quotes from the last attempt. */
-static enum classify_bclass
-prose_class(const char *status, const char *s, const char *end, int delay)
-{
-	char *text = xstrndup(s, (size_t)(end - s));
-	enum classify_bclass cl = delay ? CLASSIFY_B_TEMPORARY
-					: bounce_class_of(status, text);
-	free(text);
-	return cl;
-}
-
-/* A report that names nobody: the one recipient of the returned copy
- * (its To: line, when it holds a single address) is the failed one. */
-static void
-returned_to(struct rd *r, const char *status, enum classify_bclass cl)
-{
-	const char *texts[] = { r->p->returned_headers, r->end };
-	for (size_t i = 0; i < 2; i++) {
-		for (const char *s = texts[i]; s && *s;) {
-			const char *eol = s + strcspn(s, "\r\n");
-			const char *at = memchr(s, '@', (size_t)(eol - s));
-			char a[CLASSIFY_ADDR_MAX];
-			if (strncasecmp(s, "To:", 3) == 0 && at &&
-			    !memchr(at + 1, '@', (size_t)(eol - at - 1)) &&
-			    bounce_addr(s + 3, (size_t)(eol - s - 3), a,
-					sizeof(a)) &&
-			    !addr_skip(r, a)) {
-				add_bounce(r->c, a, status, cl);
-				return;
-			}
-			s = eol + strspn(eol, "\r\n");
-		}
-	}
-}
-
-static void
-prose_read(struct rd *r)
-{
-	struct classified *c = r->c;
-	const char *failed = parse_header(r->p, "X-Failed-Recipients");
-	char st[16], diag[512];
-	char *region = xstrndup(r->region, (size_t)(r->end - r->region));
-	int delay = bounce_contains_any(region, delay_words) ||
-		    bounce_contains_any(r->p->subject, delay_subjects);
-	free(region);
-
-	/* the region's own first code: for recipients whose block has none */
-	block_status(r->region, r->end, st, sizeof(st), diag, sizeof(diag));
-	enum classify_bclass whole = prose_class(st, r->region, r->end, delay);
-	for (const char *s = failed; *s;) {
-		size_t n = strcspn(s, ",");
-		char a[CLASSIFY_ADDR_MAX];
-		if (bounce_addr(s, n, a, sizeof(a)) && !addr_skip(r, a))
-			add_bounce(c, a, st, whole);
-		s += n;
-		s += *s == ',';
-	}
-	struct hit *h = xcalloc(CLASSIFY_BOUNCES_MAX, sizeof(*h));
-	size_t n = prose_hits(r, h, CLASSIFY_BOUNCES_MAX);
-	for (size_t i = 0; i < n; i++) {
-		const char *bend = i + 1 < n ? h[i + 1].at : r->end;
-		char bst[16], bdiag[512];
-		int own = block_status(h[i].at, bend, bst, sizeof(bst), bdiag,
-				       sizeof(bdiag));
-		/* one recipient: the whole report speaks of it; several:
-		 * each its own block, the report's code where it has none */
-		enum classify_bclass cl =
-			n == 1 && !own ? whole
-				       : prose_class(own ? bst : st, h[i].at,
-						     bend, delay);
-		if (add_bounce(c, h[i].addr, own ? bst : st, cl) && own &&
-		    c->nbounces == 1)
-			memcpy(diag, bdiag, sizeof(diag));
-	}
-	free(h);
-	if (c->nbounces == 0) {
-		memcpy(c->bounce_status, st, sizeof(st));
-		c->bclass = whole;
-		prose_bare_locals(r);
-	}
-	if (c->nbounces == 0)
-		returned_to(r, st, whole);
-	memcpy(c->bounce_diag, diag, sizeof(c->bounce_diag));
 }
 
 /* ---- detection --------------------------------------------------- */
@@ -1214,10 +674,10 @@ bounce_detect(const struct parsed *p, const struct classify_opts *o,
 	if (!is_report(p, dsn))
 		return BOUNCE_NOT;
 
-	struct rd r = { p, o, c, p->text, prose_end(p->text) };
+	struct bounce_rd r = { p, o, c, p->text, bounce_prose_end(p->text) };
 	struct dsn *d = xmalloc(sizeof(*d));
-	dsn_read(p, d);
-	int from_dsn = dsn_apply(&r, d);
+	bounce_dsn_read(p, d);
+	int from_dsn = bounce_dsn_apply(&r, d);
 	int delivered = d->delivered;
 	free(d);
 	if (from_dsn) {
@@ -1229,7 +689,7 @@ bounce_detect(const struct parsed *p, const struct classify_opts *o,
 			 "delivery report: delivered");
 		return BOUNCE_DELIVERED;
 	}
-	prose_read(&r);
+	bounce_prose_read(&r);
 	set_reason(c, dsn ? "delivery report without recipient fields"
 			  : "bounce text");
 	return BOUNCE_FAILED;

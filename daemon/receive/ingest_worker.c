@@ -1,14 +1,14 @@
 /*
- * ingest_worker.c -- the parse worker (see ingest_worker.h) and the
- * packing of its answer (ingest.h). Wire format, both directions over one
- * AF_UNIX stream socket: request = u64 length (top bit set: a stage 2
+ * ingest_worker.c -- the parse worker (see ingest_worker.h); the packing of
+ * its answer is in ingest_worker_pack.c. Wire format, both directions over
+ * one AF_UNIX stream socket: request = u64 length (top bit set: a stage 2
  * request) + bytes; answer = u32 length + packed result. Packed result =
- * magic, eight u32 flags, ten u32-length-prefixed strings, u32 count +
- * 2 x count strings (answers), the same for problems, u32
- * sizeof(struct classified) + its bytes (the worker is a fork of the same
- * binary, so the layout matches; every field is still checked on
- * unpack). Stage 2 request = magic, text, fingerprint, u32 x 2 form id,
- * form XML (strings u32-length-prefixed).
+ * magic, eight u32 flags, ten u32-length-prefixed strings, u32 count + 2 x
+ * count strings (answers), the same for problems, u32 sizeof(struct
+ * classified) + its bytes (the worker is a fork of the same binary, so the
+ * layout matches; every field is still checked on unpack). Stage 2 request =
+ * magic, text, fingerprint, u32 x 2 form id, form XML (strings
+ * u32-length-prefixed).
  */
 #include <errno.h>
 #include <poll.h>
@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "receive/ingest_worker.h"
+#include "receive/ingest_worker_private.h"
 #include "mail/fprint.h"
 #include "mail/parse.h"
 #include "mail/quote.h"
@@ -32,11 +32,8 @@
 #include "receive/answers.h"
 #include "base/xmem.h"
 
-#define PACK_MAGIC 0x414b5232u	/* "AKR2" */
-#define READ_MAGIC 0x414b5131u	/* "AKQ1": a stage 2 request */
 #define REQ_READ ((uint64_t)1 << 63)	/* in a request's length */
 #define WORKER_FORMS 8		/* questionnaires a worker keeps loaded */
-#define PACK_MAX (64u << 20)	/* an answer larger than this is garbage */
 
 /* The worker's memory limit: its address space at start (a fork: the
  * parent's mappings are its floor) plus WORKER_MEM_FACTOR times
@@ -58,262 +55,6 @@ struct ingest_worker {
 	size_t mem_room;	/* its memory limit over its size at start,
 				 * 0: none */
 };
-
-/* ---- packing ------------------------------------------------------------- */
-
-static int
-put_u32(struct buf *b, uint32_t v)
-{
-	return buf_add(b, &v, sizeof(v));
-}
-
-static int
-put_str(struct buf *b, const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (n > UINT32_MAX || put_u32(b, (uint32_t)n) < 0)
-		return -1;
-	return buf_add(b, s ? s : "", n);
-}
-
-#define NSTR 11
-static char **
-result_strings(struct ingest_result *r, char **v[NSTR])
-{
-	char **f[NSTR] = { &r->message_id, &r->from_addr, &r->subject,
-			   &r->date, &r->charset, &r->reply_text,
-			   &r->quoted_text, &r->notes, &r->text,
-			   &r->form_error, &r->unsure };
-	memcpy(v, f, sizeof(f));
-	return v[0];
-}
-
-#define NFLAG 8
-static void
-result_flags(struct ingest_result *r, int *v[NFLAG])
-{
-	int *f[NFLAG] = { &r->parsed, &r->charset_guessed, &r->html_only,
-			  &r->forwarded, &r->read, &r->by_fprint, &r->form,
-			  &r->none_found };
-	memcpy(v, f, sizeof(f));
-}
-
-static int
-put_list(struct buf *b, char **v, size_t pairs)
-{
-	if (pairs > UINT32_MAX / 2 || put_u32(b, (uint32_t)pairs) < 0)
-		return -1;
-	for (size_t i = 0; i < 2 * pairs; i++)
-		if (put_str(b, v[i]) < 0)
-			return -1;
-	return 0;
-}
-
-int
-ingest_result_pack(const struct ingest_result *r, struct buf *out)
-{
-	char **v[NSTR];
-	int *f[NFLAG];
-	result_strings((struct ingest_result *)r, v);
-	result_flags((struct ingest_result *)r, f);
-	if (put_u32(out, PACK_MAGIC) < 0)
-		return -1;
-	for (size_t i = 0; i < NFLAG; i++)
-		if (put_u32(out, (uint32_t)(*f[i] != 0)) < 0)
-			return -1;
-	for (size_t i = 0; i < NSTR; i++)
-		if (put_str(out, *v[i]) < 0)
-			return -1;
-	if (put_list(out, r->answers, r->nanswers) < 0 ||
-	    put_list(out, r->problems, r->nproblems) < 0)
-		return -1;
-	if (put_u32(out, (uint32_t)sizeof(r->c)) < 0)
-		return -1;
-	return buf_add(out, &r->c, sizeof(r->c));
-}
-
-struct cursor {
-	const char *p;
-	size_t n;
-};
-
-static int
-get_u32(struct cursor *c, uint32_t *v)
-{
-	if (c->n < sizeof(*v))
-		return -1;
-	memcpy(v, c->p, sizeof(*v));
-	c->p += sizeof(*v);
-	c->n -= sizeof(*v);
-	return 0;
-}
-
-/* A borrowed view of a string (may hold NULs: a fingerprint). */
-static int
-get_view(struct cursor *c, const char **s, size_t *len)
-{
-	uint32_t n;
-	if (get_u32(c, &n) < 0 || n > c->n)
-		return -1;
-	*s = c->p;
-	*len = n;
-	c->p += n;
-	c->n -= n;
-	return 0;
-}
-
-static int
-get_str(struct cursor *c, char **s)
-{
-	const char *v;
-	size_t n;
-	if (get_view(c, &v, &n) < 0)
-		return -1;
-	*s = xstrndup(v, n);
-	return 0;
-}
-
-/* pairs of strings; a count the bytes left cannot hold is refused
- * before anything is allocated for it */
-static int
-get_list(struct cursor *c, char ***v, size_t *pairs)
-{
-	uint32_t n;
-	if (get_u32(c, &n) < 0 || n > c->n / 8)
-		return -1;
-	*v = xcalloc(2 * (size_t)n + 1, sizeof(**v));
-	*pairs = n;
-	for (size_t i = 0; i < 2 * (size_t)n; i++)
-		if (get_str(c, &(*v)[i]) < 0)
-			return -1;
-	return 0;
-}
-
-/* Every fixed buffer NUL-terminated, every enum in range. */
-static int
-sane_classified(struct classified *k)
-{
-#define TERMINATE(a) ((a)[sizeof(a) - 1] = '\0')
-	TERMINATE(k->token);
-	TERMINATE(k->token_source);
-	TERMINATE(k->ref_message_id);
-	TERMINATE(k->subject_token);
-	TERMINATE(k->ref_message_ids);
-	TERMINATE(k->bounce_recipient);
-	TERMINATE(k->bounce_status);
-	TERMINATE(k->bounce_diag);
-	TERMINATE(k->rsvp_attendee);
-	TERMINATE(k->rsvp_partstat);
-	TERMINATE(k->rsvp_uid);
-	TERMINATE(k->rsvp.uid);
-	TERMINATE(k->rsvp.attendee);
-	TERMINATE(k->rsvp.attendee_name);
-	TERMINATE(k->rsvp.delegated_to);
-	TERMINATE(k->rsvp.organizer);
-	TERMINATE(k->rsvp.comment);
-	if ((unsigned)k->rsvp.partstat > ICAL_PS_DELEGATED ||
-	    (unsigned)k->rsvp.kind > ICAL_COUNTER)
-		return 0;
-	TERMINATE(k->auth_note);
-	TERMINATE(k->reason);
-	if (k->nbounces > CLASSIFY_BOUNCES_MAX)
-		return 0;
-	for (unsigned i = 0; i < k->nbounces; i++) {
-		TERMINATE(k->bounces[i].address);
-		TERMINATE(k->bounces[i].status);
-		if ((unsigned)k->bounces[i].bclass > CLASSIFY_B_POLICY)
-			return 0;
-	}
-#undef TERMINATE
-	return (unsigned)k->kind <= CLASSIFY_OPTOUT &&
-	    (unsigned)k->bclass <= CLASSIFY_B_POLICY &&
-	    (unsigned)k->auth <= CLASSIFY_AUTH_FORGED;
-}
-
-int
-ingest_result_unpack(const char *p, size_t n, struct ingest_result *r,
-		     struct err *e)
-{
-	struct cursor c = { p, n };
-	uint32_t magic, flag, csize;
-	char **v[NSTR];
-	int *f[NFLAG];
-	memset(r, 0, sizeof(*r));
-	result_strings(r, v);
-	result_flags(r, f);
-	if (get_u32(&c, &magic) < 0 || magic != PACK_MAGIC)
-		goto bad;
-	for (size_t i = 0; i < NFLAG; i++) {
-		if (get_u32(&c, &flag) < 0 || flag > 1)
-			goto bad;
-		*f[i] = (int)flag;
-	}
-	for (size_t i = 0; i < NSTR; i++)
-		if (get_str(&c, v[i]) < 0)
-			goto bad;
-	if (get_list(&c, &r->answers, &r->nanswers) < 0 ||
-	    get_list(&c, &r->problems, &r->nproblems) < 0)
-		goto bad;
-	/* a flag per answer, or none: all certain */
-	if (r->unsure[0] == '\0' && r->nanswers > 0) {
-		free(r->unsure);
-		r->unsure = xcalloc(r->nanswers + 1, 1);
-		memset(r->unsure, '0', r->nanswers);
-	}
-	if (strlen(r->unsure) != r->nanswers)
-		goto bad;
-	if (get_u32(&c, &csize) < 0 || csize != sizeof(r->c) || c.n != csize)
-		goto bad;
-	memcpy(&r->c, c.p, csize);
-	if (!sane_classified(&r->c))
-		goto bad;
-	return 0;
-bad:
-	ingest_result_clear(r);
-	err_set(e, "worker answer: malformed (%zu bytes)", n);
-	return -1;
-}
-
-static void
-free_list(char ***v, size_t *pairs)
-{
-	for (size_t i = 0; *v != NULL && i < 2 * *pairs; i++)
-		free((*v)[i]);
-	free(*v);
-	*v = NULL;
-	*pairs = 0;
-}
-
-void
-ingest_result_clear(struct ingest_result *r)
-{
-	char **v[NSTR];
-	result_strings(r, v);
-	for (size_t i = 0; i < NSTR; i++) {
-		free(*v[i]);
-		*v[i] = NULL;
-	}
-	free_list(&r->answers, &r->nanswers);
-	free_list(&r->problems, &r->nproblems);
-	memset(r, 0, sizeof(*r));
-}
-
-int
-ingest_read_pack(const struct ingest_read_req *q, struct buf *out)
-{
-	size_t tl = q->text ? strlen(q->text) : 0;
-	uint64_t id = q->form_id > 0 ? (uint64_t)q->form_id : 0;
-	if (tl > UINT32_MAX || q->fprint_len > UINT32_MAX ||
-	    put_u32(out, READ_MAGIC) < 0 || put_u32(out, (uint32_t)tl) < 0 ||
-	    buf_add(out, q->text ? q->text : "", tl) < 0 ||
-	    put_u32(out, (uint32_t)q->fprint_len) < 0 ||
-	    buf_add(out, q->fprint ? (const void *)q->fprint : "",
-		    q->fprint_len) < 0 ||
-	    put_u32(out, (uint32_t)id) < 0 ||
-	    put_u32(out, (uint32_t)(id >> 32)) < 0)
-		return -1;
-	return put_str(out, id ? q->form_xml : "");
-}
 
 /* ---- I/O helpers ----------------------------------------------------------- */
 
@@ -420,7 +161,7 @@ test_hooks(const char *msgid)
 	}
 }
 
-/* Pack r into out, or, when it is over PACK_MAX, a result that says so;
+/* Pack r into out, or, when it is over INGEST_PACK_MAX, a result that says so;
  * r is cleared. */
 static void
 pack_or_refuse(struct ingest_result *r, struct buf *out)
@@ -429,7 +170,7 @@ pack_or_refuse(struct ingest_result *r, struct buf *out)
 		buf_reset(out);
 		ingest_result_clear(r);
 		snprintf(r->c.reason, sizeof(r->c.reason),
-			 "parsed text over %u bytes", PACK_MAX);
+			 "parsed text over %u bytes", INGEST_PACK_MAX);
 		ingest_result_pack(r, out);
 	}
 	ingest_result_clear(r);
@@ -566,15 +307,15 @@ static void
 read_one(const struct config *cfg, struct forms *fm, const char *req,
 	 size_t len, struct buf *out)
 {
-	struct cursor c = { req, len };
+	struct ingest_worker_cursor c = { req, len };
 	struct ingest_result r = { 0 };
 	uint32_t magic, lo, hi;
 	const char *text, *fp, *xml;
 	size_t tl, fl, xl;
-	if (get_u32(&c, &magic) < 0 || magic != READ_MAGIC ||
-	    get_view(&c, &text, &tl) < 0 || get_view(&c, &fp, &fl) < 0 ||
-	    get_u32(&c, &lo) < 0 || get_u32(&c, &hi) < 0 ||
-	    get_view(&c, &xml, &xl) < 0 || c.n != 0) {
+	if (ingest_worker_get_u32(&c, &magic) < 0 || magic != INGEST_READ_MAGIC ||
+	    ingest_worker_get_view(&c, &text, &tl) < 0 || ingest_worker_get_view(&c, &fp, &fl) < 0 ||
+	    ingest_worker_get_u32(&c, &lo) < 0 || ingest_worker_get_u32(&c, &hi) < 0 ||
+	    ingest_worker_get_view(&c, &xml, &xl) < 0 || c.n != 0) {
 		snprintf(r.c.reason, sizeof(r.c.reason), "stage 2 request "
 			 "malformed (%zu bytes)", len);
 		pack_or_refuse(&r, out);
@@ -669,7 +410,7 @@ worker_main(int fd, const struct config *cfg)
 	struct buf out;
 	struct forms fm = { .n = 0 };
 	worker_limit_memory(worker_mem_room(cfg));
-	buf_init(&out, PACK_MAX);
+	buf_init(&out, INGEST_PACK_MAX);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_IGN);	/* the parent decides when to stop */
 	for (;;) {
@@ -816,7 +557,7 @@ stream_send(int fd, struct stream *s)
 }
 
 /* The answer at the front of s->in: 1 complete (*n_r bytes after the
- * length), 0 not yet, -1 announced over PACK_MAX. */
+ * length), 0 not yet, -1 announced over INGEST_PACK_MAX. */
 static int
 answer_ready(const struct stream *s, uint32_t *n_r)
 {
@@ -824,7 +565,7 @@ answer_ready(const struct stream *s, uint32_t *n_r)
 	if (s->inlen < sizeof(*n_r))
 		return 0;
 	memcpy(n_r, s->in, sizeof(*n_r));
-	if (*n_r > PACK_MAX)
+	if (*n_r > INGEST_PACK_MAX)
 		return -1;
 	return s->inlen >= sizeof(*n_r) + *n_r;
 }
