@@ -22,6 +22,7 @@
 #include "receive/ingest_worker.h"
 #include "base/log.h"
 #include "receive/record.h"
+#include "model/event.h"
 #include "base/json.h"
 #include "model/survey.h"
 #include "base/tmpl.h"
@@ -137,6 +138,7 @@ struct verdict {
 	struct buf reason;
 	char undeliverable[700];
 	const char *feedback;		/* "confirm", "problem" or NULL */
+	struct event_rsvp rsvp;		/* kind RSVP: rm.rsvp points here */
 };
 
 static void
@@ -249,6 +251,13 @@ decide(const struct ingest_result *r, const struct ingest_match *m,
 		in->kind = STORE_I_RSVP;
 		in->rsvp_attendee = r->c.rsvp_attendee;
 		in->rsvp_partstat = r->c.rsvp_partstat;
+		/* the event by its UID; no SEQUENCE read yet: the current
+		 * one; arrival order: the inbound row's (fetch order) */
+		v->rsvp.uid = r->c.rsvp_uid;
+		v->rsvp.partstat = r->c.rsvp_partstat;
+		v->rsvp.sequence = -1;
+		v->rsvp.source = "imip";
+		v->rm.rsvp = &v->rsvp;
 		return;
 	case CLASSIFY_REPLY:
 		break;

@@ -80,7 +80,12 @@ store_roster_each(struct store *s, int64_t campaign_id, store_roster_cb cb,
 	return store_report_run(s, "SELECT " STORE_CONTACT_COLS ", "
 				"EXISTS (SELECT 1 FROM deliveries d WHERE "
 				"d.campaign_id = ?1 AND d.contact_id = c.id "
-				"AND d.state = 'sent'), r.id IS NOT NULL, "
+				"AND d.state = 'sent'), r.id IS NOT NULL OR "
+				/* an RSVP is an answer (a calendar's Accept
+				 * carries no questionnaire answers) */
+				"EXISTS (SELECT 1 FROM inbound v WHERE "
+				"v.campaign_id = ?1 AND v.contact_id = c.id "
+				"AND v.kind = 'rsvp'), "
 				"i.answered_by FROM contacts c "
 				"LEFT JOIN responses r ON r.campaign_id = ?1 "
 				"AND r.contact_id = c.id AND r.current = 1 "

@@ -376,6 +376,8 @@ const char *const store_migrations[] = {
 	"  contact_id INTEGER NOT NULL REFERENCES contacts(id),"
 	"  state TEXT NOT NULL,"	/* seated, waiting */
 	"  PRIMARY KEY (event_id, contact_id)) WITHOUT ROWID;"
+	"CREATE INDEX inbound_rsvp ON inbound(campaign_id, contact_id)"
+	"  WHERE kind = 'rsvp';"
 	"DROP INDEX deliveries_one;"
 	"CREATE UNIQUE INDEX deliveries_one ON deliveries(campaign_id,"
 	"  contact_id, kind) WHERE kind NOT IN ('confirm', 'problem',"
