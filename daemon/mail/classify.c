@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libical/ical.h>
-
 #include "mail/bounce.h"
 
 const char *
@@ -756,51 +754,28 @@ auto_reply(const struct parsed *p, struct classified *c)
 
 /* ---- iMIP RSVP --------------------------------------------------------- */
 
-/* The ATTENDEE of a METHOD:REPLY and its PARTSTAT. Returns 1 when the
- * calendar is an iMIP reply (even one lacking an attendee). */
+/* An iMIP REPLY or COUNTER read by ical.c; the attendee, partstat and
+ * uid also go to the flat fields the store records. Returns 1 for
+ * either (even one lacking an attendee). */
 static int
 rsvp(const struct parsed *p, struct classified *c)
 {
-	if (!p->calendar[0])
+	struct err e;
+	const struct ical_reply *r = &c->rsvp;
+
+	if (!p->calendar[0] || ical_reply_parse(p->calendar, &c->rsvp, &e) < 1)
 		return 0;
-	icalcomponent *cal = icalparser_parse_string(p->calendar);
-	if (!cal)
-		return 0;
-	int is_reply = icalcomponent_get_method(cal) == ICAL_METHOD_REPLY;
-	icalcomponent *ev = is_reply
-				    ? icalcomponent_get_first_real_component(cal)
-				    : NULL;
-	if (ev) {
-		const char *uid = icalcomponent_get_uid(ev);
-		if (uid)
-			bounce_copy(c->rsvp_uid, sizeof(c->rsvp_uid), uid,
-				strlen(uid));
-		icalproperty *a = icalcomponent_get_first_property(
-			ev, ICAL_ATTENDEE_PROPERTY);
-		if (a) {
-			const char *who = icalproperty_get_attendee(a);
-			const char *ps = icalproperty_get_parameter_as_string(
-				a, "PARTSTAT");
-			if (who && strncasecmp(who, "mailto:", 7) == 0)
-				who += 7;
-			if (who) {
-				bounce_copy(c->rsvp_attendee,
-					sizeof(c->rsvp_attendee), who,
-					strlen(who));
-				for (char *q = c->rsvp_attendee; *q; q++)
-					*q = (char)tolower((unsigned char)*q);
-			}
-			if (ps)
-				bounce_copy(c->rsvp_partstat,
-					sizeof(c->rsvp_partstat), ps,
-					strlen(ps));
-		}
-	}
-	icalcomponent_free(cal);
-	if (!is_reply)
-		return 0;
-	say(c, c->rsvp_attendee[0] ? "iMIP REPLY"
-				   : "iMIP REPLY without an ATTENDEE");
+	bounce_copy(c->rsvp_uid, sizeof(c->rsvp_uid), r->uid, strlen(r->uid));
+	bounce_copy(c->rsvp_attendee, sizeof(c->rsvp_attendee), r->attendee,
+		strlen(r->attendee));
+	bounce_copy(c->rsvp_partstat, sizeof(c->rsvp_partstat),
+		ical_partstat_name(r->partstat),
+		strlen(ical_partstat_name(r->partstat)));
+	if (r->kind == ICAL_COUNTER)
+		say(c, "iMIP COUNTER (a new time proposed)");
+	else
+		say(c, r->attendee[0] ? "iMIP REPLY"
+				      : "iMIP REPLY without an ATTENDEE");
 	return 1;
 }
 

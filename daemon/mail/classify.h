@@ -18,6 +18,7 @@
 #ifndef ANKETA_CLASSIFY_H
 #define ANKETA_CLASSIFY_H
 
+#include "mail/ical.h"
 #include "mail/parse.h"
 
 enum classify_kind {
@@ -120,6 +121,10 @@ struct classified {
 	char rsvp_attendee[CLASSIFY_ADDR_MAX];
 	char rsvp_partstat[32];		/* ACCEPTED, DECLINED, TENTATIVE */
 	char rsvp_uid[256];
+	struct ical_reply rsvp;		/* the whole REPLY or COUNTER
+					 * (sequence, delegate, proposed
+					 * time); the three above are its
+					 * attendee, partstat and uid */
 	/* Authentication-Results of our MTA (every kind) */
 	enum classify_auth auth;
 	char auth_note[200];		/* "dmarc=pass header.from=x.org by

@@ -205,6 +205,15 @@ sane_classified(struct classified *k)
 	TERMINATE(k->rsvp_attendee);
 	TERMINATE(k->rsvp_partstat);
 	TERMINATE(k->rsvp_uid);
+	TERMINATE(k->rsvp.uid);
+	TERMINATE(k->rsvp.attendee);
+	TERMINATE(k->rsvp.attendee_name);
+	TERMINATE(k->rsvp.delegated_to);
+	TERMINATE(k->rsvp.organizer);
+	TERMINATE(k->rsvp.comment);
+	if ((unsigned)k->rsvp.partstat > ICAL_PS_DELEGATED ||
+	    (unsigned)k->rsvp.kind > ICAL_COUNTER)
+		return 0;
 	TERMINATE(k->auth_note);
 	TERMINATE(k->reason);
 	if (k->nbounces > CLASSIFY_BOUNCES_MAX)
