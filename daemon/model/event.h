@@ -58,6 +58,7 @@ struct event_rsvp {
 				 * answer, which answers the current one */
 	const char *source;	/* imip, text, mailto */
 	int64_t delegate_id;	/* DELEGATED: the contact delegated to */
+	const char *delegate_email;	/* or their address (DELEGATED-TO) */
 	int64_t arrival;	/* INTERNALDATE (0: unknown) */
 	int64_t arrival_order;	/* UID, else the inbound row id */
 	int64_t inbound_id;

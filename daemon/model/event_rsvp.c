@@ -289,11 +289,24 @@ rsvp_event(struct store *s, const struct event_rsvp *r, struct ev *v,
 }
 
 static int
+contact_id_cb(void *arg, const struct store_contact *c)
+{
+	*(int64_t *)arg = c->id;
+	return 0;
+}
+
+static int
 rsvp_store(struct store *s, const struct event_rsvp *r, const struct ev *v,
 	   struct err *e)
 {
 	struct store_rsvp sr = { 0 };
+	int64_t delegate = r->delegate_id;
 
+	/* a delegate named by address: a contact of ours, or nobody */
+	if (delegate <= 0 && r->delegate_email && *r->delegate_email &&
+	    store_contact_find(s, "email", r->delegate_email, contact_id_cb,
+			       &delegate, e) < 0)
+		return -1;
 	sr.event_id = v->id;
 	sr.contact_id = r->contact_id;
 	sr.partstat = r->partstat;
@@ -305,9 +318,9 @@ rsvp_store(struct store *s, const struct event_rsvp *r, const struct ev *v,
 	sr.inbound_id = r->inbound_id;
 	if (store_event_rsvp_put(s, &sr, e) < 0)
 		return -1;
-	if (strcmp(r->partstat, "DELEGATED") == 0 && r->delegate_id > 0 &&
-	    store_event_attendee_set(s, v->id, r->delegate_id, 0,
-				     r->contact_id, e) < 0)
+	if (strcmp(r->partstat, "DELEGATED") == 0 && delegate > 0 &&
+	    store_event_attendee_set(s, v->id, delegate, 0, r->contact_id,
+				     e) < 0)
 		return -1;
 	return 0;
 }
@@ -390,13 +403,6 @@ int
 event_cancel(struct store *s, const char *name, long *n_r, struct err *e)
 {
 	return ev_tx(s, name, do_cancel, NULL, n_r, e);
-}
-
-static int
-contact_id_cb(void *arg, const struct store_contact *c)
-{
-	*(int64_t *)arg = c->id;
-	return 0;
 }
 
 static int

@@ -23,6 +23,7 @@
 #include "base/log.h"
 #include "receive/record.h"
 #include "model/event.h"
+#include "receive/rsvp_text.h"
 #include "base/json.h"
 #include "model/survey.h"
 #include "base/tmpl.h"
@@ -161,6 +162,31 @@ reason_add(struct verdict *v, const char *s)
 
 /* A reply from a matched contact: the answers the worker read against
  * the campaign's questionnaire (stage 2). */
+/* A reply to an invitation without a form: a one-click mailto answer
+ * (its subject) or a written one ("Да, ще присъствам") is an RSVP to the
+ * campaign's event (receive/rsvp_text.h). 1 when it was one. */
+static int
+written_rsvp(const struct ingest_result *r, struct verdict *v)
+{
+	enum ical_partstat ps = rsvp_mailto_read(r->subject);
+	const char *source = "mailto";
+
+	if (ps == ICAL_PS_NONE) {
+		ps = rsvp_text_read(r->reply_text ? r->reply_text : "");
+		source = "text";
+	}
+	if (ps == ICAL_PS_NONE)
+		return 0;
+	v->rm.in.kind = STORE_I_RSVP;
+	v->rm.in.rsvp_partstat = ical_partstat_name(ps);
+	v->rsvp.partstat = ical_partstat_name(ps);
+	v->rsvp.sequence = -1;	/* answers the time it was sent now */
+	v->rsvp.source = source;
+	v->rm.rsvp = &v->rsvp;
+	v->feedback = kind_name(KIND_CONFIRM);
+	return 1;
+}
+
 static void
 decide_reply(const struct ingest_result *r, struct verdict *v)
 {
@@ -169,6 +195,8 @@ decide_reply(const struct ingest_result *r, struct verdict *v)
 		log_warnx("%s: %s", in->src_key, r->form_error);
 		in->kind = STORE_I_UNREADABLE;
 		reason_add(v, r->form_error);
+	} else if (!r->form && written_rsvp(r, v)) {
+		return;
 	} else if (!r->form) {
 		in->kind = STORE_I_UNREADABLE;
 		reason_add(v, "a written reply to a campaign without a form");
@@ -251,12 +279,19 @@ decide(const struct ingest_result *r, const struct ingest_match *m,
 		in->kind = STORE_I_RSVP;
 		in->rsvp_attendee = r->c.rsvp_attendee;
 		in->rsvp_partstat = r->c.rsvp_partstat;
-		/* the event by its UID; no SEQUENCE read yet: the current
-		 * one; arrival order: the inbound row's (fetch order) */
+		/* the event by its UID and the SEQUENCE answered; arrival
+		 * order: the inbound row's (fetch order). A COUNTER is kept
+		 * for the organiser, no answer. */
+		if (r->c.rsvp.kind == ICAL_COUNTER) {
+			reason_add(v, "COUNTER: the attendee proposes "
+				   "another time");
+			return;
+		}
 		v->rsvp.uid = r->c.rsvp_uid;
 		v->rsvp.partstat = r->c.rsvp_partstat;
-		v->rsvp.sequence = -1;
+		v->rsvp.sequence = r->c.rsvp.sequence;
 		v->rsvp.source = "imip";
+		v->rsvp.delegate_email = r->c.rsvp.delegated_to;
 		v->rm.rsvp = &v->rsvp;
 		return;
 	case CLASSIFY_REPLY:
