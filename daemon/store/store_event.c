@@ -450,3 +450,32 @@ store_event_options_each(struct store *s, int64_t event_id,
 			      "dtstart, opt", event_id, 0, store_option_row,
 			      &x, "event options", e);
 }
+
+int
+store_event_rsvp_counts(struct store *s, int64_t campaign_id,
+			long n[STORE_RSVP_N], struct err *e)
+{
+	sqlite3_stmt *st;
+	int64_t v[STORE_RSVP_N + 1] = { 0 };
+	int64_t *const out[] = { &v[0], &v[1], &v[2], &v[3], &v[4] };
+	int rc;
+
+	/* answers to the current SEQUENCE of the campaign's events */
+	if (store_stmt(s, "SELECT count(*), "
+		       "coalesce(sum(r.partstat = 'ACCEPTED' AND "
+		       "coalesce(t.state, '') <> 'waiting'), 0), "
+		       "coalesce(sum(r.partstat = 'TENTATIVE'), 0), "
+		       "coalesce(sum(r.partstat IN ('DECLINED', 'DELEGATED')), "
+		       "0), coalesce(sum(t.state = 'waiting'), 0) "
+		       "FROM events e LEFT JOIN event_rsvps r ON "
+		       "r.event_id = e.id AND r.sequence = e.sequence "
+		       "LEFT JOIN event_seats t ON t.event_id = e.id AND "
+		       "t.contact_id = r.contact_id WHERE e.campaign_id = ?1",
+		       &st, e) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, campaign_id);
+	rc = store_one_int64(s, st, "rsvp counts", out, 5, e);
+	for (int i = 0; i < STORE_RSVP_N; i++)
+		n[i] = (long)v[i + 1];
+	return rc < 0 ? -1 : v[0] > 0;
+}

@@ -128,6 +128,14 @@ int store_event_people_each(struct store *s, const struct store_event *ev,
 			    store_event_person_cb cb, void *arg,
 			    struct err *e);
 
+/* RSVPs to the current SEQUENCE of a campaign's events: accepted
+ * (seated or no seat limit), tentative, declined (or delegated),
+ * waiting. 1 with n filled when the campaign has an RSVP, 0 none, -1. */
+enum { STORE_RSVP_ACCEPTED, STORE_RSVP_TENTATIVE, STORE_RSVP_DECLINED,
+       STORE_RSVP_WAITING, STORE_RSVP_N };
+int store_event_rsvp_counts(struct store *s, int64_t campaign_id,
+			    long n[STORE_RSVP_N], struct err *e);
+
 /* The municipality key of a contact (model/town.h), set at import. */
 int store_contact_set_town(struct store *s, int64_t contact_id,
 			   const char *key, struct err *e);

@@ -12,7 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 make_tmp
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-echo "1..12"
+echo "1..13"
 maildir_conf "$T" </dev/null
 A() { "$ANKETA_BIN" -c "$T/a.conf" "$@"; }
 DB=$T/a.db
@@ -119,6 +119,8 @@ ok "the one promoted is told" sql_is 1 "$DB" \
 	"SELECT count(*) FROM deliveries d JOIN contacts c ON c.id = d.contact_id WHERE d.kind = 'seat' AND c.email = 'k3@example.org' AND json_extract(d.vars, '\$.change') = 'seated'"
 ok "the campaign report counts every RSVP as an answer" eq "2" \
 	"$(A report --format csv visit | grep -c ',no,')"
+ok "status shows the RSVPs of the campaign's event" out_rc 0 \
+	"rsvp: 6 accepted, 0 tentative, 1 declined, 1 waiting" A status
 sed -i 's/^start = .*/start = 2026-10-13/' "$T/visit.event"
 ok "a new time: SEQUENCE 1, one update to each of the 10" out_rc 0 \
 	"10 updates enqueued" A event update "$T/visit.event"
