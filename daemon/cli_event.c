@@ -57,20 +57,7 @@ cmd_event_update(struct ctx *c, int argc, char **argv)
 static int
 cmd_event_check(struct ctx *c, int argc, char **argv)
 {
-	struct errlist errs = { 0 };
-	int rc;
-
-	if (argc != 2)
-		return cli_usage_error("event check", "%s", "expected FILE");
-	if ((rc = cli_need_config(c)) != EX_OK)
-		return rc;
-	rc = event_check(c->cfg, argv[1], &errs);
-	cli_print_errs(&errs);
-	errlist_free(&errs);
-	if (rc < 0)
-		return EX_DATAERR;
-	printf("%s: OK\n", argv[1]);
-	return EX_OK;
+	return cli_check_file(c, argc, argv, "event check", event_check);
 }
 
 static int
@@ -170,20 +157,12 @@ cmd_event_show(struct ctx *c, int argc, char **argv)
 static int
 cmd_event_roster(struct ctx *c, int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "format", required_argument, NULL, 'f' }, { 0 } };
-	enum report_format fmt = REPORT_TEXT;
+	enum report_format fmt;
 	struct err e = { "" };
-	int ch, rc;
+	int rc;
 
-	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		if (ch != 'f')
-			return EX_USAGE;
-		if (report_format_parse(optarg, &fmt) < 0)
-			return cli_usage_error("event roster", "unknown format "
-					       "'%s' (text, csv, json or html)",
-					       optarg);
-	}
+	if ((rc = cli_opt_format("event roster", argc, argv, &fmt)) != EX_OK)
+		return rc;
 	if (optind != argc - 1)
 		return cli_usage_error("event roster", "%s", "expected EVENT");
 	if ((rc = cli_need_store_to_read(c)) != EX_OK)
