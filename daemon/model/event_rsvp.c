@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "base/buf.h"
 #include "base/json.h"
 #include "base/lang.h"
@@ -39,6 +41,7 @@ struct ev {
 	int sequence;
 	long total, per_town;
 	char *name, *uid, *status, *poll_question;
+	char *start, *tzid, *where, *spec;	/* for the mail's text */
 };
 
 static int
@@ -56,6 +59,11 @@ ev_copy_cb(void *arg, const struct store_event *se)
 	v->status = xstrdup(se->status);
 	v->poll_question = se->poll_question ? xstrdup(se->poll_question)
 					     : NULL;
+	v->start = xstrdup(se->dtstart ? se->dtstart : "");
+	v->tzid = xstrdup(se->tzid ? se->tzid : "");
+	v->where = xstrdup(se->venue ? se->venue : se->online ? se->online
+							       : "");
+	v->spec = xstrdup(se->spec ? se->spec : "{}");
 	return 0;
 }
 
@@ -66,6 +74,10 @@ ev_free(struct ev *v)
 	free(v->uid);
 	free(v->status);
 	free(v->poll_question);
+	free(v->start);
+	free(v->tzid);
+	free(v->where);
+	free(v->spec);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -147,6 +159,53 @@ person_of(const struct people *pp, int64_t contact_id)
 
 /* ---- mail ---------------------------------------------------------------- */
 
+/* Why a mail of the event goes out; each is a template flag of its own
+ * (templates/update, cancel, seat: Mustache has no comparison). */
+static const char *const whys[] = {
+	"changed", "fixed", "confirm-again", "cancelled", "removed",
+	"seated", "waiting",
+};
+
+/* The row's values: the event, its SEQUENCE, why, each why as a flag,
+ * the title in every language (English where there is none), when and
+ * where. */
+static void
+mail_vars(struct buf *b, const struct ev *v, const char *why)
+{
+	json_t *spec = json_loads(v->spec ? v->spec : "{}", 0, NULL);
+	json_t *titles = json_object_get(spec, "title");
+	const char *en = json_string_value(json_object_get(titles, "en"));
+
+	buf_addc(b, '{');
+	json_kv_str(b, 1, "event", v->name);
+	json_kv_str(b, 0, "uid", v->uid);
+	json_kv_int(b, 0, "sequence", v->sequence);
+	json_kv_str(b, 0, "change", why);
+	for (size_t i = 0; i < sizeof(whys) / sizeof(*whys); i++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "is_%s", whys[i]);
+		for (char *p = key; *p; p++)
+			if (*p == '-')
+				*p = '_';
+		buf_printf(b, ",\"%s\":%s", key,
+			   strcmp(why, whys[i]) == 0 ? "true" : "false");
+	}
+	for (size_t i = 0; i < LANG_N; i++) {
+		const char *t = json_string_value(json_object_get(titles,
+								  lang_code[i]));
+		char key[16];
+
+		snprintf(key, sizeof(key), "title_%s", lang_code[i]);
+		json_kv_str(b, 0, key, t ? t : en ? en : v->name);
+	}
+	json_kv_str(b, 0, "start", v->start);
+	json_kv_str(b, 0, "timezone", v->tzid);
+	json_kv_str(b, 0, "where", v->where);
+	buf_addc(b, '}');
+	json_decref(spec);
+}
+
 static int
 enqueue_one(struct store *s, const struct ev *v, int64_t contact_id,
 	    const char *kind, const char *why, int64_t inbound_id,
@@ -157,12 +216,7 @@ enqueue_one(struct store *s, const struct ev *v, int64_t contact_id,
 	int rc;
 
 	buf_init(&b, 0);
-	buf_addc(&b, '{');
-	json_kv_str(&b, 1, "event", v->name);
-	json_kv_str(&b, 0, "uid", v->uid);
-	json_kv_int(&b, 0, "sequence", v->sequence);
-	json_kv_str(&b, 0, "change", why);
-	buf_addc(&b, '}');
+	mail_vars(&b, v, why);
 	q.campaign_id = v->campaign_id;
 	q.contact_id = contact_id;
 	q.kind = kind;

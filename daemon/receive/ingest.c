@@ -336,7 +336,7 @@ feedback_allowed(struct run *rn, const struct ingest_result *r,
 	long n = 0, total = 0;
 	struct err e;
 	int64_t since = (int64_t)time(NULL) - 86400;
-	for (int k = KIND_NCAMPAIGN; k < KIND_N; k++) {
+	for (int k = KIND_NCAMPAIGN; k < KIND_NFEEDBACK; k++) {
 		if (store_deliveries_count_since(rn->s, v->rm.in.contact_id,
 						 kind_name(k), since, &n,
 						 &e) < 0) {

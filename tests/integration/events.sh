@@ -12,7 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 make_tmp
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-echo "1..13"
+echo "1..15"
 maildir_conf "$T" </dev/null
 A() { "$ANKETA_BIN" -c "$T/a.conf" "$@"; }
 DB=$T/a.db
@@ -127,6 +127,26 @@ ok "a new time: SEQUENCE 1, one update to each of the 10" out_rc 0 \
 A send --all >>"$T/send.log" 2>&1
 ok "the updates went out with the same UID and SEQUENCE:1" eq 10 \
 	"$(grep -l "^SEQUENCE:1" "$T"/out/new/* | xargs grep -l "^UID:$UID_" | wc -l)"
+# subjects SUBJECT-START: how many sent messages have a subject so
+# starting (RFC 2047 decoded)
+subjects() {
+	python3 - "$T/out/new" "$1" <<'PY'
+import email, email.header, os, sys
+d, want = sys.argv[1], sys.argv[2]
+n = 0
+for f in os.listdir(d):
+    with open(os.path.join(d, f), 'rb') as fp:
+        m = email.message_from_binary_file(fp)
+    s = str(email.header.make_header(email.header.decode_header(m['Subject'])))
+    n += s.startswith(want)
+print(n)
+PY
+}
+ok "each says why in the contact's language: 9 'Промяна:', 1 'Gewijzigd:'" eq \
+	"9 1" "$(subjects 'Промяна:') $(subjects 'Gewijzigd:')"
+# seated: k1 k2 b1 d1 s1 at once, k3 when promoted (g1 in Dutch)
+ok "seats and the waiting list are told in Bulgarian" eq "2 6" \
+	"$(subjects 'Списък на чакащите:') $(subjects 'Мястото Ви е потвърдено:')"
 imip d2 ACCEPTED 0
 fetch
 ok "a REPLY to the old time is no answer: d2 is asked to confirm again" sql_is \
