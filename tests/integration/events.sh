@@ -12,7 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 make_tmp
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-echo "1..15"
+echo "1..16"
 maildir_conf "$T" </dev/null
 A() { "$ANKETA_BIN" -c "$T/a.conf" "$@"; }
 DB=$T/a.db
@@ -156,4 +156,7 @@ ok "an uninvited attendee gets a cancellation" out_rc 0 "removed" \
 A send --all >>"$T/send.log" 2>&1
 ok "the cancellation carries METHOD:CANCEL to s2 only" eq 1 \
 	"$(grep -l 'method=CANCEL' "$T"/out/new/* | xargs grep -l '^To:.*s2@example.org' | wc -l)"
+helps() { for c in check add update list show roster cancel uninvite fix; do
+	A event $c --help | grep -q "^usage: anketa .*event $c" || { echo "no help for event $c"; return 1; }; done; }
+ok "every event command has --help" helps
 exit $((tap_failed > 0))
