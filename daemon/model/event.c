@@ -93,16 +93,10 @@ static void
 ev_err(struct evf *f, int line, const char *fmt, ...)
 {
 	va_list ap;
-	char *why;
 
 	va_start(ap, fmt);
-	why = xvasprintf(fmt, ap);
+	errlist_vadd_at(f->errs, f->path, line, fmt, ap);
 	va_end(ap);
-	if (line > 0)
-		errlist_add(f->errs, "%s:%d: %s", f->path, line, why);
-	else
-		errlist_add(f->errs, "%s: %s", f->path, why);
-	free(why);
 }
 
 /* ---- reading ------------------------------------------------------------- */
