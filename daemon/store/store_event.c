@@ -196,9 +196,7 @@ int
 store_event_find(struct store *s, const char *by, const char *key,
 		 store_event_cb cb, void *arg, struct err *e)
 {
-	static const struct {
-		const char *by, *sql;
-	} keys[] = {
+	static const struct store_key keys[] = {
 		{ "name", "SELECT " EVENT_COLS " FROM events WHERE name = ?1" },
 		{ "uid", "SELECT " EVENT_COLS " FROM events WHERE uid = ?1" },
 		{ "id", "SELECT " EVENT_COLS " FROM events WHERE id = ?1" },
@@ -206,26 +204,9 @@ store_event_find(struct store *s, const char *by, const char *key,
 		  "campaign_id = ?1 ORDER BY id DESC LIMIT 1" },
 	};
 	struct store_event_ctx x = { .cb = cb, .arg = arg };
-	sqlite3_stmt *st;
-	const char *sql = NULL;
-	long n = 0;
-	int rc;
 
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (strcmp(by, keys[i].by) == 0)
-			sql = keys[i].sql;
-	if (sql == NULL) {
-		err_set(e, "event: cannot look up by '%s'", by);
-		return -1;
-	}
-	if (store_prepare(s, sql, &st, e) == -1)
-		return -1;
-	store_bind_text(st, 1, key);
-	rc = store_rows(s, st, store_event_row, &x, &n, "event", e);
-	store_done(s, st);
-	if (rc != 0)
-		return rc;
-	return n > 0;
+	return store_find_by(s, keys, sizeof(keys) / sizeof(keys[0]), by, key,
+			     store_event_row, &x, "event", e);
 }
 
 int
