@@ -12,7 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 make_tmp
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-echo "1..16"
+echo "1..17"
 maildir_conf "$T" </dev/null
 A() { "$ANKETA_BIN" -c "$T/a.conf" "$@"; }
 DB=$T/a.db
@@ -124,6 +124,8 @@ ok "status shows the RSVPs of the campaign's event" out_rc 0 \
 sed -i 's/^start = .*/start = 2026-10-13/' "$T/visit.event"
 ok "a new time: SEQUENCE 1, one update to each of the 10" out_rc 0 \
 	"10 updates enqueued" A event update "$T/visit.event"
+ok "the seats stay with those who accepted the earlier time" sql_is 6 "$DB" \
+	"SELECT count(*) FROM event_seats WHERE state = 'seated'"
 A send --all >>"$T/send.log" 2>&1
 ok "the updates went out with the same UID and SEQUENCE:1" eq 10 \
 	"$(grep -l "^SEQUENCE:1" "$T"/out/new/* | xargs grep -l "^UID:$UID_" | wc -l)"
