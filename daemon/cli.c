@@ -1,6 +1,7 @@
 /*
  * cli.c -- see cli.h: what every command of the command line shares.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
@@ -153,4 +154,45 @@ cli_campaign_id_of(void *arg, const struct store_campaign *cp)
 {
 	*(int64_t *)arg = cp->id;
 	return 0;
+}
+
+int
+cli_check_file(struct ctx *c, int argc, char **argv, const char *name,
+	       int (*check)(const struct config *, const char *,
+			    struct errlist *))
+{
+	struct errlist errs = { 0 };
+	int rc;
+
+	if (argc != 2)
+		return cli_usage_error(name, "%s", "expected FILE");
+	if ((rc = cli_need_config(c)) != EX_OK)
+		return rc;
+	rc = check(c->cfg, argv[1], &errs);
+	cli_print_errs(&errs);
+	errlist_free(&errs);
+	if (rc < 0)
+		return EX_DATAERR;
+	printf("%s: OK\n", argv[1]);
+	return EX_OK;
+}
+
+int
+cli_opt_format(const char *name, int argc, char **argv,
+	       enum report_format *fmt_r)
+{
+	static const struct option lo[] = {
+		{ "format", required_argument, NULL, 'f' }, { 0 } };
+	int ch;
+
+	*fmt_r = REPORT_TEXT;
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (ch != 'f')
+			return EX_USAGE;
+		if (report_format_parse(optarg, fmt_r) < 0)
+			return cli_usage_error(name, "unknown format '%s' "
+					       "(text, csv, json or html)",
+					       optarg);
+	}
+	return EX_OK;
 }

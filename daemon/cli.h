@@ -23,6 +23,7 @@
 #include "base/buf.h"
 #include "base/config.h"
 #include "base/err.h"
+#include "report/report.h"
 #include "store/store.h"
 
 struct ctx {
@@ -62,6 +63,15 @@ const char *cli_schema_path(struct ctx *c, const char *given,
 void cli_put_line(struct buf *b);
 /* An optional field as a listing shows it: "-" for NULL or "". */
 const char *cli_or_dash(const char *s);
+/* `NAME FILE`: check (campaign_check, event_check ...) the file, print
+ * its problems or "FILE: OK". */
+int cli_check_file(struct ctx *c, int argc, char **argv, const char *name,
+		   int (*check)(const struct config *, const char *,
+				struct errlist *));
+/* --format text|csv|json|html (getopt_long: optind is left after the
+ * options); EX_OK, or the usage error's code. */
+int cli_opt_format(const char *name, int argc, char **argv,
+		   enum report_format *fmt_r);
 /* store_campaign_find callback: the campaign's id into *(int64_t *)arg. */
 int cli_campaign_id_of(void *arg, const struct store_campaign *cp);
 
@@ -75,5 +85,6 @@ CLI_GROUP(send);
 CLI_GROUP(receive);
 CLI_GROUP(report);
 CLI_GROUP(store);
+CLI_GROUP(event);
 
 #endif

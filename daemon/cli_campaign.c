@@ -103,20 +103,8 @@ cmd_campaign_stop(struct ctx *c, int argc, char **argv)
 static int
 cmd_campaign_check(struct ctx *c, int argc, char **argv)
 {
-	struct errlist errs = { 0 };
-	int rc;
-
-	if (argc != 2)
-		return cli_usage_error("campaign check", "%s", "expected FILE");
-	if ((rc = cli_need_config(c)) != EX_OK)
-		return rc;
-	rc = campaign_check(c->cfg, argv[1], &errs);
-	cli_print_errs(&errs);
-	errlist_free(&errs);
-	if (rc < 0)
-		return EX_DATAERR;
-	printf("%s: OK\n", argv[1]);
-	return EX_OK;
+	return cli_check_file(c, argc, argv, "campaign check",
+			      campaign_check);
 }
 
 static int

@@ -14,20 +14,12 @@
 static int
 cmd_report(struct ctx *c, int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "format", required_argument, NULL, 'f' }, { 0 } };
-	enum report_format fmt = REPORT_TEXT;
+	enum report_format fmt;
 	struct err e = { "" };
-	int ch, rc;
+	int rc;
 
-	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		if (ch != 'f')
-			return EX_USAGE;
-		if (report_format_parse(optarg, &fmt) < 0)
-			return cli_usage_error("report", "unknown format '%s' "
-					       "(text, csv, json or html)",
-					       optarg);
-	}
+	if ((rc = cli_opt_format("report", argc, argv, &fmt)) != EX_OK)
+		return rc;
 	if (optind != argc - 1)
 		return cli_usage_error("report", "%s", "expected CAMPAIGN");
 	if ((rc = cli_need_store_to_read(c)) != EX_OK)

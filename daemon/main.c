@@ -74,6 +74,7 @@ static const struct group groups[] = {
 	{ cli_send_commands, &cli_send_ncommands },
 	{ cli_receive_commands, &cli_receive_ncommands },
 	{ cli_report_commands, &cli_report_ncommands },
+	{ cli_event_commands, &cli_event_ncommands },
 	{ cli_store_commands, &cli_store_ncommands },
 };
 

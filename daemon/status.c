@@ -6,6 +6,7 @@
  * reaches a terminal.
  */
 #include "status.h"
+#include "store/store_event.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -195,6 +196,25 @@ status_schedule(struct status_ctx *x, json_t *o,
 	json_object_set_new(o, "schedule", sch);
 }
 
+/* An event's campaign: its RSVPs ("rsvp": counts), else nothing. */
+static int
+status_rsvp(struct status_ctx *x, json_t *o, int64_t campaign_id)
+{
+	static const char *const names[STORE_RSVP_N] = {
+		"accepted", "tentative", "declined", "waiting" };
+	long n[STORE_RSVP_N];
+	json_t *r;
+	int rc = store_event_rsvp_counts(x->s, campaign_id, n, x->e);
+
+	if (rc <= 0)
+		return rc;
+	r = json_object();
+	for (int i = 0; i < STORE_RSVP_N; i++)
+		json_object_set_new(r, names[i], json_integer(n[i]));
+	json_object_set_new(o, "rsvp", r);
+	return 0;
+}
+
 static int
 status_campaign(void *arg, const struct store_campaign *c)
 {
@@ -219,6 +239,8 @@ status_campaign(void *arg, const struct store_campaign *c)
 	json_object_set_new(o, "deadline_utc", status_time(c->deadline_at));
 	json_object_set_new(o, "timezone", status_str(c->timezone));
 	json_object_set_new(o, "deliveries", status_counts(n));
+	if (status_rsvp(x, o, c->id) < 0)
+		return -1;
 	x->obj = errs;
 	rc = store_status_errors(x->s, c->id, STATUS_ERRORS, status_error, x,
 				 x->e);
@@ -395,6 +417,15 @@ status_text_campaigns(struct buf *b, size_t *at, const json_t *list)
 		status_text_counts(b, json_object_get(c, "deliveries"));
 		buf_printf(b, "  %s", status_get(c, "next_due"));
 		status_eol(b, at);
+		if ((r = json_object_get(c, "rsvp")) != NULL) {
+			buf_printf(b, "  rsvp: %ld accepted, %ld tentative, "
+				   "%ld declined, %ld waiting",
+				   status_int(r, "accepted"),
+				   status_int(r, "tentative"),
+				   status_int(r, "declined"),
+				   status_int(r, "waiting"));
+			status_eol(b, at);
+		}
 		json_array_foreach(json_object_get(c, "errors"), j, r) {
 			buf_printf(b, "  %-8s %s %s, attempts %ld: %s",
 				   status_get(r, "state"), status_get(r, "when"),

@@ -9,7 +9,11 @@
  *          e), in which case nothing was written.
  * Events:  none.
  * Config:  imap.url and imap.mailbox (the mailbox shown).
- * Tests:   tests/integration/status.sh, tests/unit/test_status.c
+ * Spec:    a campaign that sends an event also shows its RSVPs to the
+ *          event's current SEQUENCE ("rsvp": accepted, tentative,
+ *          declined, waiting; store_event.h).
+ * Tests:   tests/integration/status.sh, tests/unit/test_status.c,
+ *          tests/integration/events.sh (rsvp)
  */
 #ifndef ANKETA_STATUS_H
 #define ANKETA_STATUS_H

@@ -52,6 +52,19 @@ errlist_add(struct errlist *l, const char *fmt, ...)
 }
 
 void
+errlist_vadd_at(struct errlist *l, const char *path, int line,
+		const char *fmt, va_list ap)
+{
+	char *why = xvasprintf(fmt, ap);
+
+	if (line > 0)
+		errlist_add(l, "%s:%d: %s", path, line, why);
+	else
+		errlist_add(l, "%s: %s", path, why);
+	free(why);
+}
+
+void
 errlist_free(struct errlist *l)
 {
 	for (size_t i = 0; i < l->n; i++)

@@ -13,6 +13,8 @@
 #ifndef ANKETA_ERR_H
 #define ANKETA_ERR_H
 
+#include <stdarg.h>
+
 #include <stddef.h>
 
 #define ERR_MAX 1024
@@ -35,6 +37,11 @@ void err_prefix(struct err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void errlist_add(struct errlist *l, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* "PATH:LINE: why" (line > 0) or "PATH: why": a file's problem, as
+ * every file checker reports it. */
+void errlist_vadd_at(struct errlist *l, const char *path, int line,
+		     const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 void errlist_free(struct errlist *l);
 
 #endif

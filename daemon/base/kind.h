@@ -5,7 +5,11 @@
  *     campaign, enqueued for an audience, what `send --kind` takes, sent
  *     with the campaign's template set;
  *   feedback (confirm, problem): one per reply, enqueued by ingest, sent
- *     with the template set of its own name.
+ *     with the template set of its own name;
+ *   event mail (update, cancel, seat: model/event.h): enqueued for an
+ *     event's invitees, sent like feedback with the set of its own name
+ *     (and the calendar part, model/event_ics.h), never counted as
+ *     feedback to a reply.
  * The store's SQL names them too (the unique index of migration 3 leaves
  * out the feedback kinds; a reminder's audience follows the invite).
  *
@@ -23,9 +27,13 @@ enum kind {
 	KIND_REMINDER,
 	KIND_CONFIRM,
 	KIND_PROBLEM,
+	KIND_UPDATE,
+	KIND_CANCEL,
+	KIND_SEAT,
 	KIND_N
 };
 #define KIND_NCAMPAIGN 2	/* the first kinds are campaign mail */
+#define KIND_NFEEDBACK 4	/* then feedback to a reply, to here */
 
 const char *kind_name(enum kind k);
 int kind_parse(const char *name, enum kind *k_r);

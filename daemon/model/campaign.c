@@ -95,16 +95,10 @@ static void
 camp_err(struct camp *c, int line, const char *fmt, ...)
 {
 	va_list ap;
-	char *why;
 
 	va_start(ap, fmt);
-	why = xvasprintf(fmt, ap);
+	errlist_vadd_at(c->errs, c->path, line, fmt, ap);
 	va_end(ap);
-	if (line > 0)
-		errlist_add(c->errs, "%s:%d: %s", c->path, line, why);
-	else
-		errlist_add(c->errs, "%s: %s", c->path, why);
-	free(why);
 }
 
 static int

@@ -21,6 +21,8 @@
 #include "base/textcol.h"
 #include "base/tz.h"
 #include "base/xmem.h"
+#include "model/town.h"
+#include "store/store_event.h"
 
 /* ---- validators -------------------------------------------------------- */
 
@@ -342,6 +344,7 @@ struct import {
 	int col[CSV_MAX_FIELDS];	/* CSV column -> enum contacts_col */
 	size_t ncols;
 	struct seen seen;
+	struct seen towns;	/* municipality keys (town.h), first line */
 	long bad_rows;
 	int store_failed;
 	const struct contacts_import_opts *o;
@@ -591,6 +594,42 @@ row_free(struct row *row)
 	free(row->groups);
 }
 
+/* The municipality's canonical key, stored with the contact and kept
+ * for the near-duplicate warning. */
+static int
+row_town(struct import *im, int64_t id, const char *municipality,
+	 struct err *e)
+{
+	char key[256];
+
+	if (town_key(municipality ? municipality : "", key, sizeof(key)) < 0)
+		key[0] = '\0';	/* too long or not UTF-8: no key */
+	if (key[0] && seen_get(&im->towns, key) == 0)
+		seen_put(&im->towns, xstrdup(key), csv_line(im->r));
+	return store_contact_set_town(im->s, id, key, e);
+}
+
+/* Two different keys a letter or two apart are likely one town misspelt
+ * ("Kavarna", "Kavarma"): a warning, nothing refused. */
+static void
+warn_near_towns(struct import *im)
+{
+	const struct seen *t = &im->towns;
+	long n = 0;
+
+	for (size_t i = 0; i < t->cap && n < 20; i++)
+		for (size_t j = i + 1; t->key[i] && j < t->cap && n < 20; j++)
+			if (t->key[j] && town_near(t->key[i], t->key[j])) {
+				errlist_add(im->errs, "%s:%ld: warning: "
+					    "municipality \"%s\" is close to "
+					    "\"%s\" (line %ld): the same town "
+					    "misspelt?", im->path,
+					    t->line[j], t->key[j], t->key[i],
+					    t->line[i]);
+				n++;
+			}
+}
+
 static int
 row_store(struct import *im, struct row *row)
 {
@@ -608,7 +647,8 @@ row_store(struct import *im, struct row *row)
 	c.groups = row->groups;
 	if (store_contact_upsert(im->s, &c, &id, &created, &e) < 0 ||
 	    (has_zone_column(im) &&
-	     store_contact_set_zone(im->s, id, row->v[COL_TIMEZONE], &e) < 0)) {
+	     store_contact_set_zone(im->s, id, row->v[COL_TIMEZONE], &e) < 0) ||
+	    row_town(im, id, c.municipality, &e) < 0) {
 		errlist_add(im->errs, "%s:%ld: %s", im->path,
 			    csv_line(im->r), e.msg);
 		im->store_failed = 1;
@@ -735,9 +775,11 @@ contacts_import_opts(struct store *s, const char *path,
 		import_abort(&im);
 		goto out;
 	}
+	warn_near_towns(&im);
 	rc = 0;
 out:
 	seen_free(&im.seen);
+	seen_free(&im.towns);
 	csv_free(&im.r);
 	fclose(fp);
 	return rc;

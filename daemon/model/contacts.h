@@ -35,6 +35,10 @@
  *          with a line break or another control character (ESC, TAB
  *          inside it, DEL, U+0080..U+009F) is an error naming FILE:LINE,
  *          as is a NUL byte or invalid UTF-8 anywhere (csv.h).
+ *          municipality: its canonical key (model/town.h) is stored with
+ *          the contact; keys a letter or two apart in one file are
+ *          warned about in errs ("FILE:LINE: warning: ...", import
+ *          still 0).
  * Tests:   tests/unit/test_contacts.c, tests/data/contacts/
  */
 #ifndef ANKETA_CONTACTS_H

@@ -23,6 +23,8 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "receive/record.h"
+#include "model/event.h"
+#include "receive/rsvp_text.h"
 #include "base/json.h"
 #include "model/survey.h"
 #include "base/tmpl.h"
@@ -139,6 +141,7 @@ struct verdict {
 	struct buf reason;
 	char undeliverable[700];
 	const char *feedback;		/* "confirm", "problem" or NULL */
+	struct event_rsvp rsvp;		/* kind RSVP: rm.rsvp points here */
 };
 
 static void
@@ -161,6 +164,31 @@ reason_add(struct verdict *v, const char *s)
 
 /* A reply from a matched contact: the answers the worker read against
  * the campaign's questionnaire (stage 2). */
+/* A reply to an invitation without a form: a one-click mailto answer
+ * (its subject) or a written one ("Да, ще присъствам") is an RSVP to the
+ * campaign's event (receive/rsvp_text.h). 1 when it was one. */
+static int
+written_rsvp(const struct ingest_result *r, struct verdict *v)
+{
+	enum ical_partstat ps = rsvp_mailto_read(r->subject);
+	const char *source = "mailto";
+
+	if (ps == ICAL_PS_NONE) {
+		ps = rsvp_text_read(r->reply_text ? r->reply_text : "");
+		source = "text";
+	}
+	if (ps == ICAL_PS_NONE)
+		return 0;
+	v->rm.in.kind = STORE_I_RSVP;
+	v->rm.in.rsvp_partstat = ical_partstat_name(ps);
+	v->rsvp.partstat = ical_partstat_name(ps);
+	v->rsvp.sequence = -1;	/* answers the time it was sent now */
+	v->rsvp.source = source;
+	v->rm.rsvp = &v->rsvp;
+	v->feedback = kind_name(KIND_CONFIRM);
+	return 1;
+}
+
 static void
 decide_reply(const struct ingest_result *r, struct verdict *v)
 {
@@ -169,6 +197,8 @@ decide_reply(const struct ingest_result *r, struct verdict *v)
 		log_warnx("%s: %s", in->src_key, r->form_error);
 		in->kind = STORE_I_UNREADABLE;
 		reason_add(v, r->form_error);
+	} else if (!r->form && written_rsvp(r, v)) {
+		return;
 	} else if (!r->form) {
 		in->kind = STORE_I_UNREADABLE;
 		reason_add(v, "a written reply to a campaign without a form");
@@ -251,6 +281,20 @@ decide(const struct ingest_result *r, const struct ingest_match *m,
 		in->kind = STORE_I_RSVP;
 		in->rsvp_attendee = r->c.rsvp_attendee;
 		in->rsvp_partstat = r->c.rsvp_partstat;
+		/* the event by its UID and the SEQUENCE answered; arrival
+		 * order: the inbound row's (fetch order). A COUNTER is kept
+		 * for the organiser, no answer. */
+		if (r->c.rsvp.kind == ICAL_COUNTER) {
+			reason_add(v, "COUNTER: the attendee proposes "
+				   "another time");
+			return;
+		}
+		v->rsvp.uid = r->c.rsvp_uid;
+		v->rsvp.partstat = r->c.rsvp_partstat;
+		v->rsvp.sequence = r->c.rsvp.sequence;
+		v->rsvp.source = "imip";
+		v->rsvp.delegate_email = r->c.rsvp.delegated_to;
+		v->rm.rsvp = &v->rsvp;
 		return;
 	case CLASSIFY_REPLY:
 		break;
@@ -294,7 +338,7 @@ feedback_allowed(struct run *rn, const struct ingest_result *r,
 	long n = 0, total = 0;
 	struct err e;
 	int64_t since = (int64_t)time(NULL) - 86400;
-	for (int k = KIND_NCAMPAIGN; k < KIND_N; k++) {
+	for (int k = KIND_NCAMPAIGN; k < KIND_NFEEDBACK; k++) {
 		if (store_deliveries_count_since(rn->s, v->rm.in.contact_id,
 						 kind_name(k), since, &n,
 						 &e) < 0) {

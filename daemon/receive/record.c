@@ -6,6 +6,28 @@
 
 #include "receive/record.h"
 
+#include "model/event.h"
+
+/* An RSVP to an event: one answer per (event, contact), the seats with
+ * it (model/event.h). No event for it: the message stays recorded as an
+ * RSVP of its campaign, which the reports count as an answer. */
+static int
+record_rsvp(struct store *s, const struct record_msg *m, int64_t id,
+	    struct err *e)
+{
+	struct event_rsvp r = *m->rsvp;
+	struct event_rsvp_result res;
+
+	if (r.contact_id <= 0)
+		r.contact_id = m->in.contact_id;
+	if (r.campaign_id <= 0)
+		r.campaign_id = m->in.campaign_id;
+	r.inbound_id = id;
+	if (r.contact_id <= 0 || r.partstat == NULL)
+		return 0;
+	return event_rsvp(s, &r, &res, e);
+}
+
 /* Answers and status changes: only for a first, non-duplicate message. */
 static int
 record_effects(struct store *s, const struct record_msg *m, int64_t id,
@@ -24,6 +46,9 @@ record_effects(struct store *s, const struct record_msg *m, int64_t id,
 	for (size_t i = 0; rid > 0 && i < m->nunconfirmed; i++)
 		if (store_answer_unconfirm(s, rid, m->unconfirmed[i], e) < 0)
 			return -1;
+	if (in->kind == STORE_I_RSVP && m->rsvp != NULL &&
+	    record_rsvp(s, m, id, e) < 0)
+		return -1;
 	if (in->kind == STORE_I_BOUNCE && m->undeliverable_reason != NULL &&
 	    in->contact_id > 0 &&
 	    store_contact_set_status(s, in->contact_id, "undeliverable",

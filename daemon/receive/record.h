@@ -15,7 +15,8 @@
  *          in e; the transaction is rolled back (by the caller when
  *          in_tx) and nothing is left half-written.
  * Events:  none.
- * Tests:   tests/unit/test_ingest.c (temporary store).
+ * Tests:   tests/unit/test_ingest.c (temporary store),
+ *          tests/unit/test_event.c (RSVPs).
  *
  * Dedup: a src_key recorded before is skipped (the same message fetched
  * again after a crash between commit and the mailbox position). A new
@@ -31,6 +32,8 @@
 
 #include "base/err.h"
 #include "store/store.h"
+
+struct event_rsvp;	/* model/event.h */
 
 struct record_msg {
 	struct store_inbound in;	/* the row; in.kind decides effects */
@@ -52,6 +55,10 @@ struct record_msg {
 	 * problem note; its inbound_id is set here), or NULL. Never for a
 	 * duplicate: the first copy had its own. */
 	struct store_enqueue *feedback;
+	/* kind RSVP (an iMIP REPLY, a written or a mailto answer to an
+	 * event's invitation): recorded through event_rsvp in the same
+	 * transaction (contact and inbound id filled in here), or NULL */
+	const struct event_rsvp *rsvp;
 	/* the caller holds the transaction (store_begin .. store_commit
 	 * around a group of messages): record neither begins, commits nor
 	 * rolls back, and on -1 the caller rolls back */

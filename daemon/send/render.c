@@ -19,8 +19,10 @@
 
 #include "base/tmpl.h"
 #include "base/xmem.h"
+#include "mail/ical.h"
 #include "mail/mime.h"
 #include "model/campaign.h"
+#include "model/event_ics.h"
 #include "model/form.h"
 #include "model/survey.h"
 #include "send/send_private.h"
@@ -151,6 +153,9 @@ struct render {
 	const struct config *cfg;
 	char *msgid_domain;
 	struct buf part[T_N];		/* one message's parts, reused */
+	char *ics;			/* this row's calendar part, or NULL
+					 * (model/event_ics.h) */
+	int ics_cancel;			/* METHOD:CANCEL, else REQUEST */
 	struct rctx ctx[RENDER_CTX_MAX];
 	size_t nctx;
 	unsigned long tick;
@@ -419,12 +424,13 @@ static void mime_envelope(struct mime *m, const struct config *cfg,
  * part is the renderer's (kept from message to message, so that their
  * memory is allocated once).
  */
-static int render_message(const struct config *cfg, const struct langset *l,
+static int render_message(const struct render *rd, const struct langset *l,
 			  struct tmpl_val *v, const struct rcpt *c,
 			  const char *msgid, const char *in_reply_to,
 			  struct buf part[T_N], struct buf *out,
 			  struct err *e)
 {
+	const struct config *cfg = rd->cfg;
 	struct mime *m = NULL;
 	int i, rc = -1;
 
@@ -445,8 +451,13 @@ static int render_message(const struct config *cfg, const struct langset *l,
 		mime_header_raw(m, "Auto-Submitted", "auto-replied");
 	}
 	mime_header(m, "Subject", buf_cstr(&part[T_SUBJECT]));
-	mime_text(m, buf_cstr(&part[T_TEXT]));
-	if (l->tpl[T_HTML] != NULL)
+	if (rd->ics != NULL)	/* an event's mail: text, HTML, calendar */
+		ical_mime_body(m, buf_cstr(&part[T_TEXT]), l->tpl[T_HTML] ?
+			       buf_cstr(&part[T_HTML]) : NULL, rd->ics,
+			       rd->ics_cancel ? ICAL_CANCEL : ICAL_REQUEST);
+	else
+		mime_text(m, buf_cstr(&part[T_TEXT]));
+	if (rd->ics == NULL && l->tpl[T_HTML] != NULL)
 		mime_html(m, buf_cstr(&part[T_HTML]));
 	if (mime_build(m, out, e) != 0) {
 		err_prefix(e, "message to %s", c->email);
@@ -672,7 +683,7 @@ static int render_with(struct render *rd, const struct rctx *x,
 	int rc;
 
 	if (!x->feedback)
-		return render_message(rd->cfg, l, l->vars, c, msgid,
+		return render_message(rd, l, l->vars, c, msgid,
 				      in_reply_to, rd->part, out, e);
 	v = tmpl_map_new();
 	rc = campaign_vars(rd, x, l->lang, v, e);
@@ -681,7 +692,7 @@ static int render_with(struct render *rd, const struct rctx *x,
 	if (rc == 0)
 		rc = feedback_vars(x, l->lang, vars, v, e);
 	if (rc == 0)
-		rc = render_message(rd->cfg, l, v, c, msgid, in_reply_to,
+		rc = render_message(rd, l, v, c, msgid, in_reply_to,
 				    rd->part, out, e);
 	tmpl_val_free(&v);
 	return rc;
@@ -782,6 +793,7 @@ int render_row(struct render *rd, const struct store_outrow *row,
 	struct rcpt c = { 0 };
 	struct rctx *x;
 	struct langset *l;
+	int rc;
 
 	if (row->campaign_id == 0) {
 		err_set(e, "delivery %lld: %s without a campaign cannot be "
@@ -799,7 +811,11 @@ int render_row(struct render *rd, const struct store_outrow *row,
 	c.role = k != NULL && k->role != NULL ? k->role : "";
 	c.token = row->token;
 	l = langset_get(rd, x, c.language, e);
-	if (l == NULL)
+	if (l == NULL ||
+	    event_ics(rd->s, rd->cfg, row, &rd->ics, &rd->ics_cancel, e) < 0)
 		return -1;
-	return render_for(rd, x, l, &c, row, msgid, out, e);
+	rc = render_for(rd, x, l, &c, row, msgid, out, e);
+	free(rd->ics);
+	rd->ics = NULL;
+	return rc;
 }

@@ -30,7 +30,11 @@
  *          set; feedback (confirm, problem) the set of its own name, with
  *          the row's vars: a flat JSON object whose "a:QID" keys are the
  *          recorded answers, "p:QID" the problems (question id, reason),
- *          and any other key a template variable.
+ *          and any other key a template variable. The event kinds
+ *          (update, cancel, seat) render as feedback does, with their
+ *          own sets; invite, update and cancel of a campaign that sends
+ *          an event also carry its calendar part (model/event_ics.h,
+ *          mail/ical.h).
  * Tests:   tests/unit/test_send.c, tests/integration/hostile.sh
  */
 #ifndef ANKETA_RENDER_H

@@ -1104,35 +1104,44 @@ store_contact_find(struct store *s, const char *by, const char *key,
 	 * looks contacts up for every message */
 #define STORE_CONTACT_BY(where) \
 	"SELECT " STORE_CONTACT_COLS " FROM contacts c WHERE " where
-	static const struct {
-		const char *by, *sql;
-	} keys[] = {
+	static const struct store_key keys[] = {
 		{ "id", STORE_CONTACT_BY("c.id = ?1") },
 		{ "email", STORE_CONTACT_BY("c.email = trim(?1)") },
 		{ "token", STORE_CONTACT_BY("c.token = lower(trim(?1))") },
 	};
 #undef STORE_CONTACT_BY
 	struct store_contact_ctx x = { cb, arg };
+
+	return store_find_by(s, keys, sizeof(keys) / sizeof(keys[0]), by, key,
+			     store_contact_cb_row, &x, "contact", e);
+}
+
+int
+store_find_by(struct store *s, const struct store_key *keys, size_t n,
+	      const char *by, const char *key,
+	      int (*row)(void *ctx, sqlite3_stmt *st), void *ctx,
+	      const char *what, struct err *e)
+{
 	sqlite3_stmt *st;
 	const char *sql = NULL;
-	long n = 0;
+	long found = 0;
 	int rc;
 
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+	for (size_t i = 0; i < n; i++)
 		if (strcmp(by, keys[i].by) == 0)
 			sql = keys[i].sql;
 	if (sql == NULL) {
-		err_set(e, "contact: cannot look up by '%s'", by);
+		err_set(e, "%s: cannot look up by '%s'", what, by);
 		return -1;
 	}
 	if (store_stmt(s, sql, &st, e) == -1)
 		return -1;
 	store_bind_text(st, 1, key);
-	rc = store_rows(s, st, store_contact_cb_row, &x, &n, "contact", e);
+	rc = store_rows(s, st, row, ctx, &found, what, e);
 	store_done(s, st);
 	if (rc != 0)
 		return rc;
-	return n > 0;
+	return found > 0;
 }
 
 int

@@ -111,8 +111,9 @@ store_plan_insert(struct store *s, int64_t campaign_id, const char *kind,
 			"x.campaign_id = ?1 AND x.contact_id = c.id AND "
 			"x.kind = ?2) ORDER BY c.id "
 			"ON CONFLICT (campaign_id, contact_id, kind, round) "
-			"WHERE kind NOT IN ('confirm', 'problem') "
-			"DO NOTHING", per_hour > 0 ? "?3 + (row_number() OVER ("
+			"WHERE kind NOT IN ('confirm', 'problem', 'update', "
+			"'cancel', 'seat') DO NOTHING", per_hour > 0 ?
+			"?3 + (row_number() OVER ("
 			"PARTITION BY substr(c.email, instr(c.email, '@')) "
 			"ORDER BY c.id) - 1) / ?4 * 3600" : "0",
 			buf_cstr(&w.sql));

@@ -308,6 +308,13 @@ static const struct {
 	  "bounce_recipient = NULL, bounce_diag = NULL, "
 	  "rsvp_attendee = NULL WHERE id IN (SELECT id FROM temp.forget_in)",
 	  FORGET_N(messages), 0 },
+	/* whether they came to an event is theirs too (store_event.h) */
+	{ "DELETE FROM event_rsvps WHERE contact_id = ?1", FORGET_NONE, 1 },
+	{ "DELETE FROM event_seats WHERE contact_id = ?1", FORGET_NONE, 1 },
+	{ "DELETE FROM event_attendees WHERE contact_id = ?1", FORGET_NONE,
+	  1 },
+	{ "UPDATE event_attendees SET delegated_from = NULL WHERE "
+	  "delegated_from = ?1", FORGET_NONE, 1 },
 	/* the tombstone: that a contact existed and when it was forgotten */
 	{ "DELETE FROM contact_groups WHERE contact_id = ?1", FORGET_NONE,
 	  1 },
@@ -316,8 +323,8 @@ static const struct {
 	{ "INSERT INTO contact_events(contact_id, status, reason, created) "
 	  "VALUES (?1, 'forgotten', NULL, ?3)", FORGET_NONE, 1 },
 	{ "UPDATE contacts SET email = 'forgotten-' || id, name = NULL, "
-	  "municipality = NULL, country = NULL, language = NULL, "
-	  "role = NULL, token = anketa_token(), status = 'forgotten', "
+	  "municipality = NULL, town_key = NULL, country = NULL, "
+	  "language = NULL, role = NULL, token = anketa_token(), status = 'forgotten', "
 	  "updated = ?3 WHERE id = ?1", FORGET_NONE, 1 },
 	/* what is left that names the address is others' mail: their
 	 * raw copies go, their text keeps its sense without it */

@@ -104,6 +104,17 @@ int store_rows_sql(struct store *s, const char *sql, int64_t p1, int64_t p2,
 		   int (*row)(void *ctx, sqlite3_stmt *st), void *ctx,
 		   const char *what, struct err *e);
 
+/* A lookup by one of several keys: keys[i].by names it, keys[i].sql
+ * (a static string, cached) selects with ?1 = key. 1 found (row(ctx)
+ * per row), 0 none, -1 (an unknown by: "WHAT: cannot look up by"). */
+struct store_key {
+	const char *by, *sql;
+};
+int store_find_by(struct store *s, const struct store_key *keys, size_t n,
+		  const char *by, const char *key,
+		  int (*row)(void *ctx, sqlite3_stmt *st), void *ctx,
+		  const char *what, struct err *e);
+
 /* ---- audience filters (store.c) ---- */
 
 /* WHERE fragment (" AND ..." clauses over contacts c) with its values in

@@ -81,7 +81,12 @@ store_roster_each(struct store *s, int64_t campaign_id, store_roster_cb cb,
 				"EXISTS (SELECT 1 FROM deliveries d WHERE "
 				"d.campaign_id = ?1 AND d.contact_id = c.id "
 				"AND d.state = 'sent'), CASE WHEN r.id IS NULL "
-				"THEN 0 WHEN r.late THEN 2 ELSE 1 END, "
+				/* an RSVP is an answer (a calendar's Accept
+				 * carries no questionnaire answers) */
+				"THEN EXISTS (SELECT 1 FROM inbound v WHERE "
+				"v.campaign_id = ?1 AND v.contact_id = c.id "
+				"AND v.kind = 'rsvp') "
+				"WHEN r.late THEN 2 ELSE 1 END, "
 				"i.answered_by FROM contacts c "
 				"LEFT JOIN responses r ON r.campaign_id = ?1 "
 				"AND r.contact_id = c.id AND r.current = 1 "

@@ -246,7 +246,8 @@ store_schedule_enqueue(struct store *s, const struct store_sched_row *q,
 		"token, round, not_before, queued, created, updated) VALUES "
 		"(?1, ?2, ?3, 'pending', anketa_token(), ?4, ?5, ?6, ?6, ?6) "
 		"ON CONFLICT (campaign_id, contact_id, kind, round) WHERE kind "
-		"NOT IN ('confirm', 'problem') DO NOTHING";
+		"NOT IN ('confirm', 'problem', 'update', 'cancel', 'seat') "
+		"DO NOTHING";
 	static const char note[] =
 		"INSERT INTO deliveries(campaign_id, contact_id, kind, state, "
 		"token, in_reply_to, vars, inbound_id, round, not_before, "

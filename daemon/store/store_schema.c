@@ -370,6 +370,61 @@ const char *const store_migrations[] = {
 	"  'T23:59:59' ELSE trim(deadline) END)"
 	"  WHERE deadline IS NOT NULL AND trim(deadline) <> '';"
 	"ALTER TABLE responses ADD COLUMN late INTEGER NOT NULL DEFAULT 0;",
+	/* events (model/event.h, store_event.h): a calendar event sent
+	 * through its invitation campaign. uid is made once and never
+	 * changes; sequence rises with every change of time or venue
+	 * (RFC 5545 3.8.7.4). One RSVP per (event, contact): a changed
+	 * answer replaces it; sequence is the SEQUENCE it answered, arrival
+	 * and arrival_order the mailbox's INTERNALDATE and UID (seats.h).
+	 * event_seats keeps the last allocation, so a change is told. The
+	 * municipality key (model/town.h) is set at import. The event mail
+	 * kinds (update, cancel, seat) go to one contact many times: the
+	 * one-per-campaign index leaves them out. */
+	"ALTER TABLE contacts ADD COLUMN town_key TEXT;"
+	"CREATE INDEX contacts_town ON contacts(town_key);"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  uid TEXT NOT NULL UNIQUE,"
+	"  sequence INTEGER NOT NULL DEFAULT 0,"
+	"  campaign_id INTEGER REFERENCES campaigns(id),"
+	"  status TEXT NOT NULL,"	/* poll, confirmed, cancelled */
+	"  tzid TEXT, dtstart TEXT, dtend TEXT, rrule TEXT,"
+	"  venue TEXT, online TEXT, organizer TEXT,"
+	"  seats_total INTEGER NOT NULL DEFAULT 0,"
+	"  seats_per_town INTEGER NOT NULL DEFAULT 0,"
+	"  poll_question TEXT, file TEXT, spec TEXT,"
+	"  created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+	"CREATE TABLE event_options ("
+	"  event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,"
+	"  opt TEXT NOT NULL, dtstart TEXT NOT NULL, dtend TEXT,"
+	"  PRIMARY KEY (event_id, opt)) WITHOUT ROWID;"
+	"CREATE TABLE event_attendees ("
+	"  event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,"
+	"  contact_id INTEGER NOT NULL REFERENCES contacts(id),"
+	"  delegated_from INTEGER REFERENCES contacts(id),"
+	"  removed INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (event_id, contact_id)) WITHOUT ROWID;"
+	"CREATE TABLE event_rsvps ("
+	"  event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,"
+	"  contact_id INTEGER NOT NULL REFERENCES contacts(id),"
+	"  partstat TEXT NOT NULL, sequence INTEGER NOT NULL,"
+	"  source TEXT NOT NULL,"	/* imip, text, mailto */
+	"  arrival INTEGER NOT NULL, arrival_order INTEGER NOT NULL,"
+	"  inbound_id INTEGER REFERENCES inbound(id),"
+	"  updated INTEGER NOT NULL,"
+	"  PRIMARY KEY (event_id, contact_id)) WITHOUT ROWID;"
+	"CREATE TABLE event_seats ("
+	"  event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,"
+	"  contact_id INTEGER NOT NULL REFERENCES contacts(id),"
+	"  state TEXT NOT NULL,"	/* seated, waiting */
+	"  PRIMARY KEY (event_id, contact_id)) WITHOUT ROWID;"
+	"CREATE INDEX inbound_rsvp ON inbound(campaign_id, contact_id)"
+	"  WHERE kind = 'rsvp';"
+	"DROP INDEX deliveries_one;"
+	"CREATE UNIQUE INDEX deliveries_one ON deliveries(campaign_id,"
+	"  contact_id, kind, round) WHERE kind NOT IN ('confirm', 'problem',"
+	"  'update', 'cancel', 'seat');",
 };
 
 const size_t store_nmigrations =
