@@ -80,6 +80,12 @@ struct ingest_opts {
 	int idle;		/* keep running with IDLE */
 	long limit;		/* at most this many messages (0: all) */
 	int no_feedback;
+	/* anketa review: a stored message taken again. again: its
+	 * Message-ID recorded before makes it no duplicate. contact_id and
+	 * campaign_id (both > 0): a person matched it, so it is that
+	 * contact's reply to that campaign, trusted as a delivery key. */
+	int again;
+	int64_t contact_id, campaign_id;
 };
 
 struct ingest_stats {
