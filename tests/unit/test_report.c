@@ -326,9 +326,9 @@ static const char want_text[] =
 "Questionnaire: Report test (rt)\n"
 "\n"
 "Deliveries\n"
-"  invite     pending 0  sending 0  sent 4  failed 1  deferred 0  skipped 0"
+"  invite     pending 0  sending 0  sent 4  failed 1  deferred 0  skipped 0\n"
 "  unknown 0\n"
-"  reminder   pending 0  sending 0  sent 0  failed 0  deferred 0  skipped 0"
+"  reminder   pending 0  sending 0  sent 0  failed 0  deferred 0  skipped 0\n"
 "  unknown 0\n"
 "\n"
 "Responses: 3 of 4 delivered (75.0%)\n"
@@ -343,19 +343,42 @@ static const char want_text[] =
 "  (yesno, 3 answered)\n"
 "  Yes  2   66.7%\n"
 "  No   1   33.3%\n"
+"  By country          n   opt1   opt2\n"
+"    BE                1      1      0\n"
+"    BG                1      1      0\n"
+"    CZ                1      0      1\n"
+"  By municipality     n   opt1   opt2\n"
+"    Gent              1      1      0\n"
+"    Ostrava           1      0      1\n"
+"    Каварна           1      1      0\n"
 "\n"
 "Q3. Budget?\n"
 "  (single, 3 answered)\n"
 "  None   0    0.0%\n"
 "  Small  2   66.7%\n"
 "  Large  1   33.3%\n"
+"  By country          n   opt1   opt2   opt3\n"
+"    BE                1      0      0      1\n"
+"    BG                1      0      1      0\n"
+"    CZ                1      0      1      0\n"
+"  By municipality     n   opt1   opt2   opt3\n"
+"    Gent              1      0      0      1\n"
+"    Ostrava           1      0      1      0\n"
+"    Каварна           1      0      1      0\n"
 "\n"
 "Q4. Areas?\n"
-"  (multi, 3 answered; percent of those who answered, several choices "
-"each)\n"
+"  (multi, 3 answered; percent of those who answered, several choices each)\n"
 "  Education   3  100.0%\n"
 "  Employment  1   33.3%\n"
 "  Housing     2   66.7%\n"
+"  By country          n   opt1   opt2   opt3\n"
+"    BE                1      1      0      0\n"
+"    BG                1      1      0      1\n"
+"    CZ                1      1      1      1\n"
+"  By municipality     n   opt1   opt2   opt3\n"
+"    Gent              1      1      0      0\n"
+"    Ostrava           1      1      1      1\n"
+"    Каварна           1      1      0      1\n"
 "\n"
 "Q5. Satisfied?\n"
 "  (scale, 3 answered)\n"
@@ -369,6 +392,14 @@ static const char want_text[] =
 "  (date, 3 answered)\n"
 "  2026-03-10        2   66.7%\n"
 "  Tuesday 17 March  1   33.3%\n"
+"  By country          n   opt1   opt2\n"
+"    BE                1      0      1\n"
+"    BG                1      1      0\n"
+"    CZ                1      1      0\n"
+"  By municipality     n   opt1   opt2\n"
+"    Gent              1      0      1\n"
+"    Ostrava           1      1      0\n"
+"    Каварна           1      1      0\n"
 "\n"
 "Not answered (2)\n"
 "  d@example.org  Дора Петрова  Шумен\n"
@@ -376,11 +407,9 @@ static const char want_text[] =
 "\n"
 "Needs a person\n"
 "  replies not matched to a contact 1\n"
-"    2026-11-02  stranger@example.net  \"Re: test\": no token, unknown "
-"sender\n"
+"    2026-11-02  stranger@example.net  \"Re: test\": no token, unknown sender\n"
 "  answers that could not be read   1\n"
-"    2026-11-02  d@example.org  \"Re: test\": Q3: 'maybe' is not one of "
-"a, b, c\n"
+"    2026-11-02  d@example.org  \"Re: test\": Q3: 'maybe' is not one of a, b, c\n"
 "  messages quarantined             0\n"
 "  bounces                          1\n"
 "    2026-11-02  e@example.org  \"Re: test\": 550 5.1.1 no such user\n";
@@ -645,7 +674,7 @@ test_html_page(void **state)
 	assert_xpath(d, "//*[@id='staff-hist']", "Q6. Staff?: 3: 1; 4: 0; "
 		     "5: 0; 6: 0; 7: 0; 8: 0; 9: 0; 10: 1");
 	/* the same numbers beside each chart, in a table */
-	assert_xpath(d, "//div[@id='q-meeting']//tbody/tr[2]",
+	assert_xpath(d, "//div[@id='q-meeting']//table[@class='counts']/tbody/tr[2]",
 		     "Tuesday 17 March133.3%");
 	/* free text with the municipality, multi-line kept */
 	assert_xpath(d, "//div[@id='q-muni']//li[1]/span[@class='who']",
@@ -871,7 +900,7 @@ test_html_escapes(void **state)
 		     cyrillic);
 	assert_xpath(d, "//div[@id='q-view']/h3",
 		     "Q1. Your <b>view</b> & 'why'?");
-	assert_xpath(d, "//div[@id='q-pick']//tbody/tr[1]/th",
+	assert_xpath(d, "//div[@id='q-pick']//table[@class='counts']/tbody/tr[1]/th",
 		     "<img src=x onerror=alert(1)>");
 	assert_xpath(d, "//*[@id='pick-chart']", "Q2. Pick: <img src=x "
 		     "onerror=alert(1)> 1 (50.0%); Y 1 (50.0%)");
