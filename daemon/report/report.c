@@ -561,7 +561,7 @@ text_options(struct report *r, struct report_qstat *st, struct buf *b)
 		buf_adds(b, "  ");
 		textcol_pad(b, report_option_label(r, st, k), lw);
 		if (report_hide(r, st->count[k]))
-			buf_printf(b, "  %*s\n", (int)cw + 8, "(hidden)");
+			buf_adds(b, "  (hidden)\n");
 		else
 			buf_printf(b, "  %*ld  %5s%%\n", (int)cw, st->count[k],
 				   pct);
@@ -574,8 +574,11 @@ text_options(struct report *r, struct report_qstat *st, struct buf *b)
 static void
 text_count(struct report *r, struct buf *b, int w, long n)
 {
+	char lt[32];
+
+	snprintf(lt, sizeof(lt), "<%ld", r->opt.k);
 	if (report_hide(r, n))
-		buf_printf(b, "%*s<%ld", w - 1 - (r->opt.k > 9), "", r->opt.k);
+		buf_printf(b, "%*s", w, lt);
 	else
 		buf_printf(b, "%*ld", w, n);
 }

@@ -50,9 +50,11 @@ mv "$T"/out/new/* "$T/inv/" 2>/dev/null
 A send mt26 >>"$T/send.log" 2>&1
 A send --kind reminder s26 >>"$T/send.log" 2>&1
 # a good reply (confirmation) and a bad one (problem note) per language
+i=0
 for f in "$T"/inv/*; do
 	n=$(basename "$f")
-	printf '1\t5\n4\tThe school visits and a long answer that goes on and on, so that the confirmation that repeats it has a long line to wrap.\n5\tA homework club.\n10\tyes\n' >"$T/good"
+	i=$((i + 1))
+	printf '1\t5\n2\t4\n7\t%s\n4\tThe school visits and a long answer that goes on and on, so that the confirmation that repeats it has a long line to wrap.\n5\tA homework club.\n10\tyes\n' $((i * 23)) >"$T/good"
 	printf '1\tseven\n' >"$T/bad"
 	perl "$S/tests/integration/reply.pl" top "$f" "$T/good" >"$T/in/tmp/g$n" &&
 		mv "$T/in/tmp/g$n" "$T/in/new/g$n"

@@ -1028,6 +1028,115 @@ test_csv_formulas(void **state)
 	buf_free(&want);
 }
 
+/* ---- publication: --anonymise, --k, CSV names and BOM ------------------ */
+
+static char *
+run_opts(struct fixture *f, const char *campaign, enum report_format fmt,
+	 const struct report_opts *o)
+{
+	char *mem = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&mem, &len);
+	struct err e;
+
+	assert_int_equal(report_write_opts(f->s, &f->cfg, campaign, fmt, o,
+					   out, &e), 0);
+	fclose(out);
+	return mem;
+}
+
+/* rt-2026 anonymised with k 2: strategy no (c alone) and every cross-table
+ * cell of one respondent are hidden, yes (a b) is not; no name, address
+ * or free text of the unpublishable muni question is left; with k 1
+ * nothing is hidden. */
+static void
+test_anonymise(void **state)
+{
+	struct fixture *f = *state;
+	struct report_opts o = { .anonymise = 1, .k = 2 };
+	char *out = run_opts(f, "rt-2026", REPORT_TEXT, &o);
+
+	assert_non_null(strstr(out, "  Yes  2   66.7%\n"));
+	assert_non_null(strstr(out, "  No   (hidden)\n"));
+	assert_non_null(strstr(out, "    BE               <2     <2      0\n"));
+	assert_non_null(strstr(out, "free text left out"));
+	for (size_t i = 0; i < 5; i++) {
+		assert_null(strstr(out, people[i][0]));
+		assert_null(strstr(out, people[i][1]));
+	}
+	assert_null(strstr(out, "Stad Gent"));
+	assert_null(strstr(out, "stranger@example.net"));
+	free(out);
+	o.k = 1;
+	out = run_opts(f, "rt-2026", REPORT_TEXT, &o);
+	assert_null(strstr(out, "hidden"));
+	assert_null(strstr(out, "<1"));
+	assert_non_null(strstr(out, "  No   1   33.3%\n"));
+	free(out);
+	o.anonymise = 0;
+	o.k = 2;
+	out = run_opts(f, "rt-2026", REPORT_HTML, &o);
+	assert_null(strstr(out, "class=\"hidden\""));
+	assert_non_null(strstr(out, "Stad Gent"));
+	free(out);
+	o.anonymise = 1;
+	out = run_opts(f, "rt-2026", REPORT_HTML, &o);
+	assert_non_null(strstr(out, "class=\"hidden\""));
+	assert_null(strstr(out, "Stad Gent"));
+	assert_null(strstr(out, "b@example.org"));
+	free(out);
+}
+
+/* The anonymised CSV: no email, name, answered_by or free-text column,
+ * a municipality only where k contacts share it (none here); --bom. */
+static void
+test_csv_anonymise_bom(void **state)
+{
+	struct fixture *f = *state;
+	struct report_opts o = { .anonymise = 1, .k = 2, .bom = 1 };
+	char *out = run_opts(f, "rt-2026", REPORT_CSV, &o);
+
+	assert_memory_equal(out, "\xef\xbb\xbf" "municipality,country,"
+			    "language,delivered,responded,strategy,budget,"
+			    "areas,satisfaction,staff,meeting\r\n,BG,en,yes,"
+			    "yes,yes,small,\"education,housing\",4,3,"
+			    "2026-03-10\r\n", 114);
+	assert_null(strstr(out, "@example.org"));
+	free(out);
+}
+
+/* A question whose id is a fixed column's, or another question's
+ * after renaming, gets a column of its own: qN_ID. */
+static void
+test_csv_unique_columns(void **state)
+{
+	static const char xml[] =
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	"<survey id=\"dup\" fallback=\"en\">\n"
+	" <title xml:lang=\"en\">Dup</title>\n"
+	" <question id=\"municipality\" type=\"text\"><text xml:lang=\"en\">"
+	"Where?</text></question>\n"
+	" <question id=\"email\" type=\"text\"><text xml:lang=\"en\">"
+	"Mail?</text></question>\n"
+	"</survey>\n";
+	struct fixture *f = *state;
+	struct store_campaign c = {
+		.name = "dup-2026", .kind = "survey", .template = "survey",
+		.file = "dup.campaign", .extra = "{}",
+		.audience = { .group = "nobody" },
+	};
+	struct report_opts o = { .k = 5 };
+	int64_t cid;
+	char *out;
+
+	assert_int_equal(campaign_put(f, xml, &c, &cid), 0);
+	out = run_opts(f, "dup-2026", REPORT_CSV, &o);
+	assert_string_equal(out, "email,name,municipality,country,language,"
+			    "delivered,responded,answered_by,"
+			    "q1_municipality,q2_email\r\n");
+	free(out);
+}
+
 /* ---- text for a terminal ------------------------------------------------ */
 
 #define FFFD "\xef\xbf\xbd"
@@ -1143,6 +1252,9 @@ main(void)
 		cmocka_unit_test(test_html_numbers_are_json),
 		cmocka_unit_test(test_html_escapes),
 		cmocka_unit_test(test_csv_formulas),
+		cmocka_unit_test(test_anonymise),
+		cmocka_unit_test(test_csv_anonymise_bom),
+		cmocka_unit_test(test_csv_unique_columns),
 		cmocka_unit_test(test_text_escapes),
 	};
 
