@@ -24,6 +24,7 @@
 #include "base/textcol.h"
 #include "base/textwrap.h"
 #include "base/xmem.h"
+#include "store/store_review.h"
 
 
 const struct report_need report_needs[REPORT_NNEEDS] = {
@@ -121,31 +122,27 @@ answer_cb(void *arg, const char *question, const char *value,
 	return 0;
 }
 
-struct needs_ctx {
-	struct report *r;
-	size_t i;
-};
-
+/* An open item of anketa review: unmatched and quarantined mail of this
+ * campaign or of none, unreadable answers and bounces of this one. */
 static int
-inbound_cb(void *arg, int64_t id, const struct store_inbound *m)
+review_cb(void *arg, const struct store_review_item *it)
 {
-	struct needs_ctx *x = arg;
-	struct report *r = x->r;
+	struct report *r = arg;
 	struct report_msg *msg;
+	size_t i = 0;
 
-	(void)id;
-	if (report_needs[x->i].any_campaign && m->campaign_id != 0 &&
-	    m->campaign_id != r->cid)
-		return 0;	/* another campaign's problem */
-	r->msgs[x->i] = xreallocarray(r->msgs[x->i], r->nmsgs[x->i] + 1,
-				      sizeof(**r->msgs));
-	msg = &r->msgs[x->i][r->nmsgs[x->i]++];
-	msg->from = dup0(m->kind == STORE_I_BOUNCE && m->bounce_recipient ?
-			 m->bounce_recipient : m->from_addr);
-	msg->subject = dup0(m->subject);
-	msg->date = dup0(m->date);
-	msg->reason = dup0(m->kind == STORE_I_BOUNCE && m->bounce_diag ?
-			   m->bounce_diag : m->reason);
+	while (i < REPORT_NNEEDS && report_needs[i].kind != it->kind)
+		i++;
+	if (i == REPORT_NNEEDS ||
+	    (!report_needs[i].any_campaign && it->campaign_id != r->cid))
+		return 0;
+	r->msgs[i] = xreallocarray(r->msgs[i], r->nmsgs[i] + 1,
+				   sizeof(**r->msgs));
+	msg = &r->msgs[i][r->nmsgs[i]++];
+	msg->from = dup0(it->from);
+	msg->subject = dup0(it->subject);
+	msg->date = dup0(it->date);
+	msg->reason = dup0(it->reason);
 	return 0;
 }
 
@@ -206,16 +203,8 @@ report_load(struct report *r, const struct config *cfg, const char *name,
 	qsort(r->byid, r->n, sizeof(*r->byid), byid_cmp);
 	if (r->sv && store_answers_each(r->s, r->cid, answer_cb, r, e) < 0)
 		return -1;
-	for (size_t i = 0; i < REPORT_NNEEDS; i++) {
-		struct needs_ctx x = { r, i };
-
-		if (store_inbound_each(r->s, (int)report_needs[i].kind,
-				       report_needs[i].any_campaign ? 0 :
-				       r->cid,
-				       inbound_cb, &x, e) < 0)
-			return -1;
-	}
-	return 0;
+	/* open items only: closed by staff or superseded, they are done */
+	return store_review_each(r->s, r->cid, review_cb, r, e) < 0 ? -1 : 0;
 }
 
 static void

@@ -14,7 +14,7 @@ S=$ANKETA_SRCDIR
 [ -x "$ANKETA_BIN" ] || skip_all "$ANKETA_BIN not built"
 command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed"
 command -v perl >/dev/null || skip_all "perl not installed"
-echo "1..14"
+echo "1..15"
 maildir_conf "$T" <<CONF
 [feedback]
 enabled = no
@@ -71,6 +71,8 @@ ok "Anna now has a current response in fs26" anna_answered
 ok "assigning a closed item again is refused" out_rc 65 "closed already" \
 	A review assign --contact a@example.org --campaign fs26 "$st"
 ok "dismiss records its note" out_rc 0 "dismissed" A review dismiss --note "spam" "$sp"
+ok "the report's needs-a-person list leaves a dismissed item out" \
+	bash -c "A() { \"$ANKETA_BIN\" -c \"$T/a.conf\" \"\$@\"; }; out=\$(A report fs26) || exit 1; ! grep -q z@elsewhere.example <<<\"\$out\" && grep -Eq \"replies not matched to a contact +1\$\" <<<\"\$out\""
 ok "the note is kept" sql_is "dismissed|spam" "$T/a.db" "SELECT action, note FROM review_actions WHERE inbound_id = $sp"
 A review reprocess "$bb" >"$T/rep" 2>&1
 new=$(sed -n 's/.*now inbound \([0-9]*\).*/\1/p' "$T/rep")

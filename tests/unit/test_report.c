@@ -20,6 +20,7 @@
 #include "base/buf.h"
 #include "base/config.h"
 #include "report/report.h"
+#include "report/report_private.h"
 #include "store/store.h"
 #include "tfix.h"
 #include "model/survey.h"
@@ -1137,6 +1138,31 @@ test_csv_unique_columns(void **state)
 	free(out);
 }
 
+/* Masking for a publishable question: every roster name and address
+ * found verbatim, and telephone numbers, become [removed]; other words
+ * and short numbers stay. */
+static void
+test_mask(void **state)
+{
+	struct report_contact c[2] = {
+		{ .name = "Анна Иванова", .email = "a@example.org" },
+		{ .name = "Bart Peeters", .email = "b@example.org" },
+	};
+	struct report r = { .c = c, .n = 2 };
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 0);
+	report_mask(&r, "Ask Анна Иванова (a@example.org) or Bart Peeters, "
+		    "+359 888 123 456; Bart alone, 12 rooms, Bart Peetersen.",
+		    &b);
+	assert_string_equal(buf_cstr(&b), "Ask [removed] ([removed]) or "
+			    "[removed], [removed]; Bart alone, 12 rooms, "
+			    "Bart Peetersen.");
+	free(r.mask);
+	buf_free(&b);
+}
+
 /* ---- text for a terminal ------------------------------------------------ */
 
 #define FFFD "\xef\xbf\xbd"
@@ -1253,6 +1279,7 @@ main(void)
 		cmocka_unit_test(test_html_escapes),
 		cmocka_unit_test(test_csv_formulas),
 		cmocka_unit_test(test_anonymise),
+		cmocka_unit_test(test_mask),
 		cmocka_unit_test(test_csv_anonymise_bom),
 		cmocka_unit_test(test_csv_unique_columns),
 		cmocka_unit_test(test_text_escapes),
