@@ -147,7 +147,10 @@ static const char css[] =
 	"ul.answers{padding-left:1.2rem}"
 	"ul.answers li{margin:.3rem 0;white-space:pre-line}"
 	".who{font-weight:600}.who::after{content:': '}"
-	".xtabs{display:flex;flex-wrap:wrap;gap:1rem;overflow-x:auto}"
+	".xtabs{display:flex;flex-wrap:wrap;gap:1rem}"
+	/* wide tables scroll inside a narrow screen, never past it */
+	"table.deliveries,table.xtab,table.roster{display:block;"
+	"max-width:100%;overflow-x:auto}"
 	"table.xtab caption{text-align:left;font-weight:600}"
 	"svg text.lbl{font-size:11px}"
 	"@media print{body{max-width:none}h2{break-after:avoid}}";

@@ -45,13 +45,24 @@ survey_campaign "$T/s.campaign" s26 2099-12-20 m
 printf '[campaign]\nname = mt26\nkind = invitation\ntemplate = invitation\ndeadline = 2099-12-31\n[audience]\ngroup = m\n[vars]\nevent_date = 14 January 2099\nvenue = Gent\n' >"$T/mt.campaign"
 A contacts import "$T/c.csv" >/dev/null && A campaign add "$T/s.campaign" >/dev/null &&
 	A campaign add "$T/mt.campaign" >/dev/null
+# keep KIND: the mail just sent, as $T/inv/KIND-LANGn (its recipient)
+keep() {
+	local f to
+	for f in "$T"/out/new/*; do
+		[ -f "$f" ] || continue
+		to=$(sed -n 's/^To:.*[< ]\([a-z]*[0-9]*\)@example.org.*/\1/p' "$f" | head -1)
+		mv "$f" "$T/inv/$1-${to:-x}"
+	done
+}
 A send s26 >"$T/send.log" 2>&1
-mv "$T"/out/new/* "$T/inv/" 2>/dev/null
+keep survey
 A send mt26 >>"$T/send.log" 2>&1
+keep invitation
 A send --kind reminder s26 >>"$T/send.log" 2>&1
+keep reminder
 # a good reply (confirmation) and a bad one (problem note) per language
 i=0
-for f in "$T"/inv/*; do
+for f in "$T"/inv/survey-*; do
 	n=$(basename "$f")
 	i=$((i + 1))
 	printf '1\t5\n2\t4\n7\t%s\n4\tThe school visits and a long answer that goes on and on, so that the confirmation that repeats it has a long line to wrap.\n5\tA homework club.\n10\tyes\n' $((i * 23)) >"$T/good"
@@ -60,13 +71,15 @@ for f in "$T"/inv/*; do
 		mv "$T/in/tmp/g$n" "$T/in/new/g$n"
 done
 A fetch >"$T/fetch.log" 2>&1; A send --all >>"$T/fetch.log" 2>&1
-for f in "$T"/inv/*; do
+keep confirm
+for f in "$T"/inv/survey-*; do
 	n=$(basename "$f")
 	perl "$S/tests/integration/reply.pl" top "$f" "$T/bad" >"$T/in/tmp/b$n" &&
 		mv "$T/in/tmp/b$n" "$T/in/new/b$n"
 done
 A fetch >>"$T/fetch.log" 2>&1; A send --all >>"$T/fetch.log" 2>&1
-perl "$S/tests/integration/mails.pl" "$T/parts" "$T"/inv/* "$T"/out/new/* >"$T/parts.list"
+keep problem
+perl "$S/tests/integration/mails.pl" "$T/parts" "$T"/inv/* >"$T/parts.list"
 A report --format html s26 >"$T/parts/report.html" 2>"$T/report.err"
 A report s26 >"$T/report.txt" 2>>"$T/report.err"
 A report --anonymise --k 1 --format html s26 >"$T/parts/report-anon.html" 2>>"$T/report.err"
