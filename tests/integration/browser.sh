@@ -12,14 +12,20 @@
 # The PNG screenshots stay in $ARTEFACTS (default tests/artefacts/browser
 # under the directory make check runs in) as test artefacts.
 # Installs nothing: without chromium (scripts/deps test) it skips, exit 77.
+# Run alone: ANKETA_BIN=build/dev/anketa tests/integration/browser.sh
 . "$(dirname "$0")/lib.sh"
 S=$ANKETA_SRCDIR
 CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
-if [ -z "$CHROMIUM" ]; then
-	echo "SKIP: chromium not installed (scripts/deps test installs it)"
-	exit 77
-fi
-[ -x "$ANKETA_BIN" ] || { echo "SKIP: $ANKETA_BIN not built"; exit 77; }
+# SKIP: a TAP plan of none (make check's TAP driver reads it) and exit
+# 77; under make check the status is 0 (BROWSER_SKIP_STATUS), as the
+# driver takes any other for an error.
+skip77() {
+	echo "1..0 # SKIP $*"
+	exit "${BROWSER_SKIP_STATUS:-77}"
+}
+[ -n "$CHROMIUM" ] ||
+	skip77 "chromium not installed (scripts/deps test installs it)"
+[ -x "$ANKETA_BIN" ] || skip77 "$ANKETA_BIN not built"
 make_tmp
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 ARTEFACTS=${ARTEFACTS:-$PWD/tests/artefacts/browser}
