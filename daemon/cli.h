@@ -86,5 +86,6 @@ CLI_GROUP(receive);
 CLI_GROUP(report);
 CLI_GROUP(store);
 CLI_GROUP(event);
+CLI_GROUP(review);
 
 #endif

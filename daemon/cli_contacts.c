@@ -1,5 +1,5 @@
 /*
- * cli_contacts.c -- `anketa contacts import|list|forget`.
+ * cli_contacts.c -- `anketa contacts import|list|set-status|forget`.
  */
 #include <getopt.h>
 #include <string.h>
@@ -127,12 +127,67 @@ cmd_contacts_forget(struct ctx *c, int argc, char **argv)
 	return EX_OK;
 }
 
+/* Statuses staff may set; "forgotten" only comes from contacts forget. */
+static const char *const settable_status[] = { "ok", "undeliverable",
+					       "opted-out" };
+
+static int
+contact_id_of(void *arg, const struct store_contact *ct)
+{
+	*(int64_t *)arg = ct->id;
+	return 0;
+}
+
+static int
+cmd_contacts_set_status(struct ctx *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "reason", required_argument, NULL, 'r' }, { 0 } };
+	const char *reason = NULL;
+	struct err e = { "" };
+	int64_t id = 0;
+	size_t k = 0;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (ch != 'r')
+			return EX_USAGE;
+		reason = optarg;
+	}
+	if (optind != argc - 2 || reason == NULL || *reason == '\0')
+		return cli_usage_error("contacts set-status", "%s", "expected "
+				       "ADDRESS STATUS --reason TEXT");
+	while (k < 3 && strcmp(argv[optind + 1], settable_status[k]))
+		k++;
+	if (k == 3)
+		return cli_usage_error("contacts set-status", "unknown status "
+				       "'%s' (ok, undeliverable, opted-out)",
+				       argv[optind + 1]);
+	if ((rc = cli_need_store(c)) != EX_OK)
+		return rc;
+	rc = store_contact_find(c->store, "email", argv[optind],
+				contact_id_of, &id, &e);
+	if (rc > 0 && store_contact_set_status(c->store, id,
+	    settable_status[k], reason, &e) < 0)
+		rc = -1;
+	if (rc <= 0) {
+		fprintf(stderr, "anketa contacts set-status: %s: %s\n",
+			argv[optind], rc < 0 ? e.msg : "no such contact");
+		return EX_DATAERR;
+	}
+	printf("%s: %s\n", argv[optind], settable_status[k]);
+	return EX_OK;
+}
+
 const struct command cli_contacts_commands[] = {
 	{ "contacts import", cmd_contacts_import, "[--skip-invalid] FILE.csv",
 	  "import or update contacts from an RFC 4180 CSV (all or nothing)" },
 	{ "contacts list", cmd_contacts_list,
 	  "[--group G] [--country C] [--municipality M] [--language L] "
 	  "[--role R] [--format text|csv|json]", "list contacts" },
+	{ "contacts set-status", cmd_contacts_set_status,
+	  "ADDRESS ok|undeliverable|opted-out --reason TEXT",
+	  "set a contact's status (e.g. after a bounce), recorded" },
 	{ "contacts forget", cmd_contacts_forget, "ADDRESS",
 	  "remove a person's answers, mail and queued mail; keep a "
 	  "tombstone" },

@@ -2,6 +2,7 @@
  * cli_report.c -- `anketa report` and `anketa status`.
  */
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
@@ -12,19 +13,53 @@
 /* ---- report -------------------------------------------------------------- */
 
 static int
+report_opt(int ch, const char *arg, enum report_format *fmt,
+	   struct report_opts *o)
+{
+	char *end;
+
+	switch (ch) {
+	case 'f':
+		if (report_format_parse(arg, fmt) < 0)
+			return cli_usage_error("report", "unknown format '%s' "
+					       "(text, csv, json or html)",
+					       arg);
+		return EX_OK;
+	case 'a': o->anonymise = 1; return EX_OK;
+	case 'b': o->bom = 1; return EX_OK;
+	case 'k':
+		o->k = strtol(arg, &end, 10);
+		if (*arg == '\0' || *end || o->k < 1 || o->k > 1000000)
+			return cli_usage_error("report", "--k '%s': a number "
+					       "of respondents, 1 or more",
+					       arg);
+		return EX_OK;
+	}
+	return EX_USAGE;
+}
+
+static int
 cmd_report(struct ctx *c, int argc, char **argv)
 {
-	enum report_format fmt;
+	static const struct option lo[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "anonymise", no_argument, NULL, 'a' },
+		{ "k", required_argument, NULL, 'k' },
+		{ "bom", no_argument, NULL, 'b' }, { 0 } };
+	struct report_opts o = { .k = REPORT_K_DEFAULT };
+	enum report_format fmt = REPORT_TEXT;
 	struct err e = { "" };
-	int rc;
+	int ch, rc;
 
-	if ((rc = cli_opt_format("report", argc, argv, &fmt)) != EX_OK)
-		return rc;
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1)
+		if ((rc = report_opt(ch, optarg, &fmt, &o)) != EX_OK)
+			return rc;
 	if (optind != argc - 1)
 		return cli_usage_error("report", "%s", "expected CAMPAIGN");
 	if ((rc = cli_need_store_to_read(c)) != EX_OK)
 		return rc;
-	if (report_write(c->store, c->cfg, argv[optind], fmt, stdout, &e) < 0) {
+	if (report_write_opts(c->store, c->cfg, argv[optind], fmt, &o, stdout,
+			      &e) < 0) {
 		fprintf(stderr, "anketa report: %s\n", e.msg);
 		return EX_DATAERR;
 	}
@@ -51,7 +86,8 @@ cmd_status(struct ctx *c, int argc, char **argv)
 }
 
 const struct command cli_report_commands[] = {
-	{ "report", cmd_report, "[--format text|csv|json|html] CAMPAIGN",
+	{ "report", cmd_report, "[--format text|csv|json|html] [--anonymise "
+	  "[--k N]] [--bom] CAMPAIGN",
 	  "answers and response rate of a campaign" },
 	{ "status", cmd_status, "[--json]",
 	  "what each campaign, the queue, the daemon and the mailbox do" },

@@ -76,6 +76,7 @@ static const struct group groups[] = {
 	{ cli_report_commands, &cli_report_ncommands },
 	{ cli_event_commands, &cli_event_ncommands },
 	{ cli_store_commands, &cli_store_ncommands },
+	{ cli_review_commands, &cli_review_ncommands },
 };
 
 static void

@@ -351,11 +351,13 @@ static void
 build_question(struct qinfo *q, xmlNodePtr n, int number, struct loadctx *lc)
 {
 	char *type = attr(n, "type"), *req = attr(n, "required");
+	char *pub = attr(n, "publishable");
 
 	q->pub.id = attr(n, "id");
 	q->pub.number = number;
 	q->pub.type = qtype_parse(type);
 	q->pub.required = req && strcmp(req, "true") == 0;
+	q->pub.publishable = pub && strcmp(pub, "true") == 0;
 	q->line = (int)xmlGetLineNo(n);
 	long_attr(n, "min", &q->pub.min, &q->pub.has_min, lc);
 	long_attr(n, "max", &q->pub.max, &q->pub.has_max, lc);
@@ -371,6 +373,7 @@ build_question(struct qinfo *q, xmlNodePtr n, int number, struct loadctx *lc)
 	}
 	free(type);
 	free(req);
+	free(pub);
 }
 
 static struct survey *

@@ -49,6 +49,7 @@ struct survey_question {
 	int has_min, has_max;
 	size_t noptions;
 	const struct survey_option *options;
+	int publishable;	/* text: answers may be published */
 };
 
 int survey_load_file(const char *path, const char *schema_path,

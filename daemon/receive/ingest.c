@@ -507,6 +507,22 @@ verdict_quarantine(struct handled *h, const char *why)
 	log_warnx("%s: quarantined: %s", h->it->key, why);
 }
 
+/* A person said whose reply this is (anketa review assign). */
+static void
+match_assigned(struct ingest_match *m, const struct ingest_opts *o)
+{
+	if (m->contact_id != o->contact_id ||
+	    m->campaign_id != o->campaign_id) {
+		m->delivery_id = 0;
+		free(m->answered_by);
+		m->answered_by = NULL;
+	}
+	m->contact_id = o->contact_id;
+	m->campaign_id = o->campaign_id;
+	m->how = "review";
+	m->trust = INGEST_TRUST_DELIVERY;
+}
+
 static int
 resolve_once(struct run *rn, struct handled *h, struct err *e)
 {
@@ -515,6 +531,8 @@ resolve_once(struct run *rn, struct handled *h, struct err *e)
 	if (ingest_resolve(rn->s, &h->r, &h->m, e) < 0)
 		return -1;
 	h->have_m = 1;
+	if (rn->o->contact_id > 0 && rn->o->campaign_id > 0)
+		match_assigned(&h->m, rn->o);
 	return 0;
 }
 
@@ -680,6 +698,7 @@ record_handled(struct run *rn, struct handled *h, const char *raw,
 	h->v.rm.clear_marks[0] = h->it->key;
 	h->v.rm.clear_marks[1] = h->batch_mark;
 	h->v.rm.in_tx = in_tx;
+	h->v.rm.again = rn->o->again;
 	struct store_enqueue q = {0};
 	struct buf js;
 	buf_init(&js, 1024 * 1024);

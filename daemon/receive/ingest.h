@@ -84,6 +84,12 @@ struct ingest_opts {
 	 * those the pass found new (0: not known); may be NULL */
 	void (*progress)(void *arg, long done, long total);
 	void *progress_arg;
+	/* anketa review: a stored message taken again. again: its
+	 * Message-ID recorded before makes it no duplicate. contact_id and
+	 * campaign_id (both > 0): a person matched it, so it is that
+	 * contact's reply to that campaign, trusted as a delivery key. */
+	int again;
+	int64_t contact_id, campaign_id;
 };
 
 struct ingest_stats {

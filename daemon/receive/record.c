@@ -81,7 +81,7 @@ record_message(struct store *s, struct record_msg *m, int64_t *inbound_id_r,
 			store_rollback(s);
 		return 0;
 	}
-	if (*msgid != '\0') {
+	if (*msgid != '\0' && !m->again) {
 		/* "" never matches a src_key: ask about the Message-ID only */
 		seen = store_inbound_seen(s, "", msgid, e);
 		if (seen < 0)

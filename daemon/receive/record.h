@@ -63,6 +63,9 @@ struct record_msg {
 	 * around a group of messages): record neither begins, commits nor
 	 * rolls back, and on -1 the caller rolls back */
 	int in_tx;
+	/* a message taken again on purpose (anketa review): its Message-ID
+	 * recorded before does not make it a duplicate */
+	int again;
 };
 
 int record_message(struct store *s, struct record_msg *m,

@@ -22,7 +22,9 @@
 #include "base/json.h"
 #include "model/survey.h"
 #include "base/textcol.h"
+#include "base/textwrap.h"
 #include "base/xmem.h"
+#include "store/store_review.h"
 
 
 const struct report_need report_needs[REPORT_NNEEDS] = {
@@ -121,31 +123,27 @@ answer_cb(void *arg, const char *question, const char *value,
 	return 0;
 }
 
-struct needs_ctx {
-	struct report *r;
-	size_t i;
-};
-
+/* An open item of anketa review: unmatched and quarantined mail of this
+ * campaign or of none, unreadable answers and bounces of this one. */
 static int
-inbound_cb(void *arg, int64_t id, const struct store_inbound *m)
+review_cb(void *arg, const struct store_review_item *it)
 {
-	struct needs_ctx *x = arg;
-	struct report *r = x->r;
+	struct report *r = arg;
 	struct report_msg *msg;
+	size_t i = 0;
 
-	(void)id;
-	if (report_needs[x->i].any_campaign && m->campaign_id != 0 &&
-	    m->campaign_id != r->cid)
-		return 0;	/* another campaign's problem */
-	r->msgs[x->i] = xreallocarray(r->msgs[x->i], r->nmsgs[x->i] + 1,
-				      sizeof(**r->msgs));
-	msg = &r->msgs[x->i][r->nmsgs[x->i]++];
-	msg->from = dup0(m->kind == STORE_I_BOUNCE && m->bounce_recipient ?
-			 m->bounce_recipient : m->from_addr);
-	msg->subject = dup0(m->subject);
-	msg->date = dup0(m->date);
-	msg->reason = dup0(m->kind == STORE_I_BOUNCE && m->bounce_diag ?
-			   m->bounce_diag : m->reason);
+	while (i < REPORT_NNEEDS && report_needs[i].kind != it->kind)
+		i++;
+	if (i == REPORT_NNEEDS ||
+	    (!report_needs[i].any_campaign && it->campaign_id != r->cid))
+		return 0;
+	r->msgs[i] = xreallocarray(r->msgs[i], r->nmsgs[i] + 1,
+				   sizeof(**r->msgs));
+	msg = &r->msgs[i][r->nmsgs[i]++];
+	msg->from = dup0(it->from);
+	msg->subject = dup0(it->subject);
+	msg->date = dup0(it->date);
+	msg->reason = dup0(it->reason);
 	return 0;
 }
 
@@ -206,16 +204,8 @@ report_load(struct report *r, const struct config *cfg, const char *name,
 	qsort(r->byid, r->n, sizeof(*r->byid), byid_cmp);
 	if (r->sv && store_answers_each(r->s, r->cid, answer_cb, r, e) < 0)
 		return -1;
-	for (size_t i = 0; i < REPORT_NNEEDS; i++) {
-		struct needs_ctx x = { r, i };
-
-		if (store_inbound_each(r->s, (int)report_needs[i].kind,
-				       report_needs[i].any_campaign ? 0 :
-				       r->cid,
-				       inbound_cb, &x, e) < 0)
-			return -1;
-	}
-	return 0;
+	/* open items only: closed by staff or superseded, they are done */
+	return store_review_each(r->s, r->cid, review_cb, r, e) < 0 ? -1 : 0;
 }
 
 static void
@@ -236,6 +226,7 @@ report_free(struct report *r)
 	}
 	free(r->c);
 	free(r->byid);
+	free(r->mask);
 	for (size_t i = 0; i < REPORT_NNEEDS; i++) {
 		for (size_t k = 0; k < r->nmsgs[i]; k++) {
 			free(r->msgs[i][k].from);
@@ -405,15 +396,41 @@ report_numstat(const struct report_qstat *st, struct report_numstat *ns)
 
 /* ---- output plumbing --------------------------------------------------- */
 
+static void
+report_out_write(struct report_out *o, const char *p, size_t n)
+{
+	if (n && fwrite(p, 1, n, o->fp) != n)
+		o->failed = 1;
+}
+
 /* Keep memory flat for 100,000 contacts: hand text to stdio often. */
 void
 report_out_flush(struct report_out *o, int force)
 {
+	const char *nl;
+	size_t n;
+
 	if (!force && o->b.len < 65536)
 		return;
-	if (o->b.len && fwrite(o->b.data, 1, o->b.len, o->fp) != o->b.len)
-		o->failed = 1;
-	buf_reset(&o->b);
+	if (!o->wrap) {
+		report_out_write(o, o->b.data, o->b.len);
+		buf_reset(&o->b);
+		return;
+	}
+	/* whole lines only: the rest waits for its newline */
+	nl = o->b.len ? memrchr(o->b.data, '\n', o->b.len) : NULL;
+	n = force ? o->b.len : nl ? (size_t)(nl - o->b.data) + 1 : 0;
+	if (n > 0) {
+		struct buf w;
+
+		buf_init(&w, 0);
+		textwrap(o->b.data, n, TEXTWRAP_MAIL, &w);
+		report_out_write(o, w.data, w.len);
+		buf_free(&w);
+		memmove(o->b.data, o->b.data + n, o->b.len - n);
+		o->b.len -= n;
+		o->b.data[o->b.len] = '\0';
+	}
 }
 
 /* ---- text -------------------------------------------------------------- */
@@ -487,6 +504,36 @@ text_answer(struct buf *b, const char *who, const char *text)
 	buf_addc(b, '\n');
 }
 
+/* Free text with its municipality; anonymised: only a publishable
+ * question's, masked, and said by nobody in particular. */
+static void
+text_answers(struct report *r, size_t qi, struct report_out *o)
+{
+	const struct survey_question *q = survey_question(r->sv, qi);
+	struct buf m;
+
+	if (!report_text_shown(r, q)) {
+		buf_adds(&o->b, "  (free text left out: not publishable)\n");
+		return;
+	}
+	buf_init(&m, 0);
+	for (size_t i = 0; i < r->n; i++) {
+		const char *a = r->c[i].ans ? r->c[i].ans[qi] : NULL;
+
+		if (a == NULL || *a == '\0')
+			continue;
+		if (r->opt.anonymise) {
+			report_mask(r, a, &m);
+			text_answer(&o->b, "-", buf_cstr(&m));
+		} else {
+			text_answer(&o->b, *report_town(&r->c[i]) ?
+				    report_town(&r->c[i]) : "?", a);
+		}
+		report_out_flush(o, 0);
+	}
+	buf_free(&m);
+}
+
 static void
 text_options(struct report *r, struct report_qstat *st, struct buf *b)
 {
@@ -506,10 +553,71 @@ text_options(struct report *r, struct report_qstat *st, struct buf *b)
 		report_fmt_percent(pct, st->count[k], st->answered);
 		buf_adds(b, "  ");
 		textcol_pad(b, report_option_label(r, st, k), lw);
-		buf_printf(b, "  %*ld  %5s%%\n", (int)cw, st->count[k], pct);
+		if (report_hide(r, st->count[k]))
+			buf_adds(b, "  (hidden)\n");
+		else
+			buf_printf(b, "  %*ld  %5s%%\n", (int)cw, st->count[k],
+				   pct);
 	}
 	if (st->other)
 		buf_printf(b, "  (%ld answers match no option)\n", st->other);
+}
+
+/* A count, or "<k" when it is hidden (report_hide). */
+static void
+text_count(struct report *r, struct buf *b, int w, long n)
+{
+	char lt[32];
+
+	snprintf(lt, sizeof(lt), "<%ld", r->opt.k);
+	if (report_hide(r, n))
+		buf_printf(b, "%*s", w, lt);
+	else
+		buf_printf(b, "%*ld", w, n);
+}
+
+/* The options by country or municipality: a row per group, a column
+ * per option in the order listed above (8 to a block). */
+static void
+text_xtab(struct report *r, struct report_qstat *st, size_t qi,
+	  enum report_by by, struct buf *b)
+{
+	struct report_xtab x;
+	size_t gw = 13;	/* "By municipality" over it and its indent */
+
+	report_xtab_init(&x, r, st, qi, by);
+	for (size_t g = 0; g < x.n; g++)
+		gw = textcol_width(x.group[g]) > gw ?
+		     textcol_width(x.group[g]) : gw;
+	gw = gw > 24 ? 24 : gw;
+	for (size_t o0 = 0; o0 < x.nopt; o0 += 8) {
+		size_t o1 = o0 + 8 < x.nopt ? o0 + 8 : x.nopt;
+
+		buf_adds(b, "  ");
+		textcol_pad(b, by == REPORT_BY_COUNTRY ? "By country" :
+			    "By municipality", gw + 2);
+		buf_printf(b, "%6s", "n");
+		for (size_t o = o0; o < o1; o++) {
+			char h[16];
+
+			snprintf(h, sizeof(h), "opt%zu", o + 1);
+			buf_printf(b, " %6s", h);
+		}
+		buf_addc(b, '\n');
+		for (size_t g = 0; g < x.n; g++) {
+			size_t at = b->len;
+
+			buf_adds(b, "    ");
+			textcol_pad(b, x.group[g], gw);
+			text_count(r, b, 6, x.resp[g]);
+			for (size_t o = o0; o < o1; o++) {
+				buf_adds(b, " ");
+				text_count(r, b, 6, x.cell[g * x.nopt + o]);
+			}
+			text_eol(b, at);
+		}
+	}
+	report_xtab_free(&x);
 }
 
 static void
@@ -536,23 +644,22 @@ text_question(struct report *r, size_t qi, struct report_out *o)
 	case SURVEY_SCALE:
 	case SURVEY_NUMBER:
 		report_numstat(&st, &ns);
-		if (st.nvals > 0)
+		if (report_hide(r, (long)st.nvals))
+			buf_printf(b, "  (fewer than %ld: hidden)\n", r->opt.k);
+		else if (st.nvals > 0)
 			buf_printf(b, "  n %zu  mean %s  median %s  min %lld  "
 				   "max %lld\n", st.nvals, ns.mean,
 				   ns.median, ns.min, ns.max);
 		break;
 	case SURVEY_TEXT:
-		for (size_t i = 0; i < r->n; i++) {
-			const char *a = r->c[i].ans ? r->c[i].ans[qi] : NULL;
-
-			if (a && *a)
-				text_answer(b, *r->c[i].municipality ?
-					    r->c[i].municipality : "?", a);
-			report_out_flush(o, 0);
-		}
+		text_answers(r, qi, o);
 		break;
 	default:
 		text_options(r, &st, b);
+		if (report_closed(st.q)) {
+			text_xtab(r, &st, qi, REPORT_BY_COUNTRY, b);
+			text_xtab(r, &st, qi, REPORT_BY_TOWN, b);
+		}
 	}
 	report_qstat_free(&st);
 }
@@ -575,7 +682,7 @@ text_roster(struct report *r, struct report_out *o)
 				w[k] = textcol_width(v[k]);
 	}
 	buf_printf(&o->b, "\nNot answered (%ld)\n", n);
-	for (size_t i = 0; i < r->n; i++) {
+	for (size_t i = 0; i < r->n && !r->opt.anonymise; i++) {
 		struct buf *b = &o->b;
 		size_t start = b->len;
 
@@ -605,7 +712,8 @@ text_needs(struct report *r, struct report_out *o)
 	for (size_t i = 0; i < REPORT_NNEEDS; i++) {
 		buf_printf(b, "  %-32s %zu\n", report_needs[i].label,
 			   r->nmsgs[i]);
-		for (size_t k = 0; k < r->nmsgs[i]; k++) {
+		for (size_t k = 0; k < r->nmsgs[i] && !r->opt.anonymise;
+		     k++) {
 			struct report_msg *m = &r->msgs[i][k];
 			size_t at = b->len;
 
@@ -635,40 +743,122 @@ report_text(struct report *r, struct report_out *o)
 
 /* ---- CSV: one row per contact, a column per question -------------------- */
 
+static const char *const csv_fixed[] = {
+	"email", "name", "municipality", "country", "language",
+	"delivered", "responded", "answered_by",
+};
+#define CSV_NFIXED (sizeof(csv_fixed) / sizeof(csv_fixed[0]))
+/* anonymised: no email, name or answered_by */
+#define CSV_PERSONAL(k) ((k) == 0 || (k) == 1 || (k) == 7)
+
+/* A column's name: the question id, or "qN_ID" when the id is taken by
+ * a fixed column or an earlier question (names[0..n) so far). */
+static char *
+csv_qname(const struct survey_question *q, char **names, size_t n)
+{
+	for (size_t k = 0; k < CSV_NFIXED; k++)
+		if (strcmp(q->id, csv_fixed[k]) == 0)
+			return xasprintf("q%d_%s", q->number, q->id);
+	for (size_t k = 0; k < n; k++)
+		if (names[k] && strcmp(q->id, names[k]) == 0)
+			return xasprintf("q%d_%s", q->number, q->id);
+	return xstrdup(q->id);
+}
+
+/* The columns written, as indexes: fixed ones, then questions
+ * (CSV_NFIXED + q); anonymised ones leave out people and free text. */
+static size_t
+csv_columns(struct report *r, size_t *col)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < CSV_NFIXED; k++)
+		if (!(r->opt.anonymise && CSV_PERSONAL(k)))
+			col[n++] = k;
+	for (size_t q = 0; q < r->nq; q++) {
+		const struct survey_question *sq = survey_question(r->sv, q);
+
+		if (sq->type != SURVEY_TEXT || report_text_shown(r, sq))
+			col[n++] = CSV_NFIXED + q;
+	}
+	return n;
+}
+
+static void
+csv_row(struct report *r, size_t i, const size_t *col, size_t ncol,
+	const char **row, struct buf *m, const unsigned char *town_ok)
+{
+	struct report_contact *c = &r->c[i];
+	const char *v[CSV_NFIXED] = {
+		c->email, c->name, town_ok[i] ? report_town(c) : "",
+		c->country, c->language,
+		c->delivered ? "yes" : "no", c->responded ? "yes" : "no",
+		c->answered_by,
+	};
+
+	buf_reset(m);
+	for (size_t k = 0; k < ncol; k++) {
+		size_t q = col[k] - CSV_NFIXED;
+
+		if (col[k] < CSV_NFIXED) {
+			row[k] = v[col[k]];
+		} else if (r->opt.anonymise && c->ans[q] &&
+			   survey_question(r->sv, q)->type == SURVEY_TEXT) {
+			report_mask(r, c->ans[q], m);
+			row[k] = xstrdup(buf_cstr(m));
+		} else {
+			row[k] = c->ans[q];
+		}
+	}
+}
+
+static void
+csv_row_free(struct report *r, const size_t *col, size_t ncol,
+	     const char **row)
+{
+	for (size_t k = 0; k < ncol; k++)
+		if (r->opt.anonymise && col[k] >= CSV_NFIXED && row[k] &&
+		    survey_question(r->sv, col[k] - CSV_NFIXED)->type ==
+		    SURVEY_TEXT)
+			free((char *)row[k]);
+}
+
 static void
 report_csv(struct report *r, struct report_out *o)
 {
-	static const char *const fixed[] = {
-		"email", "name", "municipality", "country", "language",
-		"delivered", "responded", "answered_by",
-	};
-	const size_t nf = sizeof(fixed) / sizeof(fixed[0]);
-	const char **row = xcalloc(nf + r->nq, sizeof(*row));
+	size_t *col = xcalloc(CSV_NFIXED + r->nq, sizeof(*col));
+	size_t ncol = csv_columns(r, col);
+	const char **row = xcalloc(ncol + 1, sizeof(*row));
+	char **names = xcalloc(r->nq + 1, sizeof(*names));
+	unsigned char *town_ok = report_town_shared(r);
+	struct buf m;
 
-	for (size_t k = 0; k < nf; k++)
-		row[k] = fixed[k];
+	buf_init(&m, 0);
 	for (size_t q = 0; q < r->nq; q++)
-		row[nf + q] = survey_question(r->sv, q)->id;
+		names[q] = csv_qname(survey_question(r->sv, q), names, q);
+	for (size_t k = 0; k < ncol; k++)
+		row[k] = col[k] < CSV_NFIXED ? csv_fixed[col[k]] :
+			 names[col[k] - CSV_NFIXED];
+	if (r->opt.bom)
+		buf_adds(&o->b, "\xef\xbb\xbf");
 	report_out_flush(o, 1);
-	if (csv_write_row(o->fp, row, nf + r->nq) < 0)
+	if (csv_write_row(o->fp, row, ncol) < 0)
 		o->failed = 1;
 	for (size_t i = 0; i < r->n && !o->failed; i++) {
-		struct report_contact *c = &r->c[i];
-
-		row[0] = c->email;
-		row[1] = c->name;
-		row[2] = c->municipality;
-		row[3] = c->country;
-		row[4] = c->language;
-		row[5] = c->delivered ? "yes" : "no";
-		row[6] = c->responded ? "yes" : "no";
-		row[7] = c->answered_by;
-		for (size_t q = 0; q < r->nq; q++)
-			row[nf + q] = c->ans[q];
-		if (csv_write_row(o->fp, row, nf + r->nq) < 0)
+		if (r->opt.anonymise && !r->c[i].delivered)
+			continue;	/* not in the sample */
+		csv_row(r, i, col, ncol, row, &m, town_ok);
+		if (csv_write_row(o->fp, row, ncol) < 0)
 			o->failed = 1;
+		csv_row_free(r, col, ncol, row);
 	}
+	for (size_t q = 0; q < r->nq; q++)
+		free(names[q]);
+	free(names);
 	free(row);
+	free(col);
+	free(town_ok);
+	buf_free(&m);
 }
 
 /* ---- JSON: one object, stable keys ------------------------------------ */
@@ -695,7 +885,7 @@ json_question(struct report *r, size_t qi, struct buf *b)
 	if (st.q->type == SURVEY_SCALE || st.q->type == SURVEY_NUMBER) {
 		report_numstat(&st, &ns);
 		json_kv_int(b, 0, "n", (long long)st.nvals);
-		if (st.nvals > 0) {
+		if (st.nvals > 0 && !report_hide(r, (long)st.nvals)) {
 			json_kv_num(b, 0, "mean", ns.mean_v);
 			json_tenths(b, "median", ns.median);
 			json_kv_int(b, 0, "min", ns.min);
@@ -704,20 +894,28 @@ json_question(struct report *r, size_t qi, struct buf *b)
 	} else if (st.q->type == SURVEY_TEXT) {
 		int first = 1;
 
+		struct buf m;
+
+		buf_init(&m, 0);
 		buf_adds(b, ",\"answers\":[");
-		for (size_t i = 0; i < r->n; i++) {
+		for (size_t i = 0; i < r->n && report_text_shown(r, st.q);
+		     i++) {
 			const char *a = r->c[i].ans ? r->c[i].ans[qi] : NULL;
 
 			if (a == NULL || *a == '\0')
 				continue;
 			buf_adds(b, first ? "{" : ",{");
-			json_kv_str(b, 1, "municipality",
-				    r->c[i].municipality);
-			json_kv_str(b, 0, "text", a);
+			if (r->opt.anonymise)
+				report_mask(r, a, &m);
+			json_kv_str(b, 1, "municipality", r->opt.anonymise ?
+				    NULL : report_town(&r->c[i]));
+			json_kv_str(b, 0, "text", r->opt.anonymise ?
+				    buf_cstr(&m) : a);
 			buf_addc(b, '}');
 			first = 0;
 		}
 		buf_addc(b, ']');
+		buf_free(&m);
 	} else {
 		buf_adds(b, ",\"options\":[");
 		for (size_t k = 0; k < st.nopt; k++) {
@@ -728,8 +926,12 @@ json_question(struct report *r, size_t qi, struct buf *b)
 			json_kv_str(b, 1, "id", st.optid[k]);
 			json_kv_str(b, 0, "label",
 				    report_option_label(r, &st, k));
-			json_kv_int(b, 0, "count", st.count[k]);
-			json_tenths(b, "percent", pct);
+			if (report_hide(r, st.count[k])) {
+				buf_adds(b, ",\"count\":null,\"percent\":null");
+			} else {
+				json_kv_int(b, 0, "count", st.count[k]);
+				json_tenths(b, "percent", pct);
+			}
 			buf_addc(b, '}');
 		}
 		buf_addc(b, ']');
@@ -783,7 +985,7 @@ report_json(struct report *r, struct report_out *o)
 		report_out_flush(o, 0);
 	}
 	buf_adds(b, "],\"not_answered\":[");
-	for (size_t i = 0; i < r->n; i++) {
+	for (size_t i = 0; i < r->n && !r->opt.anonymise; i++) {
 		if (r->c[i].responded)
 			continue;
 		buf_adds(b, first ? "{" : ",{");
@@ -821,10 +1023,22 @@ int
 report_write(struct store *s, const struct config *cfg, const char *campaign,
 	     enum report_format fmt, FILE *out, struct err *e)
 {
-	struct report r = { .s = s };
-	struct report_out o = { .fp = out };
+	static const struct report_opts plain = { .k = REPORT_K_DEFAULT };
+
+	return report_write_opts(s, cfg, campaign, fmt, &plain, out, e);
+}
+
+int
+report_write_opts(struct store *s, const struct config *cfg,
+		  const char *campaign, enum report_format fmt,
+		  const struct report_opts *opt, FILE *out, struct err *e)
+{
+	struct report r = { .s = s, .opt = *opt };
+	struct report_out o = { .fp = out, .wrap = fmt == REPORT_TEXT };
 	int rc = -1;
 
+	if (r.opt.k < 1)
+		r.opt.k = REPORT_K_DEFAULT;
 	buf_init(&o.b, 0);	/* flushed every 64 KiB by report_out_flush */
 	if (report_load(&r, cfg, campaign, e) < 0)
 		goto done;

@@ -44,10 +44,25 @@
 
 enum report_format { REPORT_TEXT, REPORT_CSV, REPORT_JSON, REPORT_HTML };
 
+/* Options: anonymise for publication (names, addresses and the list
+ * of who did not answer left out, free text only where the questionnaire
+ * marks the question publishable and then with names, addresses and
+ * telephone numbers masked, every count of 1..k-1 respondents hidden);
+ * k (default 5); bom: CSV starts with a UTF-8 byte order mark. */
+struct report_opts {
+	int anonymise;
+	long k;
+	int bom;
+};
+#define REPORT_K_DEFAULT 5
+
 /* 0 and *fmt_r set, or -1 for an unknown name. */
 int report_format_parse(const char *name, enum report_format *fmt_r);
 int report_write(struct store *s, const struct config *cfg,
 		 const char *campaign, enum report_format fmt, FILE *out,
 		 struct err *e);
+int report_write_opts(struct store *s, const struct config *cfg,
+		      const char *campaign, enum report_format fmt,
+		      const struct report_opts *o, FILE *out, struct err *e);
 
 #endif

@@ -147,6 +147,12 @@ static const char css[] =
 	"ul.answers{padding-left:1.2rem}"
 	"ul.answers li{margin:.3rem 0;white-space:pre-line}"
 	".who{font-weight:600}.who::after{content:': '}"
+	".xtabs{display:flex;flex-wrap:wrap;gap:1rem}"
+	/* wide tables scroll inside a narrow screen, never past it */
+	"table.deliveries,table.xtab,table.roster{display:block;"
+	"max-width:100%;overflow-x:auto}"
+	"table.xtab caption{text-align:left;font-weight:600}"
+	"svg text.lbl{font-size:11px}"
 	"@media print{body{max-width:none}h2{break-after:avoid}}";
 
 static void
@@ -272,7 +278,10 @@ bar_chart(struct report *r, struct report_qstat *st, const char *id,
 		report_fmt_percent(pct, st->count[k], st->answered);
 		buf_adds(b, k ? "; " : ": ");
 		esc(b, report_option_label(r, st, k));
-		buf_printf(b, " %ld (%s%%)", st->count[k], pct);
+		if (report_hide(r, st->count[k]))
+			buf_printf(b, " fewer than %ld", r->opt.k);
+		else
+			buf_printf(b, " %ld (%s%%)", st->count[k], pct);
 	}
 	buf_adds(b, "</title>\n");
 	for (size_t k = 0; k < st->nopt; k++) {
@@ -280,19 +289,78 @@ bar_chart(struct report *r, struct report_qstat *st, const char *id,
 		long w = st->answered ?
 			 (st->count[k] * BAR_W * 2 + st->answered) /
 			 (2 * st->answered) : 0;
-		char pct[32];
+		char pct[32], num[64];
 
 		report_fmt_percent(pct, st->count[k], st->answered);
+		if (report_hide(r, st->count[k])) {
+			w = 0;
+			snprintf(num, sizeof(num), "<%ld", r->opt.k);
+		} else {
+			snprintf(num, sizeof(num), "%ld (%s%%)", st->count[k],
+				 pct);
+		}
 		buf_printf(b, "<text x=\"0\" y=\"%d\">", y + 13);
 		esc_max(b, report_option_label(r, st, k), LABEL_MAX);
 		buf_printf(b, "</text><rect class=\"track\" x=\"0\" y=\"%d\" "
 			   "width=\"%d\" height=\"16\"/><rect class=\"bar\" "
 			   "x=\"0\" y=\"%d\" width=\"%ld\" height=\"16\"/>"
-			   "<text x=\"%d\" y=\"%d\">%ld (%s%%)</text>\n",
-			   y + 18, BAR_W, y + 18, w, BAR_W + 6, y + 31,
-			   st->count[k], pct);
+			   "<text x=\"%d\" y=\"%d\">", y + 18, BAR_W, y + 18, w,
+			   BAR_W + 6, y + 31);
+		esc(b, num);
+		buf_adds(b, "</text>\n");
 	}
 	buf_adds(b, "</svg>\n");
+}
+
+/* A count of fewer than k respondents, not shown. */
+static void
+hidden_cell(struct report *r, struct buf *b)
+{
+	buf_printf(b, "<span class=\"hidden\" title=\"fewer than %ld\">"
+		   "&lt;%ld</span>", r->opt.k, r->opt.k);
+}
+
+/* A count, or hidden. */
+static void
+count_cell(struct report *r, struct buf *b, long n)
+{
+	if (report_hide(r, n))
+		hidden_cell(r, b);
+	else
+		buf_printf(b, "%ld", n);
+}
+
+/* The options by country or municipality: a row per group. */
+static void
+xtab_table(struct report *r, struct report_qstat *st, size_t qi,
+	   enum report_by by, struct buf *b)
+{
+	struct report_xtab x;
+
+	report_xtab_init(&x, r, st, qi, by);
+	buf_adds(b, by == REPORT_BY_COUNTRY ?
+		 "<table class=\"xtab\"><caption>By country</caption>" :
+		 "<table class=\"xtab\"><caption>By municipality</caption>");
+	buf_adds(b, "<thead><tr><th scope=\"col\"></th><th scope=\"col\" "
+		 "class=\"n\">n</th>");
+	for (size_t o = 0; o < x.nopt; o++)
+		elem(b, "<th scope=\"col\" class=\"n\">",
+		     report_option_label(r, st, o), "</th>");
+	buf_adds(b, "</tr></thead>\n<tbody>\n");
+	for (size_t g = 0; g < x.n; g++) {
+		elem(b, "<tr><th scope=\"row\">", x.group[g],
+		     "</th><td class=\"n\">");
+		count_cell(r, b, x.resp[g]);
+		buf_adds(b, "</td>");
+		for (size_t o = 0; o < x.nopt; o++) {
+			buf_adds(b, "<td class=\"n\">");
+			count_cell(r, b, x.cell[g * x.nopt + o]);
+			buf_adds(b, "</td>");
+		}
+		buf_adds(b, "</tr>\n");
+	}
+	buf_adds(b, "</tbody></table>\n");
+	report_xtab_free(&x);
 }
 
 /* The chart's numbers as a table, each marked with its JSON path. */
@@ -313,6 +381,11 @@ count_table(struct report *r, struct report_qstat *st, const char *id,
 		buf_reset(key);
 		buf_printf(key, "questions.%s.options.%s.count", id,
 			   st->optid[k]);
+		if (report_hide(r, st->count[k])) {
+			hidden_cell(r, b);
+			buf_adds(b, "</td><td class=\"n\">&#8212;</td></tr>\n");
+			continue;
+		}
 		keyed_long(b, "span", key, st->count[k]);
 		buf_adds(b, "</td><td class=\"n\">");
 		buf_reset(key);
@@ -392,16 +465,45 @@ hist_label(char out[48], const struct hist *h, size_t k)
 		snprintf(out, 48, "%lld\xe2\x80\x93%lld", h->lo[k], h->hi[k]);
 }
 
+/* px of a histogram column: wide enough for its widest label at 12 px
+ * (7 px a character, a range's dash included), so none overlap. */
+static int
+hist_col(const struct hist *h)
+{
+	size_t widest = 0;
+	char lbl[48];
+
+	for (size_t k = 0; k < h->n; k++) {
+		size_t n = 0;
+
+		hist_label(lbl, h, k);
+		for (const char *p = lbl; *p; p++)
+			n += ((unsigned char)*p & 0xc0) != 0x80;
+		widest = n > widest ? n : widest;
+	}
+	return widest * 7 + 12 > 44 ? (int)widest * 7 + 12 : 44;
+}
+
 static void
 histogram(struct report *r, struct report_qstat *st, const char *id,
 	  struct buf *b)
 {
-	const int col = 44, top = 16, hmax = 90;
+	const int top = 16, hmax = 90;
 	struct hist h;
 	long most = 1;
 	char lbl[48];
+	int col;
 
+	if (st->nvals == 0 || report_hide(r, (long)st->nvals)) {
+		svg_open(b, id, "-hist", 240, 40);
+		buf_printf(b, "Q%d: no answers to show</title>\n<text x=\"0\" "
+			   "y=\"24\">%s</text></svg>\n", st->q->number,
+			   st->nvals ? "Too few answers to show" :
+			   "No answers yet");
+		return;
+	}
 	hist_bins(st, &h);
+	col = hist_col(&h);
 	for (size_t k = 0; k < h.n; k++)
 		most = h.count[k] > most ? h.count[k] : most;
 	svg_open(b, id, "-hist", (int)h.n * col, top + hmax + 20);
@@ -444,7 +546,7 @@ numbers(struct report *r, struct report_qstat *st, const char *id,
 	snprintf(v[3], 32, "%lld", ns.min);
 	snprintf(v[4], 32, "%lld", ns.max);
 	buf_adds(b, "<div class=\"chart\">\n<table class=\"stats\"><tbody>\n");
-	for (size_t i = 0; i < (st->nvals ? 5u : 1u); i++) {
+	for (size_t i = 0; i < (st->nvals && !report_hide(r, (long)st->nvals) ? 5u : 1u); i++) {
 		elem(b, "<tr><th scope=\"row\">", names[i],
 		     "</th><td class=\"n\">");
 		buf_reset(key);
@@ -453,17 +555,22 @@ numbers(struct report *r, struct report_qstat *st, const char *id,
 		buf_adds(b, "</td></tr>\n");
 	}
 	buf_adds(b, "</tbody></table>\n");
-	if (st->nvals)
-		histogram(r, st, id, b);
+	histogram(r, st, id, b);
 	buf_adds(b, "</div>\n");
 }
 
 static void
 free_text(struct report *r, size_t qi, struct report_out *o)
 {
-	struct buf *b = &o->b;
+	struct buf *b = &o->b, m;
 	int any = 0;
 
+	if (!report_text_shown(r, survey_question(r->sv, qi))) {
+		buf_adds(b, "<p>Free text left out: not marked publishable."
+			 "</p>\n");
+		return;
+	}
+	buf_init(&m, 0);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct report_contact *c = &r->c[i];
 		const char *a = c->ans ? c->ans[qi] : NULL;
@@ -471,12 +578,18 @@ free_text(struct report *r, size_t qi, struct report_out *o)
 		if (a == NULL || *a == '\0')
 			continue;
 		buf_adds(b, any ? "<li>" : "<ul class=\"answers\">\n<li>");
-		elem(b, "<span class=\"who\">",
-		     *c->municipality ? c->municipality : "?", "</span>");
+		if (r->opt.anonymise) {
+			report_mask(r, a, &m);
+			a = buf_cstr(&m);
+		} else {
+			elem(b, "<span class=\"who\">", *report_town(c) ?
+			     report_town(c) : "?", "</span>");
+		}
 		elem(b, "<span class=\"a\">", a, "</span></li>\n");
 		any = 1;
 		report_out_flush(o, 0);
 	}
+	buf_free(&m);
 	buf_adds(b, any ? "</ul>\n" : "<p>No answers.</p>\n");
 }
 
@@ -509,6 +622,9 @@ question(struct report *r, size_t qi, struct report_out *o, struct buf *key)
 		buf_adds(b, "<div class=\"chart\">\n");
 		bar_chart(r, &st, id, b);
 		count_table(r, &st, id, b, key);
+		buf_adds(b, "</div>\n<div class=\"xtabs\">\n");
+		xtab_table(r, &st, qi, REPORT_BY_COUNTRY, b);
+		xtab_table(r, &st, qi, REPORT_BY_TOWN, b);
 		buf_adds(b, "</div>\n");
 	}
 	buf_adds(b, "</div>\n");
@@ -526,7 +642,7 @@ roster(struct report *r, struct report_out *o)
 	for (size_t i = 0; i < r->n; i++)
 		n += !r->c[i].responded;
 	buf_printf(b, "<h2 id=\"not-answered\">Not answered (%ld)</h2>\n", n);
-	if (n == 0)
+	if (n == 0 || r->opt.anonymise)
 		return;
 	buf_adds(b, "<table class=\"roster\"><thead><tr><th scope=\"col\">"
 		 "E-mail</th><th scope=\"col\">Name</th><th scope=\"col\">"
@@ -557,7 +673,7 @@ needs(struct report *r, struct buf *b, struct buf *key)
 		buf_printf(key, "needs_person.%s", report_needs[i].key);
 		keyed_long(b, "span", key, (long long)r->nmsgs[i]);
 		buf_adds(b, ")</h3>\n");
-		if (r->nmsgs[i] == 0)
+		if (r->nmsgs[i] == 0 || r->opt.anonymise)
 			continue;
 		buf_adds(b, "<table><thead><tr><th scope=\"col\">Date</th>"
 			 "<th scope=\"col\">From</th><th scope=\"col\">"

@@ -15,6 +15,7 @@
  * Events:  none.
  * Config:  none.       Spec: see report.h (rounding, percent bases).
  * Tests:   tests/unit/test_report.c
+ * Files:   report_anon.c: cross-tables, k-anonymity, masking.
  */
 #ifndef ANKETA_REPORT_PRIVATE_H
 #define ANKETA_REPORT_PRIVATE_H
@@ -24,6 +25,7 @@
 
 #include "base/buf.h"
 #include "base/kind.h"
+#include "report/report.h"
 #include "store/store.h"
 #include "model/survey.h"
 
@@ -58,6 +60,9 @@ struct report_msg {
 
 struct report {
 	struct store *s;
+	struct report_opts opt;
+	const char **mask;	/* report_mask's sorted names, addresses */
+	size_t nmask;
 	/* campaign */
 	int64_t cid, qid;
 	char *name, *kind, *reference, *deadline;
@@ -99,6 +104,7 @@ struct report_out {
 	struct buf b;
 	FILE *fp;
 	int failed;
+	int wrap;	/* text: lines wrapped to 78 characters (textwrap.h) */
 };
 
 /* num/den with one decimal, rounded half away from zero: "66.7";
@@ -116,6 +122,37 @@ void report_numstat(const struct report_qstat *st,
 		    struct report_numstat *ns);
 /* Writes the buffer out once it is large (force: always). */
 void report_out_flush(struct report_out *o, int force);
+
+/* ---- report_anon.c: cross-tables and publication ---- */
+
+/* The municipality key of a contact (the one place it is read). */
+const char *report_town(const struct report_contact *c);
+/* 1: a count to hide (anonymise, 0 < n < k). */
+int report_hide(const struct report *r, long n);
+/* n flags (caller frees): 1 where a contact's municipality may be shown,
+ * i.e. not anonymised, or k contacts of the roster share it. */
+unsigned char *report_town_shared(const struct report *r);
+/* 1: a closed question (options to count: yes/no, single, multi, date). */
+int report_closed(const struct survey_question *q);
+/* 1: the answers to a text question may be shown (not anonymised, or
+ * the questionnaire marks it publishable). */
+int report_text_shown(const struct report *r, const struct survey_question *q);
+/* text into out (emptied first), every name and address of the roster
+ * and every telephone number in it replaced by "[removed]". */
+void report_mask(struct report *r, const char *text, struct buf *out);
+
+enum report_by { REPORT_BY_COUNTRY, REPORT_BY_TOWN };
+/* Respondents of one closed question by group (sorted; "?" unknown):
+ * resp[g] answered, cell[g * nopt + o] chose option o. */
+struct report_xtab {
+	size_t n, nopt;
+	const char **group;	/* borrowed from the roster */
+	long *resp, *cell;
+};
+void report_xtab_init(struct report_xtab *x, const struct report *r,
+		      const struct report_qstat *st, size_t qi,
+		      enum report_by by);
+void report_xtab_free(struct report_xtab *x);
 
 /* report_html.c: the whole page. */
 void report_html(struct report *r, struct report_out *o);

@@ -5,6 +5,7 @@
  * lists come from the row's vars, and the reply address, subject
  * reference and envelope sender name the delivery's own token.
  */
+#include "base/textwrap.h"
 #include "base/kind.h"
 #include "base/lang.h"
 #include "send/render.h"
@@ -441,6 +442,8 @@ static int render_message(const struct render *rd, const struct langset *l,
 		if (l->tpl[i] != NULL &&
 		    render_part(l, i, v, &part[i], e) != 0)
 			goto out;
+	/* at most 78 characters a line (RFC 5322 2.1.1), URLs whole */
+	textwrap_buf(&part[T_TEXT], TEXTWRAP_MAIL);
 	subject_line(&part[T_SUBJECT], c->token);
 	m = mime_new();
 	mime_envelope(m, cfg, c, msgid);

@@ -425,6 +425,20 @@ const char *const store_migrations[] = {
 	"CREATE UNIQUE INDEX deliveries_one ON deliveries(campaign_id,"
 	"  contact_id, kind, round) WHERE kind NOT IN ('confirm', 'problem',"
 	"  'update', 'cancel', 'seat');",
+	/* review: what staff did with a message that needed a person
+	 * (store_review.h), and the indexes by which a later message from
+	 * the same contact or sender supersedes an item. */
+	"CREATE TABLE review_actions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  inbound_id INTEGER NOT NULL REFERENCES inbound(id)"
+	"    ON DELETE CASCADE,"
+	"  action TEXT NOT NULL, note TEXT,"
+	"  new_inbound_id INTEGER REFERENCES inbound(id) ON DELETE SET NULL,"
+	"  created INTEGER NOT NULL);"
+	"CREATE INDEX review_actions_inbound ON review_actions(inbound_id);"
+	"CREATE INDEX inbound_contact ON inbound(contact_id, id)"
+	"  WHERE contact_id IS NOT NULL;"
+	"CREATE INDEX inbound_from ON inbound(from_addr COLLATE NOCASE, id);",
 };
 
 const size_t store_nmigrations =

@@ -588,9 +588,9 @@ test_problem_texts_synthetic(void **state)
 	static const struct survey_option two[] = { { "in", "a" },
 						    { "out", "b" } };
 	static const struct survey_question cap = { "cap", 4, SURVEY_NUMBER,
-		0, 0, 100, 0, 1, 0, NULL };
+		0, 0, 100, 0, 1, 0, NULL, 0 };
 	static const struct survey_question pick = { "pick", 2, SURVEY_SINGLE,
-		0, 0, 0, 0, 0, 2, two };
+		0, 0, 0, 0, 0, 2, two, 0 };
 	static const struct {
 		const char *reason;
 		const struct survey_question *q;

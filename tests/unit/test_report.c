@@ -20,6 +20,7 @@
 #include "base/buf.h"
 #include "base/config.h"
 #include "report/report.h"
+#include "report/report_private.h"
 #include "store/store.h"
 #include "tfix.h"
 #include "model/survey.h"
@@ -326,9 +327,9 @@ static const char want_text[] =
 "Questionnaire: Report test (rt)\n"
 "\n"
 "Deliveries\n"
-"  invite     pending 0  sending 0  sent 4  failed 1  deferred 0  skipped 0"
+"  invite     pending 0  sending 0  sent 4  failed 1  deferred 0  skipped 0\n"
 "  unknown 0\n"
-"  reminder   pending 0  sending 0  sent 0  failed 0  deferred 0  skipped 0"
+"  reminder   pending 0  sending 0  sent 0  failed 0  deferred 0  skipped 0\n"
 "  unknown 0\n"
 "\n"
 "Responses: 3 of 4 delivered (75.0%)\n"
@@ -343,19 +344,42 @@ static const char want_text[] =
 "  (yesno, 3 answered)\n"
 "  Yes  2   66.7%\n"
 "  No   1   33.3%\n"
+"  By country          n   opt1   opt2\n"
+"    BE                1      1      0\n"
+"    BG                1      1      0\n"
+"    CZ                1      0      1\n"
+"  By municipality     n   opt1   opt2\n"
+"    Gent              1      1      0\n"
+"    Ostrava           1      0      1\n"
+"    Каварна           1      1      0\n"
 "\n"
 "Q3. Budget?\n"
 "  (single, 3 answered)\n"
 "  None   0    0.0%\n"
 "  Small  2   66.7%\n"
 "  Large  1   33.3%\n"
+"  By country          n   opt1   opt2   opt3\n"
+"    BE                1      0      0      1\n"
+"    BG                1      0      1      0\n"
+"    CZ                1      0      1      0\n"
+"  By municipality     n   opt1   opt2   opt3\n"
+"    Gent              1      0      0      1\n"
+"    Ostrava           1      0      1      0\n"
+"    Каварна           1      0      1      0\n"
 "\n"
 "Q4. Areas?\n"
-"  (multi, 3 answered; percent of those who answered, several choices "
-"each)\n"
+"  (multi, 3 answered; percent of those who answered, several choices each)\n"
 "  Education   3  100.0%\n"
 "  Employment  1   33.3%\n"
 "  Housing     2   66.7%\n"
+"  By country          n   opt1   opt2   opt3\n"
+"    BE                1      1      0      0\n"
+"    BG                1      1      0      1\n"
+"    CZ                1      1      1      1\n"
+"  By municipality     n   opt1   opt2   opt3\n"
+"    Gent              1      1      0      0\n"
+"    Ostrava           1      1      1      1\n"
+"    Каварна           1      1      0      1\n"
 "\n"
 "Q5. Satisfied?\n"
 "  (scale, 3 answered)\n"
@@ -369,6 +393,14 @@ static const char want_text[] =
 "  (date, 3 answered)\n"
 "  2026-03-10        2   66.7%\n"
 "  Tuesday 17 March  1   33.3%\n"
+"  By country          n   opt1   opt2\n"
+"    BE                1      0      1\n"
+"    BG                1      1      0\n"
+"    CZ                1      1      0\n"
+"  By municipality     n   opt1   opt2\n"
+"    Gent              1      0      1\n"
+"    Ostrava           1      1      0\n"
+"    Каварна           1      1      0\n"
 "\n"
 "Not answered (2)\n"
 "  d@example.org  Дора Петрова  Шумен\n"
@@ -376,11 +408,9 @@ static const char want_text[] =
 "\n"
 "Needs a person\n"
 "  replies not matched to a contact 1\n"
-"    2026-11-02  stranger@example.net  \"Re: test\": no token, unknown "
-"sender\n"
+"    2026-11-02  stranger@example.net  \"Re: test\": no token, unknown sender\n"
 "  answers that could not be read   1\n"
-"    2026-11-02  d@example.org  \"Re: test\": Q3: 'maybe' is not one of "
-"a, b, c\n"
+"    2026-11-02  d@example.org  \"Re: test\": Q3: 'maybe' is not one of a, b, c\n"
 "  messages quarantined             0\n"
 "  bounces                          1\n"
 "    2026-11-02  e@example.org  \"Re: test\": 550 5.1.1 no such user\n";
@@ -645,7 +675,7 @@ test_html_page(void **state)
 	assert_xpath(d, "//*[@id='staff-hist']", "Q6. Staff?: 3: 1; 4: 0; "
 		     "5: 0; 6: 0; 7: 0; 8: 0; 9: 0; 10: 1");
 	/* the same numbers beside each chart, in a table */
-	assert_xpath(d, "//div[@id='q-meeting']//tbody/tr[2]",
+	assert_xpath(d, "//div[@id='q-meeting']//table[@class='counts']/tbody/tr[2]",
 		     "Tuesday 17 March133.3%");
 	/* free text with the municipality, multi-line kept */
 	assert_xpath(d, "//div[@id='q-muni']//li[1]/span[@class='who']",
@@ -871,7 +901,7 @@ test_html_escapes(void **state)
 		     cyrillic);
 	assert_xpath(d, "//div[@id='q-view']/h3",
 		     "Q1. Your <b>view</b> & 'why'?");
-	assert_xpath(d, "//div[@id='q-pick']//tbody/tr[1]/th",
+	assert_xpath(d, "//div[@id='q-pick']//table[@class='counts']/tbody/tr[1]/th",
 		     "<img src=x onerror=alert(1)>");
 	assert_xpath(d, "//*[@id='pick-chart']", "Q2. Pick: <img src=x "
 		     "onerror=alert(1)> 1 (50.0%); Y 1 (50.0%)");
@@ -999,6 +1029,140 @@ test_csv_formulas(void **state)
 	buf_free(&want);
 }
 
+/* ---- publication: --anonymise, --k, CSV names and BOM ------------------ */
+
+static char *
+run_opts(struct fixture *f, const char *campaign, enum report_format fmt,
+	 const struct report_opts *o)
+{
+	char *mem = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&mem, &len);
+	struct err e;
+
+	assert_int_equal(report_write_opts(f->s, &f->cfg, campaign, fmt, o,
+					   out, &e), 0);
+	fclose(out);
+	return mem;
+}
+
+/* rt-2026 anonymised with k 2: strategy no (c alone) and every cross-table
+ * cell of one respondent are hidden, yes (a b) is not; no name, address
+ * or free text of the unpublishable muni question is left; with k 1
+ * nothing is hidden. */
+static void
+test_anonymise(void **state)
+{
+	struct fixture *f = *state;
+	struct report_opts o = { .anonymise = 1, .k = 2 };
+	char *out = run_opts(f, "rt-2026", REPORT_TEXT, &o);
+
+	assert_non_null(strstr(out, "  Yes  2   66.7%\n"));
+	assert_non_null(strstr(out, "  No   (hidden)\n"));
+	assert_non_null(strstr(out, "    BE               <2     <2      0\n"));
+	assert_non_null(strstr(out, "free text left out"));
+	for (size_t i = 0; i < 5; i++) {
+		assert_null(strstr(out, people[i][0]));
+		assert_null(strstr(out, people[i][1]));
+	}
+	assert_null(strstr(out, "Stad Gent"));
+	assert_null(strstr(out, "stranger@example.net"));
+	free(out);
+	o.k = 1;
+	out = run_opts(f, "rt-2026", REPORT_TEXT, &o);
+	assert_null(strstr(out, "hidden"));
+	assert_null(strstr(out, "<1"));
+	assert_non_null(strstr(out, "  No   1   33.3%\n"));
+	free(out);
+	o.anonymise = 0;
+	o.k = 2;
+	out = run_opts(f, "rt-2026", REPORT_HTML, &o);
+	assert_null(strstr(out, "class=\"hidden\""));
+	assert_non_null(strstr(out, "Stad Gent"));
+	free(out);
+	o.anonymise = 1;
+	out = run_opts(f, "rt-2026", REPORT_HTML, &o);
+	assert_non_null(strstr(out, "class=\"hidden\""));
+	assert_null(strstr(out, "Stad Gent"));
+	assert_null(strstr(out, "b@example.org"));
+	free(out);
+}
+
+/* The anonymised CSV: no email, name, answered_by or free-text column,
+ * a municipality only where k contacts share it (none here); --bom. */
+static void
+test_csv_anonymise_bom(void **state)
+{
+	struct fixture *f = *state;
+	struct report_opts o = { .anonymise = 1, .k = 2, .bom = 1 };
+	char *out = run_opts(f, "rt-2026", REPORT_CSV, &o);
+
+	assert_memory_equal(out, "\xef\xbb\xbf" "municipality,country,"
+			    "language,delivered,responded,strategy,budget,"
+			    "areas,satisfaction,staff,meeting\r\n,BG,en,yes,"
+			    "yes,yes,small,\"education,housing\",4,3,"
+			    "2026-03-10\r\n", 114);
+	assert_null(strstr(out, "@example.org"));
+	free(out);
+}
+
+/* A question whose id is a fixed column's, or another question's
+ * after renaming, gets a column of its own: qN_ID. */
+static void
+test_csv_unique_columns(void **state)
+{
+	static const char xml[] =
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	"<survey id=\"dup\" fallback=\"en\">\n"
+	" <title xml:lang=\"en\">Dup</title>\n"
+	" <question id=\"municipality\" type=\"text\"><text xml:lang=\"en\">"
+	"Where?</text></question>\n"
+	" <question id=\"email\" type=\"text\"><text xml:lang=\"en\">"
+	"Mail?</text></question>\n"
+	"</survey>\n";
+	struct fixture *f = *state;
+	struct store_campaign c = {
+		.name = "dup-2026", .kind = "survey", .template = "survey",
+		.file = "dup.campaign", .extra = "{}",
+		.audience = { .group = "nobody" },
+	};
+	struct report_opts o = { .k = 5 };
+	int64_t cid;
+	char *out;
+
+	assert_int_equal(campaign_put(f, xml, &c, &cid), 0);
+	out = run_opts(f, "dup-2026", REPORT_CSV, &o);
+	assert_string_equal(out, "email,name,municipality,country,language,"
+			    "delivered,responded,answered_by,"
+			    "q1_municipality,q2_email\r\n");
+	free(out);
+}
+
+/* Masking for a publishable question: every roster name and address
+ * found verbatim, and telephone numbers, become [removed]; other words
+ * and short numbers stay. */
+static void
+test_mask(void **state)
+{
+	struct report_contact c[2] = {
+		{ .name = "Анна Иванова", .email = "a@example.org" },
+		{ .name = "Bart Peeters", .email = "b@example.org" },
+	};
+	struct report r = { .c = c, .n = 2 };
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 0);
+	report_mask(&r, "Ask Анна Иванова (a@example.org) or Bart Peeters, "
+		    "+359 888 123 456; Bart alone, 12 rooms, Bart Peetersen.",
+		    &b);
+	assert_string_equal(buf_cstr(&b), "Ask [removed] ([removed]) or "
+			    "[removed], [removed]; Bart alone, 12 rooms, "
+			    "Bart Peetersen.");
+	free(r.mask);
+	buf_free(&b);
+}
+
 /* ---- text for a terminal ------------------------------------------------ */
 
 #define FFFD "\xef\xbf\xbd"
@@ -1114,6 +1278,10 @@ main(void)
 		cmocka_unit_test(test_html_numbers_are_json),
 		cmocka_unit_test(test_html_escapes),
 		cmocka_unit_test(test_csv_formulas),
+		cmocka_unit_test(test_anonymise),
+		cmocka_unit_test(test_mask),
+		cmocka_unit_test(test_csv_anonymise_bom),
+		cmocka_unit_test(test_csv_unique_columns),
 		cmocka_unit_test(test_text_escapes),
 	};
 

@@ -257,6 +257,36 @@ test_load_memory_errors(void **state)
 	free(rng);
 }
 
+/* publishable="true" on a text question reaches the model; absent, a
+ * question is not publishable; another value is invalid. */
+static void
+test_publishable(void **state)
+{
+	static const char xml[] = "<survey id=\"p\" fallback=\"en\">"
+		"<title xml:lang=\"en\">T</title><question id=\"a\" "
+		"type=\"text\" publishable=\"true\"><text xml:lang=\"en\">"
+		"A?</text></question><question id=\"b\" type=\"text\">"
+		"<text xml:lang=\"en\">B?</text></question></survey>";
+	static const char invalid[] = "<survey id=\"p\" fallback=\"en\">"
+		"<title xml:lang=\"en\">T</title><question id=\"a\" "
+		"type=\"text\" publishable=\"maybe\"><text xml:lang=\"en\">"
+		"A?</text></question></survey>";
+	char *rng = schema();
+	struct errlist e = { 0 };
+	struct survey *sv;
+
+	(void)state;
+	assert_int_equal(survey_load_memory(xml, strlen(xml), "mem", rng, &sv,
+					    &e), 0);
+	assert_true(survey_question(sv, 0)->publishable);
+	assert_false(survey_question(sv, 1)->publishable);
+	survey_free(&sv);
+	assert_int_equal(survey_load_memory(invalid, strlen(invalid), "mem",
+					    rng, &sv, &e), -1);
+	errlist_free(&e);
+	free(rng);
+}
+
 /* The language-free skeleton of every rendered form. */
 static void
 check_skeleton(const struct survey *sv, const char *out)
@@ -388,6 +418,7 @@ main(void)
 		cmocka_unit_test(test_minimal_and_hash),
 		cmocka_unit_test(test_invalid_cases),
 		cmocka_unit_test(test_load_memory_errors),
+		cmocka_unit_test(test_publishable),
 		cmocka_unit_test(test_form_text),
 		cmocka_unit_test(test_form_html),
 		cmocka_unit_test(test_truncated_inputs),
