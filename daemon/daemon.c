@@ -53,6 +53,13 @@ static const struct sched_job sched_jobs[] = {
 };
 #define NSCHED (sizeof(sched_jobs) / sizeof(sched_jobs[0]))
 
+const struct sched_job *
+daemon_sched_jobs(size_t *n)
+{
+	*n = NSCHED;
+	return sched_jobs;
+}
+
 /* A pass that leaves due rows behind (a paused site, rows claimed by a
  * hung sender) looks again this much later, not at once. */
 #define SEND_RECHECK 60.0

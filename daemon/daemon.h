@@ -39,6 +39,7 @@
 #include "base/config.h"
 #include "base/err.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "store/store.h"
@@ -54,6 +55,9 @@ struct sched_job {
 };
 
 int daemon_run(const char *config_path, struct err *e);
+/* The producers the daemon fires, with their times (status shows when
+ * each fires next). */
+const struct sched_job *daemon_sched_jobs(size_t *n);
 /* The wake FIFO's path beside the store: "STORE.wake" (caller frees). */
 char *daemon_wake_path(const struct config *cfg);
 void daemon_wake(const struct config *cfg);

@@ -13,8 +13,11 @@
 #include <time.h>
 
 #include "base/buf.h"
+#include "base/cron.h"
 #include "base/textcol.h"
 #include "model/campaign.h"
+#include "model/schedule.h"
+#include "daemon.h"
 #include "store/store_status.h"
 
 struct status_ctx {
@@ -178,22 +181,81 @@ status_error(void *arg, const struct store_serror *r)
 	return 0;
 }
 
-/* "schedule": what the campaign's schedule does next. The scheduler
- * (waves, reminders, a deadline with its time zone) fills it; until
- * then its members say that nothing is planned: no wave, no reminder,
- * and the deadline only as the campaign's date above. */
-static void
-status_schedule(struct status_ctx *x, json_t *o,
-		const struct store_campaign *c)
-{
-	json_t *sch = json_object();
+/* The campaign's [schedule] text (store_schedules_each walks them all:
+ * a store holds tens of campaigns, not thousands). */
+struct status_sched {
+	int64_t campaign_id;
+	struct schedule *sc;
+};
 
-	(void)x;
-	(void)c;
-	json_object_set_new(sch, "next_waves", json_array());
-	json_object_set_new(sch, "next_reminders", json_array());
-	json_object_set_new(sch, "closes", json_null());
+static int
+status_sched_find(void *arg, const struct store_sched *q)
+{
+	struct status_sched *f = arg;
+	struct err e;
+
+	if (q->campaign_id == f->campaign_id && q->text && *q->text &&
+	    schedule_from_text(q->text, &f->sc, &e) < 0)
+		f->sc = NULL;	/* unreadable: shown as no schedule */
+	return 0;
+}
+
+/* When the producer named job fires next after now, before the deadline:
+ * a one-element array, or an empty one. */
+static json_t *
+status_next_firing(const char *job, int64_t now, int64_t deadline)
+{
+	size_t n;
+	const struct sched_job *j = daemon_sched_jobs(&n);
+	json_t *a = json_array();
+	struct err e;
+
+	for (size_t i = 0; i < n; i++) {
+		struct cron *c;
+		int64_t next;
+
+		if (strcmp(j[i].name, job) != 0 ||
+		    (c = cron_parse(j[i].cron, j[i].zone, &e)) == NULL)
+			continue;
+		if (cron_next(c, now, &next, &e) == 0 &&
+		    (deadline == 0 || next < deadline))
+			json_array_append_new(a, status_time(next));
+		cron_free(&c);
+	}
+	return a;
+}
+
+/* "schedule": what the campaign's schedule does next: the next firing
+ * of the waves and of the reminders while the campaign may still mail
+ * (not paused, stopped or closed), and when it
+ * closes (its deadline, UTC). */
+static int
+status_schedule(struct status_ctx *x, json_t *o,
+		const struct store_campaign *c, const char *state)
+{
+	struct status_sched f = { c->id, NULL };
+	json_t *sch = json_object();
+	int64_t now = store_now(x->s);
+	int live = strcmp(state, "paused") != 0 &&
+		   strcmp(state, "stopped") != 0 &&
+		   strcmp(state, "closed") != 0;
+
 	json_object_set_new(o, "schedule", sch);
+	if (store_schedules_each(x->s, status_sched_find, &f, x->e) < 0)
+		return -1;
+	json_object_set_new(sch, "next_waves",
+			    live && f.sc && schedule_has_waves(f.sc) ?
+			    status_next_firing("waves", now, c->deadline_at) :
+			    json_array());
+	json_object_set_new(sch, "next_reminders",
+			    live && f.sc && schedule_reminders(f.sc) > 0 ?
+			    status_next_firing("reminders", now,
+					       c->deadline_at) :
+			    json_array());
+	json_object_set_new(sch, "closes", c->deadline_at > 0 ?
+			    status_time(c->deadline_at) : json_null());
+	schedule_free(&f.sc);
+	return 0;
 }
 
 /* An event's campaign: its RSVPs ("rsvp": counts), else nothing. */
@@ -221,6 +283,7 @@ status_campaign(void *arg, const struct store_campaign *c)
 	struct status_ctx *x = arg;
 	json_t *list = x->obj, *o = json_object(), *errs = json_array();
 	long n[STORE_D_N];
+	const char *state;
 	int rc;
 
 	json_array_append_new(list, o);
@@ -229,12 +292,13 @@ status_campaign(void *arg, const struct store_campaign *c)
 	json_object_set_new(o, "deadline", c->deadline && *c->deadline ?
 			    status_str(c->deadline) : json_null());
 	json_object_set_new(o, "errors", errs);
-	status_schedule(x, o, c);
 	if (store_delivery_counts(x->s, c->id, NULL, n, x->e) < 0 ||
 	    status_due(x, o, c->id) < 0)
 		return -1;
-	json_object_set_new(o, "state", json_string(status_campaign_state(
-		c, n, store_now(x->s), x->paused != 0)));
+	state = status_campaign_state(c, n, store_now(x->s), x->paused != 0);
+	json_object_set_new(o, "state", json_string(state));
+	if (status_schedule(x, o, c, state) < 0)
+		return -1;
 	json_object_set_new(o, "start_utc", status_time(c->start_at));
 	json_object_set_new(o, "deadline_utc", status_time(c->deadline_at));
 	json_object_set_new(o, "timezone", status_str(c->timezone));

@@ -13,7 +13,7 @@ command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed"
 make_tmp
 pid=
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-echo "1..9"
+echo "1..10"
 maildir_conf "$T" <<CONF
 [daemon]
 fetch_interval = 3600
@@ -31,6 +31,12 @@ printf '[schedule]\nrate = 1/minute\n' >>"$T/bad.campaign"
 bad() { A campaign check "$T/bad.campaign" 2>&1 | grep -q "bad.campaign:9: \[schedule\] rate: expected N/hour"; }
 ok "a bad [schedule] key: FILE:LINE and the reason" bad
 A campaign add "$T/s1.campaign" >/dev/null
+# status: when the waves and reminders fire next, and when it closes, at
+# a clock the test sets (2026-12-01 10:20 UTC): waves on the hour,
+# reminders every quarter hour (daemon.c's sched_jobs)
+nexts() { ANKETA_NOW=1796120400 A status --json | python3 -c "import json, sys; d = json.load(sys.stdin); s = [c['schedule'] for c in d['campaigns'] if c['name'] == 's1'][0]; print(s['next_waves'], s['next_reminders'], s['closes'])"; }
+ok "status: the next wave, the next reminder pass, the deadline" \
+	eq "['2026-12-01T11:00:00Z'] ['2026-12-01T10:30:00Z'] 2099-12-31T23:59:59Z" "$(nexts)"
 ok "the contact's own zone is imported" \
 	eq America/Toronto "$(q "select timezone from contacts where email = 'c@example.org'")"
 

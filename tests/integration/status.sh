@@ -43,8 +43,8 @@ ok "every delivery state is counted, by the store's names" \
 ok "the mailbox: the configured source, nothing received yet" \
 	eq "maildir:$T/in {} None" "$(j "d['mailbox']['source'], d['mailbox']['inbound'], d['mailbox']['last_received']")"
 ok "no fetch yet: no connection recorded" eq "[]" "$(j "d['mailbox']['connection']")"
-ok "the schedule's place: nothing planned" \
-	eq "[] [] None" "$(j "c['d1']['schedule']['next_waves'], c['d1']['schedule']['next_reminders'], c['d1']['schedule']['closes']")"
+ok "no [schedule]: no wave, no reminder; it closes at its deadline" \
+	eq "[] [] 2099-12-20T23:59:59Z" "$(j "c['d1']['schedule']['next_waves'], c['d1']['schedule']['next_reminders'], c['d1']['schedule']['closes']")"
 
 # 4-6: a partial send
 A send --limit 1 d1 >/dev/null 2>&1
