@@ -494,7 +494,10 @@ handled_clear(struct handled *h)
 	handled_forget(h);
 	verdict_free(&h->v);
 	free(h->batch_mark);
-	*h = (struct handled){ 0 };
+	/* no pointer left dangling; the worker's result (tens of KB, one
+	 * per message) is not zeroed again: handled_forget emptied it */
+	h->batch_mark = NULL;
+	h->v = (struct verdict){ 0 };
 }
 
 static void

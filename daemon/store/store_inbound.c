@@ -232,9 +232,11 @@ store_inbound_add(struct store *s, const struct store_inbound *m,
 
 /* ---- responses ---------------------------------------------------------------- */
 
+/* *superseded_r: whether an earlier current response was retired. */
 static int
 store_response_row(struct store *s, int64_t campaign_id, int64_t contact_id,
-		   int64_t inbound_id, int64_t *id_r, struct err *e)
+		   int64_t inbound_id, int64_t *id_r, int *superseded_r,
+		   struct err *e)
 {
 	/* Inserted as not current first: the unique index allows one
 	 * current row per (campaign, contact), so the old one is retired
@@ -268,6 +270,54 @@ store_response_row(struct store *s, int64_t campaign_id, int64_t contact_id,
 		store_done(s, st);
 		if (rc == 0 && i == 0)
 			*id_r = sqlite3_last_insert_rowid(s->db);
+		if (rc == 0 && i == 1)
+			*superseded_r = sqlite3_changes(s->db) > 0;
+	}
+	return rc;
+}
+
+/* Answers go STORE_ANS_ROWS to a statement (a reply carries a dozen:
+ * one step writes four, where each statement's own work, not the rows,
+ * cost most), the rest one by one. Rows are written in the order given,
+ * so a question answered twice in one reply still ends with the later
+ * line. */
+#define STORE_ANS_ROWS 4
+#define STORE_ANS_UPSERT \
+	" ON CONFLICT (response_id, question) DO UPDATE SET value = " \
+	"excluded.value, unconfirmed = 0"
+
+static int
+store_answers_put(struct store *s, int64_t id, const struct store_answer *a,
+		  size_t n, struct err *e)
+{
+	static const char one[] =
+		"INSERT INTO answers(response_id, question, value) VALUES "
+		"(?1, ?2, ?3)" STORE_ANS_UPSERT;
+	static const char four[] =
+		"INSERT INTO answers(response_id, question, value) VALUES "
+		"(?1, ?2, ?3), (?1, ?4, ?5), (?1, ?6, ?7), (?1, ?8, ?9)"
+		STORE_ANS_UPSERT;
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (a[i].question == NULL || *a[i].question == '\0') {
+			err_set(e, "answer %zu: no question id", i + 1);
+			return -1;
+		}
+	for (size_t i = 0; rc == 0 && i < n;) {
+		size_t k = n - i >= STORE_ANS_ROWS ? STORE_ANS_ROWS : 1;
+		if (store_stmt(s, k == 1 ? one : four, &st, e) == -1)
+			return -1;
+		sqlite3_bind_int64(st, 1, id);
+		for (size_t j = 0; j < k; j++) {
+			store_bind_text(st, 2 + 2 * (int)j, a[i + j].question);
+			store_bind_text(st, 3 + 2 * (int)j, a[i + j].value ?
+					a[i + j].value : "");
+		}
+		rc = store_step_done(s, st, a[i].question, e);
+		store_done(s, st);
+		i += k;
 	}
 	return rc;
 }
@@ -277,11 +327,6 @@ store_response_add(struct store *s, int64_t campaign_id, int64_t contact_id,
 		   int64_t inbound_id, const struct store_answer *a, size_t n,
 		   int64_t *response_id_r, struct err *e)
 {
-	/* A question answered twice in one reply: the later line wins. */
-	static const char ans[] =
-		"INSERT INTO answers(response_id, question, value) VALUES "
-		"(?1, ?2, ?3) ON CONFLICT (response_id, question) DO UPDATE "
-		"SET value = excluded.value, unconfirmed = 0";
 	/* what the response it supersedes read and this one does not */
 	static const char keep[] =
 		"INSERT OR IGNORE INTO answers(response_id, question, value, "
@@ -290,25 +335,14 @@ store_response_add(struct store *s, int64_t campaign_id, int64_t contact_id,
 		"WHERE r.superseded_by = ?1";
 	sqlite3_stmt *st;
 	int64_t id = 0;
-	int rc;
+	int superseded = 0, rc;
 
 	rc = store_response_row(s, campaign_id, contact_id, inbound_id, &id,
-				e);
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		if (a[i].question == NULL || *a[i].question == '\0') {
-			err_set(e, "answer %zu: no question id", i + 1);
-			rc = -1;
-			break;
-		}
-		if ((rc = store_stmt(s, ans, &st, e)) == -1)
-			break;
-		sqlite3_bind_int64(st, 1, id);
-		store_bind_text(st, 2, a[i].question);
-		store_bind_text(st, 3, a[i].value ? a[i].value : "");
-		rc = store_step_done(s, st, a[i].question, e);
-		store_done(s, st);
-	}
-	if (rc == 0 && (rc = store_stmt(s, keep, &st, e)) == 0) {
+				&superseded, e);
+	if (rc == 0)
+		rc = store_answers_put(s, id, a, n, e);
+	/* a first response has nothing to carry over */
+	if (rc == 0 && superseded && (rc = store_stmt(s, keep, &st, e)) == 0) {
 		sqlite3_bind_int64(st, 1, id);
 		rc = store_step_done(s, st, "earlier answers", e);
 		store_done(s, st);

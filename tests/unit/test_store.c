@@ -1180,6 +1180,22 @@ test_responses(void **state)
 	assert_false(plan_scans(f->path, "SELECT a.question FROM responses r "
 				"JOIN answers a ON a.response_id = r.id "
 				"WHERE r.superseded_by = 7"));
+	/* answers are written several to a statement: a question repeated
+	 * inside one statement and across two still ends with its later
+	 * line, and every question is kept */
+	static const struct store_answer many[] = {
+		{ "q1", "a" }, { "q2", "b" }, { "q1", "c" }, { "q3", "d" },
+		{ "q2", "e" }, { "q4", "f" },
+	};
+	r2 = respond(f, camp, c2, 0, many, 6);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM answers WHERE "
+				 "response_id = %lld", (long long)r2), 4);
+	assert_int_equal(sql_int(f, "SELECT count(*) FROM answers WHERE "
+				 "response_id = %lld AND ((question = 'q1' AND "
+				 "value = 'c') OR (question = 'q2' AND value "
+				 "= 'e') OR (question = 'q3' AND value = 'd') "
+				 "OR (question = 'q4' AND value = 'f'))",
+				 (long long)r2), 4);
 }
 
 struct rost {
