@@ -178,7 +178,7 @@ load_survey(struct report *r, const struct config *cfg, struct err *e)
 	return rc;
 }
 
-static int
+int
 report_load(struct report *r, const struct config *cfg, const char *name,
 	    struct err *e)
 {
@@ -203,7 +203,8 @@ report_load(struct report *r, const struct config *cfg, const char *name,
 	for (size_t i = 0; i < r->n; i++)
 		r->byid[i] = &r->c[i];
 	qsort(r->byid, r->n, sizeof(*r->byid), byid_cmp);
-	if (r->sv && store_answers_each(r->s, r->cid, answer_cb, r, e) < 0)
+	if (r->sv && r->with_answers &&
+	    store_answers_each(r->s, r->cid, answer_cb, r, e) < 0)
 		return -1;
 	for (size_t i = 0; i < REPORT_NNEEDS; i++) {
 		struct needs_ctx x = { r, i };
@@ -217,7 +218,7 @@ report_load(struct report *r, const struct config *cfg, const char *name,
 	return 0;
 }
 
-static void
+void
 report_free(struct report *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
@@ -289,54 +290,57 @@ ll_cmp(const void *a, const void *b)
 }
 
 static void
-count_option(struct report_qstat *st, const char *v, size_t n)
+count_option(struct report_qstat *st, const char *v, long n)
 {
 	for (size_t k = 0; k < st->nopt; k++)
-		if (strlen(st->optid[k]) == n &&
-		    strncmp(st->optid[k], v, n) == 0) {
-			st->count[k]++;
+		if (strcmp(st->optid[k], v) == 0) {
+			st->count[k] += n;
 			return;
 		}
-	st->other++;
+	st->other += n;
 }
 
-static void
-qstat_add(struct report_qstat *st, const char *v)
+struct qstat_ctx {
+	struct report_qstat *st;
+	size_t cap;
+};
+
+/* One distinct value (or choice) and how many gave it. */
+static int
+qstat_add(void *arg, const char *v, long n)
 {
+	struct qstat_ctx *x = arg;
+	struct report_qstat *st = x->st;
 	char *end;
-	long long x;
+	long long val;
 
-	st->answered++;
-	switch (st->q->type) {
-	case SURVEY_SCALE:
-	case SURVEY_NUMBER:
-		errno = 0;
-		x = strtoll(v, &end, 10);
-		if (errno == 0 && end != v && *end == '\0')
-			st->vals[st->nvals++] = x;
-		else
-			st->other++;
-		break;
-	case SURVEY_MULTI:
-		while (*v) {
-			size_t n = strcspn(v, ",");
-
-			count_option(st, v, n);
-			v += n + (v[n] == ',');
-		}
-		break;
-	case SURVEY_TEXT:
-		break;
-	default:
-		count_option(st, v, strlen(v));
+	if (st->q->type != SURVEY_SCALE && st->q->type != SURVEY_NUMBER) {
+		count_option(st, v, n);
+		return 0;
 	}
+	errno = 0;
+	val = strtoll(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0') {
+		st->other += n;
+		return 0;
+	}
+	if (st->nvals + (size_t)n > x->cap) {
+		while (st->nvals + (size_t)n > x->cap)
+			x->cap = x->cap ? 2 * x->cap : 64;
+		st->vals = xreallocarray(st->vals, x->cap, sizeof(*st->vals));
+	}
+	for (long i = 0; i < n; i++)
+		st->vals[st->nvals++] = val;
+	return 0;
 }
 
 void
-report_qstat_init(struct report_qstat *st, const struct report *r, size_t qi)
+report_qstat_init(struct report_qstat *st, struct report *r, size_t qi)
 {
 	static const char *const none[1] = { NULL };
+	struct qstat_ctx x = { st, 0 };
 	const char **ids;
+	struct err e;
 
 	memset(st, 0, sizeof(*st));
 	st->q = survey_question(r->sv, qi);
@@ -352,11 +356,45 @@ report_qstat_init(struct report_qstat *st, const struct report *r, size_t qi)
 		st->optid = ids;
 	}
 	st->count = xcalloc(st->nopt + 1, sizeof(*st->count));
-	st->vals = xcalloc(r->n + 1, sizeof(*st->vals));
-	for (size_t i = 0; i < r->n; i++)
-		if (r->c[i].ans && r->c[i].ans[qi] && *r->c[i].ans[qi])
-			qstat_add(st, r->c[i].ans[qi]);
+	st->vals = xcalloc(1, sizeof(*st->vals));
+	if (store_answer_counts(r->s, r->cid, st->q->id,
+				st->q->type == SURVEY_MULTI,
+				st->q->type == SURVEY_TEXT ? NULL : qstat_add,
+				&x, &st->answered, &e) < 0 && !r->failed) {
+		r->failed = 1;
+		r->err = e;
+	}
 	qsort(st->vals, st->nvals, sizeof(*st->vals), ll_cmp);
+}
+
+struct texts_ctx {
+	report_text_cb cb;
+	void *arg;
+};
+
+static int
+texts_row(void *arg, int64_t contact_id, const char *municipality,
+	  const char *text)
+{
+	struct texts_ctx *x = arg;
+
+	(void)contact_id;
+	x->cb(x->arg, municipality ? municipality : "", text);
+	return 0;
+}
+
+void
+report_texts(struct report *r, size_t qi, int64_t since, report_text_cb cb,
+	     void *arg)
+{
+	struct texts_ctx x = { cb, arg };
+	struct err e;
+
+	if (store_answer_texts(r->s, r->cid, survey_question(r->sv, qi)->id,
+			       since, texts_row, &x, &e) < 0 && !r->failed) {
+		r->failed = 1;
+		r->err = e;
+	}
 }
 
 void
@@ -484,6 +522,15 @@ text_answer(struct buf *b, const char *who, const char *text)
 }
 
 static void
+text_answer_cb(void *arg, const char *municipality, const char *text)
+{
+	struct report_out *o = arg;
+
+	text_answer(&o->b, *municipality ? municipality : "?", text);
+	report_out_flush(o, 0);
+}
+
+static void
 text_options(struct report *r, struct report_qstat *st, struct buf *b)
 {
 	size_t lw = 0, cw = 1;
@@ -538,14 +585,7 @@ text_question(struct report *r, size_t qi, struct report_out *o)
 				   ns.median, ns.min, ns.max);
 		break;
 	case SURVEY_TEXT:
-		for (size_t i = 0; i < r->n; i++) {
-			const char *a = r->c[i].ans ? r->c[i].ans[qi] : NULL;
-
-			if (a && *a)
-				text_answer(b, *r->c[i].municipality ?
-					    r->c[i].municipality : "?", a);
-			report_out_flush(o, 0);
-		}
+		report_texts(r, qi, 0, text_answer_cb, o);
 		break;
 	default:
 		text_options(r, &st, b);
@@ -675,9 +715,29 @@ json_tenths(struct buf *b, const char *key, const char *num)
 	buf_printf(b, ",\"%s\":%s", key, num);
 }
 
+struct json_texts {
+	struct report_out *o;
+	int first;
+};
+
 static void
-json_question(struct report *r, size_t qi, struct buf *b)
+json_text_cb(void *arg, const char *municipality, const char *text)
 {
+	struct json_texts *x = arg;
+	struct buf *b = &x->o->b;
+
+	buf_adds(b, x->first ? "{" : ",{");
+	json_kv_str(b, 1, "municipality", municipality);
+	json_kv_str(b, 0, "text", text);
+	buf_addc(b, '}');
+	x->first = 0;
+	report_out_flush(x->o, 0);
+}
+
+static void
+json_question(struct report *r, size_t qi, struct report_out *o)
+{
+	struct buf *b = &o->b;
 	struct report_qstat st;
 	struct report_numstat ns;
 
@@ -698,21 +758,10 @@ json_question(struct report *r, size_t qi, struct buf *b)
 			json_kv_int(b, 0, "max", ns.max);
 		}
 	} else if (st.q->type == SURVEY_TEXT) {
-		int first = 1;
+		struct json_texts x = { o, 1 };
 
 		buf_adds(b, ",\"answers\":[");
-		for (size_t i = 0; i < r->n; i++) {
-			const char *a = r->c[i].ans ? r->c[i].ans[qi] : NULL;
-
-			if (a == NULL || *a == '\0')
-				continue;
-			buf_adds(b, first ? "{" : ",{");
-			json_kv_str(b, 1, "municipality",
-				    r->c[i].municipality);
-			json_kv_str(b, 0, "text", a);
-			buf_addc(b, '}');
-			first = 0;
-		}
+		report_texts(r, qi, 0, json_text_cb, &x);
 		buf_addc(b, ']');
 	} else {
 		buf_adds(b, ",\"options\":[");
@@ -774,7 +823,7 @@ report_json(struct report *r, struct report_out *o)
 	for (size_t q = 0; q < r->nq; q++) {
 		if (q)
 			buf_addc(b, ',');
-		json_question(r, q, b);
+		json_question(r, q, o);
 		report_out_flush(o, 0);
 	}
 	buf_adds(b, "],\"not_answered\":[");
@@ -821,6 +870,7 @@ report_write(struct store *s, const struct config *cfg, const char *campaign,
 	int rc = -1;
 
 	buf_init(&o.b, 0);	/* flushed every 64 KiB by report_out_flush */
+	r.with_answers = fmt == REPORT_CSV;
 	if (report_load(&r, cfg, campaign, e) < 0)
 		goto done;
 	if (fmt == REPORT_CSV)
@@ -832,6 +882,10 @@ report_write(struct store *s, const struct config *cfg, const char *campaign,
 	else
 		report_text(&r, &o);
 	report_out_flush(&o, 1);
+	if (r.failed) {
+		err_set(e, "report %s: %s", campaign, r.err.msg);
+		goto done;
+	}
 	if (o.failed || fflush(out) != 0 || ferror(out)) {
 		err_set(e, "report %s: write error: %s", campaign,
 			strerror(errno));

@@ -454,26 +454,32 @@ numbers(struct report *r, struct report_qstat *st, const char *id,
 	buf_adds(b, "</div>\n");
 }
 
+struct free_text_ctx {
+	struct report_out *o;
+	int any;
+};
+
+static void
+free_text_cb(void *arg, const char *municipality, const char *a)
+{
+	struct free_text_ctx *x = arg;
+	struct buf *b = &x->o->b;
+
+	buf_adds(b, x->any ? "<li>" : "<ul class=\"answers\">\n<li>");
+	elem(b, "<span class=\"who\">", *municipality ? municipality : "?",
+	     "</span>");
+	elem(b, "<span class=\"a\">", a, "</span></li>\n");
+	x->any = 1;
+	report_out_flush(x->o, 0);
+}
+
 static void
 free_text(struct report *r, size_t qi, struct report_out *o)
 {
-	struct buf *b = &o->b;
-	int any = 0;
+	struct free_text_ctx x = { o, 0 };
 
-	for (size_t i = 0; i < r->n; i++) {
-		const struct report_contact *c = &r->c[i];
-		const char *a = c->ans ? c->ans[qi] : NULL;
-
-		if (a == NULL || *a == '\0')
-			continue;
-		buf_adds(b, any ? "<li>" : "<ul class=\"answers\">\n<li>");
-		elem(b, "<span class=\"who\">",
-		     *c->municipality ? c->municipality : "?", "</span>");
-		elem(b, "<span class=\"a\">", a, "</span></li>\n");
-		any = 1;
-		report_out_flush(o, 0);
-	}
-	buf_adds(b, any ? "</ul>\n" : "<p>No answers.</p>\n");
+	report_texts(r, qi, 0, free_text_cb, &x);
+	buf_adds(&o->b, x.any ? "</ul>\n" : "<p>No answers.</p>\n");
 }
 
 static void

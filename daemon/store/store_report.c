@@ -153,3 +153,186 @@ store_inbound_each(struct store *s, int kind, int64_t campaign_id,
 	store_done(s, st);
 	return rc;
 }
+
+/* ---- aggregates in SQL (report_qstat, the digest) ---------------------- */
+
+/* The answers a report counts: current, confirmed, not empty, to ?2, of
+ * the campaign ?1's roster (as store_roster_each: not forgotten, in the
+ * audience of a campaign mail). */
+#define STORE_ANSWERED_FROM \
+	"FROM responses r JOIN answers a ON a.response_id = r.id AND " \
+	"a.question = ?2 JOIN contacts c ON c.id = r.contact_id "
+#define STORE_ANSWERED_WHERE \
+	"WHERE r.campaign_id = ?1 AND r.current = 1 AND a.unconfirmed = 0 " \
+	"AND a.value <> '' AND c.status <> 'forgotten' AND r.contact_id IN " \
+	"(SELECT contact_id FROM deliveries WHERE campaign_id = ?1 AND " \
+	"kind <> 'confirm')"
+#define STORE_ANSWERED STORE_ANSWERED_FROM STORE_ANSWERED_WHERE
+
+struct store_count_ctx {
+	store_count_cb cb;
+	void *arg;
+	long sum;
+};
+
+static int
+store_count_row(void *ctx, sqlite3_stmt *st)
+{
+	struct store_count_ctx *x = ctx;
+	long n = (long)sqlite3_column_int64(st, 1);
+
+	x->sum += n;
+	return x->cb ? x->cb(x->arg, store_col_text(st, 0), n) : 0;
+}
+
+/* Prepare sql, bind campaign and question, stream rows through row. */
+static int
+store_question_rows(struct store *s, const char *sql, int64_t campaign_id,
+		    const char *question, int64_t since,
+		    int (*row)(void *, sqlite3_stmt *), void *ctx,
+		    struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_prepare(s, sql, &st, e) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, campaign_id);
+	store_bind_text(st, 2, question);
+	if (sqlite3_bind_parameter_count(st) >= 3)
+		sqlite3_bind_int64(st, 3, since);
+	rc = store_rows(s, st, row, ctx, NULL, question, e);
+	store_done(s, st);
+	return rc;
+}
+
+int
+store_answer_counts(struct store *s, int64_t campaign_id,
+		    const char *question, int choices, store_count_cb cb,
+		    void *arg, long *answered_r, struct err *e)
+{
+	static const char values[] =
+		"SELECT a.value, count(*) " STORE_ANSWERED
+		" GROUP BY a.value";
+	/* a list's choices from answer_choices (migration 9), any other
+	 * value as it is */
+	static const char chosen[] =
+		"SELECT v, count(*) FROM (SELECT ch.choice AS v "
+		STORE_ANSWERED_FROM "JOIN answer_choices ch ON "
+		"ch.response_id = r.id AND ch.question = ?2 "
+		STORE_ANSWERED_WHERE " UNION ALL SELECT a.value AS v "
+		STORE_ANSWERED " AND (instr(a.value, ',') = 0 OR "
+		"a.value GLOB '*[^A-Za-z0-9_.,-]*')) GROUP BY v";
+	static const char answered[] =
+		"SELECT '', count(*) " STORE_ANSWERED;
+	struct store_count_ctx x = { cb, arg, 0 };
+	struct store_count_ctx n = { NULL, NULL, 0 };
+	int rc;
+
+	if (choices) {
+		rc = store_question_rows(s, answered, campaign_id, question,
+					 0, store_count_row, &n, e);
+		if (rc == 0)
+			rc = store_question_rows(s, chosen, campaign_id,
+						 question, 0,
+						 store_count_row, &x, e);
+	} else
+		rc = store_question_rows(s, values, campaign_id, question, 0,
+					 store_count_row, &x, e);
+	if (rc == 0 && answered_r != NULL)
+		*answered_r = choices ? n.sum : x.sum;
+	return rc;
+}
+
+struct store_text_ctx {
+	store_text_cb cb;
+	void *arg;
+};
+
+static int
+store_text_row(void *ctx, sqlite3_stmt *st)
+{
+	struct store_text_ctx *x = ctx;
+
+	return x->cb(x->arg, sqlite3_column_int64(st, 0),
+		     store_col_text(st, 1), store_col_text(st, 2));
+}
+
+int
+store_answer_texts(struct store *s, int64_t campaign_id,
+		   const char *question, int64_t since, store_text_cb cb,
+		   void *arg, struct err *e)
+{
+	static const char sql[] =
+		"SELECT c.id, c.municipality, a.value " STORE_ANSWERED
+		" AND r.created >= ?3 ORDER BY c.email";
+	struct store_text_ctx x = { cb, arg };
+
+	return store_question_rows(s, sql, campaign_id, question, since,
+				   store_text_row, &x, e);
+}
+
+int
+store_campaign_changes(struct store *s, int64_t campaign_id, int64_t since,
+		       struct store_changes *c, struct err *e)
+{
+	static const char sql[] =
+		"SELECT (SELECT count(*) FROM responses WHERE campaign_id = ?1 "
+		"AND current = 1 AND created >= ?2), (SELECT count(*) FROM "
+		"deliveries WHERE campaign_id = ?1 AND kind IN ('invite', "
+		"'reminder') AND state = 'sent' AND updated >= ?2), "
+		"(SELECT count(*) FROM inbound WHERE campaign_id = ?1 AND "
+		"kind IN ('unmatched', 'unreadable', 'quarantine', 'bounce') "
+		"AND created >= ?2)";
+	int64_t v[3] = { 0, 0, 0 };
+	int64_t *const out[3] = { &v[0], &v[1], &v[2] };
+	sqlite3_stmt *st;
+
+	if (store_prepare(s, sql, &st, e) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, campaign_id);
+	sqlite3_bind_int64(st, 2, since);
+	if (store_one_int64(s, st, "changes", out, 3, e) < 0)
+		return -1;
+	c->responses = (long)v[0];
+	c->sent = (long)v[1];
+	c->needs = (long)v[2];
+	return 0;
+}
+
+int
+store_digest_last(struct store *s, const char *rcpt, int64_t *slot_r,
+		  struct err *e)
+{
+	static const char sql[] =
+		"SELECT coalesce(max(slot), 0) FROM digests WHERE rcpt = ?1";
+	int64_t *const out[1] = { slot_r };
+	sqlite3_stmt *st;
+
+	*slot_r = 0;
+	if (store_prepare(s, sql, &st, e) == -1)
+		return -1;
+	store_bind_text(st, 1, rcpt);
+	return store_one_int64(s, st, "digests", out, 1, e) < 0 ? -1 : 0;
+}
+
+int
+store_digest_mark(struct store *s, const char *rcpt, int64_t slot,
+		  int64_t *since_r, struct err *e)
+{
+	static const char ins[] =
+		"INSERT OR IGNORE INTO digests(rcpt, slot) VALUES (?1, ?2)";
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_digest_last(s, rcpt, since_r, e) == -1 ||
+	    store_prepare(s, ins, &st, e) == -1)
+		return -1;
+	store_bind_text(st, 1, rcpt);
+	sqlite3_bind_int64(st, 2, slot);
+	rc = store_step_done(s, st, "digests", e);
+	store_done(s, st);
+	if (rc == -1)
+		return -1;
+	return sqlite3_changes(s->db) > 0;
+}
