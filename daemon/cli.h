@@ -75,5 +75,6 @@ CLI_GROUP(send);
 CLI_GROUP(receive);
 CLI_GROUP(report);
 CLI_GROUP(store);
+CLI_GROUP(digest);
 
 #endif

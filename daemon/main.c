@@ -75,6 +75,7 @@ static const struct group groups[] = {
 	{ cli_receive_commands, &cli_receive_ncommands },
 	{ cli_report_commands, &cli_report_ncommands },
 	{ cli_store_commands, &cli_store_ncommands },
+	{ cli_digest_commands, &cli_digest_ncommands },
 };
 
 static void

@@ -143,5 +143,8 @@ void report_out_flush(struct report_out *o, int force);
 
 /* report_html.c: the whole page. */
 void report_html(struct report *r, struct report_out *o);
+/* s HTML-escaped into b (NULL: nothing), at most max characters and then
+ * an ellipsis; what XML cannot carry becomes U+FFFD. */
+void report_html_esc(struct buf *b, const char *s, size_t max);
 
 #endif
