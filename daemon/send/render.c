@@ -23,6 +23,7 @@
 #include "model/form.h"
 #include "model/survey.h"
 #include "send/send_private.h"
+#include "report/digest.h"
 
 #define RENDER_TMPL_MAX (1L * 1024 * 1024)	/* one template file */
 #define RENDER_LANG_MAX 8			/* language sets per context */
@@ -738,6 +739,43 @@ const char *render_text(const struct render *rd)
 	return buf_cstr((struct buf *)&rd->part[T_TEXT]);
 }
 
+/* A staff digest (report/digest.h): built from the store now, for the
+ * period and language its row's vars name, in both parts. */
+static int render_digest(struct render *rd, const struct store_outrow *row,
+			 const char *msgid, struct buf *out, struct err *e)
+{
+	struct rcpt c = { .email = row->rcpt, .name = "",
+			  .token = row->token };
+	struct digest_out d;
+	struct mime *m;
+	int64_t since, until;
+	char lang[8];
+	int rc;
+
+	if (digest_vars_parse(row->vars, &since, &until, lang) < 0) {
+		err_set(e, "delivery %lld: not a digest's vars",
+			(long long)row->id);
+		return RENDER_ROW_BAD;
+	}
+	if (digest_build(rd->s, rd->cfg, lang, since, until, &d, e) < 0)
+		return -1;
+	buf_reset(&rd->part[T_TEXT]);
+	buf_adds(&rd->part[T_TEXT], d.text);
+	m = mime_new();
+	mime_envelope(m, rd->cfg, &c, msgid);
+	/* RFC 3834: made by a program, no one should auto-reply to it */
+	mime_header_raw(m, "Auto-Submitted", "auto-generated");
+	mime_header(m, "Subject", d.subject);
+	mime_text(m, d.text);
+	mime_html(m, d.html);
+	rc = mime_build(m, out, e);
+	if (rc != 0)
+		err_prefix(e, "digest to %s", row->rcpt);
+	mime_free(&m);
+	digest_out_free(&d);
+	return rc == 0 ? 0 : RENDER_ROW_BAD;
+}
+
 int render_row(struct render *rd, const struct store_outrow *row,
 	       const char *msgid, struct buf *out, struct err *e)
 {
@@ -746,6 +784,8 @@ int render_row(struct render *rd, const struct store_outrow *row,
 	struct rctx *x;
 	struct langset *l;
 
+	if (strcmp(row->kind, DIGEST_KIND) == 0)
+		return render_digest(rd, row, msgid, out, e);
 	if (row->campaign_id == 0) {
 		err_set(e, "delivery %lld: %s without a campaign cannot be "
 			"rendered yet", (long long)row->id, row->kind);

@@ -30,7 +30,9 @@
  *          set; feedback (confirm, problem) the set of its own name, with
  *          the row's vars: a flat JSON object whose "a:QID" keys are the
  *          recorded answers, "p:QID" the problems (question id, reason),
- *          and any other key a template variable.
+ *          and any other key a template variable. A staff digest
+ *          (DIGEST_KIND, no campaign, no contact) is built at send time
+ *          by digest_build for the period and language in its vars.
  * Tests:   tests/unit/test_send.c, tests/integration/hostile.sh
  */
 #ifndef ANKETA_RENDER_H

@@ -330,9 +330,10 @@ const char *const store_migrations[] = {
 	/* 9: the choices of a multiple-choice answer, one row each, so a
 	 * report counts them with GROUP BY instead of splitting the
 	 * comma-joined value of every answer in memory. store_response_add
-	 * writes them for answers marked multi. Existing rows: every value
-	 * that is a list of ids (letters, digits, _ . -) is split, whatever
-	 * its question; rows of questions that are not multiple-choice are
+	 * writes them for every value that is a comma-separated list of ids
+	 * (letters, digits, _ . -), and so does this for existing rows,
+	 * whatever the question: a value without a comma is counted from
+	 * answers, and rows of questions that are not multiple-choice are
 	 * never read (a report asks only for a multi question's choices). */
 	"CREATE TABLE answer_choices ("
 	"  response_id INTEGER NOT NULL, question TEXT NOT NULL,"
@@ -343,7 +344,8 @@ const char *const store_migrations[] = {
 	"  WITHOUT ROWID;"
 	"WITH RECURSIVE split(rid, q, rest, choice) AS ("
 	"  SELECT response_id, question, value || ',', NULL FROM answers"
-	"  WHERE value <> '' AND value NOT GLOB '*[^A-Za-z0-9_.,-]*'"
+	"  WHERE instr(value, ',') > 0"
+	"  AND value NOT GLOB '*[^A-Za-z0-9_.,-]*'"
 	"  UNION ALL SELECT rid, q, substr(rest, instr(rest, ',') + 1),"
 	"  substr(rest, 1, instr(rest, ',') - 1) FROM split WHERE rest <> '')"
 	"INSERT OR IGNORE INTO answer_choices(response_id, question, choice)"
