@@ -445,7 +445,7 @@ int store_roster_each(struct store *s, int64_t campaign_id,
  * value and how many gave it (in no order), *answered_r their sum.
  * choices 1 (multiple choice): cb gets each choice and how many chose
  * it, a value that is no list of ids counting as one choice; *answered_r
- * is how many answered. */
+ * is how many answered. cb NULL: only *answered_r (no grouping). */
 typedef int (*store_count_cb)(void *arg, const char *value, long count);
 int store_answer_counts(struct store *s, int64_t campaign_id,
 			const char *question, int choices, store_count_cb cb,

@@ -248,8 +248,8 @@ store_response_row(struct store *s, int64_t campaign_id, int64_t contact_id,
 
 /* A value with a comma made of ids only (store.h: struct store_answer);
  * the same rule as migration 9's GLOB. */
-static int
-is_choice_list(const char *v)
+int
+store_is_choice_list(const char *v)
 {
 	if (v == NULL || strchr(v, ',') == NULL)
 		return 0;
@@ -273,7 +273,7 @@ store_choices_add(struct store *s, int64_t response_id,
 		"WHERE rest <> '') INSERT OR IGNORE INTO answer_choices("
 		"response_id, question, choice) SELECT ?1, ?2, choice "
 		"FROM split WHERE choice <> ''";
-	int list = is_choice_list(a->value);
+	int list = store_is_choice_list(a->value);
 	sqlite3_stmt *st;
 	int rc = 0;
 

@@ -104,6 +104,10 @@ int store_rows_sql(struct store *s, const char *sql, int64_t p1, int64_t p2,
 		   int (*row)(void *ctx, sqlite3_stmt *st), void *ctx,
 		   const char *what, struct err *e);
 
+/* A comma-separated list of ids (letters, digits, _ . -), kept split in
+ * answer_choices (store_inbound.c). */
+int store_is_choice_list(const char *v);
+
 /* ---- audience filters (store.c) ---- */
 
 /* WHERE fragment (" AND ..." clauses over contacts c) with its values in

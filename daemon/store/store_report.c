@@ -159,30 +159,32 @@ store_inbound_each(struct store *s, int kind, int64_t campaign_id,
 /* The answers a report counts: current, confirmed, not empty, to ?2, of
  * the campaign ?1's roster (as store_roster_each: not forgotten, in the
  * audience of a campaign mail). */
-#define STORE_ANSWERED_FROM \
+#define STORE_ANSWERED \
 	"FROM responses r JOIN answers a ON a.response_id = r.id AND " \
-	"a.question = ?2 JOIN contacts c ON c.id = r.contact_id "
-#define STORE_ANSWERED_WHERE \
+	"a.question = ?2 JOIN contacts c ON c.id = r.contact_id " \
 	"WHERE r.campaign_id = ?1 AND r.current = 1 AND a.unconfirmed = 0 " \
 	"AND a.value <> '' AND c.status <> 'forgotten' AND r.contact_id IN " \
 	"(SELECT contact_id FROM deliveries WHERE campaign_id = ?1 AND " \
 	"kind <> 'confirm')"
-#define STORE_ANSWERED STORE_ANSWERED_FROM STORE_ANSWERED_WHERE
 
 struct store_count_ctx {
 	store_count_cb cb;
 	void *arg;
 	long sum;
+	int lists;	/* 1: pass on only values that are no choice list */
 };
 
 static int
 store_count_row(void *ctx, sqlite3_stmt *st)
 {
 	struct store_count_ctx *x = ctx;
+	const char *v = store_col_text(st, 0);
 	long n = (long)sqlite3_column_int64(st, 1);
 
 	x->sum += n;
-	return x->cb ? x->cb(x->arg, store_col_text(st, 0), n) : 0;
+	if (x->cb == NULL || (x->lists && store_is_choice_list(v)))
+		return 0;
+	return x->cb(x->arg, v, n);
 }
 
 /* Prepare sql, bind campaign and question, stream rows through row. */
@@ -214,33 +216,26 @@ store_answer_counts(struct store *s, int64_t campaign_id,
 	static const char values[] =
 		"SELECT a.value, count(*) " STORE_ANSWERED
 		" GROUP BY a.value";
-	/* a list's choices from answer_choices (migration 9), any other
-	 * value as it is */
-	static const char chosen[] =
-		"SELECT v, count(*) FROM (SELECT ch.choice AS v "
-		STORE_ANSWERED_FROM "JOIN answer_choices ch ON "
-		"ch.response_id = r.id AND ch.question = ?2 "
-		STORE_ANSWERED_WHERE " UNION ALL SELECT a.value AS v "
-		STORE_ANSWERED " AND (instr(a.value, ',') = 0 OR "
-		"a.value GLOB '*[^A-Za-z0-9_.,-]*')) GROUP BY v";
+	/* only how many (free text): no grouping of every text */
 	static const char answered[] =
 		"SELECT '', count(*) " STORE_ANSWERED;
-	struct store_count_ctx x = { cb, arg, 0 };
-	struct store_count_ctx n = { NULL, NULL, 0 };
+	/* the lists' choices (migration 9), of the same answers */
+	static const char chosen[] =
+		"SELECT ch.choice, count(*) FROM answer_choices ch WHERE "
+		"ch.question = ?2 AND ch.response_id IN (SELECT r.id "
+		STORE_ANSWERED ") GROUP BY ch.choice";
+	struct store_count_ctx x = { cb, arg, 0, choices };
+	struct store_count_ctx y = { cb, arg, 0, 0 };
 	int rc;
 
-	if (choices) {
-		rc = store_question_rows(s, answered, campaign_id, question,
-					 0, store_count_row, &n, e);
-		if (rc == 0)
-			rc = store_question_rows(s, chosen, campaign_id,
-						 question, 0,
-						 store_count_row, &x, e);
-	} else
-		rc = store_question_rows(s, values, campaign_id, question, 0,
-					 store_count_row, &x, e);
+	/* a value that is no list (one choice, or no id) counts as it is */
+	rc = store_question_rows(s, cb ? values : answered, campaign_id,
+				 question, 0, store_count_row, &x, e);
+	if (rc == 0 && choices)
+		rc = store_question_rows(s, chosen, campaign_id, question, 0,
+					 store_count_row, &y, e);
 	if (rc == 0 && answered_r != NULL)
-		*answered_r = choices ? n.sum : x.sum;
+		*answered_r = x.sum;
 	return rc;
 }
 
