@@ -72,11 +72,11 @@ digest_now(struct ctx *c, const struct digest_opts *o)
 	for (size_t i = 0; i < (o->to ? 1 : c->cfg->digest.nstaff); i++) {
 		const struct config_staff *st = &c->cfg->digest.staff[i];
 
-		rc = o->to ? digest_enqueue(c->store, o->to,
+		rc = o->to ? digest_enqueue(c->store, c->cfg, o->to,
 					    staff_lang(c->cfg, o), slot, &id,
 					    &e) :
-		     digest_enqueue(c->store, st->address, st->language, slot,
-				    &id, &e);
+		     digest_enqueue(c->store, c->cfg, st->address,
+				    st->language, slot, &id, &e);
 		if (rc < 0) {
 			store_rollback(c->store);
 			goto fail;

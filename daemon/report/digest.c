@@ -554,27 +554,44 @@ digest_out_free(struct digest_out *d)
 
 /* ---- the producer ------------------------------------------------------------ */
 
+/* The row's vars: the period and language, then the digest itself
+ * (render.h: a row without a campaign carries its parts). */
+static void
+digest_vars(struct buf *vars, int64_t since, int64_t slot, const char *lang,
+	    const struct digest_out *d)
+{
+	char num[32];
+
+	buf_addc(vars, '{');
+	snprintf(num, sizeof(num), "%lld", (long long)since);
+	json_kv_str(vars, 1, "since", num);
+	snprintf(num, sizeof(num), "%lld", (long long)slot);
+	json_kv_str(vars, 0, "until", num);
+	json_kv_str(vars, 0, "language", lang);
+	json_kv_str(vars, 0, "subject", d->subject);
+	json_kv_str(vars, 0, "text", d->text);
+	json_kv_str(vars, 0, "html", d->html);
+	buf_addc(vars, '}');
+}
+
 int
-digest_enqueue(struct store *s, const char *rcpt, const char *lang,
-	       int64_t slot, int64_t *id_r, struct err *e)
+digest_enqueue(struct store *s, const struct config *cfg, const char *rcpt,
+	       const char *lang, int64_t slot, int64_t *id_r, struct err *e)
 {
 	struct store_enqueue q = { .rcpt = rcpt, .kind = DIGEST_KIND };
 	int64_t since = 0, id = 0;
+	struct digest_out d;
 	struct buf vars;
-	char num[32];
 	int rc;
 
 	rc = store_digest_mark(s, rcpt, slot, &since, e);
 	if (rc != 1)
 		return rc;
+	if (digest_build(s, cfg, lang, since, slot, &d, e) < 0)
+		return -1;
 	buf_init(&vars, 0);
-	buf_addc(&vars, '{');
-	snprintf(num, sizeof(num), "%lld", (long long)since);
-	json_kv_str(&vars, 1, "since", num);
-	snprintf(num, sizeof(num), "%lld", (long long)slot);
-	json_kv_str(&vars, 0, "until", num);
-	json_kv_str(&vars, 0, "language", lang);
-	buf_addc(&vars, '}');
+	digest_vars(&vars, since, slot, lang, &d);
+	digest_out_free(&d);
 	q.vars = buf_cstr(&vars);
 	rc = store_outbox_enqueue(s, &q, &id, e);
 	buf_free(&vars);
@@ -594,7 +611,7 @@ digest_fire(struct store *s, const struct config *cfg, int64_t slot,
 	if (store_begin(s, e) < 0)
 		return -1;
 	for (size_t i = 0; i < dc->nstaff; i++)
-		if (digest_enqueue(s, dc->staff[i].address,
+		if (digest_enqueue(s, cfg, dc->staff[i].address,
 				   dc->staff[i].language, slot, NULL, e) < 0) {
 			store_rollback(s);
 			return -1;

@@ -68,10 +68,14 @@ int digest_build(struct store *s, const struct config *cfg,
 void digest_out_free(struct digest_out *d);
 
 /* Enqueue one digest for rcpt in lang for slot (unix time): kind
- * DIGEST_KIND, no contact, vars {"since","until","language"}, rendered at
- * send time. 1 enqueued (*id_r), 0 this rcpt had this slot already. */
-int digest_enqueue(struct store *s, const char *rcpt, const char *lang,
-		   int64_t slot, int64_t *id_r, struct err *e);
+ * DIGEST_KIND, no campaign, no contact, built now (digest_build since
+ * rcpt's previous slot) and kept in the row's vars {"since", "until",
+ * "language", "subject", "text", "html"}: the send path only wraps the
+ * parts into MIME (render.h). 1 enqueued (*id_r), 0 this rcpt had this
+ * slot already. Inside store_begin. */
+int digest_enqueue(struct store *s, const struct config *cfg,
+		   const char *rcpt, const char *lang, int64_t slot,
+		   int64_t *id_r, struct err *e);
 /* Every configured staff address ([staff]), once per slot, in one
  * transaction. */
 int digest_fire(struct store *s, const struct config *cfg, int64_t slot,

@@ -30,9 +30,11 @@
  *          set; feedback (confirm, problem) the set of its own name, with
  *          the row's vars: a flat JSON object whose "a:QID" keys are the
  *          recorded answers, "p:QID" the problems (question id, reason),
- *          and any other key a template variable. A staff digest
- *          (DIGEST_KIND, no campaign, no contact) is built at send time
- *          by digest_build for the period and language in its vars.
+ *          and any other key a template variable. A row without a
+ *          campaign (the staff digest) was rendered by its producer:
+ *          its vars carry the strings "subject", "text" and "html",
+ *          which are only wrapped into MIME to the row's rcpt; without
+ *          them the row fails (RENDER_ROW_BAD).
  * Tests:   tests/unit/test_send.c, tests/integration/hostile.sh
  */
 #ifndef ANKETA_RENDER_H

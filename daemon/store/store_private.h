@@ -45,6 +45,12 @@ struct store {
 	char *owner_lock;	/* that file's path */
 	struct store_cached cache[STORE_CACHE_MAX];
 	size_t ncache;
+	/* the responses a report counts, in TEMP report_pick
+	 * (store_report.c): for this campaign (0: none), picked when the
+	 * database was at these data_version and total_changes */
+	int64_t pick_campaign;
+	int64_t pick_version;
+	int64_t pick_changes;
 };
 
 /* ---- migrations (store_schema.c) ---- */

@@ -156,16 +156,70 @@ store_inbound_each(struct store *s, int kind, int64_t campaign_id,
 
 /* ---- aggregates in SQL (report_qstat, the digest) ---------------------- */
 
-/* The answers a report counts: current, confirmed, not empty, to ?2, of
- * the campaign ?1's roster (as store_roster_each: not forgotten, in the
- * audience of a campaign mail). */
-#define STORE_ANSWERED \
-	"FROM responses r JOIN answers a ON a.response_id = r.id AND " \
-	"a.question = ?2 JOIN contacts c ON c.id = r.contact_id " \
-	"WHERE r.campaign_id = ?1 AND r.current = 1 AND a.unconfirmed = 0 " \
-	"AND a.value <> '' AND c.status <> 'forgotten' AND r.contact_id IN " \
-	"(SELECT contact_id FROM deliveries WHERE campaign_id = ?1 AND " \
-	"kind <> 'confirm')"
+/* The responses a report counts: current, of the campaign's roster (as
+ * store_roster_each: not forgotten, in the audience of a campaign mail).
+ * Picked once into TEMP report_pick by store_pick, not joined again for
+ * every question. */
+static const char store_pick_sql[] =
+	"CREATE TEMP TABLE IF NOT EXISTS report_pick("
+	"  id INTEGER PRIMARY KEY, contact_id INTEGER NOT NULL);"
+	"DELETE FROM temp.report_pick;";
+static const char store_pick_fill[] =
+	"INSERT INTO temp.report_pick(id, contact_id) SELECT r.id, "
+	"r.contact_id FROM responses r JOIN contacts c ON c.id = "
+	"r.contact_id WHERE r.campaign_id = ?1 AND r.current = 1 AND "
+	"c.status <> 'forgotten' AND r.contact_id IN (SELECT contact_id "
+	"FROM deliveries WHERE campaign_id = ?1 AND kind <> 'confirm')";
+
+/* Their answers to ?2 that count: confirmed, not empty. */
+#define STORE_PICKED \
+	"FROM temp.report_pick p JOIN answers a ON a.response_id = p.id " \
+	"AND a.question = ?2 "
+#define STORE_COUNTED "a.unconfirmed = 0 AND a.value <> ''"
+#define STORE_ANSWERED STORE_PICKED "WHERE " STORE_COUNTED
+
+/* The database's version as seen by this connection: another
+ * connection's commit changes data_version, one of ours total_changes. */
+static int
+store_pick_version(struct store *s, int64_t *version_r, struct err *e)
+{
+	int64_t *const out[1] = { version_r };
+	sqlite3_stmt *st;
+
+	if (store_prepare(s, "PRAGMA data_version", &st, e) == -1)
+		return -1;
+	return store_one_int64(s, st, "data_version", out, 1, e) < 0 ? -1 : 0;
+}
+
+/* Fill report_pick for campaign_id unless it holds that campaign's
+ * responses already and nothing was written since. A rollback clears
+ * pick_campaign (store.c). */
+static int
+store_pick(struct store *s, int64_t campaign_id, struct err *e)
+{
+	sqlite3_stmt *st;
+	int64_t version;
+	int rc;
+
+	if (store_pick_version(s, &version, e) == -1)
+		return -1;
+	if (s->pick_campaign == campaign_id && s->pick_version == version &&
+	    s->pick_changes == sqlite3_total_changes(s->db))
+		return 0;
+	s->pick_campaign = 0;
+	if (store_exec(s, store_pick_sql, e) == -1 ||
+	    store_prepare(s, store_pick_fill, &st, e) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, campaign_id);
+	rc = store_step_done(s, st, "report_pick", e);
+	store_done(s, st);
+	if (rc == -1)
+		return -1;
+	s->pick_campaign = campaign_id;
+	s->pick_version = version;
+	s->pick_changes = sqlite3_total_changes(s->db);
+	return 0;
+}
 
 struct store_count_ctx {
 	store_count_cb cb;
@@ -197,9 +251,9 @@ store_question_rows(struct store *s, const char *sql, int64_t campaign_id,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (store_prepare(s, sql, &st, e) == -1)
+	if (store_pick(s, campaign_id, e) == -1 ||
+	    store_prepare(s, sql, &st, e) == -1)
 		return -1;
-	sqlite3_bind_int64(st, 1, campaign_id);
 	store_bind_text(st, 2, question);
 	if (sqlite3_bind_parameter_count(st) >= 3)
 		sqlite3_bind_int64(st, 3, since);
@@ -222,7 +276,7 @@ store_answer_counts(struct store *s, int64_t campaign_id,
 	/* the lists' choices (migration 9), of the same answers */
 	static const char chosen[] =
 		"SELECT ch.choice, count(*) FROM answer_choices ch WHERE "
-		"ch.question = ?2 AND ch.response_id IN (SELECT r.id "
+		"ch.question = ?2 AND ch.response_id IN (SELECT p.id "
 		STORE_ANSWERED ") GROUP BY ch.choice";
 	struct store_count_ctx x = { cb, arg, 0, choices };
 	struct store_count_ctx y = { cb, arg, 0, 0 };
@@ -259,8 +313,10 @@ store_answer_texts(struct store *s, int64_t campaign_id,
 		   void *arg, struct err *e)
 {
 	static const char sql[] =
-		"SELECT c.id, c.municipality, a.value " STORE_ANSWERED
-		" AND r.created >= ?3 ORDER BY c.email";
+		"SELECT c.id, c.municipality, a.value " STORE_PICKED
+		"JOIN contacts c ON c.id = p.contact_id JOIN responses r ON "
+		"r.id = p.id WHERE " STORE_COUNTED " AND r.created >= ?3 "
+		"ORDER BY c.email";
 	struct store_text_ctx x = { cb, arg };
 
 	return store_question_rows(s, sql, campaign_id, question, since,

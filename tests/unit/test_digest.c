@@ -16,10 +16,12 @@
 #include <sqlite3.h>
 
 #include "base/config.h"
+#include "base/json.h"
 #include "base/xmem.h"
 #include "model/survey.h"
 #include "report/digest.h"
 #include "report/report.h"
+#include "send/render.h"
 #include "store/store.h"
 #include "store/store_private.h"
 #include "tfix.h"
@@ -278,6 +280,36 @@ test_counts_as_one_by_one(void **state)
 	compare_counts(f);
 }
 
+/* The responses a report counts are picked once per state of the
+ * database: a write through this handle, one through another
+ * connection and a rollback each make the next counts see it. */
+static void
+test_counts_follow_writes(void **state)
+{
+	struct fixture *f = *state;
+	struct store_answer a[] = { { "fund", "own" }, { "staff", "7" } };
+	sqlite3 *db;
+
+	fill_varied(f);
+	compare_counts(f);
+	assert_int_equal(sqlite3_open(store_path(f->s), &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE responses SET current = 0 "
+				      "WHERE contact_id = 2", NULL, NULL,
+				      NULL), SQLITE_OK);
+	sqlite3_close(db);
+	compare_counts(f);
+	OK(f, store_begin(f->s, &f->e));
+	respond(f, 37, a, 2);
+	OK(f, store_commit(f->s, &f->e));
+	/* picked again inside a transaction that is then undone: the
+	 * table goes back to its pick from before 37 answered */
+	OK(f, store_begin(f->s, &f->e));
+	respond(f, 38, a, 2);
+	compare_counts(f);
+	store_rollback(f->s);
+	compare_counts(f);
+}
+
 /* Rows from before the choices table: the migration splits them, and
  * the counts and the whole JSON report stay the same. */
 static void
@@ -437,6 +469,41 @@ test_digest_large_capped(void **state)
 
 /* ---- the producer -------------------------------------------------------------- */
 
+/* The row carries the digest built at enqueue time (its vars), and the
+ * send path wraps exactly those parts into MIME, without the report. */
+static void
+check_row_rendered(struct fixture *f, const char *vars)
+{
+	struct store_outrow row = { .id = 1, .kind = DIGEST_KIND,
+				    .rcpt = "jan@example.org",
+				    .token = "tok", .vars = vars };
+	struct digest_out d;
+	struct render *rd;
+	struct buf out, want;
+
+	OK(f, digest_build(f->s, &f->cfg, "cs", 5000, 9000, &d, &f->e));
+	buf_init(&want, 0);
+	json_kv_str(&want, 1, "text", d.text);
+	assert_non_null(strstr(vars, buf_cstr(&want)));
+	f->cfg.from_address = "organiser@example.org";	/* [sender] */
+	OK(f, render_open(f->s, &f->cfg, &rd, &f->e));
+	buf_init(&out, 0);
+	OK(f, render_row(rd, &row, "<d@example.org>", &out, &f->e));
+	assert_string_equal(render_text(rd), d.text);
+	assert_non_null(strstr(buf_cstr(&out), "Auto-Submitted: "
+			       "auto-generated"));
+	assert_non_null(strstr(buf_cstr(&out), "text/html"));
+	/* a row without a campaign and without parts: that row fails */
+	row.vars = "{\"since\":\"0\"}";
+	assert_int_equal(render_row(rd, &row, "<e@example.org>", &out,
+				    &f->e), RENDER_ROW_BAD);
+	render_free(&rd);
+	f->cfg.from_address = NULL;
+	buf_free(&out);
+	buf_free(&want);
+	digest_out_free(&d);
+}
+
 static void
 test_fire_once_per_slot(void **state)
 {
@@ -467,6 +534,7 @@ test_fire_once_per_slot(void **state)
 	assert_int_equal(since, 5000);
 	assert_int_equal(until, 9000);
 	assert_string_equal(lang, "cs");
+	check_row_rendered(f, vars);
 	free(vars);
 	f->cfg.digest.staff = NULL;
 	f->cfg.digest.nstaff = 0;
@@ -476,6 +544,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_counts_follow_writes,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counts_as_one_by_one,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_same_report,
