@@ -87,5 +87,6 @@ CLI_GROUP(report);
 CLI_GROUP(store);
 CLI_GROUP(event);
 CLI_GROUP(review);
+CLI_GROUP(digest);
 
 #endif

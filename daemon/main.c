@@ -77,6 +77,7 @@ static const struct group groups[] = {
 	{ cli_event_commands, &cli_event_ncommands },
 	{ cli_store_commands, &cli_store_ncommands },
 	{ cli_review_commands, &cli_review_ncommands },
+	{ cli_digest_commands, &cli_digest_ncommands },
 };
 
 static void

@@ -20,6 +20,8 @@
 
 #include <ini.h>
 
+#include "base/cron.h"
+#include "base/lang.h"
 #include "base/log.h"
 #include "base/xmem.h"
 
@@ -94,6 +96,9 @@ static const struct opt config_opts[] = {
 	 * its classification are enough (0: keep it for ever) */
 	{ "retention", "raw_mail_days", OPT_INT, "180", 0, 36500,
 	  C(raw_mail_days) },
+	/* the staff digest: a cron schedule (cron.h) in a time zone */
+	{ "digest", "schedule", OPT_STR, "", 0, 0, C(digest.schedule) },
+	{ "digest", "timezone", OPT_STR, "UTC", 0, 0, C(digest.timezone) },
 };
 #undef SERVER_OPTS
 #undef C
@@ -241,12 +246,84 @@ set_opt(struct loader *ld, size_t i, const char *value)
 	return -1;
 }
 
+/* [staff] ADDRESS = LANGUAGE: one digest reader a line. */
+static int
+staff_add(struct loader *ld, const char *addr, const char *value)
+{
+	struct config_digest *d = &ld->cfg->digest;
+	const char *lang = lang_find(value);
+	const char *at = strchr(addr, '@');
+
+	if (at == NULL || at == addr || at[1] == '\0' ||
+	    strpbrk(addr, " \t<>,;\"") != NULL) {
+		errlist_add(ld->errs, "%s:%d: [staff] %s: not an e-mail "
+			    "address", ld->path, ld->line, addr);
+		return 1;
+	}
+	if (lang == NULL) {
+		errlist_add(ld->errs, "%s:%d: [staff] %s = %s: expected a "
+			    "language: bg, en, nl or cs", ld->path, ld->line,
+			    addr, value);
+		return 1;
+	}
+	for (size_t i = 0; i < d->nstaff; i++)
+		if (strcasecmp(d->staff[i].address, addr) == 0) {
+			errlist_add(ld->errs, "%s:%d: [staff] %s set twice",
+				    ld->path, ld->line, addr);
+			return 1;
+		}
+	d->staff = xreallocarray(d->staff, d->nstaff + 1, sizeof(*d->staff));
+	d->staff[d->nstaff].address = xstrdup(addr);
+	d->staff[d->nstaff].language = xstrdup(lang);
+	d->nstaff++;
+	return 1;
+}
+
+/* The line that set the option at offset off, 0 if none did. */
+static int
+opt_line(const struct loader *ld, size_t off)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (config_opts[i].off == off)
+			return ld->seen[i];
+	return 0;
+}
+
+/* [digest] schedule and timezone read as cron_parse does, named by the
+ * schedule's line. */
+static void
+check_digest(struct loader *ld)
+{
+	const struct config_digest *d = &ld->cfg->digest;
+	int line = opt_line(ld, offsetof(struct config, digest.schedule));
+	struct cron *c;
+	struct err e;
+
+	if (line == 0)
+		line = opt_line(ld, offsetof(struct config, digest.timezone));
+	if (*d->schedule == '\0') {
+		if (d->nstaff > 0)
+			errlist_add(ld->errs, "%s: [staff] has addresses but "
+				    "[digest] schedule is not set (e.g. "
+				    "schedule = 0 7 * * 1-5)", ld->path);
+		return;
+	}
+	c = cron_parse(d->schedule, d->timezone, &e);
+	if (c == NULL)
+		errlist_add(ld->errs, "%s:%d: [digest] schedule = %s, "
+			    "timezone = %s: %s", ld->path, line, d->schedule,
+			    d->timezone, e.msg);
+	cron_free(&c);
+}
+
 static int
 config_handler(void *user, const char *section, const char *name,
 	       const char *value)
 {
 	struct loader *ld = user;
 
+	if (strcmp(section, "staff") == 0)
+		return staff_add(ld, name, value);
 	for (size_t i = 0; i < NOPTS; i++) {
 		if (strcmp(config_opts[i].section, section) != 0 ||
 		    strcmp(config_opts[i].key, name) != 0)
@@ -360,6 +437,7 @@ check_config(struct loader *ld, struct stat *st)
 				    "password_file or chmod 600 %s", ld->path,
 				    ld->inline_password_line[i], sect[i],
 				    (unsigned)(st->st_mode & 0777), ld->path);
+	check_digest(ld);
 	if (cfg->queue.min_backoff > cfg->queue.max_backoff)
 		errlist_add(ld->errs, "%s: [queue] min_backoff (%d) is larger "
 			    "than max_backoff (%d)", ld->path,
@@ -437,6 +515,11 @@ config_free(struct config **cfgp)
 	for (size_t i = 0; i < NOPTS; i++)
 		if (config_opts[i].type == OPT_STR)
 			free(*opt_str(cfg, &config_opts[i]));
+	for (size_t i = 0; i < cfg->digest.nstaff; i++) {
+		free(cfg->digest.staff[i].address);
+		free(cfg->digest.staff[i].language);
+	}
+	free(cfg->digest.staff);
 	free(cfg->path);
 	free(cfg);
 	*cfgp = NULL;

@@ -67,6 +67,20 @@ struct config_imap {
 	char *authserv_id;
 };
 
+/* [staff]: who gets the digest, in which language. */
+struct config_staff {
+	char *address;
+	char *language;		/* a code of lang.h */
+};
+
+/* [digest]: when staff get it (cron.h). */
+struct config_digest {
+	char *schedule;		/* five cron fields or @daily ...; "" none */
+	char *timezone;		/* IANA zone the schedule is read in */
+	struct config_staff *staff;
+	size_t nstaff;
+};
+
 struct config {
 	char *path;		/* the file this came from */
 	char *store_path;	/* SQLite file */
@@ -91,6 +105,7 @@ struct config {
 	struct config_smtp smtp;
 	struct config_imap imap;
 	struct config_queue queue;
+	struct config_digest digest;
 	int raw_mail_days;	/* [retention]: raw inbound mail is dropped
 				 * this many days after it was stored (0:
 				 * kept for ever) */

@@ -177,7 +177,7 @@ load_survey(struct report *r, const struct config *cfg, struct err *e)
 	return rc;
 }
 
-static int
+int
 report_load(struct report *r, const struct config *cfg, const char *name,
 	    struct err *e)
 {
@@ -202,13 +202,14 @@ report_load(struct report *r, const struct config *cfg, const char *name,
 	for (size_t i = 0; i < r->n; i++)
 		r->byid[i] = &r->c[i];
 	qsort(r->byid, r->n, sizeof(*r->byid), byid_cmp);
-	if (r->sv && store_answers_each(r->s, r->cid, answer_cb, r, e) < 0)
+	if (r->sv && r->with_answers &&
+	    store_answers_each(r->s, r->cid, answer_cb, r, e) < 0)
 		return -1;
 	/* open items only: closed by staff or superseded, they are done */
 	return store_review_each(r->s, r->cid, review_cb, r, e) < 0 ? -1 : 0;
 }
 
-static void
+void
 report_free(struct report *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
@@ -281,54 +282,57 @@ ll_cmp(const void *a, const void *b)
 }
 
 static void
-count_option(struct report_qstat *st, const char *v, size_t n)
+count_option(struct report_qstat *st, const char *v, long n)
 {
 	for (size_t k = 0; k < st->nopt; k++)
-		if (strlen(st->optid[k]) == n &&
-		    strncmp(st->optid[k], v, n) == 0) {
-			st->count[k]++;
+		if (strcmp(st->optid[k], v) == 0) {
+			st->count[k] += n;
 			return;
 		}
-	st->other++;
+	st->other += n;
 }
 
-static void
-qstat_add(struct report_qstat *st, const char *v)
+struct qstat_ctx {
+	struct report_qstat *st;
+	size_t cap;
+};
+
+/* One distinct value (or choice) and how many gave it. */
+static int
+qstat_add(void *arg, const char *v, long n)
 {
+	struct qstat_ctx *x = arg;
+	struct report_qstat *st = x->st;
 	char *end;
-	long long x;
+	long long val;
 
-	st->answered++;
-	switch (st->q->type) {
-	case SURVEY_SCALE:
-	case SURVEY_NUMBER:
-		errno = 0;
-		x = strtoll(v, &end, 10);
-		if (errno == 0 && end != v && *end == '\0')
-			st->vals[st->nvals++] = x;
-		else
-			st->other++;
-		break;
-	case SURVEY_MULTI:
-		while (*v) {
-			size_t n = strcspn(v, ",");
-
-			count_option(st, v, n);
-			v += n + (v[n] == ',');
-		}
-		break;
-	case SURVEY_TEXT:
-		break;
-	default:
-		count_option(st, v, strlen(v));
+	if (st->q->type != SURVEY_SCALE && st->q->type != SURVEY_NUMBER) {
+		count_option(st, v, n);
+		return 0;
 	}
+	errno = 0;
+	val = strtoll(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0') {
+		st->other += n;
+		return 0;
+	}
+	if (st->nvals + (size_t)n > x->cap) {
+		while (st->nvals + (size_t)n > x->cap)
+			x->cap = x->cap ? 2 * x->cap : 64;
+		st->vals = xreallocarray(st->vals, x->cap, sizeof(*st->vals));
+	}
+	for (long i = 0; i < n; i++)
+		st->vals[st->nvals++] = val;
+	return 0;
 }
 
 void
-report_qstat_init(struct report_qstat *st, const struct report *r, size_t qi)
+report_qstat_init(struct report_qstat *st, struct report *r, size_t qi)
 {
 	static const char *const none[1] = { NULL };
+	struct qstat_ctx x = { st, 0 };
 	const char **ids;
+	struct err e;
 
 	memset(st, 0, sizeof(*st));
 	st->q = survey_question(r->sv, qi);
@@ -344,11 +348,45 @@ report_qstat_init(struct report_qstat *st, const struct report *r, size_t qi)
 		st->optid = ids;
 	}
 	st->count = xcalloc(st->nopt + 1, sizeof(*st->count));
-	st->vals = xcalloc(r->n + 1, sizeof(*st->vals));
-	for (size_t i = 0; i < r->n; i++)
-		if (r->c[i].ans && r->c[i].ans[qi] && *r->c[i].ans[qi])
-			qstat_add(st, r->c[i].ans[qi]);
+	st->vals = xcalloc(1, sizeof(*st->vals));
+	if (store_answer_counts(r->s, r->cid, st->q->id,
+				st->q->type == SURVEY_MULTI,
+				st->q->type == SURVEY_TEXT ? NULL : qstat_add,
+				&x, &st->answered, &e) < 0 && !r->failed) {
+		r->failed = 1;
+		r->err = e;
+	}
 	qsort(st->vals, st->nvals, sizeof(*st->vals), ll_cmp);
+}
+
+struct texts_ctx {
+	report_text_cb cb;
+	void *arg;
+};
+
+static int
+texts_row(void *arg, int64_t contact_id, const char *municipality,
+	  const char *text)
+{
+	struct texts_ctx *x = arg;
+
+	(void)contact_id;
+	x->cb(x->arg, municipality ? municipality : "", text);
+	return 0;
+}
+
+void
+report_texts(struct report *r, size_t qi, int64_t since, report_text_cb cb,
+	     void *arg)
+{
+	struct texts_ctx x = { cb, arg };
+	struct err e;
+
+	if (store_answer_texts(r->s, r->cid, survey_question(r->sv, qi)->id,
+			       since, texts_row, &x, &e) < 0 && !r->failed) {
+		r->failed = 1;
+		r->err = e;
+	}
 }
 
 void
@@ -870,8 +908,9 @@ json_tenths(struct buf *b, const char *key, const char *num)
 }
 
 static void
-json_question(struct report *r, size_t qi, struct buf *b)
+json_question(struct report *r, size_t qi, struct report_out *o)
 {
+	struct buf *b = &o->b;
 	struct report_qstat st;
 	struct report_numstat ns;
 
@@ -892,9 +931,8 @@ json_question(struct report *r, size_t qi, struct buf *b)
 			json_kv_int(b, 0, "max", ns.max);
 		}
 	} else if (st.q->type == SURVEY_TEXT) {
-		int first = 1;
-
 		struct buf m;
+		int first = 1;
 
 		buf_init(&m, 0);
 		buf_adds(b, ",\"answers\":[");
@@ -981,7 +1019,7 @@ report_json(struct report *r, struct report_out *o)
 	for (size_t q = 0; q < r->nq; q++) {
 		if (q)
 			buf_addc(b, ',');
-		json_question(r, q, b);
+		json_question(r, q, o);
 		report_out_flush(o, 0);
 	}
 	buf_adds(b, "],\"not_answered\":[");
@@ -1040,6 +1078,9 @@ report_write_opts(struct store *s, const struct config *cfg,
 	if (r.opt.k < 1)
 		r.opt.k = REPORT_K_DEFAULT;
 	buf_init(&o.b, 0);	/* flushed every 64 KiB by report_out_flush */
+	/* each contact's answers: the CSV's rows, the cross-tables and
+	 * the free text (masked when anonymised) read them */
+	r.with_answers = 1;
 	if (report_load(&r, cfg, campaign, e) < 0)
 		goto done;
 	if (fmt == REPORT_CSV)
@@ -1051,6 +1092,10 @@ report_write_opts(struct store *s, const struct config *cfg,
 	else
 		report_text(&r, &o);
 	report_out_flush(&o, 1);
+	if (r.failed) {
+		err_set(e, "report %s: %s", campaign, r.err.msg);
+		goto done;
+	}
 	if (o.failed || fflush(out) != 0 || ferror(out)) {
 		err_set(e, "report %s: write error: %s", campaign,
 			strerror(errno));

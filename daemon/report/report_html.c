@@ -88,6 +88,12 @@ esc_max(struct buf *b, const char *s, size_t max)
 	}
 }
 
+void
+report_html_esc(struct buf *b, const char *s, size_t max)
+{
+	esc_max(b, s, max);
+}
+
 static void
 esc(struct buf *b, const char *s)
 {

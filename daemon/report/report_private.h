@@ -6,8 +6,9 @@
  *
  * Use:     report_write (report.c) loads a struct report, then calls one
  *          writer; writers call report_qstat_init/_free per question,
- *          report_numstat for scales and numbers, report_fmt_percent,
- *          report_option_label and report_out_flush.
+ *          report_numstat for scales and numbers, report_texts for
+ *          free text, report_fmt_percent, report_option_label and
+ *          report_out_flush. digest.c loads a report the same way.
  * Owns:    struct report owns every string in it (report.c frees it).
  *          A report_qstat owns count/vals; free with report_qstat_free.
  *          Its q and optid point into r->sv: valid while r is.
@@ -24,6 +25,8 @@
 #include <stdio.h>
 
 #include "base/buf.h"
+#include "base/config.h"
+#include "base/err.h"
 #include "base/kind.h"
 #include "report/report.h"
 #include "store/store.h"
@@ -78,6 +81,13 @@ struct report {
 	/* needs a person */
 	struct report_msg *msgs[REPORT_NNEEDS];
 	size_t nmsgs[REPORT_NNEEDS];
+	/* each contact's answers in c[].ans: only a format that writes a
+	 * row per contact (CSV) loads them; the figures come from the
+	 * store's aggregates (report_qstat_init, report_texts) */
+	int with_answers;
+	/* the first store error met while writing (aggregates, texts) */
+	int failed;
+	struct err err;
 };
 
 /* One question's figures over the roster's current answers. */
@@ -112,8 +122,23 @@ struct report_out {
 void report_fmt_tenths(char out[32], long long num, long long den);
 void report_fmt_percent(char out[32], long count, long n);
 
-void report_qstat_init(struct report_qstat *st, const struct report *r,
+/* Counted by the store (store_answer_counts); a store error leaves the
+ * figures empty and sets r->failed. */
+void report_qstat_init(struct report_qstat *st, struct report *r,
 		       size_t qi);
+/* The non-empty free-text answers to question qi in roster order,
+ * recorded at or after since (0: all), streamed from the store: cb gets
+ * the contact's municipality and the text. A store error sets
+ * r->failed. */
+typedef void (*report_text_cb)(void *arg, const char *municipality,
+			       const char *text);
+void report_texts(struct report *r, size_t qi, int64_t since,
+		  report_text_cb cb, void *arg);
+/* Load campaign name into r (r->s set, r->with_answers chosen);
+ * report_free releases it (also after a failed load). */
+int report_load(struct report *r, const struct config *cfg,
+		const char *name, struct err *e);
+void report_free(struct report *r);
 void report_qstat_free(struct report_qstat *st);
 /* The option's English label, its id when it has none ("Yes"/"No"). */
 const char *report_option_label(const struct report *r,
@@ -156,5 +181,8 @@ void report_xtab_free(struct report_xtab *x);
 
 /* report_html.c: the whole page. */
 void report_html(struct report *r, struct report_out *o);
+/* s HTML-escaped into b (NULL: nothing), at most max characters and then
+ * an ellipsis; what XML cannot carry becomes U+FFFD. */
+void report_html_esc(struct buf *b, const char *s, size_t max);
 
 #endif

@@ -789,6 +789,64 @@ static int render_for(struct render *rd, const struct rctx *x,
 	return rc;
 }
 
+/* The parts of a message its producer rendered (render.h), copied out
+ * of the row's vars. */
+struct made {
+	char *part[3];		/* subject, text, html */
+};
+
+static int made_pair(void *arg, const char *key, char type,
+		     const char *value)
+{
+	static const char *const keys[3] = { "subject", "text", "html" };
+	struct made *m = arg;
+
+	for (int i = 0; i < 3; i++)
+		if (type == 's' && strcmp(key, keys[i]) == 0) {
+			free(m->part[i]);
+			m->part[i] = xstrdup(value);
+		}
+	return 0;
+}
+
+/* A row without a campaign whose vars carry the parts (the staff
+ * digest): only wrapped into MIME, to the row's rcpt. */
+static int render_made(struct render *rd, const struct store_outrow *row,
+		       const char *msgid, struct buf *out, struct err *e)
+{
+	struct rcpt c = { .email = row->rcpt, .name = "",
+			  .token = row->token };
+	struct made p = { { NULL, NULL, NULL } };
+	struct mime *m;
+	int rc = RENDER_ROW_BAD;
+
+	if (send_json_each(row->vars ? row->vars : "", made_pair, &p, e) < 0)
+		goto done;
+	if (p.part[0] == NULL || p.part[1] == NULL || p.part[2] == NULL) {
+		err_set(e, "delivery %lld: %s without a campaign cannot be "
+			"rendered (its vars carry no subject, text and html)",
+			(long long)row->id, row->kind);
+		goto done;
+	}
+	buf_reset(&rd->part[T_TEXT]);
+	buf_adds(&rd->part[T_TEXT], p.part[1]);
+	m = mime_new();
+	mime_envelope(m, rd->cfg, &c, msgid);
+	/* RFC 3834: made by a program, no one should auto-reply to it */
+	mime_header_raw(m, "Auto-Submitted", "auto-generated");
+	mime_header(m, "Subject", p.part[0]);
+	mime_text(m, p.part[1]);
+	mime_html(m, p.part[2]);
+	rc = mime_build(m, out, e) == 0 ? 0 : RENDER_ROW_BAD;
+	if (rc != 0)
+		err_prefix(e, "%s to %s", row->kind, row->rcpt);
+	mime_free(&m);
+done:
+	for (int i = 0; i < 3; i++)
+		free(p.part[i]);
+	return rc;
+}
+
 int render_row(struct render *rd, const struct store_outrow *row,
 	       const char *msgid, struct buf *out, struct err *e)
 {
@@ -798,11 +856,8 @@ int render_row(struct render *rd, const struct store_outrow *row,
 	struct langset *l;
 	int rc;
 
-	if (row->campaign_id == 0) {
-		err_set(e, "delivery %lld: %s without a campaign cannot be "
-			"rendered yet", (long long)row->id, row->kind);
-		return -1;
-	}
+	if (row->campaign_id == 0)
+		return render_made(rd, row, msgid, out, e);
 	x = rctx_get(rd, row->campaign_id, row->kind, e);
 	if (x == NULL)
 		return -1;

@@ -35,6 +35,11 @@
  *          own sets; invite, update and cancel of a campaign that sends
  *          an event also carry its calendar part (model/event_ics.h,
  *          mail/ical.h).
+ *          and any other key a template variable. A row without a
+ *          campaign (the staff digest) was rendered by its producer:
+ *          its vars carry the strings "subject", "text" and "html",
+ *          which are only wrapped into MIME to the row's rcpt; without
+ *          them the row fails (RENDER_ROW_BAD).
  * Tests:   tests/unit/test_send.c, tests/integration/hostile.sh
  */
 #ifndef ANKETA_RENDER_H

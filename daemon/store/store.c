@@ -338,8 +338,10 @@ store_commit(struct store *s, struct err *e)
 void
 store_rollback(struct store *s)
 {
-	if (s != NULL && !sqlite3_get_autocommit(s->db))
+	if (s != NULL && !sqlite3_get_autocommit(s->db)) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		s->pick_campaign = 0;	/* report_pick may be undone */
+	}
 }
 
 int
@@ -378,6 +380,7 @@ store_tx_close(struct store *s, int outer, int rc, struct err *e)
 	 * caller's own transaction stays as it was before this call. */
 	store_run(s, "ROLLBACK TO store_call", "store: rollback to",
 		  &ignore);
+	s->pick_campaign = 0;	/* report_pick may be undone */
 	store_run(s, "RELEASE store_call", "store: release", &ignore);
 	return -1;
 }

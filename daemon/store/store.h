@@ -484,7 +484,10 @@ int store_inbound_add(struct store *s, const struct store_inbound *m,
 struct store_answer {
 	const char *question;	/* question id from the questionnaire */
 	const char *value;	/* normalised: option ids comma-separated,
-				 * numbers in decimal, yes/no, free text */
+				 * numbers in decimal, yes/no, free text; a
+				 * comma-separated list of ids (letters,
+				 * digits, _ . -) is also kept split, one
+				 * row a choice, for counting */
 };
 
 /* Record a response for (campaign, contact) from inbound_id; an earlier
@@ -518,6 +521,43 @@ typedef int (*store_roster_cb)(void *arg, const struct store_contact *c,
 			       const char *answered_by);
 int store_roster_each(struct store *s, int64_t campaign_id,
 		      store_roster_cb cb, void *arg, struct err *e);
+/* Aggregates over the current, confirmed, non-empty answers to one
+ * question from the campaign's roster (the contacts store_roster_each
+ * gives), computed by the database. choices 0: cb gets each distinct
+ * value and how many gave it (in no order), *answered_r their sum.
+ * choices 1 (multiple choice): cb gets each choice and how many chose
+ * it, a value that is no list of ids counting as one choice; *answered_r
+ * is how many answered. cb NULL: only *answered_r (no grouping). */
+typedef int (*store_count_cb)(void *arg, const char *value, long count);
+int store_answer_counts(struct store *s, int64_t campaign_id,
+			const char *question, int choices, store_count_cb cb,
+			void *arg, long *answered_r, struct err *e);
+/* The same answers one by one, in the roster's order (contact e-mail),
+ * only those recorded at or after since (unix time; 0: all): for free
+ * text, streamed. */
+typedef int (*store_text_cb)(void *arg, int64_t contact_id,
+			     const char *municipality, const char *text);
+int store_answer_texts(struct store *s, int64_t campaign_id,
+		       const char *question, int64_t since, store_text_cb cb,
+		       void *arg, struct err *e);
+/* What happened to a campaign at or after since (unix time). */
+struct store_changes {
+	long responses;		/* current responses recorded since */
+	long sent;		/* campaign mail the server accepted since */
+	long needs;		/* its inbound mail left for a person since */
+};
+int store_campaign_changes(struct store *s, int64_t campaign_id,
+			   int64_t since, struct store_changes *c,
+			   struct err *e);
+/* The digest for rcpt at schedule slot (unix time): 1 and *since_r the
+ * previous slot of rcpt (0: none) when this slot is new, now recorded;
+ * 0 when it was recorded already. Inside store_begin, with the enqueue
+ * of the digest's outbox row. */
+int store_digest_mark(struct store *s, const char *rcpt, int64_t slot,
+		      int64_t *since_r, struct err *e);
+/* The slot of the last digest recorded for rcpt, 0 if none. */
+int store_digest_last(struct store *s, const char *rcpt, int64_t *slot_r,
+		      struct err *e);
 typedef int (*store_inbound_cb)(void *arg, int64_t id,
 				const struct store_inbound *m);
 /* Inbound messages of a kind (all kinds when kind < 0), newest first. */

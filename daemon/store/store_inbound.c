@@ -8,6 +8,8 @@
  */
 #include "store/store_private.h"
 
+#include <string.h>
+
 static const char *const store_ikinds[] = {
 	[STORE_I_ANSWERS] = "answers",	   [STORE_I_RSVP] = "rsvp",
 	[STORE_I_BOUNCE] = "bounce",	   [STORE_I_AUTOREPLY] = "auto-reply",
@@ -322,6 +324,50 @@ store_answers_put(struct store *s, int64_t id, const struct store_answer *a,
 	return rc;
 }
 
+/* A value with a comma made of ids only (store.h: struct store_answer);
+ * the same rule as migration 9's GLOB. */
+int
+store_is_choice_list(const char *v)
+{
+	if (v == NULL || strchr(v, ',') == NULL)
+		return 0;
+	return v[strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv"
+			"wxyz0123456789_.,-")] == '\0';
+}
+
+/* The answer's choices, one row each, replacing what a repeated question
+ * of the same reply left. */
+static int
+store_choices_add(struct store *s, int64_t response_id,
+		  const struct store_answer *a, struct err *e)
+{
+	static const char del[] =
+		"DELETE FROM answer_choices WHERE response_id = ?1 AND "
+		"question = ?2";
+	static const char ins[] =
+		"WITH RECURSIVE split(rest, choice) AS (SELECT ?3 || ',', "
+		"NULL UNION ALL SELECT substr(rest, instr(rest, ',') + 1), "
+		"substr(rest, 1, instr(rest, ',') - 1) FROM split "
+		"WHERE rest <> '') INSERT OR IGNORE INTO answer_choices("
+		"response_id, question, choice) SELECT ?1, ?2, choice "
+		"FROM split WHERE choice <> ''";
+	int list = store_is_choice_list(a->value);
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	for (int i = 0; rc == 0 && i < 1 + list; i++) {
+		if ((rc = store_stmt(s, i ? ins : del, &st, e)) == -1)
+			break;
+		sqlite3_bind_int64(st, 1, response_id);
+		store_bind_text(st, 2, a->question);
+		if (i)
+			store_bind_text(st, 3, a->value);
+		rc = store_step_done(s, st, a->question, e);
+		store_done(s, st);
+	}
+	return rc;
+}
+
 int
 store_response_add(struct store *s, int64_t campaign_id, int64_t contact_id,
 		   int64_t inbound_id, const struct store_answer *a, size_t n,
@@ -333,6 +379,15 @@ store_response_add(struct store *s, int64_t campaign_id, int64_t contact_id,
 		"unconfirmed) SELECT ?1, a.question, a.value, a.unconfirmed "
 		"FROM responses r JOIN answers a ON a.response_id = r.id "
 		"WHERE r.superseded_by = ?1";
+	/* and the choices of what was carried over (the same value) */
+	static const char keep_choices[] =
+		"INSERT OR IGNORE INTO answer_choices(response_id, question, "
+		"choice) SELECT ?1, ch.question, ch.choice FROM responses r "
+		"JOIN answer_choices ch ON ch.response_id = r.id "
+		"JOIN answers o ON o.response_id = r.id AND "
+		"o.question = ch.question JOIN answers n ON "
+		"n.response_id = ?1 AND n.question = ch.question AND "
+		"n.value = o.value WHERE r.superseded_by = ?1";
 	sqlite3_stmt *st;
 	int64_t id = 0;
 	int superseded = 0, rc;
@@ -341,8 +396,12 @@ store_response_add(struct store *s, int64_t campaign_id, int64_t contact_id,
 				&superseded, e);
 	if (rc == 0)
 		rc = store_answers_put(s, id, a, n, e);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = store_choices_add(s, id, &a[i], e);
 	/* a first response has nothing to carry over */
-	if (rc == 0 && superseded && (rc = store_stmt(s, keep, &st, e)) == 0) {
+	for (size_t i = 0; i < 2 && rc == 0 && superseded; i++) {
+		if ((rc = store_stmt(s, i ? keep_choices : keep, &st, e)) == -1)
+			break;
 		sqlite3_bind_int64(st, 1, id);
 		rc = store_step_done(s, st, "earlier answers", e);
 		store_done(s, st);

@@ -45,6 +45,12 @@ struct store {
 	char *owner_lock;	/* that file's path */
 	struct store_cached cache[STORE_CACHE_MAX];
 	size_t ncache;
+	/* the responses a report counts, in TEMP report_pick
+	 * (store_report.c): for this campaign (0: none), picked when the
+	 * database was at these data_version and total_changes */
+	int64_t pick_campaign;
+	int64_t pick_version;
+	int64_t pick_changes;
 };
 
 /* ---- migrations (store_schema.c) ---- */
@@ -114,6 +120,9 @@ int store_find_by(struct store *s, const struct store_key *keys, size_t n,
 		  const char *by, const char *key,
 		  int (*row)(void *ctx, sqlite3_stmt *st), void *ctx,
 		  const char *what, struct err *e);
+/* A comma-separated list of ids (letters, digits, _ . -), kept split in
+ * answer_choices (store_inbound.c). */
+int store_is_choice_list(const char *v);
 
 /* ---- audience filters (store.c) ---- */
 

@@ -159,3 +159,237 @@ store_inbound_each(struct store *s, int kind, int64_t campaign_id,
 	store_done(s, st);
 	return rc;
 }
+
+/* ---- aggregates in SQL (report_qstat, the digest) ---------------------- */
+
+/* The responses a report counts: current, of the campaign's roster (as
+ * store_roster_each: not forgotten, in the audience of a campaign mail).
+ * Picked once into TEMP report_pick by store_pick, not joined again for
+ * every question. */
+static const char store_pick_sql[] =
+	"CREATE TEMP TABLE IF NOT EXISTS report_pick("
+	"  id INTEGER PRIMARY KEY, contact_id INTEGER NOT NULL);"
+	"DELETE FROM temp.report_pick;";
+static const char store_pick_fill[] =
+	"INSERT INTO temp.report_pick(id, contact_id) SELECT r.id, "
+	"r.contact_id FROM responses r JOIN contacts c ON c.id = "
+	"r.contact_id WHERE r.campaign_id = ?1 AND r.current = 1 AND "
+	"c.status <> 'forgotten' AND r.contact_id IN (SELECT contact_id "
+	"FROM deliveries WHERE campaign_id = ?1 AND kind <> 'confirm')";
+
+/* Their answers to ?2 that count: confirmed, not empty. */
+#define STORE_PICKED \
+	"FROM temp.report_pick p JOIN answers a ON a.response_id = p.id " \
+	"AND a.question = ?2 "
+#define STORE_COUNTED "a.unconfirmed = 0 AND a.value <> ''"
+#define STORE_ANSWERED STORE_PICKED "WHERE " STORE_COUNTED
+
+/* The database's version as seen by this connection: another
+ * connection's commit changes data_version, one of ours total_changes. */
+static int
+store_pick_version(struct store *s, int64_t *version_r, struct err *e)
+{
+	int64_t *const out[1] = { version_r };
+	sqlite3_stmt *st;
+
+	if (store_prepare(s, "PRAGMA data_version", &st, e) == -1)
+		return -1;
+	return store_one_int64(s, st, "data_version", out, 1, e) < 0 ? -1 : 0;
+}
+
+/* Fill report_pick for campaign_id unless it holds that campaign's
+ * responses already and nothing was written since. A rollback clears
+ * pick_campaign (store.c). */
+static int
+store_pick(struct store *s, int64_t campaign_id, struct err *e)
+{
+	sqlite3_stmt *st;
+	int64_t version;
+	int rc;
+
+	if (store_pick_version(s, &version, e) == -1)
+		return -1;
+	if (s->pick_campaign == campaign_id && s->pick_version == version &&
+	    s->pick_changes == sqlite3_total_changes(s->db))
+		return 0;
+	s->pick_campaign = 0;
+	if (store_exec(s, store_pick_sql, e) == -1 ||
+	    store_prepare(s, store_pick_fill, &st, e) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, campaign_id);
+	rc = store_step_done(s, st, "report_pick", e);
+	store_done(s, st);
+	if (rc == -1)
+		return -1;
+	s->pick_campaign = campaign_id;
+	s->pick_version = version;
+	s->pick_changes = sqlite3_total_changes(s->db);
+	return 0;
+}
+
+struct store_count_ctx {
+	store_count_cb cb;
+	void *arg;
+	long sum;
+	int lists;	/* 1: pass on only values that are no choice list */
+};
+
+static int
+store_count_row(void *ctx, sqlite3_stmt *st)
+{
+	struct store_count_ctx *x = ctx;
+	const char *v = store_col_text(st, 0);
+	long n = (long)sqlite3_column_int64(st, 1);
+
+	x->sum += n;
+	if (x->cb == NULL || (x->lists && store_is_choice_list(v)))
+		return 0;
+	return x->cb(x->arg, v, n);
+}
+
+/* Prepare sql, bind campaign and question, stream rows through row. */
+static int
+store_question_rows(struct store *s, const char *sql, int64_t campaign_id,
+		    const char *question, int64_t since,
+		    int (*row)(void *, sqlite3_stmt *), void *ctx,
+		    struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_pick(s, campaign_id, e) == -1 ||
+	    store_prepare(s, sql, &st, e) == -1)
+		return -1;
+	store_bind_text(st, 2, question);
+	if (sqlite3_bind_parameter_count(st) >= 3)
+		sqlite3_bind_int64(st, 3, since);
+	rc = store_rows(s, st, row, ctx, NULL, question, e);
+	store_done(s, st);
+	return rc;
+}
+
+int
+store_answer_counts(struct store *s, int64_t campaign_id,
+		    const char *question, int choices, store_count_cb cb,
+		    void *arg, long *answered_r, struct err *e)
+{
+	static const char values[] =
+		"SELECT a.value, count(*) " STORE_ANSWERED
+		" GROUP BY a.value";
+	/* only how many (free text): no grouping of every text */
+	static const char answered[] =
+		"SELECT '', count(*) " STORE_ANSWERED;
+	/* the lists' choices (migration 9), of the same answers */
+	static const char chosen[] =
+		"SELECT ch.choice, count(*) FROM answer_choices ch WHERE "
+		"ch.question = ?2 AND ch.response_id IN (SELECT p.id "
+		STORE_ANSWERED ") GROUP BY ch.choice";
+	struct store_count_ctx x = { cb, arg, 0, choices };
+	struct store_count_ctx y = { cb, arg, 0, 0 };
+	int rc;
+
+	/* a value that is no list (one choice, or no id) counts as it is */
+	rc = store_question_rows(s, cb ? values : answered, campaign_id,
+				 question, 0, store_count_row, &x, e);
+	if (rc == 0 && choices)
+		rc = store_question_rows(s, chosen, campaign_id, question, 0,
+					 store_count_row, &y, e);
+	if (rc == 0 && answered_r != NULL)
+		*answered_r = x.sum;
+	return rc;
+}
+
+struct store_text_ctx {
+	store_text_cb cb;
+	void *arg;
+};
+
+static int
+store_text_row(void *ctx, sqlite3_stmt *st)
+{
+	struct store_text_ctx *x = ctx;
+
+	return x->cb(x->arg, sqlite3_column_int64(st, 0),
+		     store_col_text(st, 1), store_col_text(st, 2));
+}
+
+int
+store_answer_texts(struct store *s, int64_t campaign_id,
+		   const char *question, int64_t since, store_text_cb cb,
+		   void *arg, struct err *e)
+{
+	static const char sql[] =
+		"SELECT c.id, c.municipality, a.value " STORE_PICKED
+		"JOIN contacts c ON c.id = p.contact_id JOIN responses r ON "
+		"r.id = p.id WHERE " STORE_COUNTED " AND r.created >= ?3 "
+		"ORDER BY c.email";
+	struct store_text_ctx x = { cb, arg };
+
+	return store_question_rows(s, sql, campaign_id, question, since,
+				   store_text_row, &x, e);
+}
+
+int
+store_campaign_changes(struct store *s, int64_t campaign_id, int64_t since,
+		       struct store_changes *c, struct err *e)
+{
+	static const char sql[] =
+		"SELECT (SELECT count(*) FROM responses WHERE campaign_id = ?1 "
+		"AND current = 1 AND created >= ?2), (SELECT count(*) FROM "
+		"deliveries WHERE campaign_id = ?1 AND kind IN ('invite', "
+		"'reminder') AND state = 'sent' AND updated >= ?2), "
+		"(SELECT count(*) FROM inbound WHERE campaign_id = ?1 AND "
+		"kind IN ('unmatched', 'unreadable', 'quarantine', 'bounce') "
+		"AND created >= ?2)";
+	int64_t v[3] = { 0, 0, 0 };
+	int64_t *const out[3] = { &v[0], &v[1], &v[2] };
+	sqlite3_stmt *st;
+
+	if (store_prepare(s, sql, &st, e) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, campaign_id);
+	sqlite3_bind_int64(st, 2, since);
+	if (store_one_int64(s, st, "changes", out, 3, e) < 0)
+		return -1;
+	c->responses = (long)v[0];
+	c->sent = (long)v[1];
+	c->needs = (long)v[2];
+	return 0;
+}
+
+int
+store_digest_last(struct store *s, const char *rcpt, int64_t *slot_r,
+		  struct err *e)
+{
+	static const char sql[] =
+		"SELECT coalesce(max(slot), 0) FROM digests WHERE rcpt = ?1";
+	int64_t *const out[1] = { slot_r };
+	sqlite3_stmt *st;
+
+	*slot_r = 0;
+	if (store_prepare(s, sql, &st, e) == -1)
+		return -1;
+	store_bind_text(st, 1, rcpt);
+	return store_one_int64(s, st, "digests", out, 1, e) < 0 ? -1 : 0;
+}
+
+int
+store_digest_mark(struct store *s, const char *rcpt, int64_t slot,
+		  int64_t *since_r, struct err *e)
+{
+	static const char ins[] =
+		"INSERT OR IGNORE INTO digests(rcpt, slot) VALUES (?1, ?2)";
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_digest_last(s, rcpt, since_r, e) == -1 ||
+	    store_prepare(s, ins, &st, e) == -1)
+		return -1;
+	store_bind_text(st, 1, rcpt);
+	sqlite3_bind_int64(st, 2, slot);
+	rc = store_step_done(s, st, "digests", e);
+	store_done(s, st);
+	if (rc == -1)
+		return -1;
+	return sqlite3_changes(s->db) > 0;
+}

@@ -439,6 +439,35 @@ const char *const store_migrations[] = {
 	"CREATE INDEX inbound_contact ON inbound(contact_id, id)"
 	"  WHERE contact_id IS NOT NULL;"
 	"CREATE INDEX inbound_from ON inbound(from_addr COLLATE NOCASE, id);",
+	/* 9: the choices of a multiple-choice answer, one row each, so a
+	 * report counts them with GROUP BY instead of splitting the
+	 * comma-joined value of every answer in memory. store_response_add
+	 * writes them for every value that is a comma-separated list of ids
+	 * (letters, digits, _ . -), and so does this for existing rows,
+	 * whatever the question: a value without a comma is counted from
+	 * answers, and rows of questions that are not multiple-choice are
+	 * never read (a report asks only for a multi question's choices). */
+	"CREATE TABLE answer_choices ("
+	"  response_id INTEGER NOT NULL, question TEXT NOT NULL,"
+	"  choice TEXT NOT NULL,"
+	"  PRIMARY KEY (response_id, question, choice),"
+	"  FOREIGN KEY (response_id, question) REFERENCES"
+	"    answers(response_id, question) ON DELETE CASCADE)"
+	"  WITHOUT ROWID;"
+	"WITH RECURSIVE split(rid, q, rest, choice) AS ("
+	"  SELECT response_id, question, value || ',', NULL FROM answers"
+	"  WHERE instr(value, ',') > 0"
+	"  AND value NOT GLOB '*[^A-Za-z0-9_.,-]*'"
+	"  UNION ALL SELECT rid, q, substr(rest, instr(rest, ',') + 1),"
+	"  substr(rest, 1, instr(rest, ',') - 1) FROM split WHERE rest <> '')"
+	"INSERT OR IGNORE INTO answer_choices(response_id, question, choice)"
+	"  SELECT rid, q, choice FROM split WHERE choice <> '';",
+	/* 10: the digests staff were sent, one per address and schedule
+	 * slot (digest_fire): once per slot, and the last slot is where the
+	 * next digest's "since" starts. */
+	"CREATE TABLE digests ("
+	"  rcpt TEXT NOT NULL, slot INTEGER NOT NULL,"
+	"  PRIMARY KEY (rcpt, slot)) WITHOUT ROWID;",
 };
 
 const size_t store_nmigrations =

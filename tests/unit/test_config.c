@@ -119,6 +119,62 @@ test_every_error_with_line(void **state)
 	errlist_free(&errs);
 }
 
+/* [digest] and [staff]: the readers with their languages, the schedule
+ * checked as cron_parse reads it, every problem named by its line. */
+static void
+test_digest_staff(void **state)
+{
+	static const char good[] =
+		"[digest]\nschedule = 30 7 * * 1-5\n"
+		"timezone = Europe/Sofia\n"
+		"[staff]\ndesk@example.org = BG\njan@example.org = cs\n";
+	static const char bad[] =
+		/* after minimal's 7 lines */
+		"[digest]\nschedule = 30 25 * * *\n"	/* 8-9 */
+		"[staff]\nnobody = en\n"		/* 10-11 */
+		"desk@example.org = fr\n"		/* 12 */
+		"jan@example.org = cs\n"		/* 13 */
+		"JAN@example.org = nl\n";		/* 14 */
+	const char *expect[] = {
+		":11: [staff] nobody: not an e-mail address",
+		":12: [staff] desk@example.org = fr: expected a language",
+		":14: [staff] JAN@example.org set twice",
+		":9: [digest] schedule = 30 25 * * *, timezone = UTC: field 2",
+	};
+	struct errlist errs = { 0 };
+	struct config *cfg = NULL;
+	char text[1024], want[256], *p;
+
+	(void)state;
+	snprintf(text, sizeof(text), "%s%s", minimal, good);
+	p = write_file("digest.conf", text, 0644);
+	assert_int_equal(config_load(p, &cfg, &errs), 0);
+	assert_string_equal(cfg->digest.schedule, "30 7 * * 1-5");
+	assert_string_equal(cfg->digest.timezone, "Europe/Sofia");
+	assert_int_equal(cfg->digest.nstaff, 2);
+	assert_string_equal(cfg->digest.staff[0].address, "desk@example.org");
+	assert_string_equal(cfg->digest.staff[0].language, "bg");
+	assert_string_equal(cfg->digest.staff[1].language, "cs");
+	config_free(&cfg);
+	snprintf(text, sizeof(text), "%s%s", minimal, bad);
+	p = write_file("digest-bad.conf", text, 0644);
+	assert_int_equal(config_load(p, &cfg, &errs), -1);
+	assert_int_equal(errs.n, sizeof(expect) / sizeof(expect[0]));
+	for (size_t i = 0; i < errs.n; i++) {
+		snprintf(want, sizeof(want), "%s%s", p, expect[i]);
+		if (strncmp(errs.v[i], want, strlen(want)) != 0)
+			fail_msg("got %s, want %s", errs.v[i], want);
+	}
+	errlist_free(&errs);
+	/* staff without a schedule get nothing: an error, too */
+	snprintf(text, sizeof(text), "%s[staff]\nd@example.org = en\n",
+		 minimal);
+	p = write_file("digest-none.conf", text, 0644);
+	assert_int_equal(config_load(p, &cfg, &errs), -1);
+	assert_non_null(strstr(errs.v[0], "[digest] schedule is not set"));
+	errlist_free(&errs);
+}
+
 /* A token goes in the local part, and the local part with a 16-character
  * token stays within 64 octets (RFC 5321 4.5.3.1.1). */
 static void
@@ -409,6 +465,7 @@ main(void)
 		cmocka_unit_test(test_password_rules),
 		cmocka_unit_test(test_not_a_file),
 		cmocka_unit_test(test_token_address),
+		cmocka_unit_test(test_digest_staff),
 		cmocka_unit_test(test_shipped_sample_parses),
 		cmocka_unit_test(test_queue_backoff_range),
 		cmocka_unit_test(test_expand_token),
