@@ -35,6 +35,7 @@
 #include "base/cron.h"
 #include "receive/ingest.h"
 #include "base/log.h"
+#include "report/digest.h"
 #include "send/producer.h"
 #include "base/mem.h"
 #include "send/send.h"
@@ -47,9 +48,17 @@ enum { JOB_FETCH, JOB_SEND, JOB_N };
  * adds one. Each firing stands for its slot: the latest cron time at or
  * before the pass (producer.h), so a pass after a wake or a restart
  * fires what is due, once. */
+static void
+digest_times(const struct config *cfg, const char **cron, const char **zone)
+{
+	*cron = cfg->digest.schedule;
+	*zone = cfg->digest.timezone;
+}
+
 static const struct sched_job sched_jobs[] = {
-	{ "waves", "0 * * * *", "UTC", producer_waves },
-	{ "reminders", "*/15 * * * *", "UTC", producer_reminders },
+	{ "waves", "0 * * * *", "UTC", producer_waves, NULL },
+	{ "reminders", "*/15 * * * *", "UTC", producer_reminders, NULL },
+	{ "digest", NULL, NULL, digest_fire, digest_times },
 };
 #define NSCHED (sizeof(sched_jobs) / sizeof(sched_jobs[0]))
 
@@ -353,9 +362,17 @@ sched_start(struct daemon *d)
 		struct sched_watch *sw = &d->sched[i];
 		struct err e = { "" };
 
+		const char *cron = sched_jobs[i].cron;
+		const char *zone = sched_jobs[i].zone;
+
 		sw->job = &sched_jobs[i];
 		sw->d = d;
-		sw->cron = cron_parse(sw->job->cron, sw->job->zone, &e);
+		sw->cron = NULL;
+		if (sw->job->times != NULL)
+			sw->job->times(d->cfg, &cron, &zone);
+		if (cron == NULL || *cron == '\0')
+			continue;	/* this producer is off */
+		sw->cron = cron_parse(cron, zone && *zone ? zone : "UTC", &e);
 		if (sw->cron == NULL) {
 			log_warnx("%s: %s", sw->job->name, e.msg);
 			continue;
@@ -506,9 +523,8 @@ on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 	 * a sender started here must not get that SIGHUP): every
 	 * producer's next time again, and a pass now fires what a new
 	 * schedule makes due (a running one restarts for the reload) */
-	for (size_t i = 0; i < NSCHED; i++)
-		if (d->sched[i].cron != NULL)
-			ev_periodic_again(loop, &d->sched[i].w);
+	sched_stop(d);
+	sched_start(d);	/* times the configuration sets may have moved */
 	sched_log(d);
 	if (d->jobs[JOB_SEND].pid == 0)
 		wake_send(d);

@@ -52,6 +52,11 @@ struct sched_job {
 	 * record the firing in the same transaction (store_firing_claim) */
 	int (*fire)(struct store *s, const struct config *cfg, int64_t slot,
 		    struct err *e);
+	/* a producer whose times the configuration sets (cron and zone
+	 * NULL): they are read from it at start and at each reload; an
+	 * empty expression turns the producer off */
+	void (*times)(const struct config *cfg, const char **cron,
+		      const char **zone);
 };
 
 int daemon_run(const char *config_path, struct err *e);
