@@ -217,7 +217,7 @@ cmd_review_show(struct ctx *c, int argc, char **argv)
 	struct err e = { "" };
 	char *raw = NULL;
 	size_t len = 0;
-	int64_t id;
+	int64_t id = 0;
 	int rc;
 
 	if (argc != 2)
@@ -276,7 +276,7 @@ close_item(struct ctx *c, const char *cmd, const char *action, int argc,
 {
 	const char *note = NULL;
 	struct err e = { "" };
-	int64_t id;
+	int64_t id = 0;
 	int rc;
 
 	if ((rc = note_opt(cmd, argc, argv, &note, &id)) != EX_OK ||
@@ -435,7 +435,7 @@ cmd_review_reprocess(struct ctx *c, int argc, char **argv)
 {
 	struct ingest_opts o = { .again = 1 };
 	const char *note = NULL;
-	int64_t id;
+	int64_t id = 0;
 	int rc;
 
 	if ((rc = note_opt("review reprocess", argc, argv, &note, &id)) !=
@@ -479,7 +479,7 @@ cmd_review_assign(struct ctx *c, int argc, char **argv)
 		{ "note", required_argument, NULL, 'n' }, { 0 } };
 	const char *addr = NULL, *campaign = NULL, *note = NULL;
 	struct ingest_opts o = { .again = 1 };
-	int64_t id;
+	int64_t id = 0;
 	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {

@@ -240,7 +240,8 @@ send_next(struct daemon *d)
 	if (rc == 0)
 		return -1;
 	log_debug("send: next row due at %lld", (long long)due);
-	return due > ev_now(d->loop) ? due - ev_now(d->loop) : SEND_RECHECK;
+	return (double)due > ev_now(d->loop) ? (double)due - ev_now(d->loop) :
+	       SEND_RECHECK;
 }
 
 /* Seconds until the job's next start; -1: none (wait for an event). */

@@ -38,6 +38,7 @@ progress_new(FILE *out, enum progress_mode mode, const char *what,
 	     progress_clock_fn clock, void *clock_arg)
 {
 	struct progress *p = xcalloc(1, sizeof(*p));
+	const char *ms;
 
 	p->out = out;
 	p->tty = mode == PROGRESS_TTY ||
@@ -47,8 +48,8 @@ progress_new(FILE *out, enum progress_mode mode, const char *what,
 	p->clock_arg = clock_arg;
 	p->start = p->clock(p->clock_arg);
 	p->every = p->tty ? PROGRESS_TTY_MS : PROGRESS_PLAIN_MS;
-	if (getenv("ANKETA_PROGRESS_MS") != NULL)
-		p->every = strtol(getenv("ANKETA_PROGRESS_MS"), NULL, 10);
+	if ((ms = getenv("ANKETA_PROGRESS_MS")) != NULL)
+		p->every = strtol(ms, NULL, 10);
 	return p;
 }
 
@@ -74,15 +75,15 @@ progress_format(char *buf, size_t n, const char *what, long done,
 	if (total > 0)
 		len += snprintf(buf + len, n > (size_t)len ? n - len : 0,
 				" of %ld (%ld%%)", total,
-				(long)(done * 100.0 / total));
+				(long)((double)done * 100.0 / (double)total));
 	if (elapsed_ms <= 0 || done <= 0)
 		return len;
-	rate = done * 1000.0 / (double)elapsed_ms;
+	rate = (double)done * 1000.0 / (double)elapsed_ms;
 	len += snprintf(buf + len, n > (size_t)len ? n - len : 0, ", %.1f/s",
 			rate);
 	if (total > done) {
 		progress_span(left, sizeof(left),
-			      (long)((total - done) / rate + 0.5));
+			      (long)((double)(total - done) / rate + 0.5));
 		len += snprintf(buf + len, n > (size_t)len ? n - len : 0,
 				", %s left", left);
 	}
@@ -113,9 +114,8 @@ progress_cb(void *arg, long done, long total)
 	p->done = done;
 	p->total = total;
 	/* a terminal shows the first figures at once */
-	if (p->tty && !p->shown)
-		progress_show(p, now);
-	else if (now - (p->shown ? p->last : p->start) >= p->every)
+	if ((p->tty && !p->shown) ||
+	    now - (p->shown ? p->last : p->start) >= p->every)
 		progress_show(p, now);
 }
 

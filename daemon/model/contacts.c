@@ -680,7 +680,8 @@ import_progress(const struct import *im)
 	if (im->o->progress == NULL)
 		return;
 	if (at > 0 && im->size > 0)
-		total = (long)((double)im->st->rows * im->size / at + 0.5);
+		total = (long)((double)im->st->rows * (double)im->size /
+			       (double)at + 0.5);
 	im->o->progress(im->o->progress_arg, im->st->rows,
 			total > im->st->rows ? total : im->st->rows);
 }

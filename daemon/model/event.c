@@ -300,16 +300,13 @@ event_parse_when(const char *s)
 	int y, m, d, hh = -1, mm = -1, used = 0;
 	char sep = 0;
 
-	if (strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d,
-				      &used) == 3 && used == 10)
-		;
-	else if (strlen(s) == 16 && sscanf(s, "%4d-%2d-%2d%c%2d:%2d%n", &y,
-					   &m, &d, &sep, &hh, &mm,
-					   &used) == 6 && used == 16 &&
-		 (sep == 'T' || sep == ' ') && hh < 24 && mm < 60 &&
-		 s[11] >= '0' && s[14] >= '0')
-		;
-	else
+	if (!(strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d,
+					&used) == 3 && used == 10) &&
+	    !(strlen(s) == 16 && sscanf(s, "%4d-%2d-%2d%c%2d:%2d%n", &y,
+					&m, &d, &sep, &hh, &mm,
+					&used) == 6 && used == 16 &&
+	      (sep == 'T' || sep == ' ') && hh < 24 && mm < 60 &&
+	      s[11] >= '0' && s[14] >= '0'))
 		return NULL;
 	if (y < 2000 || y > 2200 || m < 1 || m > 12 || d < 1 ||
 	    d > tz_month_days(y, m) || s[4] != '-' || s[7] != '-')

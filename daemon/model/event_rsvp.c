@@ -254,7 +254,7 @@ event_enqueue_all(struct store *s, int64_t event_id, const char *kind,
 	int rc;
 
 	snprintf(key, sizeof(key), "%lld", (long long)event_id);
-	if ((rc = ev_get(s, "id", key, &v, e)) == 1)
+	if (ev_get(s, "id", key, &v, e) == 1)
 		rc = enqueue_people(s, &v, kind, why, n_r, e);
 	else
 		rc = -1;

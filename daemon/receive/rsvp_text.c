@@ -240,7 +240,7 @@ match_any(const struct toks *k, int i, const char *const *list)
 static int
 prefixed_no(const char *w)
 {
-	return strncmp(w, "ne", 2) == 0 && w[2] &&
+	return w != NULL && strncmp(w, "ne", 2) == 0 && w[2] &&
 	       in_list(w + 2, yes_phrases);
 }
 
@@ -249,7 +249,7 @@ static int
 negated(const struct toks *k, int i, int n)
 {
 	for (int j = i - 1; j >= 0 && j >= i - NEG_BEFORE; j--) {
-		if (strcmp(k->t[j], "|") == 0)
+		if (k->t[j] == NULL || strcmp(k->t[j], "|") == 0)
 			break;
 		if (in_list(k->t[j], negators))
 			return 1;
@@ -309,10 +309,8 @@ score_all(const struct toks *k, struct score *s)
 				s->no++;
 			else
 				s->yes++;
-		} else if (in_list(k->t[i], modals) && negator_after(k, i)) {
-			s->no++;
-			n = 1;
-		} else if (prefixed_no(k->t[i])) {
+		} else if ((in_list(k->t[i], modals) && negator_after(k, i)) ||
+			   prefixed_no(k->t[i])) {
 			s->no++;
 			n = 1;
 		} else {
@@ -325,7 +323,7 @@ score_all(const struct toks *k, struct score *s)
 enum ical_partstat
 rsvp_text_read(const char *text)
 {
-	struct toks k;
+	struct toks k = { 0 };
 	struct score s = { 0, 0, 0, 0 };
 
 	if (!text)

@@ -568,6 +568,7 @@ store_new(const char *path)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
 	const char *crash = getenv("ANKETA_CRASH_AFTER");
+	const char *now = getenv("ANKETA_NOW");
 
 	s->path = xstrdup(path);
 	s->owner_fd = -1;
@@ -575,8 +576,8 @@ store_new(const char *path)
 		s->crash_after = strtol(crash, NULL, 10);
 	/* tests only: the store's clock (store_now), for deadlines and
 	 * schedules without waiting for them */
-	if (getenv("ANKETA_NOW") != NULL)
-		s->clock = strtoll(getenv("ANKETA_NOW"), NULL, 10);
+	if (now != NULL)
+		s->clock = strtoll(now, NULL, 10);
 	return s;
 }
 
