@@ -266,7 +266,8 @@ text_cb(void *arg, const char *municipality, const char *text)
 {
 	struct texts *x = arg;
 	struct dg *d = x->d;
-	size_t at, k;
+	size_t at;
+	const char *p;
 
 	if (x->n++ >= DIGEST_CAP)
 		return;
@@ -275,11 +276,10 @@ text_cb(void *arg, const char *municipality, const char *text)
 	t_data(d, *municipality ? municipality : "?");
 	buf_adds(&d->t, "] ");
 	/* bytes up to the cut, then to the end of that character */
-	for (k = 0; text[k] && (k < DIGEST_TEXT_MAX ||
-				((unsigned char)text[k] & 0xc0) == 0x80); k++)
-		buf_addc(&d->t, text[k] == '\n' || text[k] == '\r' ? ' ' :
-			 text[k]);
-	if (text[k])
+	for (p = text; *p && ((size_t)(p - text) < DIGEST_TEXT_MAX ||
+			      ((unsigned char)*p & 0xc0) == 0x80); p++)
+		buf_addc(&d->t, *p == '\n' || *p == '\r' ? ' ' : *p);
+	if (*p)
 		buf_adds(&d->t, "...");
 	textcol_clean(&d->t, at, "");
 	buf_addc(&d->t, '\n');
