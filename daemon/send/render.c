@@ -775,7 +775,7 @@ static int render_for(struct render *rd, const struct rctx *x,
 				     .timezone = x->camp.timezone };
 	const struct store_contact *k = row->contact;
 	char *at = campaign_deadline_for(rd->zones, &sc, campaign_zone_of(
-		NULL, k != NULL ? k->country : NULL));
+		k != NULL ? k->timezone : NULL, k != NULL ? k->country : NULL));
 	char *dl = at != NULL ? send_deadline(at, l->lang) : NULL;
 	int rc;
 

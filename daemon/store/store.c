@@ -780,6 +780,7 @@ store_contact_row(sqlite3_stmt *st, int col, struct store_contact *c)
 	c->groups = store_col_text(st, col + 7);
 	c->token = store_col_text(st, col + 8);
 	c->status = store_col_text(st, col + 9);
+	c->timezone = store_col_text(st, col + 10);
 }
 
 /* 16 characters of RFC 4648 base32 (lower case) from 80 random bits:

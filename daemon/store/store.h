@@ -63,6 +63,7 @@ struct store_contact {
 	const char *groups;	/* comma-separated group names */
 	const char *token;	/* unguessable, made once at first insert */
 	const char *status;	/* "ok" or "undeliverable" */
+	const char *timezone;	/* IANA zone; NULL: the country's */
 };
 
 /* Audience / list filter; NULL fields match everything. Each field may

@@ -384,7 +384,7 @@ struct store_claimed {
  * each row, cost more than the rest of a claimed row's read. */
 #define STORE_OUTROW_CONTACT_COLS \
 	"c.id, c.email, c.name, c.municipality, c.country, c.language, " \
-	"c.role, NULL, c.token, c.status"
+	"c.role, NULL, c.token, c.status, c.timezone"
 #define STORE_OUTROW_COLS \
 	"d.id, coalesce(d.campaign_id, 0), d.kind, d.state, " \
 	"coalesce(c.email, d.rcpt), d.token, d.message_id, d.in_reply_to, " \
@@ -405,7 +405,8 @@ store_claimed_copy(sqlite3_stmt *st, struct store_claimed *x)
 	struct store_contact c;
 	const char **cs[] = { &x->c.email, &x->c.name, &x->c.municipality,
 			      &x->c.country, &x->c.language, &x->c.role,
-			      &x->c.groups, &x->c.token, &x->c.status };
+			      &x->c.groups, &x->c.token, &x->c.status,
+			      &x->c.timezone };
 	const char **rs[] = { &x->r.kind, NULL, &x->r.rcpt, &x->r.token,
 			      &x->r.message_id, &x->r.in_reply_to,
 			      &x->r.vars };

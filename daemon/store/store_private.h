@@ -191,8 +191,9 @@ int store_owner_alive(const char *host, const char *lock);
 	"c.id, c.email, c.name, c.municipality, c.country, c.language, " \
 	"c.role, (SELECT group_concat(name, ',') FROM (SELECT g.name " \
 	"FROM contact_groups cg JOIN groups g ON g.id = cg.group_id " \
-	"WHERE cg.contact_id = c.id ORDER BY g.name)), c.token, c.status"
-#define STORE_CONTACT_NCOLS 10
+	"WHERE cg.contact_id = c.id ORDER BY g.name)), c.token, c.status, " \
+	"c.timezone"
+#define STORE_CONTACT_NCOLS 11
 void store_contact_row(sqlite3_stmt *st, int col,
 		       struct store_contact *c);
 
