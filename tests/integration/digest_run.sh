@@ -33,21 +33,6 @@ A contacts import "$T/c.csv" >/dev/null
 survey_campaign "$T/s1.campaign" s1 2099-12-31 s
 A campaign add "$T/s1.campaign" >/dev/null
 
-until_ok() {	# until CMD succeeds, 30 s at most (0.2 s steps)
-	local i
-	for i in $(seq 1 150); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	echo "not within 30 s: $*"; tail -20 "$T/run.log"; return 1
-}
-gone() { ! kill -0 "$1" 2>/dev/null; }
-passes() { grep -c 'send: started pid' "$T/run.log"; }
-pass_over() {	# the latest send pass has ended
-	local p
-	p=$(sed -n 's/.*send: started pid \([0-9]*\).*/\1/p' "$T/run.log" | tail -1)
-	[ -n "$p" ] && gone "$p"
-}
 digests() { grep -l '^To: .*desk@example.org' "$T"/out/new/* 2>/dev/null | wc -l; }
 sent_digest() { [ "$(digests)" -ge 1 ]; }
 two_digests() { [ "$(digests)" -eq 2 ]; }

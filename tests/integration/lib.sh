@@ -106,3 +106,21 @@ survey_campaign() {
 sql_is() {
 	eq "$1" "$(sqlite3 "$2" "$3")"
 }
+
+# ---- a daemon under test, its log in $T/run.log ----------------------------
+until_ok() {	# until CMD succeeds, 30 s at most (0.2 s steps)
+	local i
+	for i in $(seq 1 150); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	echo "not within 30 s: $*"; tail -20 "$T/run.log"; return 1
+}
+n_in() { [ "$(ls "$1" | wc -l)" -ge "$2" ]; }	# DIR holds N files or more
+gone() { ! kill -0 "$1" 2>/dev/null; }
+passes() { grep -c 'send: started pid' "$T/run.log"; }
+pass_over() {	# the latest send pass has ended
+	local p
+	p=$(sed -n 's/.*send: started pid \([0-9]*\).*/\1/p' "$T/run.log" | tail -1)
+	[ -n "$p" ] && gone "$p"
+}

@@ -40,22 +40,6 @@ ok "status: the next wave, the next reminder pass, the deadline" \
 ok "the contact's own zone is imported" \
 	eq America/Toronto "$(q "select timezone from contacts where email = 'c@example.org'")"
 
-until_ok() {	# until CMD succeeds, 30 s at most (0.2 s steps)
-	local i
-	for i in $(seq 1 150); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	echo "not within 30 s: $*"; tail -20 "$T/run.log"; return 1
-}
-n_in() { [ "$(ls "$1" | wc -l)" -ge "$2" ]; }
-gone() { ! kill -0 "$1" 2>/dev/null; }
-passes() { grep -c 'send: started pid' "$T/run.log"; }
-pass_over() {	# the latest send pass has ended
-	local p
-	p=$(sed -n 's/.*send: started pid \([0-9]*\).*/\1/p' "$T/run.log" | tail -1)
-	[ -n "$p" ] && gone "$p"
-}
 start() {
 	"$ANKETA_BIN" -v -c "$T/a.conf" run >>"$T/run.log" 2>&1 &
 	pid=$!

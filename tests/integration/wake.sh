@@ -33,16 +33,6 @@ for i in $(seq 1 200); do
 done
 
 # until CMD succeeds, 30 s at most (0.2 s steps)
-until_ok() {
-	local i
-	for i in $(seq 1 150); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	echo "not within 30 s: $*"; tail -20 "$T/run.log"; return 1
-}
-n_in() { [ "$(ls "$1" | wc -l)" -ge "$2" ]; }
-gone() { ! kill -0 "$1" 2>/dev/null; }
 
 "$ANKETA_BIN" -v -c "$T/a.conf" run >"$T/run.log" 2>&1 &
 pid=$!
