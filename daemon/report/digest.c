@@ -28,7 +28,7 @@ enum dw {
 	W_SUBJECT, W_TITLE, W_SINCE, W_FIRST, W_CHANGES, W_RESPONSES,
 	W_SENT, W_NEEDS, W_RATE, W_BY_COUNTRY, W_BY_MUNI, W_QUESTIONS,
 	W_ANSWERED, W_NEW_TEXTS, W_NONE, W_NEEDS_PERSON, W_MORE, W_ACT,
-	W_MEAN, W_MEDIAN, W_OTHER, W_DELIVERED, W_CAMPAIGNS, W_N
+	W_MEAN, W_MEDIAN, W_OTHER, W_DELIVERED, W_CAMPAIGNS, W_STATE, W_N
 };
 
 /* In lang_code's order: bg, en, nl, cs. */
@@ -38,26 +38,26 @@ static const char *const words[LANG_N][W_N] = {
 	  "писма за човек", "Отговорили", "По държави", "По общини",
 	  "Въпроси", "отговорили", "Нови свободни отговори", "няма",
 	  "Нужда от човек", "и още", "команда", "средно", "медиана",
-	  "други", "доставени", "Кампании" },
+	  "други", "доставени", "Кампании", "Състояние" },
 	{ "anketa digest", "Digest for staff", "since", "first digest",
 	  "New since the last digest", "responses", "invitations sent",
 	  "messages for a person", "Responded", "By country",
 	  "By municipality", "Questions", "answered", "New free-text answers",
 	  "none", "Needs a person", "and more", "command", "mean", "median",
-	  "other", "delivered", "Campaigns" },
+	  "other", "delivered", "Campaigns", "State" },
 	{ "anketa-overzicht", "Overzicht voor medewerkers", "sinds",
 	  "eerste overzicht", "Nieuw sinds het vorige overzicht",
 	  "antwoorden", "uitnodigingen verstuurd", "berichten voor een mens",
 	  "Geantwoord", "Per land", "Per gemeente", "Vragen",
 	  "beantwoord", "Nieuwe open antwoorden", "geen",
 	  "Vraagt een mens", "en meer", "opdracht", "gemiddelde", "mediaan",
-	  "overig", "bezorgd", "Campagnes" },
+	  "overig", "bezorgd", "Campagnes", "Status" },
 	{ "Přehled anketa", "Přehled pro pracovníky", "od", "první přehled",
 	  "Nové od posledního přehledu", "odpovědi", "odeslané pozvánky",
 	  "zprávy pro člověka", "Odpověděli", "Podle země", "Podle obce",
 	  "Otázky", "odpovědělo", "Nové volné odpovědi", "žádné",
 	  "Potřebuje člověka", "a další", "příkaz", "průměr", "medián",
-	  "jiné", "doručeno", "Kampaně" },
+	  "jiné", "doručeno", "Kampaně", "Stav" },
 };
 
 /* ---- the two parts ----------------------------------------------------------- */
@@ -349,6 +349,13 @@ campaign(struct dg *d, const char *name)
 	    store_campaign_changes(d->s, r.cid, d->since, &ch, d->e) < 0)
 		goto out;
 	heading(d, 2, r.kind, r.name);
+	/* staff must see a campaign that no longer sends (anketa status
+	 * names the states: paused, stopped, closed) */
+	if (strcmp(r.state, "open") != 0) {
+		buf_printf(&d->t, "%s: %s\n", d->w[W_STATE], r.state);
+		buf_printf(&d->h, "<p>%s: <strong>%s</strong></p>\n",
+			   d->w[W_STATE], r.state);
+	}
 	buf_printf(&d->t, "%s: %ld %s, %ld %s, %ld %s\n", d->w[W_CHANGES],
 		   ch.responses, d->w[W_RESPONSES], ch.sent, d->w[W_SENT],
 		   ch.needs, d->w[W_NEEDS]);

@@ -20,6 +20,7 @@
 #include "base/buf.h"
 #include "base/csv.h"
 #include "base/json.h"
+#include "model/campaign.h"
 #include "model/survey.h"
 #include "base/textcol.h"
 #include "base/textwrap.h"
@@ -54,6 +55,8 @@ campaign_cb(void *arg, const struct store_campaign *c)
 	r->kind = dup0(c->kind);
 	r->reference = dup0(c->reference);
 	r->deadline = dup0(c->deadline);
+	/* a report is read once mail went out: never a draft */
+	r->state = campaign_state_name(campaign_state(c, store_now(r->s), 1));
 	return 0;
 }
 

@@ -69,6 +69,7 @@ struct report {
 	/* campaign */
 	int64_t cid, qid;
 	char *name, *kind, *reference, *deadline;
+	const char *state;	/* campaign_state_name() at the store's clock */
 	struct survey *sv;
 	size_t nq;
 	long counts[REPORT_NDKINDS][STORE_D_N];

@@ -413,6 +413,28 @@ test_digest_content(void **state)
 	digest_out_free(&d);
 }
 
+/* A campaign held by a person shows its state; an open one none. */
+static void
+test_digest_state(void **state)
+{
+	struct fixture *f = *state;
+	struct digest_out d;
+
+	campaign(f, "dg-2026");
+	contacts(f, 2, 1);
+	OK(f, digest_build(f->s, &f->cfg, "en", 0, store_now(f->s), &d,
+			   &f->e));
+	assert_null(strstr(d.text, "State:"));
+	digest_out_free(&d);
+	OK(f, store_exec(f->s, "UPDATE campaigns SET hold = 'paused'",
+			 &f->e));
+	OK(f, digest_build(f->s, &f->cfg, "en", 0, store_now(f->s), &d,
+			   &f->e));
+	assert_non_null(strstr(d.text, "State: paused"));
+	assert_non_null(strstr(d.html, "<strong>paused</strong>"));
+	digest_out_free(&d);
+}
+
 /* ---- a large campaign stays a readable mail ---------------------------------- */
 
 static void
@@ -551,6 +573,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_migration_same_report,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_digest_content, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_digest_state, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_digest_large_capped,
 						setup, teardown),
