@@ -21,20 +21,37 @@ campaign_put(struct ctx *c, int argc, char **argv, int update)
 {
 	const char *what = update ? "campaign update" : "campaign add";
 	struct errlist errs = { 0 };
+	struct err e = { "" };
 	char *name = NULL;
-	int rc;
+	const char *file;
+	long told = 0;
+	int rc, notify = update && argc == 3 &&
+			 (strcmp(argv[1], "--notify") == 0 ||
+			  strcmp(argv[2], "--notify") == 0);
 
-	if (argc != 2)
-		return cli_usage_error(what, "%s", "expected FILE");
+	if (argc != 2 && !notify)
+		return cli_usage_error(what, "%s", update ?
+				       "expected [--notify] FILE" :
+				       "expected FILE");
+	file = notify && strcmp(argv[1], "--notify") == 0 ? argv[2] :
+	       argv[1];
 	if ((rc = cli_need_store(c)) != EX_OK)
 		return rc;
 	rc = (update ? campaign_update : campaign_add)(c->store, c->cfg,
-						      argv[1], &name, &errs);
+						      file, &name, &errs);
 	cli_print_errs(&errs);
 	errlist_free(&errs);
 	if (rc < 0)
 		return EX_DATAERR;
 	printf("campaign %s: %s\n", name, update ? "updated" : "stored");
+	if (notify && campaign_notify_deadline(c->store, name, &told, &e) < 0) {
+		fprintf(stderr, "anketa %s: %s\n", what, e.msg);
+		free(name);
+		return EX_DATAERR;
+	}
+	if (notify)
+		printf("campaign %s: %ld who have not answered are told the "
+		       "new deadline\n", name, told);
 	free(name);
 	daemon_wake(c->cfg);	/* a running daemon invites at once */
 	return EX_OK;
@@ -159,7 +176,7 @@ const struct command cli_campaign_commands[] = {
 	  "the stored campaigns and how far their sending is" },
 	{ "campaign add", cmd_campaign_add, "FILE",
 	  "validate and store a campaign and its questionnaire version" },
-	{ "campaign update", cmd_campaign_update, "FILE",
+	{ "campaign update", cmd_campaign_update, "[--notify] FILE",
 	  "change a stored campaign (once sent: only its deadline)" },
 	{ "campaign pause", cmd_campaign_pause, "NAME",
 	  "hold every mail of a campaign until resume" },

@@ -10,7 +10,7 @@ static const char *const kind_names[KIND_N] = {
 	[KIND_INVITE] = "invite", [KIND_REMINDER] = "reminder",
 	[KIND_CONFIRM] = "confirm", [KIND_PROBLEM] = "problem",
 	[KIND_UPDATE] = "update", [KIND_CANCEL] = "cancel",
-	[KIND_SEAT] = "seat",
+	[KIND_SEAT] = "seat", [KIND_DEADLINE] = "deadline",
 };
 
 const char *

@@ -9,7 +9,10 @@
  *   event mail (update, cancel, seat: model/event.h): enqueued for an
  *     event's invitees, sent like feedback with the set of its own name
  *     (and the calendar part, model/event_ics.h), never counted as
- *     feedback to a reply.
+ *     feedback to a reply;
+ *   deadline: the note that a campaign's deadline moved, to those who
+ *     have not answered (campaign update --notify), once per deadline
+ *     (its round is the new deadline), with the set of its own name.
  * The store's SQL names them too (the unique index of migration 3 leaves
  * out the feedback kinds; a reminder's audience follows the invite).
  *
@@ -30,6 +33,7 @@ enum kind {
 	KIND_UPDATE,
 	KIND_CANCEL,
 	KIND_SEAT,
+	KIND_DEADLINE,
 	KIND_N
 };
 #define KIND_NCAMPAIGN 2	/* the first kinds are campaign mail */

@@ -74,6 +74,11 @@ enum campaign_state campaign_state(const struct store_campaign *c,
 enum campaign_act { CAMPAIGN_PAUSE, CAMPAIGN_RESUME, CAMPAIGN_STOP };
 /* Pause, resume or stop campaign name at clock now; a stop cancels the
  * mail of it that waits (*cancelled_r counts it, may be NULL). */
+/* After the deadline of campaign name moved: tell those who have not
+ * answered (store_deadline_notice); -1 with the reason (no such
+ * campaign, no deadline). */
+int campaign_notify_deadline(struct store *s, const char *name, long *n_r,
+			     struct err *e);
 int campaign_hold(struct store *s, const char *name, enum campaign_act act,
 		  int64_t now, long *cancelled_r, struct err *e);
 /* Whether campaign mail (invitations, reminders) of campaign id may be

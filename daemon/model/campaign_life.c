@@ -377,3 +377,35 @@ campaign_deadline_for(struct campaign_zones *z,
 		return xstrdup(c->deadline);	/* as the file wrote it */
 	return xstrdup(theirs);
 }
+
+struct notify_find {
+	int64_t id, deadline_at;
+};
+
+static int
+notify_found(void *arg, const struct store_campaign *c)
+{
+	struct notify_find *f = arg;
+
+	f->id = c->id;
+	f->deadline_at = c->deadline_at;
+	return 0;
+}
+
+int
+campaign_notify_deadline(struct store *s, const char *name, long *n_r,
+			 struct err *e)
+{
+	struct notify_find f = { 0, 0 };
+	int rc = store_campaign_find(s, name, notify_found, &f, e);
+
+	*n_r = 0;
+	if (rc == 0)
+		err_set(e, "campaign '%s': no such campaign", name);
+	else if (rc == 1 && f.deadline_at == 0)
+		err_set(e, "campaign '%s': it has no deadline to tell about",
+			name);
+	if (rc != 1 || f.deadline_at == 0)
+		return -1;
+	return store_deadline_notice(s, f.id, f.deadline_at, n_r, e);
+}

@@ -140,6 +140,12 @@ int store_campaign_put(struct store *s, const struct store_campaign *c,
  * counts them in *cancelled_r (may be NULL). 1 done, 0 no such id. */
 int store_campaign_hold(struct store *s, int64_t id, const char *hold,
 			long *cancelled_r, struct err *e);
+/* The note that the deadline moved (kind "deadline", round = the new
+ * deadline, so once per deadline) to every contact of campaign id whose
+ * invitation was sent, who is still "ok" (not bounced, not opted out)
+ * and has not answered; *n_r: how many were enqueued. */
+int store_deadline_notice(struct store *s, int64_t id, int64_t deadline_at,
+			  long *n_r, struct err *e);
 int store_campaign_find(struct store *s, const char *name,
 			store_campaign_cb cb, void *arg, struct err *e);
 int store_campaign_by_id(struct store *s, int64_t id, store_campaign_cb cb,

@@ -445,3 +445,34 @@ store_campaign_hold(struct store *s, int64_t id, const char *hold,
 		return -1;
 	return rc;
 }
+
+int
+store_deadline_notice(struct store *s, int64_t id, int64_t deadline_at,
+		      long *n_r, struct err *e)
+{
+	static const char sql[] =
+		"INSERT INTO deliveries(campaign_id, contact_id, kind, state, "
+		"token, round, queued, created, updated) SELECT d.campaign_id, "
+		"d.contact_id, 'deadline', 'pending', anketa_token(), ?2, ?3, "
+		"?3, ?3 FROM deliveries d JOIN contacts c ON c.id = "
+		"d.contact_id WHERE d.campaign_id = ?1 AND d.kind = 'invite' "
+		"AND d.state = 'sent' AND c.status = 'ok' AND NOT EXISTS "
+		"(SELECT 1 FROM responses r WHERE r.campaign_id = ?1 AND "
+		"r.contact_id = d.contact_id) "
+		"ON CONFLICT (campaign_id, contact_id, kind, round) WHERE kind "
+		"NOT IN ('confirm', 'problem', 'update', 'cancel', 'seat') "
+		"DO NOTHING";
+	sqlite3_stmt *st;
+	int outer, rc;
+
+	*n_r = 0;
+	if (store_tx_stmt(s, sql, &st, &outer, e) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, deadline_at);
+	sqlite3_bind_int64(st, 3, store_now(s));
+	rc = store_step_done(s, st, "deadline notice", e);
+	if (rc == 0)
+		*n_r = sqlite3_changes(s->db);
+	return store_tx_stmt_close(s, st, outer, rc, e);
+}

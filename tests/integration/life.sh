@@ -26,7 +26,7 @@ cleanup() {
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
-echo "1..17"
+echo "1..20"
 S=$ANKETA_SRCDIR
 
 # ---- paused, resumed, stopped while a send runs ----
@@ -131,4 +131,26 @@ ok "a reply after the deadline is recorded and marked late" \
 	eq "1 1" "$(mq "SELECT count(*) || ' ' || sum(late) FROM responses")"
 ok "the report counts it late, in text and JSON" \
 	eq "1 1" "$(M report d | grep -c '^Responses: 1 of 1 delivered (100.0%), 1 late (after the deadline)$') $(M report --format json d | python3 -c 'import json, sys; print(json.load(sys.stdin)["responses"]["late"])')"
+# ---- the deadline moves: those who have not answered are told, once ----
+sed 's/^deadline = 2030-01-01$/deadline = 2031-01-01/' "$T/d.campaign" >"$T/d2.campaign"
+sed 's/^deadline = 2030-01-01$/deadline = 2032-01-01/' "$T/d.campaign" >"$T/d3.campaign"
+ANKETA_NOW=$after M campaign update "$T/d2.campaign" >/dev/null 2>&1
+ANKETA_NOW=$after M send --all >/dev/null 2>&1	# open again: the rest invited
+told() { ANKETA_NOW=$after M campaign update --notify "$T/d3.campaign" 2>&1 | sed -n 's/.*: \([0-9]*\) who have not answered.*/\1/p'; }
+ok "update --notify: every invited contact without an answer is told" \
+	eq "2 2 0" "$(told) $(mq "SELECT count(*) FROM deliveries WHERE kind = 'deadline'") $(mq "SELECT count(*) FROM deliveries d JOIN responses r ON r.contact_id = d.contact_id WHERE d.kind = 'deadline'")"
+ok "... once per deadline (the same update again tells no one)" \
+	eq "0 2" "$(told) $(mq "SELECT count(*) FROM deliveries WHERE kind = 'deadline'")"
+ANKETA_NOW=$after M send --all >/dev/null 2>&1
+with2032() { python3 -c "
+import email, glob, sys
+n = 0
+for f in glob.glob(sys.argv[1] + '/*'):
+    m = email.message_from_binary_file(open(f, 'rb'))
+    for p in m.walk():
+        if p.get_content_type() == 'text/plain' and any(d in p.get_payload(decode=True).decode() for d in ('1 януари 2032', '1 January 2032')):
+            n += 1
+print(n)" "$T/m/out/new"; }
+ok "the notes go out with the new deadline in the reader's language" \
+	eq 2 "$(with2032)"
 [ $tap_failed = 0 ]
