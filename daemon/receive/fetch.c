@@ -47,6 +47,7 @@ fetch_open(const char *url, const struct config_imap *c, struct fetch **f_r,
 	}
 	struct fetch *f = xcalloc(1, sizeof(*f));
 	f->drv = drv;
+	f->wake_fd = -1;
 	int r = drv->open(f, url, c, e);
 	if (r != 1) {
 		drv->close(f);
@@ -222,6 +223,12 @@ int
 fetch_idle(struct fetch *f, int timeout_s, struct err *e)
 {
 	return f->drv->idle(f, timeout_s, e);
+}
+
+void
+fetch_set_wake(struct fetch *f, int fd)
+{
+	f->wake_fd = fd;
 }
 
 void

@@ -159,6 +159,10 @@ int fetch_dispose_many(struct fetch *f, const struct fetch_item *items,
  * 1 something arrived in new/ or cur/, 0 timeout or a signal (without
  * inotify: 0 after sleeping). */
 int fetch_idle(struct fetch *f, int timeout_s, struct err *e);
+/* fd: readable when the caller wants a wait to end (a signal handler's
+ * self-pipe: a signal that came just before the wait began is not lost
+ * in it); -1 none. The Maildir wait polls it too and then returns 0. */
+void fetch_set_wake(struct fetch *f, int fd);
 void fetch_close(struct fetch **f);
 
 /* Next reconnect delay after prev_s seconds: 1, 2, 4 ... capped at 300;

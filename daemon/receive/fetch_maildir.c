@@ -492,10 +492,12 @@ md_idle(struct fetch *f, int timeout_s, struct err *e)
 			     (t.tv_nsec - t0.tv_nsec) / 1000000);
 		if (left <= 0)
 			return 0;
-		struct pollfd pfd = { .fd = m->ino, .events = POLLIN };
-		int r = poll(&pfd, 1, (int)left);
-		if (r < 0 && errno == EINTR)
-			return 0;
+		struct pollfd pfd[2] = { { .fd = m->ino, .events = POLLIN },
+					 { .fd = f->wake_fd, .events = POLLIN } };
+		int r = poll(pfd, f->wake_fd >= 0 ? 2 : 1, (int)left);
+		if ((r < 0 && errno == EINTR) ||
+		    (r > 0 && (pfd[1].revents & POLLIN)))
+			return 0;	/* asked to stop: the caller looks */
 		if (r < 0)
 			return m->full = 1, 0;
 	}

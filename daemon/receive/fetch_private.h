@@ -40,6 +40,7 @@ struct fetch {
 	char *source;		/* set by drv->open */
 	uint32_t uidvalidity;	/* set by drv->open; 0 for Maildir */
 	void *priv;
+	int wake_fd;		/* fetch_set_wake; -1 none */
 };
 
 extern const struct fetch_driver fetch_imap_driver;

@@ -7,6 +7,7 @@
  * sure that one is quarantined instead of crashing every later run.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,12 +42,24 @@
 /* Set by the SIGTERM/SIGINT/SIGHUP handler while ingest_run is in idle
  * mode. */
 static volatile sig_atomic_t ingest_stop;
+/* ... and a byte into this pipe (its read end given to the fetcher's
+ * wait), so a signal between the flag's test and the wait still ends
+ * the wait at once: the classic lost wake-up of a flag and poll(). */
+static int ingest_wake[2] = { -1, -1 };
 
 static void
 on_stop(int sig)
 {
+	int saved = errno;
+
 	(void)sig;
 	ingest_stop = 1;
+	if (ingest_wake[1] >= 0) {
+		ssize_t n = write(ingest_wake[1], "", 1);
+
+		(void)n;	/* full: a byte is already waiting */
+	}
+	errno = saved;
 }
 
 /* Questionnaires' XML read during one run, by store row id: the worker
@@ -1135,6 +1148,8 @@ connect_source(struct run *rn, struct err *e)
 {
 	int r = fetch_open(rn->o->source, &rn->cfg->imap, &rn->f, e);
 	if (r == 1)
+		fetch_set_wake(rn->f, ingest_wake[0]);
+	if (r == 1)
 		log_debug("%s: open, UIDVALIDITY %u", fetch_source(rn->f),
 			  fetch_uidvalidity(rn->f));
 	return r;
@@ -1203,6 +1218,8 @@ ingest_run(struct store *s, const struct config *cfg,
 	sigemptyset(&ign.sa_mask);
 	sigaction(SIGPIPE, &ign, &old_pipe);
 	if (o->idle) {
+		if (pipe2(ingest_wake, O_NONBLOCK | O_CLOEXEC) < 0)
+			ingest_wake[0] = ingest_wake[1] = -1;
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGTERM, &sa, &old_term);
 		sigaction(SIGINT, &sa, &old_int);
@@ -1213,6 +1230,11 @@ ingest_run(struct store *s, const struct config *cfg,
 		sigaction(SIGTERM, &old_term, NULL);
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGHUP, &old_hup, NULL);
+		for (int i = 0; i < 2; i++)
+			if (ingest_wake[i] >= 0) {
+				close(ingest_wake[i]);
+				ingest_wake[i] = -1;
+			}
 	} else {
 		ret = connect_source(&rn, e);
 		ret = ret == 1 && ingest_pass(&rn, e) == 0 ? 0 : -1;
