@@ -281,13 +281,7 @@ teardown(void **state)
 
 	tfix_close(f->dir, &f->s);
 	free(f->db);
-	free(f->cfg.templates_dir);
-	free(f->cfg.surveys_dir);
-	free(f->cfg.schema_path);
-	free(f->cfg.from_address);
-	free(f->cfg.reply_to);
-	free(f->cfg.return_path);
-	free(f->cfg.message_id_domain);
+	tfix_cfg_free(&f->cfg);
 	free(f);
 	return 0;
 }

@@ -357,15 +357,7 @@ static int teardown(void **state)
 
 	tfix_close(f->dir, &f->s);
 	free(f->outbox);
-	free(f->cfg.templates_dir);
-	free(f->cfg.surveys_dir);
-	free(f->cfg.schema_path);
-	free(f->cfg.from_address);
-	free(f->cfg.from_name);
-	free(f->cfg.reply_to);
-	free(f->cfg.return_path);
-	free(f->cfg.message_id_domain);
-	free(f->cfg.smtp.url);
+	tfix_cfg_free(&f->cfg);
 	free(f);
 	return 0;
 }

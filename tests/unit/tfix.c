@@ -209,3 +209,15 @@ tfix_campaign_cfg_free(struct config *cfg)
 	free(cfg->surveys_dir);
 	free(cfg->schema_path);
 }
+
+void
+tfix_cfg_free(struct config *cfg)
+{
+	tfix_campaign_cfg_free(cfg);
+	free(cfg->from_address);
+	free(cfg->from_name);
+	free(cfg->reply_to);
+	free(cfg->return_path);
+	free(cfg->message_id_domain);
+	free(cfg->smtp.url);
+}

@@ -80,5 +80,9 @@ struct config;
  * made. */
 int tfix_campaign_cfg(struct config *cfg, const char *dir);
 void tfix_campaign_cfg_free(struct config *cfg);
+/* A hand-built cfg's strings: the paths above and the sending identity
+ * (from_address, from_name, reply_to, return_path, message_id_domain,
+ * smtp.url); each may be NULL. */
+void tfix_cfg_free(struct config *cfg);
 
 #endif
